@@ -1,0 +1,132 @@
+"""Small building blocks shared by the stem, MBConv and Transformer blocks.
+
+Each module holds its parameters under the same names as timm's layers, so checkpoints map 1:1.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+_ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+}
+
+
+def make_act(name: str) -> nn.Module:
+    """Return a new activation module for ``name`` (gelu, silu, relu or tanh)."""
+    return _ACTIVATIONS[name]()
+
+
+class BatchNormAct2d(nn.BatchNorm2d):
+    """Batch norm followed by an activation, with the batch norm's parameters at the top level."""
+
+    def __init__(self, num_features: int, act: str | None, eps: float = 1e-5):
+        super().__init__(num_features, eps=eps)
+        self.act = make_act(act) if act else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(super().forward(x))
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels of an NCHW tensor."""
+
+    def __init__(self, num_channels: int, eps: float = 1e-6):
+        super().__init__(num_channels, eps=eps)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+def make_norm2d(kind: str, channels: int, eps: float) -> nn.Module:
+    """Return a channel norm for NCHW tensors: ``layernorm2d`` or ``batchnorm2d``."""
+    if kind == "layernorm2d":
+        return LayerNorm2d(channels, eps=eps)
+    if kind == "batchnorm2d":
+        return nn.BatchNorm2d(channels, eps=eps)
+    raise ValueError(f"unknown norm {kind!r}")
+
+
+class Downsample2d(nn.Module):
+    """Halve the spatial size by pooling, then project channels with a 1x1 conv if they change."""
+
+    def __init__(self, dim: int, dim_out: int, pool_type: str = "avg2", bias: bool = True):
+        super().__init__()
+        if pool_type == "max":
+            self.pool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        elif pool_type == "max2":
+            self.pool = nn.MaxPool2d(kernel_size=2, stride=2)
+        elif pool_type == "avg":
+            self.pool = nn.AvgPool2d(kernel_size=3, stride=2, padding=1, count_include_pad=False)
+        elif pool_type == "avg2":
+            self.pool = nn.AvgPool2d(kernel_size=2, stride=2)
+        else:
+            raise ValueError(f"unknown pool type {pool_type!r}")
+        self.expand = nn.Conv2d(dim, dim_out, 1, bias=bias) if dim != dim_out else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.expand(self.pool(x))
+
+
+class SqueezeExcite(nn.Module):
+    """Squeeze-excitation: rescale channels by a gate computed from their global average."""
+
+    def __init__(self, channels: int, rd_channels: int, act: str):
+        super().__init__()
+        self.fc1 = nn.Conv2d(channels, rd_channels, 1)
+        self.act = make_act(act)
+        self.fc2 = nn.Conv2d(rd_channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        gate = self.fc2(self.act(self.fc1(x.mean((2, 3), keepdim=True))))
+        return x * gate.sigmoid()
+
+
+class ConvMlp(nn.Module):
+    """The Transformer block's feed-forward network as two 1x1 convs on NCHW tensors."""
+
+    def __init__(self, dim: int, hidden: int, act: str):
+        super().__init__()
+        self.fc1 = nn.Conv2d(dim, hidden, 1)
+        self.act = make_act(act)
+        self.fc2 = nn.Conv2d(hidden, dim, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class LayerScale2d(nn.Module):
+    """Per-channel learned scale of a residual branch (CaiT-style layer-scale)."""
+
+    def __init__(self, dim: int, init_values: float):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.full((dim,), float(init_values)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.gamma.view(1, -1, 1, 1)
+
+
+class DropPath(nn.Module):
+    """Stochastic depth: during training, zero a residual branch for a random subset of samples."""
+
+    def __init__(self, prob: float):
+        super().__init__()
+        self.prob = prob
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.prob == 0.0:
+            return x
+        keep = 1.0 - self.prob
+        mask = x.new_empty((x.shape[0],) + (1,) * (x.ndim - 1)).bernoulli_(keep)
+        return x * mask / keep
+
+
+def drop_path_or_identity(prob: float) -> nn.Module:
+    """Return :class:`DropPath` for a positive ``prob``, else ``nn.Identity``."""
+    return DropPath(prob) if prob > 0 else nn.Identity()
