@@ -176,7 +176,7 @@ _CONFIGS: dict[str, CoAtNetCfg] = {
         embed_dim=(32, 64, 128, 192),
         depths=(1, 2, 2, 1),
         stem_width=(16, 32),
-        conv=ConvCfg(stride_mode="dw", act="silu"),
+        conv=ConvCfg(stride_mode="pool", act="silu"),  # pooling before the 1x1 expand: 4x cheaper on CPU
         transformer=TransformerCfg(dim_head=32),
         head_hidden_size=None,
         img_size=96,

@@ -1,0 +1,61 @@
+"""Fashion-MNIST from the gzipped IDX files of Debian's ``dataset-fashion-mnist`` package."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_ROOT = Path(os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
+
+CLASS_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+
+_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Return the array stored in a (gzipped) IDX file, with the shape its header gives."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+        raise ValueError(f"{path}: not an IDX file")
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    array = np.frombuffer(data, dtype=_IDX_DTYPES[data[2]], offset=4 + 4 * ndim)
+    if array.size != int(np.prod(shape)):
+        raise ValueError(f"{path}: header says {shape} but holds {array.size} values")
+    return array.reshape(shape)
+
+
+def load_split(split: str, root: Path = DEFAULT_ROOT) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(images, labels)`` of ``split`` ("train" or "test"): uint8 ``(N, 28, 28)`` and int64 ``(N,)``.
+
+    Raises ``FileNotFoundError`` with the install hint when the Debian files are missing.
+    """
+    image_file, label_file = _FILES[split]
+    if not (root / image_file).exists():
+        raise FileNotFoundError(
+            f"Fashion-MNIST not found in {root}: install it with `apt-get install dataset-fashion-mnist` "
+            "or point FASHION_MNIST_DIR at a folder with the IDX files"
+        )
+    images = read_idx(root / image_file)
+    labels = read_idx(root / label_file).astype(np.int64)
+    return images, labels
