@@ -18,7 +18,9 @@ class ConvCfg:
     expand_ratio: float = 4.0
     expand_output: bool = True  # hidden width from output channels (paper) or input channels (timm "rw")
     kernel_size: int = 3
-    stride_mode: str = "dw"  # where a stage's stride-2 happens: "pool" (before 1x1), "1x1", or "dw" (depthwise)
+    stride_mode: str = (
+        "dw"  # where a stage's stride-2 happens: "pool" (before 1x1), "1x1", or "dw" (depthwise)
+    )
     pool_type: str = "avg2"  # shortcut downsample: "avg2", "max2", "avg", "max"
     down_pool_type: str = "avg2"  # main-branch downsample when stride_mode is "pool"
     pre_norm_act: bool = False  # activation after the pre-norm
@@ -131,7 +133,9 @@ _CONFIGS: dict[str, CoAtNetCfg] = {
     "coatnet_rmlp_nano_rw_224": CoAtNetCfg(
         depths=(3, 4, 6, 3), **_SMALL, **_rw_max(rel_pos_type="mlp", rel_pos_dim=384)
     ),
-    "coatnet_0_rw_224": CoAtNetCfg(depths=(2, 3, 7, 2), **_W0, **_rw_coat(se_early=True, shortcut_bias=False)),
+    "coatnet_0_rw_224": CoAtNetCfg(
+        depths=(2, 3, 7, 2), **_W0, **_rw_coat(se_early=True, shortcut_bias=False)
+    ),
     "coatnet_bn_0_rw_224": CoAtNetCfg(
         depths=(2, 3, 7, 2),
         **_W0,
@@ -146,9 +150,7 @@ _CONFIGS: dict[str, CoAtNetCfg] = {
     "coatnet_rmlp_1_rw_224": CoAtNetCfg(
         depths=_DEEP,
         **_W0,
-        **_rw_coat(
-            pool_type="max", se_early=True, shortcut_bias=False, rel_pos_type="mlp", rel_pos_dim=384
-        ),
+        **_rw_coat(pool_type="max", se_early=True, shortcut_bias=False, rel_pos_type="mlp", rel_pos_dim=384),
     ),
     "coatnet_rmlp_1_rw2_224": CoAtNetCfg(
         depths=_DEEP, **_W0, **_rw_coat(stride_mode="dw", rel_pos_type="mlp")

@@ -103,4 +103,3 @@ def make_rel_pos(kind: str, grid: tuple[int, int], num_heads: int, mlp_hidden: i
     if kind == "mlp":
         return RelPosMlp(grid, num_heads, mlp_hidden)
     raise ValueError(f"unknown relative-position kind {kind!r}")
-

@@ -85,7 +85,8 @@ def train(args: argparse.Namespace) -> dict:
         train_x, train_y = train_x[: args.limit], train_y[: args.limit]
     train_x, test_x = upscale(train_x, size), upscale(test_x, size)
     train_xt, train_yt = torch.from_numpy(train_x), torch.from_numpy(train_y)
-    print(f"data: {len(train_x)} train, {len(test_x)} test images at {size} px ({time.perf_counter() - t0:.1f}s)")
+    prep_s = time.perf_counter() - t0
+    print(f"data: {len(train_x)} train, {len(test_x)} test images at {size} px ({prep_s:.1f}s)")
 
     opt = torch.optim.AdamW(param_groups(net, args.weight_decay), lr=args.lr)
     steps_per_epoch = len(train_x) // args.batch_size
@@ -96,7 +97,12 @@ def train(args: argparse.Namespace) -> dict:
             return args.lr * (step + 1) / warmup
         return 0.5 * args.lr * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
-    log: dict = {"config": CONFIG_NAME, "seed": args.seed, "epochs": [], "args": {k: str(v) for k, v in vars(args).items()}}
+    log: dict = {
+        "config": CONFIG_NAME,
+        "seed": args.seed,
+        "epochs": [],
+        "args": {k: str(v) for k, v in vars(args).items()},
+    }
     step = 0
     for epoch in range(args.epochs):
         net.train()
@@ -126,8 +132,12 @@ def train(args: argparse.Namespace) -> dict:
                     flush=True,
                 )
         log["epochs"].append(
-            {"epoch": epoch + 1, "loss": loss_sum / seen, "train_acc": correct / seen,
-             "seconds": time.perf_counter() - t_epoch}
+            {
+                "epoch": epoch + 1,
+                "loss": loss_sum / seen,
+                "train_acc": correct / seen,
+                "seconds": time.perf_counter() - t_epoch,
+            }
         )
 
     preds = evaluate(net, test_x, test_y)
@@ -155,7 +165,9 @@ def train(args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=Path("assets/models") / CONFIG_NAME)
     parser.add_argument("--data", type=Path, default=DEFAULT_ROOT, help="folder with the IDX .gz files")
     parser.add_argument("--epochs", type=int, default=16)
