@@ -50,7 +50,9 @@ def content_only(
     return _head(record.content[batch, :, q].float().softmax(-1), head).view(record.grid)
 
 
-def position_only(record: AttentionRecord, query_yx: tuple[float, float], head: int | None = None) -> torch.Tensor:
+def position_only(
+    record: AttentionRecord, query_yx: tuple[float, float], head: int | None = None
+) -> torch.Tensor:
     """Return softmax(w[i-j]) of the query token: where the head would look from position alone, ``(h, w)``."""
     q = token_index(record, query_yx)
     return _head(record.position[0, :, q].float().softmax(-1), head).view(record.grid)
@@ -107,9 +109,7 @@ def _pool_matrix(src: tuple[int, int], dst: tuple[int, int]) -> torch.Tensor:
     return pooled.flatten(1).T
 
 
-def activation_map(
-    activation: torch.Tensor, channel: int | None = None, batch: int = 0
-) -> torch.Tensor:
+def activation_map(activation: torch.Tensor, channel: int | None = None, batch: int = 0) -> torch.Tensor:
     """Return one channel of ``activation`` ``(B, C, h, w)``, or the mean |activation| over channels
     when ``channel`` is None; ``(h, w)``."""
     act = activation[batch].float()
