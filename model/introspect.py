@@ -53,7 +53,7 @@ def content_only(
 def position_only(
     record: AttentionRecord, query_yx: tuple[float, float], head: int | None = None
 ) -> torch.Tensor:
-    """Return softmax(w[i-j]) of the query token: where the head would look from position alone, ``(h, w)``."""
+    """Return softmax(w[i-j]) of the query token, where the head would look by position alone, ``(h, w)``."""
     q = token_index(record, query_yx)
     return _head(record.position[0, :, q].float().softmax(-1), head).view(record.grid)
 
