@@ -1,0 +1,104 @@
+"""Choosing where and in what precision the network runs: CUDA, then Apple MPS, then the CPU.
+
+On CUDA: fp16 autocast (bf16 where the GPU supports it) and channels_last. On a CPU with AMX or
+AVX-512-BF16: bf16 autocast and channels_last (faster there; see benchmarks/bench_precision.py).
+Elsewhere: fp32. A device that was asked for but is not usable falls back with a note, never an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+DEVICE_CHOICES = ("auto", "cuda", "mps", "cpu")
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the model runs: ``device`` ("cuda", "mps", "cpu"), ``precision`` ("fp32", "bf16", "fp16"),
+    whether tensors are ``channels_last``, and a ``note`` for the user (empty, or why a fallback happened)."""
+
+    device: str
+    precision: str
+    channels_last: bool
+    note: str = ""
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The autocast dtype (``torch.float32`` when no autocast)."""
+        return {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[self.precision]
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """Return the autocast context for this placement (a no-op for fp32)."""
+        if self.precision == "fp32":
+            return contextlib.nullcontext()
+        return torch.autocast(self.device, dtype=self.dtype)
+
+    def prepare(self, net: nn.Module) -> nn.Module:
+        """Move ``net`` to the device (and memory format) in place; return it. Weights stay fp32."""
+        net.to(self.device)
+        if self.channels_last:
+            net.to(memory_format=torch.channels_last)
+        return net
+
+    def to_input(self, batch: torch.Tensor) -> torch.Tensor:
+        """Return ``batch`` ``(B, 3, H, W)`` on the device in the layout the model expects."""
+        batch = batch.to(self.device, non_blocking=True)
+        return batch.contiguous(memory_format=torch.channels_last) if self.channels_last else batch
+
+
+def cpu_has_fast_bf16() -> bool:
+    """Return True when the CPU has AMX-BF16 or AVX-512-BF16 (where oneDNN runs bf16 faster than fp32)."""
+    if sys.platform.startswith("linux"):
+        try:
+            flags = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+        return "amx_bf16" in flags or "avx512_bf16" in flags
+    return False
+
+
+def mps_available() -> bool:
+    """Return True when Apple's Metal backend is usable."""
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend and backend.is_available())
+
+
+def choose_placement(device: str = "auto", precision: str = "auto") -> Placement:
+    """Return the :class:`Placement` for a requested ``device`` and ``precision`` (both may be "auto").
+
+    A device that is not available (no CUDA driver, no MPS) falls back to the next choice with a note.
+    """
+    if device not in DEVICE_CHOICES:
+        raise ValueError(f"device must be one of {', '.join(DEVICE_CHOICES)}, not {device!r}")
+    if precision not in PRECISION_CHOICES:
+        raise ValueError(f"precision must be one of {', '.join(PRECISION_CHOICES)}, not {precision!r}")
+    note = ""
+    if device == "cuda" and not torch.cuda.is_available():
+        note, device = "CUDA was asked for but no usable CUDA device/driver was found; using the CPU", "auto"
+    if device == "mps" and not mps_available():
+        note, device = "Apple MPS was asked for but is not available; using the CPU", "auto"
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "mps" if mps_available() else "cpu"
+    if precision == "auto":
+        if device == "cuda":
+            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        elif device == "cpu" and cpu_has_fast_bf16():
+            precision = "bf16"
+        else:
+            precision = "fp32"
+    if precision == "fp16" and device == "cpu":
+        note, precision = (note + "; " if note else "") + "fp16 is slow on CPUs; using fp32", "fp32"
+    return Placement(device, precision, channels_last=device in ("cuda", "cpu"), note=note)
+
+
+def cpu_fallback(placement: Placement, reason: str) -> Placement:
+    """Return the CPU placement used after ``placement`` failed (e.g. GPU out of memory), noting ``reason``."""
+    cpu = choose_placement("cpu")
+    return Placement(cpu.device, cpu.precision, cpu.channels_last, f"{reason}; fell back to the CPU")
