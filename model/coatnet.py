@@ -95,7 +95,8 @@ class CoAtNet(nn.Module):
         self.cfg = cfg
         self.name = name
         self.stem = Stem(cfg.in_chans, cfg.stem_width, cfg.conv, bias=cfg.stem_bias)
-        rates = torch.linspace(0, drop_path_rate, sum(cfg.depths)).tolist()
+        total = sum(cfg.depths)
+        rates = [drop_path_rate * i / max(1, total - 1) for i in range(total)]  # linear, as in timm
         stages = []
         in_chs = cfg.stem_width[1]
         for i, grid in enumerate(stage_grids(cfg.img_size, len(cfg.depths))):

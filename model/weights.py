@@ -26,7 +26,6 @@ from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url, try_to_
 from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 from huggingface_hub.file_download import repo_folder_name
 from huggingface_hub.utils import WeakFileLock, build_hf_headers, get_session
-from torch.overrides import TorchFunctionMode
 
 from .checkpoint_io import (
     CHECKPOINT_SUFFIXES,
@@ -217,21 +216,10 @@ def _config_names_in(path: Path) -> list[str]:
 # --- Config inference --------------------------------------------------------------------------------------
 
 
-class _CpuLinspace(TorchFunctionMode):
-    """Keeps ``torch.linspace`` on the CPU inside ``torch.device("meta")``: CoAtNet reads its drop-path rates
-    back with ``tolist()``, which a meta tensor cannot do."""
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = dict(kwargs or {})
-        if func is torch.linspace:
-            kwargs["device"] = "cpu"
-        return func(*args, **kwargs)
-
-
 @cache
 def _signature(config_name: str) -> dict[str, tuple[int, ...]]:
     """Return the key -> shape map of ``config_name`` with its default head (built once, on meta)."""
-    with torch.device("meta"), _CpuLinspace():
+    with torch.device("meta"):
         net = CoAtNet(get_config(config_name), name=config_name)
     return {k: tuple(v.shape) for k, v in net.state_dict().items()}
 
