@@ -15,6 +15,8 @@ from model.device import DEVICE_CHOICES
 from model.inference import Classifier, Prediction
 from model.weights import WeightsError, load_model
 
+from .batch_cli import BATCH_COMMANDS, add_batch_commands
+
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -91,10 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--json", action="store_true", help="one JSON object per image and line")
     add_model_arguments(classify)
     classify.set_defaults(run=classify_command)
+    add_batch_commands(sub)
     return parser
 
 
-COMMANDS = ("classify",)
+COMMANDS = ("classify", *BATCH_COMMANDS)
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,99 @@
+"""Writing the results of a batch run as CSV or JSON Lines, atomically (a temp file, then ``os.replace``).
+
+JSON Lines: one object per image with the fields of ``classify --json`` — ``path`` (relative to the labelled
+folder), ``labels``, ``indices``, ``probs``, ``model``, ``device``, ``precision``, ``error`` — plus
+``path_b64`` for a name that is not valid UTF-8 (see :mod:`model.batch_journal`). The file is UTF-8.
+
+CSV (RFC 4180, UTF-8, CRLF line ends, fields quoted when they hold a comma, quote or line break): the header
+``path,label,index,prob,labels,indices,probs,model,device,precision,error``; ``label,index,prob`` are the
+top-1, ``labels,indices,probs`` the top-k joined with ``;``, ``error`` empty when fine (and the prediction
+columns empty when not). A name that is not valid UTF-8 is written with ``\\xNN`` escapes (the JSON Lines
+export keeps the exact bytes).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+CSV_HEADER = ("path", "label", "index", "prob", "labels", "indices", "probs", "model", "device", "precision", "error")
+EXPORT_SUFFIXES = (".csv", ".jsonl")
+
+
+@dataclass
+class ExportCounts:
+    """How many rows an export holds: labelled images and error rows."""
+
+    labelled: int = 0
+    failed: int = 0
+
+
+def export_format(path: str | os.PathLike) -> str:
+    """Return ``"csv"`` or ``"jsonl"`` for an output path; raises ``ValueError`` for other suffixes."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise ValueError(f"output must end in .csv or .jsonl, not {suffix or 'nothing'!r}")
+    return suffix[1:]
+
+
+def csv_row(record: dict) -> list[str]:
+    """Return the CSV fields (in :data:`CSV_HEADER` order) of one record."""
+    labels, indices, probs = record["labels"], record["indices"], record["probs"]
+    top = [labels[0], str(indices[0]), str(probs[0])] if labels else ["", "", ""]
+    return [
+        record["path"],
+        *top,
+        ";".join(labels),
+        ";".join(map(str, indices)),
+        ";".join(map(str, probs)),
+        record["model"],
+        record["device"],
+        record["precision"],
+        record["error"] or "",
+    ]
+
+
+@contextmanager
+def atomic_writer(path: str | os.PathLike, newline: str | None = None) -> Iterator[IO[str]]:
+    """Yield a UTF-8 text file that replaces ``path`` only once the block ends without an error (written to a
+    temp file beside it, synced, then ``os.replace``d); on error the temp file is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(fd, "w", encoding="utf-8", newline=newline) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_export(records: Iterable[dict], path: str | os.PathLike) -> ExportCounts:
+    """Write ``records`` (streamed, any length) to ``path`` as CSV or JSON Lines by its suffix, atomically;
+    return the counts."""
+    fmt = export_format(path)
+    counts = ExportCounts()
+    with atomic_writer(path, newline="" if fmt == "csv" else None) as f:
+        writer = csv.writer(f) if fmt == "csv" else None
+        if writer:
+            writer.writerow(CSV_HEADER)
+        for record in records:
+            if record.get("error"):
+                counts.failed += 1
+            else:
+                counts.labelled += 1
+            if writer:
+                writer.writerow(csv_row(record))
+            else:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return counts
