@@ -1,0 +1,1 @@
+"""The window's widgets: each renders state and emits intents; none calls the model."""

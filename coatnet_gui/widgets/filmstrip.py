@@ -1,0 +1,71 @@
+"""A strip of the images opened together (several dropped files): click one to show it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
+
+from ..sources import THUMBNAIL_SIDE, ImageSource
+
+_SOURCE = Qt.ItemDataRole.UserRole
+
+
+class Filmstrip(QListWidget):
+    """Thumbnails in one row; emits ``chosen(source)`` when the current item changes. Hidden with < 2 images."""
+
+    chosen = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setMovement(QListView.Movement.Static)
+        self.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        self.setFixedHeight(THUMBNAIL_SIDE + 2 * self.fontMetrics().height() + 16)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setAccessibleName("Opened images")
+        self.currentItemChanged.connect(self._current_changed)
+        self.hide()
+
+    def add(self, sources: list[ImageSource]) -> None:
+        """Append ``sources`` (files already in the strip are not added twice) and select the first of them."""
+        first = None
+        for source in sources:
+            item = self._find(source.key)
+            if item is None:
+                item = self._new_item(source)
+            if first is None:
+                first = item
+        self.setVisible(self.count() > 1)
+        if first is not None:
+            self.setCurrentItem(first)
+
+    def _new_item(self, source: ImageSource) -> QListWidgetItem:
+        item = QListWidgetItem(source.name, self)
+        item.setData(_SOURCE, source)
+        item.setToolTip(source.path or source.url or source.name)
+        item.setSizeHint(QSize(THUMBNAIL_SIDE + 24, THUMBNAIL_SIDE + 2 * self.fontMetrics().height() + 8))
+        return item
+
+    def _find(self, key: str) -> QListWidgetItem | None:
+        for row in range(self.count()):
+            if self.item(row).data(_SOURCE).key == key:
+                return self.item(row)
+        return None
+
+    def set_thumbnail(self, source: ImageSource, thumbnail: QImage) -> None:
+        """Show ``thumbnail`` for ``source``'s item."""
+        item = self._find(source.key)
+        if item is not None:
+            item.setIcon(QIcon(QPixmap.fromImage(thumbnail)))
+
+    def step(self, step: int) -> None:
+        """Show the next (``step`` 1) or previous (-1) image."""
+        if self.count():
+            self.setCurrentRow((self.currentRow() + step) % self.count())
+
+    def _current_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if current is not None:
+            self.chosen.emit(current.data(_SOURCE))

@@ -1,0 +1,131 @@
+"""The image, large, with the overlay over the part the model saw; hover shows the value, a click picks the query."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ..geometry import Box
+from ..maps import OverlayResult
+from ..overlay import ViewLayout, ViewState, locate, paint_view
+
+MARGIN = 8.0
+BACKGROUND = QColor("#2b2d30")
+
+
+class ImageView(QWidget):
+    """Paints a :class:`~coatnet_gui.overlay.ViewState`. Emits ``query_picked(fy, fx)`` (fractions of the
+    model's view) on a click or arrow key, and ``hovered(text)`` with the value under the cursor."""
+
+    query_picked = Signal(float, float)
+    hovered = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 240)
+        self.setAccessibleName("Image with overlay")
+        self.setToolTip("Click to set the query point; arrow keys move it by one token")
+        self.state: ViewState | None = None
+        self._layout: ViewLayout | None = None
+        self._visible, self._opacity = True, 0.6
+
+    def set_image(self, image: QImage, view_box: Box) -> None:
+        """Show ``image`` (no overlay yet); ``view_box`` is the part of it the model sees."""
+        self.state = ViewState(image, view_box, visible=self._visible, opacity=self._opacity)
+        self.update()
+
+    def set_view_box(self, view_box: Box) -> None:
+        """Change the part of the image the model sees (another model preprocesses differently)."""
+        if self.state is not None:
+            self.state.view_box = view_box
+            self.state.result, self.state.layers = None, []
+            self.update()
+
+    def set_overlay(self, result: OverlayResult | None, layers: list[QImage]) -> None:
+        """Draw ``result`` with its colour-mapped ``layers`` (None removes the overlay)."""
+        if self.state is not None:
+            self.state.result, self.state.layers = result, layers
+            self.update()
+
+    def set_opacity(self, opacity: float) -> None:
+        """Set the overlay's opacity (0-1)."""
+        self._opacity = opacity
+        if self.state is not None:
+            self.state.opacity = opacity
+            self.update()
+
+    def set_overlay_visible(self, visible: bool) -> None:
+        """Show or hide the overlay."""
+        self._visible = visible
+        if self.state is not None:
+            self.state.visible = visible
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """Paint the background, the image and the overlay."""
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
+        if self.state is not None:
+            area = Box(MARGIN, MARGIN, self.width() - 2 * MARGIN, self.height() - 2 * MARGIN)
+            self._layout = paint_view(painter, self.state, area)
+        painter.end()
+
+    def _hit(self, event: QMouseEvent) -> tuple[int, float, float] | None:
+        if self._layout is None:
+            return None
+        return locate(self._layout, event.position().x(), event.position().y())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """A left click inside the model's view picks the query point."""
+        hit = self._hit(event)
+        if event.button() == Qt.MouseButton.LeftButton and hit is not None:
+            self.query_picked.emit(hit[1], hit[2])
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """Report the value (or the pixel) under the cursor."""
+        hit = self._hit(event)
+        self.hovered.emit(self._describe(hit) if hit is not None else "")
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """Clear the hover text."""
+        self.hovered.emit("")
+        super().leaveEvent(event)
+
+    def _describe(self, hit: tuple[int, float, float]) -> str:
+        index, fy, fx = hit
+        assert self.state is not None
+        x, y = self.state.view_box.point(fy, fx)
+        where = f"pixel ({int(x)}, {int(y)})"
+        result = self.state.result
+        if result is None or not self.state.visible:
+            return where
+        value, row, column = result.value_at(index, fy, fx)
+        return f"{result.panels[index].title} · {result.unit} {value:.4g} at token ({row}, {column}) · {where}"
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Arrow keys move the query point by one token of the block's grid; Home centres it."""
+        result = self.state.result if self.state is not None else None
+        steps = {
+            Qt.Key.Key_Left: (0, -1),
+            Qt.Key.Key_Right: (0, 1),
+            Qt.Key.Key_Up: (-1, 0),
+            Qt.Key.Key_Down: (1, 0),
+        }
+        if result is None or (event.key() not in steps and event.key() != Qt.Key.Key_Home):
+            super().keyPressEvent(event)
+            return
+        rows, cols = result.block.grid
+        if event.key() == Qt.Key.Key_Home:
+            row, col = rows // 2, cols // 2
+        else:
+            dy, dx = steps[Qt.Key(event.key())]
+            fy, fx = result.spec.query
+            row = min(rows - 1, max(0, min(rows - 1, int(fy * rows)) + dy))
+            col = min(cols - 1, max(0, min(cols - 1, int(fx * cols)) + dx))
+        self.query_picked.emit((row + 0.5) / rows, (col + 0.5) / cols)

@@ -1,0 +1,101 @@
+"""The Model menu: the bundled model, every public checkpoint (size, cached or not), a local checkpoint, device."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu, QWidget
+
+from model.device import DEVICE_CHOICES, Placement, mps_available
+from model.pretrained import PRETRAINED
+from model.weights import cached_tags
+
+DEVICE_TEXT = {"auto": "&Automatic", "cuda": "&CUDA (NVIDIA GPU)", "mps": "&MPS (Apple GPU)", "cpu": "C&PU"}
+
+
+def device_available(device: str) -> bool:
+    """Return True when ``device`` can be chosen on this machine."""
+    if device == "cuda":
+        import torch
+
+        return torch.cuda.is_available()
+    return mps_available() if device == "mps" else True
+
+
+class ModelMenu(QMenu):
+    """Emits ``model_chosen(source)`` ("bundled" or a public tag), ``open_checkpoint()`` and
+    ``device_chosen(device)``. ``set_active`` marks the model in use; the public list is refreshed (cached
+    marks) each time the menu opens."""
+
+    model_chosen = Signal(str)
+    open_checkpoint = Signal()
+    device_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("&Model", parent)
+        self._models = QActionGroup(self)
+        self._models.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+        self.bundled_action = self._model_action(self, "&Bundled: Fashion-MNIST CoAtNet (offline)", "bundled")
+        self.bundled_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
+        self.public_menu = self.addMenu("&Public ImageNet checkpoints")
+        self.public_menu.setToolTipsVisible(True)
+        self.public_menu.aboutToShow.connect(self.refresh_public)
+        self.refresh_public()
+        self.open_action = self.addAction("&Open checkpoint…")
+        self.open_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.open_action.setToolTip("A .safetensors / .pth / .pt / .bin file, or a hub-layout folder's weights")
+        self.open_action.triggered.connect(self.open_checkpoint)
+        self.cancel_action = self.addAction("&Cancel download")
+        self.cancel_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Cancel))
+        self.cancel_action.setEnabled(False)
+        self.addSeparator()
+        self.device_menu = self.addMenu("&Device")
+        devices = QActionGroup(self)
+        self.device_actions: dict[str, QAction] = {}
+        for device in DEVICE_CHOICES:
+            action = self.device_menu.addAction(DEVICE_TEXT[device])
+            action.setCheckable(True)
+            action.setEnabled(device_available(device))
+            action.triggered.connect(lambda _checked=False, d=device: self.device_chosen.emit(d))
+            devices.addAction(action)
+            self.device_actions[device] = action
+        self.device_menu.addSeparator()
+        self.placement_action = self.device_menu.addAction("Running on: —")
+        self.placement_action.setEnabled(False)
+        self._active = ""
+
+    def _model_action(self, menu: QMenu, text: str, source: str) -> QAction:
+        action = menu.addAction(text)
+        action.setCheckable(True)
+        action.setData(source)
+        action.setChecked(source == getattr(self, "_active", ""))
+        action.triggered.connect(lambda _checked=False, s=source: self.model_chosen.emit(s))
+        self._models.addAction(action)
+        return action
+
+    def refresh_public(self) -> None:
+        """Rebuild the public checkpoint list with sizes and "cached" marks (reads the cache, no network)."""
+        for action in self.public_menu.actions():
+            self._models.removeAction(action)
+        self.public_menu.clear()
+        cached = set(cached_tags())
+        for tag, entry in PRETRAINED.items():
+            where = "cached" if tag in cached else "download"
+            action = self._model_action(self.public_menu, f"{tag}   —   {entry.size_mb} MB · {where}", tag)
+            action.setToolTip(f"{entry.num_classes} classes ({entry.label_set}), input {entry.input_size[1]} px")
+
+    def set_active(self, source: str) -> None:
+        """Check the menu entry of the model in use (none for a local checkpoint)."""
+        self._active = source
+        for action in self._models.actions():
+            action.setChecked(action.data() == source)
+
+    def set_device(self, device: str, placement: Placement | None) -> None:
+        """Check ``device`` and show where the model actually runs, with its precision."""
+        self.device_actions[device].setChecked(True)
+        if placement is not None:
+            self.placement_action.setText(f"Running on: {placement.device}, {placement.precision}")
+
+    def set_downloading(self, downloading: bool) -> None:
+        """Enable "Cancel download" while a model loads."""
+        self.cancel_action.setEnabled(downloading)

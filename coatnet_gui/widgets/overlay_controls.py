@@ -1,0 +1,243 @@
+"""Overlay choices: kind, block, mode, head, channel, Grad-CAM class, colour map, opacity, on/off.
+
+Holds the current :class:`~coatnet_gui.maps.OverlaySpec`; every change emits ``spec_changed(spec)`` (the window
+asks the session for the map) or ``appearance_changed()`` (colour map, opacity, on/off: no new map needed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
+
+from model.capture import BlockInfo
+
+from ..colormaps import COLORMAPS
+from ..maps import ACTIVATION_MODES, ATTENTION_MODES, HEAD_ALL, HEAD_MEAN, KINDS, OverlayResult, OverlaySpec, blocks_for
+from ..maps import resolve as resolve_spec
+from .head_shares import HeadShareChart
+
+
+def _fill(box: QComboBox, items: list[tuple[str, Any]], current: Any) -> None:
+    """Replace ``box``'s items with ``(text, data)`` pairs and select the one whose data is ``current``."""
+    box.blockSignals(True)
+    box.clear()
+    for text, data in items:
+        box.addItem(text, data)
+    index = box.findData(current)
+    box.setCurrentIndex(max(0, index))
+    box.blockSignals(False)
+
+
+class OverlayControls(QWidget):
+    """The overlay form; see the module docstring."""
+
+    spec_changed = Signal(object)
+    appearance_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._spec = OverlaySpec()
+        self._blocks: list[BlockInfo] = []
+        self._labels: list[str] = []
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.visible_box = QCheckBox("Show overlay")
+        self.visible_box.setChecked(True)
+        self.visible_box.toggled.connect(self.appearance_changed)
+        self.form.addRow(self.visible_box)
+        self.kind_box = self._combo("Overlay", "What to draw over the image", "kind")
+        _fill(self.kind_box, [(text, key) for key, text in KINDS.items()], self._spec.kind)
+        self.block_box = self._combo("Block", "The block whose output or attention is shown", "block")
+        self.mode_box = QComboBox()
+        self.mode_box.currentIndexChanged.connect(self._mode_chosen)
+        self.mode_box.setToolTip("How the map is computed from what the forward pass captured")
+        self.form.addRow("&Mode", self.mode_box)
+        self.head_box = self._combo("&Head", "One head, the mean over heads, or all heads side by side", "head")
+        self.channel_box = QSpinBox()
+        self.channel_box.setToolTip("Channel index of the block's output")
+        self.channel_box.valueChanged.connect(lambda value: self._change(channel=value))
+        self.form.addRow("&Channel", self.channel_box)
+
+        self.class_label = QLabel("top class")
+        self.class_label.setWordWrap(True)
+        self.top_class_button = QPushButton("&Top class")
+        self.top_class_button.setToolTip("Grad-CAM for the top class again (click a bar to pick another class)")
+        self.top_class_button.clicked.connect(lambda: self._change(class_index=None))
+        self.class_row = QHBoxLayout()
+        self.class_row.addWidget(self.class_label, 1)
+        self.class_row.addWidget(self.top_class_button)
+        self.form.addRow("Class", self.class_row)
+
+        self.cmap_box = self._combo("Colo&urs", "Colour map of the overlay", None)
+        _fill(self.cmap_box, [(name, name) for name in COLORMAPS], COLORMAPS[0])
+        self.cmap_box.currentIndexChanged.connect(self.appearance_changed)
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setValue(60)
+        self.opacity_slider.setToolTip("Opacity of the overlay")
+        self.opacity_slider.valueChanged.connect(self.appearance_changed)
+        self.form.addRow("O&pacity", self.opacity_slider)
+
+        self.share_title = QLabel("How positional is each head?")
+        self.share_chart = HeadShareChart()
+        self.share_chart.head_clicked.connect(lambda head: self._change(head=head))
+        self.form.addRow(self.share_title)
+        self.form.addRow(self.share_chart)
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.form.addRow(self.caption)
+        self._refresh()
+
+    def _combo(self, label: str, tip: str, field: str | None) -> QComboBox:
+        box = QComboBox()
+        box.setToolTip(tip)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(12)
+        if field is not None:
+            box.currentIndexChanged.connect(lambda _i, b=box, f=field: self._change(**{f: b.currentData()}))
+        self.form.addRow(label if "&" in label else f"&{label}", box)
+        return box
+
+    # --- state ---------------------------------------------------------------------------------------------
+
+    def spec(self) -> OverlaySpec:
+        """Return the current overlay choice."""
+        return self._spec
+
+    def set_spec(self, spec: OverlaySpec) -> None:
+        """Show ``spec`` (made valid for the current model) without emitting ``spec_changed``."""
+        self._spec = self._resolve(spec)
+        self._refresh()
+
+    def set_model(self, blocks: list[BlockInfo], label_names: list[str]) -> None:
+        """Offer the blocks and classes of the model now active (the choices are kept where they exist)."""
+        self._blocks, self._labels = list(blocks), list(label_names)
+        self._spec = self._resolve(self._spec)
+        self._refresh()
+
+    def colormap(self) -> str:
+        """Return the chosen colour map."""
+        return str(self.cmap_box.currentData())
+
+    def opacity(self) -> float:
+        """Return the overlay's opacity, 0-1."""
+        return self.opacity_slider.value() / 100
+
+    def overlay_visible(self) -> bool:
+        """Return whether the overlay is drawn."""
+        return self.visible_box.isChecked()
+
+    def set_appearance(self, colormap: str, opacity: float, visible: bool) -> None:
+        """Set colour map, opacity and on/off (emits ``appearance_changed``)."""
+        self.cmap_box.setCurrentIndex(max(0, self.cmap_box.findData(colormap)))
+        self.opacity_slider.setValue(round(opacity * 100))
+        self.visible_box.setChecked(visible)
+
+    def show_result(self, result: OverlayResult) -> None:
+        """Describe the overlay on screen and, for attention, how positional each head of its block is."""
+        self.caption.setText(result.caption)
+        selected = result.spec.head if isinstance(result.spec.head, int) else None
+        self.share_chart.set_shares(result.head_shares, selected)
+
+    # --- intents -------------------------------------------------------------------------------------------
+
+    def set_kind(self, kind: str) -> None:
+        """Switch to overlay ``kind`` (attention, activation, gradcam)."""
+        self._change(kind=kind)
+
+    def set_query(self, fy: float, fx: float) -> None:
+        """Move the query point to fractions ``(fy, fx)`` of the model's view."""
+        self._change(query=(fy, fx))
+
+    def set_class(self, class_index: int | None) -> None:
+        """Show Grad-CAM for ``class_index`` (None: the top class)."""
+        self._change(kind="gradcam", class_index=class_index)
+
+    def step_block(self, step: int) -> None:
+        """Choose the next (``step`` 1) or previous (-1) block."""
+        self._step(self.block_box, step)
+
+    def step_head(self, step: int) -> None:
+        """Choose the next or previous head choice (mean, each head, all heads)."""
+        self._step(self.head_box, step)
+
+    def step_mode(self, step: int) -> None:
+        """Choose the next or previous mode."""
+        self._step(self.mode_box, step)
+
+    def step_colormap(self, step: int) -> None:
+        """Choose the next or previous colour map."""
+        self._step(self.cmap_box, step)
+
+    def step_opacity(self, step: int) -> None:
+        """Change the opacity by ``step`` tenths."""
+        self.opacity_slider.setValue(self.opacity_slider.value() + 10 * step)
+
+    def _step(self, box: QComboBox, step: int) -> None:
+        if box.isEnabled() and box.count():
+            box.setCurrentIndex((box.currentIndex() + step) % box.count())
+
+    def _mode_chosen(self, _index: int) -> None:
+        key = "attention_mode" if self._spec.kind == "attention" else "activation_mode"
+        self._change(**{key: self.mode_box.currentData()})
+
+    def _change(self, **changes: Any) -> None:
+        spec = self._resolve(replace(self._spec, **changes))
+        if spec == self._spec:
+            return
+        if spec.kind != self._spec.kind and "block" not in changes:
+            spec = self._resolve(replace(spec, block=""))
+        self._spec = spec
+        self._refresh()
+        self.spec_changed.emit(spec)
+
+    def _resolve(self, spec: OverlaySpec) -> OverlaySpec:
+        return resolve_spec(spec, self._blocks, len(self._labels)) if self._blocks else spec
+
+    def _refresh(self) -> None:
+        """Make every control show ``self._spec`` (without emitting)."""
+        spec = self._spec
+        _fill(self.kind_box, [(text, key) for key, text in KINDS.items()], spec.kind)
+        blocks = blocks_for(spec.kind, self._blocks)
+        _fill(self.block_box, [(b.label, b.name) for b in blocks], spec.block)
+        modes = ATTENTION_MODES if spec.kind == "attention" else ACTIVATION_MODES
+        current_mode = spec.attention_mode if spec.kind == "attention" else spec.activation_mode
+        _fill(self.mode_box, [(text, key) for key, text in modes.items()], current_mode)
+        block = next((b for b in blocks if b.name == spec.block), None)
+        heads = block.heads if block is not None and block.heads else 0
+        head_items: list[tuple[str, Any]] = [("Mean of heads", HEAD_MEAN)]
+        head_items += [(f"Head {h}", h) for h in range(heads)]
+        head_items.append(("All heads (grid)", HEAD_ALL))
+        _fill(self.head_box, head_items, spec.head)
+        self.channel_box.blockSignals(True)
+        self.channel_box.setRange(0, max(0, (block.channels - 1) if block is not None else 0))
+        self.channel_box.setValue(spec.channel)
+        self.channel_box.blockSignals(False)
+        if spec.class_index is None:
+            self.class_label.setText("top class")
+        elif spec.class_index < len(self._labels):
+            self.class_label.setText(f"{self._labels[spec.class_index]} (class {spec.class_index})")
+        attention = spec.kind == "attention"
+        self.form.setRowVisible(self.mode_box, spec.kind != "gradcam")
+        self.form.setRowVisible(self.head_box, attention)
+        self.head_box.setEnabled(spec.uses_head)
+        self.form.setRowVisible(self.channel_box, spec.kind == "activation" and spec.activation_mode == "channel")
+        self.form.setRowVisible(self.class_row, spec.kind == "gradcam")
+        self.form.setRowVisible(self.share_title, attention)
+        self.form.setRowVisible(self.share_chart, attention)

@@ -1,0 +1,150 @@
+"""The active model (name, label set, device, precision) and the top-5 classes as clickable probability bars."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QAbstractButton, QLabel, QVBoxLayout, QWidget
+
+from model.device import Placement
+from model.inference import Prediction
+from model.weights import ModelInfo
+
+ACCENT = QColor("#3b82f6")
+SELECTED = QColor("#f59e0b")
+TOP_K = 5
+
+
+class ClassBar(QAbstractButton):
+    """One class: its name, a bar as long as its probability and the percentage. Checked = the Grad-CAM class."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setCheckable(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.label, self.probability, self.class_index = "", 0.0, -1
+
+    def set_class(self, label: str, probability: float, class_index: int) -> None:
+        """Show ``label`` with ``probability`` (0-1); ``class_index`` is its index among the model's classes."""
+        self.label, self.probability, self.class_index = label, probability, class_index
+        self.setToolTip(f"{label}: {probability * 100:.2f}% (class {class_index}) — click for its Grad-CAM")
+        self.setAccessibleName(f"{label} {probability * 100:.1f} percent")
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """A row of text with room for the bar under it."""
+        return QSize(240, self.fontMetrics().height() * 2 + 8)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """Draw the name and percentage on a track filled to the probability."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = self.fontMetrics()
+        rect = QRectF(self.rect()).adjusted(1, 1, -1, -1)
+        text_h = metrics.height()
+        track = QRectF(rect.left() + 4, rect.top() + text_h + 6, rect.width() - 8, rect.height() - text_h - 10)
+        palette = self.palette()
+        if self.isChecked() or self.hasFocus():
+            painter.setPen(SELECTED if self.isChecked() else palette.color(QPalette.ColorRole.Highlight))
+            painter.drawRoundedRect(rect, 4, 4)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(palette.color(QPalette.ColorRole.Midlight))
+        painter.drawRoundedRect(track, 3, 3)
+        painter.setBrush(SELECTED if self.isChecked() else ACCENT)
+        painter.drawRoundedRect(
+            QRectF(track.left(), track.top(), track.width() * self.probability, track.height()), 3, 3
+        )
+        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+        percent = f"{self.probability * 100:.1f}%"
+        percent_w = metrics.horizontalAdvance(percent) + 4
+        text_rect = QRectF(rect.left() + 4, rect.top() + 3, rect.width() - 8, text_h)
+        name = metrics.elidedText(self.label, Qt.TextElideMode.ElideRight, int(text_rect.width() - percent_w - 6))
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, percent)
+        painter.end()
+
+
+class PredictionPanel(QWidget):
+    """Model header and top-5 bars; emits ``class_clicked(class_index)`` when a bar is clicked."""
+
+    class_clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.model_label = QLabel("No model loaded")
+        self.model_label.setWordWrap(True)
+        font = self.model_label.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.model_label.setFont(font)
+        self.labels_label = QLabel("")
+        self.labels_label.setWordWrap(True)
+        self.device_label = QLabel("")
+        self.device_label.setWordWrap(True)
+        self.timing_label = QLabel("")
+        self.timing_label.setWordWrap(True)
+        for widget in (self.model_label, self.labels_label, self.device_label, self.timing_label):
+            widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(widget)
+        self.bars: list[ClassBar] = []
+        for _ in range(TOP_K):
+            bar = ClassBar(self)
+            bar.clicked.connect(lambda _checked=False, b=bar: self.class_clicked.emit(b.class_index))
+            bar.hide()
+            self.bars.append(bar)
+            layout.addWidget(bar)
+        self.prediction: Prediction | None = None
+        self._explain_seconds: float | None = None
+
+    def set_model(self, info: ModelInfo, placement: Placement) -> None:
+        """Show the active model, its label set and where it runs; clears the previous prediction."""
+        self.model_label.setText(info.name)
+        self.model_label.setToolTip(f"{info.name}\nconfig {info.config_name}\n{info.location}")
+        self.labels_label.setText(f"Labels: {info.label_set} — predictions are only among these")
+        device = f"Device: {placement.device.upper() if placement.device != 'cpu' else 'CPU'}, {placement.precision}"
+        self.device_label.setText(device + (f"\n{placement.note}" if placement.note else ""))
+        self.clear_prediction()
+
+    def clear_prediction(self) -> None:
+        """Hide the bars and the timing (a new image or model is being analysed)."""
+        self.prediction = None
+        self._show_timing()
+        for bar in self.bars:
+            bar.hide()
+
+    def set_prediction(self, prediction: Prediction) -> None:
+        """Show the top classes of ``prediction`` and how long the model took."""
+        self.prediction = prediction
+        for bar, label, prob, index in zip(
+            self.bars, prediction.labels, prediction.probs, prediction.indices, strict=False
+        ):
+            bar.set_class(label, prob, index)
+            bar.show()
+        for bar in self.bars[len(prediction.labels) :]:
+            bar.hide()
+        self._explain_seconds = None
+        self._show_timing()
+
+    def set_explain_time(self, seconds: float) -> None:
+        """Add the time of the explanation pass (fp32, capturing everything) to the timing line."""
+        self._explain_seconds = seconds
+        self._show_timing()
+
+    def _show_timing(self) -> None:
+        p = self.prediction
+        if p is None:
+            self.timing_label.setText("")
+            return
+        text = f"Inference: {p.seconds * 1000:.0f} ms ({p.device}, {p.precision})"
+        if self._explain_seconds is not None:
+            text += f"\nExplanation pass: {self._explain_seconds * 1000:.0f} ms (fp32, all maps captured)"
+        self.timing_label.setText(text)
+
+    def set_selected_class(self, class_index: int | None) -> None:
+        """Mark the bar of the Grad-CAM class (None: no mark)."""
+        for bar in self.bars:
+            bar.setChecked(class_index is not None and bar.class_index == class_index)
