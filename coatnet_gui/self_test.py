@@ -7,7 +7,8 @@ Runs the app's own code paths offscreen, one step at a time, and prints one line
     [ ok ] classify: 8 samples on cpu (fp32), ...
     [ ok ] attention: ... -> /tmp/coatnet-self-test-.../attention.png
     [ ok ] grad-cam: ... -> /tmp/coatnet-self-test-.../grad-cam.png
-    self-test passed: 5 steps in 3.1 s
+    [ ok ] window: main window 1366x768 ... -> /tmp/coatnet-self-test-.../window.png
+    self-test passed: 6 steps in 4.2 s
 
 A step fails when it raises or when its output is not sane (probabilities that do not sum to 1, maps that are
 not finite or out of range, PNG files missing or of the wrong size); steps that need a failed one are skipped.
@@ -29,7 +30,8 @@ from typing import Any
 import numpy as np
 
 SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg")
-STEPS = ("qt", "model", "classify", "attention", "grad-cam")
+STEPS = ("qt", "model", "classify", "attention", "grad-cam", "window")
+WINDOW_TIMEOUT_S = 120  # from creating the window to its first overlay
 _TOLERANCE = 1e-3  # probabilities and attention rows sum to 1 within this
 
 
@@ -162,17 +164,15 @@ def _scene(classifier: Any, sample: Path) -> _Scene:
     """Explain ``sample`` (one captured forward pass) and place the model's view on the picture."""
     from model.preprocess import load_image
 
-    from .geometry import crop_box
     from .overlay import pil_to_qimage
+    from .session import map_size, model_view_box
 
     image = load_image(sample)
     explanation = classifier.explain(image)
     probs = explanation.probs
     _check(abs(float(probs.sum()) - 1.0) < _TOLERANCE, f"explanation probabilities sum to {float(probs.sum()):.6f}")
-    cfg = classifier.info.pretrained_cfg
-    box = crop_box(image.size, tuple(cfg["input_size"][-2:]), cfg.get("crop_pct", 1.0), cfg.get("crop_mode", "center"))
-    size = (max(1, round(box.height)), max(1, round(box.width)))
-    return _Scene(explanation, pil_to_qimage(image), box, size, classifier.label_names)
+    box = model_view_box(classifier, image.size)
+    return _Scene(explanation, pil_to_qimage(image), box, map_size(box), classifier.label_names)
 
 
 def _render(scene: _Scene, kind: str, path: Path) -> tuple[Any, str]:
@@ -217,6 +217,36 @@ def _grad_cam_step(scene: _Scene, out_dir: Path) -> tuple[Any, str]:
     return grid, detail
 
 
+def _window_step(sample: Path, model: str, out_dir: Path) -> tuple[Any, str]:
+    """Open the main window offscreen (settings in a temporary file, not the user's), show ``sample`` and
+    wait until the window has loaded ``model``, classified the image and drawn its first overlay."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from .main_window import MainWindow
+    from .settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="coatnet-self-test-settings-") as folder:
+        settings = Settings(str(Path(folder) / "settings.ini"))
+        settings.model = model
+        window = MainWindow(settings)
+        outcome: dict[str, Any] = {}
+        loop = QEventLoop()
+        window.session.overlay_ready.connect(lambda result: (outcome.setdefault("result", result), loop.quit()))
+        window.session.failed.connect(lambda message: (outcome.setdefault("error", message), loop.quit()))
+        QTimer.singleShot(WINDOW_TIMEOUT_S * 1000, loop.quit)
+        window.show()
+        window.open_path(str(sample))
+        loop.exec()
+        path = out_dir / "window.png"
+        saved = window.grab().save(str(path), "PNG")
+        size = (window.width(), window.height())
+        window.close()  # writes the settings to the temporary file and waits for the workers
+    _check("error" not in outcome, f"the window reported: {outcome.get('error')}")
+    _check("result" in outcome, f"no overlay within {WINDOW_TIMEOUT_S} s")
+    _check(saved and path.is_file(), f"could not write {path}")
+    return None, f"main window {size[0]}x{size[1]}, {sample.name}: {outcome['result'].caption} -> {path}"
+
+
 def run_self_test(out_dir: Path | None = None, model: str = "bundled") -> int:
     """Run every step, printing one line each; return 0 when all passed, else 1.
 
@@ -234,6 +264,7 @@ def run_self_test(out_dir: Path | None = None, model: str = "bundled") -> int:
     classified = runner.step("classify", _classify_step, loaded)
     scene = runner.step("attention", lambda c, _app: _attention_step(c, out), classified, app)
     runner.step("grad-cam", lambda s: _grad_cam_step(s, out), scene)
+    runner.step("window", lambda c, _app: _window_step(c[1], model, out), classified, app)
     seconds = time.perf_counter() - start
     if runner.not_passed:
         print(f"self-test FAILED: {', '.join(runner.not_passed)} did not pass ({seconds:.1f} s)", flush=True)

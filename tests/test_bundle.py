@@ -23,7 +23,7 @@ from model.checkpoint_io import save_checkpoint
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_TIMEOUT_S = 1800  # a hang fails the test; the build itself takes a few minutes
 RUN_TIMEOUT_S = 300
-PNGS = ("attention.png", "grad-cam.png")
+PNGS = ("attention.png", "grad-cam.png", "window.png")
 
 
 def _offscreen_env() -> dict[str, str]:
@@ -48,7 +48,7 @@ def _assert_passed(proc: subprocess.CompletedProcess[str], out_dir: Path) -> Non
 
 
 def test_self_test_from_source(tmp_path: Path) -> None:
-    """``python -m coatnet_gui --self-test DIR`` passes on the bundled model and writes both overlays."""
+    """``python -m coatnet_gui --self-test DIR`` passes on the bundled model and writes its three PNG files."""
     proc = _run([sys.executable, "-m", "coatnet_gui", "--self-test", str(tmp_path)], cwd=tmp_path)
     _assert_passed(proc, tmp_path)
 
