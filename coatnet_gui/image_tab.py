@@ -22,6 +22,7 @@ from .widgets.prediction_panel import PredictionPanel
 from .widgets.welcome import Welcome
 
 SIDEBAR_WIDTH = 350
+HOVER_HINT = "Hover over the image to read the map's value; click (or use the arrow keys) to move the query point."
 
 
 class ImageTab(QSplitter):
@@ -36,7 +37,7 @@ class ImageTab(QSplitter):
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.view)
         self.filmstrip = Filmstrip()
-        self.hover = QLabel(" ")
+        self.hover = QLabel(HOVER_HINT)
         self.hover.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hover.setToolTip("The value of the overlay under the cursor, on the block's own token grid")
         left = QWidget()

@@ -17,7 +17,7 @@ from model.inference import Classifier, Explanation, Prediction
 
 from .geometry import Box
 from .help_dialog import show_shortcuts
-from .image_tab import ImageTab
+from .image_tab import HOVER_HINT, ImageTab
 from .maps import OverlayResult, OverlaySpec
 from .overlay import ViewState, colorize, render_view
 from .session import Session
@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
         self.session = Session(self)
         self.result: OverlayResult | None = None
         self.setAcceptDrops(True)
-        self.setMinimumSize(900, 560)
+        self.setMinimumSize(760, 520)
 
         self.image_tab = ImageTab()
         self.tabs = QTabWidget()
@@ -169,7 +169,7 @@ class MainWindow(QMainWindow):
         tab.welcome.sample_chosen.connect(self.open_path)
         tab.filmstrip.chosen.connect(s.open_image)
         tab.view.query_picked.connect(tab.controls.set_query)
-        tab.view.hovered.connect(lambda text: tab.hover.setText(text or " "))
+        tab.view.hovered.connect(lambda text: tab.hover.setText(text or HOVER_HINT))
         tab.prediction.class_clicked.connect(tab.controls.set_class)
         tab.controls.spec_changed.connect(self._on_spec_changed)
         tab.controls.appearance_changed.connect(self._apply_appearance)

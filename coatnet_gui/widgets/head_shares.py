@@ -35,7 +35,7 @@ class HeadShareChart(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         """Room for the bars and a line of head numbers."""
-        return QSize(200, 64 + self.fontMetrics().height())
+        return QSize(200, 44 + self.fontMetrics().height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
         """As tall as the size hint."""

@@ -60,7 +60,7 @@ class OverlayControls(QWidget):
         self.visible_box.setChecked(True)
         self.visible_box.toggled.connect(self.appearance_changed)
         self.form.addRow(self.visible_box)
-        self.kind_box = self._combo("Overlay", "What to draw over the image", "kind")
+        self.kind_box = self._combo("&Type", "What to draw over the image", "kind")
         _fill(self.kind_box, [(text, key) for key, text in KINDS.items()], self._spec.kind)
         self.block_box = self._combo("Block", "The block whose output or attention is shown", "block")
         self.mode_box = QComboBox()

@@ -13,6 +13,7 @@ from model.weights import ModelInfo
 ACCENT = QColor("#3b82f6")
 SELECTED = QColor("#f59e0b")
 TOP_K = 5
+NAME_SHARE = 0.42  # of a bar's width, for the class name
 
 
 class ClassBar(QAbstractButton):
@@ -33,35 +34,40 @@ class ClassBar(QAbstractButton):
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """A row of text with room for the bar under it."""
-        return QSize(240, self.fontMetrics().height() * 2 + 8)
+        """One row of text with a little padding."""
+        return QSize(240, self.fontMetrics().height() + 12)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        """Draw the name and percentage on a track filled to the probability."""
+        """Draw the name, a track filled to the probability, and the percentage, in one row."""
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        metrics = self.fontMetrics()
+        metrics, palette = self.fontMetrics(), self.palette()
         rect = QRectF(self.rect()).adjusted(1, 1, -1, -1)
-        text_h = metrics.height()
-        track = QRectF(rect.left() + 4, rect.top() + text_h + 6, rect.width() - 8, rect.height() - text_h - 10)
-        palette = self.palette()
         if self.isChecked() or self.hasFocus():
             painter.setPen(SELECTED if self.isChecked() else palette.color(QPalette.ColorRole.Highlight))
             painter.drawRoundedRect(rect, 4, 4)
+        name_w = rect.width() * NAME_SHARE
+        percent_w = metrics.horizontalAdvance("100.0%") + 6
+        name_rect = QRectF(rect.left() + 6, rect.top(), name_w - 10, rect.height())
+        percent_rect = QRectF(rect.right() - percent_w - 4, rect.top(), percent_w, rect.height())
+        track_h = max(6.0, rect.height() * 0.45)
+        track = QRectF(
+            name_rect.right() + 4,
+            rect.center().y() - track_h / 2,
+            percent_rect.left() - name_rect.right() - 10,
+            track_h,
+        )
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(palette.color(QPalette.ColorRole.Midlight))
         painter.drawRoundedRect(track, 3, 3)
         painter.setBrush(SELECTED if self.isChecked() else ACCENT)
-        painter.drawRoundedRect(
-            QRectF(track.left(), track.top(), track.width() * self.probability, track.height()), 3, 3
-        )
+        painter.drawRoundedRect(QRectF(track.left(), track.top(), track.width() * self.probability, track_h), 3, 3)
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-        percent = f"{self.probability * 100:.1f}%"
-        percent_w = metrics.horizontalAdvance(percent) + 4
-        text_rect = QRectF(rect.left() + 4, rect.top() + 3, rect.width() - 8, text_h)
-        name = metrics.elidedText(self.label, Qt.TextElideMode.ElideRight, int(text_rect.width() - percent_w - 6))
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, percent)
+        name = metrics.elidedText(self.label, Qt.TextElideMode.ElideRight, int(name_rect.width()))
+        painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        painter.drawText(
+            percent_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{self.probability * 100:.1f}%"
+        )
         painter.end()
 
 
@@ -104,9 +110,14 @@ class PredictionPanel(QWidget):
         """Show the active model, its label set and where it runs; clears the previous prediction."""
         self.model_label.setText(info.name)
         self.model_label.setToolTip(f"{info.name}\nconfig {info.config_name}\n{info.location}")
-        self.labels_label.setText(f"Labels: {info.label_set} — predictions are only among these")
-        device = f"Device: {placement.device.upper() if placement.device != 'cpu' else 'CPU'}, {placement.precision}"
-        self.device_label.setText(device + (f"\n{placement.note}" if placement.note else ""))
+        self.labels_label.setText(f"Label set: <b>{info.label_set}</b>")
+        self.labels_label.setToolTip(
+            f"This model only answers with these {info.num_classes} classes, whatever the image shows."
+        )
+        device = (
+            f"Runs on {placement.device.upper() if placement.device != 'cpu' else 'the CPU'}, {placement.precision}"
+        )
+        self.device_label.setText(device + (f"<br><i>{placement.note}</i>" if placement.note else ""))
         self.clear_prediction()
 
     def clear_prediction(self) -> None:
@@ -139,9 +150,9 @@ class PredictionPanel(QWidget):
         if p is None:
             self.timing_label.setText("")
             return
-        text = f"Inference: {p.seconds * 1000:.0f} ms ({p.device}, {p.precision})"
+        text = f"Inference {p.seconds * 1000:.0f} ms ({p.precision})"
         if self._explain_seconds is not None:
-            text += f"\nExplanation pass: {self._explain_seconds * 1000:.0f} ms (fp32, all maps captured)"
+            text += f" · explanation {self._explain_seconds * 1000:.0f} ms (fp32)"
         self.timing_label.setText(text)
 
     def set_selected_class(self, class_index: int | None) -> None:

@@ -1,0 +1,50 @@
+"""Fixtures shared by the test modules."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any test module imports Qt
+
+FMNIST_PREPROCESSING = {
+    "input_size": [3, 96, 96],
+    "interpolation": "bicubic",
+    "mean": [0.5] * 3,
+    "std": [0.5] * 3,
+    "crop_pct": 1.0,
+    "crop_mode": "center",
+}
+
+
+def write_random_fmnist(folder: Path, label_names: list[str], seed: int) -> Path:
+    """Write a coatnet_fmnist_96 checkpoint with random weights (``seed``) and ``label_names`` to ``folder``."""
+    import torch
+
+    from model import create_model
+    from model.checkpoint_io import save_checkpoint
+
+    torch.manual_seed(seed)
+    return save_checkpoint(create_model("coatnet_fmnist_96").eval(), folder, label_names, FMNIST_PREPROCESSING)
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled model's folder once it is trained, else a random-weight checkpoint of the same config."""
+    from model.checkpoint_io import WEIGHTS_NAME
+    from model.fashion_mnist import CLASS_NAMES
+    from model.weights import bundled_model_dir
+
+    bundled = bundled_model_dir()
+    if (bundled / WEIGHTS_NAME).is_file():
+        return bundled
+    return write_random_fmnist(tmp_path_factory.mktemp("small_model"), list(CLASS_NAMES), seed=0)
+
+
+@pytest.fixture(scope="session")
+def second_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another small checkpoint, with other weights and its own class names (a custom label set)."""
+    names = [f"shape {chr(ord('A') + i)}" for i in range(10)]
+    return write_random_fmnist(tmp_path_factory.mktemp("second_model"), names, seed=1)
