@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return cli.main(argv)
     if argv[:1] == ["--self-test"]:  # offscreen check of this install or bundle; optional arg: output folder
         from .self_test import run_self_test
+
         return run_self_test(Path(argv[1]) if len(argv) > 1 else None)
     if not display_available():
         return run_headless([a for a in argv if not a.startswith("-")])

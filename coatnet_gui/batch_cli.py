@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -22,7 +23,7 @@ from model.batch_scan import count_images
 from model.batch_sort import apply_sort, folder_names, plan_sort, undo_sort
 from model.weights import WeightsError
 
-from . import cli
+from . import cli_common
 
 BATCH_COMMANDS = ("label", "undo-sort")
 DEFAULT_OUT = "coatnet-labels.csv"
@@ -49,20 +50,17 @@ def progress_line(p: BatchProgress, width: int = 24) -> str:
 
 class TerminalProgress:
     """Draws :func:`progress_line` on ``stream``: redrawn in place at most 5 times a second on a terminal,
-    a new line every 10 s otherwise. Keeps the first failures to print at the end."""
+    a new line every 10 s otherwise."""
 
     def __init__(self, stream: TextIO = sys.stderr):
         self.stream = stream
         self.tty = stream.isatty()
         self.last = 0.0
-        self.failures: list[str] = []
         self.progress = BatchProgress()
 
     def update(self, records: list[dict], progress: BatchProgress) -> None:
         """Take one chunk's records and the progress (the callback of :func:`label_folder`)."""
         self.progress = progress
-        room = _SHOW_FAILURES - len(self.failures)
-        self.failures += [f"{r['path']}: error: {r['error']}" for r in records if r["error"]][:room]
         now = time.monotonic()
         if now - self.last >= (0.2 if self.tty else 10.0):
             self.last = now
@@ -70,19 +68,31 @@ class TerminalProgress:
             self.stream.flush()
 
     def finish(self) -> None:
-        """Draw the final state and end the line; then the first failures, if any."""
+        """Draw the final state and end the line."""
         self.stream.write(("\r" if self.tty else "") + progress_line(self.progress) + "\n")
-        for line in self.failures:
-            self.stream.write(line + "\n")
-        more = self.progress.failed - self.progress.resumed - len(self.failures)
-        if more > 0:
-            self.stream.write(f"... and {more} more failures (see the error column)\n")
         self.stream.flush()
+
+
+def report_failures(records: Iterable[dict], stream: TextIO = sys.stderr) -> None:
+    """Write one ``path: error: reason`` line for each of the first failed records (this run's and an
+    earlier one's alike), then how many more there are."""
+    shown = more = 0
+    for record in records:
+        if not record["error"]:
+            continue
+        if shown < _SHOW_FAILURES:
+            stream.write(f"{record['path']}: error: {record['error']}\n")
+            shown += 1
+        else:
+            more += 1
+    if more:
+        stream.write(f"... and {more} more failures (see the error column)\n")
+    stream.flush()
 
 
 def _usage_error(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
-    return cli.EXIT_USAGE
+    return cli_common.EXIT_USAGE
 
 
 def _sort(args: argparse.Namespace, journal_path: Path, label_names: list[str]) -> None:
@@ -120,12 +130,12 @@ def label_command(args: argparse.Namespace) -> int:
     if args.dry_run and not args.sort_into:
         n = count_images(root, args.recursive)
         print(f"dry run: would label {n} images in {root} and write {out}")
-        return cli.EXIT_OK
+        return cli_common.EXIT_OK
     try:
-        clf = cli.open_classifier(args)
+        clf = cli_common.open_classifier(args)
     except WeightsError as exc:
         return _usage_error(str(exc))
-    print(cli.describe(clf), file=sys.stderr)
+    print(cli_common.describe(clf), file=sys.stderr)
     settings = BatchSettings(args.recursive, args.topk, args.batch_size, args.workers)
     journal_path = out.with_name(out.name + ".journal")
     try:
@@ -151,6 +161,7 @@ def label_command(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     bar.finish()
+    report_failures(read_records(journal_path))
     counts = write_export(read_records(journal_path), out)
     earlier = f" ({progress.resumed} by the earlier run)" if progress.resumed else ""
     print(
@@ -160,7 +171,7 @@ def label_command(args: argparse.Namespace) -> int:
     if args.sort_into:
         _sort(args, journal_path, clf.label_names)
     journal_path.unlink()
-    return cli.EXIT_SOME_FAILED if counts.failed else cli.EXIT_OK
+    return cli_common.EXIT_SOME_FAILED if counts.failed else cli_common.EXIT_OK
 
 
 def undo_sort_command(args: argparse.Namespace) -> int:
@@ -172,7 +183,7 @@ def undo_sort_command(args: argparse.Namespace) -> int:
     for problem in result.problems:
         print(problem, file=sys.stderr)
     print(f"restored {result.restored} files, {len(result.problems)} left as they are")
-    return cli.EXIT_SOME_FAILED if result.problems else cli.EXIT_OK
+    return cli_common.EXIT_SOME_FAILED if result.problems else cli_common.EXIT_OK
 
 
 def add_batch_commands(sub: argparse._SubParsersAction) -> None:
@@ -194,7 +205,7 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="with --sort-into, print the plan and copy/move nothing; without, only count images",
     )
-    cli.add_model_arguments(label)
+    cli_common.add_model_arguments(label)
     label.set_defaults(run=label_command)
     undo = sub.add_parser("undo-sort", help="undo a --sort-into run from its manifest")
     undo.add_argument("manifest", help="the coatnet-sort-*.jsonl file that the sort wrote into DEST")

@@ -8,12 +8,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from model.preprocess import IMAGE_SUFFIXES
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QTabWidget, QVBoxLayout, QWidget
 
 from model.inference import Classifier, Explanation, Prediction
+from model.preprocess import IMAGE_SUFFIXES
 
 from .geometry import Box
 from .help_dialog import show_shortcuts
@@ -187,8 +187,11 @@ class MainWindow(QMainWindow):
 
     def open_sources(self, sources: list[ImageSource]) -> None:
         """Add ``sources`` to the filmstrip and show the first; the rest get thumbnails in the background."""
+        if not sources:
+            return
         self.tabs.setCurrentWidget(self.image_tab)
         self.image_tab.filmstrip.add(sources)
+        self.session.open_image(sources[0])
         for source in sources:
             if source.path is not None:
                 self.settings.add_recent(source.path)

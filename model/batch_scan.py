@@ -1,8 +1,10 @@
 """Finding the images of a folder as a stream, in a fixed order, without ever listing the whole tree.
 
 Which files count: names ending in one of :data:`model.preprocess.IMAGE_SUFFIXES` (any letter case). Hidden
-files and folders (a name starting with ``.``, or the hidden attribute on Windows) are skipped. Symlinks are
-followed, but a folder already visited (same device and inode) is entered once only, so symlink cycles end.
+files and folders (a name starting with ``.``, or the hidden attribute on Windows) are skipped. Symlinks to
+files count. A symlinked folder is followed only when it points outside the scanned tree (inside, its target
+is scanned under its real path anyway), and a folder already visited (same device and inode) is entered once
+only, so symlink cycles end.
 
 Paths are yielded relative to the root, ``/``-separated, as ``str``; a name that is not valid in the file
 system's encoding keeps its raw bytes as lone surrogates (``os.fsdecode``), so ``root / rel`` opens it.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +22,7 @@ from pathlib import Path
 from .preprocess import IMAGE_SUFFIXES
 
 _SUFFIXES = frozenset(s.lower() for s in IMAGE_SUFFIXES)
-_WINDOWS_HIDDEN = getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 0)
+_WINDOWS_HIDDEN = stat.FILE_ATTRIBUTE_HIDDEN if sys.platform == "win32" else 0  # the constant exists everywhere
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ def iter_images(root: str | os.PathLike, recursive: bool = False) -> Iterator[Sc
     raises ``OSError``.
     """
     root = Path(root)
+    real_root = os.path.realpath(root)
     visited = {_dir_key(root)}
     stack: list[tuple[str, Iterator[os.DirEntry]]] = [("", iter(_listing(root)))]
     while stack:
@@ -88,7 +92,7 @@ def iter_images(root: str | os.PathLike, recursive: bool = False) -> Iterator[Sc
             if is_image_name(entry.name) and _is_file(entry):
                 yield ScanEntry(rel)
             continue
-        if not recursive:
+        if not recursive or _links_inside(entry, real_root):
             continue
         key = _dir_key(Path(entry.path))
         if key in visited:
@@ -98,6 +102,15 @@ def iter_images(root: str | os.PathLike, recursive: bool = False) -> Iterator[Sc
             stack.append((rel + "/", iter(_listing(Path(entry.path)))))
         except OSError as exc:
             yield ScanEntry(rel + "/", f"cannot list folder: {exc.strerror or exc}")
+
+
+def _links_inside(entry: os.DirEntry, real_root: str) -> bool:
+    """Return True for a symlinked folder whose target lies inside the scanned tree: that folder is (or will
+    be) scanned under its real path, so following the link would only list it twice or loop."""
+    if not entry.is_symlink():
+        return False
+    target = os.path.realpath(entry.path)
+    return target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 def _is_file(entry: os.DirEntry) -> bool:

@@ -62,9 +62,7 @@ class MBConvBlock(nn.Module):
         stride_dw = stride if cfg.stride_mode == "dw" else 1
 
         self.shortcut = (
-            Downsample2d(in_chs, out_chs, cfg.pool_type, bias=cfg.output_bias)
-            if stride == 2
-            else nn.Identity()
+            Downsample2d(in_chs, out_chs, cfg.pool_type, bias=cfg.output_bias) if stride == 2 else nn.Identity()
         )
         self.pre_norm = BatchNormAct2d(in_chs, act=cfg.act if cfg.pre_norm_act else None, eps=cfg.norm_eps)
         self.down = (
@@ -78,9 +76,7 @@ class MBConvBlock(nn.Module):
         self.conv2_kxk = nn.Conv2d(
             mid_chs, mid_chs, cfg.kernel_size, stride=stride_dw, padding=padding, groups=mid_chs, bias=False
         )
-        se = SqueezeExcite(
-            mid_chs, int(cfg.se_ratio * (out_chs if cfg.expand_output else mid_chs)), cfg.se_act
-        )
+        se = SqueezeExcite(mid_chs, int(cfg.se_ratio * (out_chs if cfg.expand_output else mid_chs)), cfg.se_act)
         self.se_early = se if cfg.se_early else None
         self.norm2 = BatchNormAct2d(mid_chs, act=cfg.act, eps=cfg.norm_eps)
         self.se = None if cfg.se_early else se
@@ -117,9 +113,7 @@ class AttentionRecord:
 
     def detach(self) -> AttentionRecord:
         """Return a copy whose tensors are cut from the autograd graph."""
-        return replace(
-            self, **{f.name: getattr(self, f.name).detach() for f in fields(self) if f.name != "grid"}
-        )
+        return replace(self, **{f.name: getattr(self, f.name).detach() for f in fields(self) if f.name != "grid"})
 
 
 class RelativeSelfAttention2d(nn.Module):
@@ -144,9 +138,7 @@ class RelativeSelfAttention2d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, _, h, w = x.shape
         # Head-major channel layout: each head's q, k and v channels are adjacent (timm's head_first).
-        q, k, v = (
-            self.qkv(x).view(b, self.num_heads, self.dim_head * 3, h * w).transpose(-1, -2).chunk(3, dim=-1)
-        )
+        q, k, v = self.qkv(x).view(b, self.num_heads, self.dim_head * 3, h * w).transpose(-1, -2).chunk(3, dim=-1)
         position = self.rel_pos.get_bias()
         if self.recorder is None:
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=position.to(q.dtype))
@@ -154,9 +146,7 @@ class RelativeSelfAttention2d(nn.Module):
             content = (q @ k.transpose(-1, -2)) * self.scale
             probs = (content + position).softmax(dim=-1)
             out = probs @ v
-            self.recorder(
-                AttentionRecord(probs, content, position, v, self.rel_pos.bias_map(), self.rel_pos.grid)
-            )
+            self.recorder(AttentionRecord(probs, content, position, v, self.rel_pos.bias_map(), self.rel_pos.grid))
         return self.proj(out.transpose(-1, -2).reshape(b, -1, h, w))
 
 

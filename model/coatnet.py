@@ -117,9 +117,7 @@ class CoAtNet(nn.Module):
         self.num_features = in_chs
         if cfg.head_hidden_size:
             self.norm = nn.Identity()
-            self.head: nn.Module = NormMlpHead(
-                in_chs, cfg.head_hidden_size, cfg.num_classes, cfg.transformer.norm_eps
-            )
+            self.head: nn.Module = NormMlpHead(in_chs, cfg.head_hidden_size, cfg.num_classes, cfg.transformer.norm_eps)
         else:
             self.norm = make_norm2d(cfg.transformer.norm, in_chs, cfg.transformer.norm_eps)
             self.head = LinearHead(in_chs, cfg.num_classes)

@@ -18,9 +18,7 @@ class ConvCfg:
     expand_ratio: float = 4.0
     expand_output: bool = True  # hidden width from output channels (paper) or input channels (timm "rw")
     kernel_size: int = 3
-    stride_mode: str = (
-        "dw"  # where a stage's stride-2 happens: "pool" (before 1x1), "1x1", or "dw" (depthwise)
-    )
+    stride_mode: str = "dw"  # where a stage's stride-2 happens: "pool" (before 1x1), "1x1", or "dw" (depthwise)
     pool_type: str = "avg2"  # shortcut downsample: "avg2", "max2", "avg", "max"
     down_pool_type: str = "avg2"  # main-branch downsample when stride_mode is "pool"
     pre_norm_act: bool = False  # activation after the pre-norm
@@ -121,29 +119,21 @@ _CONFIGS: dict[str, CoAtNetCfg] = {
     "coatnet_1_224": CoAtNetCfg((96, 192, 384, 768), _DEEP, stem_width=(64, 64), head_hidden_size=768),
     "coatnet_2_224": CoAtNetCfg((128, 256, 512, 1024), _DEEP, stem_width=(128, 128), head_hidden_size=1024),
     "coatnet_3_224": CoAtNetCfg((192, 384, 768, 1536), _DEEP, stem_width=(192, 192), head_hidden_size=1536),
-    "coatnet_4_224": CoAtNetCfg(
-        (192, 384, 768, 1536), (2, 12, 28, 2), stem_width=(192, 192), head_hidden_size=1536
-    ),
-    "coatnet_5_224": CoAtNetCfg(
-        (256, 512, 1280, 2048), (2, 12, 28, 2), stem_width=(192, 192), head_hidden_size=2048
-    ),
+    "coatnet_4_224": CoAtNetCfg((192, 384, 768, 1536), (2, 12, 28, 2), stem_width=(192, 192), head_hidden_size=1536),
+    "coatnet_5_224": CoAtNetCfg((256, 512, 1280, 2048), (2, 12, 28, 2), stem_width=(192, 192), head_hidden_size=2048),
     # timm's own CoAtNet variants ("rw"), the ones with public weights among them.
     "coatnet_pico_rw_224": CoAtNetCfg(depths=(2, 3, 5, 2), **_SMALL, **_rw_max()),
     "coatnet_nano_rw_224": CoAtNetCfg(depths=(3, 4, 6, 3), **_SMALL, **_rw_max(stride_mode="pool")),
     "coatnet_rmlp_nano_rw_224": CoAtNetCfg(
         depths=(3, 4, 6, 3), **_SMALL, **_rw_max(rel_pos_type="mlp", rel_pos_dim=384)
     ),
-    "coatnet_0_rw_224": CoAtNetCfg(
-        depths=(2, 3, 7, 2), **_W0, **_rw_coat(se_early=True, shortcut_bias=False)
-    ),
+    "coatnet_0_rw_224": CoAtNetCfg(depths=(2, 3, 7, 2), **_W0, **_rw_coat(se_early=True, shortcut_bias=False)),
     "coatnet_bn_0_rw_224": CoAtNetCfg(
         depths=(2, 3, 7, 2),
         **_W0,
         **_rw_coat(stride_mode="dw", se_early=True, shortcut_bias=False, norm="batchnorm2d"),
     ),
-    "coatnet_rmlp_0_rw_224": CoAtNetCfg(
-        depths=(2, 3, 7, 2), **_W0, **_rw_coat(stride_mode="dw", rel_pos_type="mlp")
-    ),
+    "coatnet_rmlp_0_rw_224": CoAtNetCfg(depths=(2, 3, 7, 2), **_W0, **_rw_coat(stride_mode="dw", rel_pos_type="mlp")),
     "coatnet_1_rw_224": CoAtNetCfg(
         depths=_DEEP, **_W0, **_rw_coat(stride_mode="dw", se_early=True, shortcut_bias=False)
     ),
@@ -152,9 +142,7 @@ _CONFIGS: dict[str, CoAtNetCfg] = {
         **_W0,
         **_rw_coat(pool_type="max", se_early=True, shortcut_bias=False, rel_pos_type="mlp", rel_pos_dim=384),
     ),
-    "coatnet_rmlp_1_rw2_224": CoAtNetCfg(
-        depths=_DEEP, **_W0, **_rw_coat(stride_mode="dw", rel_pos_type="mlp")
-    ),
+    "coatnet_rmlp_1_rw2_224": CoAtNetCfg(depths=_DEEP, **_W0, **_rw_coat(stride_mode="dw", rel_pos_type="mlp")),
     "coatnet_2_rw_224": CoAtNetCfg(depths=_DEEP, **_W2, **_rw_coat(stride_mode="dw", se_act="silu")),
     "coatnet_rmlp_2_rw_224": CoAtNetCfg(
         depths=_DEEP,

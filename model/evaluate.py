@@ -60,9 +60,7 @@ def draw_confusion_matrix(matrix: np.ndarray, names: list[str], path: Path, cell
         for j in range(n):
             shade = int(255 * (1 - row_norm[i, j]))
             x, y = left + j * cell, top + i * cell
-            draw.rectangle(
-                [x, y, x + cell - 1, y + cell - 1], fill=(shade, shade, 255), outline=(200, 200, 200)
-            )
+            draw.rectangle([x, y, x + cell - 1, y + cell - 1], fill=(shade, shade, 255), outline=(200, 200, 200))
             text = str(matrix[i, j])
             colour = "white" if row_norm[i, j] > 0.5 else "black"
             draw.text((x + cell / 2, y + cell / 2), text, fill=colour, font=small, anchor="mm")
@@ -71,9 +69,7 @@ def draw_confusion_matrix(matrix: np.ndarray, names: list[str], path: Path, cell
         ImageDraw.Draw(label).text((0, 0), names[i], fill="black", font=small)
         rotated = label.rotate(90, expand=True)
         img.paste(rotated, (left + i * cell + cell // 2 - 8, 8), rotated)
-    draw.text(
-        (left + n * cell / 2, top + n * cell + 20), "predicted class", fill="black", font=font, anchor="mm"
-    )
+    draw.text((left + n * cell / 2, top + n * cell + 20), "predicted class", fill="black", font=font, anchor="mm")
     draw.text((10, top - 20), "true class", fill="black", font=font)
     img.save(path)
 
@@ -164,9 +160,7 @@ def evaluate(folder: Path, data: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-dir", type=Path, default=None, help="default: the bundled model")
     parser.add_argument("--data", type=Path, default=DEFAULT_ROOT, help="folder with the IDX .gz files")
     args = parser.parse_args(argv)

@@ -84,9 +84,7 @@ def export_slice(folder: Path, per_class: int, root: Path = DEFAULT_ROOT) -> Pat
     return csv_path
 
 
-def export_samples(
-    folder: Path, classes: tuple[int, ...], size: int = 224, root: Path = DEFAULT_ROOT
-) -> None:
+def export_samples(folder: Path, classes: tuple[int, ...], size: int = 224, root: Path = DEFAULT_ROOT) -> None:
     """Write one test image of each class in ``classes``, upscaled to ``size`` px (bicubic), as PNGs."""
     images, labels = load_split("test", root)
     folder.mkdir(parents=True, exist_ok=True)

@@ -50,17 +50,13 @@ def content_only(
     return _head(record.content[batch, :, q].float().softmax(-1), head).view(record.grid)
 
 
-def position_only(
-    record: AttentionRecord, query_yx: tuple[float, float], head: int | None = None
-) -> torch.Tensor:
+def position_only(record: AttentionRecord, query_yx: tuple[float, float], head: int | None = None) -> torch.Tensor:
     """Return softmax(w[i-j]) of the query token, where the head would look by position alone, ``(h, w)``."""
     q = token_index(record, query_yx)
     return _head(record.position[0, :, q].float().softmax(-1), head).view(record.grid)
 
 
-def bias_around_query(
-    record: AttentionRecord, query_yx: tuple[float, float], head: int | None = None
-) -> torch.Tensor:
+def bias_around_query(record: AttentionRecord, query_yx: tuple[float, float], head: int | None = None) -> torch.Tensor:
     """Return the learned bias w[i-j] added for each key j when the query i sits at ``query_yx``,
     ``(h, w)`` (raw logit units, not normalised): the head's bias table centred on the query."""
     q = token_index(record, query_yx)

@@ -165,9 +165,7 @@ def train(args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("assets/models") / CONFIG_NAME)
     parser.add_argument("--data", type=Path, default=DEFAULT_ROOT, help="folder with the IDX .gz files")
     parser.add_argument("--epochs", type=int, default=16)

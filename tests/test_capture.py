@@ -52,8 +52,7 @@ def test_attention_output_recomputed_from_captured_probabilities(net_and_input):
     names = [b.name for b in list_blocks(net) if b.kind == "transformer"]
     real_outputs = {}
     handles = [
-        modules[n].attn.register_forward_hook(lambda m, i, o, n=n: real_outputs.__setitem__(n, o))
-        for n in names
+        modules[n].attn.register_forward_hook(lambda m, i, o, n=n: real_outputs.__setitem__(n, o)) for n in names
     ]
     with torch.no_grad():
         net(x)  # the fused scaled_dot_product_attention path

@@ -12,7 +12,7 @@ _SOURCE = Qt.ItemDataRole.UserRole
 
 
 class Filmstrip(QListWidget):
-    """Thumbnails in one row; emits ``chosen(source)`` when the current item changes. Hidden with < 2 images."""
+    """Thumbnails in one row; emits ``chosen(source)`` when the user picks another image. Hidden with < 2 images."""
 
     chosen = Signal(object)
 
@@ -30,7 +30,8 @@ class Filmstrip(QListWidget):
         self.hide()
 
     def add(self, sources: list[ImageSource]) -> None:
-        """Append ``sources`` (files already in the strip are not added twice) and select the first of them."""
+        """Append ``sources`` (files already in the strip are not added twice) and select the first of them,
+        without emitting ``chosen`` (the caller opens it)."""
         first = None
         for source in sources:
             item = self._find(source.key)
@@ -40,7 +41,9 @@ class Filmstrip(QListWidget):
                 first = item
         self.setVisible(self.count() > 1)
         if first is not None:
+            self.blockSignals(True)
             self.setCurrentItem(first)
+            self.blockSignals(False)
 
     def _new_item(self, source: ImageSource) -> QListWidgetItem:
         item = QListWidgetItem(source.name, self)

@@ -25,7 +25,17 @@ from PySide6.QtWidgets import (
 from model.capture import BlockInfo
 
 from ..colormaps import COLORMAPS
-from ..maps import ACTIVATION_MODES, ATTENTION_MODES, HEAD_ALL, HEAD_MEAN, KINDS, OverlayResult, OverlaySpec, blocks_for
+from ..maps import (
+    ACTIVATION_MODES,
+    ATTENTION_MODES,
+    HEAD_ALL,
+    HEAD_MEAN,
+    KINDS,
+    QUERY_MODES,
+    OverlayResult,
+    OverlaySpec,
+    blocks_for,
+)
 from ..maps import resolve as resolve_spec
 from .head_shares import HeadShareChart
 
@@ -162,8 +172,16 @@ class OverlayControls(QWidget):
         self._change(kind=kind)
 
     def set_query(self, fy: float, fx: float) -> None:
-        """Move the query point to fractions ``(fy, fx)`` of the model's view."""
-        self._change(query=(fy, fx))
+        """Move the query point to fractions ``(fy, fx)`` of the model's view. An attention map that does not
+        use it switches to its from-the-query form; other overlays just keep it for later."""
+        spec = self._spec
+        if spec.kind != "attention":
+            self._spec = replace(spec, query=(fy, fx))
+            return
+        mode = spec.attention_mode
+        if mode not in QUERY_MODES:
+            mode = "rollout_query" if mode == "rollout" else "query"
+        self._change(query=(fy, fx), attention_mode=mode)
 
     def set_class(self, class_index: int | None) -> None:
         """Show Grad-CAM for ``class_index`` (None: the top class)."""
