@@ -8,13 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QTabWidget, QVBoxLayout, QWidget
 
 from model.inference import Classifier, Explanation, Prediction
 from model.preprocess import IMAGE_SUFFIXES
 
+from .batch_view import BatchView
 from .geometry import Box
 from .help_dialog import show_shortcuts
 from .image_tab import HOVER_HINT, ImageTab
@@ -40,6 +41,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.session = Session(self)
         self.result: OverlayResult | None = None
+        self.requested_model = ""
         self.setAcceptDrops(True)
         self.setMinimumSize(760, 520)
 
@@ -79,16 +81,8 @@ class MainWindow(QMainWindow):
 
     # --- construction --------------------------------------------------------------------------------------
 
-    def _make_batch_view(self) -> QWidget:
-        """Return the Batch tab: :class:`coatnet_gui.batch_view.BatchView`, or a note while it is not built."""
-        try:
-            from .batch_view import BatchView
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.batch_view":
-                raise
-            note = QLabel("Batch labelling is not part of this build.")
-            note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            return note
+    def _make_batch_view(self) -> BatchView:
+        """Return the Batch tab, opening a double-clicked row in the Image tab."""
         view = BatchView(lambda: self.session.classifier, self)
         view.open_image_requested.connect(self.open_path)
         return view
@@ -178,6 +172,7 @@ class MainWindow(QMainWindow):
 
     def load_model(self, source: str) -> None:
         """Load the model ``source`` ("bundled", a public tag or a checkpoint path) on the chosen device."""
+        self.requested_model = source
         self.session.load_model(source, self.settings.device)
 
     def set_device(self, device: str) -> None:
@@ -349,10 +344,13 @@ class MainWindow(QMainWindow):
         self.result = None
         self._update_title()
 
-    def _on_model_failed(self, _message: str) -> None:
+    def _on_model_failed(self, message: str) -> None:
         self.download_bar.finish()
         self.model_menu.set_downloading(False)
         self.model_menu.set_active(self.session.model_source)
+        if self.session.classifier is None and self.requested_model != "bundled":
+            self.banner.show_message(f"{message} Using the bundled model instead.", "info")
+            self.load_model("bundled")
 
     def _on_image_ready(self, loaded: LoadedImage) -> None:
         tab = self.image_tab

@@ -25,6 +25,16 @@ CLASS_NAMES = (
     "Ankle boot",
 )
 
+PRETRAINED_CFG = {
+    "tag": "fmnist",
+    "input_size": [3, 96, 96],
+    "interpolation": "bicubic",
+    "mean": [0.5, 0.5, 0.5],
+    "std": [0.5, 0.5, 0.5],
+    "crop_pct": 1.0,
+    "crop_mode": "center",
+}  # the bundled model's preprocessing: 28 px images upscaled to 96 px, grey repeated into RGB
+
 _FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),

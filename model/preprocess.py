@@ -249,11 +249,12 @@ def load_and_preprocess(source: str | os.PathLike | bytes, cfg: PreprocessCfg) -
     image = _open(source)
     try:
         width, height = image.size
-        if image.getexif().get(_EXIF_ORIENTATION, 1) in _TRANSPOSING_ORIENTATIONS:
-            width, height = height, width
         if image.format == "JPEG":
             image.draft(None, _draft_request(cfg))
         rgb = _decode(image, source)
+        # Only after decoding: PNG's getexif() loads the pixels, which must fail inside _decode's error handling.
+        if image.getexif().get(_EXIF_ORIENTATION, 1) in _TRANSPOSING_ORIENTATIONS:
+            width, height = height, width
     finally:
         image.close()
     return preprocess(rgb, cfg), (width, height)

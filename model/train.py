@@ -23,7 +23,7 @@ from PIL import Image
 
 from .checkpoint_io import save_checkpoint
 from .coatnet import CoAtNet, create_model
-from .fashion_mnist import CLASS_NAMES, DEFAULT_ROOT, load_split
+from .fashion_mnist import CLASS_NAMES, DEFAULT_ROOT, PRETRAINED_CFG, load_split
 
 CONFIG_NAME = "coatnet_fmnist_96"
 
@@ -150,15 +150,7 @@ def train(args: argparse.Namespace) -> dict:
         net.to(memory_format=torch.contiguous_format),
         args.out,
         label_names=list(CLASS_NAMES),
-        pretrained_cfg={
-            "tag": "fmnist",
-            "input_size": [3, size, size],
-            "interpolation": "bicubic",
-            "mean": [0.5, 0.5, 0.5],
-            "std": [0.5, 0.5, 0.5],
-            "crop_pct": 1.0,
-            "crop_mode": "center",
-        },
+        pretrained_cfg=dict(PRETRAINED_CFG, input_size=[3, size, size]),
     )
     (args.out / "train_log.json").write_text(json.dumps(log, indent=2))
     return log

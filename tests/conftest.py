@@ -9,15 +9,6 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any test module imports Qt
 
-FMNIST_PREPROCESSING = {
-    "input_size": [3, 96, 96],
-    "interpolation": "bicubic",
-    "mean": [0.5] * 3,
-    "std": [0.5] * 3,
-    "crop_pct": 1.0,
-    "crop_mode": "center",
-}
-
 
 def write_random_fmnist(folder: Path, label_names: list[str], seed: int) -> Path:
     """Write a coatnet_fmnist_96 checkpoint with random weights (``seed``) and ``label_names`` to ``folder``."""
@@ -25,9 +16,10 @@ def write_random_fmnist(folder: Path, label_names: list[str], seed: int) -> Path
 
     from model import create_model
     from model.checkpoint_io import save_checkpoint
+    from model.fashion_mnist import PRETRAINED_CFG
 
     torch.manual_seed(seed)
-    return save_checkpoint(create_model("coatnet_fmnist_96").eval(), folder, label_names, FMNIST_PREPROCESSING)
+    return save_checkpoint(create_model("coatnet_fmnist_96").eval(), folder, label_names, PRETRAINED_CFG)
 
 
 @pytest.fixture(scope="session")

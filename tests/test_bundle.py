@@ -19,6 +19,7 @@ import torch
 from coatnet_gui.self_test import STEPS
 from model import create_model
 from model.checkpoint_io import save_checkpoint
+from model.fashion_mnist import PRETRAINED_CFG
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_TIMEOUT_S = 1800  # a hang fails the test; the build itself takes a few minutes
@@ -59,8 +60,7 @@ def test_self_test_fails_on_broken_model(tmp_path: Path) -> None:
     with torch.no_grad():
         net.head.fc.weight[0, 0] = float("nan")
     labels = [f"class {i}" for i in range(net.cfg.num_classes)]
-    cfg = {"input_size": [3, 96, 96], "mean": [0.5] * 3, "std": [0.5] * 3, "crop_pct": 1.0, "crop_mode": "center"}
-    checkpoint = save_checkpoint(net, tmp_path / "broken", labels, pretrained_cfg=cfg)
+    checkpoint = save_checkpoint(net, tmp_path / "broken", labels, pretrained_cfg=PRETRAINED_CFG)
     code = f"import sys, coatnet_gui.self_test as t; sys.exit(t.run_self_test(model={str(checkpoint)!r}))"
     proc = _run([sys.executable, "-c", code], cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr

@@ -246,6 +246,18 @@ def test_switching_models_relabels_and_reclassifies(qtbot, window, sample, secon
     assert window.session.classifier.info is info
 
 
+def test_a_last_model_that_no_longer_loads_falls_back_to_the_bundled_one(qtbot, settings, tmp_path):
+    """A remembered checkpoint that has gone away is named in the banner and the bundled model is used."""
+    settings.model = str(tmp_path / "deleted.safetensors")
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.session.classifier is not None, timeout=TIMEOUT_MS)
+    assert window.session.model_source == "bundled"
+    assert "deleted.safetensors" in window.banner.text() and "bundled model instead" in window.banner.text()
+    assert "(bundled)" in window.model_status.text()
+
+
 def test_save_view_png_at_image_size_raw_map_and_clipboard(qtbot, window, sample, tmp_path):
     show(qtbot, window, sample)
     png, npy = tmp_path / "view.png", tmp_path / "map.npy"

@@ -16,28 +16,20 @@ from PIL import Image
 from model import create_model
 from model.checkpoint_io import save_checkpoint
 from model.device import choose_placement, cpu_has_fast_bf16
-from model.fashion_mnist import CLASS_NAMES
+from model.fashion_mnist import CLASS_NAMES, PRETRAINED_CFG
 from model.inference import Classifier
 from model.weights import bundled_model_dir, load_model
 
 REPO = Path(__file__).resolve().parent.parent
 SLICE = REPO / "tests" / "data" / "fmnist_test_slice"
 SAMPLES = REPO / "assets" / "samples"
-FMNIST_CFG = {
-    "input_size": [3, 96, 96],
-    "interpolation": "bicubic",
-    "mean": [0.5] * 3,
-    "std": [0.5] * 3,
-    "crop_pct": 1.0,
-    "crop_mode": "center",
-}
 
 
 @pytest.fixture(scope="module")
 def random_model_dir(tmp_path_factory) -> Path:
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("random_fmnist")
-    save_checkpoint(create_model("coatnet_fmnist_96").eval(), folder, list(CLASS_NAMES), FMNIST_CFG)
+    save_checkpoint(create_model("coatnet_fmnist_96").eval(), folder, list(CLASS_NAMES), PRETRAINED_CFG)
     return folder
 
 
