@@ -8,27 +8,45 @@ terminal instead (classify the files, label the folders) after a one-line notice
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from . import cli
 
-
-def display_available() -> bool:
-    """Return True when a Qt window can be shown: a display on Linux, or any macOS/Windows session,
-    or an explicit QT_QPA_PLATFORM (e.g. offscreen)."""
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return True
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True
+PROBE_FLAG = "--probe-display"  # internal: start Qt's platform plugin and exit 0 (see display_problem)
+PROBE_TIMEOUT_S = 60
 
 
-def run_headless(paths: list[str]) -> int:
+def display_problem() -> str | None:
+    """Return why no Qt window can be shown here (one line), or None when it can.
+
+    An explicit ``QT_QPA_PLATFORM`` (e.g. offscreen) is trusted. On Linux without ``DISPLAY`` or
+    ``WAYLAND_DISPLAY`` there is nothing to show a window on; with one, Qt's platform plugin is started in a child
+    process first, because Qt aborts the whole process when it cannot load it (a missing system library such
+    as libxcb-cursor0, or a display that does not answer).
+    """
+    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+        return None
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return "no display found (DISPLAY/WAYLAND_DISPLAY unset)"
+    own = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "coatnet_gui"]
+    try:
+        probe = subprocess.run([*own, PROBE_FLAG], capture_output=True, text=True, timeout=PROBE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return f"the display did not answer within {PROBE_TIMEOUT_S} s"
+    if probe.returncode == 0:
+        return None
+    lines = [line.strip() for line in probe.stderr.splitlines() if line.strip()]
+    hints = [line for line in lines if "needed" in line or "could not" in line.lower()]
+    return "Qt cannot show a window here: " + (hints[0] if hints else lines[0] if lines else "platform plugin failed")
+
+
+def run_headless(paths: list[str], reason: str) -> int:
     """Do in the terminal what the window would have done with ``paths``; return the exit status."""
     print(
-        "coatnet-gui: no display found (DISPLAY/WAYLAND_DISPLAY unset); `xvfb-run coatnet-gui` shows the "
-        "window on a virtual screen. Working in the terminal instead.",
+        f"coatnet-gui: {reason}; `xvfb-run coatnet-gui` shows the window on a virtual screen. "
+        "Working in the terminal instead.",
         file=sys.stderr,
     )
     if not paths:
@@ -53,8 +71,14 @@ def main(argv: list[str] | None = None) -> int:
         from .self_test import run_self_test
 
         return run_self_test(Path(argv[1]) if len(argv) > 1 else None)
-    if not display_available():
-        return run_headless([a for a in argv if not a.startswith("-")])
+    if argv[:1] == [PROBE_FLAG]:
+        from PySide6.QtWidgets import QApplication
+
+        QApplication([sys.argv[0]])
+        return 0
+    problem = display_problem()
+    if problem is not None:
+        return run_headless([a for a in argv if not a.startswith("-")], problem)
     from .app import run_app  # Qt is imported only when a window is wanted
 
     return run_app(argv)

@@ -103,7 +103,10 @@ class OverlayControls(QWidget):
         self.opacity_slider.valueChanged.connect(self.appearance_changed)
         self.form.addRow("O&pacity", self.opacity_slider)
 
-        self.share_title = QLabel("How positional is each head?")
+        self.share_title = QLabel(
+            "How positional is each head? <span style='color:#8b5cf6'>■</span> position "
+            "<span style='color:#14b8a6'>■</span> content"
+        )
         self.share_chart = HeadShareChart()
         self.share_chart.head_clicked.connect(lambda head: self._change(head=head))
         self.form.addRow(self.share_title)

@@ -1,0 +1,73 @@
+"""Make ``docs/screenshot.png``: the real main window on an X screen, a sample with an attention overlay.
+
+    xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python docs/make_screenshot.py [--out PNG] [--sample IMAGE]
+
+Opens the window at 1366x768 with settings in a temporary file (yours are not touched), shows a bundled sample,
+picks the first Transformer block's attention from a query point, waits for the overlay and grabs the whole
+screen through the platform (what a screenshot tool would see).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from coatnet_gui.app import app_icon, open_arguments
+from coatnet_gui.main_window import MainWindow
+from coatnet_gui.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT_MS = 120_000
+
+
+def main() -> int:
+    """Write the screenshot; return 0 when the overlay appeared in time, 1 otherwise."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    parser.add_argument("--sample", default=str(ROOT / "assets" / "samples" / "fashion_ankle-boot.png"))
+    parser.add_argument("--model", default="bundled", help="model source, as in the Model menu")
+    args = parser.parse_args()
+    out = args.out
+    app = QApplication([sys.argv[0]])
+    app.setWindowIcon(app_icon())
+    settings = Settings(str(Path(tempfile.mkdtemp()) / "settings.ini"))
+    settings.model = args.model
+    window = MainWindow(settings)
+    window.setGeometry(0, 0, 1366, 768)
+    window.show()
+    open_arguments(window, [args.sample])
+    picked = False
+
+    def poll() -> None:
+        nonlocal picked
+        result = window.result
+        if result is None or window.session.classifier is None:
+            return
+        if not picked:  # a query on the upper part of the item, once its explanation is there
+            picked = True
+            window.image_tab.controls.set_query(0.4, 0.35)
+            return
+        if result.spec == window.image_tab.controls.spec():
+            timer.stop()
+            QTimer.singleShot(500, finish)
+
+    def finish() -> None:
+        screen = window.screen().grabWindow(0)
+        screen.save(str(out))
+        print(f"wrote {out} ({screen.width()}x{screen.height()})")
+        app.exit(0)
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(200)
+    QTimer.singleShot(TIMEOUT_MS, lambda: (print("the overlay did not appear in time"), app.exit(1)))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
