@@ -48,9 +48,9 @@ def main() -> int:
         result = window.result
         if result is None or window.session.classifier is None:
             return
-        if not picked:  # a query on the upper part of the item, once its explanation is there
+        if not picked:  # a query on the boot, once its explanation is there
             picked = True
-            window.image_tab.controls.set_query(0.4, 0.35)
+            window.image_tab.controls.set_query(0.62, 0.55)
             return
         if result.spec == window.image_tab.controls.spec():
             timer.stop()
