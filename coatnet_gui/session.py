@@ -83,8 +83,8 @@ class Session(QObject):
 
         def error(message: str) -> None:
             self.workers.cancel_events.discard(cancel)
-            self.model_failed.emit(message)
             self.failed.emit(message)
+            self.model_failed.emit(message)  # after ``failed``: its handler may replace the error message
 
         self.model_loading.emit(source)
         self._submit("load", "Loading model…", "model", job, done, error, self.download_progress.emit)
