@@ -12,6 +12,7 @@ from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QTabWidget, QVBoxLayout, QWidget
 
+from model.capture import list_blocks
 from model.inference import Classifier, Explanation, Prediction
 from model.preprocess import IMAGE_SUFFIXES
 
@@ -333,6 +334,7 @@ class MainWindow(QMainWindow):
         self.settings.model = self.session.model_source
         info, placement = classifier.info, classifier.placement
         self.image_tab.prediction.set_model(info, placement)
+        self.image_tab.controls.set_model(list_blocks(classifier.net), info.label_names)
         self.model_status.setText(f"{info.name} · {info.label_set} · {placement.device} {placement.precision}")
         if self.banner.kind == "error":
             self.banner.dismiss()
