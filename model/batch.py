@@ -31,9 +31,9 @@ import torch
 from .batch_journal import Journal, encode_path, printable
 from .batch_scan import ScanEntry, count_images, iter_images
 from .inference import Classifier, Prediction
-from .preprocess import ImageLoadError, PreprocessCfg, load_and_preprocess
+from .preprocess import ImageLoadError, PreprocessCfg, load_pixels, normalize
 
-Loaded = tuple[str, torch.Tensor | None, str | None]  # (relative path, input tensor, error)
+Loaded = tuple[str, torch.Tensor | None, str | None]  # (relative path, uint8 pixels (C, H, W), error)
 
 
 @dataclass(frozen=True)
@@ -141,10 +141,11 @@ def open_journal(
 
 
 def load_entry(root: str, rel: str, cfg: PreprocessCfg) -> Loaded:
-    """Return ``(rel, tensor, None)`` for the image ``root/rel``, or ``(rel, None, reason)`` when it cannot be
-    read (vanished, unreadable, not an image). Runs in the decode pool."""
+    """Return ``(rel, pixels, None)`` for the image ``root/rel`` (:func:`~model.preprocess.load_pixels`; batches
+    are normalised as a whole), or ``(rel, None, reason)`` when it cannot be read (vanished, unreadable, not an
+    image). Runs in the decode pool."""
     try:
-        tensor, _ = load_and_preprocess(os.path.join(root, rel), cfg)
+        tensor, _ = load_pixels(os.path.join(root, rel), cfg)
     except (ImageLoadError, OSError) as exc:
         return rel, None, printable(str(exc))
     return rel, tensor, None
@@ -192,17 +193,18 @@ def to_record(pred: Prediction, rel: str) -> dict:
 
 def classify_chunk(clf: Classifier, chunk: list[Loaded], k: int) -> list[dict]:
     """Run the model once on the readable images of ``chunk``; return one record per item, in order."""
-    tensors = [t for _, t, _ in chunk if t is not None]
-    probs: Iterator[torch.Tensor] = iter(())
-    per_image = 0.0
-    if tensors:
+    pixels = [t for _, t, _ in chunk if t is not None]
+    predictions: Iterator[Prediction] = iter(())
+    if pixels:
         start = time.perf_counter()
-        probs = iter(clf.probabilities(torch.stack(tensors)))
-        per_image = (time.perf_counter() - start) / len(tensors)
-    return [
-        to_record(clf.top_k(next(probs), k, rel, per_image) if t is not None else clf.failed(rel, err or ""), rel)
-        for rel, t, err in chunk
-    ]
+        batch = torch.stack([p.expand(3, -1, -1) for p in pixels])
+        if clf.placement.channels_last:  # cheaper on uint8 than on the float input; normalising keeps the layout
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        batch = normalize(batch, clf.preprocess_cfg)
+        probs = clf.probabilities(batch)
+        per_image = (time.perf_counter() - start) / len(pixels)
+        predictions = iter(clf.top_k_batch(probs, k, [rel for rel, t, _ in chunk if t is not None], per_image))
+    return [to_record(next(predictions) if t is not None else clf.failed(rel, err or ""), rel) for rel, t, err in chunk]
 
 
 def label_folder(

@@ -83,17 +83,28 @@ class Classifier:
 
     def top_k(self, probs: torch.Tensor, k: int, path: str | None = None, seconds: float = 0.0) -> Prediction:
         """Return the :class:`Prediction` for one probability vector ``(classes,)``."""
-        values, indices = probs.topk(min(k, probs.numel()))
-        return Prediction(
-            path=path,
-            labels=[self.label_names[i] for i in indices.tolist()],
-            indices=indices.tolist(),
-            probs=values.tolist(),
-            model=self.info.name,
-            device=self.placement.device,
-            precision=self.placement.precision,
-            seconds=seconds,
-        )
+        return self.top_k_batch(probs[None], k, [path], seconds)[0]
+
+    def top_k_batch(
+        self, probs: torch.Tensor, k: int, paths: list[str | None], seconds: float = 0.0
+    ) -> list[Prediction]:
+        """Return one :class:`Prediction` per row of ``probs`` ``(B, classes)`` (``paths[i]`` for row i);
+        ``seconds`` is the model's time per image."""
+        values, indices = probs.topk(min(k, probs.shape[-1]), dim=-1)
+        names = self.label_names
+        return [
+            Prediction(
+                path=path,
+                labels=[names[i] for i in row_indices],
+                indices=row_indices,
+                probs=row_values,
+                model=self.info.name,
+                device=self.placement.device,
+                precision=self.placement.precision,
+                seconds=seconds,
+            )
+            for path, row_indices, row_values in zip(paths, indices.tolist(), values.tolist(), strict=True)
+        ]
 
     def failed(self, path: str | None, error: str) -> Prediction:
         """Return the :class:`Prediction` of an image that could not be classified."""

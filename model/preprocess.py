@@ -45,6 +45,9 @@ __all__ = [
     "PreprocessCfg",
     "load_and_preprocess",
     "load_image",
+    "load_pixels",
+    "model_pixels",
+    "normalize",
     "preprocess",
     "to_rgb",
 ]
@@ -60,6 +63,7 @@ IMAGE_SUFFIXES = frozenset(
 )  # fmt: skip
 _NEEDS_PLUGIN = {".heic": "pillow-heif", ".heif": "pillow-heif"}
 
+_GREY_MODES = frozenset({"1", "L", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 _EXIF_ORIENTATION = 0x0112
 _TRANSPOSING_ORIENTATIONS = (5, 6, 7, 8)  # the EXIF orientations that swap width and height
 
@@ -204,12 +208,22 @@ def to_rgb(image: Image.Image, background: tuple[int, int, int] = ALPHA_BACKGROU
     return image.convert("RGB")
 
 
-def _decode(image: Image.Image, source: str | os.PathLike | bytes) -> Image.Image:
-    """Decode an opened image (first frame), apply EXIF orientation and return it as RGB."""
+def _as_grey(image: Image.Image) -> Image.Image:
+    """Return a grey image (one of :data:`_GREY_MODES`) as ``L`` by the module's rules."""
+    if image.mode.startswith("I") or image.mode == "F":
+        return _integer_to_l(image)
+    return image.convert("L") if image.mode != "L" else image
+
+
+def _decode(image: Image.Image, source: str | os.PathLike | bytes, keep_grey: bool = False) -> Image.Image:
+    """Decode an opened image (first frame), apply EXIF orientation and return it as RGB (or, with
+    ``keep_grey``, a grey image without transparency as it is, for :func:`model_pixels`)."""
     try:
         image.seek(0)
         image.load()
         oriented = ImageOps.exif_transpose(image)
+        if keep_grey and oriented.mode in _GREY_MODES and "transparency" not in oriented.info:
+            return oriented
         return to_rgb(oriented)
     except Image.DecompressionBombError as exc:
         raise ImageLoadError(f"{_describe(source)}: refused as a possible decompression bomb: {exc}") from None
@@ -241,9 +255,10 @@ def _draft_request(cfg: PreprocessCfg) -> tuple[int, int]:
     return side, side
 
 
-def load_and_preprocess(source: str | os.PathLike | bytes, cfg: PreprocessCfg) -> tuple[torch.Tensor, tuple[int, int]]:
-    """Return ``(tensor, (width, height))``: the model input ``(3, H, W)`` float32 for ``source`` and the size of
-    the full image (after EXIF orientation).
+def load_pixels(source: str | os.PathLike | bytes, cfg: PreprocessCfg) -> tuple[torch.Tensor, tuple[int, int]]:
+    """Return ``(pixels, (width, height))``: the model's view of ``source`` as uint8 ``(C, H, W)`` (see
+    :func:`model_pixels`; :func:`normalize` makes it the model input) and the size of the full image (after
+    EXIF orientation).
 
     A JPEG far larger than the input decodes at 1/2, 1/4 or 1/8 scale (Pillow's ``draft``), never below the
     resize target, so the result stays close to the full-decode path (benchmarks/bench_decode.py measures
@@ -254,13 +269,20 @@ def load_and_preprocess(source: str | os.PathLike | bytes, cfg: PreprocessCfg) -
         width, height = image.size
         if image.format == "JPEG":
             image.draft(None, _draft_request(cfg))
-        rgb = _decode(image, source)
+        decoded = _decode(image, source, keep_grey=True)
         # Only after decoding: PNG's getexif() loads the pixels, which must fail inside _decode's error handling.
         if image.getexif().get(_EXIF_ORIENTATION, 1) in _TRANSPOSING_ORIENTATIONS:
             width, height = height, width
     finally:
         image.close()
-    return preprocess(rgb, cfg), (width, height)
+    return model_pixels(decoded, cfg), (width, height)
+
+
+def load_and_preprocess(source: str | os.PathLike | bytes, cfg: PreprocessCfg) -> tuple[torch.Tensor, tuple[int, int]]:
+    """Return ``(tensor, (width, height))``: the model input ``(3, H, W)`` float32 for ``source`` and the size of
+    the full image, as :func:`load_pixels` reads it."""
+    pixels, size = load_pixels(source, cfg)
+    return normalize(pixels, cfg), size
 
 
 def _resize(image: Image.Image, cfg: PreprocessCfg) -> Image.Image:
@@ -290,8 +312,8 @@ def _center_crop_or_pad(image: Image.Image, cfg: PreprocessCfg) -> Image.Image:
     out_h, out_w = cfg.input_size
     width, height = image.size
     if width < out_w or height < out_h:
-        fill = tuple(round(255 * v) for v in cfg.mean) if cfg.crop_mode == "border" else (0, 0, 0)
-        padded = Image.new("RGB", (max(width, out_w), max(height, out_h)), fill)
+        fill = tuple(round(255 * v) for v in cfg.mean) if cfg.crop_mode == "border" else (0,) * len(image.getbands())
+        padded = Image.new(image.mode, (max(width, out_w), max(height, out_h)), fill)
         padded.paste(image, ((padded.width - width) // 2, (padded.height - height) // 2))
         image, width, height = padded, padded.width, padded.height
     top = int(round((height - out_h) / 2.0))
@@ -299,11 +321,25 @@ def _center_crop_or_pad(image: Image.Image, cfg: PreprocessCfg) -> Image.Image:
     return image.crop((left, top, left + out_w, top + out_h))
 
 
-def preprocess(image: Image.Image, cfg: PreprocessCfg) -> torch.Tensor:
-    """Return the normalised model input ``(3, H, W)`` float32 for an image (converted to RGB if it is not)."""
-    rgb = _center_crop_or_pad(_resize(to_rgb(image), cfg), cfg)
-    array = torch.from_numpy(np.asarray(rgb, dtype=np.uint8).copy())
-    x = array.permute(2, 0, 1).float().div_(255.0)
+def model_pixels(image: Image.Image, cfg: PreprocessCfg) -> torch.Tensor:
+    """Return the resized, cropped view the model sees as uint8 ``(C, H, W)``: C = 1 for a grey image without
+    transparency (resized once instead of three times; :func:`normalize` repeats it), else 3 (RGB by the
+    module's rules)."""
+    grey = cfg.crop_mode != "border" and image.mode in _GREY_MODES and "transparency" not in image.info
+    view = _center_crop_or_pad(_resize(_as_grey(image) if grey else to_rgb(image), cfg), cfg)
+    array = torch.from_numpy(np.asarray(view, dtype=np.uint8).copy())
+    return array[None] if array.ndim == 2 else array.permute(2, 0, 1)
+
+
+def normalize(pixels: torch.Tensor, cfg: PreprocessCfg) -> torch.Tensor:
+    """Return model input float32 ``(..., 3, H, W)`` from uint8 pixels ``(..., C, H, W)`` (C = 1 or 3): scaled to
+    0..1, minus ``cfg.mean``, over ``cfg.std``. One call can normalise a whole batch."""
+    x = pixels.expand(*pixels.shape[:-3], 3, *pixels.shape[-2:]).float().div_(255.0)
     mean = torch.tensor(cfg.mean, dtype=torch.float32)[:, None, None]
     std = torch.tensor(cfg.std, dtype=torch.float32)[:, None, None]
     return x.sub_(mean).div_(std)
+
+
+def preprocess(image: Image.Image, cfg: PreprocessCfg) -> torch.Tensor:
+    """Return the normalised model input ``(3, H, W)`` float32 for an image (converted to RGB if it is not)."""
+    return normalize(model_pixels(image, cfg), cfg)

@@ -24,6 +24,9 @@ from model.preprocess import (
     PreprocessCfg,
     load_and_preprocess,
     load_image,
+    load_pixels,
+    model_pixels,
+    normalize,
     preprocess,
     to_rgb,
 )
@@ -417,3 +420,20 @@ def test_small_jpeg_decodes_at_full_size(tmp_path: Path) -> None:
     fast, size = load_and_preprocess(path, COATNET_0)
     assert size == (440, 330)
     assert fast.equal(preprocess(load_image(path), COATNET_0))
+
+
+@pytest.mark.parametrize("mode", ["L", "1", "I;16"])
+@pytest.mark.parametrize("crop_pct", [0.95, 1.15])
+def test_grey_images_take_the_one_channel_path_with_the_rgb_result(tmp_path: Path, mode: str, crop_pct: float) -> None:
+    """A grey file is resized once, as one channel, yet gives exactly the tensor of its RGB conversion."""
+    grey = photo_like(140, 90).convert("L")
+    image = grey.convert(mode) if mode != "I;16" else Image.fromarray(np.asarray(grey).astype(np.uint16) * 257)
+    path = _write(tmp_path / "grey.png", image)
+    cfg = PreprocessCfg(input_size=(96, 96), crop_pct=crop_pct)
+    pixels, _ = load_pixels(path, cfg)
+    assert pixels.shape == (1, 96, 96) and pixels.dtype == torch.uint8
+    expected = preprocess(load_image(path), cfg)
+    assert normalize(pixels, cfg).equal(expected)
+    assert load_and_preprocess(path, cfg)[0].equal(expected)
+    batch = normalize(torch.stack([pixels.expand(3, -1, -1), model_pixels(load_image(path), cfg)]), cfg)
+    assert batch[0].equal(expected) and batch[1].equal(expected)
