@@ -47,6 +47,7 @@ from .batch_cli import format_seconds
 from .batch_sort_dialog import SortDialog
 from .batch_table import ALL, COL_PATH, COL_PROB, COL_THUMB, FAILED, THUMB_PX, BatchFilter, BatchTableModel
 from .batch_worker import Background, BatchRun
+from .gc_guard import collect_on_gui_thread
 
 
 def _local_folder(event: QDragEnterEvent | QDropEvent) -> str | None:
@@ -68,6 +69,7 @@ class BatchView(QWidget):
 
     def __init__(self, classifier_getter: Callable[[], Classifier | None], parent: QWidget | None = None):
         super().__init__(parent)
+        collect_on_gui_thread()  # before any worker thread starts
         self.classifier_getter = classifier_getter
         self.run: BatchRun | None = None
         self.background: Background | None = None

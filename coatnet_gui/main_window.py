@@ -17,6 +17,7 @@ from model.inference import Classifier, Explanation, Prediction
 from model.preprocess import IMAGE_SUFFIXES
 
 from .batch_view import BatchView
+from .gc_guard import collect_on_gui_thread
 from .geometry import Box
 from .help_dialog import show_shortcuts
 from .image_tab import HOVER_HINT, ImageTab
@@ -39,6 +40,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: Settings, parent: QWidget | None = None):
         super().__init__(parent)
+        collect_on_gui_thread()  # before any worker thread starts
         self.settings = settings
         self.session = Session(self)
         self.result: OverlayResult | None = None

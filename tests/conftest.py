@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any test module imports Qt
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_between_tests():
+    """Collect reference cycles after each test, on the main thread: the window switches automatic collection off
+    (coatnet_gui/gc_guard.py) and its timer only runs while a test turns the Qt event loop."""
+    yield
+    gc.collect()
 
 
 def write_random_fmnist(folder: Path, label_names: list[str], seed: int) -> Path:

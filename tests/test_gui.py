@@ -387,3 +387,27 @@ def test_box_fractions_round_trip():
     assert box.fraction(*box.point(0.25, 0.75)) == pytest.approx((0.25, 0.75))
     assert box.fraction(0, 0) == (0.0, 0.0) and box.fraction(1000, 1000) == (1.0, 1.0)
     assert crop_box((96, 96), 96) == Box(0, 0, 96, 96)
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot, window):
+    """With worker threads about, automatic collection is off and the window's timer frees cycles instead,
+    on the GUI thread (a cycle freed in a worker thread destroys Qt objects off their thread and crashes)."""
+    import gc
+    import threading
+    import weakref
+
+    assert not gc.isenabled()
+    freed_in: list[str] = []
+
+    class Node:
+        pass
+
+    for _ in range(3):
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        weakref.finalize(a, lambda: freed_in.append(threading.current_thread().name))
+        del a, b
+    allocated = [Node() for _ in range(gc.get_threshold()[0] * 2)]  # enough to have triggered a collection
+    qtbot.waitUntil(lambda: len(freed_in) == 3, timeout=TIMEOUT_MS)
+    assert len(allocated) > gc.get_threshold()[0]
+    assert set(freed_in) == {threading.main_thread().name}
