@@ -265,22 +265,22 @@ class BatchView(QWidget):
         if self.run is None:
             return
         if paused:
-            self.run.pause()
+            self.run.control.pause()
         else:
-            self.run.resume()
+            self.run.control.resume()
         self.pause_button.setText("Resume" if paused else "Pause")
 
     def cancel(self) -> None:
         """Stop the running labelling before its next batch."""
         if self.run is not None:
-            self.run.cancel()
+            self.run.control.cancel()
 
     def stop(self) -> None:
         """Cancel any run and wait for the background threads (call before the window closes)."""
         for thread in (self.run, self.background):
             if thread is not None:
                 if isinstance(thread, BatchRun):
-                    thread.cancel()
+                    thread.control.cancel()
                 thread.wait()
         self.table_model.wait_for_thumbnails()
 

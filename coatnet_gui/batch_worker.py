@@ -56,18 +56,6 @@ class BatchRun(QThread):
             return
         self.done.emit(dataclasses.replace(progress))
 
-    def pause(self) -> None:
-        """Hold the run before its next batch."""
-        self.control.pause()
-
-    def resume(self) -> None:
-        """Go on after :meth:`pause`."""
-        self.control.resume()
-
-    def cancel(self) -> None:
-        """Stop before the next batch; what is done stays in the journal."""
-        self.control.cancel()
-
 
 class Background(QThread):
     """Runs ``fn()`` once; ``done(result)`` or ``failed(message)`` arrive on the GUI thread."""
