@@ -11,6 +11,7 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from PIL import ImageOps
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -75,7 +76,7 @@ class _ThumbSignals(QObject):
 
 
 class _ThumbTask(QRunnable):
-    """Decodes one image at reduced size and emits a thumbnail (an empty QImage when it cannot be read)."""
+    """Decodes one image and emits a thumbnail of at most THUMB_PX a side (an empty QImage when it cannot be read)."""
 
     def __init__(self, path: str, signals: _ThumbSignals):
         super().__init__()
@@ -83,8 +84,7 @@ class _ThumbTask(QRunnable):
 
     def run(self) -> None:
         try:
-            image = load_image(self.path)
-            image.thumbnail((THUMB_PX, THUMB_PX))
+            image = ImageOps.contain(load_image(self.path), (THUMB_PX, THUMB_PX))  # small images grow to fit
             thumb = pil_to_qimage(image)
         except Exception:  # a thumbnail is decoration: an unreadable file shows none (its row says why)
             thumb = QImage()

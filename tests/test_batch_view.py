@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from coatnet_gui.batch_sort_dialog import SortDialog
-from coatnet_gui.batch_table import ALL, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, FAILED
+from coatnet_gui.batch_table import ALL, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, FAILED, THUMB_PX
 from coatnet_gui.batch_view import BatchView
 from model.inference import Classifier
 from model.weights import load_model
@@ -97,7 +97,7 @@ def test_a_run_fills_the_table_and_the_table_filters_sorts_and_opens(
         return model.data(model.index(good, COL_THUMB), Qt.ItemDataRole.DecorationRole)
 
     qtbot.waitUntil(lambda: thumbnail() is not None, timeout=TIMEOUT_MS)
-    assert thumbnail().width() == thumbnail().height() == 28 and not thumbnail().isNull()
+    assert thumbnail().width() == thumbnail().height() == THUMB_PX and not thumbnail().isNull()  # 28 px, grown
 
     cell = proxy.mapFromSource(model.index(good, COL_PATH))
     view.table.scrollTo(cell)
