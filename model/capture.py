@@ -12,6 +12,7 @@ Asking for nothing installs nothing: the network runs exactly as without the con
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -108,6 +109,9 @@ class capture:  # noqa: N801 - used as a context manager, like torch.no_grad
     ``attention``: Transformer block names or "all"; ``activations``: any block names or "all";
     ``gradients``: keep the autograd graph so :meth:`Captured.class_gradients` works (enables grad
     mode inside the context). Entering returns the :class:`Captured` that fills on each forward.
+
+    Only forward passes on the thread that entered the context are recorded: another thread running the same
+    network meanwhile (a folder being labelled while the window explains an image) leaves no trace in it.
     """
 
     def __init__(
@@ -124,8 +128,10 @@ class capture:  # noqa: N801 - used as a context manager, like torch.no_grad
         self.result = Captured(keeps_graph=gradients)
         self._handles: list[torch.utils.hooks.RemovableHandle] = []
         self._grad_was_enabled = torch.is_grad_enabled()
+        self._thread = threading.get_ident()
 
     def __enter__(self) -> Captured:
+        self._thread = threading.get_ident()
         modules = dict(self.net.named_modules())
         for name in self.attention_names:
             modules[name].attn.recorder = self._attention_recorder(name)
@@ -149,15 +155,18 @@ class capture:  # noqa: N801 - used as a context manager, like torch.no_grad
 
     def _attention_recorder(self, name: str):
         def record(rec: AttentionRecord) -> None:
-            self.result.attention[name] = rec if self.gradients else rec.detach()
+            if threading.get_ident() == self._thread:
+                self.result.attention[name] = rec if self.gradients else rec.detach()
 
         return record
 
     def _activation_hook(self, name: str):
         def hook(_module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
-            self.result.activations[name] = output if self.gradients else output.detach()
+            if threading.get_ident() == self._thread:
+                self.result.activations[name] = output if self.gradients else output.detach()
 
         return hook
 
     def _logits_hook(self, _module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
-        self.result.logits = output
+        if threading.get_ident() == self._thread:
+            self.result.logits = output

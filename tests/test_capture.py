@@ -145,3 +145,19 @@ def test_unknown_block_names_are_rejected_with_the_choices(net_and_input):
     net, _ = net_and_input
     with pytest.raises(KeyError, match="stages.2.blocks.0"):
         capture(net, attention=["stem"])
+
+
+def test_forward_passes_on_other_threads_leave_no_trace(net_and_input):
+    """A folder labelled on another thread with the same network does not leak into the window's capture."""
+    import threading
+
+    net, x = net_and_input
+    other = torch.randn(5, *x.shape[1:])  # a batch of another size, easy to spot
+    with torch.no_grad(), capture(net, attention="all", activations="all", gradients=True) as cap:
+        logits = net(x)
+        worker = threading.Thread(target=lambda: net(other))
+        worker.start()
+        worker.join()
+    assert cap.logits is logits
+    assert all(a.shape[0] == 2 for a in cap.activations.values())
+    assert all(r.probs.shape[0] == 2 for r in cap.attention.values())
