@@ -6,12 +6,13 @@
         progress = label_folder(clf, "photos", journal, settings)
     write_export(read_records(journal.path), "out.csv")
 
-The calling thread scans lazily and runs the model; a pool of decode threads (``settings.workers``) opens,
-decodes (reduced-size JPEG decoding) and preprocesses the next images meanwhile — Pillow and PyTorch release
-the GIL there, and threads hand tensors over without pickling (benchmarks/bench_batch.py measures threads
-against processes). At most two batches of tensors are in flight, and each chunk of results goes straight
-to the journal: memory stays flat however large the folder. Results are in scan order, chunk by chunk, so a
-resumed run forms the same batches as an uninterrupted one and ends with identical output.
+The calling thread scans lazily and forms batches; a pool of decode threads (``settings.workers``) opens,
+decodes (reduced-size JPEG decoding) and crops the next images meanwhile — Pillow and PyTorch release the GIL
+there, and threads hand uint8 pixels over without pickling (benchmarks/bench_batch.py measures threads against
+processes). The model runs in :func:`model_lanes` threads (on a CPU, two batches at once on half the threads
+each). A bounded number of images is in flight, and each chunk of results goes to the journal in scan order
+from the calling thread: memory stays flat however large the folder, and a resumed run forms the same batches
+as an uninterrupted one and ends with identical output.
 """
 
 from __future__ import annotations
@@ -207,6 +208,13 @@ def classify_chunk(clf: Classifier, chunk: list[Loaded], k: int) -> list[dict]:
     return [to_record(next(predictions) if t is not None else clf.failed(rel, err or ""), rel) for rel, t, err in chunk]
 
 
+def model_lanes(clf: Classifier) -> int:
+    """Return how many batches run the model at once: on a multi-core CPU two, each on half the cores, which
+    beats one batch on all cores once decoding shares them (no thread waits at a barrier for a core that is
+    decoding; benchmarks/bench_batch.py); on a GPU one."""
+    return 2 if clf.placement.device == "cpu" and torch.get_num_threads() >= 2 else 1
+
+
 def label_folder(
     clf: Classifier,
     root: str | os.PathLike,
@@ -232,24 +240,41 @@ def label_folder(
         on_chunk([], progress)
     batch_size = effective_batch_size(clf, settings)
     pool = executor or ThreadPoolExecutor(settings.workers or os.cpu_count() or 1, thread_name_prefix="decode")
+    lanes = model_lanes(clf)
+    lane_pool = ThreadPoolExecutor(lanes, thread_name_prefix="model")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(1, threads // lanes))
     todo = (e for e in iter_images(root, settings.recursive) if e.rel not in journal.done)
     loaded = _ordered(pool, partial(load_entry, str(root), cfg=clf.preprocess_cfg), todo, 2 * batch_size)
+    running: deque[Future[list[dict]]] = deque()
     start, paused = time.perf_counter(), 0.0
+
+    def commit_oldest() -> None:
+        records = running.popleft().result()
+        journal.commit(records)
+        progress.done += len(records)
+        progress.failed += sum(1 for r in records if r["error"])
+        progress.total = max(progress.total, progress.done)
+        progress.seconds = time.perf_counter() - start - paused
+        if on_chunk:
+            on_chunk(records, progress)
+
     try:
         for chunk in _chunks(loaded, batch_size):
             paused += control.wait()
             if control.cancelled:
                 progress.cancelled = True
                 break
-            records = classify_chunk(clf, chunk, settings.topk)
-            journal.commit(records)
-            progress.done += len(records)
-            progress.failed += sum(1 for r in records if r["error"])
-            progress.total = max(progress.total, progress.done)
-            progress.seconds = time.perf_counter() - start - paused
-            if on_chunk:
-                on_chunk(records, progress)
+            running.append(lane_pool.submit(classify_chunk, clf, chunk, settings.topk))
+            if len(running) >= lanes:
+                commit_oldest()
+        while running:  # what is already computed is kept, also when cancelled
+            commit_oldest()
     finally:
+        for future in running:
+            future.cancel()
+        lane_pool.shutdown(wait=True)
+        torch.set_num_threads(threads)
         loaded.close()
         if executor is None:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -244,3 +244,22 @@ def test_undo_of_a_copy_keeps_copies_that_were_changed(tmp_path: Path):
     undone = undo_sort(result.manifest)
     assert undone.restored == 1 and len(undone.problems) == 1
     assert not (dest / "k" / "a.png").exists() and (dest / "k" / "b.png").exists()
+
+
+def test_two_model_lanes_give_the_one_lane_result_in_scan_order(clf: Classifier, tmp_path: Path, monkeypatch):
+    """Two batches in flight on the CPU (each on half the threads) commit in scan order with the same labels as one
+    batch at a time, and the process's thread count is restored afterwards."""
+    import torch
+
+    from model import batch
+
+    root = tmp_path / "imgs"
+    for i in range(23):
+        write_png(root / f"{i:02d}.png", seed=i)
+    threads = torch.get_num_threads()
+    two = label(clf, root, tmp_path / "two.journal", batch_size=4)
+    assert torch.get_num_threads() == threads
+    monkeypatch.setattr(batch, "model_lanes", lambda _clf: 1)
+    one = label(clf, root, tmp_path / "one.journal", batch_size=4)
+    assert [r["path"] for r in two] == [f"{i:02d}.png" for i in range(23)]
+    assert [(r["path"], r["indices"][0]) for r in two] == [(r["path"], r["indices"][0]) for r in one]
