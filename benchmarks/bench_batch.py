@@ -143,12 +143,27 @@ def folder_of(parent: Path, name: str, n: int, write: Callable[[Path, int], None
 # --- The reference: timm's inference.py --------------------------------------------------------------------
 
 
+# timm's config field -> ours, for the conv and Transformer parts of a CoAtNet config
+TIMM_CONV_FIELDS = {
+    "expand_ratio": "expand_ratio", "expand_output": "expand_output", "kernel_size": "kernel_size",
+    "pre_norm_act": "pre_norm_act", "output_bias": "output_bias", "stride_mode": "stride_mode",
+    "pool_type": "pool_type", "downsample_pool_type": "down_pool_type", "attn_early": "se_early",
+    "attn_act_layer": "se_act", "attn_ratio": "se_ratio", "act_layer": "act", "norm_eps": "norm_eps",
+}  # fmt: skip
+TIMM_TRANSFORMER_FIELDS = {
+    "dim_head": "dim_head", "expand_ratio": "expand_ratio", "expand_first": "expand_first",
+    "shortcut_bias": "shortcut_bias", "pool_type": "pool_type", "rel_pos_type": "rel_pos_type",
+    "rel_pos_dim": "rel_pos_dim", "init_values": "init_values", "act_layer": "act", "norm_layer": "norm",
+    "norm_eps": "norm_eps",
+}  # fmt: skip
+
+
 def timm_twin(net: CoAtNet) -> torch.nn.Module:
     """Return timm's MaxxVit built from ``net``'s config, with ``net``'s weights (the parameter names agree)."""
     import timm  # imported here: timm stays out of our side's process
     from timm.models.maxxvit import MaxxVit, MaxxVitCfg, MaxxVitConvCfg, MaxxVitTransformerCfg
 
-    cfg, conv, tf = net.cfg, net.cfg.conv, net.cfg.transformer
+    cfg = net.cfg
     timm_cfg = MaxxVitCfg(
         embed_dim=cfg.embed_dim,
         depths=cfg.depths,
@@ -156,33 +171,9 @@ def timm_twin(net: CoAtNet) -> torch.nn.Module:
         stem_width=cfg.stem_width,
         stem_bias=cfg.stem_bias,
         head_hidden_size=cfg.head_hidden_size,
-        conv_cfg=MaxxVitConvCfg(
-            expand_ratio=conv.expand_ratio,
-            expand_output=conv.expand_output,
-            kernel_size=conv.kernel_size,
-            pre_norm_act=conv.pre_norm_act,
-            output_bias=conv.output_bias,
-            stride_mode=conv.stride_mode,
-            pool_type=conv.pool_type,
-            downsample_pool_type=conv.down_pool_type,
-            attn_early=conv.se_early,
-            attn_act_layer=conv.se_act,
-            attn_ratio=conv.se_ratio,
-            act_layer=conv.act,
-            norm_eps=conv.norm_eps,
-        ),
+        conv_cfg=MaxxVitConvCfg(**{theirs: getattr(cfg.conv, ours) for theirs, ours in TIMM_CONV_FIELDS.items()}),
         transformer_cfg=MaxxVitTransformerCfg(
-            dim_head=tf.dim_head,
-            expand_ratio=tf.expand_ratio,
-            expand_first=tf.expand_first,
-            shortcut_bias=tf.shortcut_bias,
-            pool_type=tf.pool_type,
-            rel_pos_type=tf.rel_pos_type,
-            rel_pos_dim=tf.rel_pos_dim,
-            init_values=tf.init_values,
-            act_layer=tf.act,
-            norm_layer=tf.norm,
-            norm_eps=tf.norm_eps,
+            **{theirs: getattr(cfg.transformer, ours) for theirs, ours in TIMM_TRANSFORMER_FIELDS.items()}
         ),
     )
     twin = MaxxVit(timm_cfg, img_size=cfg.img_size, in_chans=cfg.in_chans, num_classes=cfg.num_classes)
