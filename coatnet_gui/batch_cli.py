@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -73,18 +73,18 @@ class TerminalProgress:
         self.stream.flush()
 
 
-def report_failures(records: Iterable[dict], stream: TextIO = sys.stderr) -> None:
-    """Write one ``path: error: reason`` line for each of the first failed records (this run's and an
-    earlier one's alike), then how many more there are."""
+def reporting_failures(records: Iterable[dict], stream: TextIO = sys.stderr) -> Iterator[dict]:
+    """Yield ``records`` unchanged, writing one ``path: error: reason`` line for each of the first failed ones
+    (this run's and an earlier one's alike) and at the end how many more there were."""
     shown = more = 0
     for record in records:
-        if not record["error"]:
-            continue
-        if shown < _SHOW_FAILURES:
-            stream.write(f"{record['path']}: error: {record['error']}\n")
-            shown += 1
-        else:
-            more += 1
+        if record["error"]:
+            if shown < _SHOW_FAILURES:
+                stream.write(f"{record['path']}: error: {record['error']}\n")
+                shown += 1
+            else:
+                more += 1
+        yield record
     if more:
         stream.write(f"... and {more} more failures (see the error column)\n")
     stream.flush()
@@ -161,8 +161,7 @@ def label_command(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     bar.finish()
-    report_failures(read_records(journal_path))
-    counts = write_export(read_records(journal_path), out)
+    counts = write_export(reporting_failures(read_records(journal_path)), out)
     earlier = f" ({progress.resumed} by the earlier run)" if progress.resumed else ""
     print(
         f"labelled {counts.labelled}, failed {counts.failed}{earlier}, {format_seconds(progress.seconds)} "

@@ -1,8 +1,8 @@
 """Running a batch labelling run, and the file operations after it, off the GUI thread.
 
 :class:`BatchRun` is a QThread around :func:`model.batch.label_folder`: each chunk's records and a snapshot
-of the progress arrive on the GUI thread as a queued signal; :meth:`BatchRun.pause`, :meth:`resume` and
-:meth:`cancel` take effect between batches. :class:`Background` runs one callable (a sort, an undo, an
+of the progress arrive on the GUI thread as a queued signal; its ``control`` (a :class:`~model.batch.RunControl`)
+pauses, resumes or cancels it between batches. :class:`Background` runs one callable (a sort, an undo, an
 export) and reports its result or its error.
 """
 

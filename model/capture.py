@@ -128,7 +128,7 @@ class capture:  # noqa: N801 - used as a context manager, like torch.no_grad
         self.result = Captured(keeps_graph=gradients)
         self._handles: list[torch.utils.hooks.RemovableHandle] = []
         self._grad_was_enabled = torch.is_grad_enabled()
-        self._thread = threading.get_ident()
+        self._thread: int | None = None  # the thread that entered the context; only its forward passes count
 
     def __enter__(self) -> Captured:
         self._thread = threading.get_ident()

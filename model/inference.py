@@ -1,8 +1,10 @@
 """From image files to predictions and explanations: the one path the GUI, the CLI and the batch labeller share.
 
-clf = Classifier(load_model("bundled"))
-[pred] = clf.classify_files(["shoe.png"])        # Prediction(labels=[...], probs=[...], ...)
-exp = clf.explain(load_image("shoe.png"))        # everything the overlays need, from one forward pass
+    clf = Classifier(load_model("bundled"))
+    [pred] = clf.classify_files(["shoe.png"])        # Prediction(labels=[...], probs=[...], ...)
+    exp = clf.explain(load_image("shoe.png"))        # everything the overlays need, from one forward pass
+
+Device and precision come from :mod:`model.device`; every result names the ones used.
 """
 
 from __future__ import annotations

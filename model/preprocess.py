@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import stat
 import struct
 import warnings
 from dataclasses import dataclass
@@ -145,14 +146,14 @@ def _open(source: str | os.PathLike | bytes) -> Image.Image:
         path = Path(source)
         suffix = path.suffix.lower()
         try:
-            size = path.stat().st_size
+            info = path.stat()
         except FileNotFoundError:
             raise ImageLoadError(f"{path}: no such file") from None
         except OSError as exc:
             raise ImageLoadError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        if path.is_dir():
+        if stat.S_ISDIR(info.st_mode):
             raise ImageLoadError(f"{path}: is a folder, not an image")
-        if size == 0:
+        if info.st_size == 0:
             raise ImageLoadError(f"{path}: empty file (0 bytes)")
         fp = os.fspath(path)
     try:
@@ -208,6 +209,11 @@ def to_rgb(image: Image.Image, background: tuple[int, int, int] = ALPHA_BACKGROU
     return image.convert("RGB")
 
 
+def _is_plain_grey(image: Image.Image) -> bool:
+    """Return True for a grey image without transparency (one channel is all the model input needs)."""
+    return image.mode in _GREY_MODES and "transparency" not in image.info
+
+
 def _as_grey(image: Image.Image) -> Image.Image:
     """Return a grey image (one of :data:`_GREY_MODES`) as ``L`` by the module's rules."""
     if image.mode.startswith("I") or image.mode == "F":
@@ -222,7 +228,7 @@ def _decode(image: Image.Image, source: str | os.PathLike | bytes, keep_grey: bo
         image.seek(0)
         image.load()
         oriented = ImageOps.exif_transpose(image)
-        if keep_grey and oriented.mode in _GREY_MODES and "transparency" not in oriented.info:
+        if keep_grey and _is_plain_grey(oriented):
             return oriented
         return to_rgb(oriented)
     except Image.DecompressionBombError as exc:
@@ -325,7 +331,7 @@ def model_pixels(image: Image.Image, cfg: PreprocessCfg) -> torch.Tensor:
     """Return the resized, cropped view the model sees as uint8 ``(C, H, W)``: C = 1 for a grey image without
     transparency (resized once instead of three times; :func:`normalize` repeats it), else 3 (RGB by the
     module's rules)."""
-    grey = cfg.crop_mode != "border" and image.mode in _GREY_MODES and "transparency" not in image.info
+    grey = cfg.crop_mode != "border" and _is_plain_grey(image)
     view = _center_crop_or_pad(_resize(_as_grey(image) if grey else to_rgb(image), cfg), cfg)
     array = torch.from_numpy(np.asarray(view, dtype=np.uint8).copy())
     return array[None] if array.ndim == 2 else array.permute(2, 0, 1)

@@ -37,7 +37,7 @@ from ..maps import (
     blocks_for,
 )
 from ..maps import resolve as resolve_spec
-from .head_shares import HeadShareChart
+from .head_shares import CONTENT, POSITION, HeadShareChart
 
 
 def _fill(box: QComboBox, items: list[tuple[str, Any]], current: Any) -> None:
@@ -104,8 +104,8 @@ class OverlayControls(QWidget):
         self.form.addRow("O&pacity", self.opacity_slider)
 
         self.share_title = QLabel(
-            "How positional is each head? <span style='color:#8b5cf6'>■</span> position "
-            "<span style='color:#14b8a6'>■</span> content"
+            f"How positional is each head? <span style='color:{POSITION.name()}'>■</span> position "
+            f"<span style='color:{CONTENT.name()}'>■</span> content"
         )
         self.share_chart = HeadShareChart()
         self.share_chart.head_clicked.connect(lambda head: self._change(head=head))
