@@ -349,15 +349,22 @@ class BatchView(QWidget):
     def _in_background(self, fn: Callable[[], object], on_done: Callable[[object], None]) -> None:
         if self.background is not None:
             return
+
+        def finished(handler: Callable[[object], None], value: object) -> None:
+            self._finish_background()  # before reporting: a follow-up operation may start right away
+            handler(value)
+
         self.background = Background(fn, self)
-        self.background.done.connect(on_done)
-        self.background.failed.connect(lambda message: self.operation_finished.emit(f"Failed: {message}"))
-        self.background.finished.connect(self._background_finished)
+        self.background.done.connect(lambda result: finished(on_done, result))
+        self.background.failed.connect(
+            lambda message: finished(lambda m: self.operation_finished.emit(f"Failed: {m}"), message)
+        )
         self._set_running(self.run is not None)
         self.background.start()
 
-    def _background_finished(self) -> None:
+    def _finish_background(self) -> None:
         if self.background is not None:
+            self.background.wait()
             self.background.deleteLater()
         self.background = None
         self._set_running(self.run is not None)
