@@ -44,6 +44,13 @@ class FakeHub:
     sent: int = 0  # body bytes of model.safetensors sent in all
     endpoint: str = ""
     stop: Callable[[], None] = lambda: None  # shuts the server down (idempotent)
+    streaming: int = 0  # weights responses still being written (a cancelled one ends when its write fails)
+    changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
+
+    def wait_until_idle(self, timeout: float = 30.0) -> None:
+        """Wait until no weights response is being written, so ``sent`` counts no more for earlier requests."""
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.streaming == 0, timeout), "a response is still being sent"
 
     def gets(self, filename: str = "model.safetensors") -> list[str | None]:
         """Return the Range header of every GET of ``filename`` (None for a whole-file GET)."""
@@ -103,6 +110,8 @@ class _Handler(BaseHTTPRequestHandler):
         limit = None
         if weights:
             limit, hub.drop_after = hub.drop_after, None
+        with hub.changed:
+            hub.streaming += int(weights)
         try:
             for offset in range(start, len(data), CHUNK):
                 piece = data[offset : offset + CHUNK]
@@ -115,6 +124,10 @@ class _Handler(BaseHTTPRequestHandler):
                 hub.sent += len(piece) if weights else 0
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client went away (a cancelled download)
+        finally:
+            with hub.changed:
+                hub.streaming -= int(weights)
+                hub.changed.notify_all()
 
 
 class _Server(ThreadingHTTPServer):
@@ -239,6 +252,7 @@ def test_cancel_keeps_no_final_file_and_the_next_call_resumes(server: FakeHub, h
     assert cached_tags() == []
 
     seen: list[tuple[int, int]] = []
+    server.wait_until_idle()
     sent_before = server.sent
     loaded = load_model(TAG, progress=lambda done, total: seen.append((done, total)))
     assert server.gets()[-1] == f"bytes={kept}-"
@@ -254,6 +268,7 @@ def test_resume_falls_back_to_a_whole_download(server: FakeHub, hf_env: Path, na
     with pytest.raises(DownloadCancelled):
         load_model(TAG, progress=_cancel_at(1 / 2, cancel), cancel=cancel)
     server.ranges = ranges
+    server.wait_until_idle()
     sent = server.sent
     _assert_same_weights(load_model(TAG).net, nano[0])
     assert server.sent - sent == len(nano[1])
