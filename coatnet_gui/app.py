@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from model.resources import asset_path
 
 from .main_window import MainWindow
+from .none_guard import guard_none_refcount
 from .settings import APPLICATION, ORGANIZATION, Settings
 from .sources import ImageSource
 
@@ -40,11 +41,14 @@ def open_arguments(window: MainWindow, paths: list[str]) -> None:
 def run_app(argv: list[str]) -> int:
     """Show the main window with the images or folders in ``argv`` (options starting with "-" go to Qt);
     return the exit status when the window closes."""
+    binding_warning = guard_none_refcount()  # first: a leaking binding must not get to abort the app
     app = QApplication.instance() or QApplication([sys.argv[0], *[a for a in argv if a.startswith("-")]])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setWindowIcon(app_icon())
     window = MainWindow(Settings())
     window.show()
+    if binding_warning is not None:
+        window.banner.show_message(binding_warning.removeprefix("coatnet-gui: "), "info")
     open_arguments(window, [a for a in argv if not a.startswith("-")])
     return app.exec()

@@ -71,13 +71,17 @@ class _Runner:
 
 
 def _qt_step() -> tuple[Any, str]:
-    """Start the Qt application (its platform plugin must load) and round-trip a QImage through PNG."""
+    """Check that the Qt binding keeps None's reference count, start the Qt application (its platform plugin must
+    load) and round-trip a QImage through PNG."""
     from PySide6.QtCore import QBuffer, QIODevice
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
+    from .none_guard import none_leak_per_call
     from .overlay import to_qimage
 
+    leak = none_leak_per_call()
+    _check(leak == 0, f"the Qt binding drops {leak:.2f} references to None per void call (PySide6 6.12.0?)")
     app = QApplication.instance() or QApplication(["coatnet-gui", "--self-test"])
     h, w = 16, 24
     rgb = np.zeros((h, w, 3), dtype=np.uint8)

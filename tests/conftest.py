@@ -49,3 +49,45 @@ def second_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Another small checkpoint, with other weights and its own class names (a custom label set)."""
     names = [f"shape {chr(ord('A') + i)}" for i in range(10)]
     return write_random_fmnist(tmp_path_factory.mktemp("second_model"), names, seed=1)
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A bundled sample when there is one, else a PNG written here."""
+    import numpy as np
+    from PIL import Image
+
+    found = sorted(SAMPLES.glob("*.png"))
+    if found:
+        return found[0]
+    path = tmp_path / "sample.png"
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (120, 120, 3), dtype=np.uint8)).save(path)
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, small_model_dir: Path):
+    """The window's settings in a temporary .ini file (the default QSettings location points there too), on the
+    CPU, with the small model."""
+    from PySide6.QtCore import QSettings
+
+    from coatnet_gui.settings import Settings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    settings = Settings(str(tmp_path / "settings.ini"))
+    settings.model = str(small_model_dir)
+    settings.device = "cpu"
+    return settings
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    """The main window, shown at 1200x760 with its model loaded."""
+    from gui_helpers import open_window
+
+    return open_window(qtbot, settings)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
@@ -13,102 +12,18 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from gui_helpers import TIMEOUT_MS, choose, drop, drop_files, open_window, settle, show
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
+from PySide6.QtGui import QGuiApplication, QImage
 
 from coatnet_gui import session as session_module
 from coatnet_gui.geometry import Box, crop_box
 from coatnet_gui.main_window import MainWindow
-from coatnet_gui.settings import Settings
 from model.inference import Classifier
 from model.introspect import token_index
 from model.preprocess import PreprocessCfg, preprocess
 from model.weights import load_model
-
-SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
-TIMEOUT_MS = 30_000
-
-
-# --- helpers -------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sample(tmp_path: Path) -> Path:
-    """A bundled sample when there is one, else a PNG written here."""
-    found = sorted(SAMPLES.glob("*.png"))
-    if found:
-        return found[0]
-    path = tmp_path / "sample.png"
-    rng = np.random.default_rng(0)
-    Image.fromarray(rng.integers(0, 255, (120, 120, 3), dtype=np.uint8)).save(path)
-    return path
-
-
-@pytest.fixture
-def settings(tmp_path: Path, small_model_dir: Path) -> Settings:
-    """Settings in a temporary .ini file (the default QSettings location points there too), on the CPU."""
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    settings = Settings(str(tmp_path / "settings.ini"))
-    settings.model = str(small_model_dir)
-    settings.device = "cpu"
-    return settings
-
-
-def open_window(qtbot, settings: Settings, size: tuple[int, int] | None = (1200, 760)) -> MainWindow:
-    """Open the main window (at ``size``; None keeps the remembered geometry) once its model is loaded."""
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    if size is not None:
-        window.resize(*size)
-    window.show()
-    qtbot.waitUntil(lambda: window.session.classifier is not None, timeout=TIMEOUT_MS)
-    return window
-
-
-@pytest.fixture
-def window(qtbot, settings: Settings) -> MainWindow:
-    return open_window(qtbot, settings)
-
-
-def drop(window: MainWindow, mime: QMimeData) -> None:
-    """Deliver ``mime`` to the window as a real drag-enter + drop."""
-    pos = QPointF(window.width() / 2, window.height() / 2)
-    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, buttons, modifiers)
-    QApplication.sendEvent(window, enter)
-    assert enter.isAccepted()
-    QApplication.sendEvent(window, QDropEvent(pos, Qt.DropAction.CopyAction, mime, buttons, modifiers))
-
-
-def drop_files(window: MainWindow, *paths: Path) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    drop(window, mime)
-
-
-def settle(qtbot, window: MainWindow) -> None:
-    """Wait until the overlay on screen is the one the controls ask for."""
-    qtbot.waitUntil(
-        lambda: window.result is not None and window.result.spec == window.image_tab.controls.spec(),
-        timeout=TIMEOUT_MS,
-    )
-
-
-def show(qtbot, window: MainWindow, path: Path) -> None:
-    drop_files(window, path)
-    qtbot.waitUntil(lambda: window.session.image is not None and window.session.image.source.path == str(path))
-    settle(qtbot, window)
-
-
-def choose(box, data) -> None:
-    """Pick the entry of combo ``box`` whose data is ``data``, as a user would."""
-    index = box.findData(data)
-    assert index >= 0, data
-    box.setCurrentIndex(index)
-
 
 # --- tests ---------------------------------------------------------------------------------------------------
 
