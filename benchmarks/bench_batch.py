@@ -44,13 +44,13 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFilter
 
-from model.batch import BatchSettings, default_batch_size, effective_batch_size, label_folder, open_journal
-from model.batch_journal import read_records
-from model.coatnet import CoAtNet
-from model.fashion_mnist import load_split
-from model.inference import Classifier
-from model.preprocess import PreprocessCfg
-from model.weights import load_model
+from model.batch.journal import read_records
+from model.batch.pipeline import BatchSettings, default_batch_size, effective_batch_size, label_folder, open_journal
+from model.data.preprocess import PreprocessCfg
+from model.net.coatnet import CoAtNet
+from model.runtime.inference import Classifier
+from model.training.fashion_mnist import load_split
+from model.weights.loading import load_model
 
 PHOTO_SIZE = (4000, 3000)
 REF_WORKERS = 2  # timm inference.py's default

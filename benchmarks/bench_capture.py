@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import interleaved_medians  # noqa: E402
 
 from model import create_model  # noqa: E402
-from model.capture import capture  # noqa: E402
+from model.explain.capture import capture  # noqa: E402
 
 
 def main() -> None:

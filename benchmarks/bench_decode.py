@@ -23,8 +23,8 @@ from PIL import Image, ImageDraw, ImageFilter
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import interleaved_medians  # noqa: E402
 
-from model.preprocess import PreprocessCfg, load_and_preprocess, load_image, preprocess  # noqa: E402
-from model.pretrained import PRETRAINED  # noqa: E402
+from model.data.preprocess import PreprocessCfg, load_and_preprocess, load_image, preprocess  # noqa: E402
+from model.weights.pretrained import PRETRAINED  # noqa: E402
 
 
 def photo_like(width: int, height: int, seed: int = 0) -> Image.Image:

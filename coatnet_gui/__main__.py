@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import cli
+from coatnet_gui.cli import main as cli
 
 PROBE_FLAG = "--probe-display"  # internal: start Qt's platform plugin and exit 0 (see display_problem)
 PROBE_TIMEOUT_S = 60
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in cli.COMMANDS:
         return cli.main(argv)
     if argv[:1] == ["--self-test"]:  # offscreen check of this install or bundle; optional arg: output folder
-        from .self_test import run_self_test
+        from coatnet_gui.app.self_test import run_self_test
 
         return run_self_test(Path(argv[1]) if len(argv) > 1 else None)
     if argv[:1] == [PROBE_FLAG]:
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     problem = display_problem()
     if problem is not None:
         return run_headless([a for a in argv if not a.startswith("-")], problem)
-    from .app import run_app  # Qt is imported only when a window is wanted
+    from coatnet_gui.app.launch import run_app  # Qt is imported only when a window is wanted
 
     return run_app(argv)
 

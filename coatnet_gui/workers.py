@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from model.checkpoint_io import WeightsError
+from model.weights.checkpoint import WeightsError
 
 log = logging.getLogger(__name__)
 

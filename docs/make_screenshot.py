@@ -17,9 +17,9 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from coatnet_gui.app import app_icon, open_arguments
-from coatnet_gui.main_window import MainWindow
-from coatnet_gui.settings import Settings
+from coatnet_gui.app.launch import app_icon, open_arguments
+from coatnet_gui.app.main_window import MainWindow
+from coatnet_gui.app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_MS = 120_000

@@ -24,8 +24,8 @@ def write_random_fmnist(folder: Path, label_names: list[str], seed: int) -> Path
     import torch
 
     from model import create_model
-    from model.checkpoint_io import save_checkpoint
-    from model.fashion_mnist import PRETRAINED_CFG
+    from model.weights.checkpoint import save_checkpoint
+    from model.weights.pretrained import FASHION_MNIST_CFG as PRETRAINED_CFG
 
     torch.manual_seed(seed)
     return save_checkpoint(create_model("coatnet_fmnist_96").eval(), folder, label_names, PRETRAINED_CFG)
@@ -34,9 +34,9 @@ def write_random_fmnist(folder: Path, label_names: list[str], seed: int) -> Path
 @pytest.fixture(scope="session")
 def small_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled model's folder once it is trained, else a random-weight checkpoint of the same config."""
-    from model.checkpoint_io import WEIGHTS_NAME
-    from model.fashion_mnist import CLASS_NAMES
-    from model.weights import bundled_model_dir
+    from model.weights.checkpoint import WEIGHTS_NAME
+    from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES
+    from model.weights.loading import bundled_model_dir
 
     bundled = bundled_model_dir()
     if (bundled / WEIGHTS_NAME).is_file():
@@ -75,7 +75,7 @@ def settings(tmp_path: Path, small_model_dir: Path):
     CPU, with the small model."""
     from PySide6.QtCore import QSettings
 
-    from coatnet_gui.settings import Settings
+    from coatnet_gui.app.settings import Settings
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)

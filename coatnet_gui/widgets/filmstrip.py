@@ -6,7 +6,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
-from ..sources import THUMBNAIL_SIDE, ImageSource
+from coatnet_gui.image.sources import THUMBNAIL_SIDE, ImageSource
 
 _SOURCE = Qt.ItemDataRole.UserRole
 

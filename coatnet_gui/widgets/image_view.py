@@ -6,9 +6,9 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..geometry import Box
-from ..maps import OverlayResult
-from ..overlay import ViewLayout, ViewState, locate, paint_view
+from coatnet_gui.overlay.geometry import Box
+from coatnet_gui.overlay.maps import OverlayResult
+from coatnet_gui.overlay.paint import ViewLayout, ViewState, locate, paint_view
 
 MARGIN = 8.0
 BACKGROUND = QColor("#2b2d30")

@@ -6,9 +6,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from model.device import DEVICE_CHOICES, Placement, mps_available
-from model.pretrained import PRETRAINED
-from model.weights import cached_tags
+from model.runtime.device import DEVICE_CHOICES, Placement, mps_available
+from model.weights.loading import cached_tags
+from model.weights.pretrained import PRETRAINED
 
 DEVICE_TEXT = {"auto": "&Automatic", "cuda": "&CUDA (NVIDIA GPU)", "mps": "&MPS (Apple GPU)", "cpu": "C&PU"}
 

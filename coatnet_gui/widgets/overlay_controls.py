@@ -22,10 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.capture import BlockInfo
-
-from ..colormaps import COLORMAPS
-from ..maps import (
+from coatnet_gui.overlay.colormaps import COLORMAPS
+from coatnet_gui.overlay.maps import (
     ACTIVATION_MODES,
     ATTENTION_MODES,
     HEAD_ALL,
@@ -36,8 +34,9 @@ from ..maps import (
     OverlaySpec,
     blocks_for,
 )
-from ..maps import resolve as resolve_spec
-from .head_shares import CONTENT, POSITION, HeadShareChart
+from coatnet_gui.overlay.maps import resolve as resolve_spec
+from coatnet_gui.widgets.head_shares import CONTENT, POSITION, HeadShareChart
+from model.explain.capture import BlockInfo
 
 
 def _fill(box: QComboBox, items: list[tuple[str, Any]], current: Any) -> None:

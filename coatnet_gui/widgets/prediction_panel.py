@@ -6,9 +6,9 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractButton, QLabel, QVBoxLayout, QWidget
 
-from model.device import Placement
-from model.inference import Prediction
-from model.weights import ModelInfo
+from model.runtime.device import Placement
+from model.runtime.inference import Prediction
+from model.weights.loading import ModelInfo
 
 ACCENT = QColor("#3b82f6")
 SELECTED = QColor("#f59e0b")

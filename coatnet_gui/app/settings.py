@@ -1,0 +1,139 @@
+"""What the app remembers between runs (QSettings): model, device, overlay choices, window geometry, recent files.
+
+Values are validated on the way in, so a settings file from another version or edited by hand never breaks
+the start-up: anything unreadable falls back to its default.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from coatnet_gui.overlay.colormaps import COLORMAPS
+from coatnet_gui.overlay.maps import OverlaySpec
+
+ORGANIZATION, APPLICATION = "CoAtNetLens", "CoAtNet Lens"
+RECENT_LIMIT = 10
+
+
+class Settings:
+    """Typed access to the app's QSettings. ``path`` (an .ini file) is for tests and portable setups;
+    without it the platform's standard location is used."""
+
+    def __init__(self, path: str | None = None):
+        if path is None:
+            self.store = QSettings(ORGANIZATION, APPLICATION)
+        else:
+            self.store = QSettings(path, QSettings.Format.IniFormat)
+
+    def _text(self, key: str, default: str) -> str:
+        value = self.store.value(key, default)
+        return value if isinstance(value, str) and value else default
+
+    @property
+    def model(self) -> str:
+        """The model source last used: "bundled", a public tag or a checkpoint path."""
+        return self._text("model/source", "bundled")
+
+    @model.setter
+    def model(self, source: str) -> None:
+        self.store.setValue("model/source", source)
+
+    @property
+    def device(self) -> str:
+        """The device asked for: auto, cuda, mps or cpu."""
+        value = self._text("model/device", "auto")
+        return value if value in ("auto", "cuda", "mps", "cpu") else "auto"
+
+    @device.setter
+    def device(self, device: str) -> None:
+        self.store.setValue("model/device", device)
+
+    @property
+    def overlay(self) -> OverlaySpec:
+        """The overlay choices (kind, block, mode, head, query point, channel; not the Grad-CAM class)."""
+        try:
+            data = json.loads(self._text("overlay/spec", "{}"))
+            known = {f.name for f in fields(OverlaySpec)} - {"class_index"}
+            values = {k: v for k, v in data.items() if k in known}
+            if "query" in values:
+                values["query"] = (float(values["query"][0]), float(values["query"][1]))
+            return OverlaySpec(**values)
+        except (TypeError, ValueError, IndexError, AttributeError):
+            return OverlaySpec()
+
+    @overlay.setter
+    def overlay(self, spec: OverlaySpec) -> None:
+        self.store.setValue("overlay/spec", json.dumps(asdict(spec)))
+
+    @property
+    def colormap(self) -> str:
+        """The overlay's colour map."""
+        value = self._text("overlay/colormap", COLORMAPS[0])
+        return value if value in COLORMAPS else COLORMAPS[0]
+
+    @colormap.setter
+    def colormap(self, name: str) -> None:
+        self.store.setValue("overlay/colormap", name)
+
+    @property
+    def opacity(self) -> float:
+        """The overlay's opacity, 0-1."""
+        try:
+            return min(1.0, max(0.0, float(self.store.value("overlay/opacity", 0.6))))
+        except (TypeError, ValueError):
+            return 0.6
+
+    @opacity.setter
+    def opacity(self, value: float) -> None:
+        self.store.setValue("overlay/opacity", float(value))
+
+    @property
+    def overlay_visible(self) -> bool:
+        """Whether the overlay is drawn."""
+        return str(self.store.value("overlay/visible", "true")).lower() in ("true", "1")
+
+    @overlay_visible.setter
+    def overlay_visible(self, visible: bool) -> None:
+        self.store.setValue("overlay/visible", "true" if visible else "false")
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        """The main window's saved geometry, or None."""
+        value = self.store.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    @geometry.setter
+    def geometry(self, value: QByteArray) -> None:
+        self.store.setValue("window/geometry", value)
+
+    @property
+    def recent(self) -> list[str]:
+        """Recently opened image files, newest first."""
+        value = self.store.value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [v for v in value if isinstance(v, str)][:RECENT_LIMIT] if isinstance(value, list) else []
+
+    def add_recent(self, path: str) -> None:
+        """Put ``path`` first in the recent files."""
+        self.store.setValue("files/recent", [path, *[p for p in self.recent if p != path]][:RECENT_LIMIT])
+
+    def clear_recent(self) -> None:
+        """Forget the recent files."""
+        self.store.setValue("files/recent", [])
+
+    @property
+    def last_folder(self) -> str:
+        """The folder the last file dialog was in."""
+        return self._text("files/last_folder", "")
+
+    @last_folder.setter
+    def last_folder(self, folder: str) -> None:
+        self.store.setValue("files/last_folder", folder)
+
+    def sync(self) -> None:
+        """Write pending changes to disk."""
+        self.store.sync()

@@ -1,0 +1,1 @@
+"""The Batch tab: its run worker, the results table, the sort dialog and the view."""

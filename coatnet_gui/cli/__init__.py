@@ -1,0 +1,1 @@
+"""Headless commands (classify, label, undo-sort); imports no Qt."""

@@ -1,0 +1,211 @@
+"""The Image tab's state — active classifier, shown image, its explanation, the overlay — and the jobs that
+change it, all run by :class:`~coatnet_gui.workers.Workers` off the GUI thread.
+
+Widgets never call the model: they call :class:`Session` methods (intents) and render what its signals carry.
+Results of superseded requests (an older image, model or overlay choice) are dropped when they arrive.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from coatnet_gui.image.sources import ImageSource, LoadedImage, read_image
+from coatnet_gui.overlay.geometry import Box, crop_box
+from coatnet_gui.overlay.maps import OverlaySpec, compute_overlay
+from coatnet_gui.workers import Workers
+from model.runtime.inference import Classifier, Explanation
+from model.weights.loading import LoadedModel, load_model
+
+MAP_SIDE_LIMIT = 2048  # longest side of an overlay map in pixels; larger views are scaled when drawn
+
+
+def model_view_box(classifier: Classifier, image_size: tuple[int, int]) -> Box:
+    """Return the box of an image of ``image_size`` (width, height) that ``classifier``'s model sees."""
+    cfg = classifier.info.pretrained_cfg
+    _, height, width = cfg["input_size"]
+    return crop_box(image_size, (height, width), cfg.get("crop_pct", 1.0), cfg.get("crop_mode", "center"))
+
+
+def map_size(box: Box) -> tuple[int, int]:
+    """Return the (height, width) of overlay maps over ``box``: its size in pixels, at most
+    :data:`MAP_SIDE_LIMIT` on the longest side."""
+    scale = min(1.0, MAP_SIDE_LIMIT / max(box.width, box.height, 1.0))
+    return max(1, round(box.height * scale)), max(1, round(box.width * scale))
+
+
+class Session(QObject):
+    """State and intents of the Image tab; see the module docstring."""
+
+    model_loading = Signal(str)  # what is being loaded
+    download_progress = Signal(int, int)  # bytes done, total (0 = unknown)
+    model_ready = Signal(object)  # Classifier
+    model_failed = Signal(str)
+    image_ready = Signal(object)  # LoadedImage
+    prediction_ready = Signal(object)  # Prediction
+    explanation_ready = Signal(object)  # Explanation
+    overlay_ready = Signal(object)  # OverlayResult
+    failed = Signal(str)  # a readable message for the window
+    working = Signal(str)  # what runs in the background; "" when idle
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.workers = Workers(self)
+        self.classifier: Classifier | None = None
+        self.model_source = ""
+        self.image: LoadedImage | None = None
+        self.explanation: Explanation | None = None
+        self.spec = OverlaySpec()
+        self._cancel: threading.Event | None = None
+        self._generation = {"model": 0, "image": 0, "analysis": 0, "overlay": 0}
+
+    # --- intents ------------------------------------------------------------------------------------------
+
+    def load_model(self, source: str, device: str = "auto") -> None:
+        """Load ``source`` ("bundled", a public tag, a checkpoint path) on ``device``; a download in progress
+        is cancelled. The current model stays active until the new one is ready."""
+        self.cancel_download()
+        cancel = threading.Event()
+        self._cancel = cancel
+        self.workers.cancel_events.add(cancel)
+
+        def job(progress: Callable[[int, int], None]) -> Classifier:
+            return Classifier(load_model(source, progress=progress, cancel=cancel), device=device)
+
+        def done(classifier: Classifier) -> None:
+            self.workers.cancel_events.discard(cancel)
+            self.model_source = source
+            self._set_classifier(classifier)
+
+        def error(message: str) -> None:
+            self.workers.cancel_events.discard(cancel)
+            self.failed.emit(message)
+            self.model_failed.emit(message)  # after ``failed``: its handler may replace the error message
+
+        self.model_loading.emit(source)
+        self._submit("load", "Loading model…", "model", job, done, error, self.download_progress.emit)
+
+    def cancel_download(self) -> None:
+        """Stop the model download in progress, if any (what arrived is kept for the next attempt)."""
+        if self._cancel is not None:
+            self._cancel.set()
+            self._cancel = None
+
+    def set_device(self, device: str) -> None:
+        """Move the active model to ``device`` (auto/cuda/mps/cpu) and analyse the image again."""
+        current = self.classifier
+        if current is None:
+            return
+
+        def job() -> Classifier:
+            return Classifier(LoadedModel(current.net, current.info), device=device)
+
+        self._submit("model", "Moving the model…", "model", job, self._set_classifier, self.failed.emit)
+
+    def open_image(self, source: ImageSource) -> None:
+        """Read ``source`` and, once a model is ready, classify and explain it."""
+
+        def done(loaded: LoadedImage) -> None:
+            self.image = loaded
+            self.image_ready.emit(loaded)
+            self._analyse()
+
+        self._submit("io", f"Reading {source.name}…", "image", lambda: read_image(source), done, self.failed.emit)
+
+    def set_overlay(self, spec: OverlaySpec) -> None:
+        """Show overlay ``spec``: computed from the stored explanation, without running the network again."""
+        self.spec = spec
+        self._request_overlay()
+
+    def view_box(self) -> Box | None:
+        """Return the box of the shown image that the active model sees, or None."""
+        if self.image is None or self.classifier is None:
+            return None
+        return model_view_box(self.classifier, self.image.image.size)
+
+    def shutdown(self) -> None:
+        """Cancel downloads and wait for background jobs (called when the window closes)."""
+        self.workers.shutdown()
+
+    # --- jobs ----------------------------------------------------------------------------------------------
+
+    def _submit(
+        self,
+        pool: str,
+        what: str,
+        generation: str,
+        job: Callable[..., Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[str], None],
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Run ``job`` on ``pool``; its result is delivered only if no newer job of ``generation`` started."""
+        self._generation[generation] += 1
+        ticket = self._generation[generation]
+
+        def finish(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+            def deliver(value: Any) -> None:
+                if self._generation[generation] == ticket:
+                    callback(value)
+                if not self.workers.busy():
+                    self.working.emit("")
+
+            return deliver
+
+        self.working.emit(what)
+        self.workers.submit(pool, job, finish(on_done), finish(on_error), on_progress)
+
+    def _set_classifier(self, classifier: Classifier) -> None:
+        self.classifier = classifier
+        self.model_ready.emit(classifier)
+        self._analyse()
+
+    def _analyse(self) -> None:
+        """Classify the shown image with the active model, then explain it (one captured forward pass)."""
+        classifier, loaded = self.classifier, self.image
+        self.explanation = None
+        if classifier is None or loaded is None:
+            return
+
+        def explained(explanation: Explanation) -> None:
+            self.explanation = explanation
+            self.explanation_ready.emit(explanation)
+            self._request_overlay()
+
+        def classified(prediction: Any) -> None:
+            self.prediction_ready.emit(prediction)
+            self._submit(
+                "model",
+                "Explaining…",
+                "analysis",
+                lambda: classifier.explain(loaded.image),
+                explained,
+                self.failed.emit,
+            )
+
+        path = loaded.source.path or loaded.source.url or loaded.source.name
+        self._submit(
+            "model",
+            "Classifying…",
+            "analysis",
+            lambda: classifier.classify_image(loaded.image, 5, path),
+            classified,
+            self.failed.emit,
+        )
+
+    def _request_overlay(self) -> None:
+        explanation, spec, box = self.explanation, self.spec, self.view_box()
+        if explanation is None or box is None or self.classifier is None:
+            return
+        labels, size = self.classifier.label_names, map_size(box)
+        self._submit(
+            "model",
+            "Computing the overlay…",
+            "overlay",
+            lambda: compute_overlay(explanation, spec, size, labels),
+            self.overlay_ready.emit,
+            self.failed.emit,
+        )

@@ -1,0 +1,136 @@
+"""Where an image comes from (a file, a web address, pasted or dragged pixels) and reading it off the GUI thread.
+
+:func:`sources_from_mime` turns a drop or the clipboard into image sources and folders; :func:`read_image`
+(run in a worker) decodes a source with :func:`model.preprocess.load_image`.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from PIL import Image
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QUrl
+from PySide6.QtGui import QImage
+
+from coatnet_gui.overlay.paint import pil_to_qimage
+from model.data.preprocess import load_image
+
+URL_TIMEOUT_S = 20
+URL_LIMIT_BYTES = 64 * 1024 * 1024
+THUMBNAIL_SIDE = 72
+_ENCODED_FORMATS = ("image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp", "image/tiff")
+
+
+@dataclass(frozen=True, eq=False)
+class ImageSource:
+    """An image to open: a file ``path``, a web ``url``, encoded ``data`` or a ``qimage`` (pasted pixels).
+    ``name`` is what the window shows."""
+
+    name: str
+    path: str | None = None
+    url: str | None = None
+    data: bytes | None = None
+    qimage: QImage | None = None
+
+    @property
+    def key(self) -> str:
+        """Return an identity for the source (its path or address; its name for in-memory images)."""
+        return self.path or self.url or f"memory:{id(self)}"
+
+    @classmethod
+    def file(cls, path: str | Path) -> ImageSource:
+        """Return the source of the image file at ``path``."""
+        return cls(Path(path).name, path=str(path))
+
+
+@dataclass
+class LoadedImage:
+    """A decoded image: the ``source``, the RGB ``image``, the same as a ``qimage`` and a small ``thumbnail``."""
+
+    source: ImageSource
+    image: Image.Image
+    qimage: QImage
+    thumbnail: QImage
+
+
+def _encode_png(image: QImage) -> bytes:
+    """Return ``image`` encoded as PNG bytes."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(buffer.data().data())
+
+
+def fetch_url(url: str) -> bytes:
+    """Return the bytes at ``url`` (at most :data:`URL_LIMIT_BYTES`); raises OSError with a readable message."""
+    request = urllib.request.Request(url, headers={"User-Agent": "CoAtNet-Lens"})
+    try:
+        with urllib.request.urlopen(request, timeout=URL_TIMEOUT_S) as response:
+            data = response.read(URL_LIMIT_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        raise OSError(f"Could not download {url}: {getattr(exc, 'reason', exc)}") from None
+    if len(data) > URL_LIMIT_BYTES:
+        raise OSError(f"{url} is larger than {URL_LIMIT_BYTES // 2**20} MB; save it and open the file instead.")
+    return data
+
+
+def read_image(source: ImageSource) -> LoadedImage:
+    """Decode ``source`` (downloading a web address first); raises ImageLoadError/OSError when it cannot."""
+    if source.path is not None:
+        image = load_image(source.path)
+    elif source.data is not None:
+        image = load_image(source.data)
+    elif source.qimage is not None:
+        image = load_image(_encode_png(source.qimage))
+    else:
+        image = load_image(fetch_url(source.url or ""))
+    thumb = image.copy()
+    thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    return LoadedImage(source, image, pil_to_qimage(image), pil_to_qimage(thumb))
+
+
+def _url_name(url: QUrl) -> str:
+    return Path(unquote(urlparse(url.toString()).path)).name or url.host() or "image"
+
+
+def sources_from_mime(mime: QMimeData) -> tuple[list[ImageSource], list[str]]:
+    """Return ``(images, folders)`` carried by a drop or the clipboard.
+
+    Local files and folders come from the URL list; a browser's image drag brings the encoded image or its
+    pixels (used as they are) and/or its web address (downloaded later, in a worker); text holding a path
+    or an http(s) address works too.
+    """
+    images: list[ImageSource] = []
+    folders: list[str] = []
+    remote: list[QUrl] = []
+    for url in mime.urls():
+        if url.isLocalFile():
+            path = Path(url.toLocalFile())
+            if path.is_dir():
+                folders.append(str(path))
+            else:
+                images.append(ImageSource.file(path))
+        elif url.scheme() in ("http", "https"):
+            remote.append(url)
+    if images or folders:
+        return images, folders
+    name = _url_name(remote[0]) if remote else "pasted image"
+    for fmt in _ENCODED_FORMATS:
+        if mime.hasFormat(fmt):
+            return [ImageSource(name, data=bytes(QByteArray(mime.data(fmt)).data()))], []
+    if mime.hasImage():
+        pixels = QImage(mime.imageData())
+        if not pixels.isNull():
+            return [ImageSource(name, qimage=pixels)], []
+    if remote:
+        return [ImageSource(_url_name(u), url=u.toString()) for u in remote], []
+    text = mime.text().strip() if mime.hasText() else ""
+    if text.startswith(("http://", "https://")):
+        return [ImageSource(_url_name(QUrl(text)), url=text)], []
+    if text and Path(text).expanduser().exists():
+        path = Path(text).expanduser()
+        return ([], [str(path)]) if path.is_dir() else ([ImageSource.file(path)], [])
+    return [], []

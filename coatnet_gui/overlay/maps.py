@@ -1,0 +1,262 @@
+"""What an overlay shows, computed from one :class:`~model.inference.Explanation` (no Qt, no new forward pass).
+
+An :class:`OverlaySpec` names the overlay (kind, block, mode, head, query point, channel, class);
+:func:`compute_overlay` turns it into one or more :class:`Panel` maps with the functions of
+:mod:`model.introspect`. Several panels are small multiples (all heads, strongest channels, the split).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+
+from model.explain import introspect
+from model.explain.capture import BlockInfo
+from model.net.blocks import AttentionRecord
+from model.runtime.inference import Explanation
+
+KINDS: dict[str, str] = {"attention": "Relative attention", "activation": "Conv activations", "gradcam": "Grad-CAM"}
+ATTENTION_MODES: dict[str, str] = {
+    "query": "From the query point",
+    "received": "Attention received",
+    "rollout": "Rollout, all tokens",
+    "rollout_query": "Rollout from the query",
+    "split": "Split: content | position | full",
+    "content": "Content only, softmax(q·k/√d)",
+    "position": "Position only, softmax(w[i−j])",
+    "bias": "Learned bias w[i−j] at the query",
+}
+ACTIVATION_MODES: dict[str, str] = {
+    "mean": "Mean |activation|",
+    "channel": "One channel",
+    "strongest": "Strongest channels",
+}
+QUERY_MODES = frozenset({"query", "rollout_query", "split", "content", "position", "bias"})
+HEAD_MEAN, HEAD_ALL = "mean", "all"
+STRONGEST_COUNT = 16
+TILE_SIDE = 384  # longest side of one small multiple, in pixels
+
+
+@dataclass(frozen=True)
+class OverlaySpec:
+    """Which overlay to show. ``block`` "" picks the kind's default block; ``head`` is a head number,
+    "mean" or "all"; ``query`` is ``(fy, fx)`` in the model's view; ``class_index`` None means the top class."""
+
+    kind: str = "attention"
+    block: str = ""
+    attention_mode: str = "query"
+    head: int | str = HEAD_MEAN
+    query: tuple[float, float] = (0.5, 0.5)
+    activation_mode: str = "mean"
+    channel: int = 0
+    class_index: int | None = None
+
+    @property
+    def uses_query(self) -> bool:
+        """Return True when the map depends on the query point."""
+        return self.kind == "attention" and self.attention_mode in QUERY_MODES
+
+    @property
+    def uses_head(self) -> bool:
+        """Return True when the map depends on the head choice."""
+        return self.kind == "attention" and not self.attention_mode.startswith("rollout")
+
+
+@dataclass
+class Panel:
+    """One map: ``grid`` on the block's token/feature grid (raw values), ``image`` resized over the model's
+    view, and the colour range ``lo``..``hi`` (symmetric around 0 for maps of both signs)."""
+
+    title: str
+    grid: np.ndarray
+    image: np.ndarray
+    lo: float
+    hi: float
+
+
+@dataclass
+class OverlayResult:
+    """The maps of one resolved :class:`OverlaySpec` at one ``block``, with a ``caption`` and the ``unit`` of
+    the values; ``head_shares`` is the per-head positional share of an attention block (else empty)."""
+
+    spec: OverlaySpec
+    block: BlockInfo
+    panels: list[Panel]
+    columns: int
+    caption: str
+    unit: str
+    head_shares: list[float] = field(default_factory=list)
+
+    def value_at(self, index: int, fy: float, fx: float) -> tuple[float, int, int]:
+        """Return ``(value, row, column)`` of panel ``index``'s grid map at fractions ``(fy, fx)`` of the view."""
+        grid = self.panels[index].grid
+        row, column = min(grid.shape[0] - 1, int(fy * grid.shape[0])), min(grid.shape[1] - 1, int(fx * grid.shape[1]))
+        return float(grid[row, column]), row, column
+
+    def raw(self) -> np.ndarray:
+        """Return the raw grid map ``(h, w)``, or the stacked maps ``(n, h, w)`` of small multiples."""
+        return self.panels[0].grid if len(self.panels) == 1 else np.stack([p.grid for p in self.panels])
+
+
+def blocks_for(kind: str, blocks: list[BlockInfo]) -> list[BlockInfo]:
+    """Return the blocks an overlay of ``kind`` can be drawn for: Transformer blocks for attention, the stem
+    and MBConv blocks for activations, every block for Grad-CAM."""
+    if kind == "attention":
+        return [b for b in blocks if b.kind == "transformer"]
+    if kind == "activation":
+        return [b for b in blocks if b.kind in ("stem", "mbconv")]
+    return list(blocks)
+
+
+def default_block(kind: str, blocks: list[BlockInfo]) -> BlockInfo:
+    """Return the block shown first for ``kind``: the first Transformer block (its grid is the finest) for
+    attention, the last MBConv block for activations and Grad-CAM."""
+    if kind == "attention":
+        return blocks_for(kind, blocks)[0]
+    return [b for b in blocks if b.kind in ("stem", "mbconv")][-1]
+
+
+def resolve(spec: OverlaySpec, blocks: list[BlockInfo], num_classes: int) -> OverlaySpec:
+    """Return ``spec`` made valid for a model with ``blocks`` and ``num_classes``: a block of the right kind,
+    a head, channel and class that exist (out-of-range choices fall back to the defaults)."""
+    kind = spec.kind if spec.kind in KINDS else "attention"
+    choices = {b.name: b for b in blocks_for(kind, blocks)}
+    block = choices.get(spec.block) or default_block(kind, blocks)
+    head = spec.head
+    if not (head in (HEAD_MEAN, HEAD_ALL) or (isinstance(head, int) and 0 <= head < (block.heads or 0))):
+        head = HEAD_MEAN
+    channel = min(max(0, spec.channel), block.channels - 1)
+    class_index = spec.class_index if spec.class_index is not None and 0 <= spec.class_index < num_classes else None
+    return replace(
+        spec,
+        kind=kind,
+        block=block.name,
+        head=head,
+        channel=channel,
+        class_index=class_index,
+        attention_mode=spec.attention_mode if spec.attention_mode in ATTENTION_MODES else "query",
+        activation_mode=spec.activation_mode if spec.activation_mode in ACTIVATION_MODES else "mean",
+        query=(min(1.0, max(0.0, float(spec.query[0]))), min(1.0, max(0.0, float(spec.query[1])))),
+    )
+
+
+def compute_overlay(
+    explanation: Explanation, spec: OverlaySpec, size: tuple[int, int], label_names: list[str]
+) -> OverlayResult:
+    """Return the maps of ``spec`` for ``explanation``, each resized to ``size`` (H, W) — the model's view in
+    image pixels — or, for small multiples, to a tile of at most :data:`TILE_SIDE` pixels.
+
+    Grad-CAM for a class not asked before costs one backward pass through the kept graph; everything else
+    reads what the forward pass captured.
+    """
+    spec = resolve(spec, explanation.blocks, explanation.probs.numel())
+    block = next(b for b in explanation.blocks if b.name == spec.block)
+    shares: list[float] = []
+    if spec.kind == "attention":
+        record = explanation.captured.attention[block.name]
+        with torch.no_grad():
+            maps, columns, caption, unit = _attention(explanation, spec, block)
+            shares = [float(s) for s in introspect.positional_share(_detached(record))]
+    elif spec.kind == "activation":
+        with torch.no_grad():
+            maps, columns, caption, unit = _activation(explanation, spec, block)
+    else:
+        index = spec.class_index if spec.class_index is not None else int(explanation.probs.argmax())
+        cam = explanation.grad_cam(index, block.name)
+        label = label_names[index] if index < len(label_names) else f"class {index}"
+        maps, columns = [(f"Grad-CAM: {label}", cam)], 1
+        caption, unit = f"{block.label} · Grad-CAM for “{label}”", "Grad-CAM"
+    if len(maps) > 1:
+        size = _tile_size(size)
+    panels = [_panel(title, grid_map, size) for title, grid_map in maps]
+    return OverlayResult(spec, block, panels, columns, caption, unit, shares)
+
+
+def _detached(record: AttentionRecord) -> AttentionRecord:
+    """Return ``record`` cut from the graph and on the CPU (the rollout builds its matrices there)."""
+    return replace(record.detach(), probs=record.probs.detach().cpu())
+
+
+def _head_choices(spec: OverlaySpec, heads: int) -> list[tuple[str, int | None]]:
+    """Return ``(title, head)`` pairs for the spec's head choice (None = mean over heads)."""
+    if spec.head == HEAD_ALL:
+        return [(f"head {h}", h) for h in range(heads)]
+    if spec.head == HEAD_MEAN:
+        return [("mean of heads", None)]
+    return [(f"head {spec.head}", int(spec.head))]
+
+
+def _attention(
+    explanation: Explanation, spec: OverlaySpec, block: BlockInfo
+) -> tuple[list[tuple[str, torch.Tensor]], int, str, str]:
+    """Return the attention maps, the column count, a caption and the unit for an attention ``spec``."""
+    record = _detached(explanation.captured.attention[block.name])
+    mode, q = spec.attention_mode, spec.query
+    token = introspect.token_index(record, q)
+    where = f"query token ({token // record.grid[1]}, {token % record.grid[1]})"
+    if mode.startswith("rollout"):
+        names = [b.name for b in explanation.blocks if b.kind == "transformer"]
+        records = [_detached(explanation.captured.attention[n]) for n in names[: names.index(block.name) + 1]]
+        query = q if mode == "rollout_query" else None
+        caption = f"rollout through {len(records)} Transformer block(s) to {block.label}"
+        title = "rollout from " + where if query else "rollout, all tokens"
+        return [(title, introspect.attention_rollout(records, query))], 1, caption, "rollout weight"
+    heads = _head_choices(spec, record.probs.shape[1])
+    single = {
+        "query": lambda h: introspect.attention_from_query(record, q, h),
+        "received": lambda h: introspect.attention_received(record, h),
+        "content": lambda h: introspect.content_only(record, q, h),
+        "position": lambda h: introspect.position_only(record, q, h),
+        "bias": lambda h: introspect.bias_around_query(record, q, h),
+    }
+    head_text = "all heads" if spec.head == HEAD_ALL else heads[0][0]
+    caption = f"{block.label} · {head_text} · {ATTENTION_MODES[mode]}"
+    if mode in QUERY_MODES:
+        caption += f" · {where}"
+    if mode == "split":
+        parts = (("content", single["content"]), ("position", single["position"]), ("full", single["query"]))
+        maps = [(f"{title}: {name}", fn(h)) for title, h in heads for name, fn in parts]
+        return maps, 3, caption, "attention weight"
+    unit = "bias (logit)" if mode == "bias" else "attention weight"
+    maps = [(title, single[mode](h)) for title, h in heads]
+    return maps, _columns(len(maps)), caption, unit
+
+
+def _activation(
+    explanation: Explanation, spec: OverlaySpec, block: BlockInfo
+) -> tuple[list[tuple[str, torch.Tensor]], int, str, str]:
+    """Return the activation maps, the column count, a caption and the unit for an activation ``spec``."""
+    act = explanation.captured.activations[block.name].detach()
+    if spec.activation_mode == "channel":
+        maps = [(f"channel {spec.channel}", introspect.activation_map(act, spec.channel))]
+        return maps, 1, f"{block.label} · channel {spec.channel}", "activation"
+    if spec.activation_mode == "strongest":
+        channels = introspect.strongest_channels(act, STRONGEST_COUNT)
+        maps = [(f"channel {c}", introspect.activation_map(act, c)) for c in channels]
+        caption = f"{block.label} · the {len(maps)} channels with the largest mean |activation|"
+        return maps, _columns(len(maps)), caption, "activation"
+    return [("mean |activation|", introspect.activation_map(act))], 1, f"{block.label} · mean |activation|", "|act|"
+
+
+def _columns(count: int) -> int:
+    """Return a near-square column count for ``count`` small multiples."""
+    return max(1, math.ceil(math.sqrt(count)))
+
+
+def _tile_size(size: tuple[int, int]) -> tuple[int, int]:
+    """Return ``size`` scaled down so its longest side is at most :data:`TILE_SIDE`."""
+    scale = min(1.0, TILE_SIDE / max(size))
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _panel(title: str, grid_map: torch.Tensor, size: tuple[int, int]) -> Panel:
+    """Return the :class:`Panel` of ``grid_map``: raw values, the resized map and its colour range."""
+    grid_map = grid_map.detach().float().cpu()
+    image = introspect.upsample_map(grid_map, size).numpy()
+    lo, hi = float(grid_map.min()), float(grid_map.max())
+    if lo < 0 < hi:
+        lo, hi = -max(-lo, hi), max(-lo, hi)
+    return Panel(title, grid_map.numpy(), image, lo, hi)

@@ -1,0 +1,1 @@
+"""Labelling folders: scan, decode in parallel, classify, journal, export, sort into class folders."""

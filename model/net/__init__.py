@@ -1,0 +1,1 @@
+"""The CoAtNet network: config dataclasses, layers, relative position bias, blocks, the model."""

@@ -1,0 +1,1 @@
+"""Running the network: device and precision choice, the Classifier and its Explanation."""

@@ -1,0 +1,1 @@
+"""Training and evaluating the bundled model on Fashion-MNIST (not shipped in the bundle)."""

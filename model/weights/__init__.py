@@ -1,0 +1,1 @@
+"""Weights: the public checkpoint table, label sets, checkpoint files, hub download, load_model."""

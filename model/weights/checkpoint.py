@@ -1,0 +1,165 @@
+"""Checkpoints in the hub layout timm uses (``model.safetensors`` + ``config.json``): writing them, and safely
+reading any safetensors or PyTorch weights file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import re
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from model.net.coatnet import CoAtNet
+
+WEIGHTS_NAME = "model.safetensors"
+CONFIG_JSON = "config.json"
+
+
+def save_checkpoint(
+    net: CoAtNet, folder: Path, label_names: list[str] | None = None, pretrained_cfg: dict | None = None
+) -> Path:
+    """Write ``net``'s weights and a timm-style ``config.json`` into ``folder``; return the folder.
+
+    ``config.json`` holds ``architecture`` (the config name), ``num_classes``, ``pretrained_cfg``
+    (preprocessing) and, when given, ``label_names``.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS_NAME), metadata={"format": "pt", "architecture": net.name})
+    config = {
+        "architecture": net.name,
+        "num_classes": net.cfg.num_classes,
+        "num_features": net.num_features,
+        "global_pool": "avg",
+        "pretrained_cfg": dict(pretrained_cfg or {}, num_classes=net.cfg.num_classes),
+    }
+    if label_names is not None:
+        config["label_names"] = list(label_names)
+    (folder / CONFIG_JSON).write_text(json.dumps(config, indent=2) + "\n")
+    return folder
+
+
+# --- Reading ---------------------------------------------------------------------------------------------
+
+WEIGHTS_NAMES = (WEIGHTS_NAME, "pytorch_model.bin")  # what a hub-layout folder may hold, preferred first
+CHECKPOINT_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin")
+_WRAPPER_KEYS = ("state_dict_ema", "model_ema", "state_dict", "model")  # timm's order: EMA weights first
+_PREFIXES = ("module.", "model.", "_orig_mod.")
+_ZIP_MAGIC = b"PK\x03\x04"
+_PICKLE_MAGIC = b"\x80"
+
+
+class WeightsError(Exception):
+    """A checkpoint could not be found, read or matched; ``str()`` is one readable sentence or two."""
+
+
+def find_weights_file(folder: Path) -> Path:
+    """Return the checkpoint file of a hub-layout ``folder``: ``model.safetensors``, ``pytorch_model.bin``, or
+    its only ``.safetensors`` / ``.pth`` / ``.pt`` / ``.bin`` file. Raises :class:`WeightsError` otherwise."""
+    folder = Path(folder)
+    for name in WEIGHTS_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    found = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in CHECKPOINT_SUFFIXES)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise WeightsError(f"The folder {folder} holds no model.safetensors or other checkpoint file.")
+    names = ", ".join(p.name for p in found[:4])
+    raise WeightsError(f"The folder {folder} holds several checkpoints ({names}); choose one file.")
+
+
+def read_config_json(path: Path) -> dict:
+    """Return the parsed ``config.json`` at ``path`` ({} when there is none).
+
+    Raises :class:`WeightsError` when it is not a JSON object.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise WeightsError(f"{path} is not valid JSON ({e}).") from None
+    if not isinstance(data, dict):
+        raise WeightsError(f"{path} does not hold a JSON object.")
+    return data
+
+
+def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    """Return the tensors of a checkpoint file as a plain state dict on the CPU.
+
+    Reads safetensors, or a PyTorch ``.pth``/``.pt``/``.bin`` with ``torch.load(weights_only=True)`` only (a
+    pickle that would run code is refused). A timm training checkpoint's ``state_dict_ema`` / ``model_ema`` /
+    ``state_dict`` / ``model`` entry is unwrapped, non-tensor entries are dropped and a ``module.`` /
+    ``model.`` / ``_orig_mod.`` prefix shared by every key is removed. Raises :class:`WeightsError` with a
+    readable message for missing, empty, truncated, corrupt or unsafe files.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        raise WeightsError(f"Cannot read {path}: {e.strerror or e}.") from None
+    if size == 0:
+        raise WeightsError(f"{path.name} is empty (0 bytes); it was not saved or downloaded completely.")
+    if head.startswith((_ZIP_MAGIC, _PICKLE_MAGIC)):
+        obj = _torch_load(path)
+    else:
+        try:
+            obj = load_file(str(path), device="cpu")
+        except (SafetensorError, OSError, ValueError) as e:
+            raise WeightsError(
+                f"{path.name} is not a readable safetensors or PyTorch checkpoint ({e}); it may be truncated "
+                "or corrupt, so save or download it again."
+            ) from None
+    return _to_state_dict(obj, path.name)
+
+
+def _torch_load(path: Path) -> object:
+    """Return what ``torch.load(weights_only=True)`` reads from ``path``, refusing anything beyond tensors and
+    plain containers (and ``argparse.Namespace``, which timm's training checkpoints store their ``args`` in)."""
+    try:
+        with torch.serialization.safe_globals([argparse.Namespace]):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        if "Weights only load failed" in str(e):
+            found = re.search(r"GLOBAL ([\w.]+)", str(e))
+            what = f" ({found.group(1)})" if found else ""
+            raise WeightsError(
+                f"Refused to load {path.name}: it is a pickle that would run code or build Python "
+                f"objects{what}, not just tensors. Use a .safetensors file, or re-save the weights as a "
+                "plain state dict."
+            ) from None
+        raise WeightsError(f"{path.name} is not a readable PyTorch checkpoint ({e}).") from None
+    except (RuntimeError, EOFError, OSError, ValueError) as e:
+        reason = str(e).split(". ", 1)[0] or type(e).__name__
+        raise WeightsError(f"{path.name} is truncated or corrupt ({reason}); save or download it again.") from None
+
+
+def _to_state_dict(obj: object, name: str) -> dict[str, torch.Tensor]:
+    """Unwrap a training checkpoint, keep the tensors and strip a prefix that every key shares."""
+    if isinstance(obj, dict):
+        for key in _WRAPPER_KEYS:
+            if isinstance(obj.get(key), dict):
+                obj = obj[key]
+                break
+    if not isinstance(obj, dict):
+        raise WeightsError(f"{name} holds a {type(obj).__name__}, not a dictionary of tensors.")
+    state = {str(k): v for k, v in obj.items() if isinstance(v, torch.Tensor)}
+    if not state:
+        raise WeightsError(f"{name} contains no tensors.")
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in _PREFIXES:
+            if all(k.startswith(prefix) for k in state):
+                state = {k[len(prefix) :]: v for k, v in state.items()}
+                stripped = True
+    return state

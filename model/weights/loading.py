@@ -1,0 +1,362 @@
+"""One call from a model source to a ready CoAtNet: the bundled model, a public timm tag, or a local file.
+
+:func:`load_model` reads the weights safely (safetensors, or ``torch.load(weights_only=True)``), works out
+which named config they belong to from their parameter names and shapes, and returns the network in eval
+mode with its class names and preprocessing settings. Public tags are fetched from the Hugging Face hub repo
+``timm/<tag>`` into the standard hub cache (so weights that timm already downloaded are reused, offline
+too); a download reports progress, can be cancelled, and continues where it stopped the next time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from model.net.coatnet import CoAtNet, create_model
+from model.net.config import get_config, list_configs
+from model.resources import BUNDLED_MODEL_DIR, asset_path
+from model.weights.checkpoint import (
+    CHECKPOINT_SUFFIXES,
+    CONFIG_JSON,
+    WEIGHTS_NAME,
+    WEIGHTS_NAMES,
+    WeightsError,
+    find_weights_file,
+    read_config_json,
+    read_state_dict,
+)
+from model.weights.hub import DownloadCancelled, Progress, cached_file, fetch, hub_cache_dir
+from model.weights.labels import resolve_labels
+from model.weights.pretrained import PRETRAINED, PretrainedTag, configs_with_weights, parse_tag
+
+__all__ = [
+    "DownloadCancelled",
+    "LoadedModel",
+    "ModelInfo",
+    "WeightsError",
+    "bundled_model_dir",
+    "cached_tags",
+    "config_signature",
+    "load_model",
+]
+
+_HEAD = ("head.fc.weight", "head.fc.bias")
+_SHOW = 3  # keys named per category in a mismatch report
+_DEFAULT_PREPROCESSING = {
+    "interpolation": "bicubic",
+    "crop_pct": 0.95,
+    "crop_mode": "center",
+    "mean": (0.5, 0.5, 0.5),
+    "std": (0.5, 0.5, 0.5),
+}
+
+
+def _ints(value: Any) -> tuple[int, ...]:
+    """Return ``value`` (a JSON list) as a tuple of ints."""
+    return tuple(int(x) for x in value)
+
+
+def _floats(value: Any) -> tuple[float, ...]:
+    """Return ``value`` (a JSON list) as a tuple of floats."""
+    return tuple(float(x) for x in value)
+
+
+_CONVERT: dict[str, Callable[[Any], object]] = {
+    "input_size": _ints,
+    "interpolation": str,
+    "crop_pct": float,
+    "crop_mode": str,
+    "mean": _floats,
+    "std": _floats,
+}
+
+
+@dataclass
+class ModelInfo:
+    """Where a loaded model came from and how to feed it."""
+
+    name: str  # e.g. "coatnet_0_rw_224.sw_in1k", or "coatnet_fmnist_96 (bundled)"
+    config_name: str  # our config name
+    source: str  # "bundled" | "hub" | "file"
+    location: str  # file/folder path or hub repo id
+    num_classes: int
+    label_names: list[str]
+    label_set: str  # e.g. "ImageNet-1k (1000 classes)", "custom (7 classes)"
+    pretrained_cfg: dict  # input_size, interpolation, crop_pct, crop_mode, mean, std
+
+
+@dataclass
+class LoadedModel:
+    """A network ready for inference (eval mode, CPU, float32) and its :class:`ModelInfo`."""
+
+    net: CoAtNet
+    info: ModelInfo
+
+
+def bundled_model_dir() -> Path:
+    """Return the folder of the model shipped with the app (it may not exist yet)."""
+    return asset_path(*BUNDLED_MODEL_DIR)
+
+
+def load_model(
+    source: str | os.PathLike = "bundled",
+    *,
+    config: str | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    local_files_only: bool = False,
+) -> LoadedModel:
+    """Return the model at ``source`` as a :class:`LoadedModel`.
+
+    ``source`` is ``"bundled"``, a public tag (``coatnet_0_rw_224.sw_in1k``, also with a ``timm/`` or
+    ``hf-hub:timm/`` prefix), a ``.safetensors`` / ``.pth`` / ``.pt`` / ``.bin`` file, or a folder in hub
+    layout (``model.safetensors`` + ``config.json``). ``config`` names the CoAtNet config; without it the
+    config is inferred from the parameter names and shapes (the classifier's width gives the number of
+    classes). A tag missing from the hub cache is downloaded unless ``local_files_only`` or
+    ``HF_HUB_OFFLINE`` is set; ``progress(bytes_done, bytes_total)`` follows the transfer (total 0 when
+    unknown) and setting ``cancel`` stops it with :class:`DownloadCancelled`. Every failure raises
+    :class:`WeightsError` with a readable message.
+    """
+    if config is not None and config not in list_configs():
+        raise WeightsError(f"Unknown CoAtNet config {config!r}; known: {', '.join(list_configs())}.")
+    is_path = isinstance(source, os.PathLike)
+    text = os.fspath(source)
+    if not is_path and text == "bundled":
+        folder = bundled_model_dir()
+        if not (folder / WEIGHTS_NAME).is_file():
+            raise WeightsError(
+                f"The bundled model is missing: {folder} has no {WEIGHTS_NAME}. Train it with "
+                "`python -m model.training.train`, or open a pretrained model or a checkpoint file."
+            )
+        return _load_local(folder, config, source="bundled")
+    path = Path(text).expanduser()
+    if path.exists():
+        return _load_local(path, config, source="file")
+    tag = None if is_path else parse_tag(text)
+    if tag is not None:
+        return _load_hub(PRETRAINED[tag], config, progress, cancel, local_files_only)
+    in_folder = ("/" in text or os.sep in text) and not text.startswith(("timm/", "hf-hub:"))
+    if is_path or in_folder or path.suffix in CHECKPOINT_SUFFIXES:
+        raise WeightsError(f"No such file or folder: {path}.")
+    weights_for = [t for t in PRETRAINED if t.startswith(f"{text}.")]
+    if weights_for:
+        raise WeightsError(f"{text!r} names a config, not weights; its public weights: {', '.join(weights_for)}.")
+    raise WeightsError(
+        f"{text!r} is not a file, a folder or a public CoAtNet tag. Public tags: {', '.join(PRETRAINED)}."
+    )
+
+
+def cached_tags() -> list[str]:
+    """Return the public tags whose weights are already in the Hugging Face cache (no network access)."""
+    cache_dir = hub_cache_dir()
+    return [tag for tag, entry in PRETRAINED.items() if cached_file(entry.repo_id, WEIGHTS_NAMES, cache_dir)]
+
+
+def config_signature(config_name: str, num_classes: int | None = None) -> dict[str, tuple[int, ...]]:
+    """Return the state-dict key -> shape map of ``config_name`` (classifier resized to ``num_classes``).
+
+    No weights are allocated: the network is built on PyTorch's meta device.
+    """
+    shapes = dict(_signature(config_name))
+    if num_classes is not None and _HEAD[0] in shapes:
+        shapes[_HEAD[0]] = (num_classes, *shapes[_HEAD[0]][1:])
+        shapes[_HEAD[1]] = (num_classes,)
+    return shapes
+
+
+# --- Local files -------------------------------------------------------------------------------------------
+
+
+def _load_local(path: Path, config: str | None, source: str) -> LoadedModel:
+    """Load a checkpoint file, or the checkpoint of a hub-layout folder (with its ``config.json``)."""
+    if path.is_dir():
+        weights, meta = find_weights_file(path), read_config_json(path / CONFIG_JSON)
+        name = path.name
+    else:
+        beside = path.parent / CONFIG_JSON
+        meta = read_config_json(beside) if path.name in WEIGHTS_NAMES else {}
+        weights, name = path, path.parent.name if path.name in WEIGHTS_NAMES else path.name
+    state = read_state_dict(weights)
+    hints = [str(meta.get("architecture", "")), *_config_names_in(path)]
+    net, config_name = _build(state, config, hints, what=weights.name)
+    if source == "bundled":
+        name = f"{config_name} (bundled)"
+    return _finish(net, config_name, meta, name=name, source=source, location=str(path))
+
+
+def _config_names_in(path: Path) -> list[str]:
+    """Return the config names that the file or folder name contains, longest first."""
+    text = f"{path.parent.name}/{path.name}"
+    return sorted((n for n in list_configs() if n in text), key=len, reverse=True)
+
+
+# --- Config inference --------------------------------------------------------------------------------------
+
+
+@cache
+def _signature(config_name: str) -> dict[str, tuple[int, ...]]:
+    """Return the key -> shape map of ``config_name`` with its default head (built once, on meta)."""
+    with torch.device("meta"):
+        net = CoAtNet(get_config(config_name), name=config_name)
+    return {k: tuple(v.shape) for k, v in net.state_dict().items()}
+
+
+@dataclass
+class _Fit:
+    """How a state dict differs from one config."""
+
+    config_name: str
+    missing: list[str]
+    unexpected: list[str]
+    mismatched: list[str]  # "key: (file shape) in the file, (config shape) expected"
+
+    @property
+    def errors(self) -> int:
+        return len(self.missing) + len(self.unexpected) + len(self.mismatched)
+
+
+def _fit(shapes: dict[str, tuple[int, ...]], config_name: str, num_classes: int | None) -> _Fit:
+    """Compare the file's key -> shape map with ``config_name``'s (a missing batch-norm counter is fine)."""
+    expected = config_signature(config_name, num_classes)
+    missing = [k for k in expected if k not in shapes and not k.endswith("num_batches_tracked")]
+    unexpected = [k for k in shapes if k not in expected]
+    mismatched = [
+        f"{k}: {shapes[k]} in the file, {expected[k]} expected"
+        for k in expected
+        if k in shapes and shapes[k] != expected[k]
+    ]
+    return _Fit(config_name, missing, unexpected, mismatched)
+
+
+def _choose_config(
+    state: dict[str, torch.Tensor], config: str | None, hints: list[str], what: str
+) -> tuple[str, int | None]:
+    """Return ``(config name, head width)`` for ``state``: ``config`` if given and it fits, else the first
+    fitting config, trying ``hints`` first.
+
+    Raises :class:`WeightsError` naming the closest config and its differences.
+    """
+    shapes = {k: tuple(v.shape) for k, v in state.items()}
+    head = shapes.get(_HEAD[0])
+    num_classes = head[0] if head is not None and len(head) == 2 else None
+    if config is not None:
+        candidates = [config]
+    else:
+        known = list_configs()
+        hinted = [h.split(".", 1)[0] for h in hints]
+        candidates = list(dict.fromkeys([h for h in hinted if h in known] + known))
+    fits = []
+    for name in candidates:
+        fit = _fit(shapes, name, num_classes)
+        if fit.errors == 0:
+            return name, num_classes
+        fits.append(fit)
+    best = min(fits, key=lambda f: f.errors)
+    if config is not None:
+        lead = f"{what} does not fit the config {config}"
+    else:
+        lead = f"{what} does not match any CoAtNet config; the closest is {best.config_name}"
+    parts = [
+        f"{len(keys)} {plural if len(keys) > 1 else singular}: {_few(keys)}"
+        for singular, plural, keys in (
+            ("missing key", "missing keys", best.missing),
+            ("unexpected key", "unexpected keys", best.unexpected),
+            ("key with another shape", "keys with another shape", best.mismatched),
+        )
+        if keys
+    ]
+    raise WeightsError(f"{lead} ({'; '.join(parts)}).")
+
+
+def _few(items: list[str]) -> str:
+    """Return the first few items joined, and how many more there are."""
+    shown = ", ".join(items[:_SHOW])
+    return shown if len(items) <= _SHOW else f"{shown} and {len(items) - _SHOW} more"
+
+
+def _build(state: dict[str, torch.Tensor], config: str | None, hints: list[str], what: str) -> tuple[CoAtNet, str]:
+    """Return the network of the config ``state`` fits, holding ``state``'s weights, and the config's name."""
+    config_name, num_classes = _choose_config(state, config, hints, what)
+    net = create_model(config_name, num_classes=num_classes)
+    for key, value in net.state_dict().items():
+        if key not in state:  # only batch-norm counters can be missing after _choose_config
+            state[key] = torch.zeros_like(value)
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise WeightsError(f"{what} could not be loaded into {config_name}: {e}") from None
+    return net.float().eval(), config_name
+
+
+def _finish(
+    net: CoAtNet,
+    config_name: str,
+    meta: dict,
+    *,
+    name: str,
+    source: str,
+    location: str,
+    entry: PretrainedTag | None = None,
+) -> LoadedModel:
+    """Wrap ``net`` with its class names and preprocessing (``config.json`` values win over the defaults)."""
+    num_classes = net.cfg.num_classes
+    names, label_set = resolve_labels(
+        num_classes,
+        meta.get("label_names"),
+        meta.get("label_descriptions"),
+        entry.label_set if entry is not None else None,
+    )
+    info = ModelInfo(
+        name=name,
+        config_name=config_name,
+        source=source,
+        location=location,
+        num_classes=num_classes,
+        label_names=names,
+        label_set=label_set,
+        pretrained_cfg=_preprocessing(config_name, meta.get("pretrained_cfg"), entry),
+    )
+    return LoadedModel(net=net, info=info)
+
+
+def _preprocessing(config_name: str, from_file: object, entry: PretrainedTag | None) -> dict:
+    """Return the preprocessing settings: timm's for the config's public weights (else timm's CoAtNet
+    defaults), overridden by valid values of the checkpoint's ``pretrained_cfg``."""
+    size = get_config(config_name).img_size
+    settings: dict = {"input_size": (3, size, size), **_DEFAULT_PREPROCESSING}
+    tag = entry.tag if entry is not None else configs_with_weights().get(config_name)
+    if tag is not None:
+        settings.update(PRETRAINED[tag].pretrained_cfg())
+    if isinstance(from_file, dict):
+        for key, convert in _CONVERT.items():
+            if from_file.get(key) is not None:
+                try:
+                    settings[key] = convert(from_file[key])
+                except (TypeError, ValueError):
+                    pass  # keep the default for a malformed value
+    return settings
+
+
+# --- Hugging Face hub --------------------------------------------------------------------------------------
+
+
+def _load_hub(
+    entry: PretrainedTag,
+    config: str | None,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+    local_files_only: bool,
+) -> LoadedModel:
+    """Load a public tag from the hub cache, downloading it first when it is not there."""
+    weights, config_path = fetch(entry.repo_id, progress, cancel, local_files_only)
+    meta = read_config_json(config_path) if config_path is not None else {}
+    state = read_state_dict(weights)
+    net, config_name = _build(state, config or entry.config_name, [], what=f"{weights.name} of {entry.repo_id}")
+    return _finish(net, config_name, meta, name=entry.tag, source="hub", location=entry.repo_id, entry=entry)

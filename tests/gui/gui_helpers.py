@@ -1,0 +1,68 @@
+"""Driving the real main window in tests: open it, drop files, pick combo entries, wait for the overlay."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from coatnet_gui.app.main_window import MainWindow
+from coatnet_gui.app.settings import Settings
+
+TIMEOUT_MS = 30_000
+
+
+def open_window(qtbot, settings: Settings, size: tuple[int, int] | None = (1200, 760)) -> MainWindow:
+    """Open the main window (at ``size``; None keeps the remembered geometry) once its model is loaded."""
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    qtbot.waitUntil(lambda: window.session.classifier is not None, timeout=TIMEOUT_MS)
+    return window
+
+
+def drop(window: MainWindow, mime: QMimeData) -> None:
+    """Deliver ``mime`` to the window as a real drag-enter + drop."""
+    pos = QPoint(window.width() // 2, window.height() // 2)
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(window, QDropEvent(pos, Qt.DropAction.CopyAction, mime, buttons, modifiers))
+
+
+def drop_files(window: MainWindow, *paths: Path) -> None:
+    """Drop local ``paths`` on the window."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    drop(window, mime)
+
+
+def settle(qtbot, window: MainWindow) -> None:
+    """Wait until the overlay on screen is the one the controls ask for."""
+    qtbot.waitUntil(
+        lambda: window.result is not None and window.result.spec == window.image_tab.controls.spec(),
+        timeout=TIMEOUT_MS,
+    )
+
+
+def show(qtbot, window: MainWindow, path: Path) -> None:
+    """Drop ``path`` and wait for its overlay."""
+    drop_files(window, path)
+    qtbot.waitUntil(lambda: window.session.image is not None and window.session.image.source.path == str(path))
+    settle(qtbot, window)
+
+
+def choose(box, data) -> None:
+    """Pick the entry of combo ``box`` whose data is ``data``, as a user would."""
+    index = box.findData(data)
+    assert index >= 0, data
+    box.setCurrentIndex(index)

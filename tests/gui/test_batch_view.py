@@ -1,0 +1,154 @@
+"""The Batch tab offscreen: a real run on a temp folder fills the table; filter, tooltip, thumbnail,
+double-click, pause and cancel, export, sort with a preview and undo."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from coatnet_gui.batch.sort_dialog import SortDialog
+from coatnet_gui.batch.table import ALL, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, FAILED, THUMB_PX
+from coatnet_gui.batch.view import BatchView
+from model.runtime.inference import Classifier
+from model.weights.loading import load_model
+
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def clf(small_model_dir: Path) -> Classifier:
+    return Classifier(load_model(str(small_model_dir)))
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "photos"
+    rng = np.random.default_rng(0)
+    for i in range(9):
+        sub = root / "sub" if i >= 6 else root
+        sub.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(sub / f"img_{i}.png")
+    (root / "broken.jpg").write_bytes(b"\xff\xd8 not really")
+    return root
+
+
+@pytest.fixture
+def view(qtbot, clf: Classifier) -> BatchView:
+    v = BatchView(lambda: clf)
+    qtbot.addWidget(v)
+    v.resize(900, 600)
+    v.show()
+    yield v
+    v.stop()
+
+
+def test_a_run_fills_the_table_and_the_table_filters_sorts_and_opens(
+    qtbot, view: BatchView, folder: Path, clf: Classifier
+):
+    view.recursive_box.setChecked(True)
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS) as finished:
+        view.set_folder(str(folder))
+    progress = finished.args[0]
+    assert progress.done == progress.total == 10 and progress.failed == 1 and not progress.cancelled
+    model, proxy = view.table_model, view.proxy
+    assert model.rowCount() == proxy.rowCount() == 10
+    assert view.status.text().startswith("Labelled 9 images, 1 failed")
+
+    paths = {model.data(model.index(r, COL_PATH)) for r in range(10)}
+    assert paths == {
+        "broken.jpg",
+        *(f"img_{i}.png" for i in range(6)),
+        "sub/img_6.png",
+        "sub/img_7.png",
+        "sub/img_8.png",
+    }
+    broken = next(r for r in range(10) if model.rows[r].error)
+    assert model.data(model.index(broken, COL_LABEL)) == "error"
+    assert "error:" in model.data(model.index(broken, COL_PATH), Qt.ItemDataRole.ToolTipRole)
+    good = next(r for r in range(10) if not model.rows[r].error)
+    tip = model.data(model.index(good, COL_PROB), Qt.ItemDataRole.ToolTipRole).splitlines()
+    assert len(tip) == 6 and tip[1].strip().endswith(model.data(model.index(good, COL_LABEL)))
+
+    view.class_box.setCurrentIndex(view.class_box.findData(FAILED))
+    assert proxy.rowCount() == 1 and proxy.data(proxy.index(0, COL_PATH)) == "broken.jpg"
+    top = model.rows[good].top1
+    view.class_box.setCurrentIndex(view.class_box.findData(top))
+    assert 1 <= proxy.rowCount() == sum(1 for r in model.rows if r.top1 == top)
+    view.class_box.setCurrentIndex(view.class_box.findData(ALL))
+    view.min_spin.setValue(100.0)
+    assert proxy.rowCount() == 1 + sum(1 for r in model.rows if r.confidence >= 1.0)  # the error row stays
+    view.min_spin.setValue(0.0)
+    view.table.sortByColumn(COL_PROB, Qt.SortOrder.DescendingOrder)
+    shown = [proxy.data(proxy.index(r, COL_PROB)) for r in range(proxy.rowCount())]
+    values = [float(s.rstrip("%")) for s in shown if s]
+    assert values == sorted(values, reverse=True)
+
+    def thumbnail():  # decoded off the GUI thread: None until it is ready
+        return model.data(model.index(good, COL_THUMB), Qt.ItemDataRole.DecorationRole)
+
+    qtbot.waitUntil(lambda: thumbnail() is not None, timeout=TIMEOUT_MS)
+    assert thumbnail().width() == thumbnail().height() == THUMB_PX and not thumbnail().isNull()  # 28 px, grown
+
+    cell = proxy.mapFromSource(model.index(good, COL_PATH))
+    view.table.scrollTo(cell)
+    rect = view.table.visualRect(cell)
+    with qtbot.waitSignal(view.open_image_requested, timeout=TIMEOUT_MS) as opened:
+        QTest.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        QTest.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened.args == [str(folder / model.rows[good].rel)]
+
+
+def test_export_sort_preview_move_and_undo(qtbot, view: BatchView, folder: Path, tmp_path: Path):
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS):
+        view.set_folder(str(folder))
+    assert view.table_model.rowCount() == 7  # not recursive
+
+    counts = view.export_to(str(tmp_path / "out.csv"))
+    assert (counts.labelled, counts.failed) == (6, 1)
+    with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as f:
+        assert len(list(csv.DictReader(f))) == 7
+
+    dest = tmp_path / "sorted"
+    dialog = SortDialog(view.journal_path, view.table_model.root, view.table_model.label_names, view)
+    dialog.dest_edit.setText(str(dest))
+    dialog.move_button.setChecked(True)
+    dialog.refresh()
+    assert len(dialog.steps) == 6 and dialog.sort_button.isEnabled() and not dest.exists()  # a preview only
+    with qtbot.waitSignal(view.operation_finished, timeout=TIMEOUT_MS) as sorted_:
+        view.sort_files(dialog.steps, dialog.dest, dialog.move)
+    assert sorted_.args[0].startswith("Sorted 6 files")
+    assert len(list(dest.rglob("*.png"))) == 6 and not list(folder.glob("*.png"))
+
+    with qtbot.waitSignal(view.operation_finished, timeout=TIMEOUT_MS) as undone:
+        view.undo_sort(view.manifest)
+    assert undone.args[0] == "Undo: 6 files restored"
+    assert len(list(folder.glob("*.png"))) == 6
+
+
+def test_pause_holds_the_run_and_cancel_ends_it(qtbot, view: BatchView, folder: Path):
+    view.folder_edit.setText(str(folder))
+    view.start()
+    view.pause_button.setChecked(True)  # before the first batch: the run waits
+    qtbot.wait(300)
+    assert view.run is not None and view.table_model.rowCount() == 0
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS) as finished:
+        view.cancel()
+    assert finished.args[0].cancelled and view.table_model.rowCount() == 0
+    assert view.start_button.isEnabled() and not view.pause_button.isChecked()
+
+
+def test_without_a_model_nothing_starts(qtbot, folder: Path):
+    v = BatchView(lambda: None)
+    qtbot.addWidget(v)
+    v.set_folder(str(folder))
+    assert v.run is None and "No model" in v.status.text()
