@@ -26,7 +26,7 @@ from coatnet_gui.widgets.download_bar import DownloadBar
 from coatnet_gui.widgets.help_dialog import show_shortcuts
 from coatnet_gui.widgets.model_menu import ModelMenu
 from coatnet_gui.widgets.welcome import sample_images
-from model.data.preprocess import IMAGE_SUFFIXES
+from model.data.decode import IMAGE_SUFFIXES
 from model.explain.capture import list_blocks
 from model.runtime.inference import Classifier, Explanation, Prediction
 

@@ -168,7 +168,7 @@ def _scene(classifier: Any, sample: Path) -> _Scene:
     """Explain ``sample`` (one captured forward pass) and place the model's view on the picture."""
     from coatnet_gui.image.session import map_size, model_view_box
     from coatnet_gui.overlay.paint import pil_to_qimage
-    from model.data.preprocess import load_image
+    from model.data.decode import load_image
 
     image = load_image(sample)
     explanation = classifier.explain(image)

@@ -27,7 +27,7 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
 
 from coatnet_gui.overlay.paint import pil_to_qimage
 from model.batch.journal import decode_path
-from model.data.preprocess import load_image
+from model.data.decode import load_image
 
 THUMB_PX = 48
 THUMB_CACHE = 600

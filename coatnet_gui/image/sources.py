@@ -1,7 +1,7 @@
 """Where an image comes from (a file, a web address, pasted or dragged pixels) and reading it off the GUI thread.
 
 :func:`sources_from_mime` turns a drop or the clipboard into image sources and folders; :func:`read_image`
-(run in a worker) decodes a source with :func:`model.preprocess.load_image`.
+(run in a worker) decodes a source with :func:`model.data.decode.load_image`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QUrl
 from PySide6.QtGui import QImage
 
 from coatnet_gui.overlay.paint import pil_to_qimage
-from model.data.preprocess import load_image
+from model.data.decode import load_image
 
 URL_TIMEOUT_S = 20
 URL_LIMIT_BYTES = 64 * 1024 * 1024

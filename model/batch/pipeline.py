@@ -31,7 +31,8 @@ import torch
 
 from model.batch.journal import Journal, encode_path, printable
 from model.batch.scan import ScanEntry, count_images, iter_images
-from model.data.preprocess import ImageLoadError, PreprocessCfg, load_pixels, normalize
+from model.data.decode import ImageLoadError
+from model.data.transform import PreprocessCfg, load_pixels, normalize
 from model.runtime.inference import Classifier, Prediction
 
 Loaded = tuple[str, torch.Tensor | None, str | None]  # (relative path, uint8 pixels (C, H, W), error)
@@ -142,7 +143,7 @@ def open_journal(
 
 
 def load_entry(root: str, rel: str, cfg: PreprocessCfg) -> Loaded:
-    """Return ``(rel, pixels, None)`` for the image ``root/rel`` (:func:`~model.preprocess.load_pixels`; batches
+    """Return ``(rel, pixels, None)`` for the image ``root/rel`` (:func:`~model.data.transform.load_pixels`; batches
     are normalised as a whole), or ``(rel, None, reason)`` when it cannot be read (vanished, unreadable, not an
     image). Runs in the decode pool."""
     try:

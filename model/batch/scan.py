@@ -1,6 +1,6 @@
 """Finding the images of a folder as a stream, in a fixed order, without ever listing the whole tree.
 
-Which files count: names ending in one of :data:`model.preprocess.IMAGE_SUFFIXES` (any letter case). Hidden
+Which files count: names ending in one of :data:`model.data.decode.IMAGE_SUFFIXES` (any letter case). Hidden
 files and folders (a name starting with ``.``, or the hidden attribute on Windows) are skipped. Symlinks to
 files count. A symlinked folder is followed only when it points outside the scanned tree (inside, its target
 is scanned under its real path anyway), and a folder already visited (same device and inode) is entered once
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.data.preprocess import IMAGE_SUFFIXES
+from model.data.decode import IMAGE_SUFFIXES
 
 _SUFFIXES = frozenset(s.lower() for s in IMAGE_SUFFIXES)
 _WINDOWS_HIDDEN = stat.FILE_ATTRIBUTE_HIDDEN if sys.platform == "win32" else 0  # the constant exists everywhere

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import torch
 from PIL import Image
 
-from model.data.preprocess import ImageLoadError, PreprocessCfg, load_and_preprocess, preprocess
+from model.data.decode import ImageLoadError
+from model.data.transform import PreprocessCfg, load_and_preprocess, preprocess
 from model.explain.capture import BlockInfo, Captured, capture, list_blocks
 from model.explain.introspect import grad_cam
 from model.runtime.device import Placement, choose_placement, cpu_fallback

@@ -2,7 +2,7 @@
 
     python -m model.training.evaluate                    # reads Debian's IDX test files
 
-Every test image goes through the app's own path: a PIL image -> ``model.preprocess`` -> the network ->
+Every test image goes through the app's own path: a PIL image -> ``model.data.transform`` -> the network ->
 label names. Accuracy is measured in fp32, and the fast precision the app picks on this machine (bf16
 on AMX CPUs) is compared with it. Writes ``eval.json``, ``confusion_matrix.png`` and ``MODEL_CARD.md``
 beside the weights.
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from model.data.preprocess import preprocess
+from model.data.transform import preprocess
 from model.runtime.inference import Classifier
 from model.training.fashion_mnist import DEFAULT_ROOT, load_split
 from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES

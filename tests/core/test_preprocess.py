@@ -1,5 +1,6 @@
-"""model/preprocess.py: decoding every image file into defined RGB, refusing bad files with a one-line reason,
-and reproducing timm's evaluation transform (timm is the test-only oracle). Real files in ``tmp_path``, no network."""
+"""model/data/decode.py and transform.py: decoding every image file into defined RGB, refusing bad files with a
+one-line reason, and reproducing timm's evaluation transform (timm is the test-only oracle). Real files in
+``tmp_path``, no network."""
 
 from __future__ import annotations
 
@@ -16,20 +17,8 @@ import timm
 import torch
 from PIL import Image, features
 
-from model.data.preprocess import (
-    ALPHA_BACKGROUND,
-    IMAGE_SUFFIXES,
-    MAX_PIXELS,
-    ImageLoadError,
-    PreprocessCfg,
-    load_and_preprocess,
-    load_image,
-    load_pixels,
-    model_pixels,
-    normalize,
-    preprocess,
-    to_rgb,
-)
+from model.data.decode import ALPHA_BACKGROUND, IMAGE_SUFFIXES, MAX_PIXELS, ImageLoadError, load_image, to_rgb
+from model.data.transform import PreprocessCfg, load_and_preprocess, load_pixels, model_pixels, normalize, preprocess
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from bench_decode import photo_like, psnr  # noqa: E402  (the benchmark's content and measure, asserted here)
