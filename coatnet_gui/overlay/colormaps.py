@@ -1,7 +1,8 @@
 """Colour maps as 256-entry lookup tables, built with numpy from a few anchor colours (no matplotlib).
 
 The anchors are samples of the published maps (viridis, magma, inferno: van der Walt & Smith; turbo: Mikhailov;
-coolwarm: Moreland), linearly interpolated in sRGB, which is visually indistinguishable at overlay opacity.
+coolwarm: Moreland; RdBu: ColorBrewer, reversed so that negative is blue), linearly interpolated in sRGB, which is
+visually indistinguishable at overlay opacity. Signed maps are drawn with a diverging map (light at 0).
 """
 
 from __future__ import annotations
@@ -16,11 +17,31 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "magma": ("000004", "1c1044", "4f127b", "812581", "b5367a", "e55064", "fb8761", "fec287", "fcfdbf"),
     "turbo": ("30123b", "4662d7", "36aaf9", "1ae4b6", "72fe5e", "c8ef34", "faba39", "f66b19", "ca2a04", "7a0403"),
     "coolwarm": ("3b4cc0", "6788ee", "9abbff", "c9d7f0", "edd1c2", "f7a889", "e26952", "b40426"),
+    "RdBu": (
+        "053061",
+        "2166ac",
+        "4393c3",
+        "92c5de",
+        "d1e5f0",
+        "f7f7f7",
+        "fddbc7",
+        "f4a582",
+        "d6604d",
+        "b2182b",
+        "67001f",
+    ),
     "gray": ("000000", "ffffff"),
 }
 
 COLORMAPS: tuple[str, ...] = tuple(_ANCHORS)
 DIVERGING = "coolwarm"
+DIVERGING_MAPS = frozenset({"coolwarm", "RdBu"})  # light in the middle: the colour of 0 in a symmetric range
+
+
+def for_map(name: str, signed: bool) -> str:
+    """Return the colour map to draw a map with when ``name`` is chosen: ``name`` itself, except that a
+    ``signed`` map gets :data:`DIVERGING` unless ``name`` is diverging already."""
+    return name if not signed or name in DIVERGING_MAPS else DIVERGING
 
 
 @cache

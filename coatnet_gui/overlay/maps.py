@@ -35,6 +35,8 @@ ACTIVATION_MODES: dict[str, str] = {
     "strongest": "Strongest channels",
 }
 QUERY_MODES = frozenset({"query", "rollout_query", "split", "content", "position", "bias"})
+SIGNED_ATTENTION_MODES = frozenset({"bias"})  # raw logits: both signs mean something, 0 is the neutral value
+SIGNED_ACTIVATION_MODES = frozenset({"channel", "strongest"})  # one channel's raw output, not its magnitude
 HEAD_MEAN, HEAD_ALL = "mean", "all"
 STRONGEST_COUNT = 16
 TILE_SIDE = 384  # longest side of one small multiple, in pixels
@@ -64,17 +66,27 @@ class OverlaySpec:
         """Return True when the map depends on the head choice."""
         return self.kind == "attention" and not self.attention_mode.startswith("rollout")
 
+    @property
+    def signed(self) -> bool:
+        """Return True when the map's values are signed by nature (a learned bias, one channel's raw output):
+        they are drawn with a diverging colour map over a range symmetric around 0."""
+        if self.kind == "attention":
+            return self.attention_mode in SIGNED_ATTENTION_MODES
+        return self.kind == "activation" and self.activation_mode in SIGNED_ACTIVATION_MODES
+
 
 @dataclass
 class Panel:
     """One map: ``grid`` on the block's token/feature grid (raw values), ``image`` resized over the model's
-    view, and the colour range ``lo``..``hi`` (symmetric around 0 for maps of both signs)."""
+    view, and the colour range ``lo``..``hi``. ``signed`` maps (signed by nature, or holding values of both
+    signs) have a range symmetric around 0 and are drawn with a diverging colour map."""
 
     title: str
     grid: np.ndarray
     image: np.ndarray
     lo: float
     hi: float
+    signed: bool = False
 
 
 @dataclass
@@ -95,6 +107,11 @@ class OverlayResult:
         grid = self.panels[index].grid
         row, column = min(grid.shape[0] - 1, int(fy * grid.shape[0])), min(grid.shape[1] - 1, int(fx * grid.shape[1]))
         return float(grid[row, column]), row, column
+
+    @property
+    def signed(self) -> bool:
+        """Return True when any panel is signed (drawn with a diverging colour map around 0)."""
+        return any(p.signed for p in self.panels)
 
     def raw(self) -> np.ndarray:
         """Return the raw grid map ``(h, w)``, or the stacked maps ``(n, h, w)`` of small multiples."""
@@ -171,7 +188,7 @@ def compute_overlay(
         caption, unit = f"{block.label} · Grad-CAM for “{label}”", "Grad-CAM"
     if len(maps) > 1:
         size = _tile_size(size)
-    panels = [_panel(title, grid_map, size) for title, grid_map in maps]
+    panels = [_panel(title, grid_map, size, spec.signed) for title, grid_map in maps]
     return OverlayResult(spec, block, panels, columns, caption, unit, shares)
 
 
@@ -181,12 +198,13 @@ def _detached(record: AttentionRecord) -> AttentionRecord:
 
 
 def _head_choices(spec: OverlaySpec, heads: int) -> list[tuple[str, int | None]]:
-    """Return ``(title, head)`` pairs for the spec's head choice (None = mean over heads)."""
+    """Return ``(title, head)`` pairs for the spec's head choice (None = mean over heads); the titles are short
+    ("h3", "mean") because they label small multiples."""
     if spec.head == HEAD_ALL:
-        return [(f"head {h}", h) for h in range(heads)]
+        return [(f"h{h}", h) for h in range(heads)]
     if spec.head == HEAD_MEAN:
-        return [("mean of heads", None)]
-    return [(f"head {spec.head}", int(spec.head))]
+        return [("mean", None)]
+    return [(f"h{spec.head}", int(spec.head))]
 
 
 def _attention(
@@ -212,13 +230,13 @@ def _attention(
         "position": lambda h: introspect.position_only(record, q, h),
         "bias": lambda h: introspect.bias_around_query(record, q, h),
     }
-    head_text = "all heads" if spec.head == HEAD_ALL else heads[0][0]
+    head_text = {HEAD_ALL: "all heads", HEAD_MEAN: "mean of heads"}.get(str(spec.head), f"head {spec.head}")
     caption = f"{block.label} · {head_text} · {ATTENTION_MODES[mode]}"
     if mode in QUERY_MODES:
         caption += f" · {where}"
     if mode == "split":
         parts = (("content", single["content"]), ("position", single["position"]), ("full", single["query"]))
-        maps = [(f"{title}: {name}", fn(h)) for title, h in heads for name, fn in parts]
+        maps = [(f"{title} {name}", fn(h)) for title, h in heads for name, fn in parts]
         return maps, 3, caption, "attention weight"
     unit = "bias (logit)" if mode == "bias" else "attention weight"
     maps = [(title, single[mode](h)) for title, h in heads]
@@ -235,7 +253,7 @@ def _activation(
         return maps, 1, f"{block.label} · channel {spec.channel}", "activation"
     if spec.activation_mode == "strongest":
         channels = introspect.strongest_channels(act, STRONGEST_COUNT)
-        maps = [(f"channel {c}", introspect.activation_map(act, c)) for c in channels]
+        maps = [(f"ch {c}", introspect.activation_map(act, c)) for c in channels]
         caption = f"{block.label} · the {len(maps)} channels with the largest mean |activation|"
         return maps, _columns(len(maps)), caption, "activation"
     return [("mean |activation|", introspect.activation_map(act))], 1, f"{block.label} · mean |activation|", "|act|"
@@ -252,11 +270,14 @@ def _tile_size(size: tuple[int, int]) -> tuple[int, int]:
     return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
-def _panel(title: str, grid_map: torch.Tensor, size: tuple[int, int]) -> Panel:
-    """Return the :class:`Panel` of ``grid_map``: raw values, the resized map and its colour range."""
+def _panel(title: str, grid_map: torch.Tensor, size: tuple[int, int], signed: bool = False) -> Panel:
+    """Return the :class:`Panel` of ``grid_map``: raw values, the resized map and its colour range (symmetric
+    around 0 when the map is ``signed`` by nature or holds values of both signs)."""
     grid_map = grid_map.detach().float().cpu()
     image = introspect.upsample_map(grid_map, size).numpy()
     lo, hi = float(grid_map.min()), float(grid_map.max())
-    if lo < 0 < hi:
-        lo, hi = -max(-lo, hi), max(-lo, hi)
-    return Panel(title, grid_map.numpy(), image, lo, hi)
+    signed = signed or lo < 0 < hi
+    if signed:
+        reach = max(abs(lo), abs(hi))
+        lo, hi = -reach, reach
+    return Panel(title, grid_map.numpy(), image, lo, hi, signed)
