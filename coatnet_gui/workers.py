@@ -4,7 +4,9 @@
 ``on_error(message)`` on the GUI thread (a queued signal to a QObject living there). The ``model`` pool has
 one thread, so everything that touches the network (inference, explanation, Grad-CAM backward passes, device
 moves) runs in submission order and never concurrently; ``load`` runs model loads and downloads, ``io`` reads
-images. Failures become one readable line; the traceback goes to the log.
+images and does file operations, ``batch`` runs a folder's labelling. A job may report ``(done, total)``
+progress (throttled) or hand objects back as it goes (``on_report``, every one delivered, in order, before
+its result). Failures become one readable line; the traceback goes to the log.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from model.weights.checkpoint import WeightsError
 
 log = logging.getLogger(__name__)
 
-POOLS = {"model": 1, "load": 1, "io": 2}
+POOLS = {"model": 1, "load": 1, "io": 2, "batch": 1}
 _PROGRESS_INTERVAL_S = 0.1
 
 Progress = Callable[[int, int], None]
+Report = Callable[[Any], None]
 
 
 def readable_error(exc: BaseException) -> str:
@@ -45,6 +48,7 @@ class _Relay(QObject):
     done = Signal(int, object)
     failed = Signal(int, str)
     progress = Signal(int, int, int)
+    report = Signal(int, object)
 
 
 @dataclass
@@ -52,14 +56,17 @@ class _Callbacks:
     on_done: Callable[[Any], None]
     on_error: Callable[[str], None]
     on_progress: Progress | None
+    on_report: Report | None = None
 
 
 class _Task(QRunnable):
-    """Runs ``fn`` (given a progress reporter when it wants one) and reports through the relay."""
+    """Runs ``fn`` (given a progress reporter and/or an object reporter when it wants them) and reports
+    through the relay."""
 
-    def __init__(self, job: int, fn: Callable[..., Any], relay: _Relay, wants_progress: bool):
+    def __init__(self, job: int, fn: Callable[..., Any], relay: _Relay, wants_progress: bool, wants_report: bool):
         super().__init__()
-        self.job, self.fn, self.relay, self.wants_progress = job, fn, relay, wants_progress
+        self.job, self.fn, self.relay = job, fn, relay
+        self.wants_progress, self.wants_report = wants_progress, wants_report
         self._last = 0.0
 
     def _progress(self, done: int, total: int) -> None:
@@ -68,9 +75,13 @@ class _Task(QRunnable):
             self._last = now
             self.relay.progress.emit(self.job, done, total)
 
+    def _report(self, value: Any) -> None:
+        self.relay.report.emit(self.job, value)
+
     def run(self) -> None:
+        args = [f for f, wanted in ((self._progress, self.wants_progress), (self._report, self.wants_report)) if wanted]
         try:
-            result = self.fn(self._progress) if self.wants_progress else self.fn()
+            result = self.fn(*args)
         except Exception as exc:  # every failure is shown in the window; the app keeps running
             log.warning("background job failed", exc_info=True)
             self.relay.failed.emit(self.job, readable_error(exc))
@@ -90,6 +101,7 @@ class Workers(QObject):
         self._relay.done.connect(self._on_done)
         self._relay.failed.connect(self._on_failed)
         self._relay.progress.connect(self._on_progress)
+        self._relay.report.connect(self._on_report)
         self._callbacks: dict[int, _Callbacks] = {}
         self._ids = itertools.count(1)
         self.cancel_events: set[threading.Event] = set()
@@ -101,14 +113,17 @@ class Workers(QObject):
         on_done: Callable[[Any], None],
         on_error: Callable[[str], None],
         on_progress: Progress | None = None,
+        on_report: Report | None = None,
     ) -> int:
-        """Run ``fn()`` (or ``fn(progress)`` when ``on_progress`` is given) on ``pool``; return the job id.
+        """Run ``fn()`` on ``pool`` — ``fn(progress)`` when ``on_progress`` is given, ``fn(report)`` when
+        ``on_report`` is, ``fn(progress, report)`` with both; return the job id.
 
-        ``on_done(result)`` / ``on_error(message)`` / ``on_progress(done, total)`` run on the GUI thread.
+        ``on_done(result)`` / ``on_error(message)`` / ``on_progress(done, total)`` / ``on_report(value)`` run on
+        the GUI thread; every ``report(value)`` arrives, in order, before ``on_done``.
         """
         job = next(self._ids)
-        self._callbacks[job] = _Callbacks(on_done, on_error, on_progress)
-        self._pools[pool].start(_Task(job, fn, self._relay, on_progress is not None))
+        self._callbacks[job] = _Callbacks(on_done, on_error, on_progress, on_report)
+        self._pools[pool].start(_Task(job, fn, self._relay, on_progress is not None, on_report is not None))
         return job
 
     def busy(self) -> bool:
@@ -141,3 +156,9 @@ class Workers(QObject):
         callbacks = self._callbacks.get(job)
         if callbacks is not None and callbacks.on_progress is not None:
             callbacks.on_progress(done, total)
+
+    @Slot(int, object)
+    def _on_report(self, job: int, value: object) -> None:
+        callbacks = self._callbacks.get(job)
+        if callbacks is not None and callbacks.on_report is not None:
+            callbacks.on_report(value)

@@ -1,18 +1,19 @@
 """The Batch tab: label a whole folder, watch the table fill, filter it, export it, sort the files.
 
-Choose or drop a folder (optionally with its sub-folders) and the run starts on the active model in a
-:class:`~coatnet_gui.batch_worker.BatchRun` thread: the progress bar shows images/s and the time left, and
-the run can be paused or cancelled. The table lists a thumbnail, the path, the top-1 class and its
-confidence (the top-5 on hover); it sorts by any column and filters by class and confidence. Double-clicking
-a row asks the window to open that image in the single-image view. Results go to a journal in a temporary
-folder, from which "Export…" writes CSV or JSON Lines and "Sort into folders…" copies or moves the files
-after a preview; "Undo sort" reverses the last sort from its manifest.
+Choose or drop a folder (optionally with its sub-folders) and the run starts on the active model; the
+widget renders a :class:`~coatnet_gui.batch.session.BatchSession`, which runs it off the GUI thread: the
+progress bar shows images/s and the time left, and the run can be paused or cancelled. The table lists a
+thumbnail, the path, the top-1 class and its confidence (the top-5 on hover); it sorts by any column and
+filters by class and confidence. Double-clicking a row asks the window to open that image in the single-image
+view. Results go to the run's journal in the app's data folder (:mod:`coatnet_gui.batch.runs`), from which
+"Export…" writes CSV or JSON Lines and "Sort into folders…" copies or moves the files after a preview; "Undo
+sort" reverses the last sort from its manifest. Runs with unexported results are offered back after a restart
+(Resume / Discard), and closing the window with unexported results asks first (:meth:`BatchView.confirm_close`).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -37,15 +39,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coatnet_gui.app.gc_guard import collect_on_gui_thread
+from coatnet_gui.batch.runs import RunState
+from coatnet_gui.batch.session import BatchSession
 from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import ALL, COL_PATH, COL_PROB, COL_THUMB, FAILED, THUMB_PX, BatchFilter, BatchTableModel
-from coatnet_gui.batch.worker import Background, BatchRun
 from coatnet_gui.cli.label import format_seconds
-from model.batch.export import ExportCounts, write_export
-from model.batch.journal import read_records
-from model.batch.pipeline import BatchProgress, BatchSettings
-from model.batch.sort import SortResult, SortStep, UndoResult, apply_sort, undo_sort
+from model.batch.export import ExportCounts
+from model.batch.pipeline import BatchProgress
+from model.batch.sort import SortStep
 from model.runtime.inference import Classifier
 
 
@@ -57,26 +58,42 @@ def _local_folder(event: QDragEnterEvent | QDropEvent) -> str | None:
     return None
 
 
+def offer_text(state: RunState) -> str:
+    """Return the line offering ``state`` back, e.g. "Resume labelling /photos: 1,408 of 3,000 done"."""
+    total = f" of {state.total:,}" if state.total >= state.done else ""
+    unexported = " (not exported)" if state.finished else ""
+    return f"Resume labelling {state.root}: {state.done:,}{total} done{unexported} · {state.model}"
+
+
 class BatchView(QWidget):
     """The batch tab. ``classifier_getter()`` returns the active :class:`Classifier` (None while no model is
-    loaded). Signals: ``open_image_requested(path)`` on a double-click, ``run_finished(progress)`` when a run
-    ends, ``operation_finished(message)`` when a sort or undo ends."""
+    loaded); ``session`` holds the state (a new one on the default run store when None). Signals:
+    ``open_image_requested(path)`` on a double-click, ``run_finished(progress)`` when a run ends,
+    ``operation_finished(message)`` when a sort or undo ends, ``model_requested(source)`` when a run to resume
+    needs another model, ``close_approved()`` when the user answered the close question with Quit or Export."""
 
     open_image_requested = Signal(str)
     run_finished = Signal(object)
     operation_finished = Signal(str)
+    model_requested = Signal(str)
+    close_approved = Signal()
 
-    def __init__(self, classifier_getter: Callable[[], Classifier | None], parent: QWidget | None = None):
+    def __init__(
+        self,
+        classifier_getter: Callable[[], Classifier | None],
+        parent: QWidget | None = None,
+        session: BatchSession | None = None,
+    ):
         super().__init__(parent)
-        collect_on_gui_thread()  # before any worker thread starts
         self.classifier_getter = classifier_getter
-        self.run: BatchRun | None = None
-        self.background: Background | None = None
-        self.manifest: str | None = None
-        self._tmp: tempfile.TemporaryDirectory | None = None
-        self.journal_path: str | None = None
+        self.session = session or BatchSession(parent=self)
+        self.model_source = ""
+        self.offered: list[RunState] = []
+        self._offers_listed = False
+        self._close_approved = False
         self.setAcceptDrops(True)
         self._build()
+        self._connect_session()
         self._set_running(False)
         self.operation_finished.connect(self.status.setText)
         app = QCoreApplication.instance()
@@ -85,7 +102,35 @@ class BatchView(QWidget):
 
     # --- layout ------------------------------------------------------------------------------------------
 
+    def _connect_session(self) -> None:
+        s = self.session
+        s.started.connect(self._on_started)
+        s.records.connect(self.table_model.add_records)
+        s.progress.connect(self._on_progress)
+        s.finished.connect(self._on_done)
+        s.failed.connect(self._on_failed)
+        s.running_changed.connect(self._set_running)
+        s.busy_changed.connect(lambda _busy: self._set_running(s.running))
+        s.offers.connect(self._show_offers)
+        s.operation_finished.connect(self.operation_finished)
+        s.model_requested.connect(self.model_requested)
+        s.message.connect(self.status.setText)
+
+    @property
+    def journal_path(self) -> str | None:
+        """The journal of the shown run (None before the first)."""
+        return self.session.journal_path
+
+    @property
+    def manifest(self) -> str | None:
+        """The manifest of the last sort (None when there is none to undo)."""
+        return self.session.manifest
+
     def _build(self) -> None:
+        self.offer_frame = QFrame()
+        self.offer_frame.setFrameShape(QFrame.Shape.StyledPanel)
+        self.offer_layout = QVBoxLayout(self.offer_frame)
+        self.offer_frame.hide()
         self.folder_edit = QLineEdit()
         self.folder_edit.setPlaceholderText("Choose or drop a folder of images")
         self.folder_edit.returnPressed.connect(self.start)
@@ -137,6 +182,7 @@ class BatchView(QWidget):
         self.undo_button.clicked.connect(self._undo)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.offer_frame)
         top = QHBoxLayout()
         top.addWidget(self.folder_edit, 1)
         for w in (choose, self.recursive_box, self.start_button):
@@ -167,13 +213,16 @@ class BatchView(QWidget):
         layout.addLayout(actions)
 
     def _set_running(self, running: bool) -> None:
+        busy = self.session.busy
         self.start_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)
         has_results = not running and self.journal_path is not None
         self.export_button.setEnabled(has_results)
-        self.sort_button.setEnabled(has_results and self.background is None)
-        self.undo_button.setEnabled(self.background is None)
+        self.sort_button.setEnabled(has_results and not busy)
+        self.undo_button.setEnabled(not busy)
+        for button in self.offer_frame.findChildren(QPushButton):
+            button.setEnabled(not running)
         if not running:
             self.pause_button.setChecked(False)
 
@@ -190,8 +239,9 @@ class BatchView(QWidget):
             self.set_folder(folder)
 
     def start(self) -> None:
-        """Label the folder in the folder field with the active model (ignored while a run is going)."""
-        if self.run is not None:
+        """Label the folder in the folder field with the active model (ignored while a run is going); a run of
+        the same folder, model and settings continues where it stopped."""
+        if self.session.running:
             return
         root = self.folder_edit.text().strip()
         clf = self.classifier_getter()
@@ -201,20 +251,53 @@ class BatchView(QWidget):
         if not os.path.isdir(root):
             self.status.setText(f"{root or 'Nothing'} is not a folder.")
             return
-        root = os.path.abspath(root)
-        self._tmp = tempfile.TemporaryDirectory(prefix="coatnet-batch-")  # the previous run's is removed
-        self.journal_path = os.path.join(self._tmp.name, "results.journal")
-        self.table_model.reset(root, clf.label_names)
-        self._fill_classes(clf.label_names)
-        settings = BatchSettings(recursive=self.recursive_box.isChecked())
-        self.run = BatchRun(clf, root, self.journal_path, settings, self)
-        self.run.chunk.connect(self._on_chunk)
-        self.run.done.connect(self._on_done)
-        self.run.failed.connect(self._on_failed)
+        self.session.start(os.path.abspath(root), self.recursive_box.isChecked(), clf, self.model_source)
+
+    def model_ready(self, model_source: str) -> None:
+        """Note the active model's source; the first time, offer the stored runs with unexported results, and
+        resume the run that waited for this model."""
+        self.model_source = model_source
+        if not self._offers_listed:
+            self._offers_listed = True
+            self.session.refresh_offers()
+        clf = self.classifier_getter()
+        if clf is not None:
+            self.session.model_ready(clf, model_source)
+
+    def _show_offers(self, states: list[RunState]) -> None:
+        self.offered = states
+        while self.offer_layout.count():
+            item = self.offer_layout.takeAt(0)
+            if item.layout() is not None:
+                while item.layout().count():
+                    item.layout().takeAt(0).widget().deleteLater()
+        for state in states:
+            row = QHBoxLayout()
+            row.addWidget(QLabel(offer_text(state)), 1)
+            for text, intent in (("Resume", self.resume_run), ("Discard", self.discard_run)):
+                button = QPushButton(text)
+                button.clicked.connect(lambda _checked=False, k=state.key, f=intent: f(k))
+                button.setEnabled(not self.session.running)
+                row.addWidget(button)
+            self.offer_layout.addLayout(row)
+        self.offer_frame.setVisible(bool(states))
+
+    def resume_run(self, key: str) -> None:
+        """Resume the offered run ``key`` (loading the model it needs first when that is another one)."""
+        self._show_offers([s for s in self.offered if s.key != key])
+        self.session.resume(key, self.classifier_getter(), self.model_source)
+
+    def discard_run(self, key: str) -> None:
+        """Delete the offered run ``key`` and its results."""
+        self._show_offers([s for s in self.offered if s.key != key])
+        self.session.discard(key)
+
+    def _on_started(self, root: str, label_names: list[str]) -> None:
+        self.folder_edit.setText(root)
+        self.table_model.reset(root, label_names)
+        self._fill_classes(label_names)
         self.status.setText(f"Scanning {root}…")
         self.progress_bar.setRange(0, 0)
-        self._set_running(True)
-        self.run.start()
 
     def _fill_classes(self, label_names: list[str]) -> None:
         self.class_box.blockSignals(True)
@@ -226,26 +309,19 @@ class BatchView(QWidget):
         self.class_box.blockSignals(False)
         self._filter()
 
-    def _on_chunk(self, records: list[dict], progress: BatchProgress) -> None:
-        self.table_model.add_records(records)
+    def _on_progress(self, progress: BatchProgress) -> None:
         self.progress_bar.setRange(0, max(1, progress.total))
         self.progress_bar.setValue(progress.done)
         eta = format_seconds(progress.eta) if progress.eta is not None else "–"
         failed = f" · {progress.failed} failed" if progress.failed else ""
         paused = " · paused" if self.pause_button.isChecked() else ""
+        earlier = f" · {progress.resumed} from before" if progress.resumed else ""
         self.status.setText(
-            f"{progress.done}/{progress.total} images · {progress.rate:.1f} images/s · {eta} left{failed}{paused}"
+            f"{progress.done}/{progress.total} images · {progress.rate:.1f} images/s · {eta} left"
+            f"{failed}{earlier}{paused}"
         )
 
-    def _finish_run(self) -> None:
-        if self.run is not None:
-            self.run.wait()
-            self.run.deleteLater()
-        self.run = None
-        self._set_running(False)
-
     def _on_done(self, progress: BatchProgress) -> None:
-        self._finish_run()
         what = "Cancelled after" if progress.cancelled else "Labelled"
         self.status.setText(
             f"{what} {progress.done - progress.failed} images, {progress.failed} failed, in "
@@ -256,32 +332,57 @@ class BatchView(QWidget):
         self.run_finished.emit(progress)
 
     def _on_failed(self, message: str) -> None:
-        self._finish_run()
         self.progress_bar.setRange(0, 1)
         self.status.setText(f"The run stopped: {message}")
 
     def _pause(self, paused: bool) -> None:
-        if self.run is None:
+        if not self.session.running:
             return
-        if paused:
-            self.run.control.pause()
-        else:
-            self.run.control.resume()
+        self.session.pause(paused)
         self.pause_button.setText("Resume" if paused else "Pause")
 
     def cancel(self) -> None:
         """Stop the running labelling before its next batch."""
-        if self.run is not None:
-            self.run.control.cancel()
+        self.session.cancel()
 
     def stop(self) -> None:
-        """Cancel any run and wait for the background threads (call before the window closes)."""
-        for thread in (self.run, self.background):
-            if thread is not None:
-                if isinstance(thread, BatchRun):
-                    thread.control.cancel()
-                thread.wait()
+        """Cancel any run (it stays on disk) and wait for the background jobs (call before the window closes)."""
+        self.session.shutdown()
         self.table_model.wait_for_thumbnails()
+
+    def confirm_close(self) -> bool:
+        """Return True when the window may close now. With unexported results it returns False and asks
+        (Export… / Quit anyway / Cancel) without blocking; ``close_approved`` follows an export or "Quit
+        anyway" (the run stays on disk and is offered again at the next start)."""
+        if self._close_approved or not self.session.has_unexported():
+            return True
+        done = self.session.state.done if self.session.state is not None else 0
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unexported results",
+            f"{done:,} labelled images of {self.session.root} are not exported yet.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setInformativeText("They are kept and offered again at the next start if you quit anyway.")
+        export = box.addButton("Export…", QMessageBox.ButtonRole.AcceptRole)
+        quit_anyway = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(export)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered() -> None:
+            if box.clickedButton() is export:
+                self._export()
+                if self.session.has_unexported():
+                    return
+            elif box.clickedButton() is not quit_anyway:
+                return
+            self._close_approved = True
+            self.close_approved.emit()
+
+        box.finished.connect(lambda _result: answered())
+        box.open()
+        return False
 
     # --- table -------------------------------------------------------------------------------------------
 
@@ -297,9 +398,7 @@ class BatchView(QWidget):
 
     def export_to(self, path: str) -> ExportCounts:
         """Write the last run's results to ``path`` (.csv or .jsonl), atomically; return the counts."""
-        if self.journal_path is None:
-            raise RuntimeError("nothing has been labelled yet")
-        return write_export(read_records(self.journal_path), path)
+        return self.session.export_to(path)
 
     def _export(self) -> None:
         default = str(Path(self.table_model.root) / "coatnet-labels.csv")
@@ -322,12 +421,7 @@ class BatchView(QWidget):
 
     def sort_files(self, steps: list[SortStep], dest: str, move: bool) -> None:
         """Copy (or ``move``) the planned files in the background; ``operation_finished`` reports the end."""
-        self._in_background(lambda: apply_sort(steps, dest, move=move), self._sorted)
-
-    def _sorted(self, result: SortResult) -> None:
-        self.manifest = str(result.manifest)
-        failed = f"; {len(result.failed)} failed (first: {result.failed[0][1]})" if result.failed else ""
-        self.operation_finished.emit(f"Sorted {result.done} files{failed}. Manifest: {self.manifest}")
+        self.session.sort_files(steps, dest, move)
 
     def _undo(self) -> None:
         manifest = self.manifest
@@ -338,35 +432,7 @@ class BatchView(QWidget):
 
     def undo_sort(self, manifest: str) -> None:
         """Undo the sort recorded in ``manifest`` in the background; ``operation_finished`` reports the end."""
-        self._in_background(lambda: undo_sort(manifest), self._undone)
-
-    def _undone(self, result: UndoResult) -> None:
-        self.manifest = None
-        problems = f"; {len(result.problems)} left as they are: {result.problems[0]}" if result.problems else ""
-        self.operation_finished.emit(f"Undo: {result.restored} files restored{problems}")
-
-    def _in_background(self, fn: Callable[[], object], on_done: Callable[[object], None]) -> None:
-        if self.background is not None:
-            return
-
-        def finished(handler: Callable[[object], None], value: object) -> None:
-            self._finish_background()  # before reporting: a follow-up operation may start right away
-            handler(value)
-
-        self.background = Background(fn, self)
-        self.background.done.connect(lambda result: finished(on_done, result))
-        self.background.failed.connect(
-            lambda message: finished(lambda m: self.operation_finished.emit(f"Failed: {m}"), message)
-        )
-        self._set_running(self.run is not None)
-        self.background.start()
-
-    def _finish_background(self) -> None:
-        if self.background is not None:
-            self.background.wait()
-            self.background.deleteLater()
-        self.background = None
-        self._set_running(self.run is not None)
+        self.session.undo_sort(manifest)
 
     # --- drag and drop -----------------------------------------------------------------------------------
 

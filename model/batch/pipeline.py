@@ -17,6 +17,8 @@ as an uninterrupted one and ends with identical output.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 import time
@@ -57,7 +59,7 @@ def default_batch_size(input_size: int) -> int:
 
 def effective_batch_size(clf: Classifier, settings: BatchSettings) -> int:
     """Return ``settings.batch_size``, or the default for ``clf``'s input size when it is 0."""
-    return settings.batch_size or default_batch_size(int(clf.info.pretrained_cfg["input_size"][-1]))
+    return settings.batch_size or default_batch_size(clf.preprocess_cfg.input_size[-1])
 
 
 @dataclass
@@ -133,6 +135,13 @@ def run_settings(clf: Classifier, root: str | os.PathLike, settings: BatchSettin
         "device": clf.placement.device,
         "precision": clf.placement.precision,
     }
+
+
+def run_key(clf: Classifier, root: str | os.PathLike, settings: BatchSettings) -> str:
+    """Return a stable 16-hex-digit key of a run: the hash of :func:`run_settings` plus where the weights came
+    from, so the same folder, model and result-changing settings find their earlier run again."""
+    identity = {**run_settings(clf, root, settings), "weights": printable(str(clf.info.location))}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 
 def open_journal(

@@ -16,6 +16,8 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from coatnet_gui.app.gc_guard import collect_on_gui_thread
+from coatnet_gui.batch.runs import DATA_ENV
 from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import ALL, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, FAILED, THUMB_PX
 from coatnet_gui.batch.view import BatchView
@@ -40,6 +42,14 @@ def folder(tmp_path: Path) -> Path:
         Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(sub / f"img_{i}.png")
     (root / "broken.jpg").write_bytes(b"\xff\xd8 not really")
     return root
+
+
+@pytest.fixture(autouse=True)
+def data_dir(qapp, tmp_path: Path, monkeypatch) -> Path:
+    """Runs go to a temporary data folder; garbage is collected on the GUI thread as in the app."""
+    collect_on_gui_thread()
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "data"))
+    return tmp_path / "data"
 
 
 @pytest.fixture
@@ -140,7 +150,7 @@ def test_pause_holds_the_run_and_cancel_ends_it(qtbot, view: BatchView, folder: 
     view.start()
     view.pause_button.setChecked(True)  # before the first batch: the run waits
     qtbot.wait(300)
-    assert view.run is not None and view.table_model.rowCount() == 0
+    assert view.session.running and view.table_model.rowCount() == 0
     with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS) as finished:
         view.cancel()
     assert finished.args[0].cancelled and view.table_model.rowCount() == 0
@@ -151,4 +161,4 @@ def test_without_a_model_nothing_starts(qtbot, folder: Path):
     v = BatchView(lambda: None)
     qtbot.addWidget(v)
     v.set_folder(str(folder))
-    assert v.run is None and "No model" in v.status.text()
+    assert not v.session.running and "No model" in v.status.text()

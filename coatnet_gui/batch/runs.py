@@ -1,0 +1,128 @@
+"""Where Batch-tab runs live between sessions: one folder per run under the app's data folder.
+
+A run is keyed by :func:`~model.batch.pipeline.run_key` (folder, model, result-changing settings), so labelling
+the same folder with the same model and settings finds its run again. Its folder holds the journal (every
+result, committed as it comes: see :mod:`model.batch.journal`) and ``state.json`` — the folder, the model's
+source, the settings, the totals, whether it finished and whether it was exported. A run that is unfinished or
+unexported is offered back at the next start; an exported one is removed then.
+
+The data folder is ``$COATNET_LENS_DATA`` when set (tests, portable use), else Qt's AppDataLocation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+
+from model.batch.export import atomic_writer
+from model.batch.journal import decode_path, encode_path, read_records
+from model.batch.pipeline import BatchSettings
+
+log = logging.getLogger(__name__)
+
+DATA_ENV = "COATNET_LENS_DATA"
+RUNS_FOLDER = "batch-runs"
+JOURNAL_NAME = "results.journal"
+STATE_NAME = "state.json"
+
+
+def data_dir() -> Path:
+    """Return the app's data folder: ``$COATNET_LENS_DATA``, else Qt's AppDataLocation."""
+    override = os.environ.get(DATA_ENV)
+    if override:
+        return Path(override)
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+
+@dataclass
+class RunState:
+    """What ``state.json`` says about a run. ``root`` is the labelled folder (``os.fsdecode`` form),
+    ``model_source`` what the window loads to get the model back ("bundled", a tag or a path); ``done`` counts
+    the journal's committed records when read by :meth:`RunStore.pending`."""
+
+    key: str
+    root: str
+    model: str
+    model_source: str
+    recursive: bool
+    topk: int
+    batch_size: int
+    device: str
+    precision: str
+    total: int = 0
+    done: int = 0
+    finished: bool = False
+    exported: bool = False
+    updated: float = 0.0
+
+    def settings(self) -> BatchSettings:
+        """Return the :class:`BatchSettings` the run was started with."""
+        return BatchSettings(recursive=self.recursive, topk=self.topk, batch_size=self.batch_size)
+
+    def to_json(self) -> dict:
+        """Return the JSON object of ``state.json`` (the folder name as :func:`encode_path` writes it)."""
+        fields_ = asdict(self)
+        del fields_["root"]
+        return {**encode_path(self.root, "root"), **fields_}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> RunState:
+        """Return the state stored as ``obj``; raises ``KeyError``/``TypeError`` when it is not one."""
+        names = {f.name for f in fields(cls)} - {"root"}
+        return cls(root=decode_path(obj, "root"), **{k: v for k, v in obj.items() if k in names})
+
+
+class RunStore:
+    """The runs under ``folder`` (``<data dir>/batch-runs`` by default)."""
+
+    def __init__(self, folder: str | os.PathLike | None = None):
+        self.folder = Path(folder) if folder is not None else data_dir() / RUNS_FOLDER
+
+    def journal_path(self, key: str) -> Path:
+        """Return where the journal of run ``key`` lives."""
+        return self.folder / key / JOURNAL_NAME
+
+    def save(self, state: RunState) -> None:
+        """Write ``state`` (atomically), stamping the time."""
+        state.updated = time.time()
+        with atomic_writer(self.folder / state.key / STATE_NAME) as f:
+            json.dump(state.to_json(), f, ensure_ascii=False)
+
+    def load(self, key: str) -> RunState | None:
+        """Return the state of run ``key``, or None when there is none (or it cannot be read)."""
+        try:
+            return RunState.from_json(json.loads((self.folder / key / STATE_NAME).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("unreadable batch run state %s", key, exc_info=True)
+            return None
+
+    def discard(self, key: str) -> None:
+        """Delete run ``key`` and its journal."""
+        shutil.rmtree(self.folder / key, ignore_errors=True)
+
+    def pending(self) -> tuple[list[RunState], list[str]]:
+        """Return the runs to offer back — results not exported, newest first, ``done`` counted from their
+        journals — and the keys of the stale ones (exported, or without results) for :meth:`discard`. Reads every
+        journal: call it off the GUI thread."""
+        if not self.folder.is_dir():
+            return [], []
+        offered, stale = [], []
+        for entry in sorted(self.folder.iterdir()):
+            state = self.load(entry.name) if entry.is_dir() else None
+            if state is None:
+                continue
+            try:
+                state.done = sum(1 for _ in read_records(self.journal_path(state.key)))
+            except OSError:
+                state.done = 0
+            (offered if state.done and not state.exported else stale).append(state)
+        return sorted(offered, key=lambda s: s.updated, reverse=True), [s.key for s in stale]

@@ -1,0 +1,275 @@
+"""The Batch tab's state — the labelled folder, its run in the :class:`~coatnet_gui.batch.runs.RunStore`, the
+run's progress — and the jobs that change it, all run by :class:`~coatnet_gui.workers.Workers` off the GUI
+thread (the same shape as the Image tab's :class:`~coatnet_gui.image.session.Session`).
+
+The view calls intents (start, resume, discard, pause, cancel, export, sort, undo) and renders the signals.
+A run's results are committed to its journal as they come, so a killed app loses at most the chunk in flight;
+the next start offers the run back (:meth:`BatchSession.refresh_offers`) and a resumed run continues with
+the CLI's machinery (:func:`~model.batch.pipeline.open_journal` with ``resume``), ending with the journal an
+uninterrupted run writes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from coatnet_gui.batch.runs import RunState, RunStore
+from coatnet_gui.workers import Workers
+from model.batch.export import ExportCounts, write_export
+from model.batch.journal import JournalError, read_records
+from model.batch.pipeline import BatchProgress, BatchSettings, RunControl, label_folder, open_journal, run_key
+from model.batch.sort import SortResult, SortStep, UndoResult, apply_sort, undo_sort
+from model.runtime.inference import Classifier
+
+REFILL_CHUNK = 2000  # records per table update when a resumed run refills the table from its journal
+
+
+class BatchSession(QObject):
+    """State and intents of the Batch tab; see the module docstring. ``defaults`` gives top-k, batch size and
+    decode threads of new runs."""
+
+    started = Signal(str, list)  # root, label names: a new table
+    records = Signal(list)  # journal records to append to the table
+    progress = Signal(object)  # BatchProgress
+    finished = Signal(object)  # BatchProgress (``cancelled`` when cancelled)
+    failed = Signal(str)  # the run stopped
+    running_changed = Signal(bool)
+    busy_changed = Signal(bool)  # a sort or undo is under way
+    offers = Signal(list)  # [RunState] to offer back
+    operation_finished = Signal(str)
+    model_requested = Signal(str)  # the model source a run to resume needs
+    message = Signal(str)
+
+    def __init__(self, store: RunStore | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.workers = Workers(self)
+        self.store = store or RunStore()
+        self.defaults = BatchSettings()
+        self.state: RunState | None = None
+        self.control: RunControl | None = None
+        self.manifest: str | None = None
+        self.busy = False
+        self._pending_resume: str | None = None
+
+    # --- state ---------------------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True while a run is going."""
+        return self.control is not None
+
+    @property
+    def journal_path(self) -> str | None:
+        """The journal of the shown run, or None before the first."""
+        return str(self.store.journal_path(self.state.key)) if self.state is not None else None
+
+    @property
+    def root(self) -> str:
+        """The labelled folder ("" before the first run)."""
+        return self.state.root if self.state is not None else ""
+
+    def has_unexported(self) -> bool:
+        """True when the shown run holds results that were not exported."""
+        return self.state is not None and self.state.done > 0 and not self.state.exported
+
+    # --- runs ----------------------------------------------------------------------------------------------
+
+    def start(self, root: str, recursive: bool, clf: Classifier, model_source: str) -> None:
+        """Label the folder ``root`` (absolute) with ``clf``; the run of the same folder, model and settings
+        continues where it stopped (ignored while a run is going)."""
+        settings = dataclasses.replace(self.defaults, recursive=recursive)
+        key = run_key(clf, root, settings)
+        state = self.store.load(key)
+        if state is None or state.model_source != model_source:
+            state = RunState(
+                key=key,
+                root=root,
+                model=clf.info.name,
+                model_source=model_source,
+                recursive=settings.recursive,
+                topk=settings.topk,
+                batch_size=settings.batch_size,
+                device=clf.placement.device,
+                precision=clf.placement.precision,
+            )
+        self._run(state, clf, settings)
+
+    def resume(self, key: str, clf: Classifier | None, model_source: str) -> None:
+        """Continue the stored run ``key``; when it needs another model than ``clf``, ask for that model
+        (``model_requested``) and resume once :meth:`model_ready` brings it."""
+        state = self.store.load(key)
+        if state is None:
+            self.message.emit("That run is gone from the data folder.")
+            return
+        settings = dataclasses.replace(self.defaults, **dataclasses.asdict(state.settings()))
+        if clf is not None and run_key(clf, state.root, settings) == key:
+            self._pending_resume = None
+            self._run(state, clf, settings)
+            return
+        if clf is None or state.model_source != model_source:
+            self._pending_resume = key
+            self.message.emit(f"Loading {state.model} ({state.model_source}) to resume {state.root}…")
+            self.model_requested.emit(state.model_source)
+            return
+        self.message.emit(
+            f"{state.root} was labelled with {state.model} on {state.device} {state.precision}; choose that "
+            "device in the Model menu to resume it."
+        )
+
+    def model_ready(self, clf: Classifier, model_source: str) -> None:
+        """Resume the run that waited for this model, if any."""
+        key, self._pending_resume = self._pending_resume, None
+        if key is not None and not self.running:
+            self.resume(key, clf, model_source)
+
+    def discard(self, key: str) -> None:
+        """Delete the stored run ``key`` (not the shown one while it runs)."""
+        if self.running and self.state is not None and self.state.key == key:
+            return
+        self.store.discard(key)
+        self.refresh_offers()
+
+    def refresh_offers(self) -> None:
+        """List the stored runs with unexported results (off the GUI thread); ``offers`` carries them."""
+
+        def listed(result: tuple[list[RunState], list[str]]) -> None:
+            offered, stale = result
+            current = self.state.key if self.state is not None else None
+            for key in stale:
+                if key != current:
+                    self.store.discard(key)
+            self.offers.emit([s for s in offered if s.key != current])
+
+        self.workers.submit("io", self.store.pending, listed, self.message.emit)
+
+    def pause(self, paused: bool) -> None:
+        """Hold the run before its next batch, or let it go on."""
+        if self.control is not None:
+            (self.control.pause if paused else self.control.resume)()
+
+    def cancel(self) -> None:
+        """Stop the run before its next batch (what is done stays in the journal)."""
+        if self.control is not None:
+            self.control.cancel()
+
+    def _run(self, state: RunState, clf: Classifier, settings: BatchSettings) -> None:
+        if self.running:
+            return
+        state.finished = state.exported = False
+        self.store.save(state)
+        self.state = state
+        control = self.control = RunControl()
+        path = self.store.journal_path(state.key)
+        root = state.root
+
+        def job(report: Callable[[Any], None]) -> BatchProgress:
+            try:
+                journal = open_journal(path, clf, root, settings, resume=True)
+            except JournalError:  # unreadable or from another version: start again
+                journal = open_journal(path, clf, root, settings)
+            with journal:
+                if journal.resumed:
+                    chunk: list[dict] = []
+                    for record in read_records(path):
+                        chunk.append(record)
+                        if len(chunk) == REFILL_CHUNK:
+                            report((chunk, None))
+                            chunk = []
+                    report((chunk, None))
+                return label_folder(
+                    clf,
+                    root,
+                    journal,
+                    settings,
+                    control=control,
+                    on_chunk=lambda records, p: report((records, dataclasses.replace(p))),
+                )
+
+        self.started.emit(root, list(clf.label_names))
+        self.running_changed.emit(True)
+        self.workers.submit("batch", job, self._on_done, self._on_failed, on_report=self._on_report)
+
+    def _on_report(self, value: tuple[list[dict], BatchProgress | None]) -> None:
+        records, progress = value
+        if records:
+            self.records.emit(records)
+        if progress is not None and self.state is not None:
+            first = self.state.total == 0
+            self.state.total, self.state.done = progress.total, progress.done
+            if first:
+                self.store.save(self.state)  # the total, for the offer after a kill
+            self.progress.emit(progress)
+
+    def _end_run(self) -> None:
+        self.control = None
+        if self.state is not None:
+            self.store.save(self.state)
+        self.running_changed.emit(False)
+
+    def _on_done(self, progress: BatchProgress) -> None:
+        if self.state is not None:
+            self.state.total, self.state.done = progress.total, progress.done
+            self.state.finished = not progress.cancelled
+        self._end_run()
+        self.finished.emit(progress)
+
+    def _on_failed(self, message: str) -> None:
+        self._end_run()
+        self.failed.emit(message)
+
+    # --- export, sort, undo --------------------------------------------------------------------------------
+
+    def export_to(self, path: str) -> ExportCounts:
+        """Write the run's results to ``path`` (.csv or .jsonl), atomically; mark the run exported (it is not
+        offered back then); return the counts."""
+        if self.state is None:
+            raise RuntimeError("nothing has been labelled yet")
+        counts = write_export(read_records(self.store.journal_path(self.state.key)), path)
+        if not self.running:
+            self.state.exported = True
+            self.store.save(self.state)
+        return counts
+
+    def sort_files(self, steps: list[SortStep], dest: str, move: bool) -> None:
+        """Copy (or ``move``) the planned files in the background; ``operation_finished`` reports the end."""
+        self._operation(lambda: apply_sort(steps, dest, move=move), self._sorted)
+
+    def _sorted(self, result: SortResult) -> None:
+        self.manifest = str(result.manifest)
+        failed = f"; {len(result.failed)} failed (first: {result.failed[0][1]})" if result.failed else ""
+        self.operation_finished.emit(f"Sorted {result.done} files{failed}. Manifest: {self.manifest}")
+
+    def undo_sort(self, manifest: str) -> None:
+        """Undo the sort recorded in ``manifest`` in the background; ``operation_finished`` reports the end."""
+        self._operation(lambda: undo_sort(manifest), self._undone)
+
+    def _undone(self, result: UndoResult) -> None:
+        self.manifest = None
+        problems = f"; {len(result.problems)} left as they are: {result.problems[0]}" if result.problems else ""
+        self.operation_finished.emit(f"Undo: {result.restored} files restored{problems}")
+
+    def _operation(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        if self.busy:
+            return
+
+        def finish(handler: Callable[[Any], None]) -> Callable[[Any], None]:
+            def deliver(value: Any) -> None:
+                self.busy = False  # before reporting: a follow-up operation may start right away
+                self.busy_changed.emit(False)
+                handler(value)
+
+            return deliver
+
+        self.busy = True
+        self.busy_changed.emit(True)
+        failed = finish(lambda message: self.operation_finished.emit(f"Failed: {message}"))
+        self.workers.submit("io", fn, finish(on_done), failed)
+
+    def shutdown(self) -> None:
+        """Cancel the run (it stays on disk) and wait for the background jobs."""
+        self.cancel()
+        self.workers.shutdown()
