@@ -1,6 +1,7 @@
 """Entry point of ``coatnet-gui`` and ``python -m coatnet_gui``.
 
-``coatnet-gui classify|label|... ARGS`` runs a headless command; anything else starts the window, opening
+``coatnet-gui classify|label|... ARGS`` runs a headless command and ``--help``/``--version`` print what they say,
+all without importing Qt; anything else starts the window, opening
 the images or folders given. Without a display the window cannot open, so the same job is done in the
 terminal instead (classify the files, label the folders) after a one-line notice.
 """
@@ -50,7 +51,10 @@ def run_headless(paths: list[str], reason: str) -> int:
         file=sys.stderr,
     )
     if not paths:
-        print("nothing to do: give image files or folders, e.g. `coatnet-gui assets/samples`", file=sys.stderr)
+        print(
+            "nothing to do: give image files or folders, e.g. `coatnet-gui assets/samples`; see `coatnet-gui --help`",
+            file=sys.stderr,
+        )
         return cli.EXIT_USAGE
     folders = [p for p in paths if Path(p).is_dir()]
     files = [p for p in paths if not Path(p).is_dir()]
@@ -65,7 +69,7 @@ def run_headless(paths: list[str], reason: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in cli.COMMANDS:
+    if argv[:1] and argv[0] in (*cli.COMMANDS, *cli.INFO_FLAGS):
         return cli.main(argv)
     if argv[:1] == ["--self-test"]:  # offscreen check of this install or bundle; optional arg: output folder
         from coatnet_gui.app.self_test import run_self_test

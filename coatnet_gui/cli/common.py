@@ -1,4 +1,5 @@
-"""What every headless command shares: exit statuses, the model/device arguments, opening the classifier.
+"""What every headless command shares: exit statuses, the version, the pieces of the parsers (command, --topk,
+--model/--device), opening the classifier.
 
 Imports no Qt.
 """
@@ -6,6 +7,7 @@ Imports no Qt.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 from collections.abc import Callable
 
@@ -14,6 +16,42 @@ from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_TOPK = 5
+COLUMN, HELP_WIDTH = 20, 100  # where help texts start in --help, and the width it wraps to
+DISTRIBUTION = "coatnet-lens"
+FROZEN_VERSION = "0.1.0"  # a PyInstaller bundle has no distribution metadata; kept equal to pyproject.toml by a test
+
+
+def version() -> str:
+    """Return the installed version of the ``coatnet-lens`` distribution, or :data:`FROZEN_VERSION` without one."""
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return FROZEN_VERSION
+
+
+def add_command(sub: argparse._SubParsersAction, name: str, purpose: str) -> argparse.ArgumentParser:
+    """Register command ``name`` on ``sub`` and return its parser; ``purpose`` (one line, no final stop) is its
+    line in ``coatnet-gui --help`` and the head of ``coatnet-gui NAME --help``."""
+    sentence = purpose[0].upper() + purpose[1:] + "."
+    return sub.add_parser(name, help=purpose, description=sentence, formatter_class=formatter)
+
+
+def formatter(prog: str) -> argparse.HelpFormatter:
+    """Return the help formatter of every command: help texts in one column, lines wrapped at :data:`HELP_WIDTH`."""
+    return argparse.HelpFormatter(prog, max_help_position=COLUMN + 2, width=HELP_WIDTH)
+
+
+def raw_formatter(prog: str) -> argparse.HelpFormatter:
+    """Return :func:`formatter`'s kind that keeps the description's own lines (for ``coatnet-gui --help``)."""
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=COLUMN + 2, width=HELP_WIDTH)
+
+
+def add_topk_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--topk`` (how many classes ``what``; default :data:`DEFAULT_TOPK`)."""
+    parser.add_argument(
+        "--topk", type=int, default=DEFAULT_TOPK, help=f"how many classes {what} (default: %(default)s)"
+    )
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +61,12 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         default="bundled",
         help="'bundled' (default), a public tag such as coatnet_0_rw_224.sw_in1k, or a checkpoint file/folder",
     )
-    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    parser.add_argument(
+        "--device",
+        choices=DEVICE_CHOICES,
+        default="auto",
+        help="where the network runs: 'auto' (default) is CUDA, else Apple MPS, else the CPU",
+    )
 
 
 def download_progress(stream=sys.stderr) -> Callable[[int, int], None]:

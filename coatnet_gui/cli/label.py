@@ -186,11 +186,11 @@ def undo_sort_command(args: argparse.Namespace) -> int:
 
 def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``label`` and ``undo-sort`` on the ``coatnet-gui`` sub-command parser ``sub``."""
-    label = sub.add_parser("label", help="label every image of a folder; write CSV or JSON Lines")
+    label = cli_common.add_command(sub, "label", "label every image of a folder; write CSV or JSON Lines")
     label.add_argument("dir", help="the folder of images")
     label.add_argument("-r", "--recursive", action="store_true", help="include sub-folders")
     label.add_argument("--out", help=f"results file, .csv or .jsonl (default: DIR/{DEFAULT_OUT})")
-    label.add_argument("--topk", type=int, default=5)
+    cli_common.add_topk_argument(label, "to keep per image, in the results file")
     label.add_argument("--batch-size", type=int, default=0, help="images per model call (default: by input size)")
     label.add_argument("--workers", type=int, default=0, help="decode threads (default: one per CPU core)")
     label.add_argument("--resume", action="store_true", help="continue an interrupted run from its journal")
@@ -205,6 +205,6 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     )
     cli_common.add_model_arguments(label)
     label.set_defaults(run=label_command)
-    undo = sub.add_parser("undo-sort", help="undo a --sort-into run from its manifest")
+    undo = cli_common.add_command(sub, "undo-sort", "undo a --sort-into run from its manifest")
     undo.add_argument("manifest", help="the coatnet-sort-*.jsonl file that the sort wrote into DEST")
     undo.set_defaults(run=undo_sort_command)

@@ -10,7 +10,19 @@ import argparse
 import json
 import sys
 
-from coatnet_gui.cli.common import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, add_model_arguments, describe, open_classifier
+from coatnet_gui.cli.common import (
+    COLUMN,
+    EXIT_OK,
+    EXIT_SOME_FAILED,
+    EXIT_USAGE,
+    add_command,
+    add_model_arguments,
+    add_topk_argument,
+    describe,
+    open_classifier,
+    raw_formatter,
+    version,
+)
 from coatnet_gui.cli.label import BATCH_COMMANDS, add_batch_commands
 from model.runtime.inference import Prediction
 from model.weights.loading import WeightsError
@@ -45,24 +57,45 @@ def classify_command(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the parser of the headless commands."""
-    parser = argparse.ArgumentParser(prog="coatnet-gui", description="CoAtNet Lens, headless commands")
-    sub = parser.add_subparsers(dest="command", required=True)
-    classify = sub.add_parser("classify", help="print the top-k classes of each image")
+    """Return the parser of ``coatnet-gui``'s headless commands and of its ``--help`` and ``--version``."""
+    parser = argparse.ArgumentParser(
+        prog="coatnet-gui",
+        usage=(
+            "coatnet-gui [FILE|FOLDER ...]\n       coatnet-gui COMMAND [OPTIONS]\n       coatnet-gui --self-test [DIR]"
+        ),
+        epilog="`coatnet-gui COMMAND --help` lists the options of a command.",
+        formatter_class=raw_formatter,
+    )
+    about = f"coatnet-gui {version()}"
+    parser.add_argument("--version", action="version", version=about, help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, prog="coatnet-gui", help=argparse.SUPPRESS)
+    classify = add_command(sub, "classify", "print the top-k classes of each image")
     classify.add_argument("images", nargs="+", help="image files")
-    classify.add_argument("--topk", type=int, default=5)
+    add_topk_argument(classify, "to print per image")
     classify.add_argument("--json", action="store_true", help="one JSON object per image and line")
     add_model_arguments(classify)
     classify.set_defaults(run=classify_command)
     add_batch_commands(sub)
+    commands = "\n".join(f"  {name:<{COLUMN}}{command.description}" for name, command in sub.choices.items())
+    parser.description = f"""CoAtNet Lens: see what a CoAtNet image classifier computes.
+
+window:
+  {"[FILE|FOLDER ...]":<{COLUMN}}Open the window with these images, and the first folder in the Batch tab.
+  {"":<{COLUMN}}Without a display, classify the files and label the folders in the terminal.
+  {"--self-test [DIR]":<{COLUMN}}Check this install or bundle offscreen, writing its pictures to DIR.
+
+commands (in the terminal; no window, no Qt):
+{commands}"""
     return parser
 
 
 COMMANDS = ("classify", *BATCH_COMMANDS)
+INFO_FLAGS = ("-h", "--help", "--version")
 
 
 def main(argv: list[str]) -> int:
-    """Parse ``argv`` (starting with the command name) and run it; return the exit status."""
+    """Parse ``argv`` (a command name and its arguments, or one of :data:`INFO_FLAGS`) and run it; return the
+    exit status."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

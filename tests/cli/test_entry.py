@@ -1,13 +1,21 @@
-"""``coatnet-gui FILES`` where no window can open: one line says why, then the job is done in the terminal."""
+"""The ``coatnet-gui`` entry: ``--help``/``--version`` and each command's help; ``coatnet-gui FILES`` where no window
+can open (one line says why, then the job is done in the terminal)."""
 
 from __future__ import annotations
 
+import argparse
+import importlib.metadata
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import tomllib
+
+from coatnet_gui import __main__ as entry
+from coatnet_gui.cli import common
+from coatnet_gui.cli import main as cli
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "assets" / "samples" / "fashion_sneaker.png"
@@ -47,3 +55,55 @@ def test_without_a_display_a_folder_is_labelled(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     rows = (folder / "coatnet-labels.csv").read_text().splitlines()
     assert rows[0].startswith("path,label,index,prob,") and rows[1].startswith("shoe.png,Sneaker,7,")
+
+
+def test_help_lists_every_command_and_the_window_and_exits_0(capsys):
+    for flag in ("--help", "-h"):
+        assert entry.main([flag]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("usage: coatnet-gui [FILE|FOLDER ...]")
+        for line in (
+            "  classify            Print the top-k classes of each image.",
+            "  label               Label every image of a folder; write CSV or JSON Lines.",
+            "  undo-sort           Undo a --sort-into run from its manifest.",
+            "  [FILE|FOLDER ...]   Open the window with these images",
+            "  --self-test [DIR]   Check this install or bundle offscreen",
+            "  --version   print the version and exit",
+        ):
+            assert any(row.startswith(line) for row in out.splitlines()), line
+
+
+def test_help_needs_no_display():
+    proc = start({}, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "" and "classify" in proc.stdout
+
+
+@pytest.mark.parametrize("command", cli.COMMANDS)
+def test_every_option_of_every_command_has_a_help_text(command: str, capsys):
+    assert entry.main([command, "--help"]) == 0
+    assert capsys.readouterr().out.startswith(f"usage: coatnet-gui {command} [-h]")
+    [sub] = [a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    actions = sub.choices[command]._actions
+    assert {a.dest for a in actions} >= {"help"}
+    silent = [a.option_strings or a.dest for a in actions if not a.help]
+    assert silent == []
+
+
+def test_topk_default_is_the_shared_constant():
+    [sub] = [a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    for command in ("classify", "label"):
+        [topk] = [a for a in sub.choices[command]._actions if a.dest == "topk"]
+        assert topk.default == common.DEFAULT_TOPK
+
+
+def test_version_is_the_distribution_version(capsys):
+    assert entry.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"coatnet-gui {importlib.metadata.version('coatnet-lens')}\n"
+
+
+def test_version_falls_back_to_the_constant_that_matches_pyproject(monkeypatch):
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert common.FROZEN_VERSION == project["version"] and common.DISTRIBUTION == project["name"]
+    monkeypatch.setattr(common, "DISTRIBUTION", "coatnet-lens-not-installed")
+    assert common.version() == common.FROZEN_VERSION
