@@ -1,24 +1,35 @@
 """Drawing the image with its overlay: colour-mapped QImages, one layout for screen and file, and painting.
 
 The same :func:`layout_view` and :func:`paint_view` draw the view in the widget and into the PNG that
-"Save view" writes, so what is saved is what is seen (at the image's own resolution).
+"Save view" writes, so what is saved is what is seen (at the image's own resolution). Every map comes with a
+colour bar that names its range and unit: under the image on screen, in the image's bottom edge in a saved
+single view (the file keeps the image's size), under each cell of small multiples.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
 from coatnet_gui.overlay import colormaps
 from coatnet_gui.overlay.geometry import Box, fit_box, grid_cells
-from coatnet_gui.overlay.maps import OverlayResult
+from coatnet_gui.overlay.maps import OverlayResult, Panel
 
-CAPTION_HEIGHT = 18.0
+CAPTION_HEIGHT = 18.0  # title strip above each small multiple
+CELL_BAR_HEIGHT = 20.0  # colour bar under each small multiple
+NOTE_HEIGHT = 16.0  # one line under the small multiples: the unit
+COLORBAR_HEIGHT = 24.0  # colour bar under the single view, on screen
 TILE_GAP = 6.0
+TITLE_PAD = 4.0  # left and right of a title in its strip
+TITLE_PIXELS = (12, 11, 10, 9)  # title font sizes tried, largest first, before a title is elided
+STRIP = QColor(0, 0, 0, 190)
+STRIP_TEXT = QColor("#f2f2f2")
+COLORMAP_KEY = "colormap"  # QImage text key: the colour map a layer was drawn with
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -34,8 +45,38 @@ def pil_to_qimage(image: Image.Image) -> QImage:
 
 
 def colorize(result: OverlayResult, cmap: str) -> list[QImage]:
-    """Return one colour-mapped QImage per panel of ``result`` (each over its own colour range)."""
-    return [to_qimage(colormaps.apply(p.image, cmap, p.lo, p.hi)) for p in result.panels]
+    """Return one colour-mapped QImage per panel of ``result`` (each over its own colour range; signed panels
+    with a diverging map, see :func:`colormaps.for_map`). Each image names its map under :data:`COLORMAP_KEY`,
+    for the colour bar."""
+    layers = []
+    for panel in result.panels:
+        name = colormaps.for_map(cmap, panel.signed)
+        layer = to_qimage(colormaps.apply(panel.image, name, panel.lo, panel.hi))
+        layer.setText(COLORMAP_KEY, name)
+        layers.append(layer)
+    return layers
+
+
+def format_value(value: float) -> str:
+    """Return ``value`` with 3 significant digits, as the colour bar shows it ("0.0312", "-1.5", "2.1e+03")."""
+    return f"{value:.3g}"
+
+
+def colorbar_labels(panel: Panel) -> tuple[str, str]:
+    """Return the texts at the low and high ends of ``panel``'s colour bar: its colour range ``lo``, ``hi``."""
+    return format_value(panel.lo), format_value(panel.hi)
+
+
+def fit_title(text: str, width: float, font: QFont) -> tuple[QFont, str]:
+    """Return the font (``font`` at the largest of :data:`TITLE_PIXELS` that fits) and the text to draw title
+    ``text`` in ``width`` pixels: the whole title whenever some size fits, else the title elided at the smallest."""
+    fitted = QFont(font)
+    for pixels in TITLE_PIXELS:
+        fitted.setPixelSize(pixels)
+        metrics = QFontMetricsF(fitted)
+        if metrics.horizontalAdvance(text) <= width:
+            return fitted, text
+    return fitted, metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0.0, width))
 
 
 @dataclass
@@ -58,24 +99,43 @@ class ViewState:
 
 @dataclass
 class ViewLayout:
-    """Where the view lands in an ``area``: the whole ``image_rect`` (single view only) and one ``cell`` per
-    panel, each the model's view on screen."""
+    """Where the view lands in an ``area``: the whole ``image_rect`` (single view only), one ``cell`` per
+    panel, each the model's view on screen, the room for each panel's colour bar (``bars``, empty without an
+    overlay) and, for small multiples, a ``note`` line under the grid."""
 
     image_rect: Box | None
     cells: list[Box]
+    bars: list[Box] = field(default_factory=list)
+    note: Box | None = None
 
 
-def layout_view(state: ViewState, area: Box) -> ViewLayout:
-    """Return the layout of ``state`` in ``area``: the image fitted with the overlay over the model's view,
-    or small multiples of the model's view in a grid."""
+def layout_view(state: ViewState, area: Box, bar_inside: bool = False) -> ViewLayout:
+    """Return the layout of ``state`` in ``area``: the image fitted with the overlay over the model's view and
+    its colour bar under it (``bar_inside``: in the image's bottom edge, so the image keeps the whole area), or
+    small multiples of the model's view in a grid, each with a title above and a colour bar below."""
+    overlay = state.visible and state.result is not None
     if not state.multiples:
-        image_rect = fit_box((state.image.width(), state.image.height()), area)
-        full = Box(0, 0, state.image.width(), state.image.height())
-        return ViewLayout(image_rect, [full.map_into(state.view_box, image_rect)])
+        image_size = (state.image.width(), state.image.height())
+        below = 0.0 if bar_inside or not overlay else COLORBAR_HEIGHT
+        room = Box(area.left, area.top, area.width, area.height - below)
+        image_rect = fit_box(image_size, room)
+        full = Box(0, 0, *image_size)
+        layout = ViewLayout(image_rect, [full.map_into(state.view_box, image_rect)])
+        if overlay and bar_inside:
+            height = max(16.0, 0.07 * min(image_rect.width, image_rect.height))
+            layout.bars = [Box(image_rect.left, image_rect.bottom - height, image_rect.width, height)]
+        elif overlay:
+            layout.bars = [Box(area.left, image_rect.bottom + 2, area.width, COLORBAR_HEIGHT - 4)]
+        return layout
     assert state.result is not None
-    slots = grid_cells(len(state.result.panels), state.result.columns, area, TILE_GAP, CAPTION_HEIGHT)
+    grid_area = Box(area.left, area.top, area.width, max(0.0, area.height - NOTE_HEIGHT))
+    slots = grid_cells(
+        len(state.result.panels), state.result.columns, grid_area, TILE_GAP, CAPTION_HEIGHT + CELL_BAR_HEIGHT
+    )
     aspect = (state.view_box.width, state.view_box.height)
-    return ViewLayout(None, [fit_box(aspect, slot) for slot in slots])
+    cells = [fit_box(aspect, Box(s.left, s.top - CELL_BAR_HEIGHT, s.width, s.height)) for s in slots]
+    bars = [Box(c.left, c.bottom + 1, c.width, CELL_BAR_HEIGHT - 2) for c in cells]
+    return ViewLayout(None, cells, bars, Box(area.left, grid_area.bottom, area.width, NOTE_HEIGHT))
 
 
 def locate(layout: ViewLayout, x: float, y: float) -> tuple[int, float, float] | None:
@@ -94,32 +154,42 @@ def multiples_size(state: ViewState) -> tuple[int, int]:
     columns = max(1, min(state.result.columns, len(state.result.panels)))
     rows = -(-len(state.result.panels) // columns)
     width = columns * tile_w + (columns - 1) * TILE_GAP
-    height = rows * (tile_h + CAPTION_HEIGHT) + (rows - 1) * TILE_GAP
-    return int(width), int(height)
+    height = rows * (tile_h + CAPTION_HEIGHT + CELL_BAR_HEIGHT) + (rows - 1) * TILE_GAP + NOTE_HEIGHT
+    return math.ceil(width), math.ceil(height)
 
 
 def _rect(box: Box) -> QRectF:
     return QRectF(box.left, box.top, box.width, box.height)
 
 
-def paint_view(painter: QPainter, state: ViewState, area: Box) -> ViewLayout:
-    """Paint ``state`` into ``area`` with ``painter``; return the layout used (for hit-testing)."""
-    layout = layout_view(state, area)
+def paint_view(painter: QPainter, state: ViewState, area: Box, bar_inside: bool = False) -> ViewLayout:
+    """Paint ``state`` into ``area`` with ``painter`` (``bar_inside`` as in :func:`layout_view`); return the
+    layout used (for hit-testing)."""
+    layout = layout_view(state, area, bar_inside)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    show = state.visible and state.result is not None
+    result = state.result if state.visible else None
     if layout.image_rect is not None:
         painter.drawImage(_rect(layout.image_rect), state.image)
     for i, cell in enumerate(layout.cells):
         if layout.image_rect is None:
             painter.drawImage(_rect(cell), state.image, _rect(state.view_box))
             _caption(painter, cell, state.result.panels[i].title if state.result else "")
-        if show and i < len(state.layers):
+        if result is not None and i < len(state.layers):
             painter.setOpacity(state.opacity)
             painter.drawImage(_rect(cell), state.layers[i])
             painter.setOpacity(1.0)
-        if show and state.result is not None and state.result.spec.uses_query:
-            _query_marker(painter, cell, state.result)
+        if result is not None and result.spec.uses_query:
+            _query_marker(painter, cell, result)
+    if result is not None:
+        for panel, layer, bar in zip(result.panels, state.layers, layout.bars, strict=False):
+            cmap = layer.text(COLORMAP_KEY) or colormaps.COLORMAPS[0]
+            if layout.image_rect is not None:
+                _colorbar(painter, bar, cmap, panel, result.unit)
+            else:
+                _cell_colorbar(painter, bar, cmap, panel)
+        if layout.note is not None:
+            _note(painter, layout.note, f"{result.unit} · each panel coloured over its own range")
     return layout
 
 
@@ -134,20 +204,80 @@ def render_view(state: ViewState) -> QImage:
     out.fill(QColor("white"))
     painter = QPainter(out)
     try:
-        paint_view(painter, state, Box(0, 0, width, height))
+        paint_view(painter, state, Box(0, 0, width, height), bar_inside=True)
     finally:
         painter.end()
     return out
 
 
 def _caption(painter: QPainter, cell: Box, text: str) -> None:
-    """Draw ``text`` in the caption strip above ``cell``."""
-    font = QFont(painter.font())
-    font.setPixelSize(12)
+    """Draw title ``text`` in light letters on a dark strip right above ``cell`` (readable on any background)."""
+    _note(painter, Box(cell.left, cell.top - CAPTION_HEIGHT, cell.width, CAPTION_HEIGHT), text)
+
+
+def _note(painter: QPainter, box: Box, text: str) -> None:
+    """Draw one line of ``text`` in light letters on a dark strip filling ``box``."""
+    strip = _rect(box)
+    painter.fillRect(strip, STRIP)
+    font, shown = fit_title(text, box.width - 2 * TITLE_PAD, painter.font())
     painter.setFont(font)
-    painter.setPen(QColor("#202020"))
-    strip = QRectF(cell.left, cell.top - CAPTION_HEIGHT, cell.width, CAPTION_HEIGHT)
-    painter.drawText(strip, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+    painter.setPen(STRIP_TEXT)
+    inner = strip.adjusted(TITLE_PAD, 0, -TITLE_PAD, 0)
+    painter.drawText(inner, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
+
+
+def _colorbar(painter: QPainter, box: Box, cmap: str, panel: Panel, unit: str) -> None:
+    """Draw ``panel``'s colour bar centred in ``box`` as one row, light on a dark strip only as wide as needed:
+    its low end, the colour map ``cmap`` as a gradient (a tick at 0 when signed), its high end and ``unit``."""
+    lo_text, hi_text = colorbar_labels(panel)
+    font = QFont(painter.font())
+    font.setPixelSize(max(9, round(box.height * 0.6)))
+    metrics = QFontMetricsF(font)
+    pad = font.pixelSize() / 3
+    hi_full = f"{hi_text}  {unit}" if unit else hi_text
+    texts = metrics.horizontalAdvance(lo_text) + metrics.horizontalAdvance(hi_full) + 4 * pad
+    if texts + 6 * pad > box.width:
+        hi_full = hi_text
+        texts = metrics.horizontalAdvance(lo_text) + metrics.horizontalAdvance(hi_full) + 4 * pad
+    gradient_w = min(max(0.0, box.width - texts), 10.0 * font.pixelSize())
+    width = min(box.width, texts + gradient_w)
+    strip = QRectF(box.left + (box.width - width) / 2, box.top, width, box.height)
+    painter.fillRect(strip, STRIP)
+    painter.setFont(font)
+    painter.setPen(STRIP_TEXT)
+    middle = Qt.AlignmentFlag.AlignVCenter
+    painter.drawText(strip.adjusted(pad, 0, 0, 0), Qt.AlignmentFlag.AlignLeft | middle, lo_text)
+    painter.drawText(strip.adjusted(0, 0, -pad, 0), Qt.AlignmentFlag.AlignRight | middle, hi_full)
+    if gradient_w >= 2 * pad:
+        bar_h = box.height * 0.45
+        x = strip.left() + 2 * pad + metrics.horizontalAdvance(lo_text)
+        _gradient(painter, QRectF(x, box.top + (box.height - bar_h) / 2, gradient_w, bar_h), cmap, panel.signed)
+
+
+def _cell_colorbar(painter: QPainter, box: Box, cmap: str, panel: Panel) -> None:
+    """Draw ``panel``'s colour bar in ``box`` under a small multiple: the gradient over the cell's whole width,
+    the low and high ends under its two ends."""
+    lo_text, hi_text = colorbar_labels(panel)
+    strip = _rect(box)
+    painter.fillRect(strip, STRIP)
+    _gradient(painter, QRectF(strip.left(), strip.top(), strip.width(), 5.0), cmap, panel.signed)
+    font = QFont(painter.font())
+    font.setPixelSize(10)
+    painter.setFont(font)
+    painter.setPen(STRIP_TEXT)
+    text = strip.adjusted(TITLE_PAD, 5.0, -TITLE_PAD, 0)
+    painter.drawText(text, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, lo_text)
+    painter.drawText(text, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, hi_text)
+
+
+def _gradient(painter: QPainter, rect: QRectF, cmap: str, signed: bool) -> None:
+    """Fill ``rect`` with colour map ``cmap`` from left (low) to right (high); mark the middle (0) if ``signed``."""
+    table = np.ascontiguousarray(colormaps.lookup_table(cmap)[None, :, :])
+    painter.drawImage(rect, to_qimage(table))
+    if signed:
+        painter.setPen(QPen(STRIP_TEXT, 1.0))
+        centre = rect.center().x()
+        painter.drawLine(QPointF(centre, rect.top()), QPointF(centre, rect.bottom()))
 
 
 def _query_marker(painter: QPainter, cell: Box, result: OverlayResult) -> None:
