@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -50,6 +51,21 @@ def _fill(box: QComboBox, items: list[tuple[str, Any]], current: Any) -> None:
     box.blockSignals(False)
 
 
+def class_entries(label_names: list[str]) -> list[str]:
+    """Return the class picker's entries: "name (index)" for every class, in class order."""
+    return [f"{name} ({index})" for index, name in enumerate(label_names)]
+
+
+def class_row(entries: list[str], text: str) -> int | None:
+    """Return the class index of the entry ``text`` names exactly, else of the first entry that contains it
+    (ignoring case), else None."""
+    try:
+        return entries.index(text)
+    except ValueError:
+        needle = text.casefold()
+        return next((i for i, entry in enumerate(entries) if needle in entry.casefold()), None)
+
+
 class OverlayControls(QWidget):
     """The overlay form; see the module docstring."""
 
@@ -82,15 +98,14 @@ class OverlayControls(QWidget):
         self.channel_box.valueChanged.connect(lambda value: self._change(channel=value))
         self.form.addRow("&Channel", self.channel_box)
 
-        self.class_label = QLabel("top class")
-        self.class_label.setWordWrap(True)
+        self.class_box = self._class_picker()
         self.top_class_button = QPushButton("&Top class")
-        self.top_class_button.setToolTip("Grad-CAM for the top class again (click a bar to pick another class)")
+        self.top_class_button.setToolTip("Grad-CAM for the top class again")
         self.top_class_button.clicked.connect(lambda: self._change(class_index=None))
         self.class_row = QHBoxLayout()
-        self.class_row.addWidget(self.class_label, 1)
+        self.class_row.addWidget(self.class_box, 1)
         self.class_row.addWidget(self.top_class_button)
-        self.form.addRow("Class", self.class_row)
+        self.form.addRow("C&lass", self.class_row)
 
         self.cmap_box = self._combo("Colo&urs", "Colour map of the overlay", None)
         _fill(self.cmap_box, [(name, name) for name in COLORMAPS], COLORMAPS[0])
@@ -116,6 +131,57 @@ class OverlayControls(QWidget):
         self.form.addRow(self.caption)
         self._refresh()
 
+    def _class_picker(self) -> QComboBox:
+        """Return the Grad-CAM class picker: every class of the model as "name (index)", row = class index; typing
+        filters them by substring (any case) and Enter takes the first match."""
+        box = QComboBox()
+        box.setEditable(True)
+        box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(12)
+        box.setMaxVisibleItems(15)
+        box.setModel(QStringListModel(box))
+        box.view().setUniformItemSizes(True)  # tens of thousands of rows: no per-row size measuring
+        box.setToolTip("Grad-CAM for any class of the model: type part of its name, or click a prediction bar")
+        box.lineEdit().setPlaceholderText("top class · type to search")
+        completer = QCompleter(box.model(), box)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setMaxVisibleItems(15)
+        popup = completer.popup()
+        if hasattr(popup, "setUniformItemSizes"):
+            popup.setUniformItemSizes(True)
+        completer.activated[str].connect(self._class_typed)
+        box.setCompleter(completer)
+        box.activated.connect(lambda row: self._change(class_index=row))
+        box.lineEdit().returnPressed.connect(self._class_entered)
+        return box
+
+    def _class_entered(self) -> None:
+        """Enter in the class picker takes the entry highlighted in the completion list, else the typed text."""
+        popup = self.class_box.completer().popup()
+        current = popup.currentIndex()
+        if popup.isVisible() and current.isValid():
+            self._class_typed(str(current.data()))
+        else:
+            self._class_typed(self.class_box.currentText())
+
+    def _class_typed(self, text: str) -> None:
+        """Show Grad-CAM for the class named ``text`` ("name (index)"), or for the first class that contains
+        it; an empty text means the top class, and a text that matches nothing restores the current class."""
+        names = self.class_box.model().stringList()
+        text = text.strip()
+        if not text:
+            self._change(class_index=None)
+            return
+        row = class_row(names, text)
+        if row is None:
+            self._show_class()
+        else:
+            self._change(class_index=row)
+            self._show_class()
+
     def _combo(self, label: str, tip: str, field: str | None) -> QComboBox:
         box = QComboBox()
         box.setToolTip(tip)
@@ -139,7 +205,10 @@ class OverlayControls(QWidget):
 
     def set_model(self, blocks: list[BlockInfo], label_names: list[str]) -> None:
         """Offer the blocks and classes of the model now active (the choices are kept where they exist)."""
-        self._blocks, self._labels = list(blocks), list(label_names)
+        self._blocks = list(blocks)
+        if list(label_names) != self._labels:  # filled once per label set: ImageNet-12k has 11,821 names
+            self._labels = list(label_names)
+            self.class_box.model().setStringList(class_entries(self._labels))
         self._spec = self._resolve(self._spec)
         self._refresh()
 
@@ -227,6 +296,15 @@ class OverlayControls(QWidget):
         self._refresh()
         self.spec_changed.emit(spec)
 
+    def _show_class(self) -> None:
+        """Make the class picker show the spec's class (empty, with its placeholder, for the top class)."""
+        index = self._spec.class_index
+        self.class_box.blockSignals(True)
+        self.class_box.setCurrentIndex(index if index is not None and index < self.class_box.count() else -1)
+        if index is None:
+            self.class_box.setEditText("")
+        self.class_box.blockSignals(False)
+
     def _resolve(self, spec: OverlaySpec) -> OverlaySpec:
         return resolve_spec(spec, self._blocks, len(self._labels)) if self._blocks else spec
 
@@ -249,10 +327,7 @@ class OverlayControls(QWidget):
         self.channel_box.setRange(0, max(0, (block.channels - 1) if block is not None else 0))
         self.channel_box.setValue(spec.channel)
         self.channel_box.blockSignals(False)
-        if spec.class_index is None:
-            self.class_label.setText("top class")
-        elif spec.class_index < len(self._labels):
-            self.class_label.setText(f"{self._labels[spec.class_index]} (class {spec.class_index})")
+        self._show_class()
         attention = spec.kind == "attention"
         self.form.setRowVisible(self.mode_box, spec.kind != "gradcam")
         self.form.setRowVisible(self.head_box, attention)
