@@ -2,13 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 POSITION = QColor("#8b5cf6")
 CONTENT = QColor("#14b8a6")
 SELECTED = QColor("#f59e0b")
+BAR_HEIGHT = 44
+LABEL_PIXELS = (12, 11, 10, 9, 8)  # label font sizes tried, largest first, until "100%" fits under a bar
+
+
+@dataclass
+class ShareLabel:
+    """The two lines under one bar: the ``head`` number and its ``percent``, drawn in ``font`` within ``rect``
+    (the bar's slot, two lines high)."""
+
+    head: str
+    percent: str
+    rect: QRectF
+    font: QFont
+
+
+def label_layout(shares: list[float], width: float, top: float, font: QFont) -> list[ShareLabel]:
+    """Return the labels under ``len(shares)`` bars spread over ``width`` pixels, starting at ``top``: "h3" over
+    "42%", in ``font`` shrunk (down to 8 px) until the widest percentage fits its bar's slot, so that every head
+    keeps its percentage (without the % sign, and the head without its "h", when even 8 px is too wide)."""
+    if not shares:
+        return []
+    slot = width / len(shares)
+    fitted = QFont(font)
+    for pixels in LABEL_PIXELS:
+        fitted.setPixelSize(pixels)
+        if QFontMetricsF(fitted).horizontalAdvance("100%") <= slot - 2:
+            break
+    metrics = QFontMetricsF(fitted)
+    sign = "%" if metrics.horizontalAdvance("100%") <= slot - 2 else ""
+    prefix = "h" if metrics.horizontalAdvance(f"h{len(shares) - 1}") <= slot - 2 else ""
+    line = metrics.height()
+    return [
+        ShareLabel(f"{prefix}{head}", f"{share * 100:.0f}{sign}", QRectF(head * slot, top, slot, 2 * line), fitted)
+        for head, share in enumerate(shares)
+    ]
 
 
 class HeadShareChart(QWidget):
@@ -34,8 +71,13 @@ class HeadShareChart(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """Room for the bars and a line of head numbers."""
-        return QSize(200, 44 + self.fontMetrics().height())
+        """Room for the bars and two lines of labels (head number, positional share)."""
+        return QSize(200, BAR_HEIGHT + 4 + 2 * self._label_line_height())
+
+    def _label_line_height(self) -> int:
+        font = QFont(self.font())
+        font.setPixelSize(LABEL_PIXELS[0])
+        return round(QFontMetricsF(font).height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
         """As tall as the size hint."""
@@ -45,16 +87,19 @@ class HeadShareChart(QWidget):
         n = len(self.shares)
         if not n:
             return []
-        text_h = self.fontMetrics().height()
         width = self.width() / n
-        height = self.height() - text_h - 4
+        height = self.height() - 2 * self._label_line_height() - 4
         return [QRectF(i * width + 2, 2, max(2.0, width - 4), height) for i in range(n)]
 
+    def labels(self) -> list[ShareLabel]:
+        """Return the labels drawn under the bars (see :func:`label_layout`)."""
+        top = self.height() - 2 * self._label_line_height()
+        return label_layout(self.shares, self.width(), top, self.font())
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        """Draw the bars and the head numbers with their share."""
+        """Draw the bars and, under each, its head number and positional share."""
         painter = QPainter(self)
         palette = self.palette()
-        text_h = self.fontMetrics().height()
         for head, (share, rect) in enumerate(zip(self.shares, self._bar_rects(), strict=True)):
             painter.fillRect(rect, CONTENT)
             positional = rect.height() * share
@@ -62,12 +107,13 @@ class HeadShareChart(QWidget):
             if head == self.selected:
                 painter.setPen(SELECTED)
                 painter.drawRect(rect.adjusted(0, 0, -1, -1))
-            painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-            label = QRectF(rect.left() - 2, rect.bottom() + 2, rect.width() + 4, text_h)
-            text = (
-                f"h{head} {share:.0%}" if rect.width() > self.fontMetrics().horizontalAdvance("h00 100%") else f"{head}"
-            )
-            painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
+        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+        for label in self.labels():
+            painter.setFont(label.font)
+            half = label.rect.height() / 2
+            line = QRectF(label.rect.left(), label.rect.top(), label.rect.width(), half)
+            painter.drawText(line, Qt.AlignmentFlag.AlignCenter, label.head)
+            painter.drawText(line.translated(0, half), Qt.AlignmentFlag.AlignCenter, label.percent)
         painter.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
