@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.app.main_window import MainWindow
 from coatnet_gui.app.none_guard import guard_none_refcount
 from coatnet_gui.app.settings import APPLICATION, ORGANIZATION, Settings
@@ -45,6 +46,7 @@ def run_app(argv: list[str]) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setWindowIcon(app_icon())
+    collect_on_gui_thread()  # once, before any worker thread starts
     window = MainWindow(Settings())
     window.show()
     if binding_warning is not None:

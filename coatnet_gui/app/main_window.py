@@ -39,7 +39,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: Settings, parent: QWidget | None = None):
         super().__init__(parent)
-        collect_on_gui_thread()  # before any worker thread starts
+        collect_on_gui_thread()  # before any worker thread starts (run_app did it; tests build windows directly)
         self.settings = settings
         self.session = Session(self)
         self.result: OverlayResult | None = None
@@ -87,6 +87,8 @@ class MainWindow(QMainWindow):
         """Return the Batch tab, opening a double-clicked row in the Image tab."""
         view = BatchView(lambda: self.session.classifier, self)
         view.open_image_requested.connect(self.open_path)
+        view.model_requested.connect(self.load_model)
+        view.close_approved.connect(self.close)
         return view
 
     def _action(self, menu: QMenu, text: str, shortcut: str | QKeySequence.StandardKey | None, slot) -> QAction:
@@ -346,6 +348,7 @@ class MainWindow(QMainWindow):
             self.image_tab.view.set_view_box(box)
         self.result = None
         self._update_title()
+        self.batch.model_ready(self.session.model_source)  # offers unexported runs back once
 
     def _on_model_failed(self, message: str) -> None:
         self.download_bar.finish()
@@ -441,7 +444,12 @@ class MainWindow(QMainWindow):
         self.open_mime(event.mimeData())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Remember the window geometry, stop downloads and wait for background work."""
+        """Ask first when batch results are unexported; remember the window geometry, stop downloads and wait
+        for background work."""
+        if not self.batch.confirm_close():
+            event.ignore()
+            return
+        self.batch.stop()
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         self.session.shutdown()

@@ -15,12 +15,13 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
 
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
-from coatnet_gui.batch.runs import DATA_ENV
+from coatnet_gui.batch.runs import DATA_ENV, RunStore
 from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import ALL, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, FAILED, THUMB_PX
-from coatnet_gui.batch.view import BatchView
+from coatnet_gui.batch.view import BatchView, offer_text
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 
@@ -162,3 +163,35 @@ def test_without_a_model_nothing_starts(qtbot, folder: Path):
     qtbot.addWidget(v)
     v.set_folder(str(folder))
     assert not v.session.running and "No model" in v.status.text()
+
+
+def test_closing_with_unexported_results_asks_and_the_run_is_offered_again(qtbot, view: BatchView, folder: Path, clf):
+    view.model_ready("small")
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS):
+        view.set_folder(str(folder))
+    assert not view.confirm_close()  # asks without blocking
+    box = view.findChild(QMessageBox)
+    assert box.isVisible() and box.text().startswith(f"7 labelled images of {folder}")
+    with qtbot.waitSignal(view.close_approved, timeout=TIMEOUT_MS):
+        next(b for b in box.buttons() if b.text() == "Quit anyway").click()
+    assert view.confirm_close()
+
+    active: list[Classifier | None] = [None]  # the next start: no model loaded yet
+    again = BatchView(lambda: active[0])
+    qtbot.addWidget(again)
+    with qtbot.waitSignal(again.session.offers, timeout=TIMEOUT_MS):
+        again.model_ready("other")
+    assert [offer_text(s) for s in again.offered] == [
+        f"Resume labelling {folder}: 7 of 7 done (not exported) · {clf.info.name}"
+    ]
+    with qtbot.waitSignal(again.model_requested, timeout=TIMEOUT_MS) as requested:
+        again.resume_run(again.offered[0].key)
+    assert requested.args == ["small"] and not again.session.running and not again.offer_frame.isVisible()
+    active[0] = clf
+    with qtbot.waitSignal(again.run_finished, timeout=TIMEOUT_MS) as finished:
+        again.model_ready("small")  # the window reports the model it loaded: the run resumes
+    assert finished.args[0].resumed == 7 and again.table_model.rowCount() == 7
+
+    key = again.session.state.key
+    again.discard_run(key)
+    assert RunStore().pending() == ([], [])
