@@ -17,7 +17,7 @@ from coatnet_gui.app.settings import Settings
 from coatnet_gui.batch.view import BatchView
 from coatnet_gui.image.session import Session
 from coatnet_gui.image.sources import ImageSource, LoadedImage, read_image, sources_from_mime
-from coatnet_gui.image.tab import HOVER_HINT, ImageTab
+from coatnet_gui.image.tab import ImageTab
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.maps import OverlayResult, OverlaySpec
 from coatnet_gui.overlay.paint import ViewState, colorize, render_view
@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         tab.welcome.sample_chosen.connect(self.open_path)
         tab.filmstrip.chosen.connect(s.open_image)
         tab.view.query_picked.connect(tab.controls.set_query)
-        tab.view.hovered.connect(lambda text: tab.hover.setText(text or HOVER_HINT))
+        tab.view.hovered.connect(tab.show_hover)
         tab.prediction.class_clicked.connect(tab.controls.set_class)
         tab.controls.spec_changed.connect(self._on_spec_changed)
         tab.controls.appearance_changed.connect(self._apply_appearance)

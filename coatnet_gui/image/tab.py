@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coatnet_gui.overlay.maps import OverlaySpec
 from coatnet_gui.widgets.filmstrip import Filmstrip
 from coatnet_gui.widgets.image_view import ImageView
 from coatnet_gui.widgets.overlay_controls import OverlayControls
@@ -23,6 +24,23 @@ from coatnet_gui.widgets.welcome import Welcome
 
 SIDEBAR_WIDTH = 350
 HOVER_HINT = "Hover over the image to read the map's value; click (or use the arrow keys) to move the query point."
+HOVER_HINT_TO_QUERY = "Hover over the image to read the map's value; a click shows the attention from that point."
+HOVER_HINT_VALUE = "Hover over the image to read the map's value."
+
+
+def hover_hint(spec: OverlaySpec) -> str:
+    """Return the hint shown under the image while nothing is hovered: it names the query point only where a
+    click moves it (attention maps from the query point) or switches to such a map (the other attention maps)."""
+    if spec.uses_query:
+        return HOVER_HINT
+    return HOVER_HINT_TO_QUERY if spec.kind == "attention" else HOVER_HINT_VALUE
+
+
+def view_tooltip(spec: OverlaySpec) -> str:
+    """Return the image view's tooltip for ``spec``: what a click and the arrow keys do there."""
+    if spec.kind == "attention":
+        return "Click to set the query point; arrow keys move it by one token"
+    return "Hover to read the map's value under the cursor"
 
 
 class ImageTab(QSplitter):
@@ -38,6 +56,7 @@ class ImageTab(QSplitter):
         self.stack.addWidget(self.view)
         self.filmstrip = Filmstrip()
         self.hover = QLabel(HOVER_HINT)
+        self._hovering = False
         self.hover.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hover.setToolTip("The value of the overlay under the cursor, on the block's own token grid")
         left = QWidget()
@@ -49,6 +68,7 @@ class ImageTab(QSplitter):
 
         self.prediction = PredictionPanel()
         self.controls = OverlayControls()
+        self.controls.spec_shown.connect(self._spec_shown)
         sidebar = QWidget()
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(4, 0, 4, 0)
@@ -70,6 +90,16 @@ class ImageTab(QSplitter):
         self.setStretchFactor(1, 0)
         self.setSizes([1000, SIDEBAR_WIDTH])
         self.setChildrenCollapsible(False)
+
+    def show_hover(self, text: str) -> None:
+        """Show ``text`` (the value under the cursor) under the image, or the hint for the overlay when empty."""
+        self._hovering = bool(text)
+        self.hover.setText(text or hover_hint(self.controls.spec()))
+
+    def _spec_shown(self, spec: OverlaySpec) -> None:
+        self.view.setToolTip(view_tooltip(spec))
+        if not self._hovering:
+            self.hover.setText(hover_hint(spec))
 
     def show_image_page(self, shown: bool) -> None:
         """Show the image view (True) or the welcome page with the samples (False)."""

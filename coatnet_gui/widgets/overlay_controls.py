@@ -2,6 +2,7 @@
 
 Holds the current :class:`~coatnet_gui.maps.OverlaySpec`; every change emits ``spec_changed(spec)`` (the window
 asks the session for the map) or ``appearance_changed()`` (colour map, opacity, on/off: no new map needed).
+``spec_shown(spec)`` follows every spec the controls show, asked for or set from outside (hints follow it).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class OverlayControls(QWidget):
     """The overlay form; see the module docstring."""
 
     spec_changed = Signal(object)
+    spec_shown = Signal(object)
     appearance_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None):
@@ -336,3 +338,4 @@ class OverlayControls(QWidget):
         self.form.setRowVisible(self.class_row, spec.kind == "gradcam")
         self.form.setRowVisible(self.share_title, attention)
         self.form.setRowVisible(self.share_chart, attention)
+        self.spec_shown.emit(spec)
