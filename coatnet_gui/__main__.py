@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from coatnet_gui.cli import main as cli
+from coatnet_gui.cli.common import EXIT_OK, EXIT_USAGE
 
 PROBE_FLAG = "--probe-display"  # internal: start Qt's platform plugin and exit 0 (see display_problem)
 PROBE_TIMEOUT_S = 60
@@ -55,10 +56,10 @@ def run_headless(paths: list[str], reason: str) -> int:
             "nothing to do: give image files or folders, e.g. `coatnet-gui assets/samples`; see `coatnet-gui --help`",
             file=sys.stderr,
         )
-        return cli.EXIT_USAGE
+        return EXIT_USAGE
     folders = [p for p in paths if Path(p).is_dir()]
     files = [p for p in paths if not Path(p).is_dir()]
-    status = cli.EXIT_OK
+    status = EXIT_OK
     for folder in folders:
         status = max(status, cli.main(["label", folder]))
     if files:

@@ -10,6 +10,7 @@ import argparse
 import importlib.metadata
 import sys
 from collections.abc import Callable
+from typing import TextIO
 
 from model.runtime.device import DEVICE_CHOICES
 from model.runtime.inference import Classifier
@@ -28,6 +29,17 @@ def version() -> str:
         return importlib.metadata.version(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         return FROZEN_VERSION
+
+
+def usage_error(message: str) -> int:
+    """Print ``error: message`` on stderr; return :data:`EXIT_USAGE`."""
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def report_failure(path: object, reason: str, stream: TextIO | None = None) -> None:
+    """Write the one line of a file that failed, ``path: error: reason``, on ``stream`` (default stderr)."""
+    (stream or sys.stderr).write(f"{path}: error: {reason}\n")
 
 
 def add_command(sub: argparse._SubParsersAction, name: str, purpose: str) -> argparse.ArgumentParser:

@@ -79,7 +79,7 @@ def reporting_failures(records: Iterable[dict], stream: TextIO = sys.stderr) -> 
     for record in records:
         if record["error"]:
             if shown < _SHOW_FAILURES:
-                stream.write(f"{record['path']}: error: {record['error']}\n")
+                cli_common.report_failure(record["path"], record["error"], stream)
                 shown += 1
             else:
                 more += 1
@@ -87,11 +87,6 @@ def reporting_failures(records: Iterable[dict], stream: TextIO = sys.stderr) -> 
     if more:
         stream.write(f"... and {more} more failures (see the error column)\n")
     stream.flush()
-
-
-def _usage_error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return cli_common.EXIT_USAGE
 
 
 def _sort(args: argparse.Namespace, journal_path: Path, label_names: list[str]) -> None:
@@ -107,7 +102,7 @@ def _sort(args: argparse.Namespace, journal_path: Path, label_names: list[str]) 
         return
     result = apply_sort(steps, args.sort_into, move=args.move)
     for src, reason in result.failed:
-        print(f"{src}: error: {reason}", file=sys.stderr)
+        cli_common.report_failure(src, reason)
     print(f"sorted {result.done} files into {args.sort_into} ({verb}), {len(result.failed)} failed")
     print(f"manifest: {result.manifest}; undo with: coatnet-gui undo-sort '{result.manifest}'")
 
@@ -116,16 +111,16 @@ def label_command(args: argparse.Namespace) -> int:
     """Run ``label``; return the exit status."""
     root = Path(args.dir)
     if not root.is_dir():
-        return _usage_error(f"{root} is not a folder")
+        return cli_common.usage_error(f"{root} is not a folder")
     out = Path(args.out) if args.out else root / DEFAULT_OUT
     try:
         export_format(out)
     except ValueError as exc:
-        return _usage_error(str(exc))
+        return cli_common.usage_error(str(exc))
     if args.batch_size < 0 or args.workers < 0:
-        return _usage_error("--batch-size and --workers must be 0 (automatic) or more")
+        return cli_common.usage_error("--batch-size and --workers must be 0 (automatic) or more")
     if args.move and not args.sort_into:
-        return _usage_error("--move needs --sort-into DEST")
+        return cli_common.usage_error("--move needs --sort-into DEST")
     if args.dry_run and not args.sort_into:
         n = count_images(root, args.recursive)
         print(f"dry run: would label {n} images in {root} and write {out}")
@@ -133,14 +128,14 @@ def label_command(args: argparse.Namespace) -> int:
     try:
         clf = cli_common.open_classifier(args)
     except WeightsError as exc:
-        return _usage_error(str(exc))
+        return cli_common.usage_error(str(exc))
     print(cli_common.describe(clf), file=sys.stderr)
     settings = BatchSettings(args.recursive, args.topk, args.batch_size, args.workers)
     journal_path = out.with_name(out.name + ".journal")
     try:
         journal = open_journal(journal_path, clf, root, settings, resume=args.resume)
     except JournalError as exc:
-        return _usage_error(str(exc))
+        return cli_common.usage_error(str(exc))
     if args.resume:
         print(
             f"resuming: {len(journal.done)} images already done"
@@ -177,7 +172,7 @@ def undo_sort_command(args: argparse.Namespace) -> int:
     try:
         result = undo_sort(args.manifest)
     except (OSError, ValueError) as exc:
-        return _usage_error(str(exc))
+        return cli_common.usage_error(str(exc))
     for problem in result.problems:
         print(problem, file=sys.stderr)
     print(f"restored {result.restored} files, {len(result.problems)} left as they are")

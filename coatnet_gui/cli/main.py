@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from coatnet_gui.cli.common import (
     COLUMN,
     EXIT_OK,
     EXIT_SOME_FAILED,
-    EXIT_USAGE,
     add_command,
     add_model_arguments,
     add_topk_argument,
     describe,
     open_classifier,
     raw_formatter,
+    report_failure,
+    usage_error,
     version,
 )
 from coatnet_gui.cli.label import BATCH_COMMANDS, add_batch_commands
@@ -40,15 +40,14 @@ def classify_command(args: argparse.Namespace) -> int:
     try:
         clf = open_classifier(args)
     except WeightsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(str(exc))
     if not args.json:
         print(describe(clf))
     failed = 0
     for pred in clf.classify_files(args.images, k=args.topk):
         if pred.error:
             failed += 1
-            print(f"{pred.path}: error: {pred.error}", file=sys.stderr)
+            report_failure(pred.path, pred.error)
         if args.json:
             print(json.dumps(pred.as_json(), ensure_ascii=False), flush=True)
         elif not pred.error:
@@ -102,6 +101,5 @@ def main(argv: list[str]) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 for --help
         return int(exc.code or 0)
     if getattr(args, "topk", 1) < 1:
-        print("error: --topk must be at least 1", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error("--topk must be at least 1")
     return args.run(args)
