@@ -87,8 +87,13 @@ def read_image(source: ImageSource) -> LoadedImage:
         image = load_image(_encode_png(source.qimage))
     else:
         image = load_image(fetch_url(source.url or ""))
-    thumb = image.copy()
-    thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    scale = THUMBNAIL_SIDE / max(image.size)
+    if scale > 1:  # tiny images (28x28 Fashion-MNIST) are scaled up, their pixels kept sharp
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        thumb = image.resize(size, Image.Resampling.NEAREST)
+    else:
+        thumb = image.copy()
+        thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
     return LoadedImage(source, image, pil_to_qimage(image), pil_to_qimage(thumb))
 
 
