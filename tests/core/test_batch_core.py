@@ -14,7 +14,7 @@ from PIL import Image
 
 from model.batch.export import CSV_HEADER, write_export
 from model.batch.journal import Journal, decode_path, encode_path, printable, read_records
-from model.batch.pipeline import BatchSettings, label_folder, open_journal
+from model.batch.pipeline import BatchSettings, label_folder, open_journal, run_key
 from model.batch.scan import iter_images
 from model.batch.sort import apply_sort, folder_names, plan_sort, safe_folder_name, undo_sort
 from model.runtime.inference import Classifier
@@ -180,6 +180,24 @@ def test_journal_drops_an_uncommitted_tail_on_resume(tmp_path: Path):
     assert [r["path"] for r in read_records(path)] == ["0.png", "1.png", "2.png", "3.png"]
     with pytest.raises(Exception, match="topk=5, not topk=3"):
         Journal(path, {"topk": 3}, resume=True)
+
+
+def test_run_key_finds_the_same_run_and_only_it(clf: Classifier, tmp_path: Path, monkeypatch, second_model_dir: Path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "photos").mkdir()
+    key = run_key(clf, tmp_path / "photos", BatchSettings())
+    assert len(key) == 16 and int(key, 16) >= 0
+    assert run_key(clf, "photos", BatchSettings(workers=3)) == key  # relative path, decode threads: same run
+    assert run_key(clf, tmp_path / "photos", BatchSettings(batch_size=64)) == key  # the default made explicit
+    other_model = Classifier(load_model(str(second_model_dir)))
+    others = [
+        run_key(clf, tmp_path / "other", BatchSettings()),
+        run_key(clf, tmp_path / "photos", BatchSettings(recursive=True)),
+        run_key(clf, tmp_path / "photos", BatchSettings(topk=3)),
+        run_key(clf, tmp_path / "photos", BatchSettings(batch_size=8)),
+        run_key(other_model, tmp_path / "photos", BatchSettings()),  # same architecture, other weights
+    ]
+    assert len({key, *others}) == 6
 
 
 # --- sorting -------------------------------------------------------------------------------------------------
