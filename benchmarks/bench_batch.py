@@ -313,7 +313,7 @@ def main() -> None:
     args = parser.parse_args()
 
     loaded = load_model(args.model)
-    cfg = PreprocessCfg.from_pretrained_cfg(loaded.info.pretrained_cfg)
+    cfg = loaded.info.preprocess
     args.ref_batch = args.ref_batch or default_batch_size(cfg.input_size[1])
     print(f"model {loaded.info.name}: {cfg}; reference batch {args.ref_batch}")
     print(f"{os.cpu_count()} CPUs, {torch.get_num_threads()} torch threads")

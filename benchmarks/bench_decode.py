@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--tag", default="coatnet_0_rw_224.sw_in1k", choices=sorted(PRETRAINED), metavar="TAG")
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
-    cfg = PreprocessCfg.from_pretrained_cfg(PRETRAINED[args.tag].pretrained_cfg())
+    cfg = PRETRAINED[args.tag].preprocess
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "photo.jpg"
         photo_like(4000, 3000).save(path, quality=90)

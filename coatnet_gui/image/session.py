@@ -25,9 +25,8 @@ MAP_SIDE_LIMIT = 2048  # longest side of an overlay map in pixels; larger views 
 
 def model_view_box(classifier: Classifier, image_size: tuple[int, int]) -> Box:
     """Return the box of an image of ``image_size`` (width, height) that ``classifier``'s model sees."""
-    cfg = classifier.info.pretrained_cfg
-    _, height, width = cfg["input_size"]
-    return crop_box(image_size, (height, width), cfg.get("crop_pct", 1.0), cfg.get("crop_mode", "center"))
+    cfg = classifier.preprocess_cfg
+    return crop_box(image_size, cfg.input_size, cfg.crop_pct, cfg.crop_mode)
 
 
 def map_size(box: Box) -> tuple[int, int]:

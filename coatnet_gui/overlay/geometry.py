@@ -11,6 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from model.data.transform import PreprocessCfg
+from model.data.transform import crop_box as model_crop_box
+
 
 @dataclass(frozen=True)
 class Box:
@@ -70,28 +73,11 @@ def crop_box(
     """Return the box of the original image (``image_size`` = (width, height)) that becomes the model's input.
 
     ``input_size`` is the model's (height, width) or one side; ``crop_pct`` and ``crop_mode`` are the
-    checkpoint's preprocessing settings (timm's meaning). With ``crop_mode="center"`` the shortest side is
-    resized to ``floor(size / crop_pct)`` and the centre ``size`` pixels are kept; with ``"squash"`` both sides
-    are resized to ``floor(size / crop_pct)`` first. The box may exceed the image for ``"border"`` (padding).
+    checkpoint's preprocessing settings (timm's meaning). The box is :func:`model.data.transform.crop_box`'s,
+    the arithmetic the crop itself uses; it may exceed the image where preprocessing pads.
     """
-    width, height = image_size
-    out_h, out_w = _pair(input_size)
-    scale_h, scale_w = math.floor(out_h / crop_pct), math.floor(out_w / crop_pct)
-    if crop_mode == "squash":
-        resized_w, resized_h = scale_w, scale_h
-    elif crop_mode == "border":
-        ratio = min(scale_h / height, scale_w / width)
-        resized_w, resized_h = width * ratio, height * ratio
-    else:
-        short = min(scale_h, scale_w)
-        if width <= height:
-            resized_w, resized_h = short, int(short * height / width)
-        else:
-            resized_w, resized_h = int(short * width / height), short
-    left = round((resized_w - out_w) / 2) if resized_w >= out_w else (resized_w - out_w) / 2
-    top = round((resized_h - out_h) / 2) if resized_h >= out_h else (resized_h - out_h) / 2
-    sx, sy = width / resized_w, height / resized_h
-    return Box(left * sx, top * sy, out_w * sx, out_h * sy)
+    cfg = PreprocessCfg(input_size=_pair(input_size), crop_pct=crop_pct, crop_mode=crop_mode)
+    return Box(*model_crop_box(image_size, cfg))
 
 
 def fit_box(content: tuple[float, float], area: Box) -> Box:

@@ -82,7 +82,8 @@ class ModelMenu(QMenu):
         for tag, entry in PRETRAINED.items():
             where = "cached" if tag in cached else "download"
             action = self._model_action(self.public_menu, f"{tag}   —   {entry.size_mb} MB · {where}", tag)
-            action.setToolTip(f"{entry.num_classes} classes ({entry.label_set}), input {entry.input_size[1]} px")
+            side = entry.preprocess.input_size[0]
+            action.setToolTip(f"{entry.num_classes} classes ({entry.label_set}), input {side} px")
 
     def set_active(self, source: str) -> None:
         """Check the menu entry of the model in use (none for a local checkpoint)."""

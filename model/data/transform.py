@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,7 +25,11 @@ from PIL import Image
 from model.data.decode import as_grey, decode_opened, is_plain_grey, open_image, swaps_sides, to_rgb
 
 __all__ = [
+    "CROP_MODES",
+    "DEFAULT_PREPROCESS",
+    "INTERPOLATIONS",
     "PreprocessCfg",
+    "crop_box",
     "load_and_preprocess",
     "load_pixels",
     "model_pixels",
@@ -31,7 +37,7 @@ __all__ = [
     "preprocess",
 ]
 
-_INTERPOLATIONS = {
+INTERPOLATIONS = {
     "nearest": Image.Resampling.NEAREST,
     "bilinear": Image.Resampling.BILINEAR,
     "bicubic": Image.Resampling.BICUBIC,
@@ -39,15 +45,38 @@ _INTERPOLATIONS = {
     "box": Image.Resampling.BOX,
     "hamming": Image.Resampling.HAMMING,
 }
+CROP_MODES = ("center", "squash", "border")
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    """Return the last two entries of ``value`` (``[3, H, W]`` or ``(H, W)``) as ``(H, W)`` ints."""
+    height, width = (int(v) for v in tuple(value)[-2:])
+    return height, width
+
+
+def _triple(value: Any) -> tuple[float, float, float]:
+    """Return ``value`` (three numbers) as a tuple of three floats."""
+    a, b, c = (float(v) for v in value)
+    return a, b, c
+
+
+_FROM_DICT: dict[str, Callable[[Any], object]] = {
+    "input_size": _pair,
+    "interpolation": str,
+    "mean": _triple,
+    "std": _triple,
+    "crop_pct": float,
+    "crop_mode": str,
+}
 
 
 @dataclass(frozen=True)
 class PreprocessCfg:
     """A checkpoint's evaluation preprocessing, in timm's terms.
 
-    ``input_size`` is (height, width); ``crop_mode`` is ``center``, ``squash`` or ``border``. The defaults, also
-    used for keys a ``pretrained_cfg`` lacks, are those of timm's CoAtNet checkpoints (``maxxvit._cfg``), not
-    timm's generic ones.
+    ``input_size`` is (height, width); ``crop_mode`` is one of :data:`CROP_MODES`, ``interpolation`` a key of
+    :data:`INTERPOLATIONS`. The field defaults are those of timm's CoAtNet checkpoints (``maxxvit._cfg``), not
+    timm's generic ones; :data:`DEFAULT_PREPROCESS` is that instance. Bad values raise ``ValueError``.
     """
 
     input_size: tuple[int, int] = (224, 224)
@@ -57,26 +86,53 @@ class PreprocessCfg:
     crop_pct: float = 0.95
     crop_mode: str = "center"
 
+    def __post_init__(self) -> None:
+        if self.interpolation not in INTERPOLATIONS:
+            raise ValueError(
+                f"PreprocessCfg.interpolation={self.interpolation!r} is not one of {', '.join(INTERPOLATIONS)}"
+            )
+        if self.crop_mode not in CROP_MODES:
+            raise ValueError(f"PreprocessCfg.crop_mode={self.crop_mode!r} is not one of {', '.join(CROP_MODES)}")
+        if len(self.input_size) != 2 or min(self.input_size) < 1:
+            raise ValueError(f"PreprocessCfg.input_size={self.input_size!r} is not a positive (height, width)")
+        if not self.crop_pct > 0.0:
+            raise ValueError(f"PreprocessCfg.crop_pct={self.crop_pct!r} is not positive")
+        if len(self.mean) != 3 or len(self.std) != 3 or 0.0 in self.std:
+            raise ValueError(f"PreprocessCfg mean={self.mean!r} / std={self.std!r} are not three values, std non-zero")
+
     @classmethod
-    def from_pretrained_cfg(cls, cfg: dict) -> PreprocessCfg:
-        """Return the settings of a timm-style ``pretrained_cfg`` dict (``input_size`` is ``[3, H, W]``)."""
-        size = cfg.get("input_size", (3, *cls.input_size))
-        interpolation = str(cfg.get("interpolation") or cls.interpolation)
-        if interpolation not in _INTERPOLATIONS:
-            interpolation = "bicubic"
-        return cls(
-            input_size=(int(size[-2]), int(size[-1])),
-            interpolation=interpolation,
-            mean=tuple(float(v) for v in cfg.get("mean", cls.mean)),
-            std=tuple(float(v) for v in cfg.get("std", cls.std)),
-            crop_pct=float(cfg.get("crop_pct") or cls.crop_pct),
-            crop_mode=str(cfg.get("crop_mode") or "center"),
-        )
+    def from_pretrained_cfg(cls, cfg: Mapping[str, Any], base: PreprocessCfg | None = None) -> PreprocessCfg:
+        """Return the settings of a timm-style ``pretrained_cfg`` dict (``input_size`` is ``[3, H, W]``), as a
+        checkpoint file stores them: keys it lacks, and malformed or unknown values, keep those of ``base``
+        (:data:`DEFAULT_PREPROCESS` when None); other keys are ignored."""
+        out = DEFAULT_PREPROCESS if base is None else base
+        for key, convert in _FROM_DICT.items():
+            if cfg.get(key) is not None:
+                try:
+                    out = replace(out, **{key: convert(cfg[key])})
+                except (TypeError, ValueError):
+                    pass  # keep the base value for a malformed one
+        return out
+
+    def to_pretrained_cfg(self) -> dict[str, Any]:
+        """Return the timm-style ``pretrained_cfg`` form: input_size ``(3, H, W)``, interpolation, crop_pct,
+        crop_mode, mean, std (what ``timm.models.get_pretrained_cfg`` has and a ``config.json`` stores)."""
+        return {
+            "input_size": (3, *self.input_size),
+            "interpolation": self.interpolation,
+            "crop_pct": self.crop_pct,
+            "crop_mode": self.crop_mode,
+            "mean": self.mean,
+            "std": self.std,
+        }
 
     @property
     def scale_size(self) -> tuple[int, int]:
         """The (height, width) that resizing aims at before the crop: ``floor(input_size / crop_pct)``."""
         return math.floor(self.input_size[0] / self.crop_pct), math.floor(self.input_size[1] / self.crop_pct)
+
+
+DEFAULT_PREPROCESS = PreprocessCfg()
 
 
 def _draft_request(cfg: PreprocessCfg) -> tuple[int, int]:
@@ -116,40 +172,61 @@ def load_and_preprocess(source: str | os.PathLike | bytes, cfg: PreprocessCfg) -
     return normalize(pixels, cfg), size
 
 
+def _resized_size(image_size: tuple[int, int], cfg: PreprocessCfg) -> tuple[int, int]:
+    """Return the (width, height) that timm's eval transform resizes an image of ``image_size`` to."""
+    scale_h, scale_w = cfg.scale_size
+    width, height = image_size
+    if cfg.crop_mode == "squash":
+        return scale_w, scale_h
+    if cfg.crop_mode == "border":
+        ratio = max(height / scale_h, width / scale_w)
+        return round(width / ratio), round(height / ratio)
+    if scale_h == scale_w:
+        short = scale_h
+        return (short, int(short * height / width)) if width <= height else (int(short * width / height), short)
+    ratio = min(height / scale_h, width / scale_w)
+    return round(width / ratio), round(height / ratio)
+
+
+def _crop_origin(resized: tuple[int, int], cfg: PreprocessCfg) -> tuple[int, int]:
+    """Return the (left, top) of the centre ``input_size`` crop in the resized image of size ``resized``
+    (width, height); negative where the image is smaller and gets padded (timm pads, then crops)."""
+    out_h, out_w = cfg.input_size
+
+    def start(size: int, out: int) -> int:
+        return int(round((size - out) / 2.0)) if size >= out else -((out - size) // 2)
+
+    return start(resized[0], out_w), start(resized[1], out_h)
+
+
+def crop_box(image_size: tuple[int, int], cfg: PreprocessCfg) -> tuple[float, float, float, float]:
+    """Return ``(left, top, width, height)``: the box of an image of ``image_size`` (width, height), in its own
+    pixels, that becomes the model's input under ``cfg`` (the same arithmetic as the crop itself). It reaches
+    past the image where the preprocessing pads (``border``, or an image smaller than the input)."""
+    width, height = image_size
+    resized_w, resized_h = _resized_size(image_size, cfg)
+    left, top = _crop_origin((resized_w, resized_h), cfg)
+    out_h, out_w = cfg.input_size
+    sx, sy = width / resized_w, height / resized_h
+    return left * sx, top * sy, out_w * sx, out_h * sy
+
+
 def _resize(image: Image.Image, cfg: PreprocessCfg) -> Image.Image:
     """Resize as timm's eval transform does before its crop."""
-    resample = _INTERPOLATIONS[cfg.interpolation]
-    scale_h, scale_w = cfg.scale_size
-    width, height = image.size
-    if cfg.crop_mode == "squash":
-        size = (scale_w, scale_h)
-    elif cfg.crop_mode == "border":
-        ratio = max(height / scale_h, width / scale_w)
-        size = (round(width / ratio), round(height / ratio))
-    elif scale_h == scale_w:
-        short = scale_h
-        if width <= height:
-            size = (short, int(short * height / width))
-        else:
-            size = (int(short * width / height), short)
-    else:
-        ratio = min(height / scale_h, width / scale_w)
-        size = (round(width / ratio), round(height / ratio))
-    return image if size == image.size else image.resize(size, resample)
+    size = _resized_size(image.size, cfg)
+    return image if size == image.size else image.resize(size, INTERPOLATIONS[cfg.interpolation])
 
 
 def _center_crop_or_pad(image: Image.Image, cfg: PreprocessCfg) -> Image.Image:
-    """Crop the centre ``input_size``; pad first (mean colour for ``border``, black else) when smaller."""
+    """Crop the centre ``input_size``; pad (mean colour for ``border``, black else) where the image is smaller."""
     out_h, out_w = cfg.input_size
-    width, height = image.size
-    if width < out_w or height < out_h:
-        fill = tuple(round(255 * v) for v in cfg.mean) if cfg.crop_mode == "border" else (0,) * len(image.getbands())
-        padded = Image.new(image.mode, (max(width, out_w), max(height, out_h)), fill)
-        padded.paste(image, ((padded.width - width) // 2, (padded.height - height) // 2))
-        image, width, height = padded, padded.width, padded.height
-    top = int(round((height - out_h) / 2.0))
-    left = int(round((width - out_w) / 2.0))
-    return image.crop((left, top, left + out_w, top + out_h))
+    left, top = _crop_origin(image.size, cfg)
+    if left >= 0 and top >= 0 and left + out_w <= image.width and top + out_h <= image.height:
+        return image.crop((left, top, left + out_w, top + out_h))
+    fill = tuple(round(255 * v) for v in cfg.mean) if cfg.crop_mode == "border" else (0,) * len(image.getbands())
+    canvas = Image.new(image.mode, (out_w, out_h), fill)
+    canvas.paste(image, (-left, -top))
+    return canvas
 
 
 def model_pixels(image: Image.Image, cfg: PreprocessCfg) -> torch.Tensor:

@@ -63,9 +63,13 @@ class Classifier:
     def __init__(self, loaded: LoadedModel, device: str = "auto", precision: str = "auto"):
         self.net = loaded.net.eval()
         self.info = loaded.info
-        self.preprocess_cfg = PreprocessCfg.from_pretrained_cfg(loaded.info.pretrained_cfg)
         self.placement: Placement = choose_placement(device, precision)
         self.placement.prepare(self.net)
+
+    @property
+    def preprocess_cfg(self) -> PreprocessCfg:
+        """The model's preprocessing (its :class:`~model.weights.loading.ModelInfo`'s)."""
+        return self.info.preprocess
 
     @property
     def label_names(self) -> list[str]:

@@ -14,6 +14,7 @@ import argparse
 import json
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from model.net.coatnet import CoAtNet, create_model
 from model.training.fashion_mnist import DEFAULT_ROOT, load_split
 from model.weights.checkpoint import save_checkpoint
 from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES
-from model.weights.pretrained import FASHION_MNIST_CFG as PRETRAINED_CFG
+from model.weights.pretrained import FASHION_MNIST_CFG
 
 CONFIG_NAME = "coatnet_fmnist_96"
 
@@ -152,7 +153,7 @@ def train(args: argparse.Namespace) -> dict:
         net.to(memory_format=torch.contiguous_format),
         args.out,
         label_names=list(CLASS_NAMES),
-        pretrained_cfg=dict(PRETRAINED_CFG, input_size=[3, size, size]),
+        preprocess=replace(FASHION_MNIST_CFG, input_size=(size, size)),
     )
     (args.out / "train_log.json").write_text(json.dumps(log, indent=2))
     return log

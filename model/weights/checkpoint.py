@@ -13,6 +13,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from model.data.transform import PreprocessCfg
 from model.net.coatnet import CoAtNet
 
 WEIGHTS_NAME = "model.safetensors"
@@ -20,12 +21,12 @@ CONFIG_JSON = "config.json"
 
 
 def save_checkpoint(
-    net: CoAtNet, folder: Path, label_names: list[str] | None = None, pretrained_cfg: dict | None = None
+    net: CoAtNet, folder: Path, label_names: list[str] | None = None, preprocess: PreprocessCfg | None = None
 ) -> Path:
     """Write ``net``'s weights and a timm-style ``config.json`` into ``folder``; return the folder.
 
-    ``config.json`` holds ``architecture`` (the config name), ``num_classes``, ``pretrained_cfg``
-    (preprocessing) and, when given, ``label_names``.
+    ``config.json`` holds ``architecture`` (the config name), ``num_classes``, ``pretrained_cfg`` (the
+    ``preprocess`` settings in timm's dict form, when given) and, when given, ``label_names``.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -36,7 +37,10 @@ def save_checkpoint(
         "num_classes": net.cfg.num_classes,
         "num_features": net.num_features,
         "global_pool": "avg",
-        "pretrained_cfg": dict(pretrained_cfg or {}, num_classes=net.cfg.num_classes),
+        "pretrained_cfg": {
+            **(preprocess.to_pretrained_cfg() if preprocess is not None else {}),
+            "num_classes": net.cfg.num_classes,
+        },
     }
     if label_names is not None:
         config["label_names"] = list(label_names)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import torch
 
+from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg
 from model.net.coatnet import CoAtNet, create_model
 from model.net.config import get_config, list_configs
 from model.resources import BUNDLED_MODEL_DIR, asset_path
@@ -49,33 +48,6 @@ __all__ = [
 
 _HEAD = ("head.fc.weight", "head.fc.bias")
 _SHOW = 3  # keys named per category in a mismatch report
-_DEFAULT_PREPROCESSING = {
-    "interpolation": "bicubic",
-    "crop_pct": 0.95,
-    "crop_mode": "center",
-    "mean": (0.5, 0.5, 0.5),
-    "std": (0.5, 0.5, 0.5),
-}
-
-
-def _ints(value: Any) -> tuple[int, ...]:
-    """Return ``value`` (a JSON list) as a tuple of ints."""
-    return tuple(int(x) for x in value)
-
-
-def _floats(value: Any) -> tuple[float, ...]:
-    """Return ``value`` (a JSON list) as a tuple of floats."""
-    return tuple(float(x) for x in value)
-
-
-_CONVERT: dict[str, Callable[[Any], object]] = {
-    "input_size": _ints,
-    "interpolation": str,
-    "crop_pct": float,
-    "crop_mode": str,
-    "mean": _floats,
-    "std": _floats,
-}
 
 
 @dataclass
@@ -89,7 +61,7 @@ class ModelInfo:
     num_classes: int
     label_names: list[str]
     label_set: str  # e.g. "ImageNet-1k (1000 classes)", "custom (7 classes)"
-    pretrained_cfg: dict  # input_size, interpolation, crop_pct, crop_mode, mean, std
+    preprocess: PreprocessCfg  # how to turn an image into this model's input
 
 
 @dataclass
@@ -321,27 +293,21 @@ def _finish(
         num_classes=num_classes,
         label_names=names,
         label_set=label_set,
-        pretrained_cfg=_preprocessing(config_name, meta.get("pretrained_cfg"), entry),
+        preprocess=_preprocessing(config_name, meta.get("pretrained_cfg"), entry),
     )
     return LoadedModel(net=net, info=info)
 
 
-def _preprocessing(config_name: str, from_file: object, entry: PretrainedTag | None) -> dict:
-    """Return the preprocessing settings: timm's for the config's public weights (else timm's CoAtNet
-    defaults), overridden by valid values of the checkpoint's ``pretrained_cfg``."""
-    size = get_config(config_name).img_size
-    settings: dict = {"input_size": (3, size, size), **_DEFAULT_PREPROCESSING}
+def _preprocessing(config_name: str, from_file: object, entry: PretrainedTag | None) -> PreprocessCfg:
+    """Return the preprocessing: timm's for the config's public weights (else timm's CoAtNet defaults at the
+    config's image size), overridden by valid values of the checkpoint's ``pretrained_cfg`` dict."""
     tag = entry.tag if entry is not None else configs_with_weights().get(config_name)
     if tag is not None:
-        settings.update(PRETRAINED[tag].pretrained_cfg())
-    if isinstance(from_file, dict):
-        for key, convert in _CONVERT.items():
-            if from_file.get(key) is not None:
-                try:
-                    settings[key] = convert(from_file[key])
-                except (TypeError, ValueError):
-                    pass  # keep the default for a malformed value
-    return settings
+        base = PRETRAINED[tag].preprocess
+    else:
+        size = get_config(config_name).img_size
+        base = replace(DEFAULT_PREPROCESS, input_size=(size, size))
+    return PreprocessCfg.from_pretrained_cfg(from_file, base) if isinstance(from_file, dict) else base
 
 
 # --- Hugging Face hub --------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The public timm CoAtNet weights on the Hugging Face hub: repo, head size, label set and preprocessing.
 
-Every entry mirrors ``timm.models.get_pretrained_cfg(tag)`` of timm 1.0 (``tests/test_weights.py`` checks
+Every entry mirrors ``timm.models.get_pretrained_cfg(tag)`` of timm 1.0 (``tests/core/test_weights.py`` checks
 that); the weights live in the hub repo ``timm/<tag>`` as ``model.safetensors``.
 """
 
@@ -8,20 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FASHION_MNIST_CFG = {
-    "tag": "fmnist",
-    "input_size": [3, 96, 96],
-    "interpolation": "bicubic",
-    "mean": [0.5, 0.5, 0.5],
-    "std": [0.5, 0.5, 0.5],
-    "crop_pct": 1.0,
-    "crop_mode": "center",
-}  # the bundled model's preprocessing: 28 px images upscaled to 96 px, grey repeated into RGB
+from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg
 
+# the bundled model's preprocessing: 28 px images upscaled to 96 px, grey repeated into RGB
+FASHION_MNIST_CFG = PreprocessCfg(input_size=(96, 96), crop_pct=1.0)
 
-_HALF = (0.5, 0.5, 0.5)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+_IMAGENET_NORM = PreprocessCfg(mean=IMAGENET_MEAN, std=IMAGENET_STD)
+_CROP_90 = PreprocessCfg(crop_pct=0.9)
 
 
 @dataclass(frozen=True)
@@ -30,14 +25,9 @@ class PretrainedTag:
 
     tag: str
     num_classes: int
-    label_set: str  # key of model.labels.LABEL_SETS
+    label_set: str  # key of model.weights.labels.LABEL_SETS
     num_params: int  # tensors in the state dict, classifier included
-    input_size: tuple[int, int, int] = (3, 224, 224)
-    crop_pct: float = 0.95
-    crop_mode: str = "center"
-    interpolation: str = "bicubic"
-    mean: tuple[float, float, float] = _HALF
-    std: tuple[float, float, float] = _HALF
+    preprocess: PreprocessCfg = DEFAULT_PREPROCESS
 
     @property
     def repo_id(self) -> str:
@@ -54,27 +44,16 @@ class PretrainedTag:
         """Return the approximate download size in MB (10^6 bytes): four bytes per parameter."""
         return round(self.num_params * 4 / 1e6)
 
-    def pretrained_cfg(self) -> dict:
-        """Return timm-style preprocessing: input_size, interpolation, crop_pct, crop_mode, mean, std."""
-        return {
-            "input_size": self.input_size,
-            "interpolation": self.interpolation,
-            "crop_pct": self.crop_pct,
-            "crop_mode": self.crop_mode,
-            "mean": self.mean,
-            "std": self.std,
-        }
-
 
 _IN1K, _IN12K = "imagenet-1k", "imagenet-12k"
 
 PRETRAINED: dict[str, PretrainedTag] = {
     t.tag: t
     for t in (
-        PretrainedTag("coatnet_nano_rw_224.sw_in1k", 1000, _IN1K, 15_152_850, crop_pct=0.9),
-        PretrainedTag("coatnet_rmlp_nano_rw_224.sw_in1k", 1000, _IN1K, 15_156_722, crop_pct=0.9),
+        PretrainedTag("coatnet_nano_rw_224.sw_in1k", 1000, _IN1K, 15_152_850, preprocess=_CROP_90),
+        PretrainedTag("coatnet_rmlp_nano_rw_224.sw_in1k", 1000, _IN1K, 15_156_722, preprocess=_CROP_90),
         PretrainedTag("coatnet_0_rw_224.sw_in1k", 1000, _IN1K, 27_447_162),
-        PretrainedTag("coatnet_bn_0_rw_224.sw_in1k", 1000, _IN1K, 27_464_461, mean=IMAGENET_MEAN, std=IMAGENET_STD),
+        PretrainedTag("coatnet_bn_0_rw_224.sw_in1k", 1000, _IN1K, 27_464_461, preprocess=_IMAGENET_NORM),
         PretrainedTag("coatnet_1_rw_224.sw_in1k", 1000, _IN1K, 41_743_479),
         PretrainedTag("coatnet_rmlp_1_rw_224.sw_in1k", 1000, _IN1K, 41_713_959),
         PretrainedTag("coatnet_rmlp_1_rw2_224.sw_in12k", 11821, _IN12K, 50_067_948),
@@ -89,9 +68,7 @@ PRETRAINED: dict[str, PretrainedTag] = {
             1000,
             _IN1K,
             73_911_369,
-            input_size=(3, 384, 384),
-            crop_pct=1.0,
-            crop_mode="squash",
+            preprocess=PreprocessCfg(input_size=(384, 384), crop_pct=1.0, crop_mode="squash"),
         ),
         PretrainedTag("coatnet_3_rw_224.sw_in12k", 11821, _IN12K, 181_850_450),
     )

@@ -216,7 +216,7 @@ def test_download_with_progress_into_the_hub_cache(server: FakeHub, hf_env: Path
     info = loaded.info
     assert (info.name, info.config_name, info.source, info.location) == (TAG, "coatnet_nano_rw_224", "hub", REPO)
     assert info.label_set == "ImageNet-1k (1000 classes)"
-    assert info.pretrained_cfg["crop_pct"] == 0.9 and info.pretrained_cfg["mean"] == (0.5, 0.5, 0.5)
+    assert info.preprocess.crop_pct == 0.9 and info.preprocess.mean == (0.5, 0.5, 0.5)
     torch.testing.assert_close(_logits(loaded.net), _logits(net), rtol=0, atol=0)
 
     assert seen[0] == (0, len(data)) and seen[-1] == (len(data), len(data))
@@ -321,7 +321,7 @@ def test_checkpoint_that_huggingface_hub_downloaded_is_used_offline(
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert cached_tags() == [TAG]
     loaded = load_model(f"timm/{TAG}")
-    assert loaded.info.source == "hub" and loaded.info.pretrained_cfg["crop_pct"] == 0.9
+    assert loaded.info.source == "hub" and loaded.info.preprocess.crop_pct == 0.9
     _assert_same_weights(loaded.net, nano[0])
 
 

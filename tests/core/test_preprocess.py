@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
+import re
 import struct
 import sys
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +21,16 @@ import torch
 from PIL import Image, features
 
 from model.data.decode import ALPHA_BACKGROUND, IMAGE_SUFFIXES, MAX_PIXELS, ImageLoadError, load_image, to_rgb
-from model.data.transform import PreprocessCfg, load_and_preprocess, load_pixels, model_pixels, normalize, preprocess
+from model.data.transform import (
+    DEFAULT_PREPROCESS,
+    PreprocessCfg,
+    crop_box,
+    load_and_preprocess,
+    load_pixels,
+    model_pixels,
+    normalize,
+    preprocess,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from bench_decode import photo_like, psnr  # noqa: E402  (the benchmark's content and measure, asserted here)
@@ -131,6 +143,53 @@ def test_preprocess_matches_timm_on_real_pretrained_cfgs(tag: str) -> None:
     cfg = timm.models.get_pretrained_cfg(tag).to_dict()
     for size in PARITY_SIZES:
         _assert_matches_timm(_test_card(*size, seed=1), cfg)
+
+
+@pytest.mark.parametrize("size", PARITY_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("cfg", PARITY_CFGS.values(), ids=PARITY_CFGS.keys())
+def test_crop_box_is_where_the_crop_takes_its_pixels(size: tuple[int, int], cfg: dict) -> None:
+    """A white square drawn into the image lands in the tensor where :func:`crop_box` puts it, for every crop
+    mode (padding included): the box the GUI draws is the view the model gets."""
+    width, height = size
+    pcfg = replace(PreprocessCfg.from_pretrained_cfg(cfg), mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0))
+    left, top, box_w, box_h = crop_box(size, pcfg)
+    cx = min(max(int(left + 0.6 * box_w), 5), width - 5)  # inside both the image and the model's view
+    cy = min(max(int(top + 0.4 * box_h), 5), height - 5)
+    image = np.zeros((height, width, 3), dtype=np.uint8)
+    image[cy - 5 : cy + 5, cx - 5 : cx + 5] = 255
+    weights = preprocess(Image.fromarray(image), pcfg)[0].clamp_min(0)
+    out_h, out_w = pcfg.input_size
+    ys, xs = torch.meshgrid(torch.arange(float(out_h)), torch.arange(float(out_w)), indexing="ij")
+    found = float((weights * xs).sum() / weights.sum()) + 0.5, float((weights * ys).sum() / weights.sum()) + 0.5
+    assert found == pytest.approx(((cx - left) / box_w * out_w, (cy - top) / box_h * out_h), abs=1.0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("interpolation", "cubic"),
+        ("crop_mode", "centre"),
+        ("crop_pct", 0.0),
+        ("input_size", (0, 224)),
+        ("std", (0.5, 0.0, 0.5)),
+        ("mean", (0.5, 0.5)),
+    ],
+)
+def test_preprocess_cfg_refuses_bad_values(field: str, value: object) -> None:
+    """A bad setting fails where the settings are made, naming the field and the value."""
+    with pytest.raises(ValueError, match=rf"{field}.*{re.escape(repr(value))}"):
+        PreprocessCfg(**{field: value})
+
+
+def test_pretrained_cfg_dict_round_trip_and_bad_values() -> None:
+    """The dict form (what a config.json stores) reads back to the same settings, through JSON too; a key that is
+    missing, malformed or unknown keeps the base value."""
+    cfg = PreprocessCfg(input_size=(96, 128), interpolation="bilinear", mean=HALF, std=IMAGENET_STD, crop_pct=0.9)
+    assert PreprocessCfg.from_pretrained_cfg(cfg.to_pretrained_cfg()) == cfg
+    assert PreprocessCfg.from_pretrained_cfg(json.loads(json.dumps(cfg.to_pretrained_cfg()))) == cfg
+    bad = {"interpolation": "cubic", "crop_pct": "wide", "crop_mode": None, "input_size": [3, 0, 96], "mean": [1]}
+    assert PreprocessCfg.from_pretrained_cfg(bad, base=cfg) == cfg
+    assert PreprocessCfg.from_pretrained_cfg({}) == DEFAULT_PREPROCESS == PreprocessCfg()
 
 
 @pytest.mark.parametrize("stored_size", [(120, 100), (1200, 1000)], ids=["full-decode", "reduced-decode"])

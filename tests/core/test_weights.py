@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pickle
 from pathlib import Path
@@ -13,12 +14,20 @@ import torch
 from safetensors.torch import save_file
 
 from model import create_model, list_configs
+from model.data.transform import PreprocessCfg
 from model.weights import loading as weights_module
 from model.weights.checkpoint import save_checkpoint
 from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES
 from model.weights.labels import label_names
 from model.weights.loading import LoadedModel, WeightsError, config_signature, load_model
-from model.weights.pretrained import IMAGENET_MEAN, IMAGENET_STD, PRETRAINED, list_pretrained, parse_tag
+from model.weights.pretrained import (
+    FASHION_MNIST_CFG,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    PRETRAINED,
+    list_pretrained,
+    parse_tag,
+)
 
 
 def _random_model(name: str, num_classes: int | None = None, seed: int = 0):
@@ -78,9 +87,9 @@ def test_infers_config_from_safetensors_and_pth(tmp_path: Path, config: str, num
         11821: "ImageNet-12k (11821 classes)",
     }.get(net.cfg.num_classes, f"custom ({net.cfg.num_classes} classes)")
     assert info.label_set == expected_set
-    assert info.pretrained_cfg["input_size"] == (3, net.cfg.img_size, net.cfg.img_size)
+    assert info.preprocess.input_size == (net.cfg.img_size, net.cfg.img_size)
     if config == "coatnet_bn_0_rw_224":  # timm's preprocessing for the config's public weights
-        assert (info.pretrained_cfg["mean"], info.pretrained_cfg["std"]) == (IMAGENET_MEAN, IMAGENET_STD)
+        assert (info.preprocess.mean, info.preprocess.std) == (IMAGENET_MEAN, IMAGENET_STD)
     if net.cfg.num_classes == 11821:
         assert info.label_names == label_names("imagenet-12k")
 
@@ -155,22 +164,15 @@ def test_unrelated_tensors_are_reported(tmp_path: Path):
 
 
 def test_hub_layout_folder_with_config_json(tmp_path: Path, fmnist):
-    cfg = {"input_size": [3, 96, 96], "mean": [0.25, 0.25, 0.25], "std": [0.5, 0.5, 0.5], "crop_pct": 1.0}
-    folder = save_checkpoint(fmnist, tmp_path / "my_run", label_names=list(CLASS_NAMES), pretrained_cfg=cfg)
+    cfg = PreprocessCfg(input_size=(96, 96), mean=(0.25, 0.25, 0.25), crop_pct=1.0)
+    folder = save_checkpoint(fmnist, tmp_path / "my_run", label_names=list(CLASS_NAMES), preprocess=cfg)
     for source in (folder, folder / "model.safetensors"):
         loaded = load_model(source)
         info = loaded.info
         assert (info.name, info.source, info.location) == ("my_run", "file", str(source))
         assert info.label_names == list(CLASS_NAMES)
         assert info.label_set == "Fashion-MNIST (10 classes)"
-        assert info.pretrained_cfg == {
-            "input_size": (3, 96, 96),
-            "interpolation": "bicubic",
-            "crop_pct": 1.0,
-            "crop_mode": "center",
-            "mean": (0.25, 0.25, 0.25),
-            "std": (0.5, 0.5, 0.5),
-        }
+        assert info.preprocess == cfg
         _assert_same(loaded, fmnist)
 
 
@@ -204,13 +206,25 @@ def test_bundled_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmnist)
     monkeypatch.setattr(weights_module, "bundled_model_dir", lambda: folder)
     with pytest.raises(WeightsError, match="The bundled model is missing"):
         load_model()
-    save_checkpoint(fmnist, folder, label_names=list(CLASS_NAMES), pretrained_cfg={"crop_pct": 1.0})
+    save_checkpoint(fmnist, folder, label_names=list(CLASS_NAMES), preprocess=FASHION_MNIST_CFG)
     loaded = load_model("bundled")
     info = loaded.info
     assert (info.name, info.source, info.location) == ("coatnet_fmnist_96 (bundled)", "bundled", str(folder))
     assert info.label_set == "Fashion-MNIST (10 classes)"
-    assert info.pretrained_cfg["crop_pct"] == 1.0
+    assert info.preprocess == FASHION_MNIST_CFG
     _assert_same(loaded, fmnist)
+
+
+def test_config_json_preprocessing_keeps_defaults_for_bad_values(tmp_path: Path, fmnist):
+    """The checkpoint file's ``pretrained_cfg`` dict is read key by key: a malformed or unknown value keeps the
+    default (timm's CoAtNet preprocessing at the config's image size), a good one wins."""
+    folder = save_checkpoint(fmnist, tmp_path / "run", label_names=list(CLASS_NAMES))
+    meta = json.loads((folder / "config.json").read_text())
+    bad = {"crop_pct": "wide", "crop_mode": "zoom", "mean": [0.1, 0.2], "std": [1, 0, 1], "interpolation": "bilinear"}
+    meta["pretrained_cfg"] = bad
+    (folder / "config.json").write_text(json.dumps(meta))
+    expected = PreprocessCfg(input_size=(96, 96), interpolation="bilinear")
+    assert load_model(folder).info.preprocess == expected
 
 
 def test_real_bundled_model_when_trained():
@@ -219,7 +233,7 @@ def test_real_bundled_model_when_trained():
     info = load_model().info
     assert info.name == "coatnet_fmnist_96 (bundled)"
     assert info.label_set == "Fashion-MNIST (10 classes)"
-    assert info.pretrained_cfg["input_size"] == (3, 96, 96)
+    assert info.preprocess.input_size == (96, 96)
 
 
 def test_unknown_sources():
@@ -293,7 +307,7 @@ def test_pretrained_table_matches_timm():
         assert entry.config_name == ref.architecture and entry.config_name in list_configs()
         assert entry.num_classes == ref.num_classes
         assert entry.label_set == {1000: "imagenet-1k", 11821: "imagenet-12k"}[ref.num_classes]
-        ours = entry.pretrained_cfg()
+        ours = entry.preprocess.to_pretrained_cfg()
         assert ours == {k: getattr(ref, k) for k in ours}, tag
         signature = config_signature(entry.config_name, entry.num_classes)
         assert entry.num_params == sum(torch.Size(s).numel() for s in signature.values()), tag
