@@ -22,9 +22,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QDialog,
-    QDoubleSpinBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -42,7 +40,16 @@ from PySide6.QtWidgets import (
 from coatnet_gui.batch.runs import RunState
 from coatnet_gui.batch.session import BatchSession
 from coatnet_gui.batch.sort_dialog import SortDialog
-from coatnet_gui.batch.table import ALL, COL_PATH, COL_PROB, COL_THUMB, FAILED, THUMB_PX, BatchFilter, BatchTableModel
+from coatnet_gui.batch.table import (
+    COL_ERROR,
+    COL_PATH,
+    COL_PROB,
+    COL_THUMB,
+    THUMB_PX,
+    BatchFilter,
+    BatchTableModel,
+    FilterBar,
+)
 from coatnet_gui.cli.label import format_seconds
 from model.batch.export import ExportCounts
 from model.batch.pipeline import BatchProgress
@@ -147,18 +154,15 @@ class BatchView(QWidget):
         self.progress_bar = QProgressBar()
         self.status = QLabel("No folder labelled yet.")
 
-        self.class_box = QComboBox()
-        self.min_spin, self.max_spin = QDoubleSpinBox(), QDoubleSpinBox()
-        for spin, value in ((self.min_spin, 0.0), (self.max_spin, 100.0)):
-            spin.setRange(0.0, 100.0)
-            spin.setSuffix(" %")
-            spin.setValue(value)
-            spin.valueChanged.connect(self._filter)
-        self.class_box.currentIndexChanged.connect(self._filter)
-
         self.table_model = BatchTableModel(self)
         self.proxy = BatchFilter(self)
         self.proxy.setSourceModel(self.table_model)
+        self.filter_bar = FilterBar(self.proxy)
+        self.class_box, self.min_spin, self.max_spin = (
+            self.filter_bar.class_box,
+            self.filter_bar.min_spin,
+            self.filter_bar.max_spin,
+        )
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -172,6 +176,7 @@ class BatchView(QWidget):
         header.setSectionResizeMode(COL_PATH, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(COL_THUMB, THUMB_PX + 8)
         header.resizeSection(COL_PROB, 90)
+        header.resizeSection(COL_ERROR, 220)
         self.table.doubleClicked.connect(self._open_row)
 
         self.export_button = QPushButton("Export…")
@@ -190,17 +195,6 @@ class BatchView(QWidget):
         run_row = QHBoxLayout()
         for w, stretch in ((self.progress_bar, 1), (self.pause_button, 0), (self.cancel_button, 0)):
             run_row.addWidget(w, stretch)
-        filters = QHBoxLayout()
-        for w in (
-            QLabel("Show:"),
-            self.class_box,
-            QLabel("confidence from"),
-            self.min_spin,
-            QLabel("to"),
-            self.max_spin,
-        ):
-            filters.addWidget(w)
-        filters.addStretch(1)
         actions = QHBoxLayout()
         for w in (self.export_button, self.sort_button, self.undo_button):
             actions.addWidget(w)
@@ -208,7 +202,7 @@ class BatchView(QWidget):
         for row in (top, run_row):
             layout.addLayout(row)
         layout.addWidget(self.status)
-        layout.addLayout(filters)
+        layout.addWidget(self.filter_bar)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
 
@@ -300,14 +294,7 @@ class BatchView(QWidget):
         self.progress_bar.setRange(0, 0)
 
     def _fill_classes(self, label_names: list[str]) -> None:
-        self.class_box.blockSignals(True)
-        self.class_box.clear()
-        self.class_box.addItem("All classes", ALL)
-        self.class_box.addItem("Failed", FAILED)
-        for i, name in enumerate(label_names):
-            self.class_box.addItem(name, i)
-        self.class_box.blockSignals(False)
-        self._filter()
+        self.filter_bar.set_classes(label_names)
 
     def _on_progress(self, progress: BatchProgress) -> None:
         self.progress_bar.setRange(0, max(1, progress.total))
@@ -385,10 +372,6 @@ class BatchView(QWidget):
         return False
 
     # --- table -------------------------------------------------------------------------------------------
-
-    def _filter(self) -> None:
-        index = self.class_box.currentData()
-        self.proxy.set_filter(ALL if index is None else index, self.min_spin.value() / 100, self.max_spin.value() / 100)
 
     def _open_row(self, index: QModelIndex) -> None:
         row = self.table_model.rows[self.proxy.mapToSource(index).row()]
