@@ -89,7 +89,14 @@ class MainWindow(QMainWindow):
         view.open_image_requested.connect(self.open_path)
         view.model_requested.connect(self.load_model)
         view.close_approved.connect(self.close)
+        view.session.offers.connect(self._on_batch_offers)
         return view
+
+    def _on_batch_offers(self, states: list) -> None:
+        if states:
+            runs = "A batch run" if len(states) == 1 else f"{len(states)} batch runs"
+            message = f"{runs} with unexported results can be resumed in the Batch tab (Ctrl+B)."
+            self.banner.show_message(message, "info")
 
     def _action(self, menu: QMenu, text: str, shortcut: str | QKeySequence.StandardKey | None, slot) -> QAction:
         action = menu.addAction(text)
