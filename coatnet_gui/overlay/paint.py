@@ -189,7 +189,8 @@ def paint_view(painter: QPainter, state: ViewState, area: Box, bar_inside: bool 
             else:
                 _cell_colorbar(painter, bar, cmap, panel)
         if layout.note is not None:
-            _note(painter, layout.note, f"{result.unit} · each panel coloured over its own range")
+            symmetric = ", symmetric around 0" if result.signed else ""
+            _note(painter, layout.note, f"{result.unit} · each panel coloured over its own range{symmetric}")
     return layout
 
 

@@ -109,7 +109,12 @@ class OverlayControls(QWidget):
         self.class_row.addWidget(self.top_class_button)
         self.form.addRow("C&lass", self.class_row)
 
-        self.cmap_box = self._combo("Colo&urs", "Colour map of the overlay", None)
+        self.cmap_box = self._combo(
+            "Colo&urs",
+            "Colour map of the overlay; signed maps (learned bias, one channel) use a diverging map (coolwarm, "
+            "unless RdBu is chosen) over a range symmetric around 0",
+            None,
+        )
         _fill(self.cmap_box, [(name, name) for name in COLORMAPS], COLORMAPS[0])
         self.cmap_box.currentIndexChanged.connect(self.appearance_changed)
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
