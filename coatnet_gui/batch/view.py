@@ -287,6 +287,8 @@ class BatchView(QWidget):
         self.session.discard(key)
 
     def _on_started(self, root: str, label_names: list[str]) -> None:
+        shown = self.session.state.key if self.session.state is not None else None
+        self._show_offers([s for s in self.offered if s.key != shown])  # that run is the shown one now
         self.folder_edit.setText(root)
         self.table_model.reset(root, label_names)
         self._fill_classes(label_names)
