@@ -249,8 +249,7 @@ class BatchSession(QObject):
 
     def _undone(self, result: UndoResult) -> None:
         self.manifest = None
-        problems = f"; {len(result.problems)} left as they are: {result.problems[0]}" if result.problems else ""
-        self.operation_finished.emit(f"Undo: {result.restored} files restored{problems}")
+        self.operation_finished.emit(result.report())
 
     def _operation(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
         if self.busy:

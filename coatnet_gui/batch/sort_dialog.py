@@ -1,14 +1,25 @@
-"""The preview shown before sorting a batch run's images into class folders: where, copy or move, and
-every planned file (collision-safe names already worked out). Nothing changes on disk until "Sort"."""
+"""The plan shown before sorting a batch run's images into class folders: where, copy or move, which rows (all,
+or only those the table shows), an optional confidence threshold below which images go to ``uncertain``, and
+every planned file (collision-safe names already worked out).
+
+Nothing changes on disk until the confirm button ("Copy 3,000 files" / "Move 3,000 files") is clicked: Enter
+in any field only plans again, it never starts a file operation (no button of the dialog is a default one, and
+the confirm button ignores Enter even when it has the focus).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -22,21 +33,37 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from model.batch.journal import read_records
+from model.batch.journal import decode_path, read_records
 from model.batch.sort import SortStep, folder_names, plan_sort
 
 PREVIEW_FILES = 500  # files listed per class folder in the preview (all are sorted)
 
 
+def _is_enter(event: QEvent) -> bool:
+    """Return True for a Return or Enter key event."""
+    return isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
 class SortDialog(QDialog):
     """Plans sorting the labelled images of the journal at ``journal_path`` (folder ``root``) into class
-    folders. After ``exec()`` returns Accepted: ``steps`` (the plan), ``dest`` and ``move``."""
+    folders. ``shown``: the files (``decode_path`` form) the table shows, offered as "only the shown rows"
+    (checked) when it is fewer than all. After ``exec()`` returns Accepted: ``steps`` (the plan), ``dest``
+    and ``move``."""
 
-    def __init__(self, journal_path: str, root: str, label_names: list[str], parent: QWidget | None = None):
+    def __init__(
+        self,
+        journal_path: str,
+        root: str,
+        label_names: list[str],
+        parent: QWidget | None = None,
+        shown: Collection[str] | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Sort into class folders")
-        self.resize(720, 520)
+        self.resize(720, 560)
         self.journal_path, self.root, self.folders = journal_path, root, folder_names(label_names)
+        self.records = list(read_records(journal_path))
+        self.shown = set(shown) if shown is not None else None
         self.steps: list[SortStep] = []
         self.dest_edit = QLineEdit(str(Path(root).parent / f"{Path(root).name} sorted"))
         self.dest_edit.editingFinished.connect(self.refresh)
@@ -45,7 +72,21 @@ class SortDialog(QDialog):
         self.copy_button = QRadioButton("Copy (the originals stay where they are)")
         self.move_button = QRadioButton("Move (undo with “Undo sort”)")
         self.copy_button.setChecked(True)
+        self.move_button.toggled.connect(self.refresh)
+        partial = self.shown is not None and len(self.shown) < len(self.records)
+        self.shown_box = QCheckBox(f"Only the {len(self.shown or ()):,} rows the table shows")
+        self.shown_box.setChecked(partial)
+        self.shown_box.setEnabled(partial)
+        self.shown_box.toggled.connect(self.refresh)
+        self.uncertain_box = QCheckBox("Images below")
+        self.uncertain_spin = QDoubleSpinBox()
+        self.uncertain_spin.setRange(0.0, 100.0)
+        self.uncertain_spin.setSuffix(" %")
+        self.uncertain_spin.setValue(50.0)
+        self.uncertain_box.toggled.connect(self.refresh)
+        self.uncertain_spin.valueChanged.connect(self._threshold_changed)
         self.summary = QLabel()
+        self.summary.setWordWrap(True)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Class folder / file", "From"])
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -53,6 +94,10 @@ class SortDialog(QDialog):
         self.sort_button = self.buttons.addButton("Sort", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        for button in (*self.buttons.buttons(), choose):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        self.sort_button.installEventFilter(self)  # focused, it would take Enter as a click
 
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -62,6 +107,13 @@ class SortDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.copy_button)
         layout.addWidget(self.move_button)
+        layout.addWidget(self.shown_box)
+        threshold = QHBoxLayout()
+        threshold.addWidget(self.uncertain_box)
+        threshold.addWidget(self.uncertain_spin)
+        threshold.addWidget(QLabel("top-1 confidence go to an “uncertain” folder"))
+        threshold.addStretch(1)
+        layout.addLayout(threshold)
         layout.addWidget(self.summary)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.buttons)
@@ -77,6 +129,26 @@ class SortDialog(QDialog):
         """True when the files are to be moved rather than copied."""
         return self.move_button.isChecked()
 
+    @property
+    def uncertain_below(self) -> float | None:
+        """The probability (0..1) below which images go to ``uncertain``, or None when that is off."""
+        return self.uncertain_spin.value() / 100 if self.uncertain_box.isChecked() else None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if _is_enter(event):
+            event.accept()  # never a file operation: the plan was refreshed by the field itself
+            return
+        super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.sort_button and event.type() == QEvent.Type.KeyPress and _is_enter(event):
+            return True  # the confirm button is clicked (or Space), never Entered
+        return super().eventFilter(watched, event)
+
+    def _threshold_changed(self) -> None:
+        if self.uncertain_box.isChecked():
+            self.refresh()
+
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Sort into", self.dest)
         if folder:
@@ -84,24 +156,30 @@ class SortDialog(QDialog):
             self.refresh()
 
     def refresh(self) -> None:
-        """Plan again for the current destination and show the plan."""
+        """Plan again for the current choices and show the plan."""
+        records = self.records
+        if self.shown_box.isChecked() and self.shown is not None:
+            records = [r for r in records if decode_path(r) in self.shown]
         self.steps = (
-            list(plan_sort(read_records(self.journal_path), self.root, self.dest, self.folders)) if self.dest else []
+            list(plan_sort(records, self.root, self.dest, self.folders, self.uncertain_below)) if self.dest else []
         )
         counts = Counter(step.folder for step in self.steps)
         self.tree.clear()
         items: dict[str, QTreeWidgetItem] = {}
         for folder in sorted(counts):
-            items[folder] = QTreeWidgetItem(self.tree, [f"{folder}  ({counts[folder]} files)", ""])
-        shown: Counter = Counter()
+            items[folder] = QTreeWidgetItem(self.tree, [f"{folder}  ({counts[folder]:,} files)", ""])
+        listed: Counter = Counter()
         for step in self.steps:
-            if shown[step.folder] < PREVIEW_FILES:
-                shown[step.folder] += 1
+            if listed[step.folder] < PREVIEW_FILES:
+                listed[step.folder] += 1
                 QTreeWidgetItem(items[step.folder], [step.dst.name, str(step.src)])
         renamed = sum(1 for s in self.steps if s.dst.name != s.src.name)
+        verb = "Move" if self.move else "Copy"
         self.summary.setText(
-            f"{len(self.steps)} files into {len(counts)} class folders under {self.dest or '…'}"
-            + (f"; {renamed} get a numbered name because theirs is taken" if renamed else "")
-            + ". Images that could not be labelled are left out."
+            f"{verb} {len(self.steps):,} files into {len(counts)} folders under {self.dest or '…'}"
+            + (f"; {renamed:,} get a numbered name because theirs is taken" if renamed else "")
+            + ". Images that could not be labelled are left out. Nothing changes until you click "
+            + f"“{verb} {len(self.steps):,} files”."
         )
+        self.sort_button.setText(f"{verb} {len(self.steps):,} files")
         self.sort_button.setEnabled(bool(self.steps))

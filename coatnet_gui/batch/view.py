@@ -51,9 +51,10 @@ from coatnet_gui.batch.table import (
     FilterBar,
 )
 from coatnet_gui.cli.label import format_seconds
-from model.batch.export import ExportCounts
+from model.batch.export import ExportCounts, write_export
+from model.batch.journal import read_records
 from model.batch.pipeline import BatchProgress
-from model.batch.sort import SortStep
+from model.batch.sort import SortStep, undo_question
 from model.runtime.inference import Classifier
 
 
@@ -181,6 +182,8 @@ class BatchView(QWidget):
 
         self.export_button = QPushButton("Export…")
         self.export_button.clicked.connect(self._export)
+        self.export_shown_button = QPushButton("Export shown rows…")
+        self.export_shown_button.clicked.connect(lambda: self._export(shown_only=True))
         self.sort_button = QPushButton("Sort into folders…")
         self.sort_button.clicked.connect(self._sort)
         self.undo_button = QPushButton("Undo sort…")
@@ -196,7 +199,7 @@ class BatchView(QWidget):
         for w, stretch in ((self.progress_bar, 1), (self.pause_button, 0), (self.cancel_button, 0)):
             run_row.addWidget(w, stretch)
         actions = QHBoxLayout()
-        for w in (self.export_button, self.sort_button, self.undo_button):
+        for w in (self.export_button, self.export_shown_button, self.sort_button, self.undo_button):
             actions.addWidget(w)
         actions.addStretch(1)
         for row in (top, run_row):
@@ -213,6 +216,7 @@ class BatchView(QWidget):
         self.cancel_button.setEnabled(running)
         has_results = not running and self.journal_path is not None
         self.export_button.setEnabled(has_results)
+        self.export_shown_button.setEnabled(has_results)
         self.sort_button.setEnabled(has_results and not busy)
         self.undo_button.setEnabled(not busy)
         for button in self.offer_frame.findChildren(QPushButton):
@@ -385,13 +389,27 @@ class BatchView(QWidget):
         """Write the last run's results to ``path`` (.csv or .jsonl), atomically; return the counts."""
         return self.session.export_to(path)
 
-    def _export(self) -> None:
-        default = str(Path(self.table_model.root) / "coatnet-labels.csv")
-        path, _ = QFileDialog.getSaveFileName(self, "Export results", default, "CSV (*.csv);;JSON Lines (*.jsonl)")
+    def shown_files(self) -> set[str]:
+        """Return the files (``decode_path`` form, relative to the folder) of the rows the table shows."""
+        rows = self.table_model.rows
+        return {rows[i].rel for i in self.proxy.source_rows()}
+
+    def export_shown_to(self, path: str) -> ExportCounts:
+        """Write the results of the rows the table shows to ``path`` (.csv or .jsonl), atomically; return the
+        counts. (The run still counts as not exported: this is a part of it.)"""
+        if self.journal_path is None:
+            raise RuntimeError("nothing has been labelled yet")
+        return write_export(read_records(self.journal_path), path, only=self.shown_files())
+
+    def _export(self, shown_only: bool = False) -> None:
+        name = "coatnet-labels-shown.csv" if shown_only else "coatnet-labels.csv"
+        default = str(Path(self.table_model.root) / name)
+        title = "Export the shown rows" if shown_only else "Export results"
+        path, _ = QFileDialog.getSaveFileName(self, title, default, "CSV (*.csv);;JSON Lines (*.jsonl)")
         if not path:
             return
         try:
-            counts = self.export_to(path)
+            counts = self.export_shown_to(path) if shown_only else self.export_to(path)
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Export", f"Could not export: {exc}")
             return
@@ -400,7 +418,9 @@ class BatchView(QWidget):
     def _sort(self) -> None:
         if self.journal_path is None:
             return
-        dialog = SortDialog(self.journal_path, self.table_model.root, self.table_model.label_names, self)
+        dialog = SortDialog(
+            self.journal_path, self.table_model.root, self.table_model.label_names, self, shown=self.shown_files()
+        )
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.sort_files(dialog.steps, dialog.dest, dialog.move)
 
@@ -412,7 +432,21 @@ class BatchView(QWidget):
         manifest = self.manifest
         if manifest is None:
             manifest, _ = QFileDialog.getOpenFileName(self, "Undo the sort of", "", "Sort manifest (*.jsonl)")
-        if manifest:
+        if not manifest:
+            return
+        try:
+            question = undo_question(manifest)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Undo sort", f"Cannot undo: {exc}")
+            return
+        answer = QMessageBox.question(
+            self,
+            "Undo sort",
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
             self.undo_sort(manifest)
 
     def undo_sort(self, manifest: str) -> None:

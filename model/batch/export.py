@@ -17,11 +17,13 @@ import csv
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from model.batch.journal import decode_path
 
 CSV_HEADER = ("path", "label", "index", "prob", "labels", "indices", "probs", "model", "device", "precision", "error")
 EXPORT_SUFFIXES = (".csv", ".jsonl")
@@ -78,9 +80,10 @@ def atomic_writer(path: str | os.PathLike, newline: str | None = None) -> Iterat
         raise
 
 
-def write_export(records: Iterable[dict], path: str | os.PathLike) -> ExportCounts:
+def write_export(records: Iterable[dict], path: str | os.PathLike, only: Container[str] | None = None) -> ExportCounts:
     """Write ``records`` (streamed, any length) to ``path`` as CSV or JSON Lines by its suffix, atomically;
-    return the counts."""
+    return the counts. With ``only`` (file names as :func:`~model.batch.journal.decode_path` returns them,
+    e.g. the rows a table shows), the other records are left out."""
     fmt = export_format(path)
     counts = ExportCounts()
     with atomic_writer(path, newline="" if fmt == "csv" else None) as f:
@@ -88,6 +91,8 @@ def write_export(records: Iterable[dict], path: str | os.PathLike) -> ExportCoun
         if writer:
             writer.writerow(CSV_HEADER)
         for record in records:
+            if only is not None and decode_path(record) not in only:
+                continue
             if record.get("error"):
                 counts.failed += 1
             else:

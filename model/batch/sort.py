@@ -4,7 +4,9 @@ Nothing is ever overwritten: a name already taken in the class folder gets `` (2
 suffix, and the name is claimed atomically (``O_EXCL``) before the file goes there. Class names become folder
 names with :func:`folder_names` (``T-shirt/top`` -> ``T-shirt-top``). Every copy or move is appended to a
 manifest (JSON Lines in DEST, flushed per file, so an interrupted sort can be undone too); :func:`undo_sort`
-moves moved files back and deletes copies that are still identical to their original.
+moves moved files back and deletes copies that are still identical to their original. With a confidence
+threshold, images whose top-1 probability is below it go to an ``uncertain`` folder instead of a class folder.
+:func:`undo_question` and :meth:`UndoResult.report` say in words what an undo will do and what it did.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from model.batch.journal import decode_path, encode_path
 
 MANIFEST_KEY = "coatnet_sort_manifest"
+UNCERTAIN = "uncertain"
 _UNSAFE = set('/\\:*?"<>|')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 _MAX_NAME_BYTES = 120
@@ -53,6 +56,17 @@ def folder_names(label_names: list[str]) -> list[str]:
     return out
 
 
+def uncertain_folder(folders: list[str]) -> str:
+    """Return the folder for images below the confidence threshold: ``uncertain``, or ``uncertain (2)``,
+    ``uncertain (3)``, ... when a class folder already has that name (in any letter case)."""
+    taken = {f.casefold() for f in folders}
+    name, n = UNCERTAIN, 1
+    while name.casefold() in taken:
+        n += 1
+        name = f"{UNCERTAIN} ({n})"
+    return name
+
+
 @dataclass(frozen=True)
 class SortStep:
     """One file to copy or move: ``src`` into the class folder ``folder`` of the destination as ``dst``."""
@@ -68,17 +82,24 @@ def _numbered(path: Path, n: int) -> Path:
 
 
 def plan_sort(
-    records: Iterable[dict], root: str | os.PathLike, dest: str | os.PathLike, folders: list[str]
+    records: Iterable[dict],
+    root: str | os.PathLike,
+    dest: str | os.PathLike,
+    folders: list[str],
+    uncertain_below: float | None = None,
 ) -> Iterator[SortStep]:
     """Yield where each labelled record's file goes: ``dest/<folder of its top-1 class>/<file name>``, with a
-    numbered name where the name is taken on disk or earlier in this plan. Error rows are left out;
-    ``folders`` comes from :func:`folder_names`."""
+    numbered name where the name is taken on disk or earlier in this plan. With ``uncertain_below`` (a
+    probability, 0..1), a record whose top-1 probability is below it goes to ``dest/<uncertain_folder>``
+    instead. Error rows are left out; ``folders`` comes from :func:`folder_names`."""
     root, dest = Path(os.path.abspath(root)), Path(os.path.abspath(dest))
+    unsure = uncertain_folder(folders)
     planned: set[Path] = set()
     for record in records:
         if record.get("error") or not record.get("indices"):
             continue
-        folder = folders[record["indices"][0]]
+        below = uncertain_below is not None and record["probs"][0] < uncertain_below
+        folder = unsure if below else folders[record["indices"][0]]
         rel = decode_path(record)
         wanted = dest / folder / Path(rel).name
         n = 1
@@ -184,10 +205,24 @@ def apply_sort(
 
 @dataclass
 class UndoResult:
-    """What :func:`undo_sort` did: files ``restored`` (moved back or copy deleted) and ``problems`` left."""
+    """What :func:`undo_sort` did: files ``restored`` (moved back or copy deleted) and ``problems`` left, for
+    a sort in ``mode`` ("copy" or "move") into ``dest``."""
 
     restored: int = 0
     problems: list[str] = field(default_factory=list)
+    mode: str = "move"
+    dest: str = ""
+
+    def report(self) -> str:
+        """Return what the undo did in words, e.g. "Removed 3,000 copies from /x; the originals were
+        untouched." or "Moved 3,000 files back from /x.", with the first problem when some were left."""
+        if self.mode == "copy":
+            text = f"Removed {self.restored:,} copies from {self.dest}; the originals were untouched."
+        else:
+            text = f"Moved {self.restored:,} files back from {self.dest}."
+        if self.problems:
+            text += f" {len(self.problems):,} left as they are: {self.problems[0]}"
+        return text
 
 
 def read_manifest(path: str | os.PathLike) -> tuple[dict, list[dict]]:
@@ -197,6 +232,18 @@ def read_manifest(path: str | os.PathLike) -> tuple[dict, list[dict]]:
     if not lines or lines[0].get(MANIFEST_KEY) != 1:
         raise ValueError(f"{path} is not a sort manifest")
     return lines[0], lines[1:]
+
+
+def undo_question(manifest: str | os.PathLike) -> str:
+    """Return what undoing the sort in ``manifest`` will do, as a question to confirm ("Remove 3,000 copies
+    from /x? The originals are untouched." or "Move 3,000 files back from /x to where they were?"); raises
+    ``OSError`` or ``ValueError`` when ``manifest`` cannot be read or is not a sort manifest."""
+    header, entries = read_manifest(manifest)
+    files = sum(1 for entry in entries if "src" in entry)
+    dest = decode_path(header, "dest")
+    if header["mode"] == "copy":
+        return f"Remove {files:,} copies from {dest}? The originals are untouched."
+    return f"Move {files:,} files back from {dest} to where they were?"
 
 
 def _undo_one(mode: str, src: Path, dst: Path) -> str | None:
@@ -221,7 +268,7 @@ def undo_sort(manifest: str | os.PathLike) -> UndoResult:
     """Undo the sort recorded in ``manifest`` (last file first): move moved files back, delete copies still
     identical to their source, remove class folders the sort created if they are empty. Safe to run twice."""
     header, entries = read_manifest(manifest)
-    result = UndoResult()
+    result = UndoResult(mode=header["mode"], dest=decode_path(header, "dest"))
     for entry in reversed(entries):
         if "mkdir" in entry:
             try:

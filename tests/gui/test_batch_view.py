@@ -142,7 +142,7 @@ def test_export_sort_preview_move_and_undo(qtbot, view: BatchView, folder: Path,
 
     with qtbot.waitSignal(view.operation_finished, timeout=TIMEOUT_MS) as undone:
         view.undo_sort(view.manifest)
-    assert undone.args[0] == "Undo: 6 files restored"
+    assert undone.args[0] == f"Moved 6 files back from {dest}."
     assert len(list(folder.glob("*.png"))) == 6
 
 
