@@ -203,6 +203,11 @@ def apply_sort(
     return result
 
 
+def _count(n: int, one: str, many: str) -> str:
+    """Return ``"1 copy"``, ``"3,000 copies"``."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
 @dataclass
 class UndoResult:
     """What :func:`undo_sort` did: files ``restored`` (moved back or copy deleted) and ``problems`` left, for
@@ -217,9 +222,9 @@ class UndoResult:
         """Return what the undo did in words, e.g. "Removed 3,000 copies from /x; the originals were
         untouched." or "Moved 3,000 files back from /x.", with the first problem when some were left."""
         if self.mode == "copy":
-            text = f"Removed {self.restored:,} copies from {self.dest}; the originals were untouched."
+            text = f"Removed {_count(self.restored, 'copy', 'copies')} from {self.dest}; the originals were untouched."
         else:
-            text = f"Moved {self.restored:,} files back from {self.dest}."
+            text = f"Moved {_count(self.restored, 'file', 'files')} back from {self.dest}."
         if self.problems:
             text += f" {len(self.problems):,} left as they are: {self.problems[0]}"
         return text
@@ -242,8 +247,8 @@ def undo_question(manifest: str | os.PathLike) -> str:
     files = sum(1 for entry in entries if "src" in entry)
     dest = decode_path(header, "dest")
     if header["mode"] == "copy":
-        return f"Remove {files:,} copies from {dest}? The originals are untouched."
-    return f"Move {files:,} files back from {dest} to where they were?"
+        return f"Remove {_count(files, 'copy', 'copies')} from {dest}? The originals are untouched."
+    return f"Move {_count(files, 'file', 'files')} back from {dest} to where they were?"
 
 
 def _undo_one(mode: str, src: Path, dst: Path) -> str | None:

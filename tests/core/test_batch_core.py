@@ -16,7 +16,15 @@ from model.batch.export import CSV_HEADER, write_export
 from model.batch.journal import Journal, decode_path, encode_path, printable, read_records
 from model.batch.pipeline import BatchSettings, label_folder, open_journal, run_key
 from model.batch.scan import iter_images
-from model.batch.sort import apply_sort, folder_names, plan_sort, safe_folder_name, undo_sort
+from model.batch.sort import (
+    apply_sort,
+    folder_names,
+    plan_sort,
+    safe_folder_name,
+    uncertain_folder,
+    undo_question,
+    undo_sort,
+)
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 
@@ -281,3 +289,63 @@ def test_two_model_lanes_give_the_one_lane_result_in_scan_order(clf: Classifier,
     one = label(clf, root, tmp_path / "one.journal", batch_size=4)
     assert [r["path"] for r in two] == [f"{i:02d}.png" for i in range(23)]
     assert [(r["path"], r["indices"][0]) for r in two] == [(r["path"], r["indices"][0]) for r in one]
+
+
+def test_a_threshold_sends_unsure_images_to_an_uncertain_folder(tmp_path: Path):
+    root, dest = tmp_path / "in", tmp_path / "out"
+    names = ["sure.png", "unsure.png", "edge.png"]
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name)
+    records = _records(names, [0, 1, 1])
+    for record, p in zip(records, (0.9, 0.49, 0.5), strict=True):
+        record["probs"] = [p]
+    plan = list(plan_sort(records, root, dest, ["Coat", "Bag"], uncertain_below=0.5))
+    assert [(s.src.name, s.folder) for s in plan] == [
+        ("sure.png", "Coat"),
+        ("unsure.png", "uncertain"),
+        ("edge.png", "Bag"),  # not below 0.5
+    ]
+    assert [s.folder for s in plan_sort(records, root, dest, ["Coat", "Bag"])] == ["Coat", "Bag", "Bag"]
+    assert uncertain_folder(["Uncertain", "uncertain (2)"]) == "uncertain (3)"
+    apply_sort(plan, dest)
+    assert (dest / "uncertain" / "unsure.png").read_text() == "unsure.png"
+
+
+def test_undo_says_what_it_will_do_and_what_it_did(tmp_path: Path):
+    root, dest = tmp_path / "in", tmp_path / "out"
+    for name in ("a.png", "b.png", "c.png"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(name)
+    copied = apply_sort(plan_sort(_records(["a.png", "b.png"], [0, 0]), root, dest / "copies", ["k"]), dest / "copies")
+    assert undo_question(copied.manifest) == f"Remove 2 copies from {dest / 'copies'}? The originals are untouched."
+    report = undo_sort(copied.manifest).report()
+    assert report == f"Removed 2 copies from {dest / 'copies'}; the originals were untouched."
+    assert (root / "a.png").exists() and not (dest / "copies" / "k" / "a.png").exists()
+
+    moved = apply_sort(plan_sort(_records(["c.png"], [0]), root, dest / "moved", ["k"]), dest / "moved", move=True)
+    assert undo_question(moved.manifest) == f"Move 1 file back from {dest / 'moved'} to where they were?"
+    (root / "c.png").write_text("a new file in the way")
+    undone = undo_sort(moved.manifest)
+    assert undone.report().startswith(f"Moved 0 files back from {dest / 'moved'}. 1 left as they are: kept ")
+    with pytest.raises(ValueError, match="not a sort manifest"):
+        undo_question(root / "a.png")
+
+
+def test_export_only_the_given_files(tmp_path: Path):
+    records = [
+        {
+            **encode_path(name),
+            "labels": ["x"],
+            "indices": [0],
+            "probs": [0.5],
+            "model": "m",
+            "device": "cpu",
+            "precision": "fp32",
+            "error": None,
+        }
+        for name in ("a.png", "b.png", os.fsdecode(b"c\xff.png"))
+    ]
+    counts = write_export(records, tmp_path / "some.jsonl", only={"b.png", os.fsdecode(b"c\xff.png")})
+    lines = [json.loads(line) for line in (tmp_path / "some.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert counts.labelled == 2 and [decode_path(r) for r in lines] == ["b.png", os.fsdecode(b"c\xff.png")]
