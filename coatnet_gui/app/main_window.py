@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         if states:
             runs = "A batch run" if len(states) == 1 else f"{len(states)} batch runs"
             message = f"{runs} with unexported results can be resumed in the Batch tab (Ctrl+B)."
-            self.banner.show_message(message, "info")
+            self.statusBar().showMessage(message, 30_000)  # not the banner: that one is for errors and notes
 
     def _action(self, menu: QMenu, text: str, shortcut: str | QKeySequence.StandardKey | None, slot) -> QAction:
         action = menu.addAction(text)

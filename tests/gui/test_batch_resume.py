@@ -126,7 +126,7 @@ def test_a_killed_window_offers_its_run_and_resumes_to_the_uninterrupted_export(
     window = open_window(qtbot, settings)
     batch = window.batch
     qtbot.waitUntil(lambda: bool(batch.offered), timeout=TIMEOUT_MS)
-    assert not batch.offer_frame.isHidden() and "Batch tab" in window.banner.text()
+    assert not batch.offer_frame.isHidden() and "Batch tab" in window.statusBar().currentMessage()
     assert offer_text(batch.offered[0]).startswith(f"Resume labelling {folder}: {done} of {IMAGES} done")
     resume = next(b for b in batch.offer_frame.findChildren(QPushButton) if b.text() == "Resume")
     with qtbot.waitSignal(batch.run_finished, timeout=TIMEOUT_MS) as finished:
