@@ -91,7 +91,9 @@ def reporting_failures(records: Iterable[dict], stream: TextIO = sys.stderr) -> 
 
 def _sort(args: argparse.Namespace, journal_path: Path, label_names: list[str]) -> None:
     """Sort the labelled files into class folders under ``--sort-into`` (or print the plan with --dry-run)."""
-    steps = plan_sort(read_records(journal_path), args.dir, args.sort_into, folder_names(label_names))
+    steps = plan_sort(
+        read_records(journal_path), args.dir, args.sort_into, folder_names(label_names), args.uncertain_below
+    )
     verb, done = ("move", "moved") if args.move else ("copy", "copied")
     if args.dry_run:
         n = 0
@@ -121,6 +123,8 @@ def label_command(args: argparse.Namespace) -> int:
         return cli_common.usage_error("--batch-size and --workers must be 0 (automatic) or more")
     if args.move and not args.sort_into:
         return cli_common.usage_error("--move needs --sort-into DEST")
+    if args.uncertain_below is not None and not (args.sort_into and 0 <= args.uncertain_below <= 1):
+        return cli_common.usage_error("--uncertain-below needs --sort-into DEST and a probability from 0 to 1")
     if args.dry_run and not args.sort_into:
         n = count_images(root, args.recursive)
         print(f"dry run: would label {n} images in {root} and write {out}")
@@ -190,6 +194,12 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     label.add_argument("--workers", type=int, default=0, help="decode threads (default: one per CPU core)")
     label.add_argument("--resume", action="store_true", help="continue an interrupted run from its journal")
     label.add_argument("--sort-into", metavar="DEST", help="then copy (or --move) each image into DEST/<class>/")
+    label.add_argument(
+        "--uncertain-below",
+        type=float,
+        metavar="P",
+        help="with --sort-into: images whose top-1 probability is below P (0-1) go to DEST/uncertain/ instead",
+    )
     mode = label.add_mutually_exclusive_group()
     mode.add_argument("--copy", action="store_true", help="with --sort-into: copy (the default)")
     mode.add_argument("--move", action="store_true", help="with --sort-into: move (undo with undo-sort)")
