@@ -23,7 +23,6 @@ from PySide6.QtCore import QStandardPaths
 
 from model.batch.export import atomic_writer
 from model.batch.journal import decode_path, encode_path, read_records
-from model.batch.pipeline import BatchSettings
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +60,6 @@ class RunState:
     finished: bool = False
     exported: bool = False
     updated: float = 0.0
-
-    def settings(self) -> BatchSettings:
-        """Return the :class:`BatchSettings` the run was started with."""
-        return BatchSettings(recursive=self.recursive, topk=self.topk, batch_size=self.batch_size)
 
     def to_json(self) -> dict:
         """Return the JSON object of ``state.json`` (the folder name as :func:`encode_path` writes it)."""

@@ -12,6 +12,7 @@ uninterrupted run writes.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -98,27 +99,34 @@ class BatchSession(QObject):
             )
         self._run(state, clf, settings)
 
-    def resume(self, key: str, clf: Classifier | None, model_source: str) -> None:
+    def resume(self, key: str, clf: Classifier | None, model_source: str) -> bool:
         """Continue the stored run ``key``; when it needs another model than ``clf``, ask for that model
-        (``model_requested``) and resume once :meth:`model_ready` brings it."""
+        (``model_requested``) and resume once :meth:`model_ready` brings it. Return False (with a ``message``)
+        when it cannot go on: its folder or run is gone, or it needs another device."""
         state = self.store.load(key)
         if state is None:
             self.message.emit("That run is gone from the data folder.")
-            return
-        settings = dataclasses.replace(self.defaults, **dataclasses.asdict(state.settings()))
+            return False
+        settings = dataclasses.replace(
+            self.defaults, recursive=state.recursive, topk=state.topk, batch_size=state.batch_size
+        )
+        if not os.path.isdir(state.root):
+            self.message.emit(f"{state.root} is not there any more: put it back, or discard its run.")
+            return False
         if clf is not None and run_key(clf, state.root, settings) == key:
             self._pending_resume = None
             self._run(state, clf, settings)
-            return
+            return True
         if clf is None or state.model_source != model_source:
             self._pending_resume = key
             self.message.emit(f"Loading {state.model} ({state.model_source}) to resume {state.root}…")
             self.model_requested.emit(state.model_source)
-            return
+            return True
         self.message.emit(
             f"{state.root} was labelled with {state.model} on {state.device} {state.precision}; choose that "
             "device in the Model menu to resume it."
         )
+        return False
 
     def model_ready(self, clf: Classifier, model_source: str) -> None:
         """Resume the run that waited for this model, if any."""

@@ -281,9 +281,10 @@ class BatchView(QWidget):
         self.offer_frame.setVisible(bool(states))
 
     def resume_run(self, key: str) -> None:
-        """Resume the offered run ``key`` (loading the model it needs first when that is another one)."""
-        self._show_offers([s for s in self.offered if s.key != key])
-        self.session.resume(key, self.classifier_getter(), self.model_source)
+        """Resume the offered run ``key`` (loading the model it needs first when that is another one); the offer
+        stays when it cannot go on (the status says why)."""
+        if self.session.resume(key, self.classifier_getter(), self.model_source):
+            self._show_offers([s for s in self.offered if s.key != key])
 
     def discard_run(self, key: str) -> None:
         """Delete the offered run ``key`` and its results."""

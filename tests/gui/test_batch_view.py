@@ -184,14 +184,18 @@ def test_closing_with_unexported_results_asks_and_the_run_is_offered_again(qtbot
     assert [offer_text(s) for s in again.offered] == [
         f"Resume labelling {folder}: 7 of 7 done (not exported) · {clf.info.name}"
     ]
+    key = again.offered[0].key
+    folder.rename(folder.with_name("away"))
+    again.resume_run(key)  # the folder is gone: the offer stays and the status says why
+    assert len(again.offered) == 1 and "not there any more" in again.status.text()
+    folder.with_name("away").rename(folder)
     with qtbot.waitSignal(again.model_requested, timeout=TIMEOUT_MS) as requested:
-        again.resume_run(again.offered[0].key)
+        again.resume_run(key)
     assert requested.args == ["small"] and not again.session.running and not again.offer_frame.isVisible()
     active[0] = clf
     with qtbot.waitSignal(again.run_finished, timeout=TIMEOUT_MS) as finished:
         again.model_ready("small")  # the window reports the model it loaded: the run resumes
     assert finished.args[0].resumed == 7 and again.table_model.rowCount() == 7
 
-    key = again.session.state.key
     again.discard_run(key)
     assert RunStore().pending() == ([], [])
