@@ -1,12 +1,12 @@
 """Make ``docs/screenshot.png``: the real main window on an X screen, a sample with an attention overlay.
 
     xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python docs/make_screenshot.py [--out PNG] [--sample IMAGE]
-        [--mode MODE] [--head HEAD]
+        [--kind KIND] [--mode MODE] [--head HEAD]
 
 Opens the window at 1366x768 with settings in a temporary file (yours are not touched), shows a bundled sample,
 picks the first Transformer block's attention from a query point (``--mode`` and ``--head`` pick another attention
-map, e.g. ``--mode bias --head all`` for small multiples of the learned bias), waits for the overlay and grabs the
-whole screen through the platform (what a screenshot tool would see).
+map, e.g. ``--mode bias --head all`` for small multiples of the learned bias; ``--kind gradcam`` another overlay),
+waits for the overlay and grabs the whole screen through the platform (what a screenshot tool would see).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 from coatnet_gui.app.launch import app_icon, open_arguments
 from coatnet_gui.app.main_window import MainWindow
 from coatnet_gui.app.settings import Settings
-from coatnet_gui.overlay.maps import ATTENTION_MODES, HEAD_MEAN, OverlaySpec
+from coatnet_gui.overlay.maps import ATTENTION_MODES, HEAD_MEAN, KINDS, OverlaySpec
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_MS = 120_000
@@ -34,6 +34,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
     parser.add_argument("--sample", default=str(ROOT / "assets" / "samples" / "fashion_ankle-boot.png"))
     parser.add_argument("--model", default="bundled", help="model source, as in the Model menu")
+    parser.add_argument("--kind", default="attention", choices=sorted(KINDS), help="overlay type")
     parser.add_argument("--mode", default="query", choices=sorted(ATTENTION_MODES), help="attention mode")
     parser.add_argument("--head", default=HEAD_MEAN, help='a head number, "mean" or "all"')
     args = parser.parse_args()
@@ -43,12 +44,12 @@ def main() -> int:
     settings = Settings(str(Path(tempfile.mkdtemp()) / "settings.ini"))
     settings.model = args.model
     head = int(args.head) if args.head.isdigit() else args.head
-    settings.overlay = OverlaySpec(kind="attention", attention_mode=args.mode, head=head)
+    settings.overlay = OverlaySpec(kind=args.kind, attention_mode=args.mode, head=head)
     window = MainWindow(settings)
     window.setGeometry(0, 0, 1366, 768)
     window.show()
     open_arguments(window, [args.sample])
-    picked = False
+    picked = args.kind != "attention"  # only attention maps have a query point to pick
 
     def poll() -> None:
         nonlocal picked

@@ -107,7 +107,9 @@ class OverlayControls(QWidget):
         self.class_row = QHBoxLayout()
         self.class_row.addWidget(self.class_box, 1)
         self.class_row.addWidget(self.top_class_button)
-        self.form.addRow("C&lass", self.class_row)
+        class_title = QLabel("C&lass")
+        class_title.setBuddy(self.class_box)  # a row holding a layout gets no buddy from the form
+        self.form.addRow(class_title, self.class_row)
 
         self.cmap_box = self._combo(
             "Colo&urs",
