@@ -33,9 +33,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
-from coatnet_gui.batch.runs import DATA_ENV
 from coatnet_gui.batch.view import BatchView
 from model.batch.pipeline import BatchProgress
+
+try:
+    from coatnet_gui.batch.runs import DATA_ENV
+except ImportError:  # the code before the run store (measured through PYTHONPATH)
+    DATA_ENV = None
 
 TICK_MS = 10
 STALL_MS = 100
@@ -134,7 +138,8 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     collect_on_gui_thread()  # as the app does: garbage is collected from a timer on the GUI thread
     names = [f"class {i}" for i in range(args.classes)]
-    os.environ[DATA_ENV] = tempfile.mkdtemp(prefix="bench-event-loop-")  # the run store: not the user's
+    if DATA_ENV:
+        os.environ[DATA_ENV] = tempfile.mkdtemp(prefix="bench-event-loop-")  # the run store: not the user's
     view = BatchView(lambda: None)
     view.resize(1100, 700)
     view.show()
