@@ -3,11 +3,13 @@
 Choose or drop a folder (optionally with its sub-folders) and the run starts on the active model; the
 widget renders a :class:`~coatnet_gui.batch.session.BatchSession`, which runs it off the GUI thread: the
 progress bar shows images/s and the time left, and the run can be paused or cancelled. The table lists a
-thumbnail, the path, the top-1 class and its confidence (the top-5 on hover); it sorts by any column and
-filters by class and confidence. Double-clicking a row asks the window to open that image in the single-image
+thumbnail, the path, the top-1 class, its confidence (the top-5 on hover) and the error of a file that could not
+be labelled; it sorts by any column and filters by class and confidence (:class:`~coatnet_gui.batch.table.FilterBar`:
+per-class counts, "N of M shown"). Double-clicking a row asks the window to open that image in the single-image
 view. Results go to the run's journal in the app's data folder (:mod:`coatnet_gui.batch.runs`), from which
-"Export…" writes CSV or JSON Lines and "Sort into folders…" copies or moves the files after a preview; "Undo
-sort" reverses the last sort from its manifest. Runs with unexported results are offered back after a restart
+"Export…" writes CSV or JSON Lines ("Export shown rows…" only the rows the filter shows) and "Sort into
+folders…" copies or moves the files after a preview (all or only the shown rows); "Undo sort" says what it will
+do, asks, and reverses the last sort from its manifest. Runs with unexported results are offered back after a restart
 (Resume / Discard), and closing the window with unexported results asks first (:meth:`BatchView.confirm_close`).
 """
 
