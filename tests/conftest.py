@@ -70,9 +70,10 @@ def sample(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, small_model_dir: Path):
+def settings(tmp_path: Path, small_model_dir: Path, monkeypatch: pytest.MonkeyPatch):
     """The window's settings in a temporary .ini file (the default QSettings location points there too), on the
-    CPU, with the small model."""
+    CPU, with the small model; batch runs are kept in a temporary data folder."""
+    monkeypatch.setenv("COATNET_LENS_DATA", str(tmp_path / "data"))
     from PySide6.QtCore import QSettings
 
     from coatnet_gui.app.settings import Settings
