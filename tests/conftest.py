@@ -11,6 +11,14 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any test module imports Qt
 
 
+@pytest.fixture(autouse=True, scope="session")
+def app_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's data folder (kept batch runs) for the whole test session: never the user's own."""
+    folder = tmp_path_factory.mktemp("app_data")
+    os.environ["COATNET_LENS_DATA"] = str(folder)
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def collect_garbage_between_tests():
     """Collect reference cycles after each test, on the main thread: the window switches automatic collection off
