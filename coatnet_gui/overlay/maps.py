@@ -105,7 +105,7 @@ class OverlayResult:
     def value_at(self, index: int, fy: float, fx: float) -> tuple[float, int, int]:
         """Return ``(value, row, column)`` of panel ``index``'s grid map at fractions ``(fy, fx)`` of the view."""
         grid = self.panels[index].grid
-        row, column = min(grid.shape[0] - 1, int(fy * grid.shape[0])), min(grid.shape[1] - 1, int(fx * grid.shape[1]))
+        row, column = introspect.grid_cell((grid.shape[0], grid.shape[1]), fy, fx)
         return float(grid[row, column]), row, column
 
     @property
@@ -239,6 +239,8 @@ def _attention(
         maps = [(f"{title} {name}", fn(h)) for title, h in heads for name, fn in parts]
         return maps, 3, caption, "attention weight"
     unit = "bias (logit)" if mode == "bias" else "attention weight"
+    if spec.head != HEAD_ALL:  # one map, named in the hover line only: room for the long name
+        heads = [(head_text, h) for _title, h in heads]
     maps = [(title, single[mode](h)) for title, h in heads]
     return maps, _columns(len(maps)), caption, unit
 
