@@ -1,5 +1,6 @@
 """The Image tab's layout: the image large on the left (or the welcome page), the filmstrip under it, and a
-sidebar with the prediction and the overlay controls. Layout only; the main window wires it up."""
+sidebar with the prediction and the overlay controls. Layout, and the hint under the image that follows the overlay
+shown; the main window wires up the rest."""
 
 from __future__ import annotations
 
