@@ -3,7 +3,8 @@
 The same :func:`layout_view` and :func:`paint_view` draw the view in the widget and into the PNG that
 "Save view" writes, so what is saved is what is seen (at the image's own resolution). Every map comes with a
 colour bar that names its range and unit: under the image on screen, in the image's bottom edge in a saved
-single view (the file keeps the image's size), under each cell of small multiples.
+single view (the file keeps the image's size; images under 128 pixels have no room for it), under each cell of
+small multiples.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from coatnet_gui.overlay import colormaps
 from coatnet_gui.overlay.geometry import Box, fit_box, grid_cells
 from coatnet_gui.overlay.maps import OverlayResult, Panel
+from model.explain.introspect import grid_cell
 
 CAPTION_HEIGHT = 18.0  # title strip above each small multiple
 CELL_BAR_HEIGHT = 20.0  # colour bar under each small multiple
 NOTE_HEIGHT = 16.0  # one line under the small multiples: the unit
 COLORBAR_HEIGHT = 24.0  # colour bar under the single view, on screen
+INSIDE_BAR_MIN_SIDE = 128.0  # a saved image smaller than this (28x28 Fashion-MNIST) has no room for a legible bar
 TILE_GAP = 6.0
 TITLE_PAD = 4.0  # left and right of a title in its strip
 TITLE_PIXELS = (12, 11, 10, 9)  # title font sizes tried, largest first, before a title is elided
@@ -123,7 +126,8 @@ def layout_view(state: ViewState, area: Box, bar_inside: bool = False) -> ViewLa
         layout = ViewLayout(image_rect, [full.map_into(state.view_box, image_rect)])
         if overlay and bar_inside:
             height = max(16.0, 0.07 * min(image_rect.width, image_rect.height))
-            layout.bars = [Box(image_rect.left, image_rect.bottom - height, image_rect.width, height)]
+            if image_rect.height >= INSIDE_BAR_MIN_SIDE and image_rect.width >= INSIDE_BAR_MIN_SIDE:
+                layout.bars = [Box(image_rect.left, image_rect.bottom - height, image_rect.width, height)]
         elif overlay:
             layout.bars = [Box(area.left, image_rect.bottom + 2, area.width, COLORBAR_HEIGHT - 4)]
         return layout
@@ -285,7 +289,7 @@ def _query_marker(painter: QPainter, cell: Box, result: OverlayResult) -> None:
     """Outline the query token of ``result``'s block inside ``cell`` and mark the query point."""
     rows, cols = result.block.grid
     fy, fx = result.spec.query
-    r, c = min(rows - 1, int(fy * rows)), min(cols - 1, int(fx * cols))
+    r, c = grid_cell((rows, cols), fy, fx)
     token = QRectF(
         cell.left + c * cell.width / cols, cell.top + r * cell.height / rows, cell.width / cols, cell.height / rows
     )

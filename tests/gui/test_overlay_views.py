@@ -4,6 +4,7 @@ maps in a diverging map, whole small-multiple titles, head-share percentages, hi
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
@@ -18,7 +19,15 @@ from PySide6.QtWidgets import QApplication
 from coatnet_gui.image.sources import THUMBNAIL_SIDE, ImageSource, read_image
 from coatnet_gui.image.tab import HOVER_HINT, HOVER_HINT_TO_QUERY, HOVER_HINT_VALUE
 from coatnet_gui.overlay import colormaps
-from coatnet_gui.overlay.paint import COLORMAP_KEY, TITLE_PAD, colorbar_labels, fit_title
+from coatnet_gui.overlay.geometry import Box
+from coatnet_gui.overlay.paint import (
+    COLORMAP_KEY,
+    TITLE_PAD,
+    colorbar_labels,
+    fit_title,
+    layout_view,
+    render_view,
+)
 from coatnet_gui.widgets.head_shares import HeadShareChart
 from coatnet_gui.widgets.overlay_controls import OverlayControls, class_entries, class_row
 
@@ -206,3 +215,30 @@ def test_thumbnails_of_tiny_images_are_scaled_up(tmp_path):
     assert thumb.pixelColor(middle - 2, 5).value() == 0 and thumb.pixelColor(middle + 2, 5).value() == 255
     thumb = read_image(ImageSource.file(str(large))).thumbnail
     assert (thumb.width(), thumb.height()) == (THUMBNAIL_SIDE, THUMBNAIL_SIDE * 2 // 3)
+
+
+def test_a_saved_view_keeps_the_images_size_with_the_colour_bar_in_its_bottom_edge(qtbot, window, sample):
+    show(qtbot, window, sample)
+    controls = window.image_tab.controls
+    choose(controls.kind_box, "gradcam")  # no query marker: with the overlay transparent, only the bar is drawn
+    controls.opacity_slider.setValue(0)
+    settle(qtbot, window)
+    state = window.current_view()
+    width, height = state.image.width(), state.image.height()
+    (bar,) = layout_view(state, Box(0, 0, width, height), bar_inside=True).bars
+    assert bar.bottom == pytest.approx(height) and bar.width == pytest.approx(width) and bar.height < height / 8
+    saved = render_view(state)
+    assert (saved.width(), saved.height()) == (width, height)
+    changed = np.argwhere((_pixels_of(saved) != _pixels_of(state.image)).any(axis=2))
+    assert len(changed) > bar.width * bar.height / 4
+    assert changed[:, 0].min() >= int(bar.top), "only the colour bar covers the picture"
+
+    tiny = replace(state, image=state.image.scaled(28, 28), view_box=Box(0, 0, 28, 28))
+    assert layout_view(tiny, Box(0, 0, 28, 28), bar_inside=True).bars == [], "no room for a legible bar"
+
+
+def _pixels_of(image) -> np.ndarray:
+    """Return ``image``'s RGB pixels as an ``(h, w, 3)`` array."""
+    rgb = image.convertToFormat(image.Format.Format_RGB888)
+    data = np.frombuffer(rgb.constBits(), dtype=np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
+    return data[:, : 3 * rgb.width()].reshape(rgb.height(), rgb.width(), 3)
