@@ -37,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
@@ -143,38 +144,21 @@ def folder_of(parent: Path, name: str, n: int, write: Callable[[Path, int], None
 # --- The reference: timm's inference.py --------------------------------------------------------------------
 
 
-# timm's config field -> ours, for the conv and Transformer parts of a CoAtNet config
-TIMM_CONV_FIELDS = {
-    "expand_ratio": "expand_ratio", "expand_output": "expand_output", "kernel_size": "kernel_size",
-    "pre_norm_act": "pre_norm_act", "output_bias": "output_bias", "stride_mode": "stride_mode",
-    "pool_type": "pool_type", "downsample_pool_type": "down_pool_type", "attn_early": "se_early",
-    "attn_act_layer": "se_act", "attn_ratio": "se_ratio", "act_layer": "act", "norm_eps": "norm_eps",
-}  # fmt: skip
-TIMM_TRANSFORMER_FIELDS = {
-    "dim_head": "dim_head", "expand_ratio": "expand_ratio", "expand_first": "expand_first",
-    "shortcut_bias": "shortcut_bias", "pool_type": "pool_type", "rel_pos_type": "rel_pos_type",
-    "rel_pos_dim": "rel_pos_dim", "init_values": "init_values", "act_layer": "act", "norm_layer": "norm",
-    "norm_eps": "norm_eps",
-}  # fmt: skip
-
-
 def timm_twin(net: CoAtNet) -> torch.nn.Module:
     """Return timm's MaxxVit built from ``net``'s config, with ``net``'s weights (the parameter names agree)."""
     import timm  # imported here: timm stays out of our side's process
     from timm.models.maxxvit import MaxxVit, MaxxVitCfg, MaxxVitConvCfg, MaxxVitTransformerCfg
 
-    cfg = net.cfg
+    cfg = net.cfg  # its field names are timm's
     timm_cfg = MaxxVitCfg(
         embed_dim=cfg.embed_dim,
         depths=cfg.depths,
-        block_type=cfg.block_types,
+        block_type=cfg.block_type,
         stem_width=cfg.stem_width,
         stem_bias=cfg.stem_bias,
         head_hidden_size=cfg.head_hidden_size,
-        conv_cfg=MaxxVitConvCfg(**{theirs: getattr(cfg.conv, ours) for theirs, ours in TIMM_CONV_FIELDS.items()}),
-        transformer_cfg=MaxxVitTransformerCfg(
-            **{theirs: getattr(cfg.transformer, ours) for theirs, ours in TIMM_TRANSFORMER_FIELDS.items()}
-        ),
+        conv_cfg=MaxxVitConvCfg(**asdict(cfg.conv_cfg)),
+        transformer_cfg=MaxxVitTransformerCfg(**asdict(cfg.transformer_cfg)),
     )
     twin = MaxxVit(timm_cfg, img_size=cfg.img_size, in_chans=cfg.in_chans, num_classes=cfg.num_classes)
     twin.load_state_dict(net.state_dict(), strict=True)

@@ -39,7 +39,7 @@ class Stem(nn.Module):
     def __init__(self, in_chs: int, widths: tuple[int, int], cfg: ConvCfg, bias: bool = False):
         super().__init__()
         self.conv1 = nn.Conv2d(in_chs, widths[0], 3, stride=2, padding=1, bias=bias)
-        self.norm1 = BatchNormAct2d(widths[0], act=cfg.act, eps=cfg.norm_eps)
+        self.norm1 = BatchNormAct2d(widths[0], act=cfg.act_layer, eps=cfg.norm_eps)
         self.conv2 = nn.Conv2d(widths[0], widths[1], 3, stride=1, padding=1, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -64,22 +64,24 @@ class MBConvBlock(nn.Module):
         self.shortcut = (
             Downsample2d(in_chs, out_chs, cfg.pool_type, bias=cfg.output_bias) if stride == 2 else nn.Identity()
         )
-        self.pre_norm = BatchNormAct2d(in_chs, act=cfg.act if cfg.pre_norm_act else None, eps=cfg.norm_eps)
+        self.pre_norm = BatchNormAct2d(in_chs, act=cfg.act_layer if cfg.pre_norm_act else None, eps=cfg.norm_eps)
         self.down = (
-            Downsample2d(in_chs, in_chs, cfg.down_pool_type)
+            Downsample2d(in_chs, in_chs, cfg.downsample_pool_type)
             if stride == 2 and cfg.stride_mode == "pool"
             else nn.Identity()
         )
         self.conv1_1x1 = nn.Conv2d(in_chs, mid_chs, 1, stride=stride_1x1, bias=False)
-        self.norm1 = BatchNormAct2d(mid_chs, act=cfg.act, eps=cfg.norm_eps)
+        self.norm1 = BatchNormAct2d(mid_chs, act=cfg.act_layer, eps=cfg.norm_eps)
         padding = ((stride_dw - 1) + (cfg.kernel_size - 1)) // 2
         self.conv2_kxk = nn.Conv2d(
             mid_chs, mid_chs, cfg.kernel_size, stride=stride_dw, padding=padding, groups=mid_chs, bias=False
         )
-        se = SqueezeExcite(mid_chs, int(cfg.se_ratio * (out_chs if cfg.expand_output else mid_chs)), cfg.se_act)
-        self.se_early = se if cfg.se_early else None
-        self.norm2 = BatchNormAct2d(mid_chs, act=cfg.act, eps=cfg.norm_eps)
-        self.se = None if cfg.se_early else se
+        se = SqueezeExcite(
+            mid_chs, int(cfg.attn_ratio * (out_chs if cfg.expand_output else mid_chs)), cfg.attn_act_layer
+        )
+        self.se_early = se if cfg.attn_early else None
+        self.norm2 = BatchNormAct2d(mid_chs, act=cfg.act_layer, eps=cfg.norm_eps)
+        self.se = None if cfg.attn_early else se
         self.conv3_1x1 = nn.Conv2d(mid_chs, out_chs, 1, bias=cfg.output_bias)
         self.drop_path = drop_path_or_identity(drop_path)
 
@@ -170,7 +172,7 @@ class TransformerBlock(nn.Module):
             self.shortcut = Downsample2d(dim, dim_out, cfg.pool_type, bias=cfg.shortcut_bias)
             self.norm1 = nn.Sequential(
                 OrderedDict(
-                    norm=make_norm2d(cfg.norm, dim, cfg.norm_eps),
+                    norm=make_norm2d(cfg.norm_layer, dim, cfg.norm_eps),
                     down=Downsample2d(dim, dim, cfg.pool_type),
                 )
             )
@@ -178,12 +180,12 @@ class TransformerBlock(nn.Module):
             if dim != dim_out:
                 raise ValueError("a Transformer block that keeps the resolution must keep the width")
             self.shortcut = nn.Identity()
-            self.norm1 = make_norm2d(cfg.norm, dim, cfg.norm_eps)
+            self.norm1 = make_norm2d(cfg.norm_layer, dim, cfg.norm_eps)
         self.attn = RelativeSelfAttention2d(dim, dim_out, grid, cfg)
         self.ls1 = LayerScale2d(dim_out, cfg.init_values) if cfg.init_values else nn.Identity()
         self.drop_path1 = drop_path_or_identity(drop_path)
-        self.norm2 = make_norm2d(cfg.norm, dim_out, cfg.norm_eps)
-        self.mlp = ConvMlp(dim_out, int(dim_out * cfg.expand_ratio), cfg.act)
+        self.norm2 = make_norm2d(cfg.norm_layer, dim_out, cfg.norm_eps)
+        self.mlp = ConvMlp(dim_out, int(dim_out * cfg.expand_ratio), cfg.act_layer)
         self.ls2 = LayerScale2d(dim_out, cfg.init_values) if cfg.init_values else nn.Identity()
         self.drop_path2 = drop_path_or_identity(drop_path)
 

@@ -36,9 +36,9 @@ class CoAtNetStage(nn.Module):
         for i in range(depth):
             stride = 2 if i == 0 else 1
             if block_type == "C":
-                blocks.append(MBConvBlock(in_chs, out_chs, stride, cfg.conv, drop_path[i]))
+                blocks.append(MBConvBlock(in_chs, out_chs, stride, cfg.conv_cfg, drop_path[i]))
             elif block_type == "T":
-                blocks.append(TransformerBlock(in_chs, out_chs, stride, grid, cfg.transformer, drop_path[i]))
+                blocks.append(TransformerBlock(in_chs, out_chs, stride, grid, cfg.transformer_cfg, drop_path[i]))
             else:
                 raise ValueError(f"unknown block type {block_type!r}; expected 'C' or 'T'")
             in_chs = out_chs
@@ -94,7 +94,7 @@ class CoAtNet(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.name = name
-        self.stem = Stem(cfg.in_chans, cfg.stem_width, cfg.conv, bias=cfg.stem_bias)
+        self.stem = Stem(cfg.in_chans, cfg.stem_width, cfg.conv_cfg, bias=cfg.stem_bias)
         total = sum(cfg.depths)
         rates = [drop_path_rate * i / max(1, total - 1) for i in range(total)]  # linear, as in timm
         stages = []
@@ -105,7 +105,7 @@ class CoAtNet(nn.Module):
                 CoAtNetStage(
                     in_chs,
                     cfg.embed_dim[i],
-                    cfg.block_types[i],
+                    cfg.block_type[i],
                     cfg.depths[i],
                     grid,
                     cfg,
@@ -117,9 +117,11 @@ class CoAtNet(nn.Module):
         self.num_features = in_chs
         if cfg.head_hidden_size:
             self.norm = nn.Identity()
-            self.head: nn.Module = NormMlpHead(in_chs, cfg.head_hidden_size, cfg.num_classes, cfg.transformer.norm_eps)
+            self.head: nn.Module = NormMlpHead(
+                in_chs, cfg.head_hidden_size, cfg.num_classes, cfg.transformer_cfg.norm_eps
+            )
         else:
-            self.norm = make_norm2d(cfg.transformer.norm, in_chs, cfg.transformer.norm_eps)
+            self.norm = make_norm2d(cfg.transformer_cfg.norm_layer, in_chs, cfg.transformer_cfg.norm_eps)
             self.head = LinearHead(in_chs, cfg.num_classes)
         self.apply(_init_weights)
 

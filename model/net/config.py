@@ -3,36 +3,69 @@
 A :class:`CoAtNetCfg` fully describes a network: the stem (S0), the two MBConv stages (S1, S2) and the
 two relative-attention Transformer stages (S3, S4). The named configs reproduce the paper's
 CoAtNet-0 ... CoAtNet-5 and every CoAtNet variant that timm 1.0 publishes weights for, so that their
-checkpoints load with ``strict=True``. Field names follow timm's ``MaxxVitCfg`` where they mean the same.
+checkpoints load with ``strict=True``. Field names are those of timm's ``MaxxVitCfg``, ``MaxxVitConvCfg`` and
+``MaxxVitTransformerCfg`` (a subset: what CoAtNet uses), so a timm twin is built field by field; every string
+field is checked against its allowed values when a config is made.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+
+ACTIVATIONS = ("gelu", "silu", "relu", "tanh")
+NORMS = ("layernorm2d", "batchnorm2d")
+POOL_TYPES = ("avg2", "max2", "avg", "max")  # "...2": 2x2 stride-2 pooling; else 3x3 stride-2, padding 1
+STRIDE_MODES = ("pool", "1x1", "dw")
+REL_POS_TYPES = ("bias", "mlp")
+BLOCK_TYPES = ("C", "T")  # C = MBConv, T = relative-attention Transformer
+
+
+def _check_choices(cfg: object, allowed: dict[str, tuple[str, ...]]) -> None:
+    """Raise ``ValueError`` naming the field, the bad value and the allowed ones for the first string field of
+    ``cfg`` (a dataclass) whose value is not in ``allowed[field]``."""
+    for f in fields(cfg):  # type: ignore[arg-type]
+        if f.name in allowed and getattr(cfg, f.name) not in allowed[f.name]:
+            raise ValueError(
+                f"{type(cfg).__name__}.{f.name}={getattr(cfg, f.name)!r} is not one of: {', '.join(allowed[f.name])}"
+            )
 
 
 @dataclass(frozen=True)
 class ConvCfg:
-    """MBConv block settings (stages S1, S2 and the stem's norm/activation)."""
+    """MBConv block settings (stages S1, S2 and the stem's norm/activation); field names as timm's
+    ``MaxxVitConvCfg``."""
 
     expand_ratio: float = 4.0
     expand_output: bool = True  # hidden width from output channels (paper) or input channels (timm "rw")
     kernel_size: int = 3
     stride_mode: str = "dw"  # where a stage's stride-2 happens: "pool" (before 1x1), "1x1", or "dw" (depthwise)
-    pool_type: str = "avg2"  # shortcut downsample: "avg2", "max2", "avg", "max"
-    down_pool_type: str = "avg2"  # main-branch downsample when stride_mode is "pool"
+    pool_type: str = "avg2"  # shortcut downsample: one of POOL_TYPES
+    downsample_pool_type: str = "avg2"  # main-branch downsample when stride_mode is "pool"
     pre_norm_act: bool = False  # activation after the pre-norm
     output_bias: bool = True  # bias on the shortcut projection and the final 1x1 conv
-    se_early: bool = False  # squeeze-excitation between the depthwise conv and its norm (timm "rw" weights)
-    se_act: str = "silu"
-    se_ratio: float = 0.25
-    act: str = "gelu"
+    attn_early: bool = False  # squeeze-excitation between the depthwise conv and its norm (timm "rw" weights)
+    attn_act_layer: str = "silu"  # the squeeze-excitation's activation
+    attn_ratio: float = 0.25  # the squeeze-excitation's reduction
+    act_layer: str = "gelu"
     norm_eps: float = 1e-5
+
+    def __post_init__(self) -> None:
+        _check_choices(
+            self,
+            {
+                "stride_mode": STRIDE_MODES,
+                "pool_type": POOL_TYPES,
+                "downsample_pool_type": POOL_TYPES,
+                "attn_act_layer": ACTIVATIONS,
+                "act_layer": ACTIVATIONS,
+            },
+        )
 
 
 @dataclass(frozen=True)
 class TransformerCfg:
-    """Relative-attention Transformer block settings (stages S3, S4)."""
+    """Relative-attention Transformer block settings (stages S3, S4); field names as timm's
+    ``MaxxVitTransformerCfg``."""
 
     dim_head: int = 32
     expand_ratio: float = 4.0  # MLP hidden width / block width
@@ -42,57 +75,75 @@ class TransformerCfg:
     rel_pos_type: str = "bias"  # "bias": learned table w[i-j]; "mlp": MLP over log-spaced offsets
     rel_pos_dim: int = 512  # hidden width of the "mlp" relative-position network
     init_values: float | None = None  # layer-scale initial value; None disables layer-scale
-    act: str = "gelu"
-    norm: str = "layernorm2d"  # or "batchnorm2d"
+    act_layer: str = "gelu"
+    norm_layer: str = "layernorm2d"  # or "batchnorm2d"
     norm_eps: float = 1e-6
+
+    def __post_init__(self) -> None:
+        _check_choices(
+            self,
+            {"pool_type": POOL_TYPES, "rel_pos_type": REL_POS_TYPES, "act_layer": ACTIVATIONS, "norm_layer": NORMS},
+        )
 
 
 @dataclass(frozen=True)
 class CoAtNetCfg:
-    """A whole network: stem widths, per-stage widths/depths/block types, head, input size."""
+    """A whole network: stem widths, per-stage widths/depths/block types, head, input size. The first eight
+    fields are timm's ``MaxxVitCfg``'s; ``img_size``, ``in_chans`` and ``num_classes`` are its model's
+    arguments."""
 
     embed_dim: tuple[int, ...] = (96, 192, 384, 768)
     depths: tuple[int, ...] = (2, 3, 5, 2)
-    block_types: tuple[str, ...] = ("C", "C", "T", "T")  # C = MBConv, T = relative-attention Transformer
+    block_type: tuple[str, ...] = ("C", "C", "T", "T")  # one of BLOCK_TYPES per stage
     stem_width: tuple[int, int] = (64, 64)
     stem_bias: bool = False
-    conv: ConvCfg = field(default_factory=ConvCfg)
-    transformer: TransformerCfg = field(default_factory=TransformerCfg)
+    conv_cfg: ConvCfg = field(default_factory=ConvCfg)
+    transformer_cfg: TransformerCfg = field(default_factory=TransformerCfg)
     head_hidden_size: int | None = None  # paper configs: pre-logits MLP; timm "rw": final norm + linear
     img_size: int = 224
     in_chans: int = 3
     num_classes: int = 1000
 
+    def __post_init__(self) -> None:
+        for kind in self.block_type:
+            if kind not in BLOCK_TYPES:
+                raise ValueError(f"CoAtNetCfg.block_type has {kind!r}; each must be one of: {', '.join(BLOCK_TYPES)}")
+        if not len(self.embed_dim) == len(self.depths) == len(self.block_type):
+            raise ValueError(
+                f"CoAtNetCfg: embed_dim {self.embed_dim}, depths {self.depths} and block_type {self.block_type} "
+                "must have one entry per stage"
+            )
+
 
 def _rw_coat(
     stride_mode: str = "pool",
     pool_type: str = "avg2",
-    se_early: bool = False,
-    se_act: str = "relu",
+    attn_early: bool = False,
+    attn_act_layer: str = "relu",
     shortcut_bias: bool = True,
-    norm: str = "layernorm2d",
+    norm_layer: str = "layernorm2d",
     init_values: float | None = None,
     rel_pos_type: str = "bias",
     rel_pos_dim: int = 512,
 ) -> dict:
     """Settings shared by timm's "rw" CoAtNets (trained before the official MaxViT code was public)."""
     return dict(
-        conv=ConvCfg(
+        conv_cfg=ConvCfg(
             stride_mode=stride_mode,
             pool_type=pool_type,
             pre_norm_act=True,
             expand_output=False,
             output_bias=False,
-            se_early=se_early,
-            se_act=se_act,
-            act="silu",
+            attn_early=attn_early,
+            attn_act_layer=attn_act_layer,
+            act_layer="silu",
         ),
-        transformer=TransformerCfg(
+        transformer_cfg=TransformerCfg(
             expand_first=False,
             shortcut_bias=shortcut_bias,
             pool_type=pool_type,
             init_values=init_values,
-            norm=norm,
+            norm_layer=norm_layer,
             rel_pos_type=rel_pos_type,
             rel_pos_dim=rel_pos_dim,
         ),
@@ -102,8 +153,8 @@ def _rw_coat(
 def _rw_max(stride_mode: str = "dw", rel_pos_type: str = "bias", rel_pos_dim: int = 512) -> dict:
     """Settings of timm's "nano"/"pico" CoAtNets, which reuse its MaxViT "rw" block defaults."""
     return dict(
-        conv=ConvCfg(stride_mode=stride_mode, expand_output=False, output_bias=True, act="silu"),
-        transformer=TransformerCfg(expand_first=False, rel_pos_type=rel_pos_type, rel_pos_dim=rel_pos_dim),
+        conv_cfg=ConvCfg(stride_mode=stride_mode, expand_output=False, output_bias=True, act_layer="silu"),
+        transformer_cfg=TransformerCfg(expand_first=False, rel_pos_type=rel_pos_type, rel_pos_dim=rel_pos_dim),
     )
 
 
@@ -127,38 +178,38 @@ _CONFIGS: dict[str, CoAtNetCfg] = {
     "coatnet_rmlp_nano_rw_224": CoAtNetCfg(
         depths=(3, 4, 6, 3), **_SMALL, **_rw_max(rel_pos_type="mlp", rel_pos_dim=384)
     ),
-    "coatnet_0_rw_224": CoAtNetCfg(depths=(2, 3, 7, 2), **_W0, **_rw_coat(se_early=True, shortcut_bias=False)),
+    "coatnet_0_rw_224": CoAtNetCfg(depths=(2, 3, 7, 2), **_W0, **_rw_coat(attn_early=True, shortcut_bias=False)),
     "coatnet_bn_0_rw_224": CoAtNetCfg(
         depths=(2, 3, 7, 2),
         **_W0,
-        **_rw_coat(stride_mode="dw", se_early=True, shortcut_bias=False, norm="batchnorm2d"),
+        **_rw_coat(stride_mode="dw", attn_early=True, shortcut_bias=False, norm_layer="batchnorm2d"),
     ),
     "coatnet_rmlp_0_rw_224": CoAtNetCfg(depths=(2, 3, 7, 2), **_W0, **_rw_coat(stride_mode="dw", rel_pos_type="mlp")),
     "coatnet_1_rw_224": CoAtNetCfg(
-        depths=_DEEP, **_W0, **_rw_coat(stride_mode="dw", se_early=True, shortcut_bias=False)
+        depths=_DEEP, **_W0, **_rw_coat(stride_mode="dw", attn_early=True, shortcut_bias=False)
     ),
     "coatnet_rmlp_1_rw_224": CoAtNetCfg(
         depths=_DEEP,
         **_W0,
-        **_rw_coat(pool_type="max", se_early=True, shortcut_bias=False, rel_pos_type="mlp", rel_pos_dim=384),
+        **_rw_coat(pool_type="max", attn_early=True, shortcut_bias=False, rel_pos_type="mlp", rel_pos_dim=384),
     ),
     "coatnet_rmlp_1_rw2_224": CoAtNetCfg(depths=_DEEP, **_W0, **_rw_coat(stride_mode="dw", rel_pos_type="mlp")),
-    "coatnet_2_rw_224": CoAtNetCfg(depths=_DEEP, **_W2, **_rw_coat(stride_mode="dw", se_act="silu")),
+    "coatnet_2_rw_224": CoAtNetCfg(depths=_DEEP, **_W2, **_rw_coat(stride_mode="dw", attn_act_layer="silu")),
     "coatnet_rmlp_2_rw_224": CoAtNetCfg(
         depths=_DEEP,
         **_W2,
-        **_rw_coat(stride_mode="dw", se_act="silu", init_values=1e-6, rel_pos_type="mlp"),
+        **_rw_coat(stride_mode="dw", attn_act_layer="silu", init_values=1e-6, rel_pos_type="mlp"),
     ),
     "coatnet_3_rw_224": CoAtNetCfg(  # its only public weights are ImageNet-12k
         depths=_DEEP,
         **_W3,
-        **_rw_coat(stride_mode="dw", se_act="silu", init_values=1e-6),
+        **_rw_coat(stride_mode="dw", attn_act_layer="silu", init_values=1e-6),
         num_classes=11821,
     ),
     "coatnet_rmlp_3_rw_224": CoAtNetCfg(
         depths=_DEEP,
         **_W3,
-        **_rw_coat(stride_mode="dw", se_act="silu", init_values=1e-6, rel_pos_type="mlp"),
+        **_rw_coat(stride_mode="dw", attn_act_layer="silu", init_values=1e-6, rel_pos_type="mlp"),
     ),
     # The model this project trains and bundles (Fashion-MNIST, grayscale shown as RGB): 96 px input so
     # that S3 attends over 6x6 tokens and S4 over 3x3.
@@ -166,8 +217,8 @@ _CONFIGS: dict[str, CoAtNetCfg] = {
         embed_dim=(32, 64, 128, 192),
         depths=(1, 2, 2, 1),
         stem_width=(16, 32),
-        conv=ConvCfg(stride_mode="pool", act="silu"),  # pooling before the 1x1 expand: 4x cheaper on CPU
-        transformer=TransformerCfg(dim_head=32),
+        conv_cfg=ConvCfg(stride_mode="pool", act_layer="silu"),  # pooling before the 1x1 expand: 4x cheaper on CPU
+        transformer_cfg=TransformerCfg(dim_head=32),
         head_hidden_size=None,
         img_size=96,
         num_classes=10,
