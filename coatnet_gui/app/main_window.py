@@ -4,10 +4,11 @@ model off the GUI thread)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QTabWidget, QVBoxLayout, QWidget
@@ -15,8 +16,8 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QTabWidge
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.app.settings import Settings
 from coatnet_gui.batch.view import BatchView
-from coatnet_gui.image.session import Session
-from coatnet_gui.image.sources import ImageSource, LoadedImage, read_image, sources_from_mime
+from coatnet_gui.image.session import Session, write_map, write_view_png
+from coatnet_gui.image.sources import ImageSource, LoadedImage, image_subfolders, sources_from_mime
 from coatnet_gui.image.tab import ImageTab
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.maps import OverlayResult, OverlaySpec
@@ -32,6 +33,12 @@ from model.runtime.inference import Classifier, Explanation, Prediction
 
 APP_NAME = "CoAtNet Lens"
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.pth *.pt *.bin);;All files (*)"
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _safe_name(text: str) -> str:
+    """Return ``text`` usable in a file name on every platform (runs of other characters become one "_")."""
+    return _UNSAFE_NAME.sub("_", text).strip("._") or "view"
 
 
 class MainWindow(QMainWindow):
@@ -44,6 +51,9 @@ class MainWindow(QMainWindow):
         self.session = Session(self)
         self.result: OverlayResult | None = None
         self.requested_model = ""
+        self.shown_model = ""  # the source of the model whose classes the controls offer
+        self.pending_folder: str | None = None  # a folder to label once the model is ready
+        self.failed_source: ImageSource | None = None  # the image that could not be opened, while it is shown
         self.setAcceptDrops(True)
         self.setMinimumSize(760, 520)
 
@@ -161,6 +171,7 @@ class MainWindow(QMainWindow):
         s.model_ready.connect(self._on_model_ready)
         s.model_failed.connect(self._on_model_failed)
         s.image_ready.connect(self._on_image_ready)
+        s.image_failed.connect(self._on_image_failed)
         s.prediction_ready.connect(self._on_prediction)
         s.explanation_ready.connect(self._on_explanation)
         s.overlay_ready.connect(self._on_overlay)
@@ -196,17 +207,14 @@ class MainWindow(QMainWindow):
         if not sources:
             return
         self.tabs.setCurrentWidget(self.image_tab)
-        self.image_tab.filmstrip.add(sources)
+        strip = self.image_tab.filmstrip
+        strip.add(sources)
         self.session.open_image(sources[0])
-        for source in sources:
-            if source.path is not None:
-                self.settings.add_recent(source.path)
         for source in sources[1:]:
-            self.session.workers.submit(
-                "io",
-                lambda src=source: read_image(src),
-                lambda loaded: self.image_tab.filmstrip.set_thumbnail(loaded.source, loaded.thumbnail),
-                lambda _message: None,  # the error shows when the image itself is opened
+            self.session.read_thumbnail(
+                source,
+                lambda loaded: strip.set_thumbnail(loaded.source, loaded.thumbnail),
+                lambda message, src=source: strip.mark_failed(src, message),
             )
 
     def open_path(self, path: str) -> None:
@@ -214,13 +222,37 @@ class MainWindow(QMainWindow):
         self.open_sources([ImageSource.file(path)])
 
     def open_folder(self, folder: str) -> None:
-        """Hand ``folder`` to the batch labeller and show its tab."""
+        """Hand ``folder`` to the batch labeller and show its tab; labelling starts once a model is ready. When
+        sub-folders hold images but are not included, the status bar and the checkbox's tooltip say so."""
         set_folder = getattr(self.batch, "set_folder", None)
         if set_folder is None:
             self.show_error(f"Batch labelling is not available in this build, so {folder} cannot be labelled.")
             return
         set_folder(folder)
+        self.pending_folder = folder if self.session.classifier is None else None
         self.tabs.setCurrentWidget(self.batch)
+        recursive = getattr(self.batch, "recursive_box", None)
+        if recursive is None or not recursive.isChecked():
+            self.session.run(
+                "io",
+                "",
+                lambda: image_subfolders(folder),
+                lambda count: self._hint_subfolders(folder, count),
+                lambda _message: None,  # an unreadable folder is the batch run's to report
+            )
+
+    def _hint_subfolders(self, folder: str, count: int) -> None:
+        """Say that ``count`` sub-folders of ``folder`` with images are left out (nothing when there are none)."""
+        recursive = getattr(self.batch, "recursive_box", None)
+        if count == 0 or (recursive is not None and recursive.isChecked()):
+            return
+        folders = "1 sub-folder" if count == 1 else f"{count} sub-folders"
+        if recursive is not None:
+            hint = f"{folders} of {Path(folder).name} with images not included — tick Include sub-folders"
+            recursive.setToolTip(hint)
+        else:
+            hint = f"{folders} of {Path(folder).name} with images are not labelled"
+        self.statusBar().showMessage(hint, 60_000)
 
     def open_mime(self, mime: QMimeData) -> None:
         """Open what a drop or the clipboard carries: image files, folders, browser images, URLs."""
@@ -272,27 +304,72 @@ class MainWindow(QMainWindow):
         return self.image_tab.view.state
 
     def save_view(self, path: str) -> None:
-        """Write the view (image with overlay, at the image's resolution) to ``path`` as PNG."""
+        """Write the view (image with overlay, at the image's resolution) to ``path`` as PNG, off the GUI thread:
+        the status bar says "Saving…", then where it went; a failure shows in the banner."""
         state = self.current_view()
         if state is None:
             self.show_error("Open an image first: there is no view to save.")
             return
-        if not render_view(state).save(path, "PNG"):
-            self.show_error(f"Could not write {path}.")
-            return
-        self.statusBar().showMessage(f"Saved the view to {path}", 5000)
+        snapshot = replace(state, layers=list(state.layers))  # the view may change while the worker paints
+        name = Path(path).name
+        self.statusBar().showMessage(f"Saving {name}…")
+        self.session.run(
+            "io",
+            f"Saving {name}…",
+            lambda: write_view_png(snapshot, path),
+            lambda _none: self.statusBar().showMessage(f"Saved the view to {path}", 10_000),
+            self.show_error,
+        )
 
     def save_map(self, path: str) -> None:
-        """Write the raw overlay map (on the block's grid; stacked for small multiples) to ``path`` (.npy)."""
+        """Write the raw overlay map (on the block's grid; stacked for small multiples) to ``path`` (.npy), with
+        a JSON file beside it (``path`` + ".json") that says what the array holds."""
         if self.result is None:
             self.show_error("There is no overlay map to save yet.")
             return
+        array = self.result.raw()
         try:
-            np.save(path, self.result.raw())
+            write_map(path, array, self.map_metadata(self.result))
         except OSError as exc:
             self.show_error(f"Could not write {path}: {exc.strerror or exc}.")
             return
-        self.statusBar().showMessage(f"Saved the map {self.result.raw().shape} to {path}", 5000)
+        self.statusBar().showMessage(f"Saved the map {array.shape} and its description to {path}", 10_000)
+
+    def map_metadata(self, result: OverlayResult) -> dict[str, Any]:
+        """Return what the raw map of ``result`` holds, for the JSON file saved beside it: model, image, kind,
+        block, mode, head, class, query point, grid, value unit and range, dtype."""
+        spec, classifier, image = result.spec, self.session.classifier, self.session.image
+        array = result.raw()
+        labels = classifier.label_names if classifier is not None else []
+        class_index = spec.class_index
+        if spec.kind == "gradcam" and class_index is None and self.session.explanation is not None:
+            class_index = int(self.session.explanation.probs.argmax())
+        gradcam = spec.kind == "gradcam"
+        mode = None if gradcam else spec.attention_mode if spec.kind == "attention" else spec.activation_mode
+        source = image.source if image is not None else None
+        return {
+            "model": classifier.info.name if classifier is not None else None,
+            "model_source": self.session.model_source,
+            "image": (source.path or source.url or source.name) if source is not None else None,
+            "kind": spec.kind,
+            "block": result.block.name,
+            "block_label": result.block.label,
+            "mode": mode,
+            "head": spec.head if spec.uses_head else None,
+            "channel": spec.channel if spec.kind == "activation" and spec.activation_mode == "channel" else None,
+            "class_index": class_index if gradcam else None,
+            "class_name": labels[class_index]
+            if gradcam and class_index is not None and class_index < len(labels)
+            else None,
+            "query": list(spec.query) if spec.uses_query else None,
+            "query_convention": "(fy, fx): fractions of the model's view, from the top left",
+            "grid": list(result.block.grid),
+            "shape": list(array.shape),
+            "panels": [panel.title for panel in result.panels],
+            "unit": result.unit,
+            "range": [float(array.min()), float(array.max())] if array.size else None,
+            "dtype": str(array.dtype),
+        }
 
     def choose_save_view(self) -> None:
         """Ask where to save the view as PNG."""
@@ -306,11 +383,32 @@ class MainWindow(QMainWindow):
         if path:
             self.save_map(path)
 
-    def _suggest(self, suffix: str) -> str:
+    def suggested_name(self, suffix: str) -> str:
+        """Return a file name for the view or map on screen that says what it shows: the image, then block,
+        mode and head (attention), mode and channel (activations) or class (Grad-CAM), e.g.
+        ``boot_stages.2.blocks.0_query_head1.png``."""
         image = self.session.image
-        stem = Path(image.source.name).stem if image is not None else "view"
-        kind = self.result.spec.kind if self.result is not None else "view"
-        return str(Path(self.settings.last_folder or Path.home()) / f"{stem}_{kind}{suffix}")
+        parts = [Path(image.source.name).stem if image is not None else "view"]
+        result = self.result
+        if result is not None:
+            spec = result.spec
+            parts.append(result.block.name)
+            if spec.kind == "attention":
+                parts.append(spec.attention_mode)
+                if spec.uses_head:
+                    parts.append(f"head{spec.head}" if isinstance(spec.head, int) else f"heads-{spec.head}")
+            elif spec.kind == "activation":
+                parts.append(spec.activation_mode)
+                if spec.activation_mode == "channel":
+                    parts.append(f"ch{spec.channel}")
+            else:
+                parts.append("gradcam")
+                if spec.class_index is not None:
+                    parts.append(f"class{spec.class_index}")
+        return "_".join(_safe_name(part) for part in parts) + suffix
+
+    def _suggest(self, suffix: str) -> str:
+        return str(Path(self.settings.last_folder or Path.home()) / self.suggested_name(suffix))
 
     def copy_view(self) -> None:
         """Put the view (image with overlay) on the clipboard."""
@@ -344,7 +442,11 @@ class MainWindow(QMainWindow):
         self.settings.model = self.session.model_source
         info, placement = classifier.info, classifier.placement
         self.image_tab.prediction.set_model(info, placement)
-        self.image_tab.controls.set_model(list_blocks(classifier.net), info.label_names)
+        controls = self.image_tab.controls
+        if self.session.model_source != self.shown_model:  # another model's class numbers mean other classes
+            self.shown_model = self.session.model_source
+            controls.set_spec(replace(controls.spec(), class_index=None))
+        controls.set_model(list_blocks(classifier.net), info.label_names)
         self.model_status.setText(f"{info.name} · {info.label_set} · {placement.device} {placement.precision}")
         if self.banner.kind == "error":
             self.banner.dismiss()
@@ -356,6 +458,9 @@ class MainWindow(QMainWindow):
         self.result = None
         self._update_title()
         self.batch.model_ready(self.session.model_source)  # offers unexported runs back once
+        if self.pending_folder is not None:
+            folder, self.pending_folder = self.pending_folder, None
+            self.batch.set_folder(folder)
 
     def _on_model_failed(self, message: str) -> None:
         self.download_bar.finish()
@@ -373,8 +478,23 @@ class MainWindow(QMainWindow):
         tab.filmstrip.set_thumbnail(loaded.source, loaded.thumbnail)
         tab.prediction.clear_prediction()
         self.result = None
+        self.failed_source = None
+        if loaded.source.path is not None:
+            self.settings.add_recent(loaded.source.path)
         if self.banner.kind == "error":
             self.banner.dismiss()
+        self._update_title()
+
+    def _on_image_failed(self, source: ImageSource, message: str) -> None:
+        """Show why ``source`` could not be opened in place of the previous image, and mark it in the strip."""
+        tab = self.image_tab
+        tab.view.set_error(f"{source.name} could not be opened.\n\n{message}")
+        tab.show_image_page(True)
+        tab.filmstrip.mark_failed(source, message)
+        tab.prediction.clear_prediction()
+        self.result = None
+        self.failed_source = source
+        self.show_error(message if source.name in message else f"{source.name}: {message}")
         self._update_title()
 
     def _on_prediction(self, prediction: Prediction) -> None:
@@ -420,6 +540,8 @@ class MainWindow(QMainWindow):
         parts = [APP_NAME]
         if image is not None:
             parts.append(image.source.name)
+        elif self.failed_source is not None:
+            parts.append(f"{self.failed_source.name} (could not be opened)")
         if classifier is not None:
             parts.append(f"{classifier.info.name} · {classifier.info.label_set}")
         else:
@@ -427,9 +549,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(" — ".join(parts))
 
     def _fill_recent(self) -> None:
+        """List the recent files; those that are gone (or were stored relative to another folder) are disabled."""
         self.recent_menu.clear()
         for path in self.settings.recent:
-            action = self.recent_menu.addAction(path)
+            exists = Path(path).is_absolute() and Path(path).is_file()
+            action = self.recent_menu.addAction(path if exists else f"{path} (not found)")
+            action.setEnabled(exists)
             action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
         if self.settings.recent:
             self.recent_menu.addSeparator()

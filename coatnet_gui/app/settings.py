@@ -7,12 +7,14 @@ the start-up: anything unreadable falls back to its default.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, fields
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from coatnet_gui.overlay.colormaps import COLORMAPS
 from coatnet_gui.overlay.maps import OverlaySpec
+from model.runtime.device import DEVICE_CHOICES
 
 ORGANIZATION, APPLICATION = "CoAtNetLens", "CoAtNet Lens"
 RECENT_LIMIT = 10
@@ -45,7 +47,7 @@ class Settings:
     def device(self) -> str:
         """The device asked for: auto, cuda, mps or cpu."""
         value = self._text("model/device", "auto")
-        return value if value in ("auto", "cuda", "mps", "cpu") else "auto"
+        return value if value in DEVICE_CHOICES else "auto"
 
     @device.setter
     def device(self, device: str) -> None:
@@ -118,7 +120,8 @@ class Settings:
         return [v for v in value if isinstance(v, str)][:RECENT_LIMIT] if isinstance(value, list) else []
 
     def add_recent(self, path: str) -> None:
-        """Put ``path`` first in the recent files."""
+        """Put ``path`` first in the recent files, as an absolute path (so it opens from any working folder)."""
+        path = os.path.abspath(path)
         self.store.setValue("files/recent", [path, *[p for p in self.recent if p != path]][:RECENT_LIMIT])
 
     def clear_recent(self) -> None:

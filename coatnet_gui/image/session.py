@@ -7,15 +7,23 @@ Results of superseded requests (an older image, model or overlay choice) are dro
 
 from __future__ import annotations
 
+import io
+import itertools
+import json
+import os
+import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+import numpy as np
+from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 
 from coatnet_gui.image.sources import ImageSource, LoadedImage, read_image
 from coatnet_gui.overlay.geometry import Box, crop_box
 from coatnet_gui.overlay.maps import OverlaySpec, compute_overlay
+from coatnet_gui.overlay.paint import ViewState, render_view
 from coatnet_gui.workers import Workers
 from model.runtime.inference import Classifier, Explanation
 from model.weights.loading import LoadedModel, load_model
@@ -36,6 +44,44 @@ def map_size(box: Box) -> tuple[int, int]:
     return max(1, round(box.height * scale)), max(1, round(box.width * scale))
 
 
+def write_atomically(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file beside it, so ``path`` is either the old file or the whole
+    new one; raises OSError (the temp file is removed)."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with open(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_view_png(state: ViewState, path: str | os.PathLike) -> None:
+    """Render ``state`` (see :func:`~coatnet_gui.overlay.paint.render_view`) and write it to ``path`` as PNG,
+    atomically. Runs in a worker thread: it paints on a QImage, never on a widget."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not render_view(state).save(buffer, "PNG"):
+        raise OSError(f"Could not encode the view as PNG for {path}.")
+    write_atomically(path, bytes(buffer.data().data()))
+
+
+def write_map(path: str | os.PathLike, array: np.ndarray, metadata: dict[str, Any]) -> Path:
+    """Write ``array`` to ``path`` (.npy) and ``metadata`` as JSON beside it (``path`` + ".json"), each
+    atomically; return the JSON file's path. Raises OSError."""
+    encoded = io.BytesIO()
+    np.save(encoded, array)
+    write_atomically(path, encoded.getvalue())
+    described = Path(f"{os.fspath(path)}.json")
+    text = json.dumps({"file": Path(path).name, **metadata}, indent=2) + "\n"
+    write_atomically(described, text.encode("utf-8"))
+    return described
+
+
 class Session(QObject):
     """State and intents of the Image tab; see the module docstring."""
 
@@ -44,6 +90,7 @@ class Session(QObject):
     model_ready = Signal(object)  # Classifier
     model_failed = Signal(str)
     image_ready = Signal(object)  # LoadedImage
+    image_failed = Signal(object, str)  # the ImageSource that could not be opened, why
     prediction_ready = Signal(object)  # Prediction
     explanation_ready = Signal(object)  # Explanation
     overlay_ready = Signal(object)  # OverlayResult
@@ -60,6 +107,8 @@ class Session(QObject):
         self.spec = OverlaySpec()
         self._cancel: threading.Event | None = None
         self._generation = {"model": 0, "image": 0, "analysis": 0, "overlay": 0}
+        self._pending: dict[int, str] = {}  # what each unfinished job is doing, in submission order
+        self._job_ids = itertools.count()
 
     # --- intents ------------------------------------------------------------------------------------------
 
@@ -105,14 +154,28 @@ class Session(QObject):
         self._submit("model", "Moving the model…", "model", job, self._set_classifier, self.failed.emit)
 
     def open_image(self, source: ImageSource) -> None:
-        """Read ``source`` and, once a model is ready, classify and explain it."""
+        """Read ``source`` and, once a model is ready, classify and explain it. When it cannot be read, the
+        previous image and everything derived from it are dropped and ``image_failed`` says why."""
 
         def done(loaded: LoadedImage) -> None:
             self.image = loaded
             self.image_ready.emit(loaded)
             self._analyse()
 
-        self._submit("io", f"Reading {source.name}…", "image", lambda: read_image(source), done, self.failed.emit)
+        def error(message: str) -> None:
+            self.image, self.explanation = None, None
+            self._generation["analysis"] += 1  # a late prediction of the previous image must not show
+            self._generation["overlay"] += 1
+            self.image_failed.emit(source, message)
+
+        self._submit("io", f"Reading {source.name}…", "image", lambda: read_image(source), done, error)
+
+    def read_thumbnail(
+        self, source: ImageSource, on_done: Callable[[LoadedImage], None], on_error: Callable[[str], None]
+    ) -> None:
+        """Decode ``source`` in the background for its thumbnail only: ``on_done(loaded)`` or ``on_error(why)``
+        runs on the GUI thread; the shown image does not change."""
+        self.run("io", "", lambda: read_image(source), on_done, on_error)
 
     def set_overlay(self, spec: OverlaySpec) -> None:
         """Show overlay ``spec``: computed from the stored explanation, without running the network again."""
@@ -145,16 +208,40 @@ class Session(QObject):
         self._generation[generation] += 1
         ticket = self._generation[generation]
 
-        def finish(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        def current(callback: Callable[[Any], None]) -> Callable[[Any], None]:
             def deliver(value: Any) -> None:
                 if self._generation[generation] == ticket:
                     callback(value)
-                if not self.workers.busy():
-                    self.working.emit("")
 
             return deliver
 
-        self.working.emit(what)
+        self.run(pool, what, job, current(on_done), current(on_error), on_progress)
+
+    def run(
+        self,
+        pool: str,
+        what: str,
+        job: Callable[..., Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[str], None],
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Run ``job`` on ``pool`` ("model", "load" or "io"); ``on_done(result)`` or ``on_error(message)`` runs on
+        the GUI thread. ``working`` says what the newest unfinished job does (``what``; "" for none: a job with
+        no ``what`` is not announced), whichever order the jobs finish in."""
+        key = next(self._job_ids)
+        if what:
+            self._pending[key] = what
+            self.working.emit(what)
+
+        def finish(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+            def deliver(value: Any) -> None:
+                if self._pending.pop(key, None) is not None:
+                    self.working.emit(next(reversed(self._pending.values()), ""))
+                callback(value)
+
+            return deliver
+
         self.workers.submit(pool, job, finish(on_done), finish(on_error), on_progress)
 
     def _set_classifier(self, classifier: Classifier) -> None:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QUrl
 from PySide6.QtGui import QImage
 
 from coatnet_gui.overlay.paint import pil_to_qimage
-from model.data.decode import load_image
+from model.data.decode import IMAGE_SUFFIXES, load_image
 
 URL_TIMEOUT_S = 20
 URL_LIMIT_BYTES = 64 * 1024 * 1024
@@ -95,6 +96,16 @@ def read_image(source: ImageSource) -> LoadedImage:
         thumb = image.copy()
         thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
     return LoadedImage(source, image, pil_to_qimage(image), pil_to_qimage(thumb))
+
+
+def image_subfolders(folder: str | os.PathLike) -> int:
+    """Return how many folders below ``folder`` (at any depth, not ``folder`` itself) hold image files."""
+    count = 0
+    for depth, (_root, dirs, files) in enumerate(os.walk(folder)):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if depth and any(os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES for name in files):
+            count += 1
+    return count
 
 
 def _url_name(url: QUrl) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
+from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QStyle, QWidget
 
 from coatnet_gui.image.sources import THUMBNAIL_SIDE, ImageSource
 
 _SOURCE = Qt.ItemDataRole.UserRole
+_FAILED = Qt.ItemDataRole.UserRole + 1  # why the image could not be opened
 
 
 class Filmstrip(QListWidget):
@@ -48,7 +49,7 @@ class Filmstrip(QListWidget):
     def _new_item(self, source: ImageSource) -> QListWidgetItem:
         item = QListWidgetItem(source.name, self)
         item.setData(_SOURCE, source)
-        item.setToolTip(source.path or source.url or source.name)
+        item.setToolTip(self._where(source))
         item.setSizeHint(QSize(THUMBNAIL_SIDE + 24, THUMBNAIL_SIDE + 2 * self.fontMetrics().height() + 8))
         return item
 
@@ -63,6 +64,25 @@ class Filmstrip(QListWidget):
         item = self._find(source.key)
         if item is not None:
             item.setIcon(QIcon(QPixmap.fromImage(thumbnail)))
+            item.setToolTip(self._where(source))
+            item.setData(_FAILED, None)
+
+    def mark_failed(self, source: ImageSource, reason: str) -> None:
+        """Mark ``source``'s item as unreadable: an error icon, and ``reason`` in its tooltip."""
+        item = self._find(source.key)
+        if item is not None:
+            item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical))
+            item.setToolTip(f"{self._where(source)}\nCould not be opened: {reason}")
+            item.setData(_FAILED, reason)
+
+    def failed_reason(self, source: ImageSource) -> str:
+        """Return why ``source`` could not be opened ("" when it could, or is not in the strip)."""
+        item = self._find(source.key)
+        return (item.data(_FAILED) or "") if item is not None else ""
+
+    @staticmethod
+    def _where(source: ImageSource) -> str:
+        return source.path or source.url or source.name
 
     def step(self, step: int) -> None:
         """Show the next (``step`` 1) or previous (-1) image."""

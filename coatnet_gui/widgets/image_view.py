@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.maps import OverlayResult
-from coatnet_gui.overlay.paint import ViewLayout, ViewState, locate, paint_view
+from coatnet_gui.overlay.paint import ViewLayout, ViewState, layout_view, locate, paint_view
 
 MARGIN = 8.0
 BACKGROUND = QColor("#2b2d30")
+ERROR_TEXT = QColor("#f5a3a3")
 
 
 class ImageView(QWidget):
     """Paints a :class:`~coatnet_gui.overlay.ViewState`. Emits ``query_picked(fy, fx)`` (fractions of the
-    model's view) on a click or arrow key, and ``hovered(text)`` with the value under the cursor."""
+    model's view) on a click or arrow key, and ``hovered(text)`` with the value under the cursor (again when a new
+    overlay arrives under a cursor that has not moved). ``set_error`` shows a message instead of an image."""
 
     query_picked = Signal(float, float)
     hovered = Signal(str)
@@ -32,10 +34,18 @@ class ImageView(QWidget):
         self.state: ViewState | None = None
         self._layout: ViewLayout | None = None
         self._visible, self._opacity = True, 0.6
+        self.error = ""
+        self._cursor: QPointF | None = None  # the last position of the cursor over the view, None once it left
 
     def set_image(self, image: QImage, view_box: Box) -> None:
         """Show ``image`` (no overlay yet); ``view_box`` is the part of it the model sees."""
         self.state = ViewState(image, view_box, visible=self._visible, opacity=self._opacity)
+        self.error = ""
+        self.update()
+
+    def set_error(self, message: str) -> None:
+        """Show ``message`` in place of an image (the image that could not be opened, and why)."""
+        self.state, self._layout, self.error = None, None, message
         self.update()
 
     def set_view_box(self, view_box: Box) -> None:
@@ -50,6 +60,18 @@ class ImageView(QWidget):
         if self.state is not None:
             self.state.result, self.state.layers = result, layers
             self.update()
+            self._describe_cursor()
+
+    def _describe_cursor(self) -> None:
+        """Tell ``hovered`` what is now under a cursor that has not moved (the layout may have changed too)."""
+        if self._cursor is None or self.state is None:
+            return
+        self._layout = layout_view(self.state, self._area())
+        hit = locate(self._layout, self._cursor.x(), self._cursor.y())
+        self.hovered.emit(self._describe(hit) if hit is not None else "")
+
+    def _area(self) -> Box:
+        return Box(MARGIN, MARGIN, self.width() - 2 * MARGIN, self.height() - 2 * MARGIN)
 
     def set_opacity(self, opacity: float) -> None:
         """Set the overlay's opacity (0-1)."""
@@ -70,8 +92,11 @@ class ImageView(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), BACKGROUND)
         if self.state is not None:
-            area = Box(MARGIN, MARGIN, self.width() - 2 * MARGIN, self.height() - 2 * MARGIN)
-            self._layout = paint_view(painter, self.state, area)
+            self._layout = paint_view(painter, self.state, self._area())
+        elif self.error:
+            painter.setPen(ERROR_TEXT)
+            flags = Qt.AlignmentFlag.AlignCenter.value | Qt.TextFlag.TextWordWrap.value
+            painter.drawText(QRectF(self.rect()).adjusted(4 * MARGIN, 0, -4 * MARGIN, 0), flags, self.error)
         painter.end()
 
     def _hit(self, event: QMouseEvent) -> tuple[int, float, float] | None:
@@ -81,6 +106,7 @@ class ImageView(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         """A left click inside the model's view picks the query point."""
+        self._cursor = event.position()
         hit = self._hit(event)
         if event.button() == Qt.MouseButton.LeftButton and hit is not None:
             self.query_picked.emit(hit[1], hit[2])
@@ -88,12 +114,14 @@ class ImageView(QWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         """Report the value (or the pixel) under the cursor."""
+        self._cursor = event.position()
         hit = self._hit(event)
         self.hovered.emit(self._describe(hit) if hit is not None else "")
         super().mouseMoveEvent(event)
 
     def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         """Clear the hover text."""
+        self._cursor = None
         self.hovered.emit("")
         super().leaveEvent(event)
 

@@ -176,7 +176,8 @@ def test_a_last_model_that_no_longer_loads_falls_back_to_the_bundled_one(qtbot, 
 def test_save_view_png_at_image_size_raw_map_and_clipboard(qtbot, window, sample, tmp_path):
     show(qtbot, window, sample)
     png, npy = tmp_path / "view.png", tmp_path / "map.npy"
-    window.save_view(str(png))
+    window.save_view(str(png))  # written by a worker; the status bar says when
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Saved the view"), timeout=TIMEOUT_MS)
     with Image.open(sample) as original, Image.open(png) as saved:
         assert saved.size == original.size
     window.save_map(str(npy))
