@@ -13,11 +13,10 @@ from collections.abc import Callable
 from typing import TextIO
 
 from model.runtime.device import DEVICE_CHOICES
-from model.runtime.inference import Classifier
+from model.runtime.inference import TOP_K, Classifier
 from model.weights.loading import load_model
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
-DEFAULT_TOPK = 5
 COLUMN, HELP_WIDTH = 20, 100  # where help texts start in --help, and the width it wraps to
 DISTRIBUTION = "coatnet-lens"
 FROZEN_VERSION = "0.1.0"  # a PyInstaller bundle has no distribution metadata; kept equal to pyproject.toml by a test
@@ -60,10 +59,8 @@ def raw_formatter(prog: str) -> argparse.HelpFormatter:
 
 
 def add_topk_argument(parser: argparse.ArgumentParser, what: str) -> None:
-    """Add ``--topk`` (how many classes ``what``; default :data:`DEFAULT_TOPK`)."""
-    parser.add_argument(
-        "--topk", type=int, default=DEFAULT_TOPK, help=f"how many classes {what} (default: %(default)s)"
-    )
+    """Add ``--topk`` (how many classes ``what``; default :data:`~model.runtime.inference.TOP_K`)."""
+    parser.add_argument("--topk", type=int, default=TOP_K, help=f"how many classes {what} (default: %(default)s)")
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.maps import OverlayResult
 from coatnet_gui.overlay.paint import ViewLayout, ViewState, layout_view, locate, paint_view
+from model.explain.introspect import grid_cell
 
 MARGIN = 8.0
 BACKGROUND = QColor("#2b2d30")
@@ -153,7 +154,6 @@ class ImageView(QWidget):
             row, col = rows // 2, cols // 2
         else:
             dy, dx = steps[Qt.Key(event.key())]
-            fy, fx = result.spec.query
-            row = min(rows - 1, max(0, min(rows - 1, int(fy * rows)) + dy))
-            col = min(cols - 1, max(0, min(cols - 1, int(fx * cols)) + dx))
+            row, col = grid_cell((rows, cols), *result.spec.query)
+            row, col = min(rows - 1, max(0, row + dy)), min(cols - 1, max(0, col + dx))
         self.query_picked.emit((row + 0.5) / rows, (col + 0.5) / cols)

@@ -7,12 +7,11 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractButton, QLabel, QVBoxLayout, QWidget
 
 from model.runtime.device import Placement
-from model.runtime.inference import Prediction
+from model.runtime.inference import TOP_K, Prediction
 from model.weights.loading import ModelInfo
 
 ACCENT = QColor("#3b82f6")
 SELECTED = QColor("#f59e0b")
-TOP_K = 5
 NAME_SHARE = 0.42  # of a bar's width, for the class name
 
 

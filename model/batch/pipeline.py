@@ -35,7 +35,7 @@ from model.batch.journal import Journal, encode_path, printable
 from model.batch.scan import ScanEntry, count_images, iter_images
 from model.data.decode import ImageLoadError
 from model.data.transform import PreprocessCfg, load_pixels, normalize
-from model.runtime.inference import Classifier, Prediction
+from model.runtime.inference import TOP_K, Classifier, Prediction
 
 Loaded = tuple[str, torch.Tensor | None, str | None]  # (relative path, uint8 pixels (C, H, W), error)
 
@@ -46,7 +46,7 @@ class BatchSettings:
     thread per CPU core."""
 
     recursive: bool = False
-    topk: int = 5
+    topk: int = TOP_K
     batch_size: int = 0
     workers: int = 0
 

@@ -81,7 +81,7 @@ def _resolve(net: CoAtNet, wanted: str | Iterable[str], kinds: set[str]) -> list
 class Captured:
     """The results of one forward pass under :func:`capture`.
 
-    ``attention[name]`` is an :class:`~model.blocks.AttentionRecord`; ``activations[name]`` the block's
+    ``attention[name]`` is an :class:`~model.net.blocks.AttentionRecord`; ``activations[name]`` the block's
     output ``(B, C, H, W)``; ``logits`` ``(B, classes)`` of the last forward pass.
     """
 

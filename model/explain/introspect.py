@@ -1,4 +1,4 @@
-"""Turn what :mod:`model.capture` recorded into 2-d maps a person can look at.
+"""Turn what :mod:`model.explain.capture` recorded into 2-d maps a person can look at.
 
 Every function returns a float32 map on the block's own token/feature grid, ``(h, w)``, for one image of
 the batch (``batch`` index, default 0). :func:`upsample_map` brings a map to the image's size.
@@ -20,13 +20,18 @@ def _head(t: torch.Tensor, head: int | None) -> torch.Tensor:
     return t.mean(0) if head is None else t[head]
 
 
+def grid_cell(grid: tuple[int, int], fy: float, fx: float) -> tuple[int, int]:
+    """Return the ``(row, column)`` of the cell of a ``grid`` (rows, columns) under the point at fractions
+    ``(fy, fx)`` (0-1) of its height and width, clamped to the grid."""
+    rows, columns = grid
+    return min(rows - 1, max(0, int(fy * rows))), min(columns - 1, max(0, int(fx * columns)))
+
+
 def token_index(record: AttentionRecord, query_yx: tuple[float, float]) -> int:
     """Return the flat index of the token under ``query_yx`` given as fractions (0-1) of the image
     height and width."""
-    h, w = record.grid
-    y = min(h - 1, max(0, int(query_yx[0] * h)))
-    x = min(w - 1, max(0, int(query_yx[1] * w)))
-    return y * w + x
+    row, column = grid_cell(record.grid, *query_yx)
+    return row * record.grid[1] + column
 
 
 def attention_from_query(

@@ -4,7 +4,7 @@
     [pred] = clf.classify_files(["shoe.png"])        # Prediction(labels=[...], probs=[...], ...)
     exp = clf.explain(load_image("shoe.png"))        # everything the overlays need, from one forward pass
 
-Device and precision come from :mod:`model.device`; every result names the ones used.
+Device and precision come from :mod:`model.runtime.device`; every result names the ones used.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from model.explain.capture import BlockInfo, Captured, capture, list_blocks
 from model.explain.introspect import grad_cam
 from model.runtime.device import Placement, choose_placement, cpu_fallback
 from model.weights.loading import LoadedModel
+
+TOP_K = 5  # classes shown or kept per image unless asked otherwise (GUI panel, CLI, batch labelling)
 
 
 @dataclass
@@ -56,7 +58,7 @@ class Prediction:
 class Classifier:
     """A loaded model placed on a device, ready to classify images.
 
-    ``device`` is auto/cuda/mps/cpu, ``precision`` auto/fp32/bf16/fp16 (see :mod:`model.device`).
+    ``device`` is auto/cuda/mps/cpu, ``precision`` auto/fp32/bf16/fp16 (see :mod:`model.runtime.device`).
     ``placement`` says what was chosen; its ``note`` says why when it differs from what was asked.
     """
 
@@ -117,14 +119,14 @@ class Classifier:
         """Return the :class:`Prediction` of an image that could not be classified."""
         return Prediction(path, [], [], [], self.info.name, self.placement.device, self.placement.precision, 0.0, error)
 
-    def classify_image(self, image: Image.Image, k: int = 5, path: str | None = None) -> Prediction:
+    def classify_image(self, image: Image.Image, k: int = TOP_K, path: str | None = None) -> Prediction:
         """Return the top-``k`` prediction for an RGB image already in memory."""
         batch = preprocess(image, self.preprocess_cfg)[None]
         start = time.perf_counter()
         probs = self.probabilities(batch)[0]
         return self.top_k(probs, k, path, time.perf_counter() - start)
 
-    def classify_files(self, paths: list[str | os.PathLike], k: int = 5) -> list[Prediction]:
+    def classify_files(self, paths: list[str | os.PathLike], k: int = TOP_K) -> list[Prediction]:
         """Return one :class:`Prediction` per path, in order; unreadable files become error predictions."""
         out = []
         for path in paths:
@@ -147,14 +149,14 @@ class Classifier:
             logits = self.net(batch)
         seconds = time.perf_counter() - start
         probs = logits.detach().float().softmax(-1)[0].cpu()
-        return Explanation(image, captured, probs, list_blocks(self.net), seconds, self.top_k(probs, 5))
+        return Explanation(image, captured, probs, list_blocks(self.net), seconds, self.top_k(probs, TOP_K))
 
 
 @dataclass
 class Explanation:
     """Everything the overlays of one image need: the ``image`` (RGB), what :func:`capture` recorded,
     class ``probs`` ``(classes,)``, the ``blocks`` that can be shown, the forward pass ``seconds`` and
-    the top-5 ``prediction``. Maps are on each block's grid and cover the model's input view."""
+    the top-:data:`TOP_K` ``prediction``. Maps are on each block's grid and cover the model's input view."""
 
     image: Image.Image
     captured: Captured

@@ -75,11 +75,6 @@ PRETRAINED: dict[str, PretrainedTag] = {
 }
 
 
-def list_pretrained() -> list[str]:
-    """Return every public pretrained tag, smallest models first."""
-    return list(PRETRAINED)
-
-
 def parse_tag(name: str) -> str | None:
     """Return the public tag ``name`` refers to, or None.
 

@@ -94,7 +94,7 @@ def test_topk_default_is_the_shared_constant():
     [sub] = [a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
     for command in ("classify", "label"):
         [topk] = [a for a in sub.choices[command]._actions if a.dest == "topk"]
-        assert topk.default == common.DEFAULT_TOPK
+        assert topk.default == common.TOP_K
 
 
 def test_version_is_the_distribution_version(capsys):
