@@ -75,47 +75,16 @@ def draw_confusion_matrix(matrix: np.ndarray, names: list[str], path: Path, cell
     img.save(path)
 
 
-CARD = """# CoAtNet Lens bundled model: `coatnet_fmnist_96`
-
-A small CoAtNet (C-C-T-T: conv stem, two MBConv stages, two relative-attention Transformer stages)
-trained by this project on Fashion-MNIST, so the app classifies and explains images offline.
-It knows **10 clothing classes only** — a photo of a cat will still be called one of them.
-
-| | |
-|---|---|
-| config | `coatnet_fmnist_96` (`model/config.py`): stem 16-32, stages 32/64/128/192, depths 1/2/2/1, MBConv with stride in a pooling step, head dim 32, learned relative-position bias |
-| input | 96x96 RGB (Fashion-MNIST's 28x28 grey images upscaled with Pillow bicubic), mean/std 0.5 |
-| token grids | S3 attends over 6x6 tokens (4 heads), S4 over 3x3 (6 heads) |
-| parameters | {params:,} ({size_mb:.1f} MB as fp32 safetensors) |
-| data | Fashion-MNIST (Xiao, Rasul & Vollgraf 2017), 60,000 training / 10,000 test images, MIT licence; read from Debian's `dataset-fashion-mnist` IDX files |
-| training command | `python -m model.training.train` (seed {seed}; {epochs} epochs, AdamW lr 2e-3 wd 0.05, 1 warm-up epoch + cosine, label smoothing 0.1, flip + 8 px shifts, bf16 autocast) |
-| training time | {train_min:.0f} min on this project's 2-core Sapphire Rapids CPU (while other work shared the CPU; the fastest epoch took {fastest_epoch:.1f} min, so an idle machine needs about {idle_min:.0f} min) |
-| evaluation command | `python -m model.training.evaluate` (the app's own path: PIL image -> preprocessing -> network -> labels) |
-| **test accuracy (fp32)** | **{acc:.2%}** top-1 on all 10,000 test images |
-| test accuracy ({fast}) | {fast_acc:.2%}; top-1 agreement with fp32: {agree:.2%} |
-
-## Per-class accuracy
-
-| class | accuracy |
-|---|---|
-{per_class}
-
-## Confusion matrix
-
-Rows: true class; columns: predicted class.
-
-![confusion matrix](confusion_matrix.png)
-
-Measured {date} with torch {torch} on {machine}.
-"""
+CARD_TEMPLATE = Path(__file__).with_name("model_card.md")  # str.format placeholders: see write_card
 
 
 def write_card(folder: Path, result: dict, train_log: dict) -> None:
-    """Write ``MODEL_CARD.md`` in ``folder`` from the evaluation ``result`` and the training log."""
+    """Write ``MODEL_CARD.md`` in ``folder`` from :data:`CARD_TEMPLATE`, the evaluation ``result`` and the
+    training log."""
     epochs = train_log.get("epochs", [])
     fastest = min((e["seconds"] for e in epochs), default=0.0) / 60
     per_class = "\n".join(f"| {n} | {a:.1%} |" for n, a in zip(CLASS_NAMES, result["per_class"], strict=True))
-    text = CARD.format(
+    text = CARD_TEMPLATE.read_text(encoding="utf-8").format(
         params=result["params"],
         size_mb=(folder / "model.safetensors").stat().st_size / 1e6,
         seed=train_log.get("seed", 0),
@@ -132,7 +101,7 @@ def write_card(folder: Path, result: dict, train_log: dict) -> None:
         torch=torch.__version__,
         machine=platform.processor() or platform.machine(),
     )
-    (folder / "MODEL_CARD.md").write_text(text)
+    (folder / "MODEL_CARD.md").write_text(text, encoding="utf-8")
 
 
 def evaluate(folder: Path, data: Path) -> dict:
