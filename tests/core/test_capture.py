@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -161,3 +164,28 @@ def test_forward_passes_on_other_threads_leave_no_trace(net_and_input):
     assert cap.logits is logits
     assert all(a.shape[0] == 2 for a in cap.activations.values())
     assert all(r.probs.shape[0] == 2 for r in cap.attention.values())
+
+
+def test_the_packages_public_face_is_light_and_the_readme_example_runs():
+    """``import model`` loads no torch (nor Qt or timm); its public names resolve to the real objects; the
+    README's "Scripting the model" lines run as written (on the small config)."""
+    script = """
+import sys
+import model
+assert not {"torch", "timm", "PySide6"} & set(sys.modules), sorted(m for m in sys.modules if "torch" in m)[:3]
+from model import Classifier, CoAtNetCfg, capture, create_model, label_folder, list_configs, load_model
+from model.batch.pipeline import label_folder as home
+assert label_folder is home and set(model.__all__) <= set(dir(model))
+import torch
+from model.explain.capture import capture
+net = create_model("coatnet_fmnist_96").eval()
+x = torch.randn(1, 3, 96, 96)
+with capture(net, attention="all", activations=["stem"], gradients=True) as cap:
+    logits = net(x)
+assert cap.attention["stages.2.blocks.0"].probs.shape[-1] == 36
+assert cap.class_gradients(int(logits[0].argmax()))["stem"].shape == cap.activations["stem"].shape
+assert "coatnet_0_rw_224" in list_configs() and isinstance(net.cfg, CoAtNetCfg)
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
