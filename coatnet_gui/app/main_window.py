@@ -4,41 +4,32 @@ model off the GUI thread)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QMimeData
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from coatnet_gui.app import opening, view_export
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
+from coatnet_gui.app.menus import build_menus
 from coatnet_gui.app.settings import Settings
 from coatnet_gui.batch.view import BatchView
-from coatnet_gui.image.session import Session, write_map, write_view_png
-from coatnet_gui.image.sources import ImageSource, LoadedImage, image_subfolders, sources_from_mime
+from coatnet_gui.image.session import Session
+from coatnet_gui.image.sources import ImageSource, LoadedImage
 from coatnet_gui.image.tab import ImageTab
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.maps import OverlayResult, OverlaySpec
-from coatnet_gui.overlay.paint import ViewState, colorize, render_view
+from coatnet_gui.overlay.paint import ViewState, colorize
 from coatnet_gui.widgets.banner import MessageBanner
 from coatnet_gui.widgets.download_bar import DownloadBar
 from coatnet_gui.widgets.help_dialog import show_shortcuts
 from coatnet_gui.widgets.model_menu import ModelMenu
-from coatnet_gui.widgets.welcome import sample_images
-from model.data.decode import IMAGE_SUFFIXES
 from model.explain.capture import list_blocks
 from model.runtime.inference import Classifier, Explanation, Prediction
 
 APP_NAME = "CoAtNet Lens"
-CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.pth *.pt *.bin);;All files (*)"
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def _safe_name(text: str) -> str:
-    """Return ``text`` usable in a file name on every platform (runs of other characters become one "_")."""
-    return _UNSAFE_NAME.sub("_", text).strip("._") or "view"
 
 
 class MainWindow(QMainWindow):
@@ -78,7 +69,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_status)
 
         self.model_menu = ModelMenu(self)
-        self._build_menus()
+        menus = build_menus(self)
+        self.toggle_action, self.recent_menu = menus.toggle_action, menus.recent_menu
         self._connect()
         controls = self.image_tab.controls
         controls.set_spec(settings.overlay)
@@ -108,62 +100,6 @@ class MainWindow(QMainWindow):
             message = f"{runs} with unexported results can be resumed in the Batch tab (Ctrl+B)."
             self.statusBar().showMessage(message, 30_000)  # not the banner: that one is for errors and notes
 
-    def _action(self, menu: QMenu, text: str, shortcut: str | QKeySequence.StandardKey | None, slot) -> QAction:
-        action = menu.addAction(text)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)  # shortcuts work while the menu bar is hidden or another tab has focus
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self._action(file, "&Open images…", QKeySequence.StandardKey.Open, self.choose_images)
-        self._action(file, "Open &folder for batch labelling…", "Ctrl+Shift+O", self.choose_folder)
-        self._action(file, "&Paste image", QKeySequence.StandardKey.Paste, self.paste)
-        self.recent_menu = file.addMenu("&Recent files")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        samples = file.addMenu("&Samples")
-        for path in sample_images():
-            self._action(samples, path.name, None, lambda p=str(path): self.open_path(p))
-        file.addSeparator()
-        self._action(file, "&Save view as PNG…", QKeySequence.StandardKey.Save, self.choose_save_view)
-        self._action(file, "Save raw &map as .npy…", "Ctrl+Shift+S", self.choose_save_map)
-        self._action(file, "&Copy view", QKeySequence.StandardKey.Copy, self.copy_view)
-        file.addSeparator()
-        self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close)
-
-        view = bar.addMenu("&View")
-        self._action(view, "&Image tab", "Ctrl+I", lambda: self.tabs.setCurrentIndex(0))
-        self._action(view, "&Batch tab", "Ctrl+B", lambda: self.tabs.setCurrentIndex(1))
-        self._action(view, "&Next image", "Alt+Right", lambda: self.image_tab.filmstrip.step(1))
-        self._action(view, "&Previous image", "Alt+Left", lambda: self.image_tab.filmstrip.step(-1))
-        overlay = bar.addMenu("&Overlay")
-        c = self.image_tab.controls
-        self.toggle_action = self._action(overlay, "&Show overlay", "Ctrl+H", c.visible_box.toggle)
-        self.toggle_action.setCheckable(True)
-        self._action(overlay, "&Relative attention", "Ctrl+1", lambda: c.set_kind("attention"))
-        self._action(overlay, "Conv &activations", "Ctrl+2", lambda: c.set_kind("activation"))
-        self._action(overlay, "&Grad-CAM", "Ctrl+3", lambda: c.set_kind("gradcam"))
-        overlay.addSeparator()
-        self._action(overlay, "Next &block", "Ctrl+Down", lambda: c.step_block(1))
-        self._action(overlay, "Previous b&lock", "Ctrl+Up", lambda: c.step_block(-1))
-        self._action(overlay, "Next &head", "Ctrl+Right", lambda: c.step_head(1))
-        self._action(overlay, "Previous h&ead", "Ctrl+Left", lambda: c.step_head(-1))
-        self._action(overlay, "Next &mode", "Ctrl+Shift+Down", lambda: c.step_mode(1))
-        self._action(overlay, "Previous m&ode", "Ctrl+Shift+Up", lambda: c.step_mode(-1))
-        self._action(overlay, "More o&paque", "Ctrl+]", lambda: c.step_opacity(1))
-        self._action(overlay, "More &transparent", "Ctrl+[", lambda: c.step_opacity(-1))
-        self._action(overlay, "Next &colour map", "Ctrl+K", lambda: c.step_colormap(1))
-        self._action(overlay, "&Query point to the centre", "Ctrl+Home", lambda: c.set_query(0.5, 0.5))
-        overlay.addSeparator()
-        for rank in range(1, 6):
-            self._action(overlay, f"Grad-CAM of class #{rank}", f"Alt+{rank}", lambda r=rank: self.grad_cam_rank(r))
-        bar.addMenu(self.model_menu)
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents, self.show_shortcuts)
-
     def _connect(self) -> None:
         s, tab = self.session, self.image_tab
         s.model_loading.connect(self._on_model_loading)
@@ -180,7 +116,7 @@ class MainWindow(QMainWindow):
         self.download_bar.cancel_clicked.connect(s.cancel_download)
         self.model_menu.cancel_action.triggered.connect(s.cancel_download)
         self.model_menu.model_chosen.connect(self.load_model)
-        self.model_menu.open_checkpoint.connect(self.choose_checkpoint)
+        self.model_menu.open_checkpoint.connect(lambda: opening.choose_checkpoint(self))
         self.model_menu.device_chosen.connect(self.set_device)
         tab.welcome.sample_chosen.connect(self.open_path)
         tab.filmstrip.chosen.connect(s.open_image)
@@ -222,76 +158,16 @@ class MainWindow(QMainWindow):
         self.open_sources([ImageSource.file(path)])
 
     def open_folder(self, folder: str) -> None:
-        """Hand ``folder`` to the batch labeller and show its tab; labelling starts once a model is ready. When
-        sub-folders hold images but are not included, the status bar and the checkbox's tooltip say so."""
-        set_folder = getattr(self.batch, "set_folder", None)
-        if set_folder is None:
-            self.show_error(f"Batch labelling is not available in this build, so {folder} cannot be labelled.")
-            return
-        set_folder(folder)
-        self.pending_folder = folder if self.session.classifier is None else None
-        self.tabs.setCurrentWidget(self.batch)
-        recursive = getattr(self.batch, "recursive_box", None)
-        if recursive is None or not recursive.isChecked():
-            self.session.run(
-                "io",
-                "",
-                lambda: image_subfolders(folder),
-                lambda count: self._hint_subfolders(folder, count),
-                lambda _message: None,  # an unreadable folder is the batch run's to report
-            )
-
-    def _hint_subfolders(self, folder: str, count: int) -> None:
-        """Say that ``count`` sub-folders of ``folder`` with images are left out (nothing when there are none)."""
-        recursive = getattr(self.batch, "recursive_box", None)
-        if count == 0 or (recursive is not None and recursive.isChecked()):
-            return
-        folders = "1 sub-folder" if count == 1 else f"{count} sub-folders"
-        if recursive is not None:
-            hint = f"{folders} of {Path(folder).name} with images not included — tick Include sub-folders"
-            recursive.setToolTip(hint)
-        else:
-            hint = f"{folders} of {Path(folder).name} with images are not labelled"
-        self.statusBar().showMessage(hint, 60_000)
+        """Hand ``folder`` to the batch labeller and show its tab; see :func:`opening.open_folder`."""
+        opening.open_folder(self, folder)
 
     def open_mime(self, mime: QMimeData) -> None:
         """Open what a drop or the clipboard carries: image files, folders, browser images, URLs."""
-        images, folders = sources_from_mime(mime)
-        if not images and not folders:
-            self.show_error("Nothing to open there: drop or paste image files, a folder, or an image.")
-            return
-        if folders:
-            self.open_folder(folders[0])
-        if images:
-            self.open_sources(images)
+        opening.open_mime(self, mime)
 
     def paste(self) -> None:
         """Open the image (or the files, or the address) on the clipboard."""
         self.open_mime(QGuiApplication.clipboard().mimeData())
-
-    def choose_images(self) -> None:
-        """Ask for image files and open them."""
-        patterns = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Open images", self.settings.last_folder, f"Images ({patterns});;All files (*)"
-        )
-        if paths:
-            self.settings.last_folder = str(Path(paths[0]).parent)
-            self.open_sources([ImageSource.file(p) for p in paths])
-
-    def choose_folder(self) -> None:
-        """Ask for a folder and hand it to the batch labeller."""
-        folder = QFileDialog.getExistingDirectory(self, "Folder to label", self.settings.last_folder)
-        if folder:
-            self.settings.last_folder = folder
-            self.open_folder(folder)
-
-    def choose_checkpoint(self) -> None:
-        """Ask for a checkpoint file and load it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self.settings.last_folder, CHECKPOINT_FILTER)
-        if path:
-            self.settings.last_folder = str(Path(path).parent)
-            self.load_model(path)
 
     def grad_cam_rank(self, rank: int) -> None:
         """Show Grad-CAM for the class ranked ``rank`` (1 = top) in the prediction."""
@@ -304,120 +180,21 @@ class MainWindow(QMainWindow):
         return self.image_tab.view.state
 
     def save_view(self, path: str) -> None:
-        """Write the view (image with overlay, at the image's resolution) to ``path`` as PNG, off the GUI thread:
-        the status bar says "Saving…", then where it went; a failure shows in the banner."""
-        state = self.current_view()
-        if state is None:
-            self.show_error("Open an image first: there is no view to save.")
-            return
-        snapshot = replace(state, layers=list(state.layers))  # the view may change while the worker paints
-        name = Path(path).name
-        self.statusBar().showMessage(f"Saving {name}…")
-        self.session.run(
-            "io",
-            f"Saving {name}…",
-            lambda: write_view_png(snapshot, path),
-            lambda _none: self.statusBar().showMessage(f"Saved the view to {path}", 10_000),
-            self.show_error,
-        )
+        """Write the view to ``path`` as PNG, off the GUI thread; see :func:`view_export.save_view`."""
+        view_export.save_view(self, path)
 
     def save_map(self, path: str) -> None:
-        """Write the raw overlay map (on the block's grid; stacked for small multiples) to ``path`` (.npy), with
-        a JSON file beside it (``path`` + ".json") that says what the array holds."""
-        if self.result is None:
-            self.show_error("There is no overlay map to save yet.")
-            return
-        array = self.result.raw()
-        try:
-            write_map(path, array, self.map_metadata(self.result))
-        except OSError as exc:
-            self.show_error(f"Could not write {path}: {exc.strerror or exc}.")
-            return
-        self.statusBar().showMessage(f"Saved the map {array.shape} and its description to {path}", 10_000)
-
-    def map_metadata(self, result: OverlayResult) -> dict[str, Any]:
-        """Return what the raw map of ``result`` holds, for the JSON file saved beside it: model, image, kind,
-        block, mode, head, class, query point, grid, value unit and range, dtype."""
-        spec, classifier, image = result.spec, self.session.classifier, self.session.image
-        array = result.raw()
-        labels = classifier.label_names if classifier is not None else []
-        class_index = spec.class_index
-        if spec.kind == "gradcam" and class_index is None and self.session.explanation is not None:
-            class_index = int(self.session.explanation.probs.argmax())
-        gradcam = spec.kind == "gradcam"
-        mode = None if gradcam else spec.attention_mode if spec.kind == "attention" else spec.activation_mode
-        source = image.source if image is not None else None
-        return {
-            "model": classifier.info.name if classifier is not None else None,
-            "model_source": self.session.model_source,
-            "image": (source.path or source.url or source.name) if source is not None else None,
-            "kind": spec.kind,
-            "block": result.block.name,
-            "block_label": result.block.label,
-            "mode": mode,
-            "head": spec.head if spec.uses_head else None,
-            "channel": spec.channel if spec.kind == "activation" and spec.activation_mode == "channel" else None,
-            "class_index": class_index if gradcam else None,
-            "class_name": labels[class_index]
-            if gradcam and class_index is not None and class_index < len(labels)
-            else None,
-            "query": list(spec.query) if spec.uses_query else None,
-            "query_convention": "(fy, fx): fractions of the model's view, from the top left",
-            "grid": list(result.block.grid),
-            "shape": list(array.shape),
-            "panels": [panel.title for panel in result.panels],
-            "unit": result.unit,
-            "range": [float(array.min()), float(array.max())] if array.size else None,
-            "dtype": str(array.dtype),
-        }
-
-    def choose_save_view(self) -> None:
-        """Ask where to save the view as PNG."""
-        path, _ = QFileDialog.getSaveFileName(self, "Save view", self._suggest(".png"), "PNG image (*.png)")
-        if path:
-            self.save_view(path)
-
-    def choose_save_map(self) -> None:
-        """Ask where to save the raw map."""
-        path, _ = QFileDialog.getSaveFileName(self, "Save raw map", self._suggest(".npy"), "NumPy array (*.npy)")
-        if path:
-            self.save_map(path)
+        """Write the raw overlay map to ``path`` (.npy) with its JSON description; see
+        :func:`view_export.save_map`."""
+        view_export.save_map(self, path)
 
     def suggested_name(self, suffix: str) -> str:
-        """Return a file name for the view or map on screen that says what it shows: the image, then block,
-        mode and head (attention), mode and channel (activations) or class (Grad-CAM), e.g.
-        ``boot_stages.2.blocks.0_query_head1.png``."""
-        image = self.session.image
-        parts = [Path(image.source.name).stem if image is not None else "view"]
-        result = self.result
-        if result is not None:
-            spec = result.spec
-            parts.append(result.block.name)
-            if spec.kind == "attention":
-                parts.append(spec.attention_mode)
-                if spec.uses_head:
-                    parts.append(f"head{spec.head}" if isinstance(spec.head, int) else f"heads-{spec.head}")
-            elif spec.kind == "activation":
-                parts.append(spec.activation_mode)
-                if spec.activation_mode == "channel":
-                    parts.append(f"ch{spec.channel}")
-            else:
-                parts.append("gradcam")
-                if spec.class_index is not None:
-                    parts.append(f"class{spec.class_index}")
-        return "_".join(_safe_name(part) for part in parts) + suffix
-
-    def _suggest(self, suffix: str) -> str:
-        return str(Path(self.settings.last_folder or Path.home()) / self.suggested_name(suffix))
+        """Return a file name, ending in ``suffix``, that says what the view or map on screen shows."""
+        return view_export.name_for(self, suffix)
 
     def copy_view(self) -> None:
         """Put the view (image with overlay) on the clipboard."""
-        state = self.current_view()
-        if state is None:
-            self.show_error("Open an image first: there is no view to copy.")
-            return
-        QGuiApplication.clipboard().setImage(render_view(state))
-        self.statusBar().showMessage("Copied the view to the clipboard", 3000)
+        view_export.copy_view(self)
 
     def show_error(self, message: str) -> None:
         """Show ``message`` in the banner and the status bar; the window stays usable."""
@@ -547,20 +324,6 @@ class MainWindow(QMainWindow):
         else:
             parts.append("no model loaded")
         self.setWindowTitle(" — ".join(parts))
-
-    def _fill_recent(self) -> None:
-        """List the recent files; those that are gone (or were stored relative to another folder) are disabled."""
-        self.recent_menu.clear()
-        for path in self.settings.recent:
-            exists = Path(path).is_absolute() and Path(path).is_file()
-            action = self.recent_menu.addAction(path if exists else f"{path} (not found)")
-            action.setEnabled(exists)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
-        if self.settings.recent:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear recent files").triggered.connect(self.settings.clear_recent)
-        else:
-            self.recent_menu.addAction("No recent files").setEnabled(False)
 
     # --- Qt events -----------------------------------------------------------------------------------------
 

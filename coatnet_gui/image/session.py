@@ -7,19 +7,15 @@ Results of superseded requests (an older image, model or overlay choice) are dro
 
 from __future__ import annotations
 
-import io
 import itertools
-import json
 import os
-import tempfile
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 
+from coatnet_gui.image.saving import write_atomically
 from coatnet_gui.image.sources import ImageSource, LoadedImage, read_image
 from coatnet_gui.overlay.geometry import Box, crop_box
 from coatnet_gui.overlay.maps import OverlaySpec, compute_overlay
@@ -44,22 +40,6 @@ def map_size(box: Box) -> tuple[int, int]:
     return max(1, round(box.height * scale)), max(1, round(box.width * scale))
 
 
-def write_atomically(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file beside it, so ``path`` is either the old file or the whole
-    new one; raises OSError (the temp file is removed)."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with open(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_view_png(state: ViewState, path: str | os.PathLike) -> None:
     """Render ``state`` (see :func:`~coatnet_gui.overlay.paint.render_view`) and write it to ``path`` as PNG,
     atomically. Runs in a worker thread: it paints on a QImage, never on a widget."""
@@ -68,18 +48,6 @@ def write_view_png(state: ViewState, path: str | os.PathLike) -> None:
     if not render_view(state).save(buffer, "PNG"):
         raise OSError(f"Could not encode the view as PNG for {path}.")
     write_atomically(path, bytes(buffer.data().data()))
-
-
-def write_map(path: str | os.PathLike, array: np.ndarray, metadata: dict[str, Any]) -> Path:
-    """Write ``array`` to ``path`` (.npy) and ``metadata`` as JSON beside it (``path`` + ".json"), each
-    atomically; return the JSON file's path. Raises OSError."""
-    encoded = io.BytesIO()
-    np.save(encoded, array)
-    write_atomically(path, encoded.getvalue())
-    described = Path(f"{os.fspath(path)}.json")
-    text = json.dumps({"file": Path(path).name, **metadata}, indent=2) + "\n"
-    write_atomically(described, text.encode("utf-8"))
-    return described
 
 
 def _run_once(job: Callable[..., Any]) -> Callable[..., Any]:

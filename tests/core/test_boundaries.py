@@ -16,6 +16,7 @@ QT_FREE_APP_MODULES = (
     "coatnet_gui.overlay.maps",
     "coatnet_gui.overlay.geometry",
     "coatnet_gui.overlay.colormaps",
+    "coatnet_gui.image.saving",
 )
 
 SCRIPT = """

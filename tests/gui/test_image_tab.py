@@ -19,8 +19,9 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 
 from coatnet_gui.app.launch import open_arguments
-from coatnet_gui.app.main_window import MainWindow, _safe_name
+from coatnet_gui.app.main_window import MainWindow
 from coatnet_gui.image import session as session_module
+from coatnet_gui.image.saving import safe_name
 from coatnet_gui.image.sources import ImageSource
 
 
@@ -192,9 +193,9 @@ def test_saved_files_are_named_and_described_by_what_they_show(qtbot, window, sa
 
 
 def test_file_name_parts_are_sanitised():
-    assert _safe_name("my photo (1)") == "my_photo_1"
-    assert _safe_name("stages.2.blocks.0") == "stages.2.blocks.0"
-    assert _safe_name("../..") == "view"
+    assert safe_name("my photo (1)") == "my_photo_1"
+    assert safe_name("stages.2.blocks.0") == "stages.2.blocks.0"
+    assert safe_name("../..") == "view"
 
 
 def test_the_previous_images_explanation_is_let_go(qtbot, window, sample, tmp_path):
