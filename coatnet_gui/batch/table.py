@@ -1,174 +1,82 @@
-"""The batch view's table: one compact row per labelled image, a lazily loaded thumbnail, the filter row.
+"""The batch view's Qt table: :class:`BatchTableModel` (one compact row per labelled image, with its thumbnail),
+:class:`BatchFilter` (the shown rows, sorted and filtered) and :class:`BatchTableView` (the widget).
 
-Rows keep only what the table shows (path, top-k indices and probabilities, error); the full records stay in
-the run's journal. Thumbnails are decoded off the GUI thread when a row becomes visible and kept in a small
-LRU cache, so a 100,000-row table does not hold 100,000 images.
-
-Sorting and filtering never call ``data()`` per row or per comparison: the model keeps the top-1 class, the
-confidence and the error flag of every row in numpy arrays, and :class:`BatchFilter` holds the shown rows as
-one index array, recomputed with numpy masks and ``argsort`` (one Python ``sorted`` for the text columns) and
-merged with ``searchsorted`` when a run appends a chunk. A 50,000-row table re-sorts or re-filters in tens of
-milliseconds; ``benchmarks/bench_event_loop.py`` measures the longest event-loop stall.
+Sorting and filtering never call ``data()`` per row or per comparison: the rows and their numpy key arrays are a
+:class:`~coatnet_gui.batch.rows.RowStore`, and :class:`BatchFilter` holds the shown rows as one index array,
+recomputed with the Qt-free :func:`~coatnet_gui.batch.rows.sort_order` and
+:func:`~coatnet_gui.batch.rows.filter_mask` and merged with :func:`~coatnet_gui.batch.rows.merge_order` when a run
+appends a chunk. A 50,000-row table re-sorts or re-filters in tens of milliseconds;
+``benchmarks/bench_event_loop.py`` measures the longest event-loop stall.
 """
 
 from __future__ import annotations
 
-import bisect
-import os
-from collections import OrderedDict
-from typing import NamedTuple
-
 import numpy as np
-from PIL import ImageOps
 from PySide6.QtCore import (
     QAbstractProxyModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRunnable,
+    QSize,
     Qt,
-    QThreadPool,
-    Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from coatnet_gui.overlay.paint import pil_to_qimage
-from model.batch.journal import decode_path
-from model.data.decode import load_image
+from coatnet_gui.batch.rows import (
+    ALL,
+    COL_ERROR,
+    COL_LABEL,
+    COL_PATH,
+    COL_PROB,
+    COL_THUMB,
+    COLUMNS,
+    Row,
+    RowStore,
+    filter_mask,
+    merge_order,
+    sort_order,
+)
+from coatnet_gui.batch.thumbnails import THUMB_PX, Thumbnails
 
-THUMB_PX = 48
-THUMB_CACHE = 600
-COLUMNS = ("", "Path", "Top-1", "Confidence", "Error")
-COL_THUMB, COL_PATH, COL_LABEL, COL_PROB, COL_ERROR = range(5)
-FAILED = -2  # class filter value: only error rows
-ALL = -1  # class filter value: every row
 _ERROR_BRUSH = QBrush(QColor(200, 40, 40))
 _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-class Row(NamedTuple):
-    """One image of the table: ``rel`` (``os.fsdecode`` form, relative to the folder), its top-k ``indices``
-    and ``probs``, ``shown`` (the path as displayed) and ``error`` (None when labelled). A tuple of strings
-    and numbers, so the garbage collector stops tracking it: 50,000 rows add nothing to a collection's time."""
-
-    rel: str
-    shown: str
-    indices: tuple[int, ...]
-    probs: tuple[float, ...]
-    error: str | None
-
-    @classmethod
-    def from_record(cls, record: dict) -> Row:
-        """Return the row of a journal record."""
-        return cls(
-            decode_path(record), record["path"], tuple(record["indices"]), tuple(record["probs"]), record["error"]
-        )
-
-    @property
-    def top1(self) -> int:
-        """The top-1 class index, or -1 for an error row."""
-        return self.indices[0] if self.indices else -1
-
-    @property
-    def confidence(self) -> float:
-        """The top-1 probability (0 for an error row)."""
-        return self.probs[0] if self.probs else 0.0
-
-
-class _ThumbSignals(QObject):
-    ready = Signal(str, QImage)
-
-
-class _ThumbTask(QRunnable):
-    """Decodes one image and emits a thumbnail of at most THUMB_PX a side (an empty QImage when it cannot be read)."""
-
-    def __init__(self, path: str, signals: _ThumbSignals):
-        super().__init__()
-        self.path, self.signals = path, signals
-
-    def run(self) -> None:
-        try:
-            image = ImageOps.contain(load_image(self.path), (THUMB_PX, THUMB_PX))  # small images grow to fit
-            thumb = pil_to_qimage(image)
-        except Exception:  # a thumbnail is decoration: an unreadable file shows none (its row says why)
-            thumb = QImage()
-        self.signals.ready.emit(self.path, thumb)
-
-
-class _Growing:
-    """A 1-D numpy array that values are appended to (its storage doubles when full)."""
-
-    def __init__(self, dtype: type):
-        self._data = np.empty(1024, dtype)
-        self.size = 0
-
-    def extend(self, values: list) -> None:
-        """Append ``values``."""
-        end = self.size + len(values)
-        if end > len(self._data):
-            grown = np.empty(max(end, 2 * len(self._data)), self._data.dtype)
-            grown[: self.size] = self._data[: self.size]
-            self._data = grown
-        self._data[self.size : end] = values
-        self.size = end
-
-    def clear(self) -> None:
-        """Drop every value."""
-        self.size = 0
-
-    @property
-    def values(self) -> np.ndarray:
-        """The values so far (a view, shape ``(size,)``)."""
-        return self._data[: self.size]
-
-
-class _Reversed:
-    """Orders strings backwards, for a binary search in a descending list."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def __lt__(self, other: _Reversed) -> bool:
-        return other.text < self.text
-
-
 class BatchTableModel(QAbstractTableModel):
-    """The rows of one batch run, in the order they arrived. ``root`` is the folder (for thumbnails and
-    absolute paths) and ``label_names`` the classifier's class names."""
+    """The rows of one batch run, in the order they arrived (``store``), and their thumbnails. ``root`` is the
+    folder (for thumbnails and absolute paths) and ``label_names`` the classifier's class names."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.rows: list[Row] = []
-        self.root = ""
-        self.label_names: list[str] = []
-        self._shown: list[str] = []
-        self._errors: list[str] = []
-        self._top1 = _Growing(np.int64)
-        self._conf = _Growing(np.float64)
-        self._failed = _Growing(np.bool_)
-        self._thumbs: OrderedDict[str, QPixmap] = OrderedDict()
-        self._pending: set[str] = set()
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
-        self._signals = _ThumbSignals(self)
-        self._signals.ready.connect(self._thumb_ready)
+        self.store = RowStore()
+        self.thumbnails = Thumbnails(self)
+        self.thumbnails.ready.connect(self._thumb_ready)
         self._row_of: dict[str, int] = {}
+
+    @property
+    def rows(self) -> list[Row]:
+        """The rows, in the order they arrived."""
+        return self.store.rows
+
+    @property
+    def root(self) -> str:
+        """The folder of the run."""
+        return self.store.root
+
+    @property
+    def label_names(self) -> list[str]:
+        """The classifier's class names."""
+        return self.store.label_names
 
     def reset(self, root: str, label_names: list[str]) -> None:
         """Empty the table for a new run on ``root``."""
         self.beginResetModel()
-        self.rows, self.root, self.label_names = [], root, list(label_names)
-        self._shown, self._errors = [], []
-        for column in (self._top1, self._conf, self._failed):
-            column.clear()
-        self._thumbs.clear()
-        self._pending.clear()
+        self.store.reset(root, label_names)
+        self.thumbnails.clear()
         self._row_of.clear()
         self.endResetModel()
 
@@ -176,62 +84,22 @@ class BatchTableModel(QAbstractTableModel):
         """Append one chunk of journal records as rows (one insertion for the whole chunk)."""
         if not records:
             return
-        first = len(self.rows)
-        new = [Row.from_record(record) for record in records]
-        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-        self.rows.extend(new)
-        self._shown.extend(row.shown for row in new)
-        self._errors.extend(row.error or "" for row in new)
-        self._top1.extend([row.top1 for row in new])
-        self._conf.extend([row.confidence for row in new])
-        self._failed.extend([row.error is not None for row in new])
-        for i, row in enumerate(new, first):
-            self._row_of[self.absolute_path(row)] = i
+        first = len(self.store)
+        self.beginInsertRows(QModelIndex(), first, first + len(records) - 1)
+        for i, row in enumerate(self.store.extend(records), first):
+            self._row_of[self.store.absolute_path(row)] = i
         self.endInsertRows()
 
-    @property
-    def top1(self) -> np.ndarray:
-        """The top-1 class of every row (-1 for an error row), shape ``(rows,)``."""
-        return self._top1.values
-
-    @property
-    def confidence(self) -> np.ndarray:
-        """The top-1 probability of every row (0 for an error row), shape ``(rows,)``."""
-        return self._conf.values
-
-    @property
-    def failed(self) -> np.ndarray:
-        """True for the error rows, shape ``(rows,)``."""
-        return self._failed.values
-
-    def class_counts(self) -> np.ndarray:
-        """Return how many labelled rows have each class as top-1, shape ``(len(label_names),)``."""
-        labelled = self.top1[~self.failed]
-        return np.bincount(labelled, minlength=len(self.label_names))[: len(self.label_names)]
-
-    def sort_keys(self, column: int) -> np.ndarray | list[str]:
-        """Return the sort key of every row for ``column``: a numpy array of shape ``(rows,)``, or for the
-        text columns (path, error) the list of texts. Error rows sort after every class in the Top-1 column."""
-        if column == COL_PATH:
-            return self._shown
-        if column == COL_ERROR:
-            return self._errors
-        if column == COL_PROB:
-            return self.confidence
-        if column == COL_LABEL:
-            top1 = self.top1
-            classes = max(len(self.label_names), int(top1.max()) + 1 if len(top1) else 0)
-            _, rank = np.unique(np.array([self.label(i) for i in range(classes)] or [""]), return_inverse=True)
-            rank = np.append(rank.reshape(-1), rank.max() + 1)  # index -1: the error rows, last
-            return rank[top1]
-        return np.arange(len(self.rows))
+    def label(self, index: int) -> str:
+        """Return the name of class ``index``."""
+        return self.store.label(index)
 
     def absolute_path(self, row: Row) -> str:
         """Return the file's absolute path."""
-        return os.path.join(self.root, row.rel)
+        return self.store.absolute_path(row)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else len(self.store)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(COLUMNS)
@@ -241,64 +109,39 @@ class BatchTableModel(QAbstractTableModel):
             return COLUMNS[section]
         return None
 
-    def label(self, index: int) -> str:
-        """Return the name of class ``index``."""
-        return self.label_names[index] if 0 <= index < len(self.label_names) else f"class {index}"
-
-    def top_k_text(self, row: Row) -> str:
-        """Return the tooltip of a row: its top-k classes, one ``97.1%  label`` line each, or its error."""
-        if row.error:
-            return f"{row.shown}\nerror: {row.error}"
-        lines = [f"{p * 100:5.1f}%  {self.label(i)}" for i, p in zip(row.indices, row.probs, strict=True)]
-        return "\n".join([row.shown, *lines])
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         return self.cell(index.row(), index.column(), role) if index.isValid() else None
 
     def cell(self, row_index: int, col: int, role: int):
         """Return what ``data()`` returns for row ``row_index``, column ``col`` and ``role``."""
-        row = self.rows[row_index]
+        row = self.store.rows[row_index]
         if role == Qt.ItemDataRole.DisplayRole:
             if col == COL_PATH:
                 return row.shown
             if col == COL_LABEL:
-                return "error" if row.error else self.label(row.top1)
+                return "error" if row.error else self.store.label(row.top1)
             if col == COL_PROB:
                 return "" if row.error else f"{row.confidence * 100:.1f}%"
             if col == COL_ERROR:
                 return row.error or ""
         elif role == Qt.ItemDataRole.ToolTipRole:
-            return self.top_k_text(row)
+            return self.store.top_k_text(row)
         elif role == Qt.ItemDataRole.ForegroundRole and row.error:
             return _ERROR_BRUSH
         elif role == Qt.ItemDataRole.DecorationRole and col == COL_THUMB:
-            return self._thumbnail(self.absolute_path(row))
+            return self.thumbnails.get(self.store.absolute_path(row))
         return None
 
-    def _thumbnail(self, path: str) -> QPixmap | None:
-        """Return the cached thumbnail of ``path``, or None after queueing its decoding."""
-        if path in self._thumbs:
-            self._thumbs.move_to_end(path)
-            return self._thumbs[path]
-        if path not in self._pending:
-            self._pending.add(path)
-            self._pool.start(_ThumbTask(path, self._signals))
-        return None
-
-    def _thumb_ready(self, path: str, image: QImage) -> None:
-        self._pending.discard(path)
+    def _thumb_ready(self, path: str) -> None:
         row = self._row_of.get(path)
         if row is None:
             return  # from an earlier run
-        self._thumbs[path] = QPixmap.fromImage(image)
-        while len(self._thumbs) > THUMB_CACHE:
-            self._thumbs.popitem(last=False)
         cell = self.index(row, COL_THUMB)
         self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DecorationRole])
 
     def wait_for_thumbnails(self, msecs: int = -1) -> bool:
         """Wait until queued thumbnails are decoded (tests, shutdown); return True when none is left."""
-        return self._pool.waitForDone(msecs)
+        return self.thumbnails.wait(msecs)
 
 
 class BatchFilter(QAbstractProxyModel):
@@ -385,51 +228,14 @@ class BatchFilter(QAbstractProxyModel):
 
     # --- the order ----------------------------------------------------------------------------------------
 
-    def _mask(self) -> np.ndarray:
-        """Return which source rows pass the filter, shape ``(source rows,)``."""
-        model = self.sourceModel()
-        failed = model.failed
-        if self.class_index == FAILED:
-            return failed.copy()
-        conf = model.confidence
-        keep = ~failed & (conf >= self.min_conf) & (conf <= self.max_conf)
-        if self.class_index == ALL:
-            return keep | failed
-        return keep & (model.top1 == self.class_index)
-
     def _shown(self, order: np.ndarray) -> np.ndarray:
-        return order[self._mask()[order]]
+        return order[filter_mask(self.sourceModel().store, self.class_index, self.min_conf, self.max_conf)[order]]
 
     def _descending(self) -> bool:
         return self.sort_order == Qt.SortOrder.DescendingOrder
 
     def _full_order(self) -> np.ndarray:
-        """Return every source row in the sort order."""
-        model = self.sourceModel()
-        n = model.rowCount()
-        if self.sort_column < 0:
-            return np.arange(n)
-        keys = model.sort_keys(self.sort_column)
-        if isinstance(keys, np.ndarray):
-            return np.argsort(-keys if self._descending() else keys, kind="stable")
-        return np.array(sorted(range(n), key=keys.__getitem__, reverse=self._descending()), np.int64).reshape(n)
-
-    def _merge(self, first: int, last: int) -> None:
-        """Put the new source rows ``first..last`` into the sort order where they belong (after equal keys)."""
-        new = np.arange(first, last + 1)
-        if self.sort_column < 0:
-            self._all = np.concatenate([self._all, new])
-            return
-        keys = self.sourceModel().sort_keys(self.sort_column)
-        if isinstance(keys, np.ndarray):
-            signed = -keys if self._descending() else keys
-            new = new[np.argsort(signed[new], kind="stable")]
-            at = np.searchsorted(signed[self._all], signed[new], side="right")
-        else:
-            new = np.array(sorted(new.tolist(), key=keys.__getitem__, reverse=self._descending()), np.int64)
-            wrap = _Reversed if self._descending() else str
-            at = [bisect.bisect_right(self._all, wrap(keys[i]), key=lambda j: wrap(keys[j])) for i in new]
-        self._all = np.insert(self._all, at, new)
+        return sort_order(self.sourceModel().store, self.sort_column, self._descending())
 
     def _inverse_map(self) -> np.ndarray:
         if self._inverse is None:
@@ -466,7 +272,8 @@ class BatchFilter(QAbstractProxyModel):
         self.endResetModel()
 
     def _source_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
-        self._merge(first, last)
+        store = self.sourceModel().store
+        self._all = merge_order(store, self._all, first, last, self.sort_column, self._descending())
         self._inverse = None
         self._relayout(self._shown(self._all))
 
@@ -478,67 +285,22 @@ class BatchFilter(QAbstractProxyModel):
                 self.dataChanged.emit(self.index(row, top_left.column()), self.index(row, bottom_right.column()), roles)
 
 
-class FilterBar(QWidget):
-    """The row above the table: the class filter (each entry with its count, "Coat (312)"), the confidence
-    range, and "N of M shown". Drives ``proxy`` (a :class:`BatchFilter` on a :class:`BatchTableModel`)."""
+class BatchTableView(QTableView):
+    """The table of the Batch tab on ``proxy``: whole-row selection, read-only, a thumbnail-high row, the path
+    column stretched, sorted by path until a header is clicked."""
 
     def __init__(self, proxy: BatchFilter, parent: QWidget | None = None):
         super().__init__(parent)
-        self.proxy = proxy
-        self.model: BatchTableModel = proxy.sourceModel()
-        self.class_box = QComboBox()
-        self.class_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.min_spin, self.max_spin = QDoubleSpinBox(), QDoubleSpinBox()
-        for spin, value in ((self.min_spin, 0.0), (self.max_spin, 100.0)):
-            spin.setRange(0.0, 100.0)
-            spin.setSuffix(" %")
-            spin.setValue(value)
-            spin.valueChanged.connect(self.apply)
-        self.class_box.currentIndexChanged.connect(self.apply)
-        self.shown_label = QLabel()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for w in (QLabel("Show:"), self.class_box, QLabel("confidence from"), self.min_spin, QLabel("to")):
-            layout.addWidget(w)
-        layout.addWidget(self.max_spin)
-        layout.addWidget(self.shown_label)
-        layout.addStretch(1)
-        for signal in (proxy.layoutChanged, proxy.rowsInserted, proxy.modelReset):
-            signal.connect(self._update_shown)
-        self.model.rowsInserted.connect(self.update_counts)
-        self.model.modelReset.connect(self.update_counts)
-        self._names: list[str] = []
-        self.set_classes([])
-
-    def set_classes(self, label_names: list[str]) -> None:
-        """List "All classes", "Failed" and ``label_names`` (with their counts) and show every row."""
-        self._names = list(label_names)
-        self.class_box.blockSignals(True)
-        self.class_box.clear()
-        self.class_box.addItem("All classes", ALL)
-        self.class_box.addItem("Failed", FAILED)
-        for i, name in enumerate(label_names):
-            self.class_box.addItem(name, i)
-        self.class_box.blockSignals(False)
-        self.update_counts()
-        self.apply()
-
-    def update_counts(self) -> None:
-        """Write each class entry's row count into its text (only the entries whose count changed)."""
-        counts = self.model.class_counts() if len(self._names) == len(self.model.label_names) else None
-        failed = int(self.model.failed.sum())
-        texts = [f"All classes ({self.model.rowCount():,})", f"Failed ({failed:,})"]
-        texts += [f"{name} ({int(counts[i]) if counts is not None else 0:,})" for i, name in enumerate(self._names)]
-        for i, text in enumerate(texts):
-            if self.class_box.itemText(i) != text:
-                self.class_box.setItemText(i, text)
-        self._update_shown()
-
-    def apply(self) -> None:
-        """Filter the table by the class and confidence chosen."""
-        index = self.class_box.currentData()
-        self.proxy.set_filter(ALL if index is None else index, self.min_spin.value() / 100, self.max_spin.value() / 100)
-        self._update_shown()
-
-    def _update_shown(self) -> None:
-        self.shown_label.setText(f"{self.proxy.rowCount():,} of {self.model.rowCount():,} shown")
+        self.setModel(proxy)
+        self.setSortingEnabled(True)
+        self.sortByColumn(COL_PATH, Qt.SortOrder.AscendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(THUMB_PX + 4)
+        self.setIconSize(QSize(THUMB_PX, THUMB_PX))
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(COL_PATH, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(COL_THUMB, THUMB_PX + 8)
+        header.resizeSection(COL_PROB, 90)
+        header.resizeSection(COL_ERROR, 220)

@@ -1,62 +1,52 @@
 """The Batch tab: label a whole folder, watch the table fill, filter it, export it, sort the files.
 
-Choose or drop a folder (optionally with its sub-folders) and the run starts on the active model; the
-widget renders a :class:`~coatnet_gui.batch.session.BatchSession`, which runs it off the GUI thread: the
-progress bar shows images/s and the time left, and the run can be paused or cancelled. The table lists a
-thumbnail, the path, the top-1 class, its confidence (the top-5 on hover) and the error of a file that could not
-be labelled; it sorts by any column and filters by class and confidence (:class:`~coatnet_gui.batch.table.FilterBar`:
-per-class counts, "N of M shown"). Double-clicking a row asks the window to open that image in the single-image
-view. Results go to the run's journal in the app's data folder (:mod:`coatnet_gui.batch.runs`), from which
-"Export…" writes CSV or JSON Lines ("Export shown rows…" only the rows the filter shows) and "Sort into
-folders…" copies or moves the files after a preview (all or only the shown rows); "Undo sort" says what it will
-do, asks, and reverses the last sort from its manifest. Runs with unexported results are offered back after a restart
-(Resume / Discard), and closing the window with unexported results asks first (:meth:`BatchView.confirm_close`).
+Choose or drop a folder (optionally with its sub-folders) and the run starts on the active model; the widget renders
+a :class:`~coatnet_gui.batch.session.BatchSession`, which runs it off the GUI thread: the progress bar shows
+images/s and the time left, and the run can be paused or cancelled. The table lists a thumbnail, the path, the top-1
+class, its confidence (the top-5 on hover) and the error of a file that could not be labelled; it sorts by any
+column and filters by class and confidence (:class:`~coatnet_gui.batch.filter_bar.FilterBar`: per-class counts, "N
+of M shown"). Double-clicking a row asks the window to open that image in the single-image view. Results go to the
+run's journal in the app's data folder (:mod:`coatnet_gui.batch.runs`), from which "Export…" writes CSV or JSON
+Lines ("Export shown rows…" only the rows the filter shows) and "Sort into folders…" copies or moves the files after
+a preview (all or only the shown rows); "Undo sort" says what it will do, asks, and reverses the last sort from its
+manifest. Runs with unexported results are offered back after a restart
+(:class:`~coatnet_gui.batch.offer_bar.OfferBar`: Resume / Discard), and closing the window with unexported results
+asks first (:meth:`BatchView.confirm_close`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from coatnet_gui.batch.filter_bar import FilterBar
+from coatnet_gui.batch.offer_bar import OfferBar
+from coatnet_gui.batch.prompts import ask_close, ask_export_path, ask_undo
 from coatnet_gui.batch.runs import RunState
 from coatnet_gui.batch.session import BatchSession
 from coatnet_gui.batch.sort_dialog import SortDialog
-from coatnet_gui.batch.table import (
-    COL_ERROR,
-    COL_PATH,
-    COL_PROB,
-    COL_THUMB,
-    THUMB_PX,
-    BatchFilter,
-    BatchTableModel,
-    FilterBar,
-)
-from coatnet_gui.cli.label import format_seconds
+from coatnet_gui.batch.status_text import done_text, progress_text
+from coatnet_gui.batch.table import BatchFilter, BatchTableModel, BatchTableView
 from model.batch.export import ExportCounts, write_export
 from model.batch.journal import read_records
 from model.batch.pipeline import BatchProgress
-from model.batch.sort import SortStep, undo_question
+from model.batch.sort import SortStep
 from model.runtime.inference import Classifier
 
 
@@ -66,13 +56,6 @@ def _local_folder(event: QDragEnterEvent | QDropEvent) -> str | None:
     if len(urls) == 1 and urls[0].isLocalFile() and os.path.isdir(urls[0].toLocalFile()):
         return urls[0].toLocalFile()
     return None
-
-
-def offer_text(state: RunState) -> str:
-    """Return the line offering ``state`` back, e.g. "Resume labelling /photos: 1,408 of 3,000 done"."""
-    total = f" of {state.total:,}" if state.total >= state.done else ""
-    unexported = " (not exported)" if state.finished else ""
-    return f"Resume labelling {state.root}: {state.done:,}{total} done{unexported} · {state.model}"
 
 
 class BatchView(QWidget):
@@ -137,10 +120,9 @@ class BatchView(QWidget):
         return self.session.manifest
 
     def _build(self) -> None:
-        self.offer_frame = QFrame()
-        self.offer_frame.setFrameShape(QFrame.Shape.StyledPanel)
-        self.offer_layout = QVBoxLayout(self.offer_frame)
-        self.offer_frame.hide()
+        self.offer_frame = OfferBar()
+        self.offer_frame.resume_requested.connect(self.resume_run)
+        self.offer_frame.discard_requested.connect(self.discard_run)
         self.folder_edit = QLineEdit()
         self.folder_edit.setPlaceholderText("Choose or drop a folder of images")
         self.folder_edit.returnPressed.connect(self.start)
@@ -166,20 +148,7 @@ class BatchView(QWidget):
             self.filter_bar.min_spin,
             self.filter_bar.max_spin,
         )
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COL_PATH, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(THUMB_PX + 4)
-        self.table.setIconSize(QSize(THUMB_PX, THUMB_PX))
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_PATH, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(COL_THUMB, THUMB_PX + 8)
-        header.resizeSection(COL_PROB, 90)
-        header.resizeSection(COL_ERROR, 220)
+        self.table = BatchTableView(self.proxy)
         self.table.doubleClicked.connect(self._open_row)
 
         self.export_button = QPushButton("Export…")
@@ -221,8 +190,7 @@ class BatchView(QWidget):
         self.export_shown_button.setEnabled(has_results)
         self.sort_button.setEnabled(has_results and not busy)
         self.undo_button.setEnabled(not busy)
-        for button in self.offer_frame.findChildren(QPushButton):
-            button.setEnabled(not running)
+        self.offer_frame.set_enabled(not running)
         if not running:
             self.pause_button.setChecked(False)
 
@@ -266,21 +234,7 @@ class BatchView(QWidget):
 
     def _show_offers(self, states: list[RunState]) -> None:
         self.offered = states
-        while self.offer_layout.count():
-            item = self.offer_layout.takeAt(0)
-            if item.layout() is not None:
-                while item.layout().count():
-                    item.layout().takeAt(0).widget().deleteLater()
-        for state in states:
-            row = QHBoxLayout()
-            row.addWidget(QLabel(offer_text(state)), 1)
-            for text, intent in (("Resume", self.resume_run), ("Discard", self.discard_run)):
-                button = QPushButton(text)
-                button.clicked.connect(lambda _checked=False, k=state.key, f=intent: f(k))
-                button.setEnabled(not self.session.running)
-                row.addWidget(button)
-            self.offer_layout.addLayout(row)
-        self.offer_frame.setVisible(bool(states))
+        self.offer_frame.show_offers(states, enabled=not self.session.running)
 
     def resume_run(self, key: str) -> None:
         """Resume the offered run ``key`` (loading the model it needs first when that is another one); the offer
@@ -308,21 +262,10 @@ class BatchView(QWidget):
     def _on_progress(self, progress: BatchProgress) -> None:
         self.progress_bar.setRange(0, max(1, progress.total))
         self.progress_bar.setValue(progress.done)
-        eta = format_seconds(progress.eta) if progress.eta is not None else "–"
-        failed = f" · {progress.failed} failed" if progress.failed else ""
-        paused = " · paused" if self.pause_button.isChecked() else ""
-        earlier = f" · {progress.resumed} from before" if progress.resumed else ""
-        self.status.setText(
-            f"{progress.done}/{progress.total} images · {progress.rate:.1f} images/s · {eta} left"
-            f"{failed}{earlier}{paused}"
-        )
+        self.status.setText(progress_text(progress, self.pause_button.isChecked()))
 
     def _on_done(self, progress: BatchProgress) -> None:
-        what = "Cancelled after" if progress.cancelled else "Labelled"
-        self.status.setText(
-            f"{what} {progress.done - progress.failed} images, {progress.failed} failed, in "
-            f"{format_seconds(progress.seconds)} ({progress.rate:.1f} images/s)."
-        )
+        self.status.setText(done_text(progress))
         self.progress_bar.setRange(0, max(1, progress.total))
         self.progress_bar.setValue(progress.done)
         self.run_finished.emit(progress)
@@ -353,32 +296,16 @@ class BatchView(QWidget):
         if self._close_approved or not self.session.has_unexported():
             return True
         done = self.session.state.done if self.session.state is not None else 0
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Unexported results",
-            f"{done:,} labelled images of {self.session.root} are not exported yet.",
-            QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.setInformativeText("They are kept and offered again at the next start if you quit anyway.")
-        export = box.addButton("Export…", QMessageBox.ButtonRole.AcceptRole)
-        quit_anyway = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(export)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def answered() -> None:
-            if box.clickedButton() is export:
-                self._export()
-                if self.session.has_unexported():
-                    return
-            elif box.clickedButton() is not quit_anyway:
-                return
-            self._close_approved = True
-            self.close_approved.emit()
-
-        box.finished.connect(lambda _result: answered())
-        box.open()
+        ask_close(self, done, self.session.root, self._close_answered)
         return False
+
+    def _close_answered(self, export: bool) -> None:
+        if export:
+            self._export()
+            if self.session.has_unexported():
+                return
+        self._close_approved = True
+        self.close_approved.emit()
 
     # --- table -------------------------------------------------------------------------------------------
 
@@ -405,10 +332,7 @@ class BatchView(QWidget):
         return write_export(read_records(self.journal_path), path, only=self.shown_files())
 
     def _export(self, shown_only: bool = False) -> None:
-        name = "coatnet-labels-shown.csv" if shown_only else "coatnet-labels.csv"
-        default = str(Path(self.table_model.root) / name)
-        title = "Export the shown rows" if shown_only else "Export results"
-        path, _ = QFileDialog.getSaveFileName(self, title, default, "CSV (*.csv);;JSON Lines (*.jsonl)")
+        path = ask_export_path(self, self.table_model.root, shown_only)
         if not path:
             return
         try:
@@ -432,24 +356,8 @@ class BatchView(QWidget):
         self.session.sort_files(steps, dest, move)
 
     def _undo(self) -> None:
-        manifest = self.manifest
-        if manifest is None:
-            manifest, _ = QFileDialog.getOpenFileName(self, "Undo the sort of", "", "Sort manifest (*.jsonl)")
-        if not manifest:
-            return
-        try:
-            question = undo_question(manifest)
-        except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Undo sort", f"Cannot undo: {exc}")
-            return
-        answer = QMessageBox.question(
-            self,
-            "Undo sort",
-            question,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        manifest = ask_undo(self, self.manifest)
+        if manifest is not None:
             self.undo_sort(manifest)
 
     def undo_sort(self, manifest: str) -> None:

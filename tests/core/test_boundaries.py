@@ -17,6 +17,8 @@ QT_FREE_APP_MODULES = (
     "coatnet_gui.overlay.geometry",
     "coatnet_gui.overlay.colormaps",
     "coatnet_gui.image.saving",
+    "coatnet_gui.batch.rows",
+    "coatnet_gui.batch.status_text",
 )
 
 SCRIPT = """

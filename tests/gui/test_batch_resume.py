@@ -21,7 +21,7 @@ from PIL import Image
 from PySide6.QtWidgets import QPushButton
 
 from coatnet_gui.batch.runs import DATA_ENV, STATE_NAME, RunState, RunStore
-from coatnet_gui.batch.view import offer_text
+from coatnet_gui.batch.status_text import offer_text
 from model.batch.export import write_export
 from model.batch.journal import Journal, encode_path, read_records
 from model.batch.pipeline import BatchSettings, label_folder, open_journal

@@ -19,21 +19,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
+from coatnet_gui.batch.filter_bar import FilterBar
+from coatnet_gui.batch.rows import ALL, COL_ERROR, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, COLUMNS, FAILED
 from coatnet_gui.batch.runs import DATA_ENV
 from coatnet_gui.batch.sort_dialog import SortDialog
-from coatnet_gui.batch.table import (
-    ALL,
-    COL_ERROR,
-    COL_LABEL,
-    COL_PATH,
-    COL_PROB,
-    COL_THUMB,
-    COLUMNS,
-    FAILED,
-    BatchFilter,
-    BatchTableModel,
-    FilterBar,
-)
+from coatnet_gui.batch.table import BatchFilter, BatchTableModel
 from coatnet_gui.batch.view import BatchView
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model

@@ -18,10 +18,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
+from coatnet_gui.batch.rows import ALL, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, FAILED
 from coatnet_gui.batch.runs import DATA_ENV, RunStore
 from coatnet_gui.batch.sort_dialog import SortDialog
-from coatnet_gui.batch.table import ALL, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, FAILED, THUMB_PX
-from coatnet_gui.batch.view import BatchView, offer_text
+from coatnet_gui.batch.status_text import offer_text
+from coatnet_gui.batch.thumbnails import THUMB_PX
+from coatnet_gui.batch.view import BatchView
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 

@@ -1,0 +1,75 @@
+"""The filter row above the Batch table: the class filter (each entry with its count), the confidence range and
+"N of M shown"."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QWidget
+
+from coatnet_gui.batch.rows import ALL, FAILED
+from coatnet_gui.batch.table import BatchFilter, BatchTableModel
+
+
+class FilterBar(QWidget):
+    """The row above the table: the class filter (each entry with its count, "Coat (312)"), the confidence
+    range, and "N of M shown". Drives ``proxy`` (a :class:`BatchFilter` on a :class:`BatchTableModel`)."""
+
+    def __init__(self, proxy: BatchFilter, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.proxy = proxy
+        self.model: BatchTableModel = proxy.sourceModel()
+        self.class_box = QComboBox()
+        self.class_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.min_spin, self.max_spin = QDoubleSpinBox(), QDoubleSpinBox()
+        for spin, value in ((self.min_spin, 0.0), (self.max_spin, 100.0)):
+            spin.setRange(0.0, 100.0)
+            spin.setSuffix(" %")
+            spin.setValue(value)
+            spin.valueChanged.connect(self.apply)
+        self.class_box.currentIndexChanged.connect(self.apply)
+        self.shown_label = QLabel()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for w in (QLabel("Show:"), self.class_box, QLabel("confidence from"), self.min_spin, QLabel("to")):
+            layout.addWidget(w)
+        layout.addWidget(self.max_spin)
+        layout.addWidget(self.shown_label)
+        layout.addStretch(1)
+        for signal in (proxy.layoutChanged, proxy.rowsInserted, proxy.modelReset):
+            signal.connect(self._update_shown)
+        self.model.rowsInserted.connect(self.update_counts)
+        self.model.modelReset.connect(self.update_counts)
+        self._names: list[str] = []
+        self.set_classes([])
+
+    def set_classes(self, label_names: list[str]) -> None:
+        """List "All classes", "Failed" and ``label_names`` (with their counts) and show every row."""
+        self._names = list(label_names)
+        self.class_box.blockSignals(True)
+        self.class_box.clear()
+        self.class_box.addItem("All classes", ALL)
+        self.class_box.addItem("Failed", FAILED)
+        for i, name in enumerate(label_names):
+            self.class_box.addItem(name, i)
+        self.class_box.blockSignals(False)
+        self.update_counts()
+        self.apply()
+
+    def update_counts(self) -> None:
+        """Write each class entry's row count into its text (only the entries whose count changed)."""
+        counts = self.model.store.class_counts() if len(self._names) == len(self.model.label_names) else None
+        failed = int(self.model.store.failed.sum())
+        texts = [f"All classes ({self.model.rowCount():,})", f"Failed ({failed:,})"]
+        texts += [f"{name} ({int(counts[i]) if counts is not None else 0:,})" for i, name in enumerate(self._names)]
+        for i, text in enumerate(texts):
+            if self.class_box.itemText(i) != text:
+                self.class_box.setItemText(i, text)
+        self._update_shown()
+
+    def apply(self) -> None:
+        """Filter the table by the class and confidence chosen."""
+        index = self.class_box.currentData()
+        self.proxy.set_filter(ALL if index is None else index, self.min_spin.value() / 100, self.max_spin.value() / 100)
+        self._update_shown()
+
+    def _update_shown(self) -> None:
+        self.shown_label.setText(f"{self.proxy.rowCount():,} of {self.model.rowCount():,} shown")

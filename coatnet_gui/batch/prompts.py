@@ -1,0 +1,66 @@
+"""The Batch tab's questions to the user: where to export, whether to undo a sort, and what to do with
+unexported results when the window closes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from model.batch.sort import undo_question
+
+
+def ask_export_path(parent: QWidget, root: str, shown_only: bool) -> str:
+    """Ask where to export (in ``root`` by default); return the chosen path, or "" when cancelled."""
+    name = "coatnet-labels-shown.csv" if shown_only else "coatnet-labels.csv"
+    title = "Export the shown rows" if shown_only else "Export results"
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path(root) / name), "CSV (*.csv);;JSON Lines (*.jsonl)")
+    return path
+
+
+def ask_undo(parent: QWidget, manifest: str | None) -> str | None:
+    """Ask for a sort manifest when ``manifest`` is None, say what undoing it will do and ask; return the
+    manifest to undo, or None when cancelled, declined or unreadable (a warning says why)."""
+    if manifest is None:
+        manifest, _ = QFileDialog.getOpenFileName(parent, "Undo the sort of", "", "Sort manifest (*.jsonl)")
+    if not manifest:
+        return None
+    try:
+        question = undo_question(manifest)
+    except (OSError, ValueError) as exc:
+        QMessageBox.warning(parent, "Undo sort", f"Cannot undo: {exc}")
+        return None
+    answer = QMessageBox.question(
+        parent,
+        "Undo sort",
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return manifest if answer == QMessageBox.StandardButton.Yes else None
+
+
+def ask_close(parent: QWidget, done: int, root: str, answered: Callable[[bool], None]) -> None:
+    """Ask, without blocking, what to do with the ``done`` unexported results of ``root`` (Export… / Quit
+    anyway / Cancel); call ``answered(True)`` after "Export…", ``answered(False)`` after "Quit anyway"."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Unexported results",
+        f"{done:,} labelled images of {root} are not exported yet.",
+        QMessageBox.StandardButton.Cancel,
+        parent,
+    )
+    box.setInformativeText("They are kept and offered again at the next start if you quit anyway.")
+    export = box.addButton("Export…", QMessageBox.ButtonRole.AcceptRole)
+    quit_anyway = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(export)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def finished() -> None:
+        if box.clickedButton() in (export, quit_anyway):
+            answered(box.clickedButton() is export)
+
+    box.finished.connect(lambda _result: finished())
+    box.open()

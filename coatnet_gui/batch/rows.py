@@ -1,0 +1,222 @@
+"""The Batch tab's rows without Qt: storage as numpy key arrays, the sort order, the filter mask, per-class counts.
+
+Rows keep only what the table shows (path, top-k indices and probabilities, error); the full records stay in
+the run's journal. The top-1 class, the confidence and the error flag of every row live in numpy arrays, so
+sorting and filtering never touch a row object per comparison: the order is one ``argsort`` (one Python
+``sorted`` for the text columns), the filter one mask, and an appended chunk is merged with ``searchsorted``.
+:mod:`coatnet_gui.batch.table` wraps these in the Qt model and proxy.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from typing import NamedTuple
+
+import numpy as np
+
+from model.batch.journal import decode_path
+
+COLUMNS = ("", "Path", "Top-1", "Confidence", "Error")
+COL_THUMB, COL_PATH, COL_LABEL, COL_PROB, COL_ERROR = range(5)
+FAILED = -2  # class filter value: only error rows
+ALL = -1  # class filter value: every row
+
+
+class Row(NamedTuple):
+    """One image of the table: ``rel`` (``os.fsdecode`` form, relative to the folder), its top-k ``indices``
+    and ``probs``, ``shown`` (the path as displayed) and ``error`` (None when labelled). A tuple of strings
+    and numbers, so the garbage collector stops tracking it: 50,000 rows add nothing to a collection's time."""
+
+    rel: str
+    shown: str
+    indices: tuple[int, ...]
+    probs: tuple[float, ...]
+    error: str | None
+
+    @classmethod
+    def from_record(cls, record: dict) -> Row:
+        """Return the row of a journal record."""
+        return cls(
+            decode_path(record), record["path"], tuple(record["indices"]), tuple(record["probs"]), record["error"]
+        )
+
+    @property
+    def top1(self) -> int:
+        """The top-1 class index, or -1 for an error row."""
+        return self.indices[0] if self.indices else -1
+
+    @property
+    def confidence(self) -> float:
+        """The top-1 probability (0 for an error row)."""
+        return self.probs[0] if self.probs else 0.0
+
+
+class _Growing:
+    """A 1-D numpy array that values are appended to (its storage doubles when full)."""
+
+    def __init__(self, dtype: type):
+        self._data = np.empty(1024, dtype)
+        self.size = 0
+
+    def extend(self, values: list) -> None:
+        """Append ``values``."""
+        end = self.size + len(values)
+        if end > len(self._data):
+            grown = np.empty(max(end, 2 * len(self._data)), self._data.dtype)
+            grown[: self.size] = self._data[: self.size]
+            self._data = grown
+        self._data[self.size : end] = values
+        self.size = end
+
+    def clear(self) -> None:
+        """Drop every value."""
+        self.size = 0
+
+    @property
+    def values(self) -> np.ndarray:
+        """The values so far (a view, shape ``(size,)``)."""
+        return self._data[: self.size]
+
+
+class _Reversed:
+    """Orders strings backwards, for a binary search in a descending list."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return other.text < self.text
+
+
+class RowStore:
+    """The rows of one batch run, in the order they arrived, with their sort and filter keys as numpy arrays.
+    ``root`` is the folder (for absolute paths) and ``label_names`` the classifier's class names."""
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.root = ""
+        self.label_names: list[str] = []
+        self._shown: list[str] = []
+        self._errors: list[str] = []
+        self._top1 = _Growing(np.int64)
+        self._conf = _Growing(np.float64)
+        self._failed = _Growing(np.bool_)
+
+    def reset(self, root: str, label_names: list[str]) -> None:
+        """Drop every row, for a new run on ``root``."""
+        self.rows, self.root, self.label_names = [], root, list(label_names)
+        self._shown, self._errors = [], []
+        for column in (self._top1, self._conf, self._failed):
+            column.clear()
+
+    def extend(self, records: list[dict]) -> list[Row]:
+        """Append the rows of the journal ``records``; return them."""
+        new = [Row.from_record(record) for record in records]
+        self.rows.extend(new)
+        self._shown.extend(row.shown for row in new)
+        self._errors.extend(row.error or "" for row in new)
+        self._top1.extend([row.top1 for row in new])
+        self._conf.extend([row.confidence for row in new])
+        self._failed.extend([row.error is not None for row in new])
+        return new
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def top1(self) -> np.ndarray:
+        """The top-1 class of every row (-1 for an error row), shape ``(rows,)``."""
+        return self._top1.values
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """The top-1 probability of every row (0 for an error row), shape ``(rows,)``."""
+        return self._conf.values
+
+    @property
+    def failed(self) -> np.ndarray:
+        """True for the error rows, shape ``(rows,)``."""
+        return self._failed.values
+
+    def class_counts(self) -> np.ndarray:
+        """Return how many labelled rows have each class as top-1, shape ``(len(label_names),)``."""
+        labelled = self.top1[~self.failed]
+        return np.bincount(labelled, minlength=len(self.label_names))[: len(self.label_names)]
+
+    def sort_keys(self, column: int) -> np.ndarray | list[str]:
+        """Return the sort key of every row for ``column``: a numpy array of shape ``(rows,)``, or for the
+        text columns (path, error) the list of texts. Error rows sort after every class in the Top-1 column."""
+        if column == COL_PATH:
+            return self._shown
+        if column == COL_ERROR:
+            return self._errors
+        if column == COL_PROB:
+            return self.confidence
+        if column == COL_LABEL:
+            top1 = self.top1
+            classes = max(len(self.label_names), int(top1.max()) + 1 if len(top1) else 0)
+            _, rank = np.unique(np.array([self.label(i) for i in range(classes)] or [""]), return_inverse=True)
+            rank = np.append(rank.reshape(-1), rank.max() + 1)  # index -1: the error rows, last
+            return rank[top1]
+        return np.arange(len(self.rows))
+
+    def absolute_path(self, row: Row) -> str:
+        """Return the file's absolute path."""
+        return os.path.join(self.root, row.rel)
+
+    def label(self, index: int) -> str:
+        """Return the name of class ``index``."""
+        return self.label_names[index] if 0 <= index < len(self.label_names) else f"class {index}"
+
+    def top_k_text(self, row: Row) -> str:
+        """Return the tooltip of a row: its top-k classes, one ``97.1%  label`` line each, or its error."""
+        if row.error:
+            return f"{row.shown}\nerror: {row.error}"
+        lines = [f"{p * 100:5.1f}%  {self.label(i)}" for i, p in zip(row.indices, row.probs, strict=True)]
+        return "\n".join([row.shown, *lines])
+
+
+def filter_mask(store: RowStore, class_index: int, min_conf: float, max_conf: float) -> np.ndarray:
+    """Return which rows of ``store`` pass the filter, shape ``(rows,)``: class ``class_index`` (or :data:`ALL`,
+    or :data:`FAILED`) with top-1 confidence in ``[min_conf, max_conf]``; :data:`ALL` keeps every error row."""
+    failed = store.failed
+    if class_index == FAILED:
+        return failed.copy()
+    conf = store.confidence
+    keep = ~failed & (conf >= min_conf) & (conf <= max_conf)
+    if class_index == ALL:
+        return keep | failed
+    return keep & (store.top1 == class_index)
+
+
+def sort_order(store: RowStore, column: int, descending: bool) -> np.ndarray:
+    """Return every row of ``store`` sorted by ``column`` (stable: equal keys keep the order of arrival; a
+    negative column: the order of arrival), shape ``(rows,)``."""
+    n = len(store)
+    if column < 0:
+        return np.arange(n)
+    keys = store.sort_keys(column)
+    if isinstance(keys, np.ndarray):
+        return np.argsort(-keys if descending else keys, kind="stable")
+    return np.array(sorted(range(n), key=keys.__getitem__, reverse=descending), np.int64).reshape(n)
+
+
+def merge_order(store: RowStore, order: np.ndarray, first: int, last: int, column: int, descending: bool) -> np.ndarray:
+    """Return ``order`` (the rows before ``first`` in :func:`sort_order`'s order) with the new rows
+    ``first..last`` put where they belong, after equal keys, shape ``(len(order) + last - first + 1,)``."""
+    new = np.arange(first, last + 1)
+    if column < 0:
+        return np.concatenate([order, new])
+    keys = store.sort_keys(column)
+    if isinstance(keys, np.ndarray):
+        signed = -keys if descending else keys
+        new = new[np.argsort(signed[new], kind="stable")]
+        at = np.searchsorted(signed[order], signed[new], side="right")
+    else:
+        new = np.array(sorted(new.tolist(), key=keys.__getitem__, reverse=descending), np.int64)
+        wrap = _Reversed if descending else str
+        at = [bisect.bisect_right(order, wrap(keys[i]), key=lambda j: wrap(keys[j])) for i in new]
+    return np.insert(order, at, new)

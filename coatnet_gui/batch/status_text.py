@@ -1,0 +1,38 @@
+"""The Batch tab's status lines, without Qt: a run's progress, its end, and the offer of a stored run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from coatnet_gui.cli.label import format_seconds
+from model.batch.pipeline import BatchProgress
+
+if TYPE_CHECKING:  # runs.py finds the data folder with Qt; this module stays importable without it
+    from coatnet_gui.batch.runs import RunState
+
+
+def progress_text(progress: BatchProgress, paused: bool) -> str:
+    """Return the line of a running run, e.g. "120/3000 images · 85.2 images/s · 34 s left · 2 failed"."""
+    eta = format_seconds(progress.eta) if progress.eta is not None else "–"
+    failed = f" · {progress.failed} failed" if progress.failed else ""
+    earlier = f" · {progress.resumed} from before" if progress.resumed else ""
+    pause = " · paused" if paused else ""
+    return (
+        f"{progress.done}/{progress.total} images · {progress.rate:.1f} images/s · {eta} left{failed}{earlier}{pause}"
+    )
+
+
+def done_text(progress: BatchProgress) -> str:
+    """Return the line of a run that ended (finished or cancelled)."""
+    what = "Cancelled after" if progress.cancelled else "Labelled"
+    return (
+        f"{what} {progress.done - progress.failed} images, {progress.failed} failed, in "
+        f"{format_seconds(progress.seconds)} ({progress.rate:.1f} images/s)."
+    )
+
+
+def offer_text(state: RunState) -> str:
+    """Return the line offering ``state`` back, e.g. "Resume labelling /photos: 1,408 of 3,000 done"."""
+    total = f" of {state.total:,}" if state.total >= state.done else ""
+    unexported = " (not exported)" if state.finished else ""
+    return f"Resume labelling {state.root}: {state.done:,}{total} done{unexported} · {state.model}"
