@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from model.net.layers import CachingModule, InferenceCache, inference_cacheable
+
 
 def relative_position_index(height: int, width: int) -> torch.Tensor:
     """Return, for every (query, key) pair of an H x W grid, its row in the flattened offset table.
@@ -36,14 +38,19 @@ def log_spaced_offsets(height: int, width: int) -> torch.Tensor:
     return torch.sign(table) * torch.log1p(table.abs())
 
 
-class _RelPosBase(nn.Module):
-    """Shared expansion of a per-offset table into the attention bias."""
+class _RelPosBase(CachingModule):
+    """Shared expansion of a per-offset table into the attention bias.
+
+    At inference (eval mode, no autograd graph) the bias is built once and kept until the weights change; timm
+    rebuilds it on every forward pass.
+    """
 
     def __init__(self, grid: tuple[int, int], num_heads: int):
         super().__init__()
         self.grid = grid
         self.num_heads = num_heads
         self.register_buffer("relative_position_index", relative_position_index(*grid), persistent=False)
+        self._bias = InferenceCache()
 
     def bias_map(self) -> torch.Tensor:
         """Return the learned term per head and offset, shape ``(heads, 2H-1, 2W-1)``."""
@@ -54,6 +61,14 @@ class _RelPosBase(nn.Module):
         n = self.grid[0] * self.grid[1]
         table = self.bias_map().flatten(1)  # (heads, offsets)
         return table[:, self.relative_position_index].view(1, self.num_heads, n, n)
+
+    def attention_bias(self, dtype: torch.dtype) -> torch.Tensor:
+        """Return :meth:`get_bias` in ``dtype``, kept from an earlier call at inference while the weights are
+        unchanged; shape ``(1, heads, N, N)``."""
+        if not inference_cacheable(self):
+            return self.get_bias().to(dtype)
+        sources = [*self.parameters(), *self.buffers()]
+        return self._bias.get(sources, lambda: self.get_bias().to(dtype).contiguous(), (dtype,))
 
 
 class RelPosBias(_RelPosBase):
