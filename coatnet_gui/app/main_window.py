@@ -1,17 +1,17 @@
-"""The main window: menus and shortcuts, drag and drop, the Image and Batch tabs, and the wiring between the
-widgets (which render state and emit intents) and the :class:`~coatnet_gui.session.Session` (which runs the
-model off the GUI thread)."""
+"""The main window: the Image and Batch tabs, drag and drop, and the wiring between the widgets (which render
+state and emit intents) and the :class:`~coatnet_gui.image.session.Session` (which runs the model off the GUI
+thread). Its menus are built by :mod:`~coatnet_gui.app.menus`; opening, saving and model events live in
+:mod:`~coatnet_gui.app.opening`, :mod:`~coatnet_gui.app.view_export` and :mod:`~coatnet_gui.app.model_events`."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
-from coatnet_gui.app import opening, view_export
+from coatnet_gui.app import model_events, opening, view_export
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.app.menus import build_menus
 from coatnet_gui.app.settings import Settings
@@ -26,8 +26,7 @@ from coatnet_gui.widgets.banner import MessageBanner
 from coatnet_gui.widgets.download_bar import DownloadBar
 from coatnet_gui.widgets.help_dialog import show_shortcuts
 from coatnet_gui.widgets.model_menu import ModelMenu
-from model.explain.capture import list_blocks
-from model.runtime.inference import Classifier, Explanation, Prediction
+from model.runtime.inference import Explanation, Prediction
 
 APP_NAME = "CoAtNet Lens"
 
@@ -80,7 +79,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(settings.geometry)
         else:
             self.resize(1366, 768)
-        self._update_title()
+        self.update_title()
         self.load_model(settings.model)
 
     # --- construction --------------------------------------------------------------------------------------
@@ -102,10 +101,10 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         s, tab = self.session, self.image_tab
-        s.model_loading.connect(self._on_model_loading)
+        s.model_loading.connect(lambda source: model_events.on_model_loading(self, source))
         s.download_progress.connect(self.download_bar.progress)
-        s.model_ready.connect(self._on_model_ready)
-        s.model_failed.connect(self._on_model_failed)
+        s.model_ready.connect(lambda classifier: model_events.on_model_ready(self, classifier))
+        s.model_failed.connect(lambda message: model_events.on_model_failed(self, message))
         s.image_ready.connect(self._on_image_ready)
         s.image_failed.connect(self._on_image_failed)
         s.prediction_ready.connect(self._on_prediction)
@@ -207,46 +206,6 @@ class MainWindow(QMainWindow):
 
     # --- session events ------------------------------------------------------------------------------------
 
-    def _on_model_loading(self, source: str) -> None:
-        self.download_bar.start(Path(source).name if Path(source).exists() else source)
-        self.model_menu.set_downloading(True)
-
-    def _on_model_ready(self, classifier: Classifier) -> None:
-        self.download_bar.finish()
-        self.model_menu.set_downloading(False)
-        self.model_menu.set_active(self.session.model_source)
-        self.model_menu.set_device(self.settings.device, classifier.placement)
-        self.settings.model = self.session.model_source
-        info, placement = classifier.info, classifier.placement
-        self.image_tab.prediction.set_model(info, placement)
-        controls = self.image_tab.controls
-        if self.session.model_source != self.shown_model:  # another model's class numbers mean other classes
-            self.shown_model = self.session.model_source
-            controls.set_spec(replace(controls.spec(), class_index=None))
-        controls.set_model(list_blocks(classifier.net), info.label_names)
-        self.model_status.setText(f"{info.name} · {info.label_set} · {placement.device} {placement.precision}")
-        if self.banner.kind == "error":
-            self.banner.dismiss()
-        if placement.note:
-            self.banner.show_message(placement.note, "info")
-        box = self.session.view_box()
-        if box is not None:
-            self.image_tab.view.set_view_box(box)
-        self.result = None
-        self._update_title()
-        self.batch.model_ready(self.session.model_source)  # offers unexported runs back once
-        if self.pending_folder is not None:
-            folder, self.pending_folder = self.pending_folder, None
-            self.batch.set_folder(folder)
-
-    def _on_model_failed(self, message: str) -> None:
-        self.download_bar.finish()
-        self.model_menu.set_downloading(False)
-        self.model_menu.set_active(self.session.model_source)
-        if self.session.classifier is None and self.requested_model != "bundled":
-            self.banner.show_message(f"{message} Using the bundled model instead.", "info")
-            self.load_model("bundled")
-
     def _on_image_ready(self, loaded: LoadedImage) -> None:
         tab = self.image_tab
         box = self.session.view_box() or Box(0, 0, loaded.qimage.width(), loaded.qimage.height())
@@ -260,7 +219,7 @@ class MainWindow(QMainWindow):
             self.settings.add_recent(loaded.source.path)
         if self.banner.kind == "error":
             self.banner.dismiss()
-        self._update_title()
+        self.update_title()
 
     def _on_image_failed(self, source: ImageSource, message: str) -> None:
         """Show why ``source`` could not be opened in place of the previous image, and mark it in the strip."""
@@ -272,7 +231,7 @@ class MainWindow(QMainWindow):
         self.result = None
         self.failed_source = source
         self.show_error(message if source.name in message else f"{source.name}: {message}")
-        self._update_title()
+        self.update_title()
 
     def _on_prediction(self, prediction: Prediction) -> None:
         self.image_tab.prediction.set_prediction(prediction)
@@ -312,7 +271,8 @@ class MainWindow(QMainWindow):
         if self.result is not None:
             view.set_overlay(self.result, colorize(self.result, c.colormap()))
 
-    def _update_title(self) -> None:
+    def update_title(self) -> None:
+        """Name the image and the model in the window title."""
         classifier, image = self.session.classifier, self.session.image
         parts = [APP_NAME]
         if image is not None:

@@ -1,1 +1,1 @@
-"""The Image tab: its session (state + jobs), image sources and the tab's layout."""
+"""The Image tab: its session (state + jobs), image sources, what saving writes and the tab's layout."""
