@@ -22,14 +22,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QModelIndex, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -38,10 +33,10 @@ from PySide6.QtWidgets import (
 from coatnet_gui.batch.filter_bar import FilterBar
 from coatnet_gui.batch.offer_bar import OfferBar
 from coatnet_gui.batch.prompts import ask_close, ask_export_path, ask_undo
+from coatnet_gui.batch.run_bar import RunBar
 from coatnet_gui.batch.runs import RunState
 from coatnet_gui.batch.session import BatchSession
 from coatnet_gui.batch.sort_dialog import SortDialog
-from coatnet_gui.batch.status_text import done_text, progress_text
 from coatnet_gui.batch.table import BatchFilter, BatchTableModel, BatchTableView
 from model.batch.export import ExportCounts, write_export
 from model.batch.journal import read_records
@@ -99,9 +94,9 @@ class BatchView(QWidget):
         s = self.session
         s.started.connect(self._on_started)
         s.records.connect(self.table_model.add_records)
-        s.progress.connect(self._on_progress)
+        s.progress.connect(self.run_bar.show_progress)
         s.finished.connect(self._on_done)
-        s.failed.connect(self._on_failed)
+        s.failed.connect(self.run_bar.show_failed)
         s.running_changed.connect(self._set_running)
         s.busy_changed.connect(lambda _busy: self._set_running(s.running))
         s.offers.connect(self._show_offers)
@@ -123,21 +118,14 @@ class BatchView(QWidget):
         self.offer_frame = OfferBar()
         self.offer_frame.resume_requested.connect(self.resume_run)
         self.offer_frame.discard_requested.connect(self.discard_run)
-        self.folder_edit = QLineEdit()
-        self.folder_edit.setPlaceholderText("Choose or drop a folder of images")
-        self.folder_edit.returnPressed.connect(self.start)
-        choose = QPushButton("Choose folder…")
-        choose.clicked.connect(self._choose_folder)
-        self.recursive_box = QCheckBox("Include sub-folders")
-        self.start_button = QPushButton("Label")
-        self.start_button.clicked.connect(self.start)
-        self.pause_button = QPushButton("Pause")
-        self.pause_button.setCheckable(True)
-        self.pause_button.toggled.connect(self._pause)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress_bar = QProgressBar()
-        self.status = QLabel("No folder labelled yet.")
+        self.run_bar = RunBar()
+        self.run_bar.start_requested.connect(self.start)
+        self.run_bar.folder_chosen.connect(self.set_folder)
+        self.run_bar.pause_button.toggled.connect(self._pause)
+        self.run_bar.cancel_button.clicked.connect(self.cancel)
+        bar = self.run_bar
+        self.folder_edit, self.recursive_box, self.status = bar.folder_edit, bar.recursive_box, bar.status
+        self.start_button, self.pause_button = bar.start_button, bar.pause_button
 
         self.table_model = BatchTableModel(self)
         self.proxy = BatchFilter(self)
@@ -162,37 +150,24 @@ class BatchView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.offer_frame)
-        top = QHBoxLayout()
-        top.addWidget(self.folder_edit, 1)
-        for w in (choose, self.recursive_box, self.start_button):
-            top.addWidget(w)
-        run_row = QHBoxLayout()
-        for w, stretch in ((self.progress_bar, 1), (self.pause_button, 0), (self.cancel_button, 0)):
-            run_row.addWidget(w, stretch)
+        layout.addWidget(self.run_bar)
         actions = QHBoxLayout()
         for w in (self.export_button, self.export_shown_button, self.sort_button, self.undo_button):
             actions.addWidget(w)
         actions.addStretch(1)
-        for row in (top, run_row):
-            layout.addLayout(row)
-        layout.addWidget(self.status)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
 
     def _set_running(self, running: bool) -> None:
         busy = self.session.busy
-        self.start_button.setEnabled(not running)
-        self.pause_button.setEnabled(running)
-        self.cancel_button.setEnabled(running)
+        self.run_bar.set_running(running)
         has_results = not running and self.journal_path is not None
         self.export_button.setEnabled(has_results)
         self.export_shown_button.setEnabled(has_results)
         self.sort_button.setEnabled(has_results and not busy)
         self.undo_button.setEnabled(not busy)
         self.offer_frame.set_enabled(not running)
-        if not running:
-            self.pause_button.setChecked(False)
 
     # --- running -----------------------------------------------------------------------------------------
 
@@ -200,11 +175,6 @@ class BatchView(QWidget):
         """Show ``path`` as the folder and start labelling it."""
         self.folder_edit.setText(path)
         self.start()
-
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Label the images of", self.folder_edit.text())
-        if folder:
-            self.set_folder(folder)
 
     def start(self) -> None:
         """Label the folder in the folder field with the active model (ignored while a run is going); a run of
@@ -250,29 +220,16 @@ class BatchView(QWidget):
     def _on_started(self, root: str, label_names: list[str]) -> None:
         shown = self.session.state.key if self.session.state is not None else None
         self._show_offers([s for s in self.offered if s.key != shown])  # that run is the shown one now
-        self.folder_edit.setText(root)
+        self.run_bar.show_scanning(root)
         self.table_model.reset(root, label_names)
         self._fill_classes(label_names)
-        self.status.setText(f"Scanning {root}…")
-        self.progress_bar.setRange(0, 0)
 
     def _fill_classes(self, label_names: list[str]) -> None:
         self.filter_bar.set_classes(label_names)
 
-    def _on_progress(self, progress: BatchProgress) -> None:
-        self.progress_bar.setRange(0, max(1, progress.total))
-        self.progress_bar.setValue(progress.done)
-        self.status.setText(progress_text(progress, self.pause_button.isChecked()))
-
     def _on_done(self, progress: BatchProgress) -> None:
-        self.status.setText(done_text(progress))
-        self.progress_bar.setRange(0, max(1, progress.total))
-        self.progress_bar.setValue(progress.done)
+        self.run_bar.show_done(progress)
         self.run_finished.emit(progress)
-
-    def _on_failed(self, message: str) -> None:
-        self.progress_bar.setRange(0, 1)
-        self.status.setText(f"The run stopped: {message}")
 
     def _pause(self, paused: bool) -> None:
         if not self.session.running:
