@@ -241,4 +241,4 @@ def _pixels_of(image) -> np.ndarray:
     """Return ``image``'s RGB pixels as an ``(h, w, 3)`` array."""
     rgb = image.convertToFormat(image.Format.Format_RGB888)
     data = np.frombuffer(rgb.constBits(), dtype=np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
-    return data[:, : 3 * rgb.width()].reshape(rgb.height(), rgb.width(), 3)
+    return data[:, : 3 * rgb.width()].reshape(rgb.height(), rgb.width(), 3).copy()  # rgb's memory dies with it
