@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 
-from model.batch.export import atomic_writer
+from model.atomic import atomic_writer
 from model.batch.journal import decode_path, encode_path, read_records
 
 log = logging.getLogger(__name__)

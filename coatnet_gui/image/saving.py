@@ -7,13 +7,13 @@ import io
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from coatnet_gui.overlay.maps import OverlayResult
+from model.atomic import write_bytes_atomically
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -87,29 +87,13 @@ def map_description(
     }
 
 
-def write_atomically(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file beside it, so ``path`` is either the old file or the whole
-    new one; raises OSError (the temp file is removed)."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with open(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_map(path: str | os.PathLike, array: np.ndarray, metadata: dict[str, Any]) -> Path:
     """Write ``array`` to ``path`` (.npy) and ``metadata`` as JSON beside it (``path`` + ".json"), each
     atomically; return the JSON file's path. Raises OSError."""
     encoded = io.BytesIO()
     np.save(encoded, array)
-    write_atomically(path, encoded.getvalue())
+    write_bytes_atomically(path, encoded.getvalue())
     described = Path(f"{os.fspath(path)}.json")
     text = json.dumps({"file": Path(path).name, **metadata}, indent=2) + "\n"
-    write_atomically(described, text.encode("utf-8"))
+    write_bytes_atomically(described, text.encode("utf-8"))
     return described

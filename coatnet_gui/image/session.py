@@ -15,12 +15,12 @@ from typing import Any
 
 from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 
-from coatnet_gui.image.saving import write_atomically
 from coatnet_gui.image.sources import ImageSource, LoadedImage, read_image
 from coatnet_gui.overlay.geometry import Box, crop_box
 from coatnet_gui.overlay.maps import OverlaySpec, compute_overlay
 from coatnet_gui.overlay.paint import ViewState, render_view
 from coatnet_gui.workers import Workers
+from model.atomic import write_bytes_atomically
 from model.runtime.inference import Classifier, Explanation
 from model.weights.loading import LoadedModel, load_model
 
@@ -47,7 +47,7 @@ def write_view_png(state: ViewState, path: str | os.PathLike) -> None:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if not render_view(state).save(buffer, "PNG"):
         raise OSError(f"Could not encode the view as PNG for {path}.")
-    write_atomically(path, bytes(buffer.data().data()))
+    write_bytes_atomically(path, bytes(buffer.data().data()))
 
 
 def _run_once(job: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,13 +16,11 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
-from collections.abc import Container, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
+from model.atomic import atomic_writer
 from model.batch.journal import decode_path
 
 CSV_HEADER = ("path", "label", "index", "prob", "labels", "indices", "probs", "model", "device", "precision", "error")
@@ -60,24 +58,6 @@ def csv_row(record: dict) -> list[str]:
         record["precision"],
         record["error"] or "",
     ]
-
-
-@contextmanager
-def atomic_writer(path: str | os.PathLike, newline: str | None = None) -> Iterator[IO[str]]:
-    """Yield a UTF-8 text file that replaces ``path`` only once the block ends without an error (written to a
-    temp file beside it, synced, then ``os.replace``d); on error the temp file is removed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with open(fd, "w", encoding="utf-8", newline=newline) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_export(records: Iterable[dict], path: str | os.PathLike, only: Container[str] | None = None) -> ExportCounts:
