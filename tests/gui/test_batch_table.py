@@ -18,18 +18,17 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
-from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.batch.filter_bar import FilterBar
 from coatnet_gui.batch.rows import ALL, COL_ERROR, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, COLUMNS, FAILED
-from coatnet_gui.batch.runs import DATA_ENV
 from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import BatchFilter, BatchTableModel
 from coatnet_gui.batch.view import BatchView
 from model.runtime.inference import Classifier
-from model.weights.loading import load_model
 
 TIMEOUT_MS = 60_000
 NAMES = ["Coat", "Bag", "Shirt", "Ankle boot"]
+
+pytestmark = pytest.mark.usefixtures("data_dir")
 
 
 def synthetic_records(start: int, n: int, seed: int) -> list[dict]:
@@ -158,19 +157,6 @@ def test_the_filter_row_counts_per_class_and_says_how_many_are_shown(qtbot, tabl
 
 
 # --- the view's file actions on a real run ---------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def clf(small_model_dir: Path) -> Classifier:
-    return Classifier(load_model(str(small_model_dir)))
-
-
-@pytest.fixture(autouse=True)
-def data_dir(qapp, tmp_path: Path, monkeypatch) -> Path:
-    """Runs go to a temporary data folder; garbage is collected on the GUI thread as in the app."""
-    collect_on_gui_thread()
-    monkeypatch.setenv(DATA_ENV, str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 @pytest.fixture

@@ -17,22 +17,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
-from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.batch.rows import ALL, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, FAILED
-from coatnet_gui.batch.runs import DATA_ENV, RunStore
+from coatnet_gui.batch.runs import RunStore
 from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.status_text import offer_text
 from coatnet_gui.batch.thumbnails import THUMB_PX
 from coatnet_gui.batch.view import BatchView
 from model.runtime.inference import Classifier
-from model.weights.loading import load_model
 
 TIMEOUT_MS = 60_000
 
-
-@pytest.fixture(scope="module")
-def clf(small_model_dir: Path) -> Classifier:
-    return Classifier(load_model(str(small_model_dir)))
+pytestmark = pytest.mark.usefixtures("data_dir")
 
 
 @pytest.fixture
@@ -45,14 +40,6 @@ def folder(tmp_path: Path) -> Path:
         Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(sub / f"img_{i}.png")
     (root / "broken.jpg").write_bytes(b"\xff\xd8 not really")
     return root
-
-
-@pytest.fixture(autouse=True)
-def data_dir(qapp, tmp_path: Path, monkeypatch) -> Path:
-    """Runs go to a temporary data folder; garbage is collected on the GUI thread as in the app."""
-    collect_on_gui_thread()
-    monkeypatch.setenv(DATA_ENV, str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 @pytest.fixture

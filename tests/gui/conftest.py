@@ -1,0 +1,26 @@
+"""Fixtures of the Batch tab's tests: a classifier on the small model and a temporary data folder for runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coatnet_gui.app.gc_guard import collect_on_gui_thread
+from coatnet_gui.batch.runs import DATA_ENV
+from model.runtime.inference import Classifier
+from model.weights.loading import load_model
+
+
+@pytest.fixture(scope="module")
+def clf(small_model_dir: Path) -> Classifier:
+    """The small model on the default device."""
+    return Classifier(load_model(str(small_model_dir)))
+
+
+@pytest.fixture
+def data_dir(qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs go to a temporary data folder; garbage is collected on the GUI thread as in the app."""
+    collect_on_gui_thread()
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "data"))
+    return tmp_path / "data"
