@@ -23,6 +23,7 @@ from PIL import Image  # noqa: E402
 from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from coatnet_gui.app.gc_guard import collect_on_gui_thread  # noqa: E402
 from coatnet_gui.app.main_window import MainWindow  # noqa: E402
 from coatnet_gui.app.settings import Settings  # noqa: E402
 
@@ -75,6 +76,7 @@ def main() -> None:
     parser.add_argument("--early", type=int, default=100, help="the image count of the first measurement")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    collect_on_gui_thread()  # as the app does
     with tempfile.TemporaryDirectory(prefix="coatnet-bench-memory-") as tmp:
         paths = write_images(Path(tmp), args.images)
         settings = Settings(str(Path(tmp) / "settings.ini"))

@@ -19,6 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.app.launch import app_icon, open_arguments
 from coatnet_gui.app.main_window import MainWindow
 from coatnet_gui.app.settings import Settings
@@ -41,6 +42,7 @@ def main() -> int:
     out = args.out
     app = QApplication([sys.argv[0]])
     app.setWindowIcon(app_icon())
+    collect_on_gui_thread()  # as the app does
     settings = Settings(str(Path(tempfile.mkdtemp()) / "settings.ini"))
     settings.model = args.model
     head = int(args.head) if args.head.isdigit() else args.head

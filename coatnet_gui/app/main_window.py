@@ -12,7 +12,6 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplicat
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from coatnet_gui.app import model_events, opening, view_export
-from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.app.menus import build_menus
 from coatnet_gui.app.settings import Settings
 from coatnet_gui.batch.view import BatchView
@@ -36,7 +35,6 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: Settings, parent: QWidget | None = None):
         super().__init__(parent)
-        collect_on_gui_thread()  # before any worker thread starts (run_app did it; tests build windows directly)
         self.settings = settings
         self.session = Session(self)
         self.result: OverlayResult | None = None

@@ -225,9 +225,11 @@ def _window_step(sample: Path, model: str, out_dir: Path) -> tuple[Any, str]:
     wait until the window has loaded ``model``, classified the image and drawn its first overlay."""
     from PySide6.QtCore import QEventLoop, QTimer
 
+    from coatnet_gui.app.gc_guard import collect_on_gui_thread
     from coatnet_gui.app.main_window import MainWindow
     from coatnet_gui.app.settings import Settings
 
+    collect_on_gui_thread()  # as run_app does, before the window starts worker threads
     with tempfile.TemporaryDirectory(prefix="coatnet-self-test-settings-") as folder:
         settings = Settings(str(Path(folder) / "settings.ini"))
         settings.model = model

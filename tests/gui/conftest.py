@@ -1,4 +1,5 @@
-"""Fixtures of the Batch tab's tests: a classifier on the small model and a temporary data folder for runs."""
+"""Fixtures of the GUI tests: garbage collection as the app sets it up, a classifier on the small model and a
+temporary data folder for batch runs."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 
 
+@pytest.fixture(autouse=True)
+def gui_thread_garbage_collection(qapp) -> None:
+    """Garbage is collected on the GUI thread only, as ``run_app`` arranges before the window starts threads."""
+    collect_on_gui_thread()
+
+
 @pytest.fixture(scope="module")
 def clf(small_model_dir: Path) -> Classifier:
     """The small model on the default device."""
@@ -20,7 +27,6 @@ def clf(small_model_dir: Path) -> Classifier:
 
 @pytest.fixture
 def data_dir(qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Runs go to a temporary data folder; garbage is collected on the GUI thread as in the app."""
-    collect_on_gui_thread()
+    """Runs go to a temporary data folder."""
     monkeypatch.setenv(DATA_ENV, str(tmp_path / "data"))
     return tmp_path / "data"

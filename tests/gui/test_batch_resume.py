@@ -38,6 +38,7 @@ CHILD = textwrap.dedent(
     import sys, time
     from PySide6.QtWidgets import QApplication
     from model.batch import pipeline
+    from coatnet_gui.app.gc_guard import collect_on_gui_thread
     from coatnet_gui.app.main_window import MainWindow
     from coatnet_gui.app.settings import Settings
 
@@ -50,6 +51,7 @@ CHILD = textwrap.dedent(
 
     pipeline.classify_chunk = slowed
     app = QApplication([])
+    collect_on_gui_thread()
     settings = Settings(ini)
     settings.model, settings.device = model, "cpu"
     window = MainWindow(settings)
