@@ -78,7 +78,7 @@ def _qt_step() -> tuple[Any, str]:
     from PySide6.QtWidgets import QApplication
 
     from coatnet_gui.app.none_guard import none_leak_per_call
-    from coatnet_gui.overlay.paint import to_qimage
+    from coatnet_gui.qimage import to_qimage
 
     leak = none_leak_per_call()
     _check(leak == 0, f"the Qt binding drops {leak:.2f} references to None per void call (PySide6 6.12.0?)")
@@ -167,7 +167,7 @@ class _Scene:
 def _scene(classifier: Any, sample: Path) -> _Scene:
     """Explain ``sample`` (one captured forward pass) and place the model's view on the picture."""
     from coatnet_gui.image.session import map_size, model_view_box
-    from coatnet_gui.overlay.paint import pil_to_qimage
+    from coatnet_gui.qimage import pil_to_qimage
     from model.data.decode import load_image
 
     image = load_image(sample)

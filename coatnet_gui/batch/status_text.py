@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from coatnet_gui.cli.label import format_seconds
-from model.batch.pipeline import BatchProgress
+from model.batch.pipeline import BatchProgress, format_seconds
 
 if TYPE_CHECKING:  # runs.py finds the data folder with Qt; this module stays importable without it
     from coatnet_gui.batch.runs import RunState

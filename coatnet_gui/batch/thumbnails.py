@@ -14,7 +14,7 @@ from PIL import ImageOps
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 
-from coatnet_gui.overlay.paint import pil_to_qimage
+from coatnet_gui.qimage import pil_to_qimage
 from model.data.decode import load_image
 
 THUMB_PX = 48

@@ -19,7 +19,7 @@ from typing import TextIO
 from coatnet_gui.cli import common as cli_common
 from model.batch.export import export_format, write_export
 from model.batch.journal import JournalError, read_records
-from model.batch.pipeline import BatchProgress, BatchSettings, label_folder, open_journal
+from model.batch.pipeline import BatchProgress, BatchSettings, format_seconds, label_folder, open_journal
 from model.batch.scan import count_images
 from model.batch.sort import apply_sort, folder_names, plan_sort, undo_sort
 from model.weights.loading import WeightsError
@@ -28,13 +28,6 @@ BATCH_COMMANDS = ("label", "undo-sort")
 DEFAULT_OUT = "coatnet-labels.csv"
 EXIT_INTERRUPTED = 130
 _SHOW_FAILURES = 10
-
-
-def format_seconds(seconds: float) -> str:
-    """Return ``seconds`` as ``m:ss`` or ``h:mm:ss``."""
-    m, s = divmod(int(round(seconds)), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def progress_line(p: BatchProgress, width: int = 24) -> str:

@@ -16,7 +16,7 @@ from PIL import Image
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QUrl
 from PySide6.QtGui import QImage
 
-from coatnet_gui.overlay.paint import pil_to_qimage
+from coatnet_gui.qimage import pil_to_qimage
 from model.data.decode import IMAGE_SUFFIXES, load_image
 
 URL_TIMEOUT_S = 20

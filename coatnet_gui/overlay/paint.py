@@ -13,13 +13,13 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
 from coatnet_gui.overlay import colormaps
 from coatnet_gui.overlay.geometry import Box, fit_box, grid_cells
 from coatnet_gui.overlay.maps import OverlayResult, Panel
+from coatnet_gui.qimage import to_qimage
 from model.explain.introspect import grid_cell
 
 CAPTION_HEIGHT = 18.0  # title strip above each small multiple
@@ -33,18 +33,6 @@ TITLE_PIXELS = (12, 11, 10, 9)  # title font sizes tried, largest first, before 
 STRIP = QColor(0, 0, 0, 190)
 STRIP_TEXT = QColor("#f2f2f2")
 COLORMAP_KEY = "colormap"  # QImage text key: the colour map a layer was drawn with
-
-
-def to_qimage(rgb: np.ndarray) -> QImage:
-    """Return an ``(h, w, 3)`` uint8 array as a QImage that owns a copy of the pixels."""
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    h, w, _ = rgb.shape
-    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-
-
-def pil_to_qimage(image: Image.Image) -> QImage:
-    """Return an RGB PIL image as a QImage (safe to call off the GUI thread)."""
-    return to_qimage(np.asarray(image.convert("RGB")))
 
 
 def colorize(result: OverlayResult, cmap: str) -> list[QImage]:

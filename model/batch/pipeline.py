@@ -85,6 +85,13 @@ class BatchProgress:
         return max(0, self.total - self.done) / self.rate if self.rate > 0 else None
 
 
+def format_seconds(seconds: float) -> str:
+    """Return ``seconds`` as ``m:ss`` or ``h:mm:ss``."""
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
 class RunControl:
     """Pause, resume or cancel a :func:`label_folder` run from another thread (checked between batches)."""
 
