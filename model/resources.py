@@ -20,3 +20,10 @@ def asset_path(*parts: str) -> Path:
 
 
 BUNDLED_MODEL_DIR = ("models", "coatnet_fmnist_96")
+SAMPLE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+
+
+def sample_images() -> list[Path]:
+    """Return the sample images shipped in ``assets/samples``, sorted by name (empty when there are none)."""
+    folder = asset_path("samples")
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in SAMPLE_SUFFIXES) if folder.is_dir() else []

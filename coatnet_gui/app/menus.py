@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMenu
 from coatnet_gui.app import opening
 from coatnet_gui.app.settings import Settings
 from coatnet_gui.app.view_export import choose_save_map, choose_save_view
-from coatnet_gui.widgets.welcome import sample_images
+from model.resources import sample_images
 
 if TYPE_CHECKING:
     from coatnet_gui.app.main_window import MainWindow

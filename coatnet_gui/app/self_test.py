@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 
-SAMPLE_SUFFIXES = (".png", ".jpg", ".jpeg")
 STEPS = ("qt", "model", "classify", "attention", "grad-cam", "window")
 WINDOW_TIMEOUT_S = 120  # from creating the window to its first overlay
 _TOLERANCE = 1e-3  # probabilities and attention rows sum to 1 within this
@@ -119,19 +118,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def sample_files() -> list[Path]:
-    """Return the bundled sample images, sorted by name."""
-    from model.resources import asset_path
-
-    folder = asset_path("samples")
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in SAMPLE_SUFFIXES) if folder.is_dir() else []
-
-
 def _classify_step(loaded: Any) -> tuple[Any, str]:
     """Classify every bundled sample; each must give a probability vector over all classes that sums to 1."""
+    from model.resources import sample_images
     from model.runtime.inference import Classifier
 
-    samples = sample_files()
+    samples = sample_images()
     _check(bool(samples), "no sample images in the assets")
     classifier = Classifier(loaded)
     predictions = classifier.classify_files(samples, k=loaded.info.num_classes)

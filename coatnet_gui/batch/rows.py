@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from model.batch.journal import decode_path
+from model.runtime.inference import top_k_lines
 
 COLUMNS = ("", "Path", "Top-1", "Confidence", "Error")
 COL_THUMB, COL_PATH, COL_LABEL, COL_PROB, COL_ERROR = range(5)
@@ -175,7 +176,7 @@ class RowStore:
         """Return the tooltip of a row: its top-k classes, one ``97.1%  label`` line each, or its error."""
         if row.error:
             return f"{row.shown}\nerror: {row.error}"
-        lines = [f"{p * 100:5.1f}%  {self.label(i)}" for i, p in zip(row.indices, row.probs, strict=True)]
+        lines = top_k_lines([self.label(i) for i in row.indices], list(row.probs))
         return "\n".join([row.shown, *lines])
 
 

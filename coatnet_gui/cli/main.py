@@ -24,14 +24,14 @@ from coatnet_gui.cli.common import (
     version,
 )
 from coatnet_gui.cli.label import BATCH_COMMANDS, add_batch_commands
-from model.runtime.inference import Prediction
+from model.runtime.inference import Prediction, top_k_lines
 from model.weights.loading import WeightsError
 
 
 def format_prediction(pred: Prediction) -> str:
     """Return a prediction as text: the path, then one ``  97.1%  label`` line per class."""
     lines = [f"{pred.path}  ({pred.seconds * 1000:.0f} ms)"]
-    lines += [f"  {p * 100:5.1f}%  {label}" for label, p in zip(pred.labels, pred.probs, strict=True)]
+    lines += [f"  {line}" for line in top_k_lines(pred.labels, pred.probs)]
     return "\n".join(lines)
 
 

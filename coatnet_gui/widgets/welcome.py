@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from model.resources import asset_path
+from model.resources import sample_images
 
 SAMPLE_ICON = 88
 SAMPLE_COLUMNS = 4
-
-
-def sample_images() -> list[Path]:
-    """Return the sample images shipped in ``assets/samples`` (sorted; empty when there are none)."""
-    folder = asset_path("samples")
-    return sorted(p for p in folder.glob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp"))
 
 
 class Welcome(QWidget):

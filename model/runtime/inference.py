@@ -26,6 +26,11 @@ from model.weights.loading import LoadedModel
 TOP_K = 5  # classes shown or kept per image unless asked otherwise (GUI panel, CLI, batch labelling)
 
 
+def top_k_lines(labels: list[str], probs: list[float]) -> list[str]:
+    """Return one ``" 97.1%  label"`` line per class (the CLI's and the Batch table's top-k text)."""
+    return [f"{p * 100:5.1f}%  {label}" for label, p in zip(labels, probs, strict=True)]
+
+
 @dataclass
 class Prediction:
     """The top-k classes of one image. ``error`` is None when it worked; when it did not, the lists are
