@@ -103,9 +103,7 @@ class Conv2d(nn.Conv2d, CachingModule):
         if not inference_cacheable(self) or not torch.is_autocast_enabled(x.device.type):
             return super().forward(x)
         sources = [self.weight] if self.bias is None else [self.weight, self.bias]
-        weight, bias = self._cast.get(
-            sources, lambda: (_cast_for_autocast(self.weight), _cast_for_autocast(self.bias))
-        )
+        weight, bias = self._cast.get(sources, lambda: (_cast_for_autocast(self.weight), _cast_for_autocast(self.bias)))
         return self._conv_forward(x, weight, bias)
 
 
