@@ -1,4 +1,4 @@
-"""What an overlay shows, computed from one :class:`~model.inference.Explanation` (no Qt, no new forward pass).
+"""What an overlay shows, computed from one :class:`~model.runtime.inference.Explanation` (no Qt, no new forward pass).
 
 An :class:`OverlaySpec` names the overlay (kind, block, mode, head, query point, channel, class);
 :func:`compute_overlay` turns it into one or more :class:`Panel` maps with the functions of

@@ -17,7 +17,7 @@ ERROR_TEXT = QColor("#f5a3a3")
 
 
 class ImageView(QWidget):
-    """Paints a :class:`~coatnet_gui.overlay.ViewState`. Emits ``query_picked(fy, fx)`` (fractions of the
+    """Paints a :class:`~coatnet_gui.overlay.paint.ViewState`. Emits ``query_picked(fy, fx)`` (fractions of the
     model's view) on a click or arrow key, and ``hovered(text)`` with the value under the cursor (again when a new
     overlay arrives under a cursor that has not moved). ``set_error`` shows a message instead of an image."""
 

@@ -1,6 +1,6 @@
 """Overlay choices: kind, block, mode, head, channel, Grad-CAM class, colour map, opacity, on/off.
 
-Holds the current :class:`~coatnet_gui.maps.OverlaySpec`; every change emits ``spec_changed(spec)`` (the window
+Holds the current :class:`~coatnet_gui.overlay.maps.OverlaySpec`; every change emits ``spec_changed(spec)`` (the window
 asks the session for the map) or ``appearance_changed()`` (colour map, opacity, on/off: no new map needed).
 ``spec_shown(spec)`` follows every spec the controls show, asked for or set from outside (hints follow it).
 """

@@ -61,7 +61,7 @@ def test_self_test_fails_on_broken_model(tmp_path: Path) -> None:
         net.head.fc.weight[0, 0] = float("nan")
     labels = [f"class {i}" for i in range(net.cfg.num_classes)]
     checkpoint = save_checkpoint(net, tmp_path / "broken", labels, preprocess=PRETRAINED_CFG)
-    code = f"import sys, coatnet_gui.self_test as t; sys.exit(t.run_self_test(model={str(checkpoint)!r}))"
+    code = f"import sys, coatnet_gui.app.self_test as t; sys.exit(t.run_self_test(model={str(checkpoint)!r}))"
     proc = _run([sys.executable, "-c", code], cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "[ ok ] qt: " in proc.stdout
