@@ -1,6 +1,6 @@
 """Pure geometry: the part of the original image the model saw, and where things sit on screen.
 
-Maps computed by :mod:`model.introspect` cover the model's *input view*: the image resized so that its
+Maps computed by :mod:`model.explain.introspect` cover the model's *input view*: the image resized so that its
 shortest side is ``size / crop_pct`` and centre-cropped to ``size`` (``crop_mode="squash"`` resizes both sides
 to ``size / crop_pct`` instead). :func:`crop_box` returns that view as a box in original-image pixels, so an
 overlay is drawn over exactly what the model looked at.

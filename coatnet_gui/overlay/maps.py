@@ -2,7 +2,7 @@
 
 An :class:`OverlaySpec` names the overlay (kind, block, mode, head, query point, channel, class);
 :func:`compute_overlay` turns it into one or more :class:`Panel` maps with the functions of
-:mod:`model.introspect`. Several panels are small multiples (all heads, strongest channels, the split).
+:mod:`model.explain.introspect`. Several panels are small multiples (all heads, strongest channels, the split).
 """
 
 from __future__ import annotations

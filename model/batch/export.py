@@ -2,7 +2,7 @@
 
 JSON Lines: one object per image with the fields of ``classify --json`` — ``path`` (relative to the labelled
 folder), ``labels``, ``indices``, ``probs``, ``model``, ``device``, ``precision``, ``error`` — plus
-``path_b64`` for a name that is not valid UTF-8 (see :mod:`model.batch_journal`). The file is UTF-8.
+``path_b64`` for a name that is not valid UTF-8 (see :mod:`model.batch.journal`). The file is UTF-8.
 
 CSV (RFC 4180, UTF-8, CRLF line ends, fields quoted when they hold a comma, quote or line break): the header
 ``path,label,index,prob,labels,indices,probs,model,device,precision,error``; ``label,index,prob`` are the
