@@ -125,8 +125,8 @@ def strongest_channels(activation: torch.Tensor, k: int, batch: int = 0) -> list
 
 def grad_cam(activation: torch.Tensor, gradient: torch.Tensor, batch: int = 0) -> torch.Tensor:
     """Return Grad-CAM (Selvaraju et al. 2017): ReLU of the channels weighted by their mean gradient,
-    ``(h, w)``, scaled to [0, 1] (all zeros when nothing supports the class)."""
-    act, grad = activation[batch].float(), gradient[batch].float()
+    ``(h, w)``, scaled to [0, 1] (all zeros when nothing supports the class); detached from the autograd graph."""
+    act, grad = activation[batch].detach().float(), gradient[batch].detach().float()  # a map, not a graph
     cam = F.relu((grad.mean((1, 2))[:, None, None] * act).sum(0))
     peak = cam.max()
     return cam / peak if peak > 0 else cam
