@@ -80,8 +80,11 @@ class _Task(QRunnable):
 
     def run(self) -> None:
         args = [f for f, wanted in ((self._progress, self.wants_progress), (self._report, self.wants_report)) if wanted]
+        # Let go of the job (and what its closure holds: an explanation with its autograd graph, a decoded photo)
+        # as it runs: the thread pool keeps each thread's last task alive.
+        fn, self.fn = self.fn, None
         try:
-            result = self.fn(*args)
+            result = fn(*args)
         except Exception as exc:  # every failure is shown in the window; the app keeps running
             log.warning("background job failed", exc_info=True)
             self.relay.failed.emit(self.job, readable_error(exc))

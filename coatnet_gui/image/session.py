@@ -50,17 +50,6 @@ def write_view_png(state: ViewState, path: str | os.PathLike) -> None:
     write_bytes_atomically(path, bytes(buffer.data().data()))
 
 
-def _run_once(job: Callable[..., Any]) -> Callable[..., Any]:
-    """Return ``job`` wrapped to let go of it (and what its closure holds: an explanation with its autograd
-    graph, a decoded photo) once it has run: the thread pool keeps each thread's last task alive."""
-    held = [job]
-
-    def run(*args: Any) -> Any:
-        return held.pop()(*args)
-
-    return run
-
-
 class Session(QObject):
     """State and intents of the Image tab; see the module docstring."""
 
@@ -221,7 +210,7 @@ class Session(QObject):
 
             return deliver
 
-        self.workers.submit(pool, _run_once(job), finish(on_done), finish(on_error), on_progress)
+        self.workers.submit(pool, job, finish(on_done), finish(on_error), on_progress)
 
     def _set_classifier(self, classifier: Classifier) -> None:
         self.classifier = classifier
