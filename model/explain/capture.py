@@ -90,16 +90,18 @@ class Captured:
     logits: torch.Tensor | None = None
     keeps_graph: bool = False
 
-    def class_gradients(self, class_index: int) -> dict[str, torch.Tensor]:
+    def class_gradients(self, class_index: int, versus: int | None = None) -> dict[str, torch.Tensor]:
         """Return d(sum over the batch of logit[class_index]) / d(activation) for every captured
-        activation, each ``(B, C, H, W)``. Needs ``capture(..., gradients=True)``; may be called
-        repeatedly (for different classes) without another forward pass."""
+        activation, each ``(B, C, H, W)``; with ``versus``, of logit[class_index] − logit[versus] (what favours
+        one class over the other). Needs ``capture(..., gradients=True)``; may be called repeatedly (for
+        different classes) without another forward pass."""
         if not self.keeps_graph or self.logits is None:
             raise RuntimeError("gradients need capture(..., gradients=True) around a forward pass")
         names = list(self.activations)
-        grads = torch.autograd.grad(
-            self.logits[:, class_index].sum(), [self.activations[n] for n in names], retain_graph=True
-        )
+        target = self.logits[:, class_index]
+        if versus is not None:
+            target = target - self.logits[:, versus]
+        grads = torch.autograd.grad(target.sum(), [self.activations[n] for n in names], retain_graph=True)
         return {n: g.detach() for n, g in zip(names, grads, strict=True)}
 
 

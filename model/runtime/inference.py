@@ -169,10 +169,13 @@ class Explanation:
     blocks: list[BlockInfo]
     seconds: float
     prediction: Prediction
-    _gradients: dict[int, dict[str, torch.Tensor]] = field(default_factory=dict, repr=False)
+    _gradients: dict[tuple[int, int | None], dict[str, torch.Tensor]] = field(default_factory=dict, repr=False)
 
-    def grad_cam(self, class_index: int, block_name: str) -> torch.Tensor:
-        """Return the Grad-CAM map ``(h, w)`` in [0, 1] of ``class_index`` at ``block_name``'s output."""
-        if class_index not in self._gradients:
-            self._gradients[class_index] = self.captured.class_gradients(class_index)
-        return grad_cam(self.captured.activations[block_name], self._gradients[class_index][block_name])
+    def grad_cam(self, class_index: int, block_name: str, versus: int | None = None) -> torch.Tensor:
+        """Return the Grad-CAM map ``(h, w)`` in [0, 1] of ``class_index`` at ``block_name``'s output; with
+        ``versus``, the contrastive map of logit[class_index] − logit[versus]: the regions that favour
+        ``class_index`` over ``versus``."""
+        key = (class_index, versus)
+        if key not in self._gradients:
+            self._gradients[key] = self.captured.class_gradients(class_index, versus)
+        return grad_cam(self.captured.activations[block_name], self._gradients[key][block_name])
