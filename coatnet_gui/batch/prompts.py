@@ -1,5 +1,5 @@
-"""The Batch tab's questions to the user: where to export, whether to undo a sort, and what to do with
-unexported results when the window closes."""
+"""The Batch tab's questions to the user: where to export, whether to undo a sort, what to do with
+unexported results when the window closes, and which class to give rows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from model.batch.sort import undo_question
 
@@ -64,3 +64,29 @@ def ask_close(parent: QWidget, done: int, root: str, answered: Callable[[bool], 
 
     box.finished.connect(lambda _result: finished())
     box.open()
+
+
+def ask_class(parent: QWidget, classes: list[str], count: int, answered: Callable[[str], None]) -> QInputDialog:
+    """Ask, without blocking, which class to give ``count`` rows: one of ``classes`` (typing completes it) or a
+    new name; call ``answered(name)`` with the stripped name when it is not empty. Return the dialog."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle("Set class")
+    dialog.setLabelText(f"Class of the {count:,} selected images (choose, or type a new class):")
+    dialog.setComboBoxItems(classes)
+    dialog.setComboBoxEditable(True)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.textValueSelected.connect(lambda text: answered(text.strip()) if text.strip() else None)
+    dialog.open()
+    return dialog
+
+
+def ask_new_class(parent: QWidget, answered: Callable[[str], None]) -> QInputDialog:
+    """Ask, without blocking, for the name of a new class; call ``answered(name)`` when it is not empty. Return
+    the dialog."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle("New class")
+    dialog.setLabelText("Name of the new class:")
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.textValueSelected.connect(lambda text: answered(text.strip()) if text.strip() else None)
+    dialog.open()
+    return dialog

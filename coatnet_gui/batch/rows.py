@@ -1,8 +1,10 @@
-"""The Batch tab's rows without Qt: storage as numpy key arrays, the sort order, the filter mask, per-class counts.
+"""The Batch tab's rows without Qt: storage as numpy key arrays, the sort order, the filter mask, per-class counts,
+and the user's corrections.
 
 Rows keep only what the table shows (path, top-k indices and probabilities, error); the full records stay in
-the run's journal. The top-1 class, the confidence and the error flag of every row live in numpy arrays, so
-sorting and filtering never touch a row object per comparison: the order is one ``argsort`` (one Python
+the run's journal. The top-1 class, the confidence, the margin (top-1 minus top-2 probability), the corrected
+class and the error flag of every row live in numpy arrays, so sorting and filtering never touch a row object
+per comparison: the order is one ``argsort`` (one Python
 ``sorted`` for the text columns), the filter one mask, and an appended chunk is merged with ``searchsorted``.
 :mod:`coatnet_gui.batch.table` wraps these in the Qt model and proxy.
 """
@@ -18,8 +20,9 @@ import numpy as np
 from model.batch.journal import decode_path
 from model.runtime.inference import top_k_lines
 
-COLUMNS = ("", "Path", "Top-1", "Confidence", "Error")
-COL_THUMB, COL_PATH, COL_LABEL, COL_PROB, COL_ERROR = range(5)
+COLUMNS = ("", "Path", "Top-1", "Corrected", "Confidence", "Margin", "Error")
+COL_THUMB, COL_PATH, COL_LABEL, COL_CORRECTED, COL_PROB, COL_MARGIN, COL_ERROR = range(7)
+NOT_CORRECTED = -1  # the corrected class of a row the user left as the model said
 FAILED = -2  # class filter value: only error rows
 ALL = -1  # class filter value: every row
 
@@ -51,6 +54,14 @@ class Row(NamedTuple):
     def confidence(self) -> float:
         """The top-1 probability (0 for an error row)."""
         return self.probs[0] if self.probs else 0.0
+
+    @property
+    def margin(self) -> float:
+        """The top-1 minus the top-2 probability (the top-1 alone when only one was kept; +inf for an error row,
+        so that the least certain rows come first in an ascending sort)."""
+        if not self.probs:
+            return float("inf")
+        return self.probs[0] - (self.probs[1] if len(self.probs) > 1 else 0.0)
 
 
 class _Growing:
@@ -94,35 +105,104 @@ class _Reversed:
 
 class RowStore:
     """The rows of one batch run, in the order they arrived, with their sort and filter keys as numpy arrays.
-    ``root`` is the folder (for absolute paths) and ``label_names`` the classifier's class names."""
+    ``root`` is the folder (for absolute paths) and ``label_names`` the classifier's class names; ``classes``
+    are those followed by the classes the user added. ``corrections`` maps a file (``rel``) to the class the user
+    gave it, also for rows that have not arrived yet (a resumed run refills the table after its corrections are
+    read); the ``corrected`` array holds the same as an index into ``classes`` per row."""
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
         self.root = ""
         self.label_names: list[str] = []
+        self.classes: list[str] = []
+        self.corrections: dict[str, str] = {}
+        self._class_index: dict[str, int] = {}
         self._shown: list[str] = []
         self._errors: list[str] = []
         self._top1 = _Growing(np.int64)
         self._conf = _Growing(np.float64)
+        self._margin = _Growing(np.float64)
+        self._corrected = _Growing(np.int64)
         self._failed = _Growing(np.bool_)
 
     def reset(self, root: str, label_names: list[str]) -> None:
-        """Drop every row, for a new run on ``root``."""
+        """Drop every row and correction, for a new run on ``root``."""
         self.rows, self.root, self.label_names = [], root, list(label_names)
+        self.classes, self.corrections, self._class_index = [], {}, {}
+        for name in label_names:
+            self.add_class(name)
         self._shown, self._errors = [], []
-        for column in (self._top1, self._conf, self._failed):
+        for column in (self._top1, self._conf, self._margin, self._corrected, self._failed):
             column.clear()
 
     def extend(self, records: list[dict]) -> list[Row]:
-        """Append the rows of the journal ``records``; return them."""
+        """Append the rows of the journal ``records`` (with their corrections, if any); return them."""
         new = [Row.from_record(record) for record in records]
         self.rows.extend(new)
         self._shown.extend(row.shown for row in new)
         self._errors.extend(row.error or "" for row in new)
         self._top1.extend([row.top1 for row in new])
         self._conf.extend([row.confidence for row in new])
+        self._margin.extend([row.margin for row in new])
+        self._corrected.extend([self._corrected_index(row) for row in new])
         self._failed.extend([row.error is not None for row in new])
         return new
+
+    def _corrected_index(self, row: Row) -> int:
+        name = self.corrections.get(row.rel) if row.error is None else None
+        return NOT_CORRECTED if name is None else self.add_class(name)
+
+    # --- corrections -------------------------------------------------------------------------------------
+
+    def add_class(self, name: str) -> int:
+        """Return the index of class ``name`` in ``classes``, appending it when it is new."""
+        index = self._class_index.get(name)
+        if index is None:
+            index = self._class_index[name] = len(self.classes)
+            self.classes.append(name)
+        return index
+
+    def set_corrections(self, corrections: dict[str, str], added: list[str]) -> None:
+        """Take the stored ``corrections`` (file -> class name) and the user's ``added`` classes, replacing any
+        held; the rows already there are marked, the rows still to come are as they arrive."""
+        for name in added:
+            self.add_class(name)
+        self.corrections = {rel: name for rel, name in corrections.items() if name}
+        corrected = self._corrected.values
+        for i, row in enumerate(self.rows):
+            corrected[i] = self._corrected_index(row)
+
+    def correct(self, rows: np.ndarray | list[int], name: str | None) -> np.ndarray:
+        """Give the rows ``rows`` (indices) the class ``name`` (added when new), or drop their correction when
+        ``name`` is None or blank; error rows are left alone. Return the rows changed, shape ``(changed,)``."""
+        rows = np.asarray(rows, np.int64).reshape(-1)
+        rows = rows[~self.failed[rows]]
+        name = name.strip() if name else ""
+        index = self.add_class(name) if name else NOT_CORRECTED
+        rows = rows[self.corrected[rows] != index]
+        self._corrected.values[rows] = index
+        for i in rows.tolist():
+            rel = self.rows[i].rel
+            if name:
+                self.corrections[rel] = name
+            else:
+                self.corrections.pop(rel, None)
+        return rows
+
+    def added_classes(self) -> list[str]:
+        """Return the classes the user added (those of ``classes`` beyond ``label_names``)."""
+        model = set(self.label_names)
+        return [name for name in self.classes if name not in model]
+
+    def corrected_name(self, row_index: int) -> str | None:
+        """Return the class the user gave row ``row_index``, or None when it has no correction."""
+        index = int(self.corrected[row_index])
+        return None if index == NOT_CORRECTED else self.classes[index]
+
+    def corrected_pairs(self) -> list[tuple[str, str]]:
+        """Return ``(absolute path, class name)`` of every corrected row, in the order of arrival."""
+        rows = np.flatnonzero(self.corrected != NOT_CORRECTED)
+        return [(self.absolute_path(self.rows[i]), self.classes[self.corrected[i]]) for i in rows.tolist()]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -138,6 +218,17 @@ class RowStore:
         return self._conf.values
 
     @property
+    def margin(self) -> np.ndarray:
+        """The top-1 minus top-2 probability of every row (+inf for an error row), shape ``(rows,)``."""
+        return self._margin.values
+
+    @property
+    def corrected(self) -> np.ndarray:
+        """The corrected class of every row (an index into ``classes``; :data:`NOT_CORRECTED` when it has
+        none), shape ``(rows,)``."""
+        return self._corrected.values
+
+    @property
     def failed(self) -> np.ndarray:
         """True for the error rows, shape ``(rows,)``."""
         return self._failed.values
@@ -149,13 +240,21 @@ class RowStore:
 
     def sort_keys(self, column: int) -> np.ndarray | list[str]:
         """Return the sort key of every row for ``column``: a numpy array of shape ``(rows,)``, or for the
-        text columns (path, error) the list of texts. Error rows sort after every class in the Top-1 column."""
+        text columns (path, error) the list of texts. Error rows sort after every class, probability and margin
+        (last in an ascending sort: the least certain rows first); rows without a correction sort after the
+        corrected ones in the Corrected column."""
         if column == COL_PATH:
             return self._shown
         if column == COL_ERROR:
             return self._errors
         if column == COL_PROB:
-            return self.confidence
+            return np.where(self.failed, np.inf, self.confidence)
+        if column == COL_MARGIN:
+            return self.margin
+        if column == COL_CORRECTED:
+            _, rank = np.unique(np.array(self.classes or [""]), return_inverse=True)
+            rank = np.append(rank.reshape(-1), rank.max() + 1)  # index -1 (NOT_CORRECTED): last
+            return rank[self.corrected]
         if column == COL_LABEL:
             top1 = self.top1
             classes = max(len(self.label_names), int(top1.max()) + 1 if len(top1) else 0)
@@ -177,7 +276,9 @@ class RowStore:
         if row.error:
             return f"{row.shown}\nerror: {row.error}"
         lines = top_k_lines([self.label(i) for i in row.indices], list(row.probs))
-        return "\n".join([row.shown, *lines])
+        name = self.corrections.get(row.rel)
+        corrected = [f"corrected to: {name}"] if name is not None else []
+        return "\n".join([row.shown, *lines, *corrected])
 
 
 def filter_mask(store: RowStore, class_index: int, min_conf: float, max_conf: float) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 A run is keyed by :func:`~model.batch.pipeline.run_key` (folder, model, result-changing settings), so labelling
 the same folder with the same model and settings finds its run again. Its folder holds the journal (every
-result, committed as it comes: see :mod:`model.batch.journal`) and ``state.json`` — the folder, the model's
-source, the settings, the totals, whether it finished and whether it was exported. A run that is unfinished or
+result, committed as it comes: see :mod:`model.batch.journal`), ``state.json`` — the folder, the model's
+source, the settings, the totals, whether it finished and whether it was exported — and, once the user corrects a
+label, ``corrections.json`` (:mod:`coatnet_gui.batch.corrections`). A run that is unfinished or
 unexported is offered back at the next start; an exported one is removed then.
 
 The data folder is ``$COATNET_LENS_DATA`` when set (tests, portable use), else Qt's AppDataLocation.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 
+from coatnet_gui.batch.corrections import Corrections, read_corrections, write_corrections
 from model.atomic import atomic_writer
 from model.batch.journal import decode_path, encode_path, read_records
 
@@ -30,6 +32,7 @@ DATA_ENV = "COATNET_LENS_DATA"
 RUNS_FOLDER = "batch-runs"
 JOURNAL_NAME = "results.journal"
 STATE_NAME = "state.json"
+CORRECTIONS_NAME = "corrections.json"
 
 
 def data_dir() -> Path:
@@ -83,6 +86,22 @@ class RunStore:
     def journal_path(self, key: str) -> Path:
         """Return where the journal of run ``key`` lives."""
         return self.folder / key / JOURNAL_NAME
+
+    def corrections_path(self, key: str) -> Path:
+        """Return where the corrections of run ``key`` live."""
+        return self.folder / key / CORRECTIONS_NAME
+
+    def load_corrections(self, key: str) -> Corrections:
+        """Return the corrections of run ``key`` (none when it has none, or they cannot be read: logged)."""
+        try:
+            return read_corrections(self.corrections_path(key))
+        except (OSError, ValueError):
+            log.warning("unreadable corrections of batch run %s", key, exc_info=True)
+            return Corrections()
+
+    def save_corrections(self, key: str, corrections: Corrections) -> None:
+        """Write the corrections of run ``key`` (atomically)."""
+        write_corrections(self.corrections_path(key), corrections)
 
     def save(self, state: RunState) -> None:
         """Write ``state`` (atomically), stamping the time."""

@@ -2,7 +2,8 @@
 run's progress — and the jobs that change it, all run by :class:`~coatnet_gui.workers.Workers` off the GUI
 thread (the same shape as the Image tab's :class:`~coatnet_gui.image.session.Session`).
 
-The view calls intents (start, resume, discard, pause, cancel, export, sort, undo) and renders the signals.
+The view calls intents (start, resume, discard, pause, cancel, correct, export, sort, undo) and renders the
+signals. The user's corrections are written beside the run's journal as they are made.
 A run's results are committed to its journal as they come, so a killed app loses at most the chunk in flight;
 the next start offers the run back (:meth:`BatchSession.refresh_offers`) and a resumed run continues with
 the CLI's machinery (:func:`~model.batch.pipeline.open_journal` with ``resume``), ending with the journal an
@@ -18,9 +19,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from coatnet_gui.batch.corrections import Corrections, write_corrected_export
 from coatnet_gui.batch.runs import RunState, RunStore
 from coatnet_gui.workers import Workers
-from model.batch.export import ExportCounts, write_export
+from model.batch.export import ExportCounts
 from model.batch.journal import JournalError, read_records
 from model.batch.pipeline import BatchProgress, BatchSettings, RunControl, label_folder, open_journal, run_key
 from model.batch.sort import SortResult, SortStep, UndoResult, apply_sort, undo_sort
@@ -79,11 +81,18 @@ class BatchSession(QObject):
 
     # --- runs ----------------------------------------------------------------------------------------------
 
-    def start(self, root: str, recursive: bool, clf: Classifier, model_source: str) -> None:
+    def start(
+        self, root: str, recursive: bool, clf: Classifier, model_source: str, carry: Corrections | None = None
+    ) -> None:
         """Label the folder ``root`` (absolute) with ``clf``; the run of the same folder, model and settings
-        continues where it stopped (ignored while a run is going)."""
+        continues where it stopped (ignored while a run is going). ``carry``: corrections (of another run of the
+        folder) that the run takes over, over its own."""
+        if self.running:
+            return
         settings = dataclasses.replace(self.defaults, recursive=recursive)
         key = run_key(clf, root, settings)
+        if carry is not None and carry.labels:
+            self.store.save_corrections(key, self.store.load_corrections(key).merged(carry))
         state = self.store.load(key)
         if state is None or state.model_source != model_source:
             state = RunState(
@@ -229,15 +238,37 @@ class BatchSession(QObject):
         self._end_run()
         self.failed.emit(message)
 
+    # --- corrections ---------------------------------------------------------------------------------------
+
+    def corrections(self) -> Corrections:
+        """Return the stored corrections of the shown run (none before the first run)."""
+        return self.store.load_corrections(self.state.key) if self.state is not None else Corrections()
+
+    def save_corrections(self, corrections: Corrections) -> None:
+        """Store ``corrections`` as those of the shown run (atomically); the run counts as not exported again.
+        A write that fails is reported with ``message``."""
+        if self.state is None:
+            return
+        try:
+            self.store.save_corrections(self.state.key, corrections)
+        except OSError as exc:
+            self.message.emit(f"Could not save the corrections: {exc}")
+            return
+        if self.state.exported:
+            self.state.exported = False
+            self.store.save(self.state)
+
     # --- export, sort, undo --------------------------------------------------------------------------------
 
-    def export_to(self, path: str) -> ExportCounts:
-        """Write the run's results to ``path`` (.csv or .jsonl), atomically; mark the run exported (it is not
-        offered back then); return the counts."""
+    def export_to(self, path: str, only: set[str] | None = None) -> ExportCounts:
+        """Write the run's results with the user's corrections to ``path`` (.csv or .jsonl), atomically (``only``
+        the named files when given); mark a whole, finished export's run exported (it is not offered back then);
+        return the counts."""
         if self.state is None:
             raise RuntimeError("nothing has been labelled yet")
-        counts = write_export(read_records(self.store.journal_path(self.state.key)), path)
-        if not self.running:
+        records = read_records(self.store.journal_path(self.state.key))
+        counts = write_corrected_export(records, path, self.corrections().labels, only)
+        if only is None and not self.running:
             self.state.exported = True
             self.store.save(self.state)
         return counts

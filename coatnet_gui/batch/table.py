@@ -7,9 +7,15 @@ recomputed with the Qt-free :func:`~coatnet_gui.batch.rows.sort_order` and
 :func:`~coatnet_gui.batch.rows.filter_mask` and merged with :func:`~coatnet_gui.batch.rows.merge_order` when a run
 appends a chunk. A 50,000-row table re-sorts or re-filters in tens of milliseconds;
 ``benchmarks/bench_event_loop.py`` measures the longest event-loop stall.
+
+The Corrected column is editable (:class:`ClassDelegate`: an editable combo of the known classes with a completer;
+a new name adds a class, an empty one drops the correction); a corrected row is tinted and keeps the model's
+top-1 beside the correction.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import (
@@ -20,14 +26,27 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSize,
     Qt,
+    Signal,
 )
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
+from coatnet_gui.batch.corrections import Corrections
 from coatnet_gui.batch.rows import (
     ALL,
+    COL_CORRECTED,
     COL_ERROR,
     COL_LABEL,
+    COL_MARGIN,
     COL_PATH,
     COL_PROB,
     COL_THUMB,
@@ -41,6 +60,7 @@ from coatnet_gui.batch.rows import (
 from coatnet_gui.batch.thumbnails import THUMB_PX, Thumbnails
 
 _ERROR_BRUSH = QBrush(QColor(200, 40, 40))
+_CORRECTED_BRUSH = QBrush(QColor(120, 200, 120, 70))  # translucent: readable on light and dark themes
 _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 Index = QModelIndex | QPersistentModelIndex
@@ -48,7 +68,10 @@ Index = QModelIndex | QPersistentModelIndex
 
 class BatchTableModel(QAbstractTableModel):
     """The rows of one batch run, in the order they arrived (``store``), and their thumbnails. ``root`` is the
-    folder (for thumbnails and absolute paths) and ``label_names`` the classifier's class names."""
+    folder (for thumbnails and absolute paths) and ``label_names`` the classifier's class names.
+    ``corrections_changed()`` follows every change the user makes to the corrections (to store them)."""
+
+    corrections_changed = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -94,6 +117,49 @@ class BatchTableModel(QAbstractTableModel):
         """Return the name of class ``index``."""
         return self.store.label(index)
 
+    def set_corrections(self, corrections: Corrections) -> None:
+        """Show the stored ``corrections`` (of this run; rows still to come are marked as they arrive)."""
+        self.store.set_corrections(corrections.labels, corrections.added)
+        self._rows_changed(0, len(self.store) - 1)
+
+    def corrections(self) -> Corrections:
+        """Return the corrections and the added classes, to store them."""
+        return Corrections(dict(self.store.corrections), self.store.added_classes())
+
+    def set_class(self, rows: list[int] | np.ndarray, name: str | None) -> int:
+        """Correct the rows ``rows`` (source indices) to class ``name`` (added when new; None or blank: back to
+        the model's label); error rows are left alone. Return how many rows changed."""
+        changed = self.store.correct(rows, name)
+        if len(changed):
+            self._rows_changed(int(changed.min()), int(changed.max()))
+        if len(changed) or (name and name.strip()):
+            self.corrections_changed.emit()
+        return len(changed)
+
+    def add_class(self, name: str) -> None:
+        """Offer class ``name`` in the class choices (stored with the corrections)."""
+        name = name.strip()
+        if name and name not in self.store.classes:
+            self.store.add_class(name)
+            self.corrections_changed.emit()
+
+    def _rows_changed(self, first: int, last: int) -> None:
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        if index.column() == COL_CORRECTED and self.store.rows[index.row()].error is None:
+            return _ITEM_FLAGS | Qt.ItemFlag.ItemIsEditable
+        return _ITEM_FLAGS
+
+    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or index.column() != COL_CORRECTED or role != Qt.ItemDataRole.EditRole:
+            return False
+        self.set_class([index.row()], str(value) if value is not None else None)
+        return True
+
     def absolute_path(self, row: Row) -> str:
         """Return the file's absolute path."""
         return self.store.absolute_path(row)
@@ -120,14 +186,26 @@ class BatchTableModel(QAbstractTableModel):
                 return row.shown
             if col == COL_LABEL:
                 return "error" if row.error else self.store.label(row.top1)
+            if col == COL_CORRECTED:
+                return self.store.corrected_name(row_index) or ""
             if col == COL_PROB:
                 return "" if row.error else f"{row.confidence * 100:.1f}%"
+            if col == COL_MARGIN:
+                return "" if row.error else f"{row.margin * 100:.1f}"
             if col == COL_ERROR:
                 return row.error or ""
+        elif role == Qt.ItemDataRole.EditRole and col == COL_CORRECTED:
+            return self.store.corrected_name(row_index) or self.store.label(row.top1)
         elif role == Qt.ItemDataRole.ToolTipRole:
             return self.store.top_k_text(row)
         elif role == Qt.ItemDataRole.ForegroundRole and row.error:
             return _ERROR_BRUSH
+        elif role == Qt.ItemDataRole.BackgroundRole and self.store.corrected[row_index] >= 0:
+            return _CORRECTED_BRUSH
+        elif role == Qt.ItemDataRole.FontRole and col == COL_CORRECTED and self.store.corrected[row_index] >= 0:
+            font = QFont()
+            font.setBold(True)
+            return font
         elif role == Qt.ItemDataRole.DecorationRole and col == COL_THUMB:
             return self.thumbnails.get(self.store.absolute_path(row))
         return None
@@ -166,6 +244,7 @@ class BatchFilter(QAbstractProxyModel):
         model.modelReset.connect(self._source_reset)
         model.rowsInserted.connect(self._source_rows_inserted)
         model.dataChanged.connect(self._source_data_changed)
+        model.corrections_changed.connect(self._corrections_changed)
         self._source_reset()
 
     def set_filter(self, class_index: int, min_conf: float, max_conf: float) -> None:
@@ -204,7 +283,10 @@ class BatchFilter(QAbstractProxyModel):
         return not parent.isValid() and len(self._order) > 0
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        return _ITEM_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+        return self.sourceModel().flags(self.mapToSource(index)) if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        return self.sourceModel().setData(self.mapToSource(index), value, role)
 
     def mapToSource(self, proxy_index: Index) -> QModelIndex:
         if not proxy_index.isValid() or proxy_index.row() >= len(self._order):
@@ -277,17 +359,48 @@ class BatchFilter(QAbstractProxyModel):
         self._inverse = None
         self._relayout(self._shown(self._all))
 
+    def _corrections_changed(self) -> None:
+        if self.sort_column == COL_CORRECTED:  # the changed rows move
+            self.sort(self.sort_column, self.sort_order)
+
     def _source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]) -> None:
-        inverse = self._inverse_map()
-        for source_row in range(top_left.row(), min(bottom_right.row() + 1, len(inverse))):
-            row = int(inverse[source_row])
-            if row >= 0:
-                self.dataChanged.emit(self.index(row, top_left.column()), self.index(row, bottom_right.column()), roles)
+        shown = self._inverse_map()[top_left.row() : bottom_right.row() + 1]
+        shown = shown[shown >= 0]
+        if len(shown):  # one signal for the span of shown rows (a correction of thousands of rows is one repaint)
+            first, last = int(shown.min()), int(shown.max())
+            self.dataChanged.emit(self.index(first, top_left.column()), self.index(last, bottom_right.column()), roles)
+
+
+class ClassDelegate(QStyledItemDelegate):
+    """Edits a Corrected cell with an editable combo of ``classes()`` (the model's and the added ones) that
+    completes what is typed; a new name adds a class, an empty one drops the correction."""
+
+    def __init__(self, classes: Callable[[], list[str]], parent: QObject | None = None):
+        super().__init__(parent)
+        self.classes = classes
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        editor = QComboBox(parent)
+        editor.setEditable(True)
+        editor.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        editor.addItems(self.classes())
+        completer = QCompleter(self.classes(), editor)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        editor.setCompleter(completer)
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole) or ""))
+
+    def setModelData(self, editor: QWidget, model, index: Index) -> None:
+        model.setData(index, editor.currentText().strip(), Qt.ItemDataRole.EditRole)
 
 
 class BatchTableView(QTableView):
-    """The table of the Batch tab on ``proxy``: whole-row selection, read-only, a thumbnail-high row, the path
-    column stretched, sorted by path until a header is clicked."""
+    """The table of the Batch tab on ``proxy``: whole-row selection, a thumbnail-high row, the path column
+    stretched, sorted by path until a header is clicked. Only the Corrected cells are editable (F2, a click on
+    the selected cell, or a double-click there; a double-click elsewhere opens the image)."""
 
     def __init__(self, proxy: BatchFilter, parent: QWidget | None = None):
         super().__init__(parent)
@@ -295,12 +408,25 @@ class BatchTableView(QTableView):
         self.setSortingEnabled(True)
         self.sortByColumn(COL_PATH, Qt.SortOrder.AscendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        triggers = QAbstractItemView.EditTrigger
+        self.setEditTriggers(triggers.EditKeyPressed | triggers.SelectedClicked | triggers.DoubleClicked)
+        model: BatchTableModel = proxy.sourceModel()
+        self.class_delegate = ClassDelegate(lambda: list(model.store.classes), self)
+        self.setItemDelegateForColumn(COL_CORRECTED, self.class_delegate)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(THUMB_PX + 4)
         self.setIconSize(QSize(THUMB_PX, THUMB_PX))
         header = self.horizontalHeader()
         header.setSectionResizeMode(COL_PATH, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(COL_THUMB, THUMB_PX + 8)
+        header.resizeSection(COL_CORRECTED, 130)
         header.resizeSection(COL_PROB, 90)
+        header.resizeSection(COL_MARGIN, 70)
         header.resizeSection(COL_ERROR, 220)
+
+    def selected_source_rows(self) -> list[int]:
+        """Return the source rows of the selected rows, in the shown order."""
+        proxy: BatchFilter = self.model()
+        rows = sorted({index.row() for index in self.selectionModel().selectedRows()})
+        return [proxy.mapToSource(proxy.index(r, 0)).row() for r in rows]

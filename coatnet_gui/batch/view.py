@@ -9,7 +9,15 @@ of M shown"). Double-clicking a row asks the window to open that image in the si
 run's journal in the app's data folder (:mod:`coatnet_gui.batch.runs`), from which "Export…" writes CSV or JSON
 Lines ("Export shown rows…" only the rows the filter shows) and "Sort into folders…" copies or moves the files after
 a preview (all or only the shown rows); "Undo sort" says what it will do, asks, and reverses the last sort from its
-manifest. Runs with unexported results are offered back after a restart
+manifest.
+
+Correcting and teaching: a Corrected cell takes the user's class (F2 or a double-click there; an editable combo
+with completion; a new name adds a class); "Set class…" (a button and the context menu) gives the selected rows a
+class, "New class…" adds one. "Least certain first" sorts by the top-1 probability or by the margin (top-1 minus
+top-2) so that the most useful corrections come first. Corrections are stored with the run and go into the
+exports (a ``corrected`` column). "Teach…" (:mod:`coatnet_gui.teach`) teaches a model from the corrected rows or
+a labelled folder; "Relabel" labels the folder again with the active model, keeping the corrections. Runs with
+unexported results are offered back after a restart
 (:class:`~coatnet_gui.batch.offer_bar.OfferBar`: Resume / Discard), and closing the window with unexported results
 asks first (:meth:`BatchView.confirm_close`).
 """
@@ -19,27 +27,29 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
+    QMenu,
     QMessageBox,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from coatnet_gui.batch.filter_bar import FilterBar
 from coatnet_gui.batch.offer_bar import OfferBar
-from coatnet_gui.batch.prompts import ask_close, ask_export_path, ask_undo
+from coatnet_gui.batch.prompts import ask_class, ask_close, ask_export_path, ask_new_class, ask_undo
+from coatnet_gui.batch.rows import COL_CORRECTED, COL_MARGIN, COL_PROB
 from coatnet_gui.batch.run_bar import RunBar
 from coatnet_gui.batch.runs import RunState
 from coatnet_gui.batch.session import BatchSession
 from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import BatchFilter, BatchTableModel, BatchTableView
-from model.batch.export import ExportCounts, write_export
-from model.batch.journal import read_records
+from model.batch.export import ExportCounts
 from model.batch.pipeline import BatchProgress
 from model.batch.sort import SortStep
 from model.runtime.inference import Classifier
@@ -103,6 +113,7 @@ class BatchView(QWidget):
         s.operation_finished.connect(self.operation_finished)
         s.model_requested.connect(self.model_requested)
         s.message.connect(self.status.setText)
+        self.table_model.corrections_changed.connect(self._save_corrections)
 
     @property
     def journal_path(self) -> str | None:
@@ -138,6 +149,20 @@ class BatchView(QWidget):
         )
         self.table = BatchTableView(self.proxy)
         self.table.doubleClicked.connect(self._open_row)
+        self.table.customContextMenuRequested.connect(self._row_menu)
+        self.recent_classes: list[str] = []  # the classes given last, first: offered in the context menu
+
+        self.set_class_button = QPushButton("Set class…")
+        self.set_class_button.setToolTip("Give the selected images a class (choose one, or type a new one)")
+        self.set_class_button.clicked.connect(self.choose_class_for_selection)
+        self.uncertain_button = QToolButton()
+        self.uncertain_button.setText("Least certain first")
+        self.uncertain_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        uncertain = QMenu(self.uncertain_button)
+        uncertain.addAction("Smallest margin (top-1 − top-2)", lambda: self.sort_uncertain_first(by_margin=True))
+        uncertain.addAction("Lowest top-1 probability", lambda: self.sort_uncertain_first(by_margin=False))
+        self.uncertain_button.setMenu(uncertain)
+        self.uncertain_button.clicked.connect(lambda: self.sort_uncertain_first(by_margin=True))
 
         self.export_button = QPushButton("Export…")
         self.export_button.clicked.connect(self._export)
@@ -155,6 +180,11 @@ class BatchView(QWidget):
         for w in (self.export_button, self.export_shown_button, self.sort_button, self.undo_button):
             actions.addWidget(w)
         actions.addStretch(1)
+        correcting = QHBoxLayout()
+        for w in (self.set_class_button, self.uncertain_button):
+            correcting.addWidget(w)
+        correcting.addStretch(1)
+        layout.addLayout(correcting)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
@@ -166,6 +196,7 @@ class BatchView(QWidget):
         self.export_button.setEnabled(has_results)
         self.export_shown_button.setEnabled(has_results)
         self.sort_button.setEnabled(has_results and not busy)
+        self.set_class_button.setEnabled(self.journal_path is not None)
         self.undo_button.setEnabled(not busy)
         self.offer_frame.set_enabled(not running)
 
@@ -222,6 +253,7 @@ class BatchView(QWidget):
         self._show_offers([s for s in self.offered if s.key != shown])  # that run is the shown one now
         self.run_bar.show_scanning(root)
         self.table_model.reset(root, label_names)
+        self.table_model.set_corrections(self.session.corrections())
         self._fill_classes(label_names)
 
     def _fill_classes(self, label_names: list[str]) -> None:
@@ -267,8 +299,48 @@ class BatchView(QWidget):
     # --- table -------------------------------------------------------------------------------------------
 
     def _open_row(self, index: QModelIndex) -> None:
+        if index.column() == COL_CORRECTED:  # a double-click there edits the class
+            return
         row = self.table_model.rows[self.proxy.mapToSource(index).row()]
         self.open_image_requested.emit(self.table_model.absolute_path(row))
+
+    # --- corrections -------------------------------------------------------------------------------------
+
+    def set_class_of_selection(self, name: str | None) -> int:
+        """Give the selected rows class ``name`` (a new name adds the class; None: back to the model's label);
+        return how many rows changed."""
+        if name:
+            self.recent_classes = [name, *(c for c in self.recent_classes if c != name)][:5]
+        return self.table_model.set_class(self.table.selected_source_rows(), name)
+
+    def choose_class_for_selection(self) -> None:
+        """Ask which class to give the selected rows (nothing when none is selected)."""
+        count = len(self.table.selected_source_rows())
+        if count == 0:
+            self.status.setText("Select the rows to correct first.")
+            return
+        classes = [*self.recent_classes, *(c for c in self.table_model.store.classes if c not in self.recent_classes)]
+        ask_class(self, classes, count, self.set_class_of_selection)
+
+    def sort_uncertain_first(self, by_margin: bool) -> None:
+        """Sort the table so that the least certain rows come first: by the smallest margin between the top two
+        classes (``by_margin``) or by the lowest top-1 probability."""
+        self.table.sortByColumn(COL_MARGIN if by_margin else COL_PROB, Qt.SortOrder.AscendingOrder)
+        self.table.scrollToTop()
+
+    def _row_menu(self, pos: QPoint) -> None:
+        selected = len(self.table.selected_source_rows())
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addAction("Set class…", self.choose_class_for_selection).setEnabled(selected > 0)
+        for name in self.recent_classes:
+            menu.addAction(f"Set class: {name}", lambda n=name: self.set_class_of_selection(n)).setEnabled(selected > 0)
+        menu.addAction("Clear correction", lambda: self.set_class_of_selection(None)).setEnabled(selected > 0)
+        menu.addAction("New class…", lambda: ask_new_class(self, self.table_model.add_class))
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def _save_corrections(self) -> None:
+        self.session.save_corrections(self.table_model.corrections())
 
     # --- export, sort, undo ------------------------------------------------------------------------------
 
@@ -284,9 +356,7 @@ class BatchView(QWidget):
     def export_shown_to(self, path: str) -> ExportCounts:
         """Write the results of the rows the table shows to ``path`` (.csv or .jsonl), atomically; return the
         counts. (The run still counts as not exported: this is a part of it.)"""
-        if self.journal_path is None:
-            raise RuntimeError("nothing has been labelled yet")
-        return write_export(read_records(self.journal_path), path, only=self.shown_files())
+        return self.session.export_to(path, only=self.shown_files())
 
     def _export(self, shown_only: bool = False) -> None:
         path = ask_export_path(self, self.table_model.root, shown_only)

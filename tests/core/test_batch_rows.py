@@ -7,8 +7,10 @@ import pytest
 
 from coatnet_gui.batch.rows import (
     ALL,
+    COL_CORRECTED,
     COL_ERROR,
     COL_LABEL,
+    COL_MARGIN,
     COL_PATH,
     COL_PROB,
     COLUMNS,
@@ -34,6 +36,11 @@ def records(start: int, n: int) -> list[dict]:
     return out
 
 
+def corrections() -> dict[str, str]:
+    """Return corrections of some files (of the rows ``records`` numbers 0..59), one to a class the model lacks."""
+    return {records(i, 1)[0]["path"]: ("Hat", "Bag", "Coat")[i % 3] for i in range(0, 60, 4)}
+
+
 def python_order(store: RowStore, rows: list[int], column: int, descending: bool) -> list[int]:
     """Return ``rows`` sorted by ``column`` (stable), by Python's own sort; no column: the order of arrival."""
     if column < 0:
@@ -41,7 +48,9 @@ def python_order(store: RowStore, rows: list[int], column: int, descending: bool
     key = {
         COL_PATH: lambda i: store.rows[i].shown,
         COL_LABEL: lambda i: (store.rows[i].error is not None, store.label(store.rows[i].top1)),
-        COL_PROB: lambda i: store.rows[i].confidence,
+        COL_CORRECTED: lambda i: (store.corrected_name(i) is None, store.corrected_name(i) or ""),
+        COL_PROB: lambda i: float("inf") if store.rows[i].error else store.rows[i].confidence,
+        COL_MARGIN: lambda i: store.rows[i].margin,
         COL_ERROR: lambda i: store.rows[i].error or "",
     }.get(column, lambda i: i)
     return sorted(rows, key=key, reverse=descending)
@@ -51,6 +60,7 @@ def python_order(store: RowStore, rows: list[int], column: int, descending: bool
 def store() -> RowStore:
     store = RowStore()
     store.reset("/photos", NAMES)
+    store.set_corrections(corrections(), ["Hat"])
     store.extend(records(0, 2000))
     return store
 
@@ -63,10 +73,11 @@ def test_sort_order_is_pythons_stable_sort(store: RowStore, column: int, descend
 
 
 @pytest.mark.parametrize("descending", [False, True])
-@pytest.mark.parametrize("column", [-1, COL_PATH, COL_LABEL, COL_PROB, COL_ERROR])
+@pytest.mark.parametrize("column", [-1, COL_PATH, COL_LABEL, COL_CORRECTED, COL_PROB, COL_MARGIN, COL_ERROR])
 def test_rows_arriving_in_chunks_are_merged_where_a_full_sort_puts_them(column: int, descending: bool):
     store = RowStore()
     store.reset("/photos", NAMES)
+    store.set_corrections(corrections(), [])
     order = sort_order(store, column, descending)
     for start in range(0, 1500, 250):
         store.extend(records(start, 250))

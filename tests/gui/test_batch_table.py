@@ -19,7 +19,18 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from coatnet_gui.batch.filter_bar import FilterBar
-from coatnet_gui.batch.rows import ALL, COL_ERROR, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, COLUMNS, FAILED
+from coatnet_gui.batch.rows import (
+    ALL,
+    COL_CORRECTED,
+    COL_ERROR,
+    COL_LABEL,
+    COL_MARGIN,
+    COL_PATH,
+    COL_PROB,
+    COL_THUMB,
+    COLUMNS,
+    FAILED,
+)
 from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import BatchFilter, BatchTableModel
 from coatnet_gui.batch.view import BatchView
@@ -51,7 +62,9 @@ def python_order(model: BatchTableModel, rows: list[int], column: int, descendin
         COL_THUMB: lambda i: i,
         COL_PATH: lambda i: model.rows[i].shown,
         COL_LABEL: lambda i: (model.rows[i].error is not None, model.label(model.rows[i].top1)),
-        COL_PROB: lambda i: model.rows[i].confidence,
+        COL_CORRECTED: lambda i: (model.store.corrected_name(i) is None, model.store.corrected_name(i) or ""),
+        COL_PROB: lambda i: float("inf") if model.rows[i].error else model.rows[i].confidence,
+        COL_MARGIN: lambda i: model.rows[i].margin,
         COL_ERROR: lambda i: model.rows[i].error or "",
     }
     return sorted(rows, key=keys[column], reverse=descending)

@@ -1,0 +1,150 @@
+"""Correcting labels in the Batch tab offscreen: a Corrected cell edited with its combo, selected rows given a
+class (a new one too), the model's label kept beside the correction, error rows left alone; the corrections
+stored with the run, in the exports, and back after a restart; "Least certain first" by margin and by top-1."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QComboBox
+
+from coatnet_gui.batch.rows import COL_CORRECTED, COL_LABEL, COL_MARGIN, COL_PATH, COL_PROB
+from coatnet_gui.batch.runs import RunStore
+from coatnet_gui.batch.view import BatchView
+from model.runtime.inference import Classifier
+
+TIMEOUT_MS = 60_000
+
+pytestmark = pytest.mark.usefixtures("data_dir")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "photos"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(8):
+        Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(root / f"img_{i}.png")
+    (root / "broken.jpg").write_bytes(b"\xff\xd8 not really")
+    return root
+
+
+def open_view(qtbot, clf: Classifier | None) -> BatchView:
+    view = BatchView(lambda: clf)
+    qtbot.addWidget(view)
+    view.resize(1000, 600)
+    view.show()
+    return view
+
+
+def select(view: BatchView, names: list[str]) -> None:
+    """Select the rows of the files ``names``, as a ctrl-click on each would."""
+    proxy, selection = view.proxy, view.table.selectionModel()
+    selection.clearSelection()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for r in range(proxy.rowCount()):
+        if proxy.data(proxy.index(r, COL_PATH)) in names:
+            selection.select(proxy.index(r, 0), flags)
+
+
+def row_of(view: BatchView, name: str) -> int:
+    return next(i for i, row in enumerate(view.table_model.rows) if row.rel == name)
+
+
+def test_corrections_are_marked_stored_exported_and_back_after_a_restart(
+    qtbot, folder: Path, tmp_path: Path, clf: Classifier
+):
+    view = open_view(qtbot, clf)
+    view.model_ready("small")
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS):
+        view.set_folder(str(folder))
+    model, proxy = view.table_model, view.proxy
+
+    select(view, ["img_0.png", "img_1.png", "img_2.png", "broken.jpg"])
+    assert view.set_class_of_selection("Hat") == 3  # a new class; the error row stays as it is
+    assert "Hat" in model.store.classes and model.store.added_classes() == ["Hat"]
+
+    cell = proxy.mapFromSource(model.index(row_of(view, "img_3.png"), COL_CORRECTED))
+    view.table.setCurrentIndex(cell)
+    view.table.edit(cell)
+    editor = view.table.findChild(QComboBox)
+    assert editor is not None and editor.isEditable()
+    assert editor.currentText() == model.data(model.index(row_of(view, "img_3.png"), COL_LABEL))  # starts at top-1
+    assert editor.findText("Hat") >= 0 and editor.findText(clf.label_names[0]) >= 0
+    editor.setCurrentText(clf.label_names[1])
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: model.store.corrected_name(row_of(view, "img_3.png")) == clf.label_names[1])
+
+    hat = row_of(view, "img_0.png")
+    assert model.data(model.index(hat, COL_CORRECTED)) == "Hat"
+    assert model.data(model.index(hat, COL_LABEL)) == clf.label_names[model.rows[hat].top1]  # the model's, beside
+    assert model.data(model.index(hat, COL_PATH), Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.data(model.index(row_of(view, "img_5.png"), COL_PATH), Qt.ItemDataRole.BackgroundRole) is None
+    assert "corrected to: Hat" in model.data(model.index(hat, COL_PATH), Qt.ItemDataRole.ToolTipRole)
+    select(view, ["img_2.png"])
+    view.set_class_of_selection(None)  # back to the model's label
+    assert model.data(model.index(row_of(view, "img_2.png"), COL_CORRECTED)) == ""
+    expected = {"img_0.png": "Hat", "img_1.png": "Hat", "img_3.png": clf.label_names[1]}
+    assert {Path(p).name: c for p, c in model.store.corrected_pairs()} == expected
+    assert all(Path(p).parent == folder for p, _ in model.store.corrected_pairs())
+
+    stored = json.loads(RunStore().corrections_path(view.session.state.key).read_text(encoding="utf-8"))
+    assert {e["path"]: e["label"] for e in stored["corrections"]} == expected and stored["classes"] == ["Hat"]
+
+    view.export_to(str(tmp_path / "out.csv"))
+    with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as f:
+        exported = {r["path"]: (r["label"], r["corrected"]) for r in csv.DictReader(f)}
+    assert len(exported) == 9 and {p: c for p, (_, c) in exported.items() if c} == expected
+    assert exported["img_0.png"][0] == clf.label_names[model.rows[hat].top1]
+    view.export_shown_to(str(tmp_path / "out.jsonl"))
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["path"]: r["corrected"] for r in lines if r["corrected"]} == expected
+    select(view, ["img_4.png"])
+    view.set_class_of_selection("Hat")  # a correction after the export: the run is offered again
+    expected["img_4.png"] = "Hat"
+    view.stop()
+
+    again = open_view(qtbot, clf)  # the next start
+    with qtbot.waitSignal(again.session.offers, timeout=TIMEOUT_MS):
+        again.model_ready("small")
+    assert len(again.offered) == 1
+    with qtbot.waitSignal(again.run_finished, timeout=TIMEOUT_MS):
+        again.resume_run(again.offered[0].key)
+    restored = again.table_model
+    assert {Path(p).name: c for p, c in restored.store.corrected_pairs()} == expected
+    assert restored.data(restored.index(row_of(again, "img_4.png"), COL_CORRECTED)) == "Hat"
+    assert "Hat" in restored.store.classes
+    again.stop()
+
+
+def test_least_certain_first_by_margin_and_by_top1(qtbot, folder: Path, clf: Classifier):
+    view = open_view(qtbot, clf)
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS):
+        view.set_folder(str(folder))
+    model, proxy = view.table_model, view.proxy
+
+    def shown(column: int) -> list[float]:
+        return [float(proxy.data(proxy.index(r, column)).rstrip("%") or "inf") for r in range(proxy.rowCount())]
+
+    view.sort_uncertain_first(by_margin=True)
+    margins = shown(COL_MARGIN)
+    assert margins == sorted(margins) and margins[-1] == float("inf")  # the error row last
+    expected = sorted((r.probs[0] - r.probs[1]) * 100 for r in model.rows if not r.error)
+    assert margins[:-1] == pytest.approx(expected, abs=0.051)  # shown to one decimal
+    assert view.table.horizontalHeader().sortIndicatorSection() == COL_MARGIN
+
+    view.sort_uncertain_first(by_margin=False)
+    probs = shown(COL_PROB)
+    assert probs == sorted(probs) and probs[-1] == float("inf")
+    view.stop()
