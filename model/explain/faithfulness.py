@@ -13,7 +13,7 @@ gives the baseline that makes the numbers mean something.
 
 Cost: a curve pair needs ``2 * steps - 1`` perturbed images (the unperturbed input's probabilities are the
 forward pass the caller already made, or one more image; the fully blurred image ends deletion and starts
-insertion), run through :meth:`~model.runtime.inference.Classifier.probabilities` in one batched pass per
+insertion), run through :meth:`~model.runtime.inference.Classifier.probabilities` in two batched passes per
 order (benchmarks/bench_faithfulness.py). Any map that ranks pixels works (Grad-CAM, rollout, attention,
 activation); a map on a block's grid is upsampled bilinearly to the input first.
 """
@@ -171,13 +171,14 @@ def _orders_curves(
     steps: int,
     probs: torch.Tensor | None,
 ) -> list[Curves]:
-    """Return the :class:`Curves` of each pixel order for input ``x`` ``(3, H, W)``: one batched pass per order,
-    plus one for the unperturbed and the fully blurred input."""
+    """Return the :class:`Curves` of each pixel order for input ``x`` ``(3, H, W)``: its ``2 * steps - 2`` perturbed
+    images, the fully blurred input and (without ``probs``) the input itself, in passes of ``steps`` images."""
     blurred = blurred_input(x)
     ends = [blurred[None]] if probs is not None else [x[None], blurred[None]]
     images = torch.cat([*ends, *(_perturbed(x, blurred, o, steps, True, True) for o in orders)])
     per_order = 2 * (steps - 1)
-    target = _target(clf, images, torch.full((images.shape[0],), class_index), max(per_order, len(ends)))
+    # passes of ``steps`` images: on a CPU a pass twice as large takes more than twice as long (caches)
+    target = _target(clf, images, torch.full((images.shape[0],), class_index), steps)
     full = float(probs.reshape(-1)[class_index]) if probs is not None else float(target[0])
     blurred_p = float(target[len(ends) - 1])
     fractions = np.linspace(0.0, 1.0, steps + 1)
@@ -206,8 +207,8 @@ def faithfulness(
     and those of a random order seeded by ``seed`` when ``baseline``.
 
     ``probs`` ``(classes,)``: the input's class probabilities when the caller has them already (saves one image).
-    Runs ``2 * steps - 1`` images per order in one batched pass each (in the classifier's placement and
-    precision), without gradients.
+    Runs ``2 * steps - 1`` images per order in two batched passes (in the classifier's placement and precision),
+    without gradients.
     """
     x = _check(x, steps)
     size = (x.shape[-2], x.shape[-1])
@@ -228,8 +229,8 @@ def faithfulness_of_maps(
 ) -> FaithfulnessTable:
     """Return the curves of every map of ``maps`` (name -> ``(h, w)``, each on any grid) and of the shared random
     baseline for class ``class_index`` of input ``x`` ``(3, H, W)``: the blurred input and the baseline are made
-    once. Arguments as for :func:`faithfulness`; costs one batched pass of ``2 * steps - 2`` images per map and one
-    for the baseline."""
+    once. Arguments as for :func:`faithfulness`; costs ``2 * steps - 2`` images per map and as many for the
+    baseline, in passes of ``steps`` images."""
     x = _check(x, steps)
     size = (x.shape[-2], x.shape[-1])
     names = list(maps)
@@ -254,7 +255,7 @@ def deletion_areas(
     order per image when ``maps`` is None.
 
     ``probs`` ``(B, classes)``: the images' class probabilities when known. The ``B * steps`` perturbed images run
-    through the model ``batch`` at a time (what the folder maps and the tests use; one image's full curves are
+    through the model about ``batch`` at a time (what the folder maps and the tests use; one image's full curves are
     :func:`faithfulness`'s).
     """
     if steps < 2:
