@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import replace
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from model.net.blocks import MBConvBlock, Stem, TransformerBlock
@@ -49,14 +50,19 @@ class CoAtNetStage(nn.Module):
 
 
 class LinearHead(nn.Module):
-    """Global average pool, then a linear classifier (the final norm lives on the network)."""
+    """Average pool (global, or to a ``pool`` x ``pool`` grid flattened channel-major), then a linear classifier
+    (the final norm lives on the network)."""
 
-    def __init__(self, in_features: int, num_classes: int):
+    def __init__(self, in_features: int, num_classes: int, pool: int = 1):
         super().__init__()
-        self.fc = nn.Linear(in_features, num_classes) if num_classes > 0 else nn.Identity()
+        self.pool = pool
+        width = in_features * pool * pool
+        self.fc = nn.Linear(width, num_classes) if num_classes > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x.mean((2, 3)))
+        if self.pool == 1:
+            return self.fc(x.mean((2, 3)))
+        return self.fc(F.adaptive_avg_pool2d(x, self.pool).flatten(1))
 
 
 class NormMlpHead(nn.Module):
@@ -121,8 +127,9 @@ class CoAtNet(nn.Module):
                 in_chs, cfg.head_hidden_size, cfg.num_classes, cfg.transformer_cfg.norm_eps
             )
         else:
-            self.norm = make_norm2d(cfg.transformer_cfg.norm_layer, in_chs, cfg.transformer_cfg.norm_eps)
-            self.head = LinearHead(in_chs, cfg.num_classes)
+            norm = cfg.transformer_cfg
+            self.norm = make_norm2d(norm.norm_layer, in_chs, norm.norm_eps) if cfg.final_norm else nn.Identity()
+            self.head = LinearHead(in_chs, cfg.num_classes, cfg.head_pool)
         self.apply(_init_weights)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
@@ -135,6 +142,8 @@ class CoAtNet(nn.Module):
 
 def _init_weights(module: nn.Module) -> None:
     """EfficientNet-style init for convs (fan-out normal), Xavier for linear layers, zero biases."""
+    if getattr(module, "weight", None) is not None and module.weight.is_meta:
+        return  # a meta tensor holds no values, and a meta normal_() imports torch._dynamo (0.7 s at start-up)
     if isinstance(module, nn.Conv2d):
         fan_out = module.kernel_size[0] * module.kernel_size[1] * module.out_channels // module.groups
         nn.init.normal_(module.weight, 0.0, math.sqrt(2.0 / fan_out))

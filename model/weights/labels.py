@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 from model.resources import asset_path
+from model.weights.checkpoint import WeightsError
 
 # label-set key -> (display title, file under assets/labels or None when the names live in code)
 LABEL_SETS: dict[str, tuple[str, str | None]] = {
@@ -96,3 +98,30 @@ def describe_labels(names: list[str]) -> str:
         if tuple(names) == _read_set(key):
             return f"{title} ({count})"
     return f"custom ({count})"
+
+
+CLASS_MAP_NAMES = ("class_map.txt", "labels.txt")  # files beside a local checkpoint that name its classes
+
+
+def read_class_map(path: Path, num_classes: int) -> list[str]:
+    """Return the class names of a class-map file (timm's convention: one name per line, in output order;
+    blank lines at the end ignored).
+
+    Raises :class:`~model.weights.checkpoint.WeightsError` when it cannot be read or does not hold
+    ``num_classes`` names.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise WeightsError(f"Cannot read the class names in {path}: {e}.") from None
+    while lines and not lines[-1].strip():
+        lines.pop()
+    names = [line.strip() for line in lines]
+    if len(names) != num_classes:
+        raise WeightsError(
+            f"{Path(path).name} holds {len(names)} class names but the model has {num_classes} outputs; give one "
+            "name per line, in the order of the outputs."
+        )
+    if any(not n for n in names):
+        raise WeightsError(f"{Path(path).name} has an empty line among its class names.")
+    return names

@@ -9,6 +9,7 @@ too); a download reports progress, can be cancelled, and continues where it stop
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass, replace
@@ -16,10 +17,11 @@ from functools import cache
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError, safe_open
 
 from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg
 from model.net.coatnet import CoAtNet, create_model
-from model.net.config import get_config, list_configs
+from model.net.config import get_config, head_on_stage, list_configs
 from model.resources import BUNDLED_MODEL_DIR, asset_path
 from model.weights.checkpoint import (
     CHECKPOINT_SUFFIXES,
@@ -32,7 +34,7 @@ from model.weights.checkpoint import (
     read_state_dict,
 )
 from model.weights.hub import DownloadCancelled, Progress, cached_file, fetch, hub_cache_dir
-from model.weights.labels import resolve_labels
+from model.weights.labels import CLASS_MAP_NAMES, describe_labels, read_class_map, resolve_labels
 from model.weights.pretrained import PRETRAINED, PretrainedTag, configs_with_weights, parse_tag
 
 __all__ = [
@@ -62,6 +64,7 @@ class ModelInfo:
     label_names: list[str]
     label_set: str  # e.g. "ImageNet-1k (1000 classes)", "custom (7 classes)"
     preprocess: PreprocessCfg  # how to turn an image into this model's input
+    label_source: str = ""  # where the class names came from, e.g. "the checkpoint", "class_map.txt beside it"
 
 
 @dataclass
@@ -84,6 +87,7 @@ def load_model(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     local_files_only: bool = False,
+    labels: str | os.PathLike | None = None,
 ) -> LoadedModel:
     """Return the model at ``source`` as a :class:`LoadedModel`.
 
@@ -95,7 +99,26 @@ def load_model(
     ``HF_HUB_OFFLINE`` is set; ``progress(bytes_done, bytes_total)`` follows the transfer (total 0 when
     unknown) and setting ``cancel`` stops it with :class:`DownloadCancelled`. Every failure raises
     :class:`WeightsError` with a readable message.
+
+    Class names come from ``labels`` (a text file, one name per line) when given, else from a
+    ``class_map.txt`` or ``labels.txt`` beside a local checkpoint, else from the checkpoint itself (its
+    ``config.json`` or safetensors metadata), else the standard set its head size implies;
+    ``info.label_source`` says which.
     """
+    loaded = _load(source, config, progress, cancel, local_files_only)
+    if labels is not None:
+        _apply_names(loaded, read_class_map(Path(labels), loaded.info.num_classes), f"{Path(labels).name} (--labels)")
+    return loaded
+
+
+def _load(
+    source: str | os.PathLike,
+    config: str | None,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+    local_files_only: bool,
+) -> LoadedModel:
+    """Return the model at ``source`` with the names it brings (see :func:`load_model`)."""
     if config is not None and config not in list_configs():
         raise WeightsError(f"Unknown CoAtNet config {config!r}; known: {', '.join(list_configs())}.")
     is_path = isinstance(source, os.PathLike)
@@ -156,11 +179,68 @@ def _load_local(path: Path, config: str | None, source: str) -> LoadedModel:
         meta = read_config_json(beside) if path.name in WEIGHTS_NAMES else {}
         weights, name = path, path.parent.name if path.name in WEIGHTS_NAMES else path.name
     state = read_state_dict(weights)
+    meta = {**_safetensors_meta(weights), **meta}
     hints = [str(meta.get("architecture", "")), *_config_names_in(path)]
-    net, config_name = _build(state, config, hints, what=weights.name)
+    head = meta.get("features")
+    if isinstance(head, dict) and head.get("pool", 1) != 1:
+        net, config_name = _build_on_stage(state, str(meta.get("architecture", "")), head, what=weights.name)
+    else:
+        net, config_name = _build(state, config, hints, what=weights.name)
     if source == "bundled":
         name = f"{config_name} (bundled)"
-    return _finish(net, config_name, meta, name=name, source=source, location=str(path))
+    loaded = _finish(net, config_name, meta, name=name, source=source, location=str(path))
+    if source == "file":
+        for beside in CLASS_MAP_NAMES:
+            names_file = weights.parent / beside
+            if names_file.is_file():
+                _apply_names(loaded, read_class_map(names_file, net.cfg.num_classes), f"{beside} beside the checkpoint")
+                break
+    return loaded
+
+
+_META_JSON = ("label_names", "label_descriptions", "pretrained_cfg", "features")
+
+
+def _safetensors_meta(path: Path) -> dict:
+    """Return a safetensors file's metadata with its JSON values parsed ({} for other files or none)."""
+    if path.suffix != ".safetensors":
+        return {}
+    try:
+        with safe_open(str(path), "pt") as f:
+            raw = f.metadata() or {}
+    except (OSError, SafetensorError):
+        return {}
+    meta: dict = {}
+    for key, value in raw.items():
+        if key in _META_JSON:
+            try:
+                meta[key] = json.loads(value)
+            except json.JSONDecodeError:
+                continue
+        else:
+            meta[key] = value
+    return meta
+
+
+def _build_on_stage(state: dict[str, torch.Tensor], architecture: str, head: dict, what: str) -> tuple[CoAtNet, str]:
+    """Return a taught network whose head reads an inner stage (see :func:`head_on_stage`) and its config name."""
+    weight = state.get("head.fc.weight")
+    if architecture not in list_configs() or weight is None or weight.ndim != 2:
+        raise WeightsError(f"{what} names a head on an inner stage but not a known base config and its head.")
+    try:
+        cfg = head_on_stage(get_config(architecture), int(head["stage"]), int(head["pool"]), weight.shape[0])
+        net = CoAtNet(cfg, name=architecture)
+        net.load_state_dict(state, strict=True)
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        raise WeightsError(f"{what} could not be loaded as a taught {architecture}: {e}") from None
+    return net.float().eval(), architecture
+
+
+def _apply_names(loaded: LoadedModel, names: list[str], source: str) -> None:
+    """Give ``loaded`` the class ``names`` read from ``source``."""
+    loaded.info.label_names = names
+    loaded.info.label_set = describe_labels(names)
+    loaded.info.label_source = source
 
 
 def _config_names_in(path: Path) -> list[str]:
@@ -279,12 +359,14 @@ def _finish(
 ) -> LoadedModel:
     """Wrap ``net`` with its class names and preprocessing (``config.json`` values win over the defaults)."""
     num_classes = net.cfg.num_classes
-    names, label_set = resolve_labels(
-        num_classes,
-        meta.get("label_names"),
-        meta.get("label_descriptions"),
-        entry.label_set if entry is not None else None,
-    )
+    standard = entry.label_set if entry is not None else None
+    names, label_set = resolve_labels(num_classes, meta.get("label_names"), meta.get("label_descriptions"), standard)
+    if names != resolve_labels(num_classes, label_set=standard)[0]:
+        label_source = "the checkpoint"
+    elif label_set.startswith("custom"):
+        label_source = "no names found: numbered"
+    else:
+        label_source = "the standard set for its head"
     info = ModelInfo(
         name=name,
         config_name=config_name,
@@ -293,6 +375,7 @@ def _finish(
         num_classes=num_classes,
         label_names=names,
         label_set=label_set,
+        label_source=label_source,
         preprocess=_preprocessing(config_name, meta.get("pretrained_cfg"), entry),
     )
     return LoadedModel(net=net, info=info)

@@ -1,0 +1,227 @@
+"""Labelled images in: a folder per class, a CSV/JSONL table that ``label`` wrote, or (path, class) pairs; checked
+for the mistakes people make (one class, empty or single-image classes, clashing names, the same file in two
+classes), and split into a stratified, seeded held-out part. Nothing is ever written under the source."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import random
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.batch.journal import decode_path
+from model.batch.scan import iter_images
+from model.teach.types import LabelledSet, TeachError
+
+_HASH_CHUNK = 1 << 20
+
+
+def labelled_from_folder(src: str | os.PathLike) -> LabelledSet:
+    """Return the images of an ImageFolder layout: one sub-folder per class (its name is the class), images at
+    any depth inside it. Hidden entries are ignored. Raises :class:`TeachError` when ``src`` is not a folder,
+    has images outside class folders only, or a class folder holds no image."""
+    root = Path(src).expanduser().absolute()
+    if not root.is_dir():
+        raise TeachError(f"{root} is not a folder; give a folder with one sub-folder of images per class.")
+    try:
+        entries = [e for e in os.scandir(root) if not e.name.startswith(".")]
+    except OSError as exc:
+        raise TeachError(f"Cannot list {root}: {exc.strerror or exc}.") from None
+    folders = [e for e in entries if e.is_dir()]
+    if not folders:
+        raise TeachError(f"{root} has no class folders: put each class's images in a sub-folder named after it.")
+    pairs: list[tuple[str, str]] = []
+    for folder in sorted(folders, key=lambda e: e.name):
+        found = [folder.path + os.sep + s.rel for s in iter_images(folder.path, recursive=True) if s.error is None]
+        if not found:
+            raise TeachError(
+                f"The class folder {folder.name!r} ({folder.path}) holds no images; add some or remove the folder."
+            )
+        pairs += [(p, folder.name) for p in found]
+    return labelled_from_pairs(pairs)
+
+
+def labelled_from_table(path: str | os.PathLike) -> LabelledSet:
+    """Return the images of a CSV or JSON Lines table with ``path`` and ``label`` columns (what ``label``
+    exports, perhaps corrected; a JSON Lines row without ``label`` uses the first of its ``labels``). Relative
+    paths are relative to the table's folder; rows with an error or no label are skipped with the reason.
+    Raises :class:`TeachError` for an unreadable table or missing columns."""
+    table = Path(path).expanduser().absolute()
+    try:
+        text = table.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TeachError(f"Cannot read the table {table}: {exc}.") from None
+    rows = _json_rows(text, table) if table.suffix.lower() == ".jsonl" else _csv_rows(text, table)
+    pairs, skipped = [], []
+    for line, name, label in rows:
+        full = name if os.path.isabs(name) else os.path.join(table.parent, name)
+        if not label:
+            skipped.append((full, f"row {line} of {table.name} has no label"))
+        else:
+            pairs.append((full, label))
+    data = labelled_from_pairs(pairs)
+    return LabelledSet(data.paths, data.labels, data.classes, skipped + data.skipped)
+
+
+def _csv_rows(text: str, table: Path) -> list[tuple[int, str, str]]:
+    """Return ``(line, path, label)`` per data row of a CSV table (label empty for error rows)."""
+    reader = csv.DictReader(text.splitlines())
+    if not reader.fieldnames or not {"path", "label"} <= set(reader.fieldnames):
+        raise TeachError(f"{table.name} needs a header with 'path' and 'label' columns (as `label` writes).")
+    return [
+        (i, row["path"] or "", "" if row.get("error") else (row["label"] or "").strip())
+        for i, row in enumerate(reader, start=2)
+    ]
+
+
+def _json_rows(text: str, table: Path) -> list[tuple[int, str, str]]:
+    """Return ``(line, path, label)`` per object of a JSON Lines table (label empty for error rows)."""
+    rows = []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            name = decode_path(record)
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise TeachError(f"Line {i} of {table.name} is not a JSON object with a 'path'.") from None
+        label = record.get("label") or (record.get("labels") or [""])[0]
+        rows.append((i, name, "" if record.get("error") else str(label).strip()))
+    return rows
+
+
+def labelled_from_pairs(pairs: Iterable[tuple[str, str]]) -> LabelledSet:
+    """Return the set of ``(absolute path, class name)`` pairs (e.g. the corrected rows of a batch run), classes
+    sorted. A path given twice keeps its first class. Raises :class:`TeachError` for empty or clashing class
+    names (names equal but for letter case, spacing or Unicode form)."""
+    chosen: dict[str, str] = {}
+    skipped: list[tuple[str, str]] = []
+    for path, name in pairs:
+        full = os.path.abspath(path)
+        if full in chosen:
+            if chosen[full] != name:
+                skipped.append((full, f"listed again as {name!r}; kept as {chosen[full]!r}"))
+            continue
+        chosen[full] = name
+    classes = sorted(set(chosen.values()))
+    _check_names(classes)
+    index = {c: i for i, c in enumerate(classes)}
+    return LabelledSet(list(chosen), [index[c] for c in chosen.values()], classes, skipped)
+
+
+def _check_names(classes: list[str]) -> None:
+    """Raise :class:`TeachError` for a class name that is empty, has a control character, or clashes."""
+    seen: dict[str, str] = {}
+    for name in classes:
+        if not name.strip() or any(unicodedata.category(ch).startswith("C") for ch in name):
+            raise TeachError(f"The class name {name!r} is empty or holds a control character; rename it.")
+        key = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+        if key in seen:
+            raise TeachError(
+                f"The class names {seen[key]!r} and {name!r} differ only in letter case, spacing or Unicode form; "
+                "merge or rename them."
+            )
+        seen[key] = name
+
+
+def file_digest(path: str) -> str:
+    """Return the SHA-256 hex digest of a file's content; raises OSError when it cannot be read."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_HASH_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class Checked:
+    """A labelled set after checking: the kept ``paths``, their ``labels`` and content ``digests``, the
+    ``classes`` and every ``skipped`` ``(path, reason)``."""
+
+    paths: list[str]
+    labels: list[int]
+    digests: list[str]
+    classes: list[str]
+    skipped: list[tuple[str, str]]
+
+    def without(self, drop: dict[int, str]) -> Checked:
+        """Return a copy without the items whose index is in ``drop`` (index -> reason, added to skipped)."""
+        keep = [i for i in range(len(self.paths)) if i not in drop]
+        skipped = self.skipped + [(self.paths[i], reason) for i, reason in sorted(drop.items())]
+        return Checked(
+            [self.paths[i] for i in keep],
+            [self.labels[i] for i in keep],
+            [self.digests[i] for i in keep],
+            self.classes,
+            skipped,
+        )
+
+
+def check_set(data: LabelledSet) -> Checked:
+    """Return ``data`` checked: unreadable files skipped, a file repeated within a class kept once, a file found
+    in two classes left out of both (each with the reason). Raises :class:`TeachError` when fewer than two
+    classes are given."""
+    if len(data.classes) < 2:
+        only = f" (only {data.classes[0]!r})" if data.classes else ""
+        raise TeachError(f"Teaching needs at least two classes{only}; add a folder of images for another class.")
+    digests, drop = [], {}
+    for i, path in enumerate(data.paths):
+        try:
+            digests.append(file_digest(path))
+        except OSError as exc:
+            digests.append("")
+            drop[i] = f"cannot read: {exc.strerror or exc}"
+    first: dict[str, int] = {}
+    for i, digest in enumerate(digests):
+        if i in drop:
+            continue
+        if digest not in first:
+            first[digest] = i
+            continue
+        j = first[digest]
+        if data.labels[j] == data.labels[i]:
+            drop[i] = f"same file as {data.paths[j]}"
+        else:
+            names = data.classes[data.labels[j]], data.classes[data.labels[i]]
+            for k in (i, j):
+                drop[k] = f"the same image is in classes {names[0]!r} and {names[1]!r}; left out of both"
+    checked = Checked(list(data.paths), list(data.labels), digests, list(data.classes), list(data.skipped))
+    return checked.without(drop)
+
+
+def require_two_per_class(labels: Sequence[int], classes: list[str]) -> None:
+    """Raise :class:`TeachError` naming the classes with fewer than two usable images (one to learn from, one
+    to check), or when fewer than two classes have images."""
+    counts = [0] * len(classes)
+    for label in labels:
+        counts[label] += 1
+    short = [f"{classes[c]!r} ({n})" for c, n in enumerate(counts) if n < 2]
+    if short:
+        raise TeachError(
+            f"Each class needs at least two readable, distinct images (one to learn from, one to check); too few "
+            f"in: {', '.join(short)}. Add images to them or remove them."
+        )
+
+
+def stratified_split(labels: Sequence[int], val_split: float, seed: int) -> tuple[list[int], list[int]]:
+    """Return ``(train indices, held-out indices)``: per class, ``round(n * val_split)`` images held out (at
+    least one, and at least one left to learn from), chosen by a generator seeded with ``seed``."""
+    if not 0.0 < val_split < 1.0:
+        raise TeachError(f"The held-out fraction must be between 0 and 1, not {val_split}.")
+    rng = random.Random(seed)
+    by_class: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        by_class.setdefault(label, []).append(i)
+    train, held = [], []
+    for label in sorted(by_class):
+        items = by_class[label]
+        rng.shuffle(items)
+        n_val = min(max(1, round(len(items) * val_split)), len(items) - 1)
+        held += items[:n_val]
+        train += items[n_val:]
+    return sorted(train), sorted(held)

@@ -1,0 +1,211 @@
+"""Teaching a base network new classes: check the images, compute (or reuse) features, choose where the head
+reads the base, train it on a stratified split, measure it on the held-out part, write the checkpoint.
+
+    data = labelled_from_folder("my-photos")            # one sub-folder per class
+    result = teach("bundled", data, "my-model.safetensors")
+    load_model(result.checkpoint)                        # an ordinary checkpoint
+
+Runs in the calling thread; ``on_progress`` reports each step and ``should_stop`` cancels between steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from model.net.coatnet import CoAtNet
+from model.runtime.device import choose_placement
+from model.teach.checkpoint import Description, taught_network, write_taught
+from model.teach.dataset import Checked, check_set, require_two_per_class, stratified_split
+from model.teach.features import (
+    FeatureChoice,
+    FeatureStore,
+    base_key,
+    candidates,
+    default_cache_dir,
+    extract,
+    feature_widths,
+)
+from model.teach.head import HEAD_EPOCHS, Resume, cross_validated_accuracy, train_head
+from model.teach.resume import fingerprint, resume_path
+from model.teach.types import MODES, LabelledSet, TeachError, TeachProgress, TeachResult, TeachSettings
+from model.weights.loading import LoadedModel, WeightsError, load_model
+
+Progress = Callable[[TeachProgress], None]
+
+
+def teach(
+    base: str,
+    data: LabelledSet,
+    out: str | Path,
+    settings: TeachSettings | None = None,
+    on_progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TeachResult:
+    """Teach ``base`` (anything :func:`~model.weights.loading.load_model` accepts) the classes of ``data``;
+    write the checkpoint ``out`` (.safetensors), its model card and confusion matrix; return the
+    :class:`TeachResult`.
+
+    Raises :class:`TeachError` for bad input (a message naming the file or class) and
+    :class:`TeachCancelled` when ``should_stop()`` returned True (nothing is written at ``out`` then).
+    """
+    settings = settings or TeachSettings()
+    out = Path(out).expanduser().absolute()
+    _check_request(out, settings)
+    checked = check_set(data)
+    try:
+        loaded = load_model(base)
+    except WeightsError as exc:
+        raise TeachError(f"The base model could not be loaded: {exc}") from None
+    if settings.mode == "finetune":
+        from model.teach.finetune import finetune
+
+        return finetune(loaded, checked, out, settings, on_progress, should_stop)
+    return _teach_head(loaded, checked, out, settings, on_progress, should_stop)
+
+
+def _check_request(out: Path, settings: TeachSettings) -> None:
+    """Raise :class:`TeachError` for an output or settings that cannot work."""
+    if settings.mode not in MODES:
+        raise TeachError(f"The mode must be one of {', '.join(MODES)}, not {settings.mode!r}.")
+    if out.suffix.lower() != ".safetensors":
+        raise TeachError(f"The output must be a .safetensors file, not {out.name!r}.")
+    if out.is_dir():
+        raise TeachError(f"The output {out} is a folder; give a file name ending in .safetensors.")
+    if out.exists() and not settings.force:
+        raise TeachError(f"{out} already exists; choose another name, or overwrite it (--force).")
+    if settings.epochs is not None and settings.epochs < 1:
+        raise TeachError(f"The number of epochs must be at least 1, not {settings.epochs}.")
+    if not 0.0 < settings.val_split < 1.0:
+        raise TeachError(f"The held-out fraction must be between 0 and 1, not {settings.val_split}.")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TeachError(f"Cannot create the folder {out.parent}: {exc.strerror or exc}.") from None
+
+
+def _teach_head(
+    loaded: LoadedModel,
+    checked: Checked,
+    out: Path,
+    settings: TeachSettings,
+    on_progress: Progress | None,
+    should_stop: Callable[[], bool] | None,
+) -> TeachResult:
+    """The head mode: frozen base, cached features, a linear head."""
+    net = loaded.net.eval()
+    try:
+        placement = choose_placement(settings.device)
+    except ValueError as exc:
+        raise TeachError(str(exc)) from None
+    widths = feature_widths(net)
+    store = FeatureStore(settings.cache_dir or default_cache_dir(), base_key(net, loaded.info.preprocess), widths)
+    placement.prepare(net)
+
+    def features_progress(done: int, total: int) -> None:
+        if on_progress:
+            on_progress(TeachProgress("features", done, total))
+
+    got = extract(
+        net, placement, loaded.info.preprocess, checked.paths, checked.digests, store, features_progress, should_stop
+    )
+    net.to("cpu")
+    checked = checked.without(got.failed)
+    require_two_per_class(checked.labels, checked.classes)
+    y = torch.tensor(checked.labels)
+    train, held = stratified_split(checked.labels, settings.val_split, settings.seed)
+    num_classes = len(checked.classes)
+    choice, scores = choose_features(net, got.features, y, train, num_classes, settings.seed)
+    x = got.features[choice.key]
+    epochs = settings.epochs or HEAD_EPOCHS
+    print_ = fingerprint(
+        store.folder.name, checked.digests, checked.labels, checked.classes, "head", epochs, settings.val_split,
+        settings.seed, choice.key,
+    )  # fmt: skip
+    state = resume_path(out)
+
+    def epoch_done(epoch: int, loss: float, accuracy: float | None) -> None:
+        if on_progress:
+            on_progress(TeachProgress("train", epoch, epochs, loss, accuracy))
+
+    fit = train_head(
+        x[train], y[train], num_classes, epochs, settings.seed, (x[held], y[held]), epoch_done, should_stop,
+        Resume(state, print_, settings.resume),
+    )  # fmt: skip
+    if on_progress:
+        on_progress(TeachProgress("evaluate", 0, 1))
+    predicted = fit.predict(x[held])
+    taught = taught_network(net, choice, fit.weight, fit.bias)
+    result = _finish(out, taught, checked, loaded, choice, widths[choice.key], "head", epochs, y[held], predicted,
+                     scores, len(train))  # fmt: skip
+    state.unlink(missing_ok=True)
+    if on_progress:
+        on_progress(TeachProgress("evaluate", 1, 1))
+    return result
+
+
+def choose_features(
+    net: CoAtNet,
+    features: dict[str, torch.Tensor],
+    y: torch.Tensor,
+    train: list[int],
+    num_classes: int,
+    seed: int,
+) -> tuple[FeatureChoice, dict[str, float]]:
+    """Return the candidate with the best cross-validated accuracy on the ``train`` rows (ties: the later
+    stage, the final features last of all) and every candidate's score."""
+    scores = {}
+    best: tuple[float, int] | None = None
+    chosen = candidates(net)[-1]
+    for order, choice in enumerate(candidates(net)):
+        score = cross_validated_accuracy(features[choice.key][train], y[train], num_classes, seed)
+        scores[choice.key] = score
+        if best is None or (round(score, 4), order) >= best:
+            best, chosen = (round(score, 4), order), choice
+    return chosen, scores
+
+
+def _finish(
+    out: Path,
+    taught: CoAtNet,
+    checked: Checked,
+    loaded: LoadedModel,
+    choice: FeatureChoice,
+    width: int,
+    mode: str,
+    epochs: int,
+    truth: torch.Tensor,
+    predicted: torch.Tensor,
+    scores: dict[str, float],
+    train_count: int,
+) -> TeachResult:
+    """Measure the held-out predictions, write the files and return the :class:`TeachResult`."""
+    classes = checked.classes
+    n = len(classes)
+    confusion = torch.zeros(n, n, dtype=torch.long)
+    confusion.index_put_((truth, predicted), torch.ones_like(truth), accumulate=True)
+    per_class = {
+        c: (confusion[i, i] / confusion[i].sum()).item() if confusion[i].sum() else 0.0 for i, c in enumerate(classes)
+    }
+    accuracy = (truth == predicted).float().mean().item() if len(truth) else 0.0
+    text = choice.describe(width)
+    desc = Description(
+        base=loaded.info.name,
+        classes=classes,
+        choice=choice,
+        features=text,
+        mode=mode,
+        preprocess=loaded.info.preprocess,
+        data=f"{len(checked.paths)} images in {n} classes ({len(checked.skipped)} skipped)",
+        train_count=train_count,
+        val_count=len(truth),
+        val_accuracy=accuracy,
+        per_class=per_class,
+        confusion=confusion.tolist(),
+        scores=scores,
+        epochs=epochs,
+    )
+    checkpoint, card = write_taught(out, taught, desc)
+    return TeachResult(checkpoint, card, classes, accuracy, per_class, confusion.tolist(), text, checked.skipped)
