@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
             tab.prediction.set_selected_class(None)
 
     def _on_spec_changed(self, spec: OverlaySpec) -> None:
-        self.settings.overlay = replace(spec, class_index=None)
+        self.settings.overlay = replace(spec, class_index=None, versus=None)
         self.session.set_overlay(spec)
 
     def _apply_appearance(self) -> None:

@@ -43,6 +43,8 @@ def suggested_name(image_name: str | None, result: OverlayResult | None, suffix:
             parts.append("gradcam")
             if spec.class_index is not None:
                 parts.append(f"class{spec.class_index}")
+            if spec.versus is not None:
+                parts += ["vs", f"class{spec.versus}"]
     return "_".join(safe_name(part) for part in parts) + suffix
 
 
@@ -55,12 +57,14 @@ def map_description(
     top_class: int | None,
 ) -> dict[str, Any]:
     """Return what the raw map of ``result`` holds, for the JSON file saved beside it: model, image, kind,
-    block, mode, head, class, query point, grid, value unit and range, dtype. ``top_class`` is the predicted
-    class, named when a Grad-CAM spec leaves its class to the prediction."""
+    block, mode, head, class (and the class B of a contrastive "A vs B" Grad-CAM), query point, grid, value unit
+    and range, dtype. ``top_class`` is the predicted class, named when a Grad-CAM spec leaves its class to the
+    prediction."""
     spec = result.spec
     array = result.raw()
     gradcam = spec.kind == "gradcam"
     class_index = top_class if gradcam and spec.class_index is None else spec.class_index
+    versus = spec.versus if gradcam and spec.versus != class_index else None
     mode = None if gradcam else spec.attention_mode if spec.kind == "attention" else spec.activation_mode
     return {
         "model": model_name,
@@ -76,6 +80,8 @@ def map_description(
         "class_name": label_names[class_index]
         if gradcam and class_index is not None and class_index < len(label_names)
         else None,
+        "versus_index": versus,
+        "versus_name": label_names[versus] if versus is not None and versus < len(label_names) else None,
         "query": list(spec.query) if spec.uses_query else None,
         "query_convention": "(fy, fx): fractions of the model's view, from the top left",
         "grid": list(result.block.grid),

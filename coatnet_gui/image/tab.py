@@ -70,6 +70,7 @@ class ImageTab(QSplitter):
         self.prediction = PredictionPanel()
         self.controls = OverlayControls()
         self.controls.spec_shown.connect(self._spec_shown)
+        self.prediction.versus_clicked.connect(self._versus_clicked)
         sidebar = QWidget()
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(4, 0, 4, 0)
@@ -97,7 +98,17 @@ class ImageTab(QSplitter):
         self._hovering = bool(text)
         self.hover.setText(text or hover_hint(self.controls.spec()))
 
+    def _versus_clicked(self, class_index: int) -> None:
+        """A Ctrl-clicked class becomes class B of "why A and not B" (A: the Grad-CAM class, else the top class);
+        Ctrl-clicking B again, or A itself, goes back to plain Grad-CAM."""
+        spec, prediction = self.controls.spec(), self.prediction.prediction
+        top = prediction.indices[0] if prediction is not None and prediction.indices else None
+        a = spec.class_index if spec.class_index is not None else top
+        same = class_index == a or (spec.kind == "gradcam" and class_index == spec.versus)
+        self.controls.set_versus(None if same else class_index)
+
     def _spec_shown(self, spec: OverlaySpec) -> None:
+        self.prediction.set_versus_class(spec.versus if spec.kind == "gradcam" else None)
         self.view.setToolTip(view_tooltip(spec))
         if not self._hovering:
             self.hover.setText(hover_hint(spec))

@@ -45,7 +45,8 @@ TILE_SIDE = 384  # longest side of one small multiple, in pixels
 @dataclass(frozen=True)
 class OverlaySpec:
     """Which overlay to show. ``block`` "" picks the kind's default block; ``head`` is a head number,
-    "mean" or "all"; ``query`` is ``(fy, fx)`` in the model's view; ``class_index`` None means the top class."""
+    "mean" or "all"; ``query`` is ``(fy, fx)`` in the model's view; ``class_index`` None means the top class;
+    ``versus`` names a second class B for contrastive Grad-CAM (logit_A − logit_B), None for plain Grad-CAM."""
 
     kind: str = "attention"
     block: str = ""
@@ -55,6 +56,7 @@ class OverlaySpec:
     activation_mode: str = "mean"
     channel: int = 0
     class_index: int | None = None
+    versus: int | None = None
 
     @property
     def uses_query(self) -> bool:
@@ -147,6 +149,7 @@ def resolve(spec: OverlaySpec, blocks: list[BlockInfo], num_classes: int) -> Ove
         head = HEAD_MEAN
     channel = min(max(0, spec.channel), block.channels - 1)
     class_index = spec.class_index if spec.class_index is not None and 0 <= spec.class_index < num_classes else None
+    versus = spec.versus if spec.versus is not None and 0 <= spec.versus < num_classes else None
     return replace(
         spec,
         kind=kind,
@@ -154,6 +157,7 @@ def resolve(spec: OverlaySpec, blocks: list[BlockInfo], num_classes: int) -> Ove
         head=head,
         channel=channel,
         class_index=class_index,
+        versus=None if versus == class_index else versus,
         attention_mode=spec.attention_mode if spec.attention_mode in ATTENTION_MODES else "query",
         activation_mode=spec.activation_mode if spec.activation_mode in ACTIVATION_MODES else "mean",
         query=(min(1.0, max(0.0, float(spec.query[0]))), min(1.0, max(0.0, float(spec.query[1])))),
@@ -166,8 +170,9 @@ def compute_overlay(
     """Return the maps of ``spec`` for ``explanation``, each resized to ``size`` (H, W) — the model's view in
     image pixels — or, for small multiples, to a tile of at most :data:`TILE_SIDE` pixels.
 
-    Grad-CAM for a class not asked before costs one backward pass through the kept graph; everything else
-    reads what the forward pass captured.
+    Grad-CAM for a class (or a pair of classes, "A vs B") not asked before costs one backward pass through the
+    kept graph; everything else reads what the forward pass captured. A ``versus`` class that is the Grad-CAM
+    class itself (the top class, when that is B) is left out: A vs A has nothing to show.
     """
     spec = resolve(spec, explanation.blocks, explanation.probs.numel())
     block = next(b for b in explanation.blocks if b.name == spec.block)
@@ -181,15 +186,31 @@ def compute_overlay(
         with torch.no_grad():
             maps, columns, caption, unit = _activation(explanation, spec, block)
     else:
-        index = spec.class_index if spec.class_index is not None else int(explanation.probs.argmax())
-        cam = explanation.grad_cam(index, block.name)
-        label = label_names[index] if index < len(label_names) else f"class {index}"
-        maps, columns = [(f"Grad-CAM: {label}", cam)], 1
-        caption, unit = f"{block.label} · Grad-CAM for “{label}”", "Grad-CAM"
+        index = gradcam_class(spec, explanation)
+        versus = spec.versus if spec.versus != index else None
+        cam = explanation.grad_cam(index, block.name, versus)
+        label = _class_name(label_names, index)
+        if versus is None:
+            maps, columns = [(f"Grad-CAM: {label}", cam)], 1
+            caption, unit = f"{block.label} · Grad-CAM for “{label}”", "Grad-CAM"
+        else:
+            other = _class_name(label_names, versus)
+            maps, columns = [(f"Grad-CAM: {label} vs {other}", cam)], 1
+            caption = f"{block.label} · Grad-CAM for “{label}” vs “{other}”: what favours {label} over {other}"
+            unit = f"Grad-CAM {label} vs {other}"
     if len(maps) > 1:
         size = _tile_size(size)
     panels = [_panel(title, grid_map, size, spec.signed) for title, grid_map in maps]
     return OverlayResult(spec, block, panels, columns, caption, unit, shares)
+
+
+def gradcam_class(spec: OverlaySpec, explanation: Explanation) -> int:
+    """Return the class a Grad-CAM ``spec`` shows for ``explanation``: its class, else the top class."""
+    return spec.class_index if spec.class_index is not None else int(explanation.probs.argmax())
+
+
+def _class_name(label_names: list[str], index: int) -> str:
+    return label_names[index] if index < len(label_names) else f"class {index}"
 
 
 def _detached(record: AttentionRecord) -> AttentionRecord:

@@ -1,4 +1,5 @@
-"""Overlay choices: kind, block, mode, head, channel, Grad-CAM class, colour map, opacity, on/off.
+"""Overlay choices: kind, block, mode, head, channel, Grad-CAM class (and class B of "why A and not B"), colour map,
+opacity, on/off.
 
 Holds the current :class:`~coatnet_gui.overlay.maps.OverlaySpec`; every change emits ``spec_changed(spec)`` (the window
 asks the session for the map) or ``appearance_changed()`` (colour map, opacity, on/off: no new map needed).
@@ -111,6 +112,18 @@ class OverlayControls(QWidget):
         class_title.setBuddy(self.class_box)  # a row holding a layout gets no buddy from the form
         self.form.addRow(class_title, self.class_row)
 
+        self.versus_box = self._versus_picker()
+        self.clear_versus_button = QPushButton("Clea&r")
+        self.clear_versus_button.setToolTip("Plain Grad-CAM of the class again, without a class B")
+        self.clear_versus_button.clicked.connect(lambda: self._change(versus=None))
+        self.versus_row = QHBoxLayout()
+        self.versus_row.addWidget(self.versus_box, 1)
+        self.versus_row.addWidget(self.clear_versus_button)
+        versus_title = QLabel("&Versus")
+        versus_title.setBuddy(self.versus_box)
+        versus_title.setToolTip(self.versus_box.toolTip())
+        self.form.addRow(versus_title, self.versus_row)
+
         self.cmap_box = self._combo(
             "Colo&urs",
             "Colour map of the overlay; signed maps (learned bias, one channel) use a diverging map (coolwarm, "
@@ -167,6 +180,44 @@ class OverlayControls(QWidget):
         box.lineEdit().returnPressed.connect(self._class_entered)
         return box
 
+    def _versus_picker(self) -> QComboBox:
+        """Return the picker of class B ("why A and not B"): the class picker's list, shared; typing filters it,
+        Enter takes the first match, an empty entry clears B."""
+        box = QComboBox()
+        box.setEditable(True)
+        box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        box.setMinimumContentsLength(12)
+        box.setMaxVisibleItems(15)
+        box.setModel(self.class_box.model())
+        box.view().setUniformItemSizes(True)
+        box.setToolTip(
+            "Why A and not B: Grad-CAM of logit A − logit B shows the regions that favour the Grad-CAM class over "
+            "this one. Ctrl+click (Cmd+click) a prediction bar to set it; Clear to go back"
+        )
+        box.lineEdit().setPlaceholderText("none · Ctrl+click a bar")
+        completer = QCompleter(box.model(), box)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setMaxVisibleItems(15)
+        completer.activated[str].connect(self._versus_typed)
+        box.setCompleter(completer)
+        box.activated.connect(lambda row: self.set_versus(row))
+        box.lineEdit().returnPressed.connect(lambda: self._versus_typed(box.currentText()))
+        return box
+
+    def _versus_typed(self, text: str) -> None:
+        """Contrast with the class named ``text`` (or the first that contains it); empty clears class B, and a text
+        that matches nothing restores the current one."""
+        text = text.strip()
+        row = class_row(self.class_box.model().stringList(), text) if text else None
+        if text and row is None:
+            self._show_class()
+            return
+        self.set_versus(row)
+        self._show_class()
+
     def _class_entered(self) -> None:
         """Enter in the class picker takes the entry highlighted in the completion list, else the typed text."""
         popup = self.class_box.completer().popup()
@@ -218,6 +269,7 @@ class OverlayControls(QWidget):
         if list(label_names) != self._labels:  # filled once per label set: ImageNet-12k has 11,821 names
             self._labels = list(label_names)
             self.class_box.model().setStringList(class_entries(self._labels))
+            self._spec = replace(self._spec, versus=None)  # another label set: class B meant another class
         self._spec = self._resolve(self._spec)
         self._refresh()
 
@@ -267,6 +319,13 @@ class OverlayControls(QWidget):
         """Show Grad-CAM for ``class_index`` (None: the top class)."""
         self._change(kind="gradcam", class_index=class_index)
 
+    def set_versus(self, class_index: int | None) -> None:
+        """Show the contrastive Grad-CAM of the current class versus ``class_index`` ("why A and not B"); None
+        goes back to plain Grad-CAM. Choosing the Grad-CAM class itself as B changes nothing."""
+        if class_index is not None and class_index == self._spec.class_index:
+            return
+        self._change(kind="gradcam", versus=class_index)
+
     def step_block(self, step: int) -> None:
         """Choose the next (``step`` 1) or previous (-1) block."""
         self._step(self.block_box, step)
@@ -313,6 +372,13 @@ class OverlayControls(QWidget):
         if index is None:
             self.class_box.setEditText("")
         self.class_box.blockSignals(False)
+        versus = self._spec.versus
+        self.versus_box.blockSignals(True)
+        self.versus_box.setCurrentIndex(versus if versus is not None and versus < self.versus_box.count() else -1)
+        if versus is None:
+            self.versus_box.setEditText("")
+        self.versus_box.blockSignals(False)
+        self.clear_versus_button.setEnabled(versus is not None)
 
     def _resolve(self, spec: OverlaySpec) -> OverlaySpec:
         return resolve_spec(spec, self._blocks, len(self._labels)) if self._blocks else spec
@@ -343,6 +409,7 @@ class OverlayControls(QWidget):
         self.head_box.setEnabled(spec.uses_head)
         self.form.setRowVisible(self.channel_box, spec.kind == "activation" and spec.activation_mode == "channel")
         self.form.setRowVisible(self.class_row, spec.kind == "gradcam")
+        self.form.setRowVisible(self.versus_row, spec.kind == "gradcam")
         self.form.setRowVisible(self.share_title, attention)
         self.form.setRowVisible(self.share_chart, attention)
         self.spec_shown.emit(spec)

@@ -1,9 +1,10 @@
-"""The active model (name, label set, device, precision) and the top-5 classes as clickable probability bars."""
+"""The active model (name, label set, device, precision) and the top-5 classes as clickable probability bars: a click
+shows a class's Grad-CAM, a Ctrl-click (Cmd on macOS) sets it as class B of "why A and not B"."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QAbstractButton, QLabel, QVBoxLayout, QWidget
 
 from model.runtime.device import Placement
@@ -12,11 +13,15 @@ from model.weights.loading import ModelInfo
 
 ACCENT = QColor("#3b82f6")
 SELECTED = QColor("#f59e0b")
+VERSUS = QColor("#ef4444")
+VERSUS_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier
 NAME_SHARE = 0.42  # of a bar's width, for the class name
 
 
 class ClassBar(QAbstractButton):
-    """One class: its name, a bar as long as its probability and the percentage. Checked = the Grad-CAM class."""
+    """One class: its name, a bar as long as its probability and the percentage. Checked = the Grad-CAM class;
+    ``versus`` = class B of a contrastive Grad-CAM (a dashed red frame). ``modifiers`` are the keyboard modifiers
+    of the click (or key press) that last activated it."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -24,11 +29,16 @@ class ClassBar(QAbstractButton):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.label, self.probability, self.class_index = "", 0.0, -1
+        self.versus = False
+        self.modifiers = Qt.KeyboardModifier.NoModifier
 
     def set_class(self, label: str, probability: float, class_index: int) -> None:
         """Show ``label`` with ``probability`` (0-1); ``class_index`` is its index among the model's classes."""
         self.label, self.probability, self.class_index = label, probability, class_index
-        self.setToolTip(f"{label}: {probability * 100:.2f}% (class {class_index}) — click for its Grad-CAM")
+        self.setToolTip(
+            f"{label}: {probability * 100:.2f}% (class {class_index}) — click for its Grad-CAM;\n"
+            "Ctrl+click (Cmd+click): why the Grad-CAM class and not this one"
+        )
         self.setAccessibleName(f"{label} {probability * 100:.1f} percent")
         self.update()
 
@@ -42,7 +52,10 @@ class ClassBar(QAbstractButton):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics, palette = self.fontMetrics(), self.palette()
         rect = QRectF(self.rect()).adjusted(1, 1, -1, -1)
-        if self.isChecked() or self.hasFocus():
+        if self.versus:
+            painter.setPen(QPen(VERSUS, 1.5, Qt.PenStyle.DashLine))
+            painter.drawRoundedRect(rect, 4, 4)
+        elif self.isChecked() or self.hasFocus():
             painter.setPen(SELECTED if self.isChecked() else palette.color(QPalette.ColorRole.Highlight))
             painter.drawRoundedRect(rect, 4, 4)
         name_w = rect.width() * NAME_SHARE
@@ -69,11 +82,23 @@ class ClassBar(QAbstractButton):
         )
         painter.end()
 
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """Remember the click's modifiers (read by the panel when ``clicked`` fires)."""
+        self.modifiers = event.modifiers()
+        super().mouseReleaseEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Remember the modifiers of Space (Ctrl+Space sets class B, as Ctrl+click does)."""
+        self.modifiers = event.modifiers()
+        super().keyReleaseEvent(event)
+
 
 class PredictionPanel(QWidget):
-    """Model header and top-5 bars; emits ``class_clicked(class_index)`` when a bar is clicked."""
+    """Model header and top-5 bars; emits ``class_clicked(class_index)`` when a bar is clicked, and
+    ``versus_clicked(class_index)`` when it is Ctrl-clicked (Cmd on macOS)."""
 
     class_clicked = Signal(int)
+    versus_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -98,11 +123,12 @@ class PredictionPanel(QWidget):
         self.bars: list[ClassBar] = []
         for _ in range(TOP_K):
             bar = ClassBar(self)
-            bar.clicked.connect(lambda _checked=False, b=bar: self.class_clicked.emit(b.class_index))
+            bar.clicked.connect(lambda _checked=False, b=bar: self._bar_clicked(b))
             bar.hide()
             self.bars.append(bar)
             layout.addWidget(bar)
         self.prediction: Prediction | None = None
+        self.versus_class: int | None = None
         self._explain_seconds: float | None = None
 
     def set_model(self, info: ModelInfo, placement: Placement) -> None:
@@ -136,6 +162,7 @@ class PredictionPanel(QWidget):
             bar.show()
         for bar in self.bars[len(prediction.labels) :]:
             bar.hide()
+        self.set_versus_class(self.versus_class)
         self._explain_seconds = None
         self._show_timing()
 
@@ -154,7 +181,20 @@ class PredictionPanel(QWidget):
             text += f" · explanation {self._explain_seconds * 1000:.0f} ms (fp32)"
         self.timing_label.setText(text)
 
+    def _bar_clicked(self, bar: ClassBar) -> None:
+        if bar.modifiers & VERSUS_MODIFIERS:
+            self.versus_clicked.emit(bar.class_index)
+        else:
+            self.class_clicked.emit(bar.class_index)
+
     def set_selected_class(self, class_index: int | None) -> None:
         """Mark the bar of the Grad-CAM class (None: no mark)."""
         for bar in self.bars:
             bar.setChecked(class_index is not None and bar.class_index == class_index)
+
+    def set_versus_class(self, class_index: int | None) -> None:
+        """Mark the bar of class B of a contrastive Grad-CAM (None: no mark)."""
+        self.versus_class = class_index
+        for bar in self.bars:
+            bar.versus = class_index is not None and bar.class_index == class_index
+            bar.update()
