@@ -19,7 +19,10 @@ from model.atomic import atomic_writer, write_bytes_atomically
 from model.data.transform import PreprocessCfg
 from model.net.coatnet import CoAtNet
 from model.net.config import head_on_stage
+from model.teach.dataset import Checked
 from model.teach.features import FeatureChoice
+from model.teach.types import TeachResult
+from model.weights.loading import LoadedModel
 
 
 def card_path(out: Path) -> Path:
@@ -150,3 +153,47 @@ def draw_confusion(matrix: np.ndarray, names: list[str], path: Path, cell: int =
     buffer = io.BytesIO()
     img.save(buffer, format="PNG")
     write_bytes_atomically(path, buffer.getvalue())
+
+
+def finish(
+    out: Path,
+    taught: CoAtNet,
+    checked: Checked,
+    loaded: LoadedModel,
+    choice: FeatureChoice,
+    width: int,
+    mode: str,
+    epochs: int,
+    truth: torch.Tensor,
+    predicted: torch.Tensor,
+    scores: dict[str, float],
+    train_count: int,
+) -> TeachResult:
+    """Measure the held-out predictions, write the files and return the :class:`TeachResult`."""
+    classes = checked.classes
+    n = len(classes)
+    confusion = torch.zeros(n, n, dtype=torch.long)
+    confusion.index_put_((truth, predicted), torch.ones_like(truth), accumulate=True)
+    per_class = {
+        c: (confusion[i, i] / confusion[i].sum()).item() if confusion[i].sum() else 0.0 for i, c in enumerate(classes)
+    }
+    accuracy = (truth == predicted).float().mean().item() if len(truth) else 0.0
+    text = choice.describe(width)
+    desc = Description(
+        base=loaded.info.name,
+        classes=classes,
+        choice=choice,
+        features=text,
+        mode=mode,
+        preprocess=loaded.info.preprocess,
+        data=f"{len(checked.paths)} images in {n} classes ({len(checked.skipped)} skipped)",
+        train_count=train_count,
+        val_count=len(truth),
+        val_accuracy=accuracy,
+        per_class=per_class,
+        confusion=confusion.tolist(),
+        scores=scores,
+        epochs=epochs,
+    )
+    checkpoint, card = write_taught(out, taught, desc)
+    return TeachResult(checkpoint, card, classes, accuracy, per_class, confusion.tolist(), text, checked.skipped)

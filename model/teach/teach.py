@@ -17,7 +17,7 @@ import torch
 
 from model.net.coatnet import CoAtNet
 from model.runtime.device import choose_placement
-from model.teach.checkpoint import Description, taught_network, write_taught
+from model.teach.checkpoint import finish, taught_network
 from model.teach.dataset import Checked, check_set, require_two_per_class, stratified_split
 from model.teach.features import (
     FeatureChoice,
@@ -28,6 +28,7 @@ from model.teach.features import (
     extract,
     feature_widths,
 )
+from model.teach.finetune import finetune
 from model.teach.head import HEAD_EPOCHS, Resume, cross_validated_accuracy, train_head
 from model.teach.resume import fingerprint, resume_path
 from model.teach.types import MODES, LabelledSet, TeachError, TeachProgress, TeachResult, TeachSettings
@@ -60,8 +61,6 @@ def teach(
     except WeightsError as exc:
         raise TeachError(f"The base model could not be loaded: {exc}") from None
     if settings.mode == "finetune":
-        from model.teach.finetune import finetune
-
         return finetune(loaded, checked, out, settings, on_progress, should_stop)
     return _teach_head(loaded, checked, out, settings, on_progress, should_stop)
 
@@ -138,7 +137,7 @@ def _teach_head(
         on_progress(TeachProgress("evaluate", 0, 1))
     predicted = fit.predict(x[held])
     taught = taught_network(net, choice, fit.weight, fit.bias)
-    result = _finish(out, taught, checked, loaded, choice, widths[choice.key], "head", epochs, y[held], predicted,
+    result = finish(out, taught, checked, loaded, choice, widths[choice.key], "head", epochs, y[held], predicted,
                      scores, len(train))  # fmt: skip
     state.unlink(missing_ok=True)
     if on_progress:
@@ -165,47 +164,3 @@ def choose_features(
         if best is None or (round(score, 4), order) >= best:
             best, chosen = (round(score, 4), order), choice
     return chosen, scores
-
-
-def _finish(
-    out: Path,
-    taught: CoAtNet,
-    checked: Checked,
-    loaded: LoadedModel,
-    choice: FeatureChoice,
-    width: int,
-    mode: str,
-    epochs: int,
-    truth: torch.Tensor,
-    predicted: torch.Tensor,
-    scores: dict[str, float],
-    train_count: int,
-) -> TeachResult:
-    """Measure the held-out predictions, write the files and return the :class:`TeachResult`."""
-    classes = checked.classes
-    n = len(classes)
-    confusion = torch.zeros(n, n, dtype=torch.long)
-    confusion.index_put_((truth, predicted), torch.ones_like(truth), accumulate=True)
-    per_class = {
-        c: (confusion[i, i] / confusion[i].sum()).item() if confusion[i].sum() else 0.0 for i, c in enumerate(classes)
-    }
-    accuracy = (truth == predicted).float().mean().item() if len(truth) else 0.0
-    text = choice.describe(width)
-    desc = Description(
-        base=loaded.info.name,
-        classes=classes,
-        choice=choice,
-        features=text,
-        mode=mode,
-        preprocess=loaded.info.preprocess,
-        data=f"{len(checked.paths)} images in {n} classes ({len(checked.skipped)} skipped)",
-        train_count=train_count,
-        val_count=len(truth),
-        val_accuracy=accuracy,
-        per_class=per_class,
-        confusion=confusion.tolist(),
-        scores=scores,
-        epochs=epochs,
-    )
-    checkpoint, card = write_taught(out, taught, desc)
-    return TeachResult(checkpoint, card, classes, accuracy, per_class, confusion.tolist(), text, checked.skipped)
