@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         view = BatchView(lambda: self.session.classifier, self)
         view.open_image_requested.connect(self.open_path)
         view.model_requested.connect(self.load_model)
+        view.model_taught.connect(self.load_model)  # a taught model becomes the active one, as Model ▸ Open does
         view.close_approved.connect(self.close)
         view.session.offers.connect(self._on_batch_offers)
         return view

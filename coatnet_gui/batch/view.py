@@ -49,6 +49,7 @@ from coatnet_gui.batch.runs import RunState
 from coatnet_gui.batch.session import BatchSession
 from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import BatchFilter, BatchTableModel, BatchTableView
+from coatnet_gui.teach.dialog import TeachDialog
 from model.batch.export import ExportCounts
 from model.batch.pipeline import BatchProgress
 from model.batch.sort import SortStep
@@ -68,9 +69,11 @@ class BatchView(QWidget):
     loaded); ``session`` holds the state (a new one on the default run store when None). Signals:
     ``open_image_requested(path)`` on a double-click, ``run_finished(progress)`` when a run ends,
     ``operation_finished(message)`` when a sort or undo ends, ``model_requested(source)`` when a run to resume
-    needs another model, ``close_approved()`` when the user answered the close question with Quit or Export."""
+    needs another model, ``close_approved()`` when the user answered the close question with Quit or Export,
+    ``model_taught(checkpoint)`` when "Teach…" wrote a model (the window makes it the active model)."""
 
     open_image_requested = Signal(str)
+    model_taught = Signal(str)
     run_finished = Signal(object)
     operation_finished = Signal(str)
     model_requested = Signal(str)
@@ -89,6 +92,7 @@ class BatchView(QWidget):
         self.offered: list[RunState] = []
         self._offers_listed = False
         self._close_approved = False
+        self.teach_dialog: TeachDialog | None = None
         self.setAcceptDrops(True)
         self._build()
         self._connect_session()
@@ -163,6 +167,12 @@ class BatchView(QWidget):
         uncertain.addAction("Lowest top-1 probability", lambda: self.sort_uncertain_first(by_margin=False))
         self.uncertain_button.setMenu(uncertain)
         self.uncertain_button.clicked.connect(lambda: self.sort_uncertain_first(by_margin=True))
+        self.teach_button = QPushButton("Teach…")
+        self.teach_button.setToolTip("Teach a model your classes from the corrected rows or a labelled folder")
+        self.teach_button.clicked.connect(self.show_teach)
+        self.relabel_button = QPushButton("Relabel")
+        self.relabel_button.setToolTip("Label this folder again with the active model (the corrections stay)")
+        self.relabel_button.clicked.connect(self.relabel)
 
         self.export_button = QPushButton("Export…")
         self.export_button.clicked.connect(self._export)
@@ -181,7 +191,7 @@ class BatchView(QWidget):
             actions.addWidget(w)
         actions.addStretch(1)
         correcting = QHBoxLayout()
-        for w in (self.set_class_button, self.uncertain_button):
+        for w in (self.set_class_button, self.uncertain_button, self.teach_button, self.relabel_button):
             correcting.addWidget(w)
         correcting.addStretch(1)
         layout.addLayout(correcting)
@@ -197,6 +207,7 @@ class BatchView(QWidget):
         self.export_shown_button.setEnabled(has_results)
         self.sort_button.setEnabled(has_results and not busy)
         self.set_class_button.setEnabled(self.journal_path is not None)
+        self.relabel_button.setEnabled(has_results)
         self.undo_button.setEnabled(not busy)
         self.offer_frame.set_enabled(not running)
 
@@ -232,6 +243,8 @@ class BatchView(QWidget):
         clf = self.classifier_getter()
         if clf is not None:
             self.session.model_ready(clf, model_source)
+        if self.teach_dialog is not None:
+            self.teach_dialog.model_active(model_source)
 
     def _show_offers(self, states: list[RunState]) -> None:
         self.offered = states
@@ -274,7 +287,10 @@ class BatchView(QWidget):
         self.session.cancel()
 
     def stop(self) -> None:
-        """Cancel any run (it stays on disk) and wait for the background jobs (call before the window closes)."""
+        """Cancel any run (it stays on disk) and any teaching, and wait for the background jobs (call before the
+        window closes)."""
+        if self.teach_dialog is not None:
+            self.teach_dialog.shutdown()
         self.session.shutdown()
         self.table_model.wait_for_thumbnails()
 
@@ -338,6 +354,39 @@ class BatchView(QWidget):
         menu.addAction("Clear correction", lambda: self.set_class_of_selection(None)).setEnabled(selected > 0)
         menu.addAction("New class…", lambda: ask_new_class(self, self.table_model.add_class))
         menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # --- teaching ----------------------------------------------------------------------------------------
+
+    def show_teach(self) -> TeachDialog:
+        """Show the Teach dialog with the corrected rows and the active model as the base; return it."""
+        if self.teach_dialog is None:
+            self.teach_dialog = TeachDialog(self)
+            self.teach_dialog.taught.connect(self._taught)
+            self.teach_dialog.relabel_requested.connect(self.relabel)
+            self.teach_dialog.model_active(self.model_source)
+        clf = self.classifier_getter()
+        device = clf.placement.device if clf is not None else "auto"
+        name = os.path.basename(self.session.root.rstrip(os.sep)) if self.session.root else "model"
+        self.teach_dialog.prepare(self.table_model.store.corrected_pairs(), self.model_source, device, name)
+        self.teach_dialog.show()
+        self.teach_dialog.raise_()
+        return self.teach_dialog
+
+    def _taught(self, checkpoint: str) -> None:
+        self.status.setText(f"Taught a model: {checkpoint}. Loading it as the active model…")
+        self.model_taught.emit(checkpoint)
+
+    def relabel(self) -> None:
+        """Label the shown run's folder again with the active model; the run's corrections go with it."""
+        clf = self.classifier_getter()
+        if self.session.running or self.session.state is None or clf is None:
+            return
+        state = self.session.state
+        if not os.path.isdir(state.root):
+            self.status.setText(f"{state.root} is not there any more.")
+            return
+        carry = self.table_model.corrections()
+        self.session.start(state.root, state.recursive, clf, self.model_source, carry=carry)
 
     def _save_corrections(self) -> None:
         self.session.save_corrections(self.table_model.corrections())

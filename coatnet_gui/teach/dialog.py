@@ -1,0 +1,278 @@
+"""The Teach dialog of the Batch tab: teach a model the user's classes from the corrected rows or from a labelled
+folder, watch the loss and held-out accuracy per epoch, cancel; at the end the new model becomes the active one
+and "Relabel" labels the folder again with it.
+
+The dialog is not modal: the window stays usable while teaching runs off the GUI thread
+(:class:`~coatnet_gui.teach.controller.TeachController`), and closing the dialog leaves the teaching running
+("Teach…" shows it again)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coatnet_gui.batch.runs import data_dir
+from coatnet_gui.teach.chart import TrainingChart
+from coatnet_gui.teach.controller import TeachController
+from model.teach import TeachProgress, TeachResult, TeachSettings
+
+MODELS_FOLDER = "taught-models"
+MODES = (
+    ("head", "Head only: the base frozen, its features cached (fast, also on a CPU)"),
+    ("finetune", "Fine-tune the last stage and the head (slow without a GPU)"),
+)
+_PHASES = {"features": "Reading features", "train": "Training", "evaluate": "Checking on held-out images"}
+
+
+def default_output(name: str) -> Path:
+    """Return a new checkpoint path for a model taught on ``name`` (a folder's name) in the app's data folder:
+    ``<data>/taught-models/<name>-<date>-<time>.safetensors``, numbered when that exists."""
+    stem = f"{name or 'model'}-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder = data_dir() / MODELS_FOLDER
+    path, n = folder / f"{stem}.safetensors", 2
+    while path.exists():
+        path, n = folder / f"{stem}-{n}.safetensors", n + 1
+    return path
+
+
+class TeachDialog(QDialog):
+    """See the module docstring. :meth:`prepare` hands it the corrected rows, the base model and the device
+    before it is shown. Signals: ``taught(checkpoint)`` when a model is written (the owner makes it the active
+    model), ``relabel_requested()`` from "Relabel"."""
+
+    taught = Signal(str)
+    relabel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Teach your classes")
+        self.controller = TeachController(self)
+        self.pairs: list[tuple[str, str]] = []
+        self.base = ""
+        self.device = "auto"
+        self.result: TeachResult | None = None
+        self.active_source = ""  # the active model's source, as the window last reported it
+        self._build()
+        c = self.controller
+        c.progress.connect(self._on_progress)
+        c.finished.connect(self._on_finished)
+        c.failed.connect(self._on_failed)
+        c.cancelled.connect(self._on_cancelled)
+        c.running_changed.connect(self._set_running)
+        self._set_running(False)
+
+    def _build(self) -> None:
+        self.rows_button = QRadioButton("Corrected rows")
+        self.rows_button.setChecked(True)
+        self.folder_button = QRadioButton("Labelled folder (one sub-folder per class):")
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setPlaceholderText("A folder with one sub-folder of images per class")
+        self.folder_edit.textEdited.connect(lambda _text: self.folder_button.setChecked(True))
+        choose_folder = QPushButton("Choose…")
+        choose_folder.clicked.connect(self._choose_folder)
+        folder_row = QHBoxLayout()
+        for w, stretch in ((self.folder_button, 0), (self.folder_edit, 1), (choose_folder, 0)):
+            folder_row.addWidget(w, stretch)
+
+        self.base_label = QLabel()
+        self.mode_box = QComboBox()
+        for mode, text in MODES:
+            self.mode_box.addItem(text, mode)
+        self.epochs_spin = QSpinBox()
+        self.epochs_spin.setRange(0, 1000)
+        self.epochs_spin.setSpecialValueText("the mode's default")
+        self.out_edit = QLineEdit()
+        choose_out = QPushButton("Save as…")
+        choose_out.clicked.connect(self._choose_output)
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.out_edit, 1)
+        out_row.addWidget(choose_out)
+        form = QFormLayout()
+        form.addRow("Base model:", self.base_label)
+        form.addRow("Mode:", self.mode_box)
+        form.addRow("Epochs:", self.epochs_spin)
+        form.addRow("Save the model as:", out_row)
+
+        self.chart = TrainingChart()
+        self.progress_bar = QProgressBar()
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.error_label = QLabel("")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c02020;")
+        self.error_label.hide()
+
+        self.teach_button = QPushButton("Teach")
+        self.teach_button.setDefault(True)
+        self.teach_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel teaching")
+        self.cancel_button.clicked.connect(self.controller.cancel)
+        self.relabel_button = QPushButton("Relabel the folder with it")
+        self.relabel_button.clicked.connect(self.relabel_requested)
+        close = QPushButton("Close")
+        close.clicked.connect(self.hide)
+        buttons = QHBoxLayout()
+        for w in (self.teach_button, self.cancel_button, self.relabel_button):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Teach from:"))
+        layout.addWidget(self.rows_button)
+        layout.addLayout(folder_row)
+        layout.addLayout(form)
+        layout.addWidget(self.chart, 1)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)
+
+    # --- intents -------------------------------------------------------------------------------------------
+
+    def prepare(self, pairs: list[tuple[str, str]], base: str, device: str, name: str) -> None:
+        """Offer the corrected rows ``pairs`` ((absolute path, class name)) as the data, teaching on the base
+        model ``base`` on ``device``; suggest a new output named after ``name`` (ignored while teaching runs)."""
+        if self.controller.running:
+            return
+        self.pairs, self.base, self.device = list(pairs), base, device
+        classes = len({name for _, name in self.pairs})
+        self.rows_button.setText(f"Corrected rows: {len(self.pairs):,} images in {classes} classes")
+        self.rows_button.setEnabled(bool(self.pairs))
+        if not self.pairs:
+            self.folder_button.setChecked(True)
+        self.base_label.setText(base or "no model loaded")
+        if not self.out_edit.text() or self.result is not None:
+            self.out_edit.setText(str(default_output(name)))
+        self._set_running(False)
+
+    def settings(self) -> TeachSettings:
+        """Return the settings chosen in the dialog."""
+        epochs = self.epochs_spin.value()
+        return TeachSettings(mode=self.mode_box.currentData(), epochs=epochs or None, device=self.device)
+
+    def start(self) -> None:
+        """Teach with the chosen data, mode and output; a problem found before starting is shown in the dialog."""
+        out = self.out_edit.text().strip()
+        if self.rows_button.isChecked():
+            source: list[tuple[str, str]] | str = self.pairs
+            if not self.pairs:
+                self._show_error("No rows are corrected yet: give some images their class in the table first.")
+                return
+        else:
+            source = self.folder_edit.text().strip()
+            if not os.path.isdir(source):
+                self._show_error(f"{source or 'Nothing'} is not a folder.")
+                return
+        if not self.base:
+            self._show_error("No model is loaded to teach on yet.")
+            return
+        if not out:
+            self._show_error("Say where to save the model.")
+            return
+        if not out.endswith(".safetensors"):
+            out += ".safetensors"
+            self.out_edit.setText(out)
+        if os.path.exists(out):
+            self._show_error(f"{out} exists already: choose another name (nothing is overwritten).")
+            return
+        self.error_label.hide()
+        self.result = None
+        settings = self.settings()
+        self.chart.clear(settings.epochs or 0)
+        self.status.setText("Starting…")
+        self.controller.start(self.base, source, out, settings)
+
+    def model_active(self, source: str) -> None:
+        """Note that the window's active model is now ``source``; "Relabel" is offered once that is the taught
+        model."""
+        self.active_source = source
+        if self.result is not None and source == str(self.result.checkpoint):
+            self.status.setText(f"{self.status.text()} It is the active model now.")
+        self._set_running(self.controller.running)
+
+    # --- controller events -----------------------------------------------------------------------------------
+
+    def _set_running(self, running: bool) -> None:
+        self.teach_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        for w in (self.rows_button, self.folder_button, self.folder_edit, self.mode_box, self.epochs_spin):
+            w.setEnabled(not running and (w is not self.rows_button or bool(self.pairs)))
+        self.out_edit.setEnabled(not running)
+        taught_active = self.result is not None and self.active_source == str(self.result.checkpoint)
+        self.relabel_button.setEnabled(not running and taught_active)
+
+    def _on_progress(self, p: TeachProgress) -> None:
+        self.progress_bar.setRange(0, max(1, p.total))
+        self.progress_bar.setValue(p.done)
+        what = _PHASES.get(p.phase, p.phase)
+        unit = "images" if p.phase == "features" else "epochs"
+        line = f"{what}: {p.done:,} of {p.total:,} {unit}"
+        if p.phase == "train" and p.loss is not None:
+            if self.chart.total_epochs < p.total:
+                self.chart.total_epochs = p.total
+            self.chart.add(p.done, p.loss, p.val_accuracy)
+            accuracy = f", held-out accuracy {p.val_accuracy:.1%}" if p.val_accuracy is not None else ""
+            line += f" · loss {p.loss:.4f}{accuracy}"
+        self.status.setText(line)
+
+    def _on_finished(self, result: TeachResult) -> None:
+        self.result = result
+        skipped = f" {len(result.skipped)} files were skipped." if result.skipped else ""
+        self.status.setText(
+            f"Taught {len(result.classes)} classes ({', '.join(result.classes)}): held-out accuracy "
+            f"{result.val_accuracy:.1%}, features: {result.features}. Saved {result.checkpoint} (model card "
+            f"beside it).{skipped}"
+        )
+        self._set_running(False)
+        self.taught.emit(str(result.checkpoint))
+
+    def _on_failed(self, message: str) -> None:
+        self._show_error(f"Teaching failed: {message}")
+        self.status.setText("")
+
+    def _on_cancelled(self) -> None:
+        self.status.setText("Teaching cancelled; nothing was saved.")
+
+    def _show_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Teach from the labelled folder", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+            self.folder_button.setChecked(True)
+
+    def _choose_output(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save the taught model as",
+            self.out_edit.text(),
+            "Checkpoints (*.safetensors)",
+            options=QFileDialog.Option.DontConfirmOverwrite,  # an existing file is refused, never overwritten
+        )
+        if path:
+            self.out_edit.setText(path)
+
+    def shutdown(self) -> None:
+        """Stop any teaching and wait for it (before the window closes)."""
+        self.controller.shutdown()
