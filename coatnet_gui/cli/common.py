@@ -63,8 +63,13 @@ def add_topk_argument(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--topk", type=int, default=TOP_K, help=f"how many classes {what} (default: %(default)s)")
 
 
+def add_labels_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--labels FILE`` (class names, one per line: timm's class-map convention); ``what`` says what for."""
+    parser.add_argument("--labels", metavar="FILE", help=f"class names, one per line in output order: {what}")
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--model`` and ``--device`` (shared by every command that runs the network)."""
+    """Add ``--model``, ``--device`` and ``--labels`` (shared by every command that runs the network)."""
     parser.add_argument(
         "--model",
         default="bundled",
@@ -76,6 +81,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="where the network runs: 'auto' (default) is CUDA, else Apple MPS, else the CPU",
     )
+    add_labels_argument(parser, "they name the model's classes (default: the checkpoint's, or class_map.txt beside it)")
 
 
 def download_progress(stream=sys.stderr) -> Callable[[int, int], None]:
@@ -93,11 +99,13 @@ def download_progress(stream=sys.stderr) -> Callable[[int, int], None]:
 
 def open_classifier(args: argparse.Namespace) -> Classifier:
     """Return a :class:`Classifier` for ``--model``/``--device``; raises WeightsError when it cannot load."""
-    return Classifier(load_model(args.model, progress=download_progress()), device=args.device)
+    loaded = load_model(args.model, progress=download_progress(), labels=getattr(args, "labels", None))
+    return Classifier(loaded, device=args.device)
 
 
 def describe(clf: Classifier) -> str:
     """Return the one-line description of the active model: name, label set, device and precision."""
     p = clf.placement
-    line = f"model: {clf.info.name} | labels: {clf.info.label_set} | device: {p.device} ({p.precision})"
+    names = clf.info.label_set + (f" from {clf.info.label_source}" if clf.info.label_source else "")
+    line = f"model: {clf.info.name} | labels: {names} | device: {p.device} ({p.precision})"
     return line + (f"\nnote: {p.note}" if p.note else "")

@@ -24,6 +24,7 @@ from coatnet_gui.cli.common import (
     version,
 )
 from coatnet_gui.cli.label import BATCH_COMMANDS, add_batch_commands
+from coatnet_gui.cli.train import TRAIN_COMMANDS, add_train_command
 from model.runtime.inference import Prediction, top_k_lines
 from model.weights.loading import WeightsError
 
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_arguments(classify)
     classify.set_defaults(run=classify_command)
     add_batch_commands(sub)
+    add_train_command(sub)
     commands = "\n".join(f"  {name:<{COLUMN}}{command.description}" for name, command in sub.choices.items())
     parser.description = f"""CoAtNet Lens: see what a CoAtNet image classifier computes.
 
@@ -88,7 +90,7 @@ commands (in the terminal; no window, no Qt):
     return parser
 
 
-COMMANDS = ("classify", *BATCH_COMMANDS)
+COMMANDS = ("classify", *BATCH_COMMANDS, *TRAIN_COMMANDS)
 INFO_FLAGS = ("-h", "--help", "--version")
 
 

@@ -225,3 +225,19 @@ def stratified_split(labels: Sequence[int], val_split: float, seed: int) -> tupl
         held += items[:n_val]
         train += items[n_val:]
     return sorted(train), sorted(held)
+
+
+def with_class_order(data: LabelledSet, names: list[str]) -> LabelledSet:
+    """Return ``data`` with its classes in the order of ``names`` (a class map: the new head's outputs follow
+    it). Raises :class:`TeachError` unless ``names`` are exactly the data's classes."""
+    missing, extra = sorted(set(data.classes) - set(names)), sorted(set(names) - set(data.classes))
+    if missing or extra or len(names) != len(set(names)):
+        problems = [f"not in the list: {', '.join(map(repr, missing))}" if missing else "",
+                    f"without images: {', '.join(map(repr, extra))}" if extra else "",
+                    "a name is listed twice" if len(names) != len(set(names)) else ""]  # fmt: skip
+        raise TeachError(
+            f"The class list must name each class of the data once ({'; '.join(p for p in problems if p)})."
+        )
+    index = {name: i for i, name in enumerate(names)}
+    labels = [index[data.classes[label]] for label in data.labels]
+    return LabelledSet(list(data.paths), labels, list(names), list(data.skipped))
