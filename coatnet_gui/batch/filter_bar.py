@@ -1,5 +1,5 @@
-"""The filter row above the Batch table: the class filter (each entry with its count), the confidence range and
-"N of M shown"."""
+"""The filter row above the Batch table: the class filter (each entry with its count), the confidence range, the
+corrected / not corrected choice and "N of M shown"."""
 
 from __future__ import annotations
 
@@ -26,12 +26,18 @@ class FilterBar(QWidget):
             spin.setValue(value)
             spin.valueChanged.connect(self.apply)
         self.class_box.currentIndexChanged.connect(self.apply)
+        self.corrected_box = QComboBox()
+        for text, value in (("all rows", None), ("not corrected", False), ("corrected", True)):
+            self.corrected_box.addItem(text, value)
+        self.corrected_box.setToolTip("Only the rows you have not corrected yet, or only those you have")
+        self.corrected_box.currentIndexChanged.connect(self.apply)
         self.shown_label = QLabel()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for w in (QLabel("Show:"), self.class_box, QLabel("confidence from"), self.min_spin, QLabel("to")):
             layout.addWidget(w)
         layout.addWidget(self.max_spin)
+        layout.addWidget(self.corrected_box)
         layout.addWidget(self.shown_label)
         layout.addStretch(1)
         for signal in (proxy.layoutChanged, proxy.rowsInserted, proxy.modelReset):
@@ -68,7 +74,8 @@ class FilterBar(QWidget):
     def apply(self) -> None:
         """Filter the table by the class and confidence chosen."""
         index = self.class_box.currentData()
-        self.proxy.set_filter(ALL if index is None else index, self.min_spin.value() / 100, self.max_spin.value() / 100)
+        low, high = self.min_spin.value() / 100, self.max_spin.value() / 100
+        self.proxy.set_filter(ALL if index is None else index, low, high, self.corrected_box.currentData())
         self._update_shown()
 
     def _update_shown(self) -> None:

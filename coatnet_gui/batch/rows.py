@@ -281,17 +281,25 @@ class RowStore:
         return "\n".join([row.shown, *lines, *corrected])
 
 
-def filter_mask(store: RowStore, class_index: int, min_conf: float, max_conf: float) -> np.ndarray:
+def filter_mask(
+    store: RowStore, class_index: int, min_conf: float, max_conf: float, corrected: bool | None = None
+) -> np.ndarray:
     """Return which rows of ``store`` pass the filter, shape ``(rows,)``: class ``class_index`` (or :data:`ALL`,
-    or :data:`FAILED`) with top-1 confidence in ``[min_conf, max_conf]``; :data:`ALL` keeps every error row."""
+    or :data:`FAILED`) with top-1 confidence in ``[min_conf, max_conf]``; :data:`ALL` keeps every error row.
+    ``corrected`` True keeps only the corrected rows, False only the others (error rows included), None both."""
     failed = store.failed
     if class_index == FAILED:
-        return failed.copy()
-    conf = store.confidence
-    keep = ~failed & (conf >= min_conf) & (conf <= max_conf)
-    if class_index == ALL:
-        return keep | failed
-    return keep & (store.top1 == class_index)
+        keep = failed.copy()
+    else:
+        conf = store.confidence
+        keep = ~failed & (conf >= min_conf) & (conf <= max_conf)
+        if class_index == ALL:
+            keep |= failed
+        else:
+            keep &= store.top1 == class_index
+    if corrected is not None:
+        keep &= (store.corrected != NOT_CORRECTED) == corrected
+    return keep
 
 
 def sort_order(store: RowStore, column: int, descending: bool) -> np.ndarray:

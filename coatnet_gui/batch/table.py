@@ -232,6 +232,7 @@ class BatchFilter(QAbstractProxyModel):
         super().__init__(parent)
         self.class_index = ALL
         self.min_conf, self.max_conf = 0.0, 1.0
+        self.corrected: bool | None = None  # only the corrected rows (True), only the others (False), or both
         self.sort_column, self.sort_order = -1, Qt.SortOrder.AscendingOrder
         self._all = np.empty(0, np.int64)  # every source row, in the sort order
         self._order = np.empty(0, np.int64)  # the shown source rows, in the sort order: proxy row -> source row
@@ -247,9 +248,11 @@ class BatchFilter(QAbstractProxyModel):
         model.corrections_changed.connect(self._corrections_changed)
         self._source_reset()
 
-    def set_filter(self, class_index: int, min_conf: float, max_conf: float) -> None:
-        """Show class ``class_index`` (or ALL / FAILED) with top-1 confidence in ``[min_conf, max_conf]``."""
+    def set_filter(self, class_index: int, min_conf: float, max_conf: float, corrected: bool | None = None) -> None:
+        """Show class ``class_index`` (or ALL / FAILED) with top-1 confidence in ``[min_conf, max_conf]``;
+        ``corrected``: only the corrected rows (True), only the others (False), or both (None)."""
         self.class_index, self.min_conf, self.max_conf = class_index, min_conf, max_conf
+        self.corrected = corrected
         self._relayout(self._shown(self._all))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -311,7 +314,8 @@ class BatchFilter(QAbstractProxyModel):
     # --- the order ----------------------------------------------------------------------------------------
 
     def _shown(self, order: np.ndarray) -> np.ndarray:
-        return order[filter_mask(self.sourceModel().store, self.class_index, self.min_conf, self.max_conf)[order]]
+        store = self.sourceModel().store
+        return order[filter_mask(store, self.class_index, self.min_conf, self.max_conf, self.corrected)[order]]
 
     def _descending(self) -> bool:
         return self.sort_order == Qt.SortOrder.DescendingOrder
@@ -362,6 +366,8 @@ class BatchFilter(QAbstractProxyModel):
     def _corrections_changed(self) -> None:
         if self.sort_column == COL_CORRECTED:  # the changed rows move
             self.sort(self.sort_column, self.sort_order)
+        elif self.corrected is not None:  # the changed rows come or go
+            self._relayout(self._shown(self._all))
 
     def _source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int]) -> None:
         shown = self._inverse_map()[top_left.row() : bottom_right.row() + 1]

@@ -110,3 +110,29 @@ def test_reset_forgets_every_row_and_texts_name_unknown_classes(store: RowStore)
     store.reset("/other", ["A"])
     assert len(store) == 0 and store.top1.shape == (0,) and store.class_counts().tolist() == [0]
     assert sort_order(store, COL_LABEL, False).shape == (0,)
+
+
+@pytest.mark.parametrize("corrected", [True, False])
+def test_filter_mask_keeps_the_corrected_rows_or_the_others(store: RowStore, corrected: bool):
+    assert 0 < int((store.corrected >= 0).sum()) < len(store)
+
+    def kept(i: int) -> bool:
+        return (store.rows[i].rel in store.corrections and store.rows[i].error is None) == corrected
+
+    assert filter_mask(store, ALL, 0.0, 1.0, corrected).tolist() == [kept(i) for i in range(len(store))]
+
+
+def test_corrections_mark_rows_as_they_arrive_and_as_they_change(store: RowStore):
+    hats = [i for i, r in enumerate(store.rows) if store.corrections.get(r.rel) == "Hat" and r.error is None]
+    assert hats and all(store.corrected_name(i) == "Hat" for i in hats) and store.added_classes() == ["Hat"]
+    error = next(i for i, r in enumerate(store.rows) if r.error)
+    plain = next(i for i, r in enumerate(store.rows) if r.error is None and r.rel not in store.corrections)
+    changed = store.correct([error, plain, hats[0]], "Scarf")
+    assert sorted(changed.tolist()) == sorted([plain, hats[0]]) and store.corrected_name(error) is None
+    assert store.classes[len(NAMES) :] == ["Hat", "Scarf"] and store.corrections[store.rows[plain].rel] == "Scarf"
+    assert store.correct([plain], "Scarf").tolist() == []  # nothing changes
+    store.correct([plain], None)
+    assert store.corrected_name(plain) is None and store.rows[plain].rel not in store.corrections
+    pairs = store.corrected_pairs()
+    assert all(path.startswith("/photos/") for path, _ in pairs)
+    assert (f"/photos/{store.rows[hats[0]].rel}", "Scarf") in pairs

@@ -99,6 +99,24 @@ def test_corrections_are_marked_stored_exported_and_back_after_a_restart(
     assert {Path(p).name: c for p, c in model.store.corrected_pairs()} == expected
     assert all(Path(p).parent == folder for p, _ in model.store.corrected_pairs())
 
+    corrected_box = view.filter_bar.corrected_box
+    corrected_box.setCurrentIndex(corrected_box.findData(False))  # the queue of rows still to correct
+    assert proxy.rowCount() == 9 - 3
+    select(view, ["img_6.png"])
+    view.set_class_of_selection("Hat")  # leaves the queue at once
+    assert proxy.rowCount() == 9 - 4 and view.filter_bar.shown_label.text() == "5 of 9 shown"
+    corrected_box.setCurrentIndex(corrected_box.findData(True))
+    assert sorted(proxy.data(proxy.index(r, COL_PATH)) for r in range(proxy.rowCount())) == [
+        "img_0.png",
+        "img_1.png",
+        "img_3.png",
+        "img_6.png",
+    ]
+    select(view, ["img_6.png"])
+    view.set_class_of_selection(None)
+    corrected_box.setCurrentIndex(corrected_box.findData(None))
+    assert proxy.rowCount() == 9
+
     stored = json.loads(RunStore().corrections_path(view.session.state.key).read_text(encoding="utf-8"))
     assert {e["path"]: e["label"] for e in stored["corrections"]} == expected and stored["classes"] == ["Hat"]
 
