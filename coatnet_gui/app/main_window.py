@@ -15,6 +15,7 @@ from coatnet_gui.app import model_events, opening, view_export
 from coatnet_gui.app.menus import build_menus
 from coatnet_gui.app.settings import Settings
 from coatnet_gui.batch.view import BatchView
+from coatnet_gui.image.checks import connect_checks
 from coatnet_gui.image.session import Session
 from coatnet_gui.image.sources import ImageSource, LoadedImage
 from coatnet_gui.image.tab import ImageTab
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         tab.prediction.class_clicked.connect(tab.controls.set_class)
         tab.controls.spec_changed.connect(self._on_spec_changed)
         tab.controls.appearance_changed.connect(self._apply_appearance)
+        connect_checks(self)
 
     # --- intents -------------------------------------------------------------------------------------------
 

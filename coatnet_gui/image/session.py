@@ -15,12 +15,14 @@ from typing import Any
 
 from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 
+from coatnet_gui.image.scoring import score_all_maps, score_overlay, unscorable_reason
 from coatnet_gui.image.sources import ImageSource, LoadedImage, read_image
 from coatnet_gui.overlay.geometry import Box, crop_box
-from coatnet_gui.overlay.maps import OverlaySpec, compute_overlay
+from coatnet_gui.overlay.maps import OverlayResult, OverlaySpec, compute_overlay
 from coatnet_gui.overlay.paint import ViewState, render_view
 from coatnet_gui.workers import Workers
 from model.atomic import write_bytes_atomically
+from model.explain.head_stats import HeadStats, head_stats
 from model.runtime.inference import Classifier, Explanation
 from model.weights.loading import LoadedModel, load_model
 
@@ -62,6 +64,11 @@ class Session(QObject):
     prediction_ready = Signal(object)  # Prediction
     explanation_ready = Signal(object)  # Explanation
     overlay_ready = Signal(object)  # OverlayResult
+    score_ready = Signal(object)  # MapScore of the map on screen
+    score_unavailable = Signal(str)  # why the map on screen cannot be scored
+    scores_ready = Signal(object)  # ScoreTable: every kind of map, ranked
+    scores_failed = Signal(str)
+    head_stats_ready = Signal(object)  # list[HeadStats] of the explained image
     failed = Signal(str)  # a readable message for the window
     working = Signal(str)  # what runs in the background; "" when idle
 
@@ -74,7 +81,15 @@ class Session(QObject):
         self.explanation: Explanation | None = None
         self.spec = OverlaySpec()
         self._cancel: threading.Event | None = None
-        self._generation = {"model": 0, "image": 0, "analysis": 0, "overlay": 0}
+        self._generation = {
+            "model": 0,
+            "image": 0,
+            "analysis": 0,
+            "overlay": 0,
+            "score": 0,
+            "scores": 0,
+            "heads": 0,
+        }
         self._pending: dict[int, str] = {}  # what each unfinished job is doing, in submission order
         self._job_ids = itertools.count()
 
@@ -150,6 +165,41 @@ class Session(QObject):
         self.spec = spec
         self._request_overlay()
 
+    def score_map(self, result: OverlayResult) -> None:
+        """Score the map of ``result`` (on screen) for faithfulness against a random order: ``score_ready`` carries
+        the :class:`~coatnet_gui.image.scoring.MapScore`, or ``score_unavailable`` says why it cannot be scored. A
+        request superseded before its turn on the model pool runs no passes."""
+        classifier, explanation = self.classifier, self.explanation
+        reason = unscorable_reason(result)
+        if classifier is None or explanation is None or reason:
+            self._generation["score"] += 1
+            self.score_unavailable.emit(reason or "Open an image first.")
+            return
+        self._submit_latest(
+            "score",
+            "Scoring the map…",
+            lambda: score_overlay(classifier, explanation, result),
+            self.score_ready.emit,
+            lambda message: self.score_unavailable.emit(f"Could not score the map: {message}"),
+        )
+
+    def score_all_maps(self) -> None:
+        """Score one map of every kind that ranks pixels (``scores_ready`` carries the
+        :class:`~coatnet_gui.image.scoring.ScoreTable`); the query point and blocks follow the overlay's."""
+        classifier, explanation, spec = self.classifier, self.explanation, self.spec
+        if classifier is None or explanation is None:
+            message = "Open an image first: there are no maps to score."
+            self.failed.emit(message)
+            self.scores_failed.emit(message)
+            return
+        self._submit_latest(
+            "scores",
+            "Scoring every map…",
+            lambda: score_all_maps(classifier, explanation, spec),
+            self.scores_ready.emit,
+            self.scores_failed.emit,
+        )
+
     def view_box(self) -> Box | None:
         """Return the box of the shown image that the active model sees, or None."""
         if self.image is None or self.classifier is None:
@@ -184,6 +234,32 @@ class Session(QObject):
             return deliver
 
         self.run(pool, what, job, current(on_done), current(on_error), on_progress)
+
+    def _submit_latest(
+        self,
+        generation: str,
+        what: str,
+        job: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[str], None],
+    ) -> None:
+        """Like :meth:`_submit` on the model pool, but a job superseded before it starts is skipped (no result):
+        scoring runs dozens of images through the network, and only the newest request matters. A failure goes to
+        ``failed`` and ``on_error``."""
+        ticket = self._generation[generation] + 1  # the ticket _submit is about to hand out
+
+        def latest() -> Any:
+            return job() if self._generation[generation] == ticket else None
+
+        def done(value: Any) -> None:
+            if value is not None:
+                on_done(value)
+
+        def error(message: str) -> None:
+            self.failed.emit(message)
+            on_error(message)
+
+        self._submit("model", what, generation, latest, done, error)
 
     def run(
         self,
@@ -221,6 +297,8 @@ class Session(QObject):
         """Classify the shown image with the active model, then explain it (one captured forward pass)."""
         classifier, loaded = self.classifier, self.image
         self.explanation = None
+        for stale in ("score", "scores", "heads"):  # scores of the previous image or model must not show
+            self._generation[stale] += 1
         if classifier is None or loaded is None:
             return
 
@@ -228,6 +306,7 @@ class Session(QObject):
             self.explanation = explanation
             self.explanation_ready.emit(explanation)
             self._request_overlay()
+            self._request_head_stats(classifier, explanation)
 
         def classified(prediction: Any) -> None:
             self.prediction_ready.emit(prediction)
@@ -249,6 +328,15 @@ class Session(QObject):
             classified,
             self.failed.emit,
         )
+
+    def _request_head_stats(self, classifier: Classifier, explanation: Explanation) -> None:
+        """Compute every head's statistics from the explanation's attention (``head_stats_ready``)."""
+        side = classifier.net.cfg.img_size
+
+        def job() -> list[HeadStats]:
+            return head_stats(explanation.captured.attention, explanation.blocks, (side, side))
+
+        self._submit("model", "", "heads", job, self.head_stats_ready.emit, self.failed.emit)
 
     def _request_overlay(self) -> None:
         explanation, spec, box = self.explanation, self.spec, self.view_box()

@@ -1,8 +1,10 @@
 """The Image tab's layout: the image large on the left (or the welcome page), the filmstrip under it, and a
-sidebar with the prediction and the overlay controls. Layout, and the hint under the image that follows the overlay
-shown; the main window wires up the rest."""
+sidebar with the prediction, the overlay controls and the checks (faithfulness, heads). Layout, and the hint under
+the image that follows the overlay shown; the main window wires up the rest."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from coatnet_gui.overlay.maps import OverlaySpec
+from coatnet_gui.widgets.checks_panel import ChecksPanel
 from coatnet_gui.widgets.filmstrip import Filmstrip
 from coatnet_gui.widgets.image_view import ImageView
 from coatnet_gui.widgets.overlay_controls import OverlayControls
@@ -46,7 +49,8 @@ def view_tooltip(spec: OverlaySpec) -> str:
 
 class ImageTab(QSplitter):
     """The widgets of the Image tab, exposed as attributes: ``view``, ``welcome``, ``filmstrip``, ``hover``,
-    ``prediction`` and ``controls``."""
+    ``prediction``, ``controls`` and ``checks``. A row of the faithfulness table or a point of the head chart
+    shows that map through the controls."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(Qt.Orientation.Horizontal, parent)
@@ -71,10 +75,13 @@ class ImageTab(QSplitter):
         self.controls = OverlayControls()
         self.controls.spec_shown.connect(self._spec_shown)
         self.prediction.versus_clicked.connect(self._versus_clicked)
+        self.checks = ChecksPanel()
+        self.checks.table.spec_chosen.connect(self.controls.choose)
+        self.checks.heads.head_clicked.connect(self._head_clicked)
         sidebar = QWidget()
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(4, 0, 4, 0)
-        for title, widget in (("Prediction", self.prediction), ("Overlay", self.controls)):
+        for title, widget in (("Prediction", self.prediction), ("Overlay", self.controls), ("Checks", self.checks)):
             group = QGroupBox(title)
             QVBoxLayout(group).addWidget(widget)
             side.addWidget(group)
@@ -107,8 +114,18 @@ class ImageTab(QSplitter):
         same = class_index == a or (spec.kind == "gradcam" and class_index == spec.versus)
         self.controls.set_versus(None if same else class_index)
 
+    def _head_clicked(self, block: str, head: int) -> None:
+        """Show the map of ``head`` of ``block``: the attention mode stays when it shows one head, else the
+        attention from the query point."""
+        spec = self.controls.spec()
+        keep = spec.kind == "attention" and spec.uses_head and spec.attention_mode != "split"
+        mode = spec.attention_mode if keep else "query"
+        self.controls.choose(replace(spec, kind="attention", block=block, head=head, attention_mode=mode))
+
     def _spec_shown(self, spec: OverlaySpec) -> None:
         self.prediction.set_versus_class(spec.versus if spec.kind == "gradcam" else None)
+        one_head = spec.kind == "attention" and spec.uses_head and isinstance(spec.head, int)
+        self.checks.heads.set_selected((spec.block, spec.head) if one_head else None)
         self.view.setToolTip(view_tooltip(spec))
         if not self._hovering:
             self.hover.setText(hover_hint(spec))

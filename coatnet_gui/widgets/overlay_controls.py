@@ -8,7 +8,7 @@ asks the session for the map) or ``appearance_changed()`` (colour map, opacity, 
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
@@ -302,6 +302,11 @@ class OverlayControls(QWidget):
     def set_kind(self, kind: str) -> None:
         """Switch to overlay ``kind`` (attention, activation, gradcam)."""
         self._change(kind=kind)
+
+    def choose(self, spec: OverlaySpec) -> None:
+        """Show overlay ``spec`` (made valid for the current model), as if the user had picked each of its choices:
+        emits ``spec_changed`` (a row of the faithfulness table, a point of the head chart)."""
+        self._change(**{f.name: getattr(spec, f.name) for f in fields(spec)})
 
     def set_query(self, fy: float, fx: float) -> None:
         """Move the query point to fractions ``(fy, fx)`` of the model's view. An attention map that does not

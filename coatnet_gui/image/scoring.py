@@ -1,0 +1,161 @@
+"""Which maps of the Image tab can be scored for faithfulness, and scoring them (Qt-free; runs on the model pool).
+
+A map ranks pixels when it is one map (not small multiples): Grad-CAM, rollout, attention received or from the
+query point, the other single attention maps and activations. :func:`score_overlay` scores the map on screen
+against a random order; :func:`score_all_maps` scores one map of every kind that ranks pixels, sharing the baseline,
+for the table that says which view explains *this* prediction best. See :mod:`model.explain.faithfulness`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from coatnet_gui.overlay.maps import (
+    HEAD_MEAN,
+    OverlayResult,
+    OverlaySpec,
+    blocks_for,
+    compute_overlay,
+    gradcam_class,
+    resolve,
+)
+from model.data.transform import preprocess
+from model.explain.faithfulness import (
+    DEFAULT_STEPS,
+    Faithfulness,
+    FaithfulnessTable,
+    faithfulness,
+    faithfulness_of_maps,
+)
+from model.runtime.inference import Classifier, Explanation
+
+SCORE_MAP_SIZE = (1, 1)  # compute_overlay's resized image is not used: the scores upsample the grid map themselves
+
+
+@dataclass(frozen=True)
+class MapScore:
+    """The faithfulness of the map on screen: its ``spec``, a short ``title``, and the curves (``scores``) of the
+    map and of the random baseline for class ``class_index``, named ``class_name``."""
+
+    spec: OverlaySpec
+    title: str
+    class_index: int
+    class_name: str
+    scores: Faithfulness
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """The faithfulness of one map of each kind that ranks pixels: ``specs`` by name (the table's rows; a click
+    shows that map), ``table`` their curves and the shared random baseline, for class ``class_name``."""
+
+    specs: dict[str, OverlaySpec]
+    table: FaithfulnessTable
+    class_name: str
+
+
+def unscorable_reason(result: OverlayResult) -> str:
+    """Return why ``result`` cannot be scored ("" when it can): small multiples hold several maps, not one order."""
+    if len(result.panels) != 1:
+        return "Several maps side by side: choose one head, one channel or one map to score it."
+    return ""
+
+
+def scored_class(spec: OverlaySpec, explanation: Explanation) -> int:
+    """Return the class whose probability a map's curves follow: the Grad-CAM class (class A of "A vs B") for
+    Grad-CAM, else the predicted class."""
+    return gradcam_class(spec, explanation) if spec.kind == "gradcam" else int(explanation.probs.argmax())
+
+
+def model_input(classifier: Classifier, explanation: Explanation) -> torch.Tensor:
+    """Return the preprocessed input ``(3, H, W)`` the explanation's forward pass saw."""
+    return preprocess(explanation.image, classifier.preprocess_cfg)
+
+
+def short_title(result: OverlayResult) -> str:
+    """Return a short name of ``result``'s map for the table and the curve's legend, e.g. "Grad-CAM · S2.1"."""
+    spec, block = result.spec, result.block
+    where = f"S{block.stage}.{block.index}" if block.kind != "stem" else "S0"
+    if spec.kind == "gradcam":
+        return f"Grad-CAM · {where}" + (" (vs)" if spec.versus is not None else "")
+    if spec.kind == "activation":
+        return f"activation · {where}" + (f" ch {spec.channel}" if spec.activation_mode == "channel" else "")
+    names = {
+        "query": "from query",
+        "received": "received",
+        "rollout": "rollout",
+        "rollout_query": "rollout from query",
+        "content": "content only",
+        "position": "position only",
+        "bias": "bias",
+    }
+    head = f" h{spec.head}" if spec.uses_head and isinstance(spec.head, int) else ""
+    return f"{names.get(spec.attention_mode, spec.attention_mode)} · {where}{head}"
+
+
+def score_overlay(
+    classifier: Classifier, explanation: Explanation, result: OverlayResult, steps: int = DEFAULT_STEPS
+) -> MapScore:
+    """Return the deletion/insertion curves of ``result``'s one map and of the random baseline (``2 · (2·steps − 1)``
+    images in four batched passes). Raises ValueError for small multiples."""
+    reason = unscorable_reason(result)
+    if reason:
+        raise ValueError(reason)
+    class_index = scored_class(result.spec, explanation)
+    scores = faithfulness(
+        classifier,
+        model_input(classifier, explanation),
+        result.panels[0].grid,
+        class_index,
+        steps,
+        probs=explanation.probs,
+    )
+    return MapScore(result.spec, short_title(result), class_index, _name(classifier, class_index), scores)
+
+
+def candidate_specs(explanation: Explanation, current: OverlaySpec, num_classes: int) -> list[OverlaySpec]:
+    """Return one spec per map kind that ranks pixels, for the top class: Grad-CAM at the last MBConv and the
+    last Transformer block, rollout (all tokens and from the query point), attention received and from the query
+    point (mean of heads, at the current attention block or the first), mean |activation| (at the current
+    activation block or the last). Models without Transformer blocks get the Grad-CAM and activation maps only."""
+    blocks = explanation.blocks
+    transformers = blocks_for("attention", blocks)
+    query = current.query
+    attention_block = current.block if current.kind == "attention" else ""
+    activation_block = current.block if current.kind == "activation" else ""
+    specs = [OverlaySpec(kind="gradcam")]
+    if transformers:
+        last = transformers[-1].name
+        specs += [
+            OverlaySpec(kind="gradcam", block=last),
+            OverlaySpec(kind="attention", block=last, attention_mode="rollout"),
+            OverlaySpec(kind="attention", block=last, attention_mode="rollout_query", query=query),
+            OverlaySpec(kind="attention", block=attention_block, attention_mode="received", head=HEAD_MEAN),
+            OverlaySpec(kind="attention", block=attention_block, attention_mode="query", head=HEAD_MEAN, query=query),
+        ]
+    specs.append(OverlaySpec(kind="activation", block=activation_block, activation_mode="mean"))
+    return [resolve(spec, blocks, num_classes) for spec in specs]
+
+
+def score_all_maps(
+    classifier: Classifier, explanation: Explanation, current: OverlaySpec, steps: int = DEFAULT_STEPS
+) -> ScoreTable:
+    """Return the faithfulness of every map of :func:`candidate_specs` for the top class, with one shared random
+    baseline (``2·steps − 2`` images per map and for the baseline)."""
+    labels = classifier.label_names
+    maps, specs = {}, {}
+    for spec in candidate_specs(explanation, current, explanation.probs.numel()):
+        result = compute_overlay(explanation, spec, SCORE_MAP_SIZE, labels)
+        title = short_title(result)
+        maps[title], specs[title] = result.panels[0].grid, result.spec
+    class_index = int(explanation.probs.argmax())
+    x = model_input(classifier, explanation)
+    table = faithfulness_of_maps(classifier, x, maps, class_index, steps, probs=explanation.probs)
+    return ScoreTable(specs, table, _name(classifier, class_index))
+
+
+def _name(classifier: Classifier, index: int) -> str:
+    labels = classifier.label_names
+    return labels[index] if index < len(labels) else f"class {index}"

@@ -1,0 +1,112 @@
+"""Explanations a user can check, beside the overlay: the Faithfulness page (the map on screen scored against a
+random order, and "Score all maps" with its ranked table) and the Heads page (every head's statistics)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from coatnet_gui.image.scoring import ScoreTable
+from coatnet_gui.widgets.faithfulness_chart import FaithfulnessView
+from coatnet_gui.widgets.head_stats_chart import METRICS, HeadStatsChart
+from coatnet_gui.widgets.score_table import ScoreTableView
+
+SCORE_DELAY_MS = 300  # the map must stay on screen this long before it is scored (stepping through heads is free)
+
+
+class ChecksPanel(QTabWidget):
+    """The two pages; ``score_wanted()`` when the map on screen should be scored (it has stayed a moment, automatic
+    scoring is on and the Faithfulness page shows), ``score_all_clicked()`` for the table."""
+
+    score_wanted = Signal()
+    score_all_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.faithfulness = FaithfulnessView()
+        self.auto_score = QCheckBox("Score the map on screen")
+        self.auto_score.setChecked(True)
+        self.auto_score.setToolTip(
+            "Deletion and insertion curves of the map on screen (2 × 31 perturbed images through the network, "
+            "on the model's thread), beside those of a random order"
+        )
+        self.auto_score.toggled.connect(lambda on: self.schedule_score() if on else None)
+        self.score_all_button = QPushButton("Score &all maps")
+        self.score_all_button.setToolTip(
+            "Score one map of each kind that ranks pixels (Grad-CAM, rollout, attention received and from the query "
+            "point, activations) for the top class, ranked: which view explains this prediction best"
+        )
+        self.score_all_button.clicked.connect(self._score_all)
+        self.table_status = QLabel("")
+        self.table_status.setWordWrap(True)
+        self.table = ScoreTableView()
+        self.table.clear_scores()
+        faith_page = QWidget()
+        column = QVBoxLayout(faith_page)
+        column.setContentsMargins(4, 4, 4, 4)
+        for widget in (self.auto_score, self.faithfulness, self.score_all_button, self.table_status, self.table):
+            column.addWidget(widget)
+        self.addTab(faith_page, "Faithfulness")
+
+        self.metric_box = QComboBox()
+        for key, text in METRICS.items():
+            self.metric_box.addItem(text, key)
+        self.metric_box.setToolTip("What the chart plots for each head, against the depth of its block")
+        self.heads = HeadStatsChart()
+        self.metric_box.currentIndexChanged.connect(lambda _i: self.heads.set_metric(self.metric_box.currentData()))
+        self.heads_note = QLabel("")
+        self.heads_note.setWordWrap(True)
+        heads_page = QWidget()
+        column = QVBoxLayout(heads_page)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.metric_box)
+        column.addWidget(self.heads)
+        column.addWidget(self.heads_note)
+        column.addStretch(1)
+        self.addTab(heads_page, "Heads")
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SCORE_DELAY_MS)
+        self._timer.timeout.connect(self._maybe_score)
+        self.currentChanged.connect(lambda _i: self.schedule_score())
+
+    def schedule_score(self) -> None:
+        """Ask for the map on screen to be scored once it has stayed a moment (restarts the wait)."""
+        self._timer.start()
+
+    def _maybe_score(self) -> None:
+        if self.auto_score.isChecked() and self.currentIndex() == 0 and self.isVisible():
+            self.score_wanted.emit()
+
+    def _score_all(self) -> None:
+        self.table_status.setText("Scoring every map…")
+        self.score_all_button.setEnabled(False)
+        self.score_all_clicked.emit()
+
+    def show_scores(self, scores: ScoreTable) -> None:
+        """Show the ranked table of ``scores``."""
+        self.table.set_scores(scores)
+        self.score_all_button.setEnabled(True)
+        steps = scores.table.steps
+        self.table_status.setText(f"For “{scores.class_name}”, {steps} steps. Click a row to show that map.")
+
+    def scoring_failed(self) -> None:
+        """Let the table be asked for again after a failure (the window shows the error)."""
+        self.score_all_button.setEnabled(True)
+        self.table_status.setText("")
+
+    def clear(self) -> None:
+        """Forget the scores and head statistics of the previous image or model."""
+        self._timer.stop()
+        self.faithfulness.show_message("Scoring starts when the map has been computed.")
+        self.table.clear_scores()
+        self.table_status.setText("")
+        self.score_all_button.setEnabled(True)
+        self.heads.set_stats([])
+        self.heads_note.setText("")
+
+    def show_head_note(self, text: str) -> None:
+        """Show ``text`` under the head chart (what it plots, or why it is empty)."""
+        self.heads_note.setText(text)
+        self.heads_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -1,0 +1,139 @@
+"""The faithfulness of the map on screen, small: its deletion and insertion curves beside those of a random order,
+on real axes with a legend, and the areas as numbers (deletion: lower is better, insertion: higher is better)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from coatnet_gui.image.scoring import MapScore
+from coatnet_gui.widgets.plot import (
+    Axes,
+    LegendEntry,
+    draw_axes,
+    draw_legend,
+    legend_rect,
+    line_sample,
+    plot_rect,
+    small_font,
+)
+from model.explain.faithfulness import Curves
+
+DELETION = QColor("#dc2626")
+INSERTION = QColor("#2563eb")
+RANDOM_STYLE = Qt.PenStyle.DashLine
+Y_TICKS = [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
+X_TICKS = [(0.0, "0"), (0.25, "25"), (0.5, "50"), (0.75, "75"), (1.0, "100")]
+
+
+def score_text(score: MapScore) -> str:
+    """Return the areas of ``score`` as rich text: the map's deletion and insertion areas beside the random order's,
+    and whether the map beats random on each."""
+    mine, rand = score.scores.map, score.scores.random
+    head = f"<b>{score.title}</b> · “{score.class_name}” · {score.scores.steps} steps"
+    if rand is None:
+        return f"{head}<br>Deletion {mine.deletion_area:.3f} · insertion {mine.insertion_area:.3f}"
+
+    def verdict(better: bool) -> str:
+        return "✓ beats random" if better else "✗ no better than random"
+
+    return (
+        f"{head}<br>Deletion area <b>{mine.deletion_area:.3f}</b> (random {rand.deletion_area:.3f}, lower is "
+        f"better): {verdict(mine.deletion_area < rand.deletion_area)}<br>"
+        f"Insertion area <b>{mine.insertion_area:.3f}</b> (random {rand.insertion_area:.3f}, higher is better): "
+        f"{verdict(mine.insertion_area > rand.insertion_area)}"
+    )
+
+
+class CurvePlot(QWidget):
+    """Deletion (red) and insertion (blue) curves of a map, solid, and of the random order, dashed: the class
+    probability (y) against the share of pixels removed or revealed (x, %)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.curves: Curves | None = None
+        self.random: Curves | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setToolTip(
+            "Deletion: the map's most important pixels are replaced by a blurred copy first; a faithful map makes "
+            "the class probability fall fast (small area).\nInsertion: they are revealed first on the blurred "
+            "image; the probability should rise fast (large area). Dashed: the same in a random order."
+        )
+
+    def set_curves(self, curves: Curves | None, random: Curves | None) -> None:
+        """Show ``curves`` and the random order's (None: an empty frame)."""
+        self.curves, self.random = curves, random
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Small: it sits in the sidebar beside the overlay."""
+        return QSize(300, 170)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """As tall as the size hint."""
+        return QSize(200, 170)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """Draw the frame, the curves and the legend."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.paint(painter, QRectF(self.rect()))
+        painter.end()
+
+    def paint(self, painter: QPainter, area: QRectF) -> None:
+        """Paint the chart into ``area`` (on screen or on an image)."""
+        palette, font = self.palette(), small_font(self.font())
+        axes = Axes(plot_rect(area, font, [t for _v, t in Y_TICKS], X_TICKS[-1][1]), (0.0, 1.0), (0.0, 1.0))
+        draw_axes(painter, axes, X_TICKS, Y_TICKS, "pixels removed / revealed (%)", "p(class)", palette, font)
+        if self.curves is None:
+            return
+        lines = [(self.curves.deletion, DELETION, Qt.PenStyle.SolidLine)]
+        lines.append((self.curves.insertion, INSERTION, Qt.PenStyle.SolidLine))
+        if self.random is not None:
+            lines += [(self.random.deletion, DELETION, RANDOM_STYLE), (self.random.insertion, INSERTION, RANDOM_STYLE)]
+        painter.save()
+        painter.setClipRect(axes.rect.adjusted(-1, -1, 1, 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for values, colour, style in lines:
+            points = [axes.point(float(x), float(y)) for x, y in zip(self.curves.fractions, values, strict=True)]
+            path = QPainterPath(points[0])
+            for point in points[1:]:
+                path.lineTo(point)
+            painter.setPen(QPen(colour, 1.6, style))
+            painter.drawPath(path)
+        painter.restore()
+        entries = [LegendEntry("deletion", line_sample(DELETION)), LegendEntry("insertion", line_sample(INSERTION))]
+        if self.random is not None:
+            dashed = line_sample(palette.color(QPalette.ColorRole.WindowText), RANDOM_STYLE)
+            entries.append(LegendEntry("random order", dashed))
+        draw_legend(painter, legend_rect(area, font), entries, palette, font)
+
+
+class FaithfulnessView(QWidget):
+    """The curve plot and the areas of the map on screen, or a line that says why there is no score."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.plot = CurvePlot()
+        self.numbers = QLabel("")
+        self.numbers.setWordWrap(True)
+        self.numbers.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        layout.addWidget(self.numbers)
+        self.score: MapScore | None = None
+        self.show_message("Open an image to score its map.")
+
+    def show_score(self, score: MapScore) -> None:
+        """Show the curves and areas of ``score``."""
+        self.score = score
+        self.plot.set_curves(score.scores.map, score.scores.random)
+        self.numbers.setText(score_text(score))
+
+    def show_message(self, text: str) -> None:
+        """Show ``text`` (scoring, or why the map cannot be scored) in place of a score."""
+        self.score = None
+        self.plot.set_curves(None, None)
+        self.numbers.setText(text)
