@@ -85,9 +85,17 @@ def build_menus(window: MainWindow) -> Menus:
     for rank in range(1, 6):
         _action(window, overlay, f"Grad-CAM of class #{rank}", f"Alt+{rank}", lambda r=rank: window.grad_cam_rank(r))
     bar.addMenu(window.model_menu)
+    window.model_menu.addSeparator()
+    _action(window, window.model_menu, "&Teach your classes…", "Ctrl+T", lambda: show_teach(window))
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents, window.show_shortcuts)
     return Menus(toggle_action, recent_menu)
+
+
+def show_teach(window: MainWindow) -> None:
+    """Show the Batch tab and its Teach dialog (from the corrected rows or a labelled folder)."""
+    window.tabs.setCurrentWidget(window.batch)
+    window.batch.show_teach()
 
 
 def fill_recent(menu: QMenu, settings: Settings, open_path: Callable[[str], None]) -> None:

@@ -360,10 +360,11 @@ class BatchView(QWidget):
     def show_teach(self) -> TeachDialog:
         """Show the Teach dialog with the corrected rows and the active model as the base; return it."""
         if self.teach_dialog is None:
-            self.teach_dialog = TeachDialog(self)
-            self.teach_dialog.taught.connect(self._taught)
-            self.teach_dialog.relabel_requested.connect(self.relabel)
-            self.teach_dialog.model_active(self.model_source)
+            dialog = self.teach_dialog = TeachDialog(self)
+            dialog.taught.connect(self._taught)
+            dialog.relabel_requested.connect(self.relabel)
+            dialog.controller.failed.connect(lambda message: self.status.setText(f"Teaching failed: {message}"))
+            dialog.model_active(self.model_source)
         clf = self.classifier_getter()
         device = clf.placement.device if clf is not None else "auto"
         name = os.path.basename(self.session.root.rstrip(os.sep)) if self.session.root else "model"
@@ -379,7 +380,10 @@ class BatchView(QWidget):
     def relabel(self) -> None:
         """Label the shown run's folder again with the active model; the run's corrections go with it."""
         clf = self.classifier_getter()
-        if self.session.running or self.session.state is None or clf is None:
+        if self.session.state is None or clf is None:
+            return
+        if self.session.running:
+            self.status.setText("A run is going: relabel once it ends (or cancel it).")
             return
         state = self.session.state
         if not os.path.isdir(state.root):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QInputDialog
 from coatnet_gui.batch.rows import COL_PATH
 from coatnet_gui.batch.view import BatchView
 from coatnet_gui.teach.chart import nice_ticks
-from coatnet_gui.teach.dialog import TeachDialog
+from model.runtime.inference import Classifier
 from model.teach import TeachSettings
 
 TIMEOUT_MS = 120_000
@@ -73,8 +73,10 @@ def test_correct_teach_and_relabel_in_the_window(qtbot, window, folder: Path):
             view.set_class_of_selection(ours)
     assert sorted({c for _, c in view.table_model.store.corrected_pairs()}) == sorted(OURS.values())
 
-    dialog = view.show_teach()
-    assert dialog.isVisible() and dialog.rows_button.isChecked()
+    teach_action = next(a for a in window.model_menu.actions() if a.text() == "&Teach your classes…")
+    teach_action.trigger()
+    dialog = view.teach_dialog
+    assert window.tabs.currentWidget() is view and dialog.isVisible() and dialog.rows_button.isChecked()
     assert dialog.rows_button.text() == f"Corrected rows: {3 * PER_CLASS} images in 3 classes"
     assert dialog.base_label.text() == window.session.model_source
     out = Path(dialog.out_edit.text())
@@ -107,31 +109,52 @@ def test_correct_teach_and_relabel_in_the_window(qtbot, window, folder: Path):
     assert len(model.store.corrected_pairs()) == 3 * PER_CLASS  # the corrections went with the relabel
 
 
-def test_errors_show_in_the_dialog_and_cancel_leaves_nothing(qtbot, tmp_path: Path, folder: Path, clf, data_dir):
+def test_teach_from_a_labelled_folder_errors_in_the_window_and_cancel(
+    qtbot, tmp_path: Path, folder: Path, clf: Classifier, data_dir: Path
+):
     view = BatchView(lambda: clf)
     qtbot.addWidget(view)
-    dialog = TeachDialog(view)
-    qtbot.addWidget(dialog)
-    one_class = [(str(p), "shoes") for p in sorted(folder.glob("*_Sneaker.png"))]
-    dialog.prepare(one_class, "bundled", "cpu", "shop")
-    dialog.show()
+    view.model_ready("bundled")
+    dialog = view.show_teach()  # nothing corrected: a labelled folder it is
+    assert not dialog.rows_button.isEnabled() and dialog.folder_button.isChecked()
+    labelled = tmp_path / "labelled"
+    (labelled / "shoes").mkdir(parents=True)
+    for src in sorted(folder.glob("*_Sneaker.png")):
+        shutil.copy(src, labelled / "shoes")
+    dialog.folder_edit.setText(str(labelled))
     with qtbot.waitSignal(dialog.controller.failed, timeout=TIMEOUT_MS) as failed:
-        dialog.start()
-    assert dialog.error_label.isVisible() and failed.args[0] in dialog.error_label.text()
+        dialog.teach_button.click()  # one class only
+    assert "two classes" in failed.args[0] and dialog.error_label.isVisible()
+    assert failed.args[0] in dialog.error_label.text() and view.status.text() == f"Teaching failed: {failed.args[0]}"
     assert dialog.teach_button.isEnabled() and not Path(dialog.out_edit.text()).exists()
 
-    dialog.folder_button.setChecked(True)
+    (labelled / "bags").mkdir()
+    for src in sorted(folder.glob("*_Bag.png")):
+        shutil.copy(src, labelled / "bags")
+    dialog.epochs_spin.setValue(2)
+    with qtbot.waitSignal(view.model_taught, timeout=TIMEOUT_MS) as taught:
+        dialog.teach_button.click()
+    assert dialog.result.classes == ["bags", "shoes"] and Path(taught.args[0]).is_file()
+    assert not dialog.error_label.isVisible() and len(dialog.chart.points) == 2
+    assert sorted(p.name for p in labelled.rglob("*")) == sorted(
+        ["bags", "shoes", *(p.name for p in folder.glob("*_Sneaker.png")), *(p.name for p in folder.glob("*_Bag.png"))]
+    )  # nothing under the folder changed
+
+    dialog.start()  # the output exists now: refused, nothing overwritten
+    assert "exists already" in dialog.error_label.text() and not dialog.controller.running
     dialog.folder_edit.setText(str(tmp_path / "missing"))
     dialog.start()
     assert "is not a folder" in dialog.error_label.text() and not dialog.controller.running
 
-    two = [*one_class, *((str(p), "bags") for p in sorted(folder.glob("*_Bag.png")))]
+    two = [(str(p), "shoes") for p in folder.glob("*_Sneaker.png")]
+    two += [(str(p), "bags") for p in folder.glob("*_Bag.png")]
     out = tmp_path / "cancelled.safetensors"
     with qtbot.waitSignal(dialog.controller.cancelled, timeout=TIMEOUT_MS):
         dialog.controller.start("bundled", two, out, TeachSettings(epochs=50, device="cpu"))
         dialog.controller.cancel()
-    assert not out.exists() and not dialog.controller.running
+    assert not out.exists() and not dialog.controller.running and dialog.teach_button.isEnabled()
     assert dialog.status.text() == "Teaching cancelled; nothing was saved."
+    view.stop()
 
 
 def test_chart_ticks_are_round_and_cover_the_values():
