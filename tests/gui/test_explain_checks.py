@@ -9,8 +9,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
-from gui_helpers import TIMEOUT_MS, settle, show
+from gui_helpers import TIMEOUT_MS, choose, settle, show
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from coatnet_gui.image.checks import save_chart
 
 
 def test_ctrl_click_on_a_second_class_shows_why_a_and_not_b(qtbot, window, sample, tmp_path):
@@ -55,3 +58,73 @@ def test_ctrl_click_on_a_second_class_shows_why_a_and_not_b(qtbot, window, sampl
     settle(qtbot, window)
     assert window.result.spec.versus is None
     assert window.settings.overlay.versus is None  # B is not remembered for the next start, like the class
+
+
+def test_the_map_on_screen_is_scored_and_score_all_maps_ranks_every_kind(qtbot, window, sample):
+    show(qtbot, window, sample)
+    checks, controls = window.image_tab.checks, window.image_tab.controls
+    faithfulness = checks.faithfulness
+    qtbot.waitUntil(lambda: faithfulness.score is not None, timeout=TIMEOUT_MS)
+    score, explanation = faithfulness.score, window.session.explanation
+    assert score.spec == window.result.spec and score.class_index == int(explanation.probs.argmax())
+    curves, random = score.scores.map, score.scores.random
+    assert curves.fractions.shape == curves.deletion.shape == (score.scores.steps + 1,) and random is not None
+    assert abs(curves.deletion[0] - float(explanation.probs[score.class_index])) < 0.02
+    assert f"{curves.deletion_area:.3f}" in faithfulness.numbers.text()
+    assert f"random {random.deletion_area:.3f}" in faithfulness.numbers.text()
+
+    # small multiples hold several maps: no score, and the panel says why
+    choose(controls.head_box, "all")
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: "Several maps" in faithfulness.numbers.text(), timeout=TIMEOUT_MS)
+    assert faithfulness.score is None
+
+    qtbot.mouseClick(checks.score_all_button, Qt.MouseButton.LeftButton)
+    table = checks.table
+    qtbot.waitUntil(lambda: table.scores is not None, timeout=TIMEOUT_MS)
+    specs = table.scores.specs
+    kinds = {(s.kind, s.attention_mode if s.kind == "attention" else "") for s in specs.values()}
+    assert {("gradcam", ""), ("activation", ""), ("attention", "rollout"), ("attention", "received")} <= kinds
+    assert ("attention", "query") in kinds and table.rowCount() == len(specs) + 1  # the last row: random order
+    areas = [table.scores.table.maps[name].deletion_area for name in table.names]
+    assert areas == sorted(areas) and [table.item(r, 1).text() for r in range(len(specs))] == table.names
+    assert table.item(len(specs), 1).text() == "random order" and checks.score_all_button.isEnabled()
+
+    # clicking a row shows that map; the random row shows nothing new
+    for row in (len(specs) - 1, 0):
+        rect = table.visualItemRect(table.item(row, 1))
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        settle(qtbot, window)
+        assert window.result.spec == specs[table.names[row]]
+    rect = table.visualItemRect(table.item(len(specs), 1))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert controls.spec() == specs[table.names[0]]
+    qtbot.waitUntil(lambda: faithfulness.score is not None, timeout=TIMEOUT_MS)
+    assert faithfulness.score.spec == specs[table.names[0]]
+
+
+def test_the_head_chart_shows_every_head_and_a_click_shows_its_map(qtbot, window, sample, tmp_path):
+    show(qtbot, window, sample)
+    checks = window.image_tab.checks
+    checks.setCurrentIndex(1)
+    chart = checks.heads
+    qtbot.waitUntil(lambda: bool(chart.state.stats), timeout=TIMEOUT_MS)
+    transformers = [b for b in window.session.explanation.blocks if b.kind == "transformer"]
+    assert [(s.block, s.head) for s in chart.state.stats] == [(b.name, h) for b in transformers for h in range(b.heads)]
+    block = transformers[-1].name
+    qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=chart.point_of(block, 1).toPoint())
+    settle(qtbot, window)
+    spec = window.result.spec
+    assert (spec.kind, spec.block, spec.head) == ("attention", block, 1)
+    assert chart.state.selected == (block, 1)
+    choose(checks.metric_box, "entropy")
+    assert chart.state.metric == "entropy"
+
+    (tmp_path / "out").mkdir()
+    path = tmp_path / "out" / "heads.png"
+    save_chart(window, str(path))
+    qtbot.waitUntil(path.exists, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "Saved the head chart" in window.statusBar().currentMessage(), timeout=TIMEOUT_MS)
+    saved = QImage(str(path))
+    assert (saved.width(), saved.height()) == (900, 560)
+    assert [p.name for p in path.parent.iterdir()] == ["heads.png"]  # written atomically: no temporary file left
