@@ -17,17 +17,18 @@ from pathlib import Path
 from typing import TextIO
 
 from coatnet_gui.cli import common as cli_common
-from model.batch.export import export_format, write_export
-from model.batch.journal import JournalError, read_records
+from model.batch.export import ExportCounts, export_format, write_export
+from model.batch.journal import Journal, JournalError, read_records
 from model.batch.pipeline import BatchProgress, BatchSettings, format_seconds, label_folder, open_journal
 from model.batch.scan import count_images
 from model.batch.sort import apply_sort, folder_names, plan_sort, undo_sort
-from model.weights.loading import WeightsError
+from model.weights.loading import WeightsError, load_model
 
 BATCH_COMMANDS = ("label", "undo-sort")
 DEFAULT_OUT = "coatnet-labels.csv"
 EXIT_INTERRUPTED = 130
 _SHOW_FAILURES = 10
+RAY_MISSING = "--engine ray needs Ray, which is not installed: pip install 'coatnet-lens[cluster]'"
 
 
 def progress_line(p: BatchProgress, width: int = 24) -> str:
@@ -102,8 +103,91 @@ def _sort(args: argparse.Namespace, journal_path: Path, label_names: list[str]) 
     print(f"manifest: {result.manifest}; undo with: coatnet-gui undo-sort '{result.manifest}'")
 
 
+def _resume_note(journal: Journal, journal_path: Path) -> None:
+    """Say on stderr how much an earlier run did, or that there was none."""
+    print(
+        f"resuming: {len(journal.done)} images already done"
+        if journal.resumed
+        else f"no journal at {journal_path}; starting from the beginning",
+        file=sys.stderr,
+    )
+
+
+def _interrupted(bar: TerminalProgress, journal_path: Path) -> int:
+    """Say that the run stopped and how to go on; return :data:`EXIT_INTERRUPTED`."""
+    bar.finish()
+    print(
+        f"interrupted; {bar.progress.done} done are kept in {journal_path}: rerun with --resume to go on",
+        file=sys.stderr,
+    )
+    return EXIT_INTERRUPTED
+
+
+def _summary(counts: ExportCounts, progress: BatchProgress, out: Path) -> None:
+    """Print the one-line summary of a finished run."""
+    earlier = f" ({progress.resumed} by the earlier run)" if progress.resumed else ""
+    print(
+        f"labelled {counts.labelled}, failed {counts.failed}{earlier}, {format_seconds(progress.seconds)} "
+        f"({progress.rate:.1f} images/s) -> {out}"
+    )
+
+
+def _label_on_ray(args: argparse.Namespace) -> int:
+    """Run ``label --engine ray`` on a Ray cluster (:mod:`model.cluster`); return the exit status. Ray is
+    imported only here, so the other commands and the window never load it."""
+    try:
+        import ray
+    except ImportError:
+        return cli_common.usage_error(RAY_MISSING)
+    from model.cluster.output import output_format, write_output
+    from model.cluster.run import ClusterSettings, connect, label_source, run_settings
+    from model.cluster.source import SourceError, iter_source, open_source
+
+    if args.sort_into:
+        return cli_common.usage_error("--sort-into works with the local engine only")
+    if args.batch_size < 0 or args.actors < 0 or (args.gpus_per_actor or 0) < 0:
+        return cli_common.usage_error("--batch-size, --actors and --gpus-per-actor must be 0 (automatic) or more")
+    try:
+        source = open_source(args.dir)
+        out = Path(args.out) if args.out else Path(args.dir if source.fs is None else ".") / DEFAULT_OUT
+        output_format(out)
+        if args.dry_run:
+            n = sum(1 for _ in iter_source(source, args.recursive))
+            print(f"dry run: would label {n} images in {source.name} and write {out}")
+            return cli_common.EXIT_OK
+        loaded = load_model(args.model, progress=cli_common.download_progress())
+        settings = ClusterSettings(args.recursive, args.topk, args.batch_size, args.actors, args.gpus_per_actor)
+        journal_path = out.with_name(out.name + ".journal")
+        journal = Journal(journal_path, run_settings(loaded, source, settings), resume=args.resume)
+    except (SourceError, ValueError, WeightsError, JournalError) as exc:
+        return cli_common.usage_error(str(exc))
+    where = f"the Ray cluster at {args.address}" if args.address else "a local Ray"
+    print(f"model: {loaded.info.name} | labels: {loaded.info.label_set} | engine: {where}", file=sys.stderr)
+    if args.resume:
+        _resume_note(journal, journal_path)
+    bar = TerminalProgress()
+    try:
+        connect(args.address)
+        with journal:
+            progress = label_source(loaded, source, journal, settings, on_chunk=bar.update)
+    except KeyboardInterrupt:
+        return _interrupted(bar, journal_path)
+    except (ConnectionError, SourceError, ray.exceptions.RayError) as exc:
+        bar.finish()
+        return cli_common.usage_error(f"{exc}; what was done is kept in {journal_path}: rerun with --resume")
+    finally:
+        ray.shutdown()
+    bar.finish()
+    counts = write_output(reporting_failures(read_records(journal_path)), out)
+    _summary(counts, progress, out)
+    journal_path.unlink()
+    return cli_common.EXIT_SOME_FAILED if counts.failed else cli_common.EXIT_OK
+
+
 def label_command(args: argparse.Namespace) -> int:
     """Run ``label``; return the exit status."""
+    if args.engine == "ray":
+        return _label_on_ray(args)
     root = Path(args.dir)
     if not root.is_dir():
         return cli_common.usage_error(f"{root} is not a folder")
@@ -134,30 +218,16 @@ def label_command(args: argparse.Namespace) -> int:
     except JournalError as exc:
         return cli_common.usage_error(str(exc))
     if args.resume:
-        print(
-            f"resuming: {len(journal.done)} images already done"
-            if journal.resumed
-            else f"no journal at {journal_path}; starting from the beginning",
-            file=sys.stderr,
-        )
+        _resume_note(journal, journal_path)
     bar = TerminalProgress()
     try:
         with journal:
             progress = label_folder(clf, root, journal, settings, on_chunk=bar.update)
     except KeyboardInterrupt:
-        bar.finish()
-        print(
-            f"interrupted; {bar.progress.done} done are kept in {journal_path}: rerun with --resume to go on",
-            file=sys.stderr,
-        )
-        return EXIT_INTERRUPTED
+        return _interrupted(bar, journal_path)
     bar.finish()
     counts = write_export(reporting_failures(read_records(journal_path)), out)
-    earlier = f" ({progress.resumed} by the earlier run)" if progress.resumed else ""
-    print(
-        f"labelled {counts.labelled}, failed {counts.failed}{earlier}, {format_seconds(progress.seconds)} "
-        f"({progress.rate:.1f} images/s) -> {out}"
-    )
+    _summary(counts, progress, out)
     if args.sort_into:
         _sort(args, journal_path, clf.label_names)
     journal_path.unlink()
@@ -179,13 +249,27 @@ def undo_sort_command(args: argparse.Namespace) -> int:
 def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``label`` and ``undo-sort`` on the ``coatnet-gui`` sub-command parser ``sub``."""
     label = cli_common.add_command(sub, "label", "label every image of a folder; write CSV or JSON Lines")
-    label.add_argument("dir", help="the folder of images")
+    label.add_argument("dir", help="the folder of images (with --engine ray also a URL: s3://, gs://, abfs://, ...)")
     label.add_argument("-r", "--recursive", action="store_true", help="include sub-folders")
-    label.add_argument("--out", help=f"results file, .csv or .jsonl (default: DIR/{DEFAULT_OUT})")
+    label.add_argument(
+        "--out", help=f"results file, .csv or .jsonl, or with --engine ray .parquet (default: DIR/{DEFAULT_OUT})"
+    )
     cli_common.add_topk_argument(label, "to keep per image, in the results file")
     label.add_argument("--batch-size", type=int, default=0, help="images per model call (default: by input size)")
     label.add_argument("--workers", type=int, default=0, help="decode threads (default: one per CPU core)")
     label.add_argument("--resume", action="store_true", help="continue an interrupted run from its journal")
+    label.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="'local' (default): this machine; 'ray': a Ray cluster (pip install 'coatnet-lens[cluster]'), whose "
+        "actors place themselves (a GPU if Ray gives them one, else the CPU); see docs/CLUSTER.md",
+    )
+    label.add_argument("--address", help="with --engine ray: 'auto' or ray://HOST:PORT (default: start a local Ray)")
+    label.add_argument("--actors", type=int, default=0, help="with --engine ray: classifier actors (default: by GPUs)")
+    label.add_argument(
+        "--gpus-per-actor", type=float, metavar="G", help="with --engine ray: GPUs per actor (default: 1 if any)"
+    )
     label.add_argument("--sort-into", metavar="DEST", help="then copy (or --move) each image into DEST/<class>/")
     label.add_argument(
         "--uncertain-below",
