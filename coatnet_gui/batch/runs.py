@@ -47,7 +47,8 @@ def data_dir() -> Path:
 class RunState:
     """What ``state.json`` says about a run. ``root`` is the labelled folder (``os.fsdecode`` form),
     ``model_source`` what the window loads to get the model back ("bundled", a tag or a path); ``done`` counts
-    the journal's committed records when read by :meth:`RunStore.pending`."""
+    the journal's committed records and ``corrected`` the user's corrections when read by
+    :meth:`RunStore.pending`."""
 
     key: str
     root: str
@@ -63,6 +64,7 @@ class RunState:
     finished: bool = False
     exported: bool = False
     updated: float = 0.0
+    corrected: int = 0
 
     def to_json(self) -> dict:
         """Return the JSON object of ``state.json`` (the folder name as :func:`encode_path` writes it)."""
@@ -125,8 +127,8 @@ class RunStore:
 
     def pending(self) -> tuple[list[RunState], list[str]]:
         """Return the runs to offer back — results not exported, newest first, ``done`` counted from their
-        journals — and the keys of the stale ones (exported, or without results) for :meth:`discard`. Reads every
-        journal: call it off the GUI thread."""
+        journals, ``corrected`` from their corrections — and the keys of the stale ones (exported, or without
+        results) for :meth:`discard`. Reads every journal: call it off the GUI thread."""
         if not self.folder.is_dir():
             return [], []
         offered, stale = [], []
@@ -138,5 +140,6 @@ class RunStore:
                 state.done = sum(1 for _ in read_records(self.journal_path(state.key)))
             except OSError:
                 state.done = 0
+            state.corrected = len(self.load_corrections(state.key).labels)
             (offered if state.done and not state.exported else stale).append(state)
         return sorted(offered, key=lambda s: s.updated, reverse=True), [s.key for s in stale]

@@ -34,4 +34,5 @@ def offer_text(state: RunState) -> str:
     """Return the line offering ``state`` back, e.g. "Resume labelling /photos: 1,408 of 3,000 done"."""
     total = f" of {state.total:,}" if state.total >= state.done else ""
     unexported = " (not exported)" if state.finished else ""
-    return f"Resume labelling {state.root}: {state.done:,}{total} done{unexported} · {state.model}"
+    corrected = f", {state.corrected:,} corrected" if state.corrected else ""
+    return f"Resume labelling {state.root}: {state.done:,}{total} done{corrected}{unexported} · {state.model}"

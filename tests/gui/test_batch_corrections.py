@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QComboBox
 
 from coatnet_gui.batch.rows import COL_CORRECTED, COL_LABEL, COL_MARGIN, COL_PATH, COL_PROB
 from coatnet_gui.batch.runs import RunStore
+from coatnet_gui.batch.status_text import offer_text
 from coatnet_gui.batch.view import BatchView
 from model.runtime.inference import Classifier
 
@@ -136,7 +137,9 @@ def test_corrections_are_marked_stored_exported_and_back_after_a_restart(
     again = open_view(qtbot, clf)  # the next start
     with qtbot.waitSignal(again.session.offers, timeout=TIMEOUT_MS):
         again.model_ready("small")
-    assert len(again.offered) == 1
+    assert len(again.offered) == 1 and offer_text(again.offered[0]).startswith(
+        f"Resume labelling {folder}: 9 of 9 done, 4 corrected (not exported)"
+    )
     with qtbot.waitSignal(again.run_finished, timeout=TIMEOUT_MS):
         again.resume_run(again.offered[0].key)
     restored = again.table_model
