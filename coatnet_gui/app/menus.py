@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMenu
 
 from coatnet_gui.app import opening
 from coatnet_gui.app.settings import Settings
-from coatnet_gui.app.view_export import choose_save_map, choose_save_view
+from coatnet_gui.app.view_export import choose_export_sheet, choose_save_map, choose_save_view
 from model.resources import sample_images
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ def build_menus(window: MainWindow) -> Menus:
     file.addSeparator()
     _action(window, file, "&Save view as PNG…", QKeySequence.StandardKey.Save, lambda: choose_save_view(window))
     _action(window, file, "Save raw &map as .npy…", "Ctrl+Shift+S", lambda: choose_save_map(window))
+    _action(window, file, "&Export sheet…", "Ctrl+E", lambda: choose_export_sheet(window))
     _action(window, file, "&Copy view", QKeySequence.StandardKey.Copy, window.copy_view)
     file.addSeparator()
     _action(window, file, "&Quit", QKeySequence.StandardKey.Quit, window.close)

@@ -1,6 +1,7 @@
 """The window's save and copy intents for what the Image tab shows: the view as PNG (written off the GUI thread),
-the raw overlay map as .npy with its JSON description, the view on the clipboard. What they write and how files
-are named lives in :mod:`coatnet_gui.image.saving`, free of Qt."""
+the raw overlay map as .npy with its JSON description, the view on the clipboard, the explanation sheet (maps and
+their faithfulness computed on the model pool, the PNG rendered and written on the io pool). What they write and how
+files are named lives in :mod:`coatnet_gui.image.saving`, free of Qt."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog
 
-from coatnet_gui.image.saving import map_description, suggested_name, write_map
+from coatnet_gui.image.saving import map_description, safe_name, suggested_name, write_map
 from coatnet_gui.image.session import write_view_png
+from coatnet_gui.image.sheet import SheetContent, SheetMap, gather_maps, settings_lines, write_sheet_png
 from coatnet_gui.overlay.maps import OverlayResult
 from coatnet_gui.overlay.paint import render_view
+from model.explain.faithfulness import DEFAULT_STEPS
 
 if TYPE_CHECKING:
     from coatnet_gui.app.main_window import MainWindow
@@ -93,6 +96,60 @@ def choose_save_map(window: MainWindow) -> None:
     path, _ = QFileDialog.getSaveFileName(window, "Save raw map", _suggest(window, ".npy"), "NumPy array (*.npy)")
     if path:
         save_map(window, path)
+
+
+def export_sheet(window: MainWindow, path: str) -> None:
+    """Write the explanation sheet of the image on screen to ``path`` as PNG: the image, the top-5, the model, its
+    label set, device and precision, the settings, and the maps side by side with their faithfulness numbers. The
+    maps are computed and scored on the model pool, the sheet painted and written (atomically) on the io pool; the
+    status bar says where it went, a failure shows in the banner."""
+    session, controls = window.session, window.image_tab.controls
+    classifier, explanation, loaded, box = session.classifier, session.explanation, session.image, session.view_box()
+    if classifier is None or explanation is None or loaded is None or box is None:
+        window.show_error("Open an image first (and let it be explained): there is nothing to put on a sheet.")
+        return
+    spec, colormap, opacity = controls.spec(), controls.colormap(), controls.opacity()
+    caption = window.result.caption if window.result is not None else "none yet"
+    info, placement = classifier.info, classifier.placement
+    model_lines = [
+        info.name,
+        f"Label set: {info.label_set}",
+        f"Runs on {placement.device}, {placement.precision}; maps in fp32",
+        f"Config {info.config_name} · {info.source}: {info.location}",
+    ]
+    settings = settings_lines(caption, colormap, opacity, DEFAULT_STEPS)
+    prediction, name = explanation.prediction, Path(path).name
+
+    def gathered(maps: list[SheetMap]) -> None:
+        content = SheetContent(
+            loaded.qimage, box, loaded.source.name, prediction, model_lines, settings, maps, colormap, opacity
+        )
+        session.run(
+            "io",
+            f"Saving {name}…",
+            lambda: write_sheet_png(content, path),
+            lambda _none: window.statusBar().showMessage(f"Exported the explanation sheet to {path}", 10_000),
+            window.show_error,
+        )
+
+    window.statusBar().showMessage(f"Preparing {name}…")
+    session.run(
+        "model",
+        f"Scoring the maps for {name}…",
+        lambda: gather_maps(classifier, explanation, spec, box),
+        gathered,
+        window.show_error,
+    )
+
+
+def choose_export_sheet(window: MainWindow) -> None:
+    """Ask where to write the explanation sheet, then write it."""
+    image = window.session.image
+    stem = Path(image.source.name).stem if image is not None else "view"
+    suggested = str(Path(window.settings.last_folder or Path.home()) / f"{safe_name(stem)}_sheet.png")
+    path, _ = QFileDialog.getSaveFileName(window, "Export explanation sheet", suggested, "PNG image (*.png)")
+    if path:
+        export_sheet(window, path)
 
 
 def copy_view(window: MainWindow) -> None:

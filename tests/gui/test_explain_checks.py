@@ -13,6 +13,9 @@ from gui_helpers import TIMEOUT_MS, choose, settle, show
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from coatnet_gui.app import view_export
+from coatnet_gui.app.view_export import export_sheet
+from coatnet_gui.image import sheet
 from coatnet_gui.image.checks import save_chart
 
 
@@ -128,3 +131,43 @@ def test_the_head_chart_shows_every_head_and_a_click_shows_its_map(qtbot, window
     saved = QImage(str(path))
     assert (saved.width(), saved.height()) == (900, 560)
     assert [p.name for p in path.parent.iterdir()] == ["heads.png"]  # written atomically: no temporary file left
+
+
+def test_export_sheet_writes_one_png_with_the_image_the_maps_and_their_scores(
+    qtbot, window, sample, tmp_path, monkeypatch
+):
+    show(qtbot, window, sample)
+    controls = window.image_tab.controls
+    controls.set_class(1)
+    settle(qtbot, window)
+    (tmp_path / "out").mkdir()
+    path = tmp_path / "out" / "sheet.png"
+    gathered = []
+
+    def spy(*args):
+        gathered.append(sheet.gather_maps(*args))
+        return gathered[-1]
+
+    monkeypatch.setattr(view_export, "gather_maps", spy)
+    export_sheet(window, str(path))
+    qtbot.waitUntil(lambda: "Exported the explanation sheet" in window.statusBar().currentMessage(), timeout=60_000)
+    [maps] = gathered
+    assert (
+        maps[0].title.startswith("on screen: Grad-CAM")
+        and maps[0].class_name == window.session.classifier.label_names[1]
+    )
+    kinds = {m.result.spec.kind for m in maps[1:]}
+    assert kinds == {"gradcam", "attention", "activation"}
+    deletion = [m.curves.deletion_area for m in maps[1:]]
+    assert deletion == sorted(deletion)  # most faithful first, after the map on screen
+    saved = QImage(str(path))
+    rows = -(-len(maps) // sheet.COLUMNS)
+    assert saved.width() == 2 * sheet.MARGIN + sheet.COLUMNS * sheet.TILE + (sheet.COLUMNS - 1) * sheet.GAP
+    assert saved.height() > rows * sheet.TILE and [p.name for p in path.parent.iterdir()] == ["sheet.png"]
+    assert any(a.text() == "&Export sheet…" and a.shortcut().toString() == "Ctrl+E" for a in window.actions())
+
+
+def test_export_sheet_without_an_image_says_so(qtbot, window, tmp_path):
+    export_sheet(window, str(tmp_path / "sheet.png"))
+    assert window.banner.kind == "error" and "Open an image first" in window.banner.text()
+    assert not (tmp_path / "sheet.png").exists()
