@@ -22,6 +22,8 @@ from model.batch.journal import Journal, JournalError, read_records
 from model.batch.pipeline import BatchProgress, BatchSettings, format_seconds, label_folder, open_journal
 from model.batch.scan import count_images
 from model.batch.sort import apply_sort, folder_names, plan_sort, undo_sort
+from model.explain.folder_maps import MAP_KINDS, MapSettings, resolve_block
+from model.runtime.inference import Classifier
 from model.weights.loading import WeightsError, load_model
 
 BATCH_COMMANDS = ("label", "undo-sort")
@@ -184,8 +186,24 @@ def _label_on_ray(args: argparse.Namespace) -> int:
     return cli_common.EXIT_SOME_FAILED if counts.failed else cli_common.EXIT_OK
 
 
+def _map_settings(args: argparse.Namespace, clf: Classifier, root: Path) -> MapSettings:
+    """Return the :class:`MapSettings` of ``--maps``/``--map``/``--map-stage``/``--map-steps``; raises ValueError
+    with the reason when they do not fit the model or the folder."""
+    out_dir = Path(args.maps).resolve()
+    if out_dir == root.resolve() or (args.recursive and out_dir.is_relative_to(root.resolve())):
+        raise ValueError(f"--maps {args.maps} would put the maps among the images it labels; choose another folder")
+    if args.map_steps < 0 or args.map_steps == 1:
+        raise ValueError("--map-steps must be 0 (no deletion score) or 2 or more")
+    block = resolve_block(clf.net, args.map, args.map_stage or "")
+    return MapSettings(str(out_dir), args.map, block.name, args.map_steps)
+
+
 def label_command(args: argparse.Namespace) -> int:
     """Run ``label``; return the exit status."""
+    if not args.maps and (args.map_stage or args.map != "gradcam"):
+        return cli_common.usage_error("--map and --map-stage need --maps OUT_DIR")
+    if args.maps and args.engine == "ray":
+        return cli_common.usage_error("--maps works with the local engine only")
     if args.engine == "ray":
         return _label_on_ray(args)
     root = Path(args.dir)
@@ -211,7 +229,11 @@ def label_command(args: argparse.Namespace) -> int:
     except WeightsError as exc:
         return cli_common.usage_error(str(exc))
     print(cli_common.describe(clf), file=sys.stderr)
-    settings = BatchSettings(args.recursive, args.topk, args.batch_size, args.workers)
+    try:
+        maps = _map_settings(args, clf, root) if args.maps else None
+    except ValueError as exc:
+        return cli_common.usage_error(str(exc))
+    settings = BatchSettings(args.recursive, args.topk, args.batch_size, args.workers, maps)
     journal_path = out.with_name(out.name + ".journal")
     try:
         journal = open_journal(journal_path, clf, root, settings, resume=args.resume)
@@ -269,6 +291,27 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     label.add_argument("--actors", type=int, default=0, help="with --engine ray: classifier actors (default: by GPUs)")
     label.add_argument(
         "--gpus-per-actor", type=float, metavar="G", help="with --engine ray: GPUs per actor (default: 1 if any)"
+    )
+    label.add_argument(
+        "--maps",
+        metavar="OUT_DIR",
+        help="also save per image the map (.npy) and an overlay on the original (.png) into OUT_DIR; the results "
+        "gain the map, overlay and deletion columns",
+    )
+    label.add_argument(
+        "--map", choices=tuple(MAP_KINDS), default="gradcam", help="with --maps: which map (default: %(default)s)"
+    )
+    label.add_argument(
+        "--map-stage",
+        metavar="BLOCK",
+        help="with --maps: the block, e.g. S2 (its last block), S3.1 or stages.2.blocks.1 (default: by map)",
+    )
+    label.add_argument(
+        "--map-steps",
+        type=int,
+        default=16,
+        metavar="K",
+        help="with --maps: deletion steps of the faithfulness score, 0 for none (default: %(default)s)",
     )
     label.add_argument("--sort-into", metavar="DEST", help="then copy (or --move) each image into DEST/<class>/")
     label.add_argument(

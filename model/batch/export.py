@@ -9,11 +9,15 @@ CSV (RFC 4180, UTF-8, CRLF line ends, fields quoted when they hold a comma, quot
 top-1, ``labels,indices,probs`` the top-k joined with ``;``, ``error`` empty when fine (and the prediction
 columns empty when not). A name that is not valid UTF-8 is written with ``\\xNN`` escapes (the JSON Lines
 export keeps the exact bytes).
+
+A run that saved maps (``label --maps``, :mod:`model.explain.folder_maps`) has three more fields, last in CSV:
+``map`` (the ``.npy`` map), ``overlay`` (the PNG) and ``deletion`` (the map's deletion area; empty when none).
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 from collections.abc import Container, Iterable
@@ -24,6 +28,7 @@ from model.atomic import atomic_writer
 from model.batch.journal import decode_path
 
 CSV_HEADER = ("path", "label", "index", "prob", "labels", "indices", "probs", "model", "device", "precision", "error")
+MAP_COLUMNS = ("map", "overlay", "deletion")  # CSV columns of a run that saved maps, after CSV_HEADER's
 EXPORT_SUFFIXES = (".csv", ".jsonl")
 
 
@@ -60,17 +65,27 @@ def csv_row(record: dict) -> list[str]:
     ]
 
 
+def map_row(record: dict) -> list[str]:
+    """Return the :data:`MAP_COLUMNS` fields of one record of a run that saved maps (empty when it has none)."""
+    deletion = record.get("deletion")
+    return [record.get("map", ""), record.get("overlay", ""), "" if deletion is None else str(deletion)]
+
+
 def write_export(records: Iterable[dict], path: str | os.PathLike, only: Container[str] | None = None) -> ExportCounts:
     """Write ``records`` (streamed, any length) to ``path`` as CSV or JSON Lines by its suffix, atomically;
     return the counts. With ``only`` (file names as :func:`~model.batch.journal.decode_path` returns them,
-    e.g. the rows a table shows), the other records are left out."""
+    e.g. the rows a table shows), the other records are left out. The CSV gains :data:`MAP_COLUMNS` when the
+    first record has a ``map`` field."""
     fmt = export_format(path)
     counts = ExportCounts()
+    records = iter(records)
+    first = next(records, None)
+    maps = first is not None and "map" in first
     with atomic_writer(path, newline="" if fmt == "csv" else None) as f:
         writer = csv.writer(f) if fmt == "csv" else None
         if writer:
-            writer.writerow(CSV_HEADER)
-        for record in records:
+            writer.writerow(CSV_HEADER + MAP_COLUMNS if maps else CSV_HEADER)
+        for record in itertools.chain([first] if first is not None else [], records):
             if only is not None and decode_path(record) not in only:
                 continue
             if record.get("error"):
@@ -78,7 +93,7 @@ def write_export(records: Iterable[dict], path: str | os.PathLike, only: Contain
             else:
                 counts.labelled += 1
             if writer:
-                writer.writerow(csv_row(record))
+                writer.writerow(csv_row(record) + map_row(record) if maps else csv_row(record))
             else:
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
     return counts

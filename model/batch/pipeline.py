@@ -35,6 +35,7 @@ from model.batch.journal import Journal, encode_path, printable
 from model.batch.scan import ScanEntry, count_images, iter_images
 from model.data.decode import ImageLoadError
 from model.data.transform import PreprocessCfg, load_pixels, normalize
+from model.explain.folder_maps import MapSettings, empty_fields, maps_for_chunk
 from model.runtime.inference import TOP_K, Classifier, Prediction
 
 Loaded = tuple[str, torch.Tensor | None, str | None]  # (relative path, uint8 pixels (C, H, W), error)
@@ -43,12 +44,13 @@ Loaded = tuple[str, torch.Tensor | None, str | None]  # (relative path, uint8 pi
 @dataclass(frozen=True)
 class BatchSettings:
     """How to label a folder. ``batch_size`` 0 picks one from the input size, ``workers`` 0 one decode
-    thread per CPU core."""
+    thread per CPU core; ``maps`` also saves a map per image (:mod:`model.explain.folder_maps`)."""
 
     recursive: bool = False
     topk: int = TOP_K
     batch_size: int = 0
     workers: int = 0
+    maps: MapSettings | None = None
 
 
 def default_batch_size(input_size: int) -> int:
@@ -132,7 +134,7 @@ class RunControl:
 
 def run_settings(clf: Classifier, root: str | os.PathLike, settings: BatchSettings) -> dict:
     """Return what a journal records about a run (a resumed run must match it): folder, scan mode, model,
-    top-k, batch size, device and precision."""
+    top-k, batch size, device and precision, and the maps when it saves them."""
     return {
         "root": printable(os.path.abspath(root)),
         "recursive": settings.recursive,
@@ -141,6 +143,7 @@ def run_settings(clf: Classifier, root: str | os.PathLike, settings: BatchSettin
         "batch_size": effective_batch_size(clf, settings),
         "device": clf.placement.device,
         "precision": clf.placement.precision,
+        **({"maps": settings.maps.identity()} if settings.maps else {}),
     }
 
 
@@ -209,20 +212,35 @@ def to_record(pred: Prediction, rel: str) -> dict:
     return {**encode_path(rel), **fields}
 
 
-def classify_chunk(clf: Classifier, chunk: list[Loaded], k: int) -> list[dict]:
-    """Run the model once on the readable images of ``chunk``; return one record per item, in order."""
+def classify_chunk(
+    clf: Classifier, chunk: list[Loaded], k: int, maps: MapSettings | None = None, root: str = ""
+) -> list[dict]:
+    """Run the model once on the readable images of ``chunk``; return one record per item, in order. With
+    ``maps``, the images (under ``root``) are explained in the same pass and each record gains the map fields."""
     pixels = [t for _, t, _ in chunk if t is not None]
     predictions: Iterator[Prediction] = iter(())
+    extra: Iterator[dict] = iter(())
     if pixels:
         start = time.perf_counter()
         batch = torch.stack([p.expand(3, -1, -1) for p in pixels])
         if clf.placement.channels_last:  # cheaper on uint8 than on the float input; normalising keeps the layout
             batch = batch.contiguous(memory_format=torch.channels_last)
         batch = normalize(batch, clf.preprocess_cfg)
-        probs = clf.probabilities(batch)
+        rels = [rel for rel, t, _ in chunk if t is not None]
+        if maps is None:
+            probs = clf.probabilities(batch)
+        else:
+            probs, fields = maps_for_chunk(clf, root, rels, batch, maps)
+            extra = iter(fields)
         per_image = (time.perf_counter() - start) / len(pixels)
-        predictions = iter(clf.top_k_batch(probs, k, [rel for rel, t, _ in chunk if t is not None], per_image))
-    return [to_record(next(predictions) if t is not None else clf.failed(rel, err or ""), rel) for rel, t, err in chunk]
+        predictions = iter(clf.top_k_batch(probs, k, rels, per_image))
+
+    def record(rel: str, loaded: torch.Tensor | None, error: str | None) -> dict:
+        if loaded is None:
+            return {**to_record(clf.failed(rel, error or ""), rel), **(empty_fields() if maps else {})}
+        return {**to_record(next(predictions), rel), **next(extra, {})}
+
+    return [record(*item) for item in chunk]
 
 
 def model_lanes(clf: Classifier) -> int:
@@ -282,7 +300,7 @@ def label_folder(
             if control.cancelled:
                 progress.cancelled = True
                 break
-            running.append(lane_pool.submit(classify_chunk, clf, chunk, settings.topk))
+            running.append(lane_pool.submit(classify_chunk, clf, chunk, settings.topk, settings.maps, str(root)))
             if len(running) >= lanes:
                 commit_oldest()
         while running:  # what is already computed is kept, also when cancelled

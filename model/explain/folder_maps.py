@@ -46,7 +46,6 @@ MAP_KINDS: dict[str, str] = {
     "received": "attention received, mean of heads",
     "activation": "mean |activation|",
 }
-MAP_FIELDS = ("map", "overlay", "deletion")  # what a results row gains, in this order
 
 # capture() installs attention recorders on the shared network: two model lanes capturing at once would take
 # each other's records, so the forward + backward of the maps runs one batch at a time
@@ -227,7 +226,7 @@ def maps_for_chunk(
 ) -> tuple[torch.Tensor, list[dict]]:
     """Compute, save and score the maps of a normalised batch ``(B, 3, H, W)`` of the images ``rels`` (relative to
     ``root``); return the class probabilities ``(B, classes)`` float32 and, per image, the fields its results row
-    gains (:data:`MAP_FIELDS`; paths as :func:`~model.batch.journal.encode_path` writes them)."""
+    gains (:data:`~model.batch.export.MAP_COLUMNS`; paths as :func:`~model.batch.journal.encode_path` writes them)."""
     block = resolve_block(clf.net, settings.kind, settings.block)
     result = compute_maps(clf, batch, settings.kind, block)
     scores: list[float | None] = [None] * len(rels)
