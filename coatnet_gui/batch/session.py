@@ -3,7 +3,8 @@ run's progress — and the jobs that change it, all run by :class:`~coatnet_gui.
 thread (the same shape as the Image tab's :class:`~coatnet_gui.image.session.Session`).
 
 The view calls intents (start, resume, discard, pause, cancel, correct, export, sort, undo) and renders the
-signals. The user's corrections are written beside the run's journal as they are made.
+signals. The user's corrections are written beside the run's journal as they are made (off the GUI thread, one
+write at a time, the newest last).
 A run's results are committed to its journal as they come, so a killed app loses at most the chunk in flight;
 the next start offers the run back (:meth:`BatchSession.refresh_offers`) and a resumed run continues with
 the CLI's machinery (:func:`~model.batch.pipeline.open_journal` with ``resume``), ending with the journal an
@@ -13,6 +14,7 @@ uninterrupted run writes.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +29,8 @@ from model.batch.journal import JournalError, read_records
 from model.batch.pipeline import BatchProgress, BatchSettings, RunControl, label_folder, open_journal, run_key
 from model.batch.sort import SortResult, SortStep, UndoResult, apply_sort, undo_sort
 from model.runtime.inference import Classifier
+
+log = logging.getLogger(__name__)
 
 REFILL_CHUNK = 2000  # records per table update when a resumed run refills the table from its journal
 
@@ -57,6 +61,8 @@ class BatchSession(QObject):
         self.manifest: str | None = None
         self.busy = False
         self._pending_resume: str | None = None
+        self._unwritten: tuple[str, Corrections] | None = None  # the newest corrections (run key) not on disk yet
+        self._writing = False
 
     # --- state ---------------------------------------------------------------------------------------------
 
@@ -91,7 +97,7 @@ class BatchSession(QObject):
             return
         settings = dataclasses.replace(self.defaults, recursive=recursive)
         key = run_key(clf, root, settings)
-        if carry is not None and carry.labels:
+        if carry is not None and carry.labels and (self.state is None or key != self.state.key):
             self.store.save_corrections(key, self.store.load_corrections(key).merged(carry))
         state = self.store.load(key)
         if state is None or state.model_source != model_source:
@@ -241,22 +247,42 @@ class BatchSession(QObject):
     # --- corrections ---------------------------------------------------------------------------------------
 
     def corrections(self) -> Corrections:
-        """Return the stored corrections of the shown run (none before the first run)."""
-        return self.store.load_corrections(self.state.key) if self.state is not None else Corrections()
+        """Return the corrections of the shown run, the newest also before they are written (none before the
+        first run)."""
+        if self.state is None:
+            return Corrections()
+        if self._unwritten is not None and self._unwritten[0] == self.state.key:
+            return self._unwritten[1]
+        return self.store.load_corrections(self.state.key)
 
     def save_corrections(self, corrections: Corrections) -> None:
-        """Store ``corrections`` as those of the shown run (atomically); the run counts as not exported again.
-        A write that fails is reported with ``message``."""
+        """Store ``corrections`` as those of the shown run (atomically, off the GUI thread: a write of thousands
+        takes a while); the run counts as not exported again. A write that fails is reported with ``message``."""
         if self.state is None:
             return
-        try:
-            self.store.save_corrections(self.state.key, corrections)
-        except OSError as exc:
-            self.message.emit(f"Could not save the corrections: {exc}")
-            return
+        self._unwritten = (self.state.key, corrections)
+        if not self._writing:
+            self._write_corrections()
         if self.state.exported:
             self.state.exported = False
             self.store.save(self.state)
+
+    def _write_corrections(self) -> None:
+        key, corrections = self._unwritten
+
+        def written(_result: None) -> None:
+            self._writing = False
+            if self._unwritten is not None and self._unwritten[1] is corrections:
+                self._unwritten = None
+            elif self._unwritten is not None:  # newer ones came meanwhile
+                self._write_corrections()
+
+        def failed(message: str) -> None:
+            self._writing = False
+            self.message.emit(f"Could not save the corrections: {message}")
+
+        self._writing = True
+        self.workers.submit("io", lambda: self.store.save_corrections(key, corrections), written, failed)
 
     # --- export, sort, undo --------------------------------------------------------------------------------
 
@@ -308,6 +334,14 @@ class BatchSession(QObject):
         self.workers.submit("io", fn, finish(on_done), failed)
 
     def shutdown(self) -> None:
-        """Cancel the run (it stays on disk) and wait for the background jobs."""
+        """Cancel the run (it stays on disk), wait for the background jobs and write the corrections not written
+        yet."""
         self.cancel()
         self.workers.shutdown()
+        if self._unwritten is not None:
+            key, corrections = self._unwritten
+            self._unwritten, self._writing = None, False
+            try:
+                self.store.save_corrections(key, corrections)
+            except OSError:
+                log.warning("could not save the corrections of batch run %s", key, exc_info=True)

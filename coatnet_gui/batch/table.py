@@ -64,6 +64,10 @@ _CORRECTED_BRUSH = QBrush(QColor(120, 200, 120, 70))  # translucent: readable on
 _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 Index = QModelIndex | QPersistentModelIndex
+_HEADER_TIPS = {
+    COL_CORRECTED: "The class you gave the image (F2 or double-click to edit; empty: the model's Top-1 stands)",
+    COL_MARGIN: "Top-1 minus top-2 probability, in percentage points: the smaller, the less certain the model",
+}
 
 
 class BatchTableModel(QAbstractTableModel):
@@ -173,6 +177,8 @@ class BatchTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return _HEADER_TIPS.get(section)
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
@@ -286,7 +292,11 @@ class BatchFilter(QAbstractProxyModel):
         return not parent.isValid() and len(self._order) > 0
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        return self.sourceModel().flags(self.mapToSource(index)) if index.isValid() else Qt.ItemFlag.NoItemFlags
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        if index.column() != COL_CORRECTED:  # called per cell when rows are selected: kept cheap
+            return _ITEM_FLAGS
+        return self.sourceModel().flags(self.mapToSource(index))
 
     def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
         return self.sourceModel().setData(self.mapToSource(index), value, role)
@@ -431,8 +441,10 @@ class BatchTableView(QTableView):
         header.resizeSection(COL_MARGIN, 70)
         header.resizeSection(COL_ERROR, 220)
 
-    def selected_source_rows(self) -> list[int]:
-        """Return the source rows of the selected rows, in the shown order."""
+    def selected_source_rows(self) -> np.ndarray:
+        """Return the source rows of the selected rows, in the shown order, shape ``(selected,)``. Reads the
+        selection's ranges, not an index per row: selecting all of 50,000 rows is one range."""
         proxy: BatchFilter = self.model()
-        rows = sorted({index.row() for index in self.selectionModel().selectedRows()})
-        return [proxy.mapToSource(proxy.index(r, 0)).row() for r in rows]
+        ranges = [np.arange(r.top(), r.bottom() + 1) for r in self.selectionModel().selection()]
+        shown = np.unique(np.concatenate(ranges)) if ranges else np.empty(0, np.int64)
+        return proxy.source_rows()[shown]

@@ -118,8 +118,13 @@ def test_corrections_are_marked_stored_exported_and_back_after_a_restart(
     corrected_box.setCurrentIndex(corrected_box.findData(None))
     assert proxy.rowCount() == 9
 
-    stored = json.loads(RunStore().corrections_path(view.session.state.key).read_text(encoding="utf-8"))
-    assert {e["path"]: e["label"] for e in stored["corrections"]} == expected and stored["classes"] == ["Hat"]
+    stored_path = RunStore().corrections_path(view.session.state.key)
+
+    def stored() -> tuple[dict[str, str], list[str]]:  # written off the GUI thread
+        obj = json.loads(stored_path.read_text(encoding="utf-8")) if stored_path.is_file() else {}
+        return {e["path"]: e["label"] for e in obj.get("corrections", [])}, obj.get("classes", [])
+
+    qtbot.waitUntil(lambda: stored() == (expected, ["Hat"]), timeout=TIMEOUT_MS)
 
     view.export_to(str(tmp_path / "out.csv"))
     with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as f:
