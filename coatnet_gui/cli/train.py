@@ -102,6 +102,7 @@ def train_command(args: argparse.Namespace) -> int:
         device=args.device,
         force=args.force,
         resume=args.resume,
+        features=args.features,
     )
     bar = TrainProgress()
     try:
@@ -154,6 +155,12 @@ def add_train_command(sub: argparse._SubParsersAction) -> None:
         choices=DEVICE_CHOICES,
         default="auto",
         help="where the network runs: 'auto' (default) is CUDA, else Apple MPS, else the CPU",
+    )
+    train.add_argument(
+        "--features",
+        default="auto",
+        help="head mode: where the head reads the base: 'auto' (default: the best held-out accuracy), 'final', "
+        "or 'stage2'/'stage3' (that stage's output, 2x2 pooled)",
     )
     train.add_argument("--resume", action="store_true", help="continue a killed or interrupted run")
     train.add_argument("--force", action="store_true", help="overwrite --out if it exists")

@@ -93,13 +93,16 @@ class CoAtNet(nn.Module):
     """CoAtNet (Dai et al. 2021): C-C-T-T stages after a conv stem.
 
     ``forward(x)`` takes ``(B, in_chans, img_size, img_size)`` and returns logits ``(B, num_classes)``
-    (pooled features ``(B, C)`` when ``num_classes`` is 0). ``name`` is the config's name.
+    (pooled features ``(B, C)`` when ``num_classes`` is 0). ``name`` is the config's name. ``head_pool`` > 1
+    (a taught model whose head reads an inner stage, see :func:`~model.net.config.head_on_stage`) gives a
+    linear head on the last stage's output pooled to ``head_pool`` x ``head_pool``, without the final norm.
     """
 
-    def __init__(self, cfg: CoAtNetCfg, name: str = "", drop_path_rate: float = 0.0):
+    def __init__(self, cfg: CoAtNetCfg, name: str = "", drop_path_rate: float = 0.0, head_pool: int = 1):
         super().__init__()
         self.cfg = cfg
         self.name = name
+        self.head_pool = head_pool
         self.stem = Stem(cfg.in_chans, cfg.stem_width, cfg.conv_cfg, bias=cfg.stem_bias)
         total = sum(cfg.depths)
         rates = [drop_path_rate * i / max(1, total - 1) for i in range(total)]  # linear, as in timm
@@ -128,8 +131,8 @@ class CoAtNet(nn.Module):
             )
         else:
             norm = cfg.transformer_cfg
-            self.norm = make_norm2d(norm.norm_layer, in_chs, norm.norm_eps) if cfg.final_norm else nn.Identity()
-            self.head = LinearHead(in_chs, cfg.num_classes, cfg.head_pool)
+            self.norm = make_norm2d(norm.norm_layer, in_chs, norm.norm_eps) if head_pool == 1 else nn.Identity()
+            self.head = LinearHead(in_chs, cfg.num_classes, head_pool)
         self.apply(_init_weights)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:

@@ -100,8 +100,6 @@ class CoAtNetCfg:
     conv_cfg: ConvCfg = field(default_factory=ConvCfg)
     transformer_cfg: TransformerCfg = field(default_factory=TransformerCfg)
     head_hidden_size: int | None = None  # paper configs: pre-logits MLP; timm "rw": final norm + linear
-    head_pool: int = 1  # linear head: 1 = global average; 2 = 2x2 average grid, flattened (taught models)
-    final_norm: bool = True  # the norm after the last stage (timm "rw"); off when a head reads an inner stage
     img_size: int = 224
     in_chans: int = 3
     num_classes: int = 1000
@@ -229,9 +227,9 @@ _CONFIGS: dict[str, CoAtNetCfg] = {
 _CONFIGS["coatnet_rmlp_2_rw_384"] = replace(_CONFIGS["coatnet_rmlp_2_rw_224"], img_size=384)
 
 
-def head_on_stage(cfg: CoAtNetCfg, stages: int, head_pool: int, num_classes: int) -> CoAtNetCfg:
-    """Return ``cfg`` cut after its first ``stages`` stages, with a linear head of ``num_classes`` outputs that
-    reads that stage's output pooled to a ``head_pool`` x ``head_pool`` grid (no final norm).
+def head_on_stage(cfg: CoAtNetCfg, stages: int, num_classes: int) -> CoAtNetCfg:
+    """Return ``cfg`` cut after its first ``stages`` stages, with a plain linear head of ``num_classes`` outputs
+    (``CoAtNet(cfg, head_pool=2)`` then reads that stage's output pooled to 2x2, with no final norm).
 
     The stem and kept stages keep their parameter names, so the base's weights load into them. Raises
     ``ValueError`` when ``stages`` is not between 1 and the number of stages.
@@ -244,8 +242,6 @@ def head_on_stage(cfg: CoAtNetCfg, stages: int, head_pool: int, num_classes: int
         depths=cfg.depths[:stages],
         block_type=cfg.block_type[:stages],
         head_hidden_size=None,
-        head_pool=head_pool,
-        final_norm=False,
         num_classes=num_classes,
     )
 

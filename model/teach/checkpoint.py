@@ -43,8 +43,8 @@ def taught_network(base: CoAtNet, choice: FeatureChoice, weight: torch.Tensor, b
     if choice.pool == 1:
         cfg = replace(base.cfg, num_classes=num_classes)
     else:
-        cfg = head_on_stage(base.cfg, choice.stage, choice.pool, num_classes)
-    net = CoAtNet(cfg, name=base.name)
+        cfg = head_on_stage(base.cfg, choice.stage, num_classes)
+    net = CoAtNet(cfg, name=base.name, head_pool=choice.pool)
     state = {k: v.detach().float().cpu() for k, v in base.state_dict().items() if k in net.state_dict()}
     state["head.fc.weight"], state["head.fc.bias"] = weight.float().cpu(), bias.float().cpu()
     net.load_state_dict(state, strict=True)

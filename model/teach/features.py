@@ -48,6 +48,11 @@ class FeatureChoice:
         """The name of this feature in the cache and the metadata, e.g. ``"s3p2"`` or ``"final"``."""
         return "final" if self.pool == 1 else f"s{self.stage}p{self.pool}"
 
+    @property
+    def name(self) -> str:
+        """The user's name of this choice: ``"final"`` or ``"stage3"``."""
+        return "final" if self.pool == 1 else f"stage{self.stage}"
+
     def describe(self, width: int) -> str:
         """Return the choice in words, with its ``width`` (number of features)."""
         if self.pool == 1:

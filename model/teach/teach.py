@@ -10,6 +10,7 @@ Runs in the calling thread; ``on_progress`` reports each step and ``should_stop`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,6 +76,8 @@ def _check_request(out: Path, settings: TeachSettings) -> None:
         raise TeachError(f"The output {out} is a folder; give a file name ending in .safetensors.")
     if out.exists() and not settings.force:
         raise TeachError(f"{out} already exists; choose another name, or overwrite it (--force).")
+    if not re.fullmatch(r"auto|final|stage\d", settings.features):
+        raise TeachError(f"The features must be 'auto', 'final' or 'stageN', not {settings.features!r}.")
     if settings.epochs is not None and settings.epochs < 1:
         raise TeachError(f"The number of epochs must be at least 1, not {settings.epochs}.")
     if not 0.0 < settings.val_split < 1.0:
@@ -116,7 +119,7 @@ def _teach_head(
     y = torch.tensor(checked.labels)
     train, held = stratified_split(checked.labels, settings.val_split, settings.seed)
     num_classes = len(checked.classes)
-    choice, scores = choose_features(net, got.features, y, train, num_classes, settings.seed)
+    choice, scores = choose_features(net, got.features, y, train, num_classes, settings.seed, settings.features)
     x = got.features[choice.key]
     epochs = settings.epochs or HEAD_EPOCHS
     print_ = fingerprint(
@@ -152,9 +155,16 @@ def choose_features(
     train: list[int],
     num_classes: int,
     seed: int,
+    wanted: str = "auto",
 ) -> tuple[FeatureChoice, dict[str, float]]:
     """Return the candidate with the best cross-validated accuracy on the ``train`` rows (ties: the later
-    stage, the final features last of all) and every candidate's score."""
+    stage, the final features last of all) and every candidate's score; or, when ``wanted`` names one
+    ("final", "stage2", ...), that one without comparing."""
+    if wanted != "auto":
+        named = {c.name: c for c in candidates(net)}
+        if wanted not in named:
+            raise TeachError(f"The features must be 'auto' or one of {', '.join(named)}, not {wanted!r}.")
+        return named[wanted], {}
     scores = {}
     best: tuple[float, int] | None = None
     chosen = candidates(net)[-1]

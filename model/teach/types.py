@@ -33,7 +33,9 @@ class TeachSettings:
     and the head trained with light augmentation); ``epochs`` None for the mode's default; ``val_split`` the
     held-out fraction (stratified, seeded by ``seed``); ``device`` as the Classifier's; ``force`` overwrites an
     existing output; ``resume`` continues a killed run of the same data, base and settings; ``cache_dir`` holds
-    the feature cache (None: the user's cache folder, or ``$COATNET_LENS_CACHE``)."""
+    the feature cache (None: the user's cache folder, or ``$COATNET_LENS_CACHE``); ``features`` is where the
+    head reads the base in head mode: "auto" (the best by cross-validation), "final", or "stage2".."stage3"
+    (that stage's output, 2x2 pooled)."""
 
     mode: str = "head"
     epochs: int | None = None
@@ -43,6 +45,7 @@ class TeachSettings:
     force: bool = False
     resume: bool = False
     cache_dir: Path | None = None
+    features: str = "auto"
 
 
 @dataclass(frozen=True)

@@ -228,8 +228,8 @@ def _build_on_stage(state: dict[str, torch.Tensor], architecture: str, head: dic
     if architecture not in list_configs() or weight is None or weight.ndim != 2:
         raise WeightsError(f"{what} names a head on an inner stage but not a known base config and its head.")
     try:
-        cfg = head_on_stage(get_config(architecture), int(head["stage"]), int(head["pool"]), weight.shape[0])
-        net = CoAtNet(cfg, name=architecture)
+        cfg = head_on_stage(get_config(architecture), int(head["stage"]), weight.shape[0])
+        net = CoAtNet(cfg, name=architecture, head_pool=int(head["pool"]))
         net.load_state_dict(state, strict=True)
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         raise WeightsError(f"{what} could not be loaded as a taught {architecture}: {e}") from None
