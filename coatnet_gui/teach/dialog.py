@@ -205,8 +205,9 @@ class TeachDialog(QDialog):
         """Note that the window's active model is now ``source``; "Relabel" is offered once that is the taught
         model."""
         self.active_source = source
-        if self.result is not None and source == str(self.result.checkpoint):
-            self.status.setText(f"{self.status.text()} It is the active model now.")
+        active = " It is the active model now."
+        if self.result is not None and source == str(self.result.checkpoint) and active not in self.status.text():
+            self.status.setText(self.status.text() + active)
         self._set_running(self.controller.running)
 
     # --- controller events -----------------------------------------------------------------------------------
@@ -224,8 +225,8 @@ class TeachDialog(QDialog):
         self.progress_bar.setRange(0, max(1, p.total))
         self.progress_bar.setValue(p.done)
         what = _PHASES.get(p.phase, p.phase)
-        unit = "images" if p.phase == "features" else "epochs"
-        line = f"{what}: {p.done:,} of {p.total:,} {unit}"
+        unit = {"features": " images", "train": " epochs"}.get(p.phase)
+        line = f"{what}: {p.done:,} of {p.total:,}{unit}" if unit else f"{what}…"
         if p.phase == "train" and p.loss is not None:
             if self.chart.total_epochs < p.total:
                 self.chart.total_epochs = p.total
