@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from coatnet_gui.batch.correct_bar import CorrectBar
 from coatnet_gui.batch.filter_bar import FilterBar
 from coatnet_gui.batch.offer_bar import OfferBar
 from coatnet_gui.batch.prompts import ask_class, ask_close, ask_export_path, ask_new_class, ask_undo
@@ -156,23 +156,12 @@ class BatchView(QWidget):
         self.table.customContextMenuRequested.connect(self._row_menu)
         self.recent_classes: list[str] = []  # the classes given last, first: offered in the context menu
 
-        self.set_class_button = QPushButton("Set class…")
-        self.set_class_button.setToolTip("Give the selected images a class (choose one, or type a new one)")
-        self.set_class_button.clicked.connect(self.choose_class_for_selection)
-        self.uncertain_button = QToolButton()
-        self.uncertain_button.setText("Least certain first")
-        self.uncertain_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        uncertain = QMenu(self.uncertain_button)
-        uncertain.addAction("Smallest margin (top-1 − top-2)", lambda: self.sort_uncertain_first(by_margin=True))
-        uncertain.addAction("Lowest top-1 probability", lambda: self.sort_uncertain_first(by_margin=False))
-        self.uncertain_button.setMenu(uncertain)
-        self.uncertain_button.clicked.connect(lambda: self.sort_uncertain_first(by_margin=True))
-        self.teach_button = QPushButton("Teach…")
-        self.teach_button.setToolTip("Teach a model your classes from the corrected rows or a labelled folder")
-        self.teach_button.clicked.connect(self.show_teach)
-        self.relabel_button = QPushButton("Relabel")
-        self.relabel_button.setToolTip("Label this folder again with the active model (the corrections stay)")
-        self.relabel_button.clicked.connect(self.relabel)
+        self.correct_bar = CorrectBar()
+        self.correct_bar.set_class_requested.connect(self.choose_class_for_selection)
+        self.correct_bar.uncertain_first_requested.connect(self.sort_uncertain_first)
+        self.correct_bar.teach_requested.connect(self.show_teach)
+        self.correct_bar.relabel_requested.connect(self.relabel)
+        self.set_class_button = self.correct_bar.set_class_button
 
         self.export_button = QPushButton("Export…")
         self.export_button.clicked.connect(self._export)
@@ -190,11 +179,7 @@ class BatchView(QWidget):
         for w in (self.export_button, self.export_shown_button, self.sort_button, self.undo_button):
             actions.addWidget(w)
         actions.addStretch(1)
-        correcting = QHBoxLayout()
-        for w in (self.set_class_button, self.uncertain_button, self.teach_button, self.relabel_button):
-            correcting.addWidget(w)
-        correcting.addStretch(1)
-        layout.addLayout(correcting)
+        layout.addWidget(self.correct_bar)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
@@ -206,8 +191,7 @@ class BatchView(QWidget):
         self.export_button.setEnabled(has_results)
         self.export_shown_button.setEnabled(has_results)
         self.sort_button.setEnabled(has_results and not busy)
-        self.set_class_button.setEnabled(self.journal_path is not None)
-        self.relabel_button.setEnabled(has_results)
+        self.correct_bar.set_state(self.journal_path is not None, has_results)
         self.undo_button.setEnabled(not busy)
         self.offer_frame.set_enabled(not running)
 

@@ -1,0 +1,48 @@
+"""The correcting row of the Batch tab: "Set class…", "Least certain first" (by margin or by top-1), "Teach…" and
+"Relabel". It only emits intents; :class:`~coatnet_gui.batch.view.BatchView` acts on them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QToolButton, QWidget
+
+
+class CorrectBar(QWidget):
+    """Signals: ``set_class_requested()``, ``uncertain_first_requested(by_margin)``, ``teach_requested()``,
+    ``relabel_requested()``."""
+
+    set_class_requested = Signal()
+    uncertain_first_requested = Signal(bool)
+    teach_requested = Signal()
+    relabel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.set_class_button = QPushButton("Set class…")
+        self.set_class_button.setToolTip("Give the selected images a class (choose one, or type a new one)")
+        self.set_class_button.clicked.connect(self.set_class_requested)
+        self.uncertain_button = QToolButton()
+        self.uncertain_button.setText("Least certain first")
+        self.uncertain_button.setToolTip("Sort so that the images the model is least sure of come first")
+        self.uncertain_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        menu = QMenu(self.uncertain_button)
+        menu.addAction("Smallest margin (top-1 − top-2)", lambda: self.uncertain_first_requested.emit(True))
+        menu.addAction("Lowest top-1 probability", lambda: self.uncertain_first_requested.emit(False))
+        self.uncertain_button.setMenu(menu)
+        self.uncertain_button.clicked.connect(lambda: self.uncertain_first_requested.emit(True))
+        self.teach_button = QPushButton("Teach…")
+        self.teach_button.setToolTip("Teach a model your classes from the corrected rows or a labelled folder")
+        self.teach_button.clicked.connect(self.teach_requested)
+        self.relabel_button = QPushButton("Relabel")
+        self.relabel_button.setToolTip("Label this folder again with the active model (the corrections stay)")
+        self.relabel_button.clicked.connect(self.relabel_requested)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for w in (self.set_class_button, self.uncertain_button, self.teach_button, self.relabel_button):
+            layout.addWidget(w)
+        layout.addStretch(1)
+
+    def set_state(self, has_run: bool, has_results: bool) -> None:
+        """Enable "Set class…" once a run is shown and "Relabel" while its results are there and no run goes."""
+        self.set_class_button.setEnabled(has_run)
+        self.relabel_button.setEnabled(has_results)
