@@ -1,6 +1,7 @@
 """Correcting labels in the Batch tab offscreen: a Corrected cell edited with its combo, selected rows given a
 class (a new one too), the model's label kept beside the correction, error rows left alone; the corrections
-stored with the run, in the exports, and back after a restart; "Least certain first" by margin and by top-1."""
+stored with the run, in the exports, and back after a restart; the "not corrected" filter; the context menu;
+"Least certain first" by margin and by top-1."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QInputDialog, QMenu
 
 from coatnet_gui.batch.rows import COL_CORRECTED, COL_LABEL, COL_MARGIN, COL_PATH, COL_PROB
 from coatnet_gui.batch.runs import RunStore
@@ -173,4 +175,33 @@ def test_least_certain_first_by_margin_and_by_top1(qtbot, folder: Path, clf: Cla
     view.sort_uncertain_first(by_margin=False)
     probs = shown(COL_PROB)
     assert probs == sorted(probs) and probs[-1] == float("inf")
+    view.stop()
+
+
+def test_the_context_menu_sets_a_recent_class_clears_it_and_adds_a_class(qtbot, folder: Path, clf: Classifier):
+    view = open_view(qtbot, clf)
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS):
+        view.set_folder(str(folder))
+    model = view.table_model
+    select(view, ["img_0.png"])
+    view.set_class_of_selection("Hat")
+
+    def menu_action(text: str) -> QAction:
+        view.table.customContextMenuRequested.emit(QPoint(5, 5))
+        menu = next(m for m in view.findChildren(QMenu) if m.isVisible())
+        action = next(a for a in menu.actions() if a.text() == text)
+        assert action.isEnabled()
+        return action
+
+    select(view, ["img_5.png", "img_6.png"])
+    menu_action("Set class: Hat").trigger()
+    assert [model.store.corrected_name(row_of(view, f"img_{i}.png")) for i in (0, 5, 6)] == ["Hat"] * 3
+    select(view, ["img_5.png"])
+    menu_action("Clear correction").trigger()
+    assert model.store.corrected_name(row_of(view, "img_5.png")) is None
+    menu_action("New class…").trigger()
+    ask = next(d for d in view.findChildren(QInputDialog) if d.isVisible())
+    ask.setTextValue("Scarf")
+    ask.accept()
+    assert model.store.classes[-2:] == ["Hat", "Scarf"] and model.corrections().added == ["Hat", "Scarf"]
     view.stop()
