@@ -109,7 +109,12 @@ def pixel_order(grid_map: MapLike, size: tuple[int, int], seed: int = 0) -> torc
     """Return the flat pixel indices ``(H * W,)`` of an input of ``size`` (H, W) from the highest value of
     ``grid_map`` ``(h, w)`` (upsampled bilinearly to ``size``) to the lowest; equal values (a Grad-CAM's zeros)
     come in a seeded random order rather than top rows first."""
-    values = upsample_map(torch.as_tensor(np.asarray(grid_map, dtype=np.float32)), size).flatten()
+    grid = (
+        grid_map.detach().float().cpu()
+        if isinstance(grid_map, torch.Tensor)
+        else torch.from_numpy(np.asarray(grid_map, dtype=np.float32))
+    )
+    values = upsample_map(grid, size).flatten()
     values = torch.nan_to_num(values, nan=float("-inf"))
     shuffle = torch.randperm(values.numel(), generator=torch.Generator().manual_seed(seed))
     return shuffle[torch.argsort(values[shuffle], descending=True, stable=True)]
