@@ -68,15 +68,16 @@ class ActorPlan:
 def plan_actors(settings: ClusterSettings, cpus: float, gpus: float, nodes: int) -> ActorPlan:
     """Return the pool for a cluster of ``nodes`` machines with ``cpus`` CPUs and ``gpus`` GPUs in all.
 
-    With GPUs: one actor per ``gpus_per_actor`` (default 1) GPUs, each reserving one CPU. Without: as the local
-    engine does on each machine, two actors per machine, each on a quarter of its CPUs, which leaves half of
-    the CPUs to the decode tasks."""
+    With GPUs: one actor per ``gpus_per_actor`` (default 1) GPUs. Without: as the local engine does on each
+    machine, two actors per machine (fewer on a small one), each running torch on a quarter of its CPUs.
+    Actors never reserve more than half of the CPUs, so decode tasks always have the other half."""
     per_gpu = (1.0 if gpus else 0.0) if settings.gpus_per_actor is None else settings.gpus_per_actor
     if per_gpu > 0:
-        return ActorPlan(settings.actors or max(1, int(gpus // per_gpu)), per_gpu, 1.0, 0)
-    actors = settings.actors or 2 * max(1, nodes)
-    threads = max(1, int(cpus // (2 * actors)))
-    return ActorPlan(actors, 0.0, float(threads), threads)
+        actors = settings.actors or max(1, int(gpus // per_gpu))
+        return ActorPlan(actors, per_gpu, min(1.0, cpus / (2 * actors)), 0)
+    threads = max(1, int(cpus // (4 * max(1, nodes))))
+    actors = settings.actors or max(1, min(2 * max(1, nodes), int(cpus // (2 * threads))))
+    return ActorPlan(actors, 0.0, min(float(threads), cpus / (2 * actors)), threads)
 
 
 def run_settings(loaded: LoadedModel, source: Source, settings: ClusterSettings) -> dict:

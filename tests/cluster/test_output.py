@@ -1,0 +1,56 @@
+"""Parquet output: the CSV's columns with their types, error rows and non-UTF-8 names kept, written atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from model.batch.journal import decode_path, encode_path
+
+pq = pytest.importorskip("pyarrow.parquet")
+from model.cluster.output import output_format, write_output  # noqa: E402
+
+META = {"model": "m", "device": "cpu", "precision": "bf16"}
+
+
+def record(name: str, labels: list[str], indices: list[int], probs: list[float], error: str | None = None) -> dict:
+    return {**encode_path(name), "labels": labels, "indices": indices, "probs": probs, **META, "error": error}
+
+
+RECORDS = [
+    record("a.png", ["Bag", "Coat"], [8, 4], [0.75, 0.25]),
+    record("bad.png", [], [], [], "bad.png: not an image"),
+    record(os.fsdecode(b"caf\xe9.png"), ["Bag"], [8], [0.5]),
+]
+
+
+def test_parquet_holds_the_csv_columns_typed(tmp_path: Path):
+    out = tmp_path / "deep" / "results.parquet"
+    counts = write_output(iter(RECORDS), out)
+    assert (counts.labelled, counts.failed) == (2, 1)
+    table = pq.read_table(out)
+    assert table.column_names[:11] == ["path", "label", "index", "prob", "labels", "indices", "probs", "model",
+                                       "device", "precision", "error"]  # fmt: skip
+    rows = table.to_pylist()
+    assert rows[0]["label"] == "Bag" and rows[0]["index"] == 8 and rows[0]["prob"] == 0.75
+    assert rows[0]["probs"] == [0.75, 0.25] and rows[0]["error"] is None
+    assert rows[1]["label"] is None and rows[1]["labels"] == [] and rows[1]["error"] == "bad.png: not an image"
+    assert decode_path(rows[2]) == os.fsdecode(b"caf\xe9.png") and rows[2]["path"] == "caf\\xe9.png"
+    assert [p.name for p in out.parent.iterdir()] == ["results.parquet"]  # no temp file left
+
+
+def test_a_failed_write_leaves_the_old_output(tmp_path: Path):
+    out = tmp_path / "results.parquet"
+    write_output(iter(RECORDS), out)
+    before = out.read_bytes()
+    with pytest.raises(KeyError):
+        write_output(iter([{"path": "x.png"}]), out)
+    assert out.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["results.parquet"]
+
+
+def test_output_formats():
+    assert [output_format(p) for p in ("a.CSV", "b.jsonl", "c.parquet")] == ["csv", "jsonl", "parquet"]
+    with pytest.raises(ValueError, match=r"\.csv, \.jsonl or \.parquet"):
+        output_format("d.xlsx")
