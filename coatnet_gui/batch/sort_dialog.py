@@ -1,6 +1,7 @@
 """The plan shown before sorting a batch run's images into class folders: where, copy or move, which rows (all,
-or only those the table shows), an optional confidence threshold below which images go to ``uncertain``, and
-every planned file (collision-safe names already worked out).
+or only those the table shows), whether corrected rows go to the class the user gave them, an optional confidence
+threshold below which images go to ``uncertain``, and every planned file (collision-safe names already worked
+out).
 
 Nothing changes on disk until the confirm button ("Copy 3,000 files" / "Move 3,000 files") is clicked: Enter
 in any field only plans again, it never starts a file operation (no button of the dialog is a default one, and
@@ -44,11 +45,27 @@ def _is_enter(event: QEvent) -> bool:
     return isinstance(event, QKeyEvent) and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
+def _corrected_records(records: list[dict], corrections: dict[str, str], classes: list[str]) -> list[dict]:
+    """Return ``records`` with each corrected one's top-1 set to its corrected class (an index of ``classes``) at
+    probability 1 (the user is sure: never "uncertain")."""
+    if not corrections:
+        return records
+    index = {name: i for i, name in enumerate(classes)}
+    out = []
+    for record in records:
+        name = None if record.get("error") else corrections.get(decode_path(record))
+        if name is not None:
+            record = {**record, "indices": [index[name], *record["indices"][1:]], "probs": [1.0, *record["probs"][1:]]}
+        out.append(record)
+    return out
+
+
 class SortDialog(QDialog):
     """Plans sorting the labelled images of the journal at ``journal_path`` (folder ``root``) into class
     folders. ``shown``: the files (``decode_path`` form) the table shows, offered as "only the shown rows"
-    (checked) when it is fewer than all. After ``exec()`` returns Accepted: ``steps`` (the plan), ``dest``
-    and ``move``."""
+    (checked) when it is fewer than all. ``corrections`` (file -> class name, a name of ``label_names`` or one the
+    user added): offered as "corrected rows go to their class" (checked). After ``exec()`` returns Accepted:
+    ``steps`` (the plan), ``dest`` and ``move``."""
 
     def __init__(
         self,
@@ -57,12 +74,16 @@ class SortDialog(QDialog):
         label_names: list[str],
         parent: QWidget | None = None,
         shown: Collection[str] | None = None,
+        corrections: dict[str, str] | None = None,
     ):
         super().__init__(parent)
         self.setWindowTitle("Sort into class folders")
         self.resize(720, 560)
-        self.journal_path, self.root, self.folders = journal_path, root, folder_names(label_names)
+        self.corrections = dict(corrections or {})
+        classes = list(label_names) + sorted(set(self.corrections.values()) - set(label_names))
+        self.journal_path, self.root, self.folders = journal_path, root, folder_names(classes)
         self.records = list(read_records(journal_path))
+        self._corrected = _corrected_records(self.records, self.corrections, classes)
         self.shown = set(shown) if shown is not None else None
         self.steps: list[SortStep] = []
         self.dest_edit = QLineEdit(str(Path(root).parent / f"{Path(root).name} sorted"))
@@ -78,6 +99,11 @@ class SortDialog(QDialog):
         self.shown_box.setChecked(partial)
         self.shown_box.setEnabled(partial)
         self.shown_box.toggled.connect(self.refresh)
+        corrected = sum(1 for r in self.records if decode_path(r) in self.corrections and not r.get("error"))
+        self.corrected_box = QCheckBox(f"The {corrected:,} corrected images go to the class you gave them")
+        self.corrected_box.setChecked(corrected > 0)
+        self.corrected_box.setEnabled(corrected > 0)
+        self.corrected_box.toggled.connect(self.refresh)
         self.uncertain_box = QCheckBox("Images below")
         self.uncertain_spin = QDoubleSpinBox()
         self.uncertain_spin.setRange(0.0, 100.0)
@@ -108,6 +134,7 @@ class SortDialog(QDialog):
         layout.addWidget(self.copy_button)
         layout.addWidget(self.move_button)
         layout.addWidget(self.shown_box)
+        layout.addWidget(self.corrected_box)
         threshold = QHBoxLayout()
         threshold.addWidget(self.uncertain_box)
         threshold.addWidget(self.uncertain_spin)
@@ -157,7 +184,7 @@ class SortDialog(QDialog):
 
     def refresh(self) -> None:
         """Plan again for the current choices and show the plan."""
-        records = self.records
+        records = self._corrected if self.corrected_box.isChecked() else self.records
         if self.shown_box.isChecked() and self.shown is not None:
             records = [r for r in records if decode_path(r) in self.shown]
         self.steps = (

@@ -410,7 +410,12 @@ class BatchView(QWidget):
         if self.journal_path is None:
             return
         dialog = SortDialog(
-            self.journal_path, self.table_model.root, self.table_model.label_names, self, shown=self.shown_files()
+            self.journal_path,
+            self.table_model.root,
+            self.table_model.label_names,
+            self,
+            shown=self.shown_files(),
+            corrections=self.table_model.store.corrections,
         )
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.sort_files(dialog.steps, dialog.dest, dialog.move)

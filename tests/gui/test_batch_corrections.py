@@ -1,7 +1,7 @@
 """Correcting labels in the Batch tab offscreen: a Corrected cell edited with its combo, selected rows given a
 class (a new one too), the model's label kept beside the correction, error rows left alone; the corrections
 stored with the run, in the exports, and back after a restart; the "not corrected" filter; the context menu;
-"Least certain first" by margin and by top-1."""
+sorting into folders by the corrected classes; "Least certain first" by margin and by top-1."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QComboBox, QInputDialog, QMenu
 
 from coatnet_gui.batch.rows import COL_CORRECTED, COL_LABEL, COL_MARGIN, COL_PATH, COL_PROB
 from coatnet_gui.batch.runs import RunStore
+from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.status_text import offer_text
 from coatnet_gui.batch.view import BatchView
 from model.runtime.inference import Classifier
@@ -178,7 +179,9 @@ def test_least_certain_first_by_margin_and_by_top1(qtbot, folder: Path, clf: Cla
     view.stop()
 
 
-def test_the_context_menu_sets_a_recent_class_clears_it_and_adds_a_class(qtbot, folder: Path, clf: Classifier):
+def test_the_context_menu_sets_a_class_and_sorting_into_folders_follows_the_corrections(
+    qtbot, folder: Path, tmp_path: Path, clf: Classifier
+):
     view = open_view(qtbot, clf)
     with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS):
         view.set_folder(str(folder))
@@ -204,4 +207,14 @@ def test_the_context_menu_sets_a_recent_class_clears_it_and_adds_a_class(qtbot, 
     ask.setTextValue("Scarf")
     ask.accept()
     assert model.store.classes[-2:] == ["Hat", "Scarf"] and model.corrections().added == ["Hat", "Scarf"]
+
+    sort = SortDialog(view.journal_path, str(folder), model.label_names, view, corrections=model.store.corrections)
+    sort.dest_edit.setText(str(tmp_path / "sorted"))
+    sort.uncertain_box.setChecked(True)
+    sort.uncertain_spin.setValue(100.0)  # every model label is uncertain; the user's are not
+    planned = {step.src.name: step.folder for step in sort.steps}
+    assert sort.corrected_box.isChecked() and planned["img_0.png"] == planned["img_6.png"] == "Hat"
+    assert {planned[f"img_{i}.png"] for i in (1, 2, 3, 4, 5, 7)} == {"uncertain"} and len(planned) == 8
+    sort.corrected_box.setChecked(False)
+    assert "Hat" not in {step.folder for step in sort.steps}
     view.stop()
