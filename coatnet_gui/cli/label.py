@@ -3,6 +3,7 @@
 ``label`` writes its results to ``--out`` (CSV or JSON Lines by suffix; default ``DIR/coatnet-labels.csv``)
 through a journal ``<out>.journal`` that is deleted once the output is complete: a run that was killed or
 interrupted continues with ``--resume``. Progress (images/s, ETA) goes to stderr, the summary to stdout.
+``--maps OUT_DIR`` also saves a map and an overlay per image (:mod:`model.explain.folder_maps`).
 Exit status as for ``classify``: 0 all labelled, 1 some failed (error rows), 2 usage/model errors,
 130 interrupted.
 """
