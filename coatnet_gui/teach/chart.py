@@ -24,7 +24,7 @@ def nice_ticks(high: float, count: int = 5) -> list[float]:
 
 
 def _label(value: float) -> str:
-    return f"{value:g}" if abs(value) >= 0.01 or value == 0 else f"{value:.0e}"
+    return f"{value:.3g}"  # 0.5, 0.0004, 1e-05: the float noise of i * step is rounded away
 
 
 class TrainingChart(QWidget):
