@@ -4,7 +4,9 @@ reads the raw features. Also the choice between feature candidates by cross-vali
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +23,7 @@ WEIGHT_DECAY = 1e-2
 CV_FOLDS = 3
 CV_MAX_IMAGES = 2000  # choosing features on more than this many training images adds time, not accuracy
 CV_EPOCHS = 60
+SAVE_EVERY = 2.0  # seconds between saves of the resume state
 
 
 @dataclass
@@ -54,6 +57,18 @@ def class_weights(y: torch.Tensor, num_classes: int) -> torch.Tensor:
     return counts.sum() / (num_classes * counts)
 
 
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run the block with one intra-op thread (restored after): a linear head's tiny matrices gain nothing from
+    more, and on a busy CPU the threads' synchronisation cost 50x the work itself (measured)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def train_head(
     x: torch.Tensor,
     y: torch.Tensor,
@@ -69,8 +84,24 @@ def train_head(
 
     ``val`` (features, labels) is scored after each epoch; ``on_epoch(epoch, loss, val accuracy)`` reports it.
     With ``resume``, the state is saved after each epoch and, when ``resume.resume``, training continues from
-    the saved epoch. ``should_stop()`` returning True raises :class:`TeachCancelled` between epochs.
+    the saved epoch (saved at most every :data:`SAVE_EVERY` seconds, and after the last epoch).
+    ``should_stop()`` returning True raises :class:`TeachCancelled` between epochs.
     """
+    with one_thread():
+        return _train_head(x, y, num_classes, epochs, seed, val, on_epoch, should_stop, resume)
+
+
+def _train_head(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    num_classes: int,
+    epochs: int,
+    seed: int,
+    val: tuple[torch.Tensor, torch.Tensor] | None,
+    on_epoch: Callable[[int, float, float | None], None] | None,
+    should_stop: Callable[[], bool] | None,
+    resume: Resume | None,
+) -> HeadFit:
     mean = x.mean(0)
     std = x.std(0, unbiased=False).clamp(min=1e-4)
     xs = (x - mean) / std
@@ -80,7 +111,7 @@ def train_head(
     opt = torch.optim.AdamW(linear.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
     weights = class_weights(y, num_classes)
     fit = HeadFit(linear.weight, linear.bias)
-    start = 0
+    start, saved_at = 0, time.monotonic()
     if resume is not None and resume.resume:
         start, saved = load_state(resume.path, resume.fingerprint, opt)
         with torch.no_grad():
@@ -105,7 +136,8 @@ def train_head(
         if val is not None and len(val[1]):
             accuracy = (folded.predict(val[0]) == val[1]).float().mean().item()
             fit.accuracies.append(accuracy)
-        if resume is not None:
+        if resume is not None and (epoch + 1 == epochs or time.monotonic() - saved_at >= SAVE_EVERY):
+            saved_at = time.monotonic()
             tensors = {
                 "w.weight": linear.weight,
                 "w.bias": linear.bias,

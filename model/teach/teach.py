@@ -57,6 +57,7 @@ def teach(
     out = Path(out).expanduser().absolute()
     _check_request(out, settings)
     checked = check_set(data)
+    require_two_per_class(checked.labels, checked.classes)  # again once unreadable images are known
     try:
         loaded = load_model(base)
     except WeightsError as exc:
