@@ -39,9 +39,9 @@ class TrainProgress:
     """Draws teaching progress on ``stream``: the features bar with images/s, then one line per epoch (loss,
     held-out accuracy); redrawn in place on a terminal, a new line at most every 10 s otherwise."""
 
-    def __init__(self, stream: TextIO = sys.stderr):
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.last = 0.0
         self.started = time.monotonic()
         self.phase = ""
