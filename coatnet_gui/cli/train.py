@@ -12,22 +12,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from coatnet_gui.cli import common as cli_common
 from model.runtime.device import DEVICE_CHOICES
-from model.teach import (
-    TeachError,
-    TeachProgress,
-    TeachSettings,
-    labelled_from_folder,
-    labelled_from_table,
-    teach,
-)
-from model.teach.dataset import with_class_order
-from model.teach.types import LabelledSet
-from model.weights.checkpoint import WeightsError
-from model.weights.labels import read_class_map
+
+if TYPE_CHECKING:
+    from model.teach import LabelledSet, TeachProgress
 
 TRAIN_COMMANDS = ("train",)
 EXIT_INTERRUPTED = 130
@@ -85,6 +76,8 @@ class TrainProgress:
 
 def _read_source(src: Path) -> LabelledSet:
     """Return the labelled set of a class-folder tree or a CSV/JSONL table."""
+    from model.teach import TeachError, labelled_from_folder, labelled_from_table
+
     if src.is_file() and src.suffix.lower() in _TABLE_SUFFIXES:
         return labelled_from_table(src)
     if src.is_file():
@@ -94,6 +87,11 @@ def _read_source(src: Path) -> LabelledSet:
 
 def train_command(args: argparse.Namespace) -> int:
     """Run ``train``; return the exit status."""
+    from model.teach import TeachError, TeachSettings, teach  # only this command needs the teaching code
+    from model.teach.dataset import with_class_order
+    from model.weights.checkpoint import WeightsError
+    from model.weights.labels import read_class_map
+
     settings = TeachSettings(
         mode=args.mode,
         epochs=args.epochs,
