@@ -75,6 +75,7 @@ class ImageTab(QSplitter):
         self.controls = OverlayControls()
         self.controls.spec_shown.connect(self._spec_shown)
         self.prediction.versus_clicked.connect(self._versus_clicked)
+        self.prediction.top_class_shown.connect(self.controls.set_top_class)
         self.checks = ChecksPanel()
         self.checks.table.spec_chosen.connect(self.controls.choose)
         self.checks.heads.head_clicked.connect(self._head_clicked)
@@ -106,13 +107,11 @@ class ImageTab(QSplitter):
         self.hover.setText(text or hover_hint(self.controls.spec()))
 
     def _versus_clicked(self, class_index: int) -> None:
-        """A Ctrl-clicked class becomes class B of "why A and not B" (A: the Grad-CAM class, else the top class);
-        Ctrl-clicking B again, or A itself, goes back to plain Grad-CAM."""
-        spec, prediction = self.controls.spec(), self.prediction.prediction
-        top = prediction.indices[0] if prediction is not None and prediction.indices else None
-        a = spec.class_index if spec.class_index is not None else top
-        same = class_index == a or (spec.kind == "gradcam" and class_index == spec.versus)
-        self.controls.set_versus(None if same else class_index)
+        """A Ctrl-clicked class becomes class B of "why A and not B" (A: the Grad-CAM class, else the top class;
+        A itself is no B); Ctrl-clicking B again goes back to plain Grad-CAM."""
+        spec = self.controls.spec()
+        again = spec.kind == "gradcam" and class_index == spec.versus
+        self.controls.set_versus(None if again else class_index)
 
     def _head_clicked(self, block: str, head: int) -> None:
         """Show the map of ``head`` of ``block``: the attention mode stays when it shows one head, else the

@@ -237,11 +237,17 @@ class HeadStatsChart(QWidget):
             QToolTip.hideText()
         super().mouseMoveEvent(event)
 
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
-        """Offer "Save as PNG…"."""
+    def context_menu(self) -> QMenu:
+        """Return the chart's context menu: "Save as PNG…"."""
         menu = QMenu(self)
         menu.addAction("Save as PNG…").triggered.connect(lambda _checked=False: self.save_requested.emit())
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
+        """Show :meth:`context_menu`."""
+        menu = self.context_menu()
         menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def png_job(self, width: int = 900, height: int = 560) -> Callable[[], bytes]:
         """Return a job (safe on a worker thread) that paints the chart as it is now at ``width`` x ``height`` and

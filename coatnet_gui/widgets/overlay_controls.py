@@ -80,6 +80,7 @@ class OverlayControls(QWidget):
         self._spec = OverlaySpec()
         self._blocks: list[BlockInfo] = []
         self._labels: list[str] = []
+        self._top_class: int | None = None
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -324,10 +325,16 @@ class OverlayControls(QWidget):
         """Show Grad-CAM for ``class_index`` (None: the top class)."""
         self._change(kind="gradcam", class_index=class_index)
 
+    def set_top_class(self, class_index: int | None) -> None:
+        """Know the predicted class (class A of "A vs B" while the Grad-CAM class is the top class)."""
+        self._top_class = class_index
+
     def set_versus(self, class_index: int | None) -> None:
         """Show the contrastive Grad-CAM of the current class versus ``class_index`` ("why A and not B"); None
-        goes back to plain Grad-CAM. Choosing the Grad-CAM class itself as B changes nothing."""
-        if class_index is not None and class_index == self._spec.class_index:
+        goes back to plain Grad-CAM. Choosing the Grad-CAM class itself (A) as B changes nothing."""
+        a = self._spec.class_index if self._spec.class_index is not None else self._top_class
+        if class_index is not None and class_index == a:
+            self._show_class()
             return
         self._change(kind="gradcam", versus=class_index)
 

@@ -94,11 +94,13 @@ class ClassBar(QAbstractButton):
 
 
 class PredictionPanel(QWidget):
-    """Model header and top-5 bars; emits ``class_clicked(class_index)`` when a bar is clicked, and
-    ``versus_clicked(class_index)`` when it is Ctrl-clicked (Cmd on macOS)."""
+    """Model header and top-5 bars; emits ``class_clicked(class_index)`` when a bar is clicked,
+    ``versus_clicked(class_index)`` when it is Ctrl-clicked (Cmd on macOS), and ``top_class_shown(index)`` when
+    a prediction shows (None when it is cleared)."""
 
     class_clicked = Signal(int)
     versus_clicked = Signal(int)
+    top_class_shown = Signal(object)  # the top class's index, None when no prediction shows
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -151,6 +153,7 @@ class PredictionPanel(QWidget):
         self._show_timing()
         for bar in self.bars:
             bar.hide()
+        self.top_class_shown.emit(None)
 
     def set_prediction(self, prediction: Prediction) -> None:
         """Show the top classes of ``prediction`` and how long the model took."""
@@ -163,6 +166,7 @@ class PredictionPanel(QWidget):
         for bar in self.bars[len(prediction.labels) :]:
             bar.hide()
         self.set_versus_class(self.versus_class)
+        self.top_class_shown.emit(prediction.indices[0] if prediction.indices else None)
         self._explain_seconds = None
         self._show_timing()
 

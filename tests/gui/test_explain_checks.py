@@ -15,8 +15,8 @@ from PySide6.QtGui import QImage
 
 from coatnet_gui.app import view_export
 from coatnet_gui.app.view_export import export_sheet
+from coatnet_gui.image import checks as checks_module
 from coatnet_gui.image import sheet
-from coatnet_gui.image.checks import save_chart
 
 
 def test_ctrl_click_on_a_second_class_shows_why_a_and_not_b(qtbot, window, sample, tmp_path):
@@ -34,6 +34,7 @@ def test_ctrl_click_on_a_second_class_shows_why_a_and_not_b(qtbot, window, sampl
     assert f"“{labels[a]}” vs “{labels[b]}”" in controls.caption.text()
     assert panel.bars[1].versus and not panel.bars[0].versus and panel.bars[0].isChecked()
     assert controls.versus_box.currentIndex() == b and controls.clear_versus_button.isEnabled()
+    assert controls.versus_box.isVisible()
     explanation = window.session.explanation
     expected = explanation.grad_cam(a, window.result.block.name, versus=b).numpy()
     assert abs(window.result.panels[0].grid - expected).max() < 1e-6
@@ -56,6 +57,18 @@ def test_ctrl_click_on_a_second_class_shows_why_a_and_not_b(qtbot, window, sampl
     qtbot.mouseClick(panel.bars[2], Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, window)
     assert window.result.spec.versus is None
+    # the Versus picker reaches any class (typing part of its name and Enter), but not class A
+    other = next(i for i in range(len(labels)) if i not in panel.prediction.indices)
+    edit = controls.versus_box.lineEdit()
+    edit.setText(labels[other][1:].upper())
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    settle(qtbot, window)
+    assert window.result.spec.versus == other and f"vs “{labels[other]}”" in controls.caption.text()
+    qtbot.mouseClick(controls.clear_versus_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    edit.setText(labels[a])
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert controls.spec().versus is None and edit.text() == ""
     # class A itself is no class B
     qtbot.mouseClick(panel.bars[0], Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, window)
@@ -106,7 +119,7 @@ def test_the_map_on_screen_is_scored_and_score_all_maps_ranks_every_kind(qtbot, 
     assert faithfulness.score.spec == specs[table.names[0]]
 
 
-def test_the_head_chart_shows_every_head_and_a_click_shows_its_map(qtbot, window, sample, tmp_path):
+def test_the_head_chart_shows_every_head_and_a_click_shows_its_map(qtbot, window, sample, tmp_path, monkeypatch):
     show(qtbot, window, sample)
     checks = window.image_tab.checks
     checks.setCurrentIndex(1)
@@ -123,9 +136,12 @@ def test_the_head_chart_shows_every_head_and_a_click_shows_its_map(qtbot, window
     choose(checks.metric_box, "entropy")
     assert chart.state.metric == "entropy"
 
+    # right-click ▸ Save as PNG… ▸ a file name: the chart is painted and written off the GUI thread
     (tmp_path / "out").mkdir()
     path = tmp_path / "out" / "heads.png"
-    save_chart(window, str(path))
+    monkeypatch.setattr(checks_module.QFileDialog, "getSaveFileName", lambda *_args: (str(path), ""))
+    [save] = [action for action in chart.context_menu().actions() if action.text() == "Save as PNG…"]
+    save.trigger()
     qtbot.waitUntil(path.exists, timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: "Saved the head chart" in window.statusBar().currentMessage(), timeout=TIMEOUT_MS)
     saved = QImage(str(path))
