@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +23,6 @@ import torch.nn.functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save
 
-from model.atomic import write_bytes_atomically
 from model.data.decode import ImageLoadError
 from model.data.transform import PreprocessCfg, load_and_preprocess
 from model.net.coatnet import CoAtNet
@@ -147,14 +147,22 @@ class FeatureStore:
         return found
 
     def put(self, digest: str, features: dict[str, torch.Tensor]) -> None:
-        """Store one image's features atomically (a failed write only loses the cache entry)."""
+        """Store one image's features: written beside, then renamed over the entry. Not synced to disk: an entry
+        lost or torn by a crash is only computed again (:meth:`get` checks every one), and a sync per image
+        cost more than the forward pass (measured). A failed write only loses the entry."""
         path = self._path(digest)
+        data = save({k: v.contiguous() for k, v in features.items()}, metadata={"widths": json.dumps(self.widths)})
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            data = save({k: v.contiguous() for k, v in features.items()}, metadata={"widths": json.dumps(self.widths)})
-            write_bytes_atomically(path, data)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         except OSError:
-            pass
+            return
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
 
 
 @dataclass
