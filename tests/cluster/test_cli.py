@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cluster.conftest import image_folder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,4 +78,19 @@ def test_without_ray_one_line_says_how_to_install_it(tmp_path: Path):
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "error: --engine ray needs Ray, which is not installed: pip install 'coatnet-lens[cluster]'"
+    ]
+
+
+def test_a_dry_run_lists_a_url_and_sorting_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    pytest.importorskip("ray")
+    from coatnet_gui.cli.main import main
+
+    url = image_folder(tmp_path / "images", 3).as_uri()
+    assert main(["label", url, "--engine", "ray", "--dry-run", "-r"]) == 0
+    assert capsys.readouterr().out == f"dry run: would label 5 images in {url} and write coatnet-labels.csv\n"
+    assert main(["label", url, "--engine", "ray", "--sort-into", str(tmp_path / "sorted")]) == 2
+    assert main(["label", f"{url}/missing", "--engine", "ray"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: --sort-into works with the local engine only",
+        f"error: {url}/missing is not a folder (or holds no files)",
     ]
