@@ -158,14 +158,15 @@ def _label_on_ray(args: argparse.Namespace) -> int:
             n = sum(1 for _ in iter_source(source, args.recursive))
             print(f"dry run: would label {n} images in {source.name} and write {out}")
             return cli_common.EXIT_OK
-        loaded = load_model(args.model, progress=cli_common.download_progress())
+        loaded = load_model(args.model, progress=cli_common.download_progress(), labels=args.labels)
         settings = ClusterSettings(args.recursive, args.topk, args.batch_size, args.actors, args.gpus_per_actor)
         journal_path = out.with_name(out.name + ".journal")
         journal = Journal(journal_path, run_settings(loaded, source, settings), resume=args.resume)
     except (SourceError, ValueError, WeightsError, JournalError) as exc:
         return cli_common.usage_error(str(exc))
     where = f"the Ray cluster at {args.address}" if args.address else "a local Ray"
-    print(f"model: {loaded.info.name} | labels: {loaded.info.label_set} | engine: {where}", file=sys.stderr)
+    names = loaded.info.label_set + (f" from {loaded.info.label_source}" if loaded.info.label_source else "")
+    print(f"model: {loaded.info.name} | labels: {names} | engine: {where}", file=sys.stderr)
     if args.resume:
         _resume_note(journal, journal_path)
     bar = TerminalProgress()

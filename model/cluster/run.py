@@ -26,6 +26,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from model.batch.journal import Journal
 from model.batch.pipeline import BatchProgress, default_batch_size
@@ -34,6 +35,9 @@ from model.cluster.source import Source, iter_source
 from model.cluster.stages import Labeller, decode_rows
 from model.runtime.inference import TOP_K
 from model.weights.loading import LoadedModel
+
+if TYPE_CHECKING:
+    import ray.data
 
 ENGINE = "ray"
 # bytes per decode worker: the process with torch loaded (~0.4 GB) and the largest image decode.py accepts (0.27 GB
@@ -119,7 +123,7 @@ def _cluster_shape() -> tuple[float, float, int]:
     return resources.get("CPU", 0.0), resources.get("GPU", 0.0), nodes
 
 
-def _dataset(todo: list[ScanEntry], source: Source, loaded: LoadedModel, settings: ClusterSettings):
+def _dataset(todo: list[ScanEntry], source: Source, loaded: LoadedModel, settings: ClusterSettings) -> ray.data.Dataset:
     """Return the Ray Dataset of ``todo``'s records (column ``record``: JSON texts)."""
     import ray
     import ray.data
