@@ -89,6 +89,7 @@ def train_command(args: argparse.Namespace) -> int:
     """Run ``train``; return the exit status."""
     from model.teach import TeachError, TeachSettings, teach  # only this command needs the teaching code
     from model.teach.dataset import with_class_order
+    from model.teach.resume import resume_path
     from model.weights.checkpoint import WeightsError
     from model.weights.labels import read_class_map
 
@@ -108,6 +109,8 @@ def train_command(args: argparse.Namespace) -> int:
         if args.labels:
             data = with_class_order(data, read_class_map(Path(args.labels), len(data.classes)))
         print(f"{len(data.paths)} images in {len(data.classes)} classes; base {args.model}", file=sys.stderr)
+        if args.resume and not resume_path(Path(args.out).expanduser().absolute()).is_file():
+            print("no saved run to resume; training from the start (computed features are reused)", file=sys.stderr)
         result = teach(args.model, data, args.out, settings, on_progress=bar)
     except (TeachError, WeightsError) as exc:
         bar.finish()

@@ -20,7 +20,7 @@ from model.net.coatnet import CoAtNet
 from model.runtime.device import Placement, choose_placement
 from model.teach.checkpoint import finish
 from model.teach.dataset import Checked, require_two_per_class, stratified_split
-from model.teach.features import FeatureChoice
+from model.teach.features import FeatureChoice, base_key
 from model.teach.head import class_weights, train_head
 from model.teach.resume import fingerprint, load_state, resume_path, save_state
 from model.teach.types import TeachCancelled, TeachError, TeachProgress, TeachResult, TeachSettings
@@ -111,24 +111,25 @@ def finetune(
     y = torch.tensor(checked.labels)
     train, held = stratified_split(checked.labels, settings.val_split, settings.seed)
     num_classes = len(checked.classes)
+    epochs = settings.epochs or FINETUNE_EPOCHS
+    print_ = fingerprint(
+        base_key(loaded.net, preprocess), checked.digests, checked.labels, checked.classes, "finetune", epochs,
+        settings.val_split, settings.seed,
+    )  # fmt: skip
+    state_file = resume_path(out)
     net = _with_new_head(loaded.net, num_classes)
     placement.prepare(net)
-    if not settings.resume:
+    if not (settings.resume and state_file.is_file()):
         _warm_start(net, pixels[train], y[train], preprocess, placement, settings.seed)
     stage, head_params = list(net.stages[-1].parameters()), [*net.norm.parameters(), *net.head.parameters()]
     opt = torch.optim.AdamW(
         [{"params": stage, "lr": LR_STAGE}, {"params": head_params, "lr": LR_HEAD}], weight_decay=WEIGHT_DECAY
     )
     trained = {name: p for name, p in net.named_parameters() if p.requires_grad}
-    epochs = settings.epochs or FINETUNE_EPOCHS
-    print_ = fingerprint(
-        loaded.info.name, checked.digests, checked.labels, checked.classes, "finetune", epochs, settings.val_split,
-        settings.seed,
-    )  # fmt: skip
-    state_file = resume_path(out)
-    start, losses, accuracies = 0, [], []
+    start, saved, losses, accuracies = 0, {}, [], []
     if settings.resume:
         start, saved = load_state(state_file, print_, opt)
+    if start:
         with torch.no_grad():
             for name, p in trained.items():
                 p.copy_(saved[f"w.{name}"])

@@ -46,13 +46,14 @@ def save_state(
 
 
 def load_state(path: Path, print_: str, optimizer: torch.optim.Optimizer) -> tuple[int, dict[str, torch.Tensor]]:
-    """Return ``(epochs done, saved tensors)`` of the run saved at ``path`` and restore ``optimizer``'s state.
+    """Return ``(epochs done, saved tensors)`` of the run saved at ``path`` and restore ``optimizer``'s state;
+    ``(0, {})`` when nothing was saved (a run killed before its first save starts again; its features are cached).
 
-    Raises :class:`TeachError` when there is no state, it cannot be read, or it belongs to another run (other
-    data, base or settings than ``print_`` says).
+    Raises :class:`TeachError` when the state cannot be read or belongs to another run (other data, base or
+    settings than ``print_`` says).
     """
     if not path.is_file():
-        raise TeachError(f"There is no unfinished run to resume ({path.name} is missing); run without --resume.")
+        return 0, {}
     try:
         with safe_open(str(path), "pt") as f:
             meta = f.metadata() or {}

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from model.teach import (
     TeachCancelled,
@@ -22,6 +23,7 @@ from model.teach import (
     teach,
 )
 from model.teach.dataset import stratified_split, with_class_order
+from model.teach.resume import resume_path, save_state
 
 DIGITS = Path(__file__).resolve().parents[1] / "data" / "digits"
 
@@ -121,16 +123,17 @@ def test_cancelling_leaves_nothing_at_the_output(tmp_path, cache_dir):
     assert not out.exists() and not out.with_suffix(".md").exists()
 
 
-def test_resume_without_a_saved_run_says_so(tmp_path, cache_dir):
+def test_resume_starts_afresh_without_a_saved_run_and_refuses_another_runs_state(tmp_path, cache_dir):
     _copy_class("one", tmp_path / "src" / "one", 3)
     _copy_class("two", tmp_path / "src" / "two", 3)
-    with pytest.raises(TeachError, match="no unfinished run to resume"):
-        teach(
-            "bundled",
-            labelled_from_folder(tmp_path / "src"),
-            tmp_path / "m.safetensors",
-            TeachSettings(cache_dir=cache_dir, resume=True),
-        )
+    data, out = labelled_from_folder(tmp_path / "src"), tmp_path / "m.safetensors"
+    settings = TeachSettings(cache_dir=cache_dir, resume=True, epochs=3, features="stage2")
+    assert teach("bundled", data, out, settings).checkpoint == out
+    linear = torch.nn.Linear(2, 2)
+    save_state(resume_path(out), 1, "another run", {"w.weight": linear.weight}, torch.optim.AdamW(linear.parameters()))
+    settings.force = True
+    with pytest.raises(TeachError, match="was for other images, classes, base or settings"):
+        teach("bundled", data, out, settings)
 
 
 def test_tables_written_by_label_and_corrected(tmp_path):
