@@ -1,5 +1,6 @@
 """Why A and not B: the contrastive Grad-CAM of the bundled model on a Fashion-MNIST test image equals Grad-CAM
-computed here, independently, from autograd's gradient of logit_A − logit_B at the block's output."""
+computed here, independently, from autograd's gradient of logit_A − logit_B at the block's output; the overlay
+(Qt-free) shows that map and names it "A vs B"."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from coatnet_gui.image.saving import map_description, suggested_name
+from coatnet_gui.overlay.maps import OverlaySpec, compute_overlay, resolve
 from model.data.transform import preprocess
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
@@ -63,3 +66,22 @@ def test_the_gradient_of_the_difference_is_the_difference_of_the_gradients(expla
     only_a, only_b = exp.captured.class_gradients(a), exp.captured.class_gradients(b)
     for name, grad in both.items():
         assert torch.allclose(grad, only_a[name] - only_b[name], atol=1e-5), name
+
+
+def test_the_overlay_shows_and_names_the_contrast_and_drops_a_class_b_equal_to_a(explained):
+    clf, _image, exp = explained
+    labels = clf.label_names
+    ranked = exp.probs.argsort(descending=True).tolist()
+    a, b = ranked[0], ranked[2]
+    block = exp.blocks[-1]
+    result = compute_overlay(exp, OverlaySpec(kind="gradcam", block=block.name, versus=b), (96, 96), labels)
+    assert torch.equal(torch.from_numpy(result.panels[0].grid), exp.grad_cam(a, block.name, versus=b))
+    assert result.unit == f"Grad-CAM {labels[a]} vs {labels[b]}" and f"what favours {labels[a]}" in result.caption
+    assert suggested_name("shoe.png", result, ".npy") == f"shoe_{block.name}_gradcam_vs_class{b}.npy"
+    meta = map_description(result, "m", "bundled", labels, "shoe.png", a)
+    assert (meta["class_index"], meta["versus_index"], meta["versus_name"]) == (a, b, labels[b])
+    # B = A: an explicit class A drops B when resolved; the top class as A leaves the map plain
+    assert resolve(OverlaySpec(kind="gradcam", class_index=b, versus=b), exp.blocks, len(labels)).versus is None
+    plain = compute_overlay(exp, OverlaySpec(kind="gradcam", block=block.name, versus=a), (96, 96), labels)
+    assert plain.unit == "Grad-CAM" and torch.equal(torch.from_numpy(plain.panels[0].grid), exp.grad_cam(a, block.name))
+    assert map_description(plain, "m", "bundled", labels, "shoe.png", a)["versus_index"] is None

@@ -69,6 +69,13 @@ def test_ctrl_click_on_a_second_class_shows_why_a_and_not_b(qtbot, window, sampl
     edit.setText(labels[a])
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     assert controls.spec().versus is None and edit.text() == ""
+    # from the keyboard: Ctrl+Space on a focused bar
+    panel.bars[3].setFocus()
+    qtbot.keyClick(panel.bars[3], Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, window)
+    assert window.result.spec.versus == panel.prediction.indices[3]
+    qtbot.mouseClick(controls.clear_versus_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
     # class A itself is no class B
     qtbot.mouseClick(panel.bars[0], Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, window)
