@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def connect_checks(window: MainWindow) -> None:
     """Connect ``window``'s session to the checks panel of its Image tab."""
     session, checks = window.session, window.image_tab.checks
-    session.overlay_ready.connect(lambda _result: checks.schedule_score())
+    session.overlay_ready.connect(lambda result: checks.map_shown(result.spec))
     checks.score_wanted.connect(lambda: score_shown_map(window))
     session.score_ready.connect(checks.faithfulness.show_score)
     session.score_unavailable.connect(checks.faithfulness.show_message)

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from coatnet_gui.image.scoring import ScoreTable
+from coatnet_gui.overlay.maps import OverlaySpec
 from coatnet_gui.widgets.faithfulness_chart import FaithfulnessView
 from coatnet_gui.widgets.head_stats_chart import METRICS, HeadStatsChart
 from coatnet_gui.widgets.score_table import ScoreTableView
@@ -15,8 +16,8 @@ SCORE_DELAY_MS = 300  # the map must stay on screen this long before it is score
 
 
 class ChecksPanel(QTabWidget):
-    """The two pages; ``score_wanted()`` when the map on screen should be scored (it has stayed a moment, automatic
-    scoring is on and the Faithfulness page shows), ``score_all_clicked()`` for the table."""
+    """The two pages; ``score_wanted()`` when the map on screen should be scored (it has stayed a moment, is not
+    scored yet, automatic scoring is on and the Faithfulness page shows), ``score_all_clicked()`` for the table."""
 
     score_wanted = Signal()
     score_all_clicked = Signal()
@@ -65,18 +66,32 @@ class ChecksPanel(QTabWidget):
         column.addStretch(1)
         self.addTab(heads_page, "Heads")
 
+        self._shown: OverlaySpec | None = None  # the spec of the map on screen
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SCORE_DELAY_MS)
         self._timer.timeout.connect(self._maybe_score)
         self.currentChanged.connect(lambda _i: self.schedule_score())
 
+    def map_shown(self, spec: OverlaySpec) -> None:
+        """Note that the map of ``spec`` is on screen: the score of another map is taken down, and this one is
+        scored once it has stayed a moment."""
+        self._shown = spec
+        score = self.faithfulness.score
+        if score is None or score.spec != spec:
+            waiting = "The map is scored once it stays on screen a moment."
+            off = "Tick “Score the map on screen” to score this map."
+            self.faithfulness.show_message(waiting if self.auto_score.isChecked() else off)
+        self.schedule_score()
+
     def schedule_score(self) -> None:
         """Ask for the map on screen to be scored once it has stayed a moment (restarts the wait)."""
         self._timer.start()
 
     def _maybe_score(self) -> None:
-        if self.auto_score.isChecked() and self.currentIndex() == 0 and self.isVisible():
+        score = self.faithfulness.score
+        scored = score is not None and score.spec == self._shown
+        if self.auto_score.isChecked() and self.currentIndex() == 0 and self.isVisible() and not scored:
             self.score_wanted.emit()
 
     def _score_all(self) -> None:
@@ -99,6 +114,7 @@ class ChecksPanel(QTabWidget):
     def clear(self) -> None:
         """Forget the scores and head statistics of the previous image or model."""
         self._timer.stop()
+        self._shown = None
         self.faithfulness.show_message("Scoring starts when the map has been computed.")
         self.table.clear_scores()
         self.table_status.setText("")

@@ -96,6 +96,15 @@ def test_the_map_on_screen_is_scored_and_score_all_maps_ranks_every_kind(qtbot, 
     assert f"{curves.deletion_area:.3f}" in faithfulness.numbers.text()
     assert f"random {random.deletion_area:.3f}" in faithfulness.numbers.text()
 
+    # with automatic scoring off, another map takes the score down until scoring is on again
+    checks.auto_score.setChecked(False)
+    choose(controls.mode_box, "received")
+    settle(qtbot, window)
+    assert faithfulness.score is None and "Tick" in faithfulness.numbers.text()
+    checks.auto_score.setChecked(True)
+    qtbot.waitUntil(lambda: faithfulness.score is not None, timeout=TIMEOUT_MS)
+    assert faithfulness.score.spec == window.result.spec and faithfulness.score.title.startswith("received")
+
     # small multiples hold several maps: no score, and the panel says why
     choose(controls.head_box, "all")
     settle(qtbot, window)
