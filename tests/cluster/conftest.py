@@ -1,6 +1,9 @@
-"""One real local Ray for the whole test session (``ray.init(num_cpus=2)``, a few seconds), shut down at the end.
+"""What the cluster tests share: a real local Ray (``ray.init(num_cpus=2)``, a few seconds to start) for the tests of
+test_ray.py, and a folder of test images with bad files among them.
 
-Tests that need it take the ``ray_address`` fixture and are skipped only when Ray is not installed."""
+Only test_ray.py uses the Ray, so a module-scoped fixture starts it once per test session and stops it before the
+other folders' tests run (a session-scoped one would idle through them). Those tests are skipped only when Ray is
+not installed."""
 
 from __future__ import annotations
 
@@ -13,9 +16,9 @@ import pytest
 SLICE = Path(__file__).resolve().parents[1] / "data" / "fmnist_test_slice"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_address() -> Iterator[str]:
-    """Start the session's local Ray (2 CPUs); yield its address for other drivers (``--address``)."""
+    """Start the local Ray (2 CPUs) once; yield its address for other drivers (``--address``)."""
     ray = pytest.importorskip("ray")
     from model.cluster.run import connect
 
