@@ -24,6 +24,7 @@ from coatnet_gui.overlay.maps import (
 from model.data.transform import preprocess
 from model.explain.faithfulness import (
     DEFAULT_STEPS,
+    Curves,
     Faithfulness,
     FaithfulnessTable,
     faithfulness,
@@ -96,22 +97,28 @@ def short_title(result: OverlayResult) -> str:
 
 
 def score_overlay(
-    classifier: Classifier, explanation: Explanation, result: OverlayResult, steps: int = DEFAULT_STEPS
+    classifier: Classifier,
+    explanation: Explanation,
+    result: OverlayResult,
+    steps: int = DEFAULT_STEPS,
+    baselines: dict[int, Curves] | None = None,
 ) -> MapScore:
-    """Return the deletion/insertion curves of ``result``'s one map and of the random baseline (``2 · (2·steps − 1)``
-    images in four batched passes). Raises ValueError for small multiples."""
+    """Return the deletion/insertion curves of ``result``'s one map and of the random baseline (``2·steps − 1``
+    images per order in two batched passes). ``baselines`` (class -> random-order curves of this explanation, at
+    ``steps``) saves the random order's passes when it holds the class, and is given the class's curves when it
+    does not: the random order does not depend on the map. Raises ValueError for small multiples."""
     reason = unscorable_reason(result)
     if reason:
         raise ValueError(reason)
     class_index = scored_class(result.spec, explanation)
-    scores = faithfulness(
-        classifier,
-        model_input(classifier, explanation),
-        result.panels[0].grid,
-        class_index,
-        steps,
-        probs=explanation.probs,
-    )
+    known = baselines.get(class_index) if baselines is not None else None
+    x = model_input(classifier, explanation)
+    grid_map = result.panels[0].grid
+    scores = faithfulness(classifier, x, grid_map, class_index, steps, baseline=known is None, probs=explanation.probs)
+    if known is not None:
+        scores = Faithfulness(class_index, steps, scores.map, known)
+    elif baselines is not None and scores.random is not None:
+        baselines[class_index] = scores.random
     return MapScore(result.spec, short_title(result), class_index, _name(classifier, class_index), scores)
 
 
@@ -140,10 +147,15 @@ def candidate_specs(explanation: Explanation, current: OverlaySpec, num_classes:
 
 
 def score_all_maps(
-    classifier: Classifier, explanation: Explanation, current: OverlaySpec, steps: int = DEFAULT_STEPS
+    classifier: Classifier,
+    explanation: Explanation,
+    current: OverlaySpec,
+    steps: int = DEFAULT_STEPS,
+    baselines: dict[int, Curves] | None = None,
 ) -> ScoreTable:
     """Return the faithfulness of every map of :func:`candidate_specs` for the top class, with one shared random
-    baseline (``2·steps − 2`` images per map and for the baseline)."""
+    baseline (``2·steps − 2`` images per map and for the baseline), which goes into ``baselines`` (see
+    :func:`score_overlay`)."""
     labels = classifier.label_names
     maps, specs = {}, {}
     for spec in candidate_specs(explanation, current, explanation.probs.numel()):
@@ -153,6 +165,8 @@ def score_all_maps(
     class_index = int(explanation.probs.argmax())
     x = model_input(classifier, explanation)
     table = faithfulness_of_maps(classifier, x, maps, class_index, steps, probs=explanation.probs)
+    if baselines is not None:
+        baselines[class_index] = table.random
     return ScoreTable(specs, table, _name(classifier, class_index))
 
 

@@ -22,6 +22,7 @@ from coatnet_gui.overlay.maps import OverlayResult, OverlaySpec, compute_overlay
 from coatnet_gui.overlay.paint import ViewState, render_view
 from coatnet_gui.workers import Workers
 from model.atomic import write_bytes_atomically
+from model.explain.faithfulness import Curves
 from model.explain.head_stats import HeadStats, head_stats
 from model.runtime.inference import Classifier, Explanation
 from model.weights.loading import LoadedModel, load_model
@@ -90,6 +91,7 @@ class Session(QObject):
             "scores": 0,
             "heads": 0,
         }
+        self._baselines: dict[int, Curves] = {}  # class -> random-order curves of this explanation (model pool)
         self._pending: dict[int, str] = {}  # what each unfinished job is doing, in submission order
         self._job_ids = itertools.count()
 
@@ -169,7 +171,7 @@ class Session(QObject):
         """Score the map of ``result`` (on screen) for faithfulness against a random order: ``score_ready`` carries
         the :class:`~coatnet_gui.image.scoring.MapScore`, or ``score_unavailable`` says why it cannot be scored. A
         request superseded before its turn on the model pool runs no passes."""
-        classifier, explanation = self.classifier, self.explanation
+        classifier, explanation, baselines = self.classifier, self.explanation, self._baselines
         reason = unscorable_reason(result)
         if classifier is None or explanation is None or reason:
             self._generation["score"] += 1
@@ -178,7 +180,7 @@ class Session(QObject):
         self._submit_latest(
             "score",
             "Scoring the map…",
-            lambda: score_overlay(classifier, explanation, result),
+            lambda: score_overlay(classifier, explanation, result, baselines=baselines),
             self.score_ready.emit,
             lambda message: self.score_unavailable.emit(f"Could not score the map: {message}"),
         )
@@ -186,7 +188,7 @@ class Session(QObject):
     def score_all_maps(self) -> None:
         """Score one map of every kind that ranks pixels (``scores_ready`` carries the
         :class:`~coatnet_gui.image.scoring.ScoreTable`); the query point and blocks follow the overlay's."""
-        classifier, explanation, spec = self.classifier, self.explanation, self.spec
+        classifier, explanation, spec, baselines = self.classifier, self.explanation, self.spec, self._baselines
         if classifier is None or explanation is None:
             message = "Open an image first: there are no maps to score."
             self.failed.emit(message)
@@ -195,7 +197,7 @@ class Session(QObject):
         self._submit_latest(
             "scores",
             "Scoring every map…",
-            lambda: score_all_maps(classifier, explanation, spec),
+            lambda: score_all_maps(classifier, explanation, spec, baselines=baselines),
             self.scores_ready.emit,
             self.scores_failed.emit,
         )
@@ -304,6 +306,7 @@ class Session(QObject):
 
         def explained(explanation: Explanation) -> None:
             self.explanation = explanation
+            self._baselines = {}
             self.explanation_ready.emit(explanation)
             self._request_overlay()
             self._request_head_stats(classifier, explanation)

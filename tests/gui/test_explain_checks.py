@@ -104,6 +104,7 @@ def test_the_map_on_screen_is_scored_and_score_all_maps_ranks_every_kind(qtbot, 
     checks.auto_score.setChecked(True)
     qtbot.waitUntil(lambda: faithfulness.score is not None, timeout=TIMEOUT_MS)
     assert faithfulness.score.spec == window.result.spec and faithfulness.score.title.startswith("received")
+    assert faithfulness.score.scores.random is random  # the random order of this image and class is run once
 
     # small multiples hold several maps: no score, and the panel says why
     choose(controls.head_box, "all")
