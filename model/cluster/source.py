@@ -18,6 +18,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from model.batch.journal import printable
@@ -84,7 +85,7 @@ def open_source(text: str) -> Source:
     if not is_url(text):
         if not os.path.isdir(text):
             raise SourceError(f"{text} is not a folder")
-        return Source(text)
+        return Source(str(Path(text)))  # the local engine's spelling of the folder, in its messages too
     import pyarrow.fs as pafs
 
     try:
@@ -136,13 +137,15 @@ def read_entry(source: Source, rel: str, cfg: PreprocessCfg) -> Loaded:
     engine's :func:`~model.batch.pipeline.load_entry` for a folder, the same reasons naming the URL else."""
     if source.fs is None:
         return load_entry(source.root, rel, cfg)
+    import pyarrow
+
     name = source.describe(rel)
     try:
         with source.fs.open_input_stream(posixpath.join(source.root, rel)) as f:
             data = f.read()
     except FileNotFoundError:
         return rel, None, f"{name}: no such file"
-    except OSError as exc:
+    except (OSError, pyarrow.ArrowException) as exc:
         return rel, None, printable(f"{name}: cannot read: {exc}")
     if not data:
         return rel, None, f"{name}: empty file (0 bytes)"
