@@ -23,6 +23,7 @@ WEIGHT_DECAY = 1e-2
 CV_FOLDS = 3
 CV_MAX_IMAGES = 600  # ranking the candidates on more training images than this adds time, not a better choice
 CV_EPOCHS = 60
+CV_BATCH = 1024  # one step per epoch when ranking: half the time, the same ranking on the digits (measured)
 SAVE_EVERY = 2.0  # seconds between saves of the resume state
 
 
@@ -79,6 +80,7 @@ def train_head(
     on_epoch: Callable[[int, float, float | None], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     resume: Resume | None = None,
+    batch: int = BATCH,
 ) -> HeadFit:
     """Return a linear head trained on features ``x`` ``(N, width)`` with labels ``y`` ``(N,)``.
 
@@ -88,7 +90,7 @@ def train_head(
     ``should_stop()`` returning True raises :class:`TeachCancelled` between epochs.
     """
     with one_thread():
-        return _train_head(x, y, num_classes, epochs, seed, val, on_epoch, should_stop, resume)
+        return _train_head(x, y, num_classes, epochs, seed, val, on_epoch, should_stop, resume, batch)
 
 
 def _train_head(
@@ -101,6 +103,7 @@ def _train_head(
     on_epoch: Callable[[int, float, float | None], None] | None,
     should_stop: Callable[[], bool] | None,
     resume: Resume | None,
+    batch: int,
 ) -> HeadFit:
     mean = x.mean(0)
     std = x.std(0, unbiased=False).clamp(min=1e-4)
@@ -124,8 +127,8 @@ def _train_head(
             raise TeachCancelled("Teaching was cancelled during training.")
         order = torch.randperm(len(xs), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
         total = 0.0
-        for i in range(0, len(xs), BATCH):
-            idx = order[i : i + BATCH]
+        for i in range(0, len(xs), batch):
+            idx = order[i : i + batch]
             loss = F.cross_entropy(linear(xs[idx]), y[idx], weight=weights)
             opt.zero_grad()
             loss.backward()
@@ -178,7 +181,7 @@ def cross_validated_accuracy(x: torch.Tensor, y: torch.Tensor, num_classes: int,
         train = (fold_of >= -1) & ~test
         if not test.any():
             continue
-        fit = train_head(x[train], y[train], num_classes, CV_EPOCHS, seed)
+        fit = train_head(x[train], y[train], num_classes, CV_EPOCHS, seed, batch=CV_BATCH)
         right = fit.predict(x[test]) == y[test]
         present = [c for c in range(num_classes) if (y[test] == c).any()]
         scores.append(sum(right[y[test] == c].float().mean().item() for c in present) / len(present))
