@@ -20,8 +20,8 @@ import numpy as np
 from model.batch.journal import decode_path
 from model.runtime.inference import top_k_lines
 
-COLUMNS = ("", "Path", "Top-1", "Corrected", "Confidence", "Margin", "Error")
-COL_THUMB, COL_PATH, COL_LABEL, COL_CORRECTED, COL_PROB, COL_MARGIN, COL_ERROR = range(7)
+COLUMNS = ("", "Path", "Top-1", "Corrected", "Confidence", "Margin", "Error", "Map")
+COL_THUMB, COL_PATH, COL_LABEL, COL_CORRECTED, COL_PROB, COL_MARGIN, COL_ERROR, COL_MAP = range(8)
 NOT_CORRECTED = -1  # the corrected class of a row the user left as the model said
 FAILED = -2  # class filter value: only error rows
 ALL = -1  # class filter value: every row
@@ -29,20 +29,29 @@ ALL = -1  # class filter value: every row
 
 class Row(NamedTuple):
     """One image of the table: ``rel`` (``os.fsdecode`` form, relative to the folder), its top-k ``indices``
-    and ``probs``, ``shown`` (the path as displayed) and ``error`` (None when labelled). A tuple of strings
-    and numbers, so the garbage collector stops tracking it: 50,000 rows add nothing to a collection's time."""
+    and ``probs``, ``shown`` (the path as displayed) and ``error`` (None when labelled); for a run that saved
+    maps, the ``overlay`` PNG's path and the map's ``deletion`` score. A tuple of strings and numbers, so the
+    garbage collector stops tracking it: 50,000 rows add nothing to a collection's time."""
 
     rel: str
     shown: str
     indices: tuple[int, ...]
     probs: tuple[float, ...]
     error: str | None
+    overlay: str = ""
+    deletion: float | None = None
 
     @classmethod
     def from_record(cls, record: dict) -> Row:
         """Return the row of a journal record."""
         return cls(
-            decode_path(record), record["path"], tuple(record["indices"]), tuple(record["probs"]), record["error"]
+            decode_path(record),
+            record["path"],
+            tuple(record["indices"]),
+            tuple(record["probs"]),
+            record["error"],
+            decode_path(record, "overlay") if record.get("overlay") else "",
+            record.get("deletion"),
         )
 
     @property

@@ -36,6 +36,11 @@ class RunBar(QWidget):
         choose = QPushButton("Choose folder…")
         choose.clicked.connect(self._choose_folder)
         self.recursive_box = QCheckBox("Include sub-folders")
+        self.maps_box = QCheckBox("Save maps")
+        self.maps_box.setToolTip(
+            "Also save a Grad-CAM map per image: a .npy, an overlay PNG on the original (shown in the Map column) "
+            "and its deletion score, in the app's data folder; exports name the files"
+        )
         self.start_button = QPushButton("Label")
         self.start_button.clicked.connect(self.start_requested)
         self.pause_button = QPushButton("Pause")
@@ -47,7 +52,7 @@ class RunBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         top.addWidget(self.folder_edit, 1)
-        for w in (choose, self.recursive_box, self.start_button):
+        for w in (choose, self.recursive_box, self.maps_box, self.start_button):
             top.addWidget(w)
         run_row = QHBoxLayout()
         for w, stretch in ((self.progress_bar, 1), (self.pause_button, 0), (self.cancel_button, 0)):

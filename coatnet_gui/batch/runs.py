@@ -65,6 +65,7 @@ class RunState:
     exported: bool = False
     updated: float = 0.0
     corrected: int = 0
+    maps: bool = False  # the run saves a Grad-CAM map per image (see BatchSession.start)
 
     def to_json(self) -> dict:
         """Return the JSON object of ``state.json`` (the folder name as :func:`encode_path` writes it)."""

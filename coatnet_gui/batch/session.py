@@ -28,11 +28,13 @@ from model.batch.export import ExportCounts
 from model.batch.journal import JournalError, read_records
 from model.batch.pipeline import BatchProgress, BatchSettings, RunControl, label_folder, open_journal, run_key
 from model.batch.sort import SortResult, SortStep, UndoResult, apply_sort, undo_sort
+from model.explain.folder_maps import MapSettings
 from model.runtime.inference import Classifier
 
 log = logging.getLogger(__name__)
 
 REFILL_CHUNK = 2000  # records per table update when a resumed run refills the table from its journal
+MAPS_FOLDER = "batch-maps"  # beside the runs: maps outlive an exported (and then removed) run, the export names them
 
 
 class BatchSession(QObject):
@@ -88,14 +90,23 @@ class BatchSession(QObject):
     # --- runs ----------------------------------------------------------------------------------------------
 
     def start(
-        self, root: str, recursive: bool, clf: Classifier, model_source: str, carry: Corrections | None = None
+        self,
+        root: str,
+        recursive: bool,
+        clf: Classifier,
+        model_source: str,
+        carry: Corrections | None = None,
+        maps: bool = False,
     ) -> None:
         """Label the folder ``root`` (absolute) with ``clf``; the run of the same folder, model and settings
         continues where it stopped (ignored while a run is going). ``carry``: corrections (of another run of the
-        folder) that the run takes over, over its own."""
+        folder) that the run takes over, over its own. ``maps``: also save a Grad-CAM map and overlay per image
+        (:meth:`with_maps`)."""
         if self.running:
             return
         settings = dataclasses.replace(self.defaults, recursive=recursive)
+        if maps:
+            settings = self.with_maps(clf, root, settings)
         key = run_key(clf, root, settings)
         if carry is not None and carry.labels and (self.state is None or key != self.state.key):
             self.store.save_corrections(key, self.store.load_corrections(key).merged(carry))
@@ -111,8 +122,15 @@ class BatchSession(QObject):
                 batch_size=settings.batch_size,
                 device=clf.placement.device,
                 precision=clf.placement.precision,
+                maps=maps,
             )
         self._run(state, clf, settings)
+
+    def with_maps(self, clf: Classifier, root: str, settings: BatchSettings) -> BatchSettings:
+        """Return ``settings`` saving a Grad-CAM map, its overlay and deletion score per image into
+        ``<data dir>/batch-maps/<key of the run without maps>/`` (the records name the files)."""
+        folder = self.store.folder.parent / MAPS_FOLDER / run_key(clf, root, settings)
+        return dataclasses.replace(settings, maps=MapSettings(str(folder)))
 
     def resume(self, key: str, clf: Classifier | None, model_source: str) -> bool:
         """Continue the stored run ``key``; when it needs another model than ``clf``, ask for that model
@@ -128,6 +146,8 @@ class BatchSession(QObject):
         if not os.path.isdir(state.root):
             self.message.emit(f"{state.root} is not there any more: put it back, or discard its run.")
             return False
+        if clf is not None and state.maps:
+            settings = self.with_maps(clf, state.root, settings)
         if clf is not None and run_key(clf, state.root, settings) == key:
             self._pending_resume = None
             self._run(state, clf, settings)

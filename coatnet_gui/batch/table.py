@@ -46,6 +46,7 @@ from coatnet_gui.batch.rows import (
     COL_CORRECTED,
     COL_ERROR,
     COL_LABEL,
+    COL_MAP,
     COL_MARGIN,
     COL_PATH,
     COL_PROB,
@@ -67,6 +68,7 @@ Index = QModelIndex | QPersistentModelIndex
 _HEADER_TIPS = {
     COL_CORRECTED: "The class you gave the image (F2 or double-click to edit; empty: the model's Top-1 stands)",
     COL_MARGIN: "Top-1 minus top-2 probability, in percentage points: the smaller, the less certain the model",
+    COL_MAP: "The saved map over the image, and its deletion score (lower: the map finds what the model uses)",
 }
 
 
@@ -83,6 +85,7 @@ class BatchTableModel(QAbstractTableModel):
         self.thumbnails = Thumbnails(self)
         self.thumbnails.ready.connect(self._thumb_ready)
         self._row_of: dict[str, int] = {}
+        self._map_row_of: dict[str, int] = {}  # overlay PNG -> row, for the Map column's thumbnails
 
     @property
     def rows(self) -> list[Row]:
@@ -105,6 +108,7 @@ class BatchTableModel(QAbstractTableModel):
         self.store.reset(root, label_names)
         self.thumbnails.clear()
         self._row_of.clear()
+        self._map_row_of.clear()
         self.endResetModel()
 
     def add_records(self, records: list[dict]) -> None:
@@ -115,6 +119,8 @@ class BatchTableModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), first, first + len(records) - 1)
         for i, row in enumerate(self.store.extend(records), first):
             self._row_of[self.store.absolute_path(row)] = i
+            if row.overlay:
+                self._map_row_of[row.overlay] = i
         self.endInsertRows()
 
     def label(self, index: int) -> str:
@@ -200,6 +206,8 @@ class BatchTableModel(QAbstractTableModel):
                 return "" if row.error else f"{row.margin * 100:.1f}"
             if col == COL_ERROR:
                 return row.error or ""
+            if col == COL_MAP:
+                return "" if row.deletion is None else f"{row.deletion:.3f}"
         elif role == Qt.ItemDataRole.EditRole and col == COL_CORRECTED:
             return self.store.corrected_name(row_index) or self.store.label(row.top1)
         elif role == Qt.ItemDataRole.ToolTipRole:
@@ -214,14 +222,16 @@ class BatchTableModel(QAbstractTableModel):
             return font
         elif role == Qt.ItemDataRole.DecorationRole and col == COL_THUMB:
             return self.thumbnails.get(self.store.absolute_path(row))
+        elif role == Qt.ItemDataRole.DecorationRole and col == COL_MAP and row.overlay:
+            return self.thumbnails.get(row.overlay)
         return None
 
     def _thumb_ready(self, path: str) -> None:
-        row = self._row_of.get(path)
-        if row is None:
-            return  # from an earlier run
-        cell = self.index(row, COL_THUMB)
-        self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DecorationRole])
+        for rows, col in ((self._row_of, COL_THUMB), (self._map_row_of, COL_MAP)):
+            row = rows.get(path)
+            if row is not None:
+                cell = self.index(row, col)
+                self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DecorationRole])
 
     def wait_for_thumbnails(self, msecs: int = -1) -> bool:
         """Wait until queued thumbnails are decoded (tests, shutdown); return True when none is left."""
@@ -440,6 +450,7 @@ class BatchTableView(QTableView):
         header.resizeSection(COL_PROB, 90)
         header.resizeSection(COL_MARGIN, 70)
         header.resizeSection(COL_ERROR, 220)
+        header.resizeSection(COL_MAP, THUMB_PX + 60)
 
     def selected_source_rows(self) -> np.ndarray:
         """Return the source rows of the selected rows, in the shown order, shape ``(selected,)``. Reads the

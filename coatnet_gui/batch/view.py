@@ -43,7 +43,7 @@ from coatnet_gui.batch.correct_bar import CorrectBar
 from coatnet_gui.batch.filter_bar import FilterBar
 from coatnet_gui.batch.offer_bar import OfferBar
 from coatnet_gui.batch.prompts import ask_class, ask_close, ask_export_path, ask_new_class, ask_undo
-from coatnet_gui.batch.rows import COL_CORRECTED, COL_MARGIN, COL_PROB
+from coatnet_gui.batch.rows import COL_CORRECTED, COL_MAP, COL_MARGIN, COL_PROB
 from coatnet_gui.batch.run_bar import RunBar
 from coatnet_gui.batch.runs import RunState
 from coatnet_gui.batch.session import BatchSession
@@ -152,6 +152,7 @@ class BatchView(QWidget):
             self.filter_bar.max_spin,
         )
         self.table = BatchTableView(self.proxy)
+        self.table.setColumnHidden(COL_MAP, True)  # shown for a run that saves maps
         self.table.doubleClicked.connect(self._open_row)
         self.table.customContextMenuRequested.connect(self._row_menu)
         self.recent_classes: list[str] = []  # the classes given last, first: offered in the context menu
@@ -215,7 +216,8 @@ class BatchView(QWidget):
         if not os.path.isdir(root):
             self.status.setText(f"{root or 'Nothing'} is not a folder.")
             return
-        self.session.start(os.path.abspath(root), self.recursive_box.isChecked(), clf, self.model_source)
+        maps = self.run_bar.maps_box.isChecked()
+        self.session.start(os.path.abspath(root), self.recursive_box.isChecked(), clf, self.model_source, maps=maps)
 
     def model_ready(self, model_source: str) -> None:
         """Note the active model's source; the first time, offer the stored runs with unexported results, and
@@ -249,6 +251,7 @@ class BatchView(QWidget):
         shown = self.session.state.key if self.session.state is not None else None
         self._show_offers([s for s in self.offered if s.key != shown])  # that run is the shown one now
         self.run_bar.show_scanning(root)
+        self.table.setColumnHidden(COL_MAP, not (self.session.state is not None and self.session.state.maps))
         self.table_model.reset(root, label_names)
         self.table_model.set_corrections(self.session.corrections())
         self._fill_classes(label_names)

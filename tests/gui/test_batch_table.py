@@ -24,6 +24,7 @@ from coatnet_gui.batch.rows import (
     COL_CORRECTED,
     COL_ERROR,
     COL_LABEL,
+    COL_MAP,
     COL_MARGIN,
     COL_PATH,
     COL_PROB,
@@ -66,6 +67,7 @@ def python_order(model: BatchTableModel, rows: list[int], column: int, descendin
         COL_PROB: lambda i: float("inf") if model.rows[i].error else model.rows[i].confidence,
         COL_MARGIN: lambda i: model.rows[i].margin,
         COL_ERROR: lambda i: model.rows[i].error or "",
+        COL_MAP: lambda i: i,
     }
     return sorted(rows, key=keys[column], reverse=descending)
 
