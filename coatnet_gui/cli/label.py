@@ -197,6 +197,10 @@ def _map_settings(args: argparse.Namespace, clf: Classifier, root: Path) -> MapS
     if args.map_steps < 0 or args.map_steps == 1:
         raise ValueError("--map-steps must be 0 (no deletion score) or 2 or more")
     block = resolve_block(clf.net, args.map, args.map_stage or "")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"cannot create --maps {args.maps}: {exc.strerror or exc}") from None
     return MapSettings(str(out_dir), args.map, block.name, args.map_steps)
 
 

@@ -89,3 +89,6 @@ def test_maps_need_a_folder_apart_from_the_images(tmp_path: Path, odd_folder, ca
     status = main(["label", str(folder), "--maps", str(tmp_path / "m"), "--map", "rollout", "--map-stage", "S1"])
     assert status == 2
     assert "no block 'S1' for a rollout map" in capsys.readouterr().err
+    (tmp_path / "a_file").write_text("")
+    assert main(["label", str(folder), "--maps", str(tmp_path / "a_file" / "maps"), "--device", "cpu"]) == 2
+    assert "cannot create --maps" in capsys.readouterr().err
