@@ -4,11 +4,14 @@ Every candidate feature is taken from one forward pass: each inner stage's outpu
 2x2 grid (flattened channel-major, as :class:`~model.net.coatnet.LinearHead` with ``pool=2`` reads it) and the
 final pooled features (what the base's own classifier reads). The cache holds one small safetensors file per
 image, named by the SHA-256 of the image file, in a folder keyed by the base network's weights and
-preprocessing; a file that cannot be read or whose features do not fit the base is computed again.
+preprocessing; a file that cannot be read or whose features do not fit the base is computed again. Beside them,
+``rankings/`` keeps the measured accuracy of each candidate per training set (images, labels, seed), so the same
+set is not ranked twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,6 +26,7 @@ import torch.nn.functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save
 
+from model.atomic import atomic_writer
 from model.data.decode import ImageLoadError
 from model.data.transform import PreprocessCfg, load_and_preprocess
 from model.net.coatnet import CoAtNet
@@ -163,6 +167,19 @@ class FeatureStore:
             os.replace(tmp, path)
         except OSError:
             Path(tmp).unlink(missing_ok=True)
+
+    def get_scores(self, key: str) -> dict[str, float] | None:
+        """Return the feature ranking stored under ``key`` (the training images, labels and seed), or None."""
+        try:
+            found = json.loads((self.folder / "rankings" / f"{key}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return found if isinstance(found, dict) and all(isinstance(v, float) for v in found.values()) else None
+
+    def put_scores(self, key: str, scores: dict[str, float]) -> None:
+        """Store a feature ranking (a failed write only loses it)."""
+        with contextlib.suppress(OSError), atomic_writer(self.folder / "rankings" / f"{key}.json") as f:
+            f.write(json.dumps(scores))
 
 
 @dataclass

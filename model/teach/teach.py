@@ -120,7 +120,11 @@ def _teach_head(
     y = torch.tensor(checked.labels)
     train, held = stratified_split(checked.labels, settings.val_split, settings.seed)
     num_classes = len(checked.classes)
-    choice, scores = choose_features(net, got.features, y, train, num_classes, settings.seed, settings.features)
+    ranking = fingerprint([checked.digests[i] for i in train], [checked.labels[i] for i in train], settings.seed)
+    known = store.get_scores(ranking)
+    choice, scores = choose_features(net, got.features, y, train, num_classes, settings.seed, settings.features, known)
+    if scores and scores != known:
+        store.put_scores(ranking, scores)
     x = got.features[choice.key]
     epochs = settings.epochs or HEAD_EPOCHS
     print_ = fingerprint(
@@ -157,10 +161,11 @@ def choose_features(
     num_classes: int,
     seed: int,
     wanted: str = "auto",
+    known: dict[str, float] | None = None,
 ) -> tuple[FeatureChoice, dict[str, float]]:
     """Return the candidate with the best cross-validated accuracy on the ``train`` rows (ties: the later
-    stage, the final features last of all) and every candidate's score; or, when ``wanted`` names one
-    ("final", "stage2", ...), that one without comparing."""
+    stage, the final features last of all) and every candidate's score (``known`` scores, by feature key, are
+    not measured again); or, when ``wanted`` names one ("final", "stage2", ...), that one without comparing."""
     if wanted != "auto":
         named = {c.name: c for c in candidates(net)}
         if wanted not in named:
@@ -170,7 +175,10 @@ def choose_features(
     best: tuple[float, int] | None = None
     chosen = candidates(net)[-1]
     for order, choice in enumerate(candidates(net)):
-        score = cross_validated_accuracy(features[choice.key][train], y[train], num_classes, seed)
+        if known is not None and choice.key in known:
+            score = known[choice.key]
+        else:
+            score = cross_validated_accuracy(features[choice.key][train], y[train], num_classes, seed)
         scores[choice.key] = score
         if best is None or (round(score, 4), order) >= best:
             best, chosen = (round(score, 4), order), choice

@@ -18,11 +18,11 @@ from safetensors.torch import save_file
 
 from model.data.decode import load_image
 from model.explain.capture import list_blocks
-from model.net.coatnet import CoAtNet
+from model.net.coatnet import CoAtNet, create_model
 from model.runtime.inference import Classifier
 from model.teach import LabelledSet, TeachSettings, labelled_from_folder, labelled_from_pairs, teach
 from model.teach.dataset import stratified_split
-from model.weights.checkpoint import WeightsError, read_state_dict
+from model.weights.checkpoint import WeightsError, read_state_dict, save_checkpoint
 from model.weights.loading import load_model
 
 DIGITS = Path(__file__).resolve().parents[1] / "data" / "digits"
@@ -191,3 +191,17 @@ def test_class_names_from_a_class_map_beside_the_checkpoint_or_a_labels_file(tau
     other.write_text("a\nb\n")
     with pytest.raises(WeightsError, match="2 class names but the model has 5 outputs"):
         load_model(copy, labels=other)
+
+
+def test_any_local_checkpoint_is_a_base(tmp_path):
+    torch.manual_seed(0)
+    base = save_checkpoint(create_model("coatnet_pico_rw_224"), tmp_path / "pico") / "model.safetensors"
+    out = tmp_path / "pico-digits.safetensors"
+    settings = TeachSettings(cache_dir=tmp_path / "cache", epochs=3, features="stage3")
+    result = teach(str(base), _subset(2, 3), out, settings)
+    assert result.features.startswith("stage S3 output, 2x2") and result.classes == ["four", "one"]
+    loaded = load_model(out)
+    assert loaded.info.config_name == "coatnet_pico_rw_224" and len(loaded.net.stages) == 3
+    assert loaded.net.head.fc.in_features == 256 * 4
+    with torch.no_grad():
+        assert loaded.net(torch.zeros(1, 3, 224, 224)).shape == (1, 2)
