@@ -22,13 +22,20 @@ def atomic_writer(path: str | os.PathLike, newline: str | None = None) -> Iterat
         os.fsync(f.fileno())
 
 
-def write_bytes_atomically(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` as :func:`atomic_writer` does, but into an existing folder only; raises OSError
-    (the temp file is removed)."""
+@contextmanager
+def atomic_binary_writer(path: str | os.PathLike) -> Iterator[IO[bytes]]:
+    """Yield a binary file that replaces ``path`` only once the block ends without an error, as
+    :func:`atomic_writer` does, but into an existing folder only; raises OSError (the temp file is removed)."""
     with _replacing(path) as fd, open(fd, "wb") as f:
-        f.write(data)
+        yield f
         f.flush()
         os.fsync(f.fileno())
+
+
+def write_bytes_atomically(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`atomic_binary_writer`."""
+    with atomic_binary_writer(path) as f:
+        f.write(data)
 
 
 @contextmanager

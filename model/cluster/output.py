@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from model.atomic import _replacing
+from model.atomic import atomic_binary_writer
 from model.batch.export import EXPORT_SUFFIXES, ExportCounts, write_export
 
 OUTPUT_SUFFIXES = (*EXPORT_SUFFIXES, ".parquet")
@@ -84,12 +84,9 @@ def write_parquet(records: Iterable[dict], path: str | os.PathLike) -> ExportCou
     schema = _schema()
     counts = ExportCounts()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with _replacing(path) as fd, open(fd, "wb") as f:
-        with pq.ParquetWriter(f, schema) as writer:
-            for columns in _groups(records, counts):
-                writer.write_table(pa.Table.from_pydict(columns, schema=schema))
-        f.flush()
-        os.fsync(f.fileno())
+    with atomic_binary_writer(path) as f, pq.ParquetWriter(f, schema) as writer:
+        for columns in _groups(records, counts):
+            writer.write_table(pa.Table.from_pydict(columns, schema=schema))
     return counts
 
 
