@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import statistics
 import subprocess
 import sys
@@ -73,6 +74,15 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def top1_agreement(ours_csv: Path, timm_csv: Path) -> float:
+    """Return the fraction of images whose top-1 class is the same in our export and the reference's CSV."""
+    with ours_csv.open(newline="", encoding="utf-8") as f:
+        ours = {Path(row["path"]).name: row["index"] for row in csv.DictReader(f)}
+    with timm_csv.open(newline="") as f:
+        timm = {row[0]: row[1] for row in csv.reader(f)}
+    return sum(ours.get(name) == index for name, index in timm.items()) / len(timm)
+
+
 def main() -> None:
     """Prepare the folder and the checkpoint, time both sides alternately, print runs, medians and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -104,11 +114,13 @@ def main() -> None:
             for side, command in sides.items():
                 samples[side].append(timed(command))
                 print(f"run {run + 1} {side}: {samples[side][-1]:.2f} s", flush=True)
+        agreement = top1_agreement(tmp / "ours.csv", tmp / "timm.csv")
     ours, timm = statistics.median(samples["ours"]), statistics.median(samples["timm"])
     n = args.jpegs
     print(f"\n{n} JPEGs of 12 MP, {args.config}, whole processes, median of {args.repeats}:")
     print(f"  ours {ours:.2f} s ({n / ours:.1f} img/s), timm's inference path {timm:.2f} s ({n / timm:.1f} img/s)")
     print(f"  ours/timm x{timm / ours:.2f} (goal x{GOAL:g}: {'met' if timm / ours >= GOAL else 'MISSED'})")
+    print(f"  top-1 agreement of ours (bf16, reduced-size JPEG decode) with timm's (bf16): {agreement:.1%}")
 
 
 if __name__ == "__main__":
