@@ -97,21 +97,22 @@ def _json_rows(text: str, table: Path) -> list[tuple[int, str, str]]:
 
 def labelled_from_pairs(pairs: Iterable[tuple[str, str]]) -> LabelledSet:
     """Return the set of ``(absolute path, class name)`` pairs (e.g. the corrected rows of a batch run), classes
-    sorted. A path given twice keeps its first class. Raises :class:`TeachError` for empty or clashing class
-    names (names equal but for letter case, spacing or Unicode form)."""
+    sorted. A path given twice with one class counts once; with two classes it is left out (skipped, with both
+    names). Raises :class:`TeachError` for empty or clashing class names (names equal but for letter case,
+    spacing or Unicode form)."""
     chosen: dict[str, str] = {}
-    skipped: list[tuple[str, str]] = []
+    conflicts: dict[str, set[str]] = {}
     for path, name in pairs:
         full = os.path.abspath(path)
-        if full in chosen:
-            if chosen[full] != name:
-                skipped.append((full, f"listed again as {name!r}; kept as {chosen[full]!r}"))
-            continue
-        chosen[full] = name
-    classes = sorted(set(chosen.values()))
+        if full in chosen and chosen[full] != name:
+            conflicts.setdefault(full, {chosen[full]}).add(name)
+        chosen.setdefault(full, name)
+    skipped = [(p, f"listed as {' and '.join(map(repr, sorted(names)))}; left out") for p, names in conflicts.items()]
+    kept = {p: c for p, c in chosen.items() if p not in conflicts}
+    classes = sorted(set(kept.values()))
     _check_names(classes)
     index = {c: i for i, c in enumerate(classes)}
-    return LabelledSet(list(chosen), [index[c] for c in chosen.values()], classes, skipped)
+    return LabelledSet(list(kept), [index[c] for c in kept.values()], classes, skipped)
 
 
 def _check_names(classes: list[str]) -> None:

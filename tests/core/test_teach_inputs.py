@@ -170,6 +170,12 @@ def test_the_split_is_stratified_and_seeded():
     assert any(stratified_split(labels, 0.2, seed=s)[1] != held for s in range(1, 5))
 
 
+def test_a_path_given_with_two_classes_is_left_out():
+    data = labelled_from_pairs([("/a.png", "cat"), ("/b.png", "dog"), ("/a.png", "dog"), ("/b.png", "dog")])
+    assert data.paths == ["/b.png"] and data.classes == ["dog"]
+    assert data.skipped == [("/a.png", "listed as 'cat' and 'dog'; left out")]
+
+
 def test_a_class_list_orders_the_classes():
     data = labelled_from_pairs([("/a.png", "cat"), ("/b.png", "dog")])
     ordered = with_class_order(data, ["dog", "cat"])
