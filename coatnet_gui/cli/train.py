@@ -61,6 +61,8 @@ class TrainProgress:
         if p.phase == "features":
             rate = p.done / seconds if seconds > 0 else 0.0
             return f"features {p.done}/{p.total}  {rate:6.1f} img/s"
+        if p.phase == "train" and p.done == 0:
+            return "choosing where the head reads the base (held-out accuracy of each candidate)"
         if p.phase == "train":
             acc = f"  held-out accuracy {p.val_accuracy:.3f}" if p.val_accuracy is not None else ""
             loss = f"  loss {p.loss:.4f}" if p.loss is not None else ""

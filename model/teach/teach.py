@@ -120,13 +120,15 @@ def _teach_head(
     y = torch.tensor(checked.labels)
     train, held = stratified_split(checked.labels, settings.val_split, settings.seed)
     num_classes = len(checked.classes)
+    epochs = settings.epochs or HEAD_EPOCHS
+    if on_progress:  # ranking the feature candidates takes a few seconds: training has begun
+        on_progress(TeachProgress("train", 0, epochs))
     ranking = fingerprint([checked.digests[i] for i in train], [checked.labels[i] for i in train], settings.seed)
     known = store.get_scores(ranking)
     choice, scores = choose_features(net, got.features, y, train, num_classes, settings.seed, settings.features, known)
     if scores and scores != known:
         store.put_scores(ranking, scores)
     x = got.features[choice.key]
-    epochs = settings.epochs or HEAD_EPOCHS
     print_ = fingerprint(
         store.folder.name, checked.digests, checked.labels, checked.classes, "head", epochs, settings.val_split,
         settings.seed, choice.key,

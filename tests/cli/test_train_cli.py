@@ -87,3 +87,19 @@ def test_a_killed_run_continues_with_resume(src, tmp_path):
     epochs = [int(n) for n in re.findall(r"epoch (\d+)/6", done.stderr)]
     assert epochs and epochs[0] >= 2 and epochs[-1] == 6  # it went on from the saved epoch, not from the start
     assert out.is_file() and not state.exists()
+
+
+def test_ctrl_c_stops_with_130_and_writes_nothing(src, tmp_path):
+    out = tmp_path / "m.safetensors"
+    cmd = [sys.executable, "-m", "coatnet_gui", "train", str(src), "--out", str(out), "--epochs", "1000000"]
+    env = {**os.environ, "COATNET_LENS_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    state = out.with_name(out.name + ".resume")
+    deadline = time.monotonic() + 240
+    while not state.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted after epoch" in err and "--resume" in err
+    assert not out.exists()
