@@ -11,7 +11,9 @@ with every feature candidate's own score and a baseline: logistic regression on 
 images (the same torch trainer, 300 epochs). Then the time: feature extraction images/s (CPU, the
 placement's precision: bf16 where the CPU has it), head training time at the largest size, and ``teach``
 end to end on the largest training folder twice with a fresh cache: the second run's time as a ratio of the
-first's (goal >= 10x). Goal: the head beats the baseline at 20 per class.
+first's (goal >= 10x; ``--ratio-config coatnet_0_rw_224`` times it on a 224 px ImageNet-sized base with random
+weights, where the forward passes the cache saves cost more than on the small bundled base).
+Goal: the head beats the baseline at 20 per class.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ import numpy as np
 import torch
 from PIL import Image
 
+from model.net.coatnet import create_model
 from model.runtime.device import choose_placement
 from model.teach import TeachSettings, labelled_from_folder, teach
 from model.teach.dataset import file_digest
 from model.teach.features import FeatureStore, base_key, candidates, extract, feature_widths
 from model.teach.head import train_head
 from model.teach.teach import choose_features
+from model.weights.checkpoint import WEIGHTS_NAME, save_checkpoint
 from model.weights.loading import load_model
 
 BASELINE_EPOCHS = 300
@@ -92,6 +96,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-class", type=int, nargs="+", default=[5, 20, 100])
     parser.add_argument("--test-per-class", type=int, default=50)
     parser.add_argument("--seeds", type=int, default=3, help="draws of the training images per size")
+    parser.add_argument(
+        "--ratio-config",
+        help="time the two teach runs on this config with random weights (e.g. coatnet_0_rw_224) instead of the "
+        "bundled base: the cache saves what the base's forward passes cost",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     figures: dict = {}
@@ -147,17 +156,22 @@ def main(argv: list[str] | None = None) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(Path(paths[i]).read_bytes())
         data = labelled_from_folder(subset)
+        base = "bundled"
+        if args.ratio_config:
+            torch.manual_seed(0)
+            base = str(save_checkpoint(create_model(args.ratio_config), tmp / args.ratio_config) / WEIGHTS_NAME)
         times = []
         for run in range(2):
             settings = TeachSettings(device="cpu", cache_dir=tmp / "cache2")
             start = time.perf_counter()
-            teach("bundled", data, tmp / f"run{run}.safetensors", settings)
+            teach(base, data, tmp / f"run{run}.safetensors", settings)
             times.append(time.perf_counter() - start)
         figures["teach_seconds"] = times
         figures["cache_ratio"] = times[0] / times[1]
         verdict = "meets" if figures["cache_ratio"] >= GOAL_RATIO else "misses"
         print(
-            f"teach end to end on {len(data.paths)} images: first {times[0]:.1f} s, second (cached) {times[1]:.1f} s"
+            f"teach end to end on {len(data.paths)} images, base {args.ratio_config or 'bundled'}: first "
+            f"{times[0]:.1f} s, second (cached) {times[1]:.1f} s"
             f" = {figures['cache_ratio']:.1f}x ({verdict} the {GOAL_RATIO:.0f}x goal)"
         )
     twenty = next((r for r in rows if r["per_class"] == 20), None)
