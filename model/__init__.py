@@ -1,6 +1,7 @@
 """CoAtNet Lens core: the network, its weights, preprocessing, introspection and inference. No Qt here.
 
     from model import create_model, list_configs, load_model, Classifier, capture, label_folder
+    from model import faithfulness, head_stats, teach
 
 The names below are imported on first use, so ``import model`` itself loads neither torch nor anything else.
 """
@@ -13,9 +14,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from model.batch.pipeline import label_folder
     from model.explain.capture import capture
+    from model.explain.faithfulness import faithfulness
+    from model.explain.head_stats import head_stats
     from model.net.coatnet import create_model
     from model.net.config import CoAtNetCfg, list_configs
     from model.runtime.inference import Classifier
+    from model.teach import teach
     from model.weights.loading import load_model
 
 _HOMES = {
@@ -26,9 +30,23 @@ _HOMES = {
     "Classifier": "model.runtime.inference",
     "capture": "model.explain.capture",
     "label_folder": "model.batch.pipeline",
+    "faithfulness": "model.explain.faithfulness",
+    "head_stats": "model.explain.head_stats",
+    "teach": "model.teach",
 }
 
-__all__ = ["Classifier", "CoAtNetCfg", "capture", "create_model", "label_folder", "list_configs", "load_model"]
+__all__ = [
+    "Classifier",
+    "CoAtNetCfg",
+    "capture",
+    "create_model",
+    "faithfulness",
+    "head_stats",
+    "label_folder",
+    "list_configs",
+    "load_model",
+    "teach",
+]
 
 
 def __getattr__(name: str) -> Any:
