@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable
+import sys
+from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benchmarks' shared timing helper
+from _timing import interleaved_samples  # noqa: E402
 
 from model import create_model
 from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg
@@ -78,20 +81,6 @@ def main() -> None:
             f"{best[name] * 1000:7.0f}ms {best[name] / best['forward_16']:5.2f}x"
         )
     print(f"goal: deletion + insertion <= {GOAL:g}x the 16-image pass (median): {'met' if ratio <= GOAL else 'MISSED'}")
-
-
-def interleaved_samples(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
-    """Return the seconds of every run of each callable (one warm-up each), timed round-robin so that the load of
-    a shared machine hits all of them alike."""
-    for fn in runs.values():
-        fn()
-    samples: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeats):
-        for name, fn in runs.items():
-            start = time.perf_counter()
-            fn()
-            samples[name].append(time.perf_counter() - start)
-    return samples
 
 
 if __name__ == "__main__":

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from model.data.transform import preprocess
 from model.runtime.inference import Classifier
+from model.teach.checkpoint import draw_confusion
 from model.training.fashion_mnist import DEFAULT_ROOT, load_split
 from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES
 from model.weights.loading import bundled_model_dir, load_model
@@ -46,33 +47,6 @@ def confusion_matrix(labels: np.ndarray, preds: np.ndarray, num_classes: int) ->
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(matrix, (labels, preds), 1)
     return matrix
-
-
-def draw_confusion_matrix(matrix: np.ndarray, names: list[str], path: Path, cell: int = 56) -> None:
-    """Write ``matrix`` as a PNG: rows are true classes, columns predictions, darker = more images."""
-    n = len(names)
-    font = ImageFont.load_default(size=14)
-    small = ImageFont.load_default(size=12)
-    left, top = 120, 130
-    img = Image.new("RGB", (left + n * cell + 20, top + n * cell + 40), "white")
-    draw = ImageDraw.Draw(img)
-    row_norm = matrix / np.maximum(matrix.sum(1, keepdims=True), 1)
-    for i in range(n):
-        for j in range(n):
-            shade = int(255 * (1 - row_norm[i, j]))
-            x, y = left + j * cell, top + i * cell
-            draw.rectangle([x, y, x + cell - 1, y + cell - 1], fill=(shade, shade, 255), outline=(200, 200, 200))
-            text = str(matrix[i, j])
-            colour = "white" if row_norm[i, j] > 0.5 else "black"
-            draw.text((x + cell / 2, y + cell / 2), text, fill=colour, font=small, anchor="mm")
-        draw.text((left - 6, top + i * cell + cell / 2), names[i], fill="black", font=small, anchor="rm")
-        label = Image.new("RGBA", (top - 10, 16), (255, 255, 255, 0))
-        ImageDraw.Draw(label).text((0, 0), names[i], fill="black", font=small)
-        rotated = label.rotate(90, expand=True)
-        img.paste(rotated, (left + i * cell + cell // 2 - 8, 8), rotated)
-    draw.text((left + n * cell / 2, top + n * cell + 20), "predicted class", fill="black", font=font, anchor="mm")
-    draw.text((10, top - 20), "true class", fill="black", font=font)
-    img.save(path)
 
 
 CARD_TEMPLATE = Path(__file__).with_name("model_card.md")  # str.format placeholders: see write_card
@@ -123,7 +97,7 @@ def evaluate(folder: Path, data: Path) -> dict:
         "confusion_matrix": matrix.tolist(),
     }
     (folder / "eval.json").write_text(json.dumps(result, indent=2) + "\n")
-    draw_confusion_matrix(matrix, list(CLASS_NAMES), folder / "confusion_matrix.png")
+    draw_confusion(matrix, list(CLASS_NAMES), folder / "confusion_matrix.png", cell=56)
     log_path = folder / "train_log.json"
     write_card(folder, result, json.loads(log_path.read_text()) if log_path.exists() else {})
     return result

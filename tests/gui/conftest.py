@@ -9,6 +9,7 @@ import pytest
 
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.batch.runs import DATA_ENV
+from coatnet_gui.batch.view import BatchView
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 
@@ -30,3 +31,14 @@ def data_dir(qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Runs go to a temporary data folder."""
     monkeypatch.setenv(DATA_ENV, str(tmp_path / "data"))
     return tmp_path / "data"
+
+
+@pytest.fixture
+def batch_view(qtbot, clf: Classifier) -> BatchView:
+    """A shown Batch tab on the small model, stopped at the end of the test."""
+    v = BatchView(lambda: clf)
+    qtbot.addWidget(v)
+    v.resize(900, 600)
+    v.show()
+    yield v
+    v.stop()

@@ -26,13 +26,8 @@ pytestmark = pytest.mark.usefixtures("data_dir")
 
 
 @pytest.fixture
-def view(qtbot, clf: Classifier) -> BatchView:
-    v = BatchView(lambda: clf)
-    qtbot.addWidget(v)
-    v.resize(900, 600)
-    v.show()
-    yield v
-    v.stop()
+def view(batch_view: BatchView) -> BatchView:
+    return batch_view
 
 
 def test_save_maps_fills_the_map_column_and_the_export(

@@ -43,13 +43,8 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def view(qtbot, clf: Classifier) -> BatchView:
-    v = BatchView(lambda: clf)
-    qtbot.addWidget(v)
-    v.resize(900, 600)
-    v.show()
-    yield v
-    v.stop()
+def view(batch_view: BatchView) -> BatchView:
+    return batch_view
 
 
 def test_a_run_fills_the_table_and_the_table_filters_sorts_and_opens(
