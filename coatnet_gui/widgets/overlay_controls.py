@@ -103,27 +103,13 @@ class OverlayControls(QWidget):
         self.form.addRow("&Channel", self.channel_box)
 
         self.class_box = self._class_picker()
-        self.top_class_button = QPushButton("&Top class")
-        self.top_class_button.setToolTip("Grad-CAM for the top class again")
-        self.top_class_button.clicked.connect(lambda: self._change(class_index=None))
-        self.class_row = QHBoxLayout()
-        self.class_row.addWidget(self.class_box, 1)
-        self.class_row.addWidget(self.top_class_button)
-        class_title = QLabel("C&lass")
-        class_title.setBuddy(self.class_box)  # a row holding a layout gets no buddy from the form
-        self.form.addRow(class_title, self.class_row)
-
+        self.top_class_button, self.class_row = self._picker_row(
+            "C&lass", self.class_box, "&Top class", "Grad-CAM for the top class again", class_index=None
+        )
         self.versus_box = self._versus_picker()
-        self.clear_versus_button = QPushButton("Clea&r")
-        self.clear_versus_button.setToolTip("Plain Grad-CAM of the class again, without a class B")
-        self.clear_versus_button.clicked.connect(lambda: self._change(versus=None))
-        self.versus_row = QHBoxLayout()
-        self.versus_row.addWidget(self.versus_box, 1)
-        self.versus_row.addWidget(self.clear_versus_button)
-        versus_title = QLabel("&Versus")
-        versus_title.setBuddy(self.versus_box)
-        versus_title.setToolTip(self.versus_box.toolTip())
-        self.form.addRow(versus_title, self.versus_row)
+        self.clear_versus_button, self.versus_row = self._picker_row(
+            "&Versus", self.versus_box, "Clea&r", "Plain Grad-CAM of the class again, without a class B", versus=None
+        )
 
         self.cmap_box = self._combo(
             "Colo&urs",
@@ -153,6 +139,23 @@ class OverlayControls(QWidget):
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.form.addRow(self.caption)
         self._refresh()
+
+    def _picker_row(
+        self, title: str, box: QComboBox, button_text: str, button_tip: str, **reset: None
+    ) -> tuple[QPushButton, QHBoxLayout]:
+        """Add a form row titled ``title`` holding ``box`` and a button that resets the spec fields ``reset``;
+        return the button and the row's layout."""
+        button = QPushButton(button_text)
+        button.setToolTip(button_tip)
+        button.clicked.connect(lambda: self._change(**reset))
+        row = QHBoxLayout()
+        row.addWidget(box, 1)
+        row.addWidget(button)
+        label = QLabel(title)
+        label.setBuddy(box)  # a row holding a layout gets no buddy from the form
+        label.setToolTip(box.toolTip())
+        self.form.addRow(label, row)
+        return button, row
 
     def _class_picker(self) -> QComboBox:
         """Return the Grad-CAM class picker: every class of the model as "name (index)", row = class index; typing
