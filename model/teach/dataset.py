@@ -48,7 +48,8 @@ def labelled_from_folder(src: str | os.PathLike) -> LabelledSet:
 
 def labelled_from_table(path: str | os.PathLike) -> LabelledSet:
     """Return the images of a CSV or JSON Lines table with ``path`` and ``label`` columns (what ``label``
-    exports, perhaps corrected; a JSON Lines row without ``label`` uses the first of its ``labels``). Relative
+    exports, perhaps corrected by hand; a row's ``corrected`` class, as the Batch tab exports it, wins over its
+    ``label``; a JSON Lines row without either uses the first of its ``labels``). Relative
     paths are relative to the table's folder; rows with an error or no label are skipped with the reason.
     Raises :class:`TeachError` for an unreadable table or missing columns."""
     table = Path(path).expanduser().absolute()
@@ -74,7 +75,7 @@ def _csv_rows(text: str, table: Path) -> list[tuple[int, str, str]]:
     if not reader.fieldnames or not {"path", "label"} <= set(reader.fieldnames):
         raise TeachError(f"{table.name} needs a header with 'path' and 'label' columns (as `label` writes).")
     return [
-        (i, row["path"] or "", "" if row.get("error") else (row["label"] or "").strip())
+        (i, row["path"] or "", "" if row.get("error") else (row.get("corrected") or row["label"] or "").strip())
         for i, row in enumerate(reader, start=2)
     ]
 
@@ -90,7 +91,7 @@ def _json_rows(text: str, table: Path) -> list[tuple[int, str, str]]:
             name = decode_path(record)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             raise TeachError(f"Line {i} of {table.name} is not a JSON object with a 'path'.") from None
-        label = record.get("label") or (record.get("labels") or [""])[0]
+        label = record.get("corrected") or record.get("label") or (record.get("labels") or [""])[0]
         rows.append((i, name, "" if record.get("error") else str(label).strip()))
     return rows
 

@@ -161,6 +161,29 @@ def test_tables_written_by_label_and_corrected(tmp_path):
         labelled_from_table(tmp_path / "bad.csv")
 
 
+def test_a_corrected_class_wins_over_the_models_label(tmp_path):
+    src = tmp_path / "imgs"
+    files = _copy_class("one", src, 2) + _copy_class("two", src, 1)
+    table = tmp_path / "corrected.csv"
+    table.write_text(
+        "path,label,corrected,error\r\n"
+        f"imgs/{files[0].name},one,,\r\n"
+        f"imgs/{files[1].name},one,three,\r\n"
+        f"imgs/{files[2].name},two,,\r\n",
+        encoding="utf-8",
+    )
+    data = labelled_from_table(table)
+    assert data.classes == ["one", "three", "two"] and data.labels == [0, 1, 2]
+    jsonl = tmp_path / "corrected.jsonl"
+    rows = [
+        {"path": f"imgs/{files[0].name}", "label": "one", "corrected": None},
+        {"path": f"imgs/{files[1].name}", "label": "one", "corrected": "three"},
+    ]
+    jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    data = labelled_from_table(jsonl)
+    assert data.classes == ["one", "three"] and data.labels == [0, 1]
+
+
 def test_the_split_is_stratified_and_seeded():
     labels = [0] * 10 + [1] * 5 + [2] * 2
     train, held = stratified_split(labels, 0.2, seed=0)
