@@ -87,14 +87,15 @@ def attention_rollout(
     at ``query_yx`` of the last block, or from all of them (what the pooled classifier sees) when None.
     """
     first_grid = records[0].grid
-    flow = torch.eye(first_grid[0] * first_grid[1])
+    device = records[0].probs.device
+    flow = torch.eye(first_grid[0] * first_grid[1], device=device)
     grid = first_grid
     for rec in records:
         if rec.grid != grid:
-            flow = _pool_matrix(grid, rec.grid) @ flow
+            flow = _pool_matrix(grid, rec.grid, device) @ flow
             grid = rec.grid
         mix = rec.probs[batch].float().mean(0)
-        mix = 0.5 * torch.eye(mix.shape[0]) + 0.5 * mix
+        mix = 0.5 * torch.eye(mix.shape[0], device=device) + 0.5 * mix
         flow = mix @ flow
     if query_yx is None:
         row = flow.mean(0)
@@ -103,9 +104,10 @@ def attention_rollout(
     return row.view(first_grid)
 
 
-def _pool_matrix(src: tuple[int, int], dst: tuple[int, int]) -> torch.Tensor:
-    """Return the ``(dst tokens, src tokens)`` matrix of 2x2 average pooling from ``src`` to ``dst`` grid."""
-    eye = torch.eye(src[0] * src[1]).view(-1, 1, *src)
+def _pool_matrix(src: tuple[int, int], dst: tuple[int, int], device: torch.device) -> torch.Tensor:
+    """Return the ``(dst tokens, src tokens)`` matrix of 2x2 average pooling from ``src`` to ``dst`` grid, on
+    ``device``."""
+    eye = torch.eye(src[0] * src[1], device=device).view(-1, 1, *src)
     pooled = F.adaptive_avg_pool2d(eye, dst)  # (src tokens, 1, dst_h, dst_w)
     return pooled.flatten(1).T
 

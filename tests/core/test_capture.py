@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 import torch
@@ -138,6 +139,8 @@ def test_maps_have_the_grid_shape_and_sane_values(net_and_input):
         rollout = attention_rollout(records, query)
         assert rollout.shape == records[0].grid
         assert abs(rollout.sum().item() - 1.0) < 1e-4  # rollout rows stay probability distributions
+    on_meta = [replace(rec, probs=rec.probs.detach().to("meta")) for rec in records]
+    assert attention_rollout(on_meta).device.type == "meta"  # built where the records are (CUDA on a GPU)
     grads = cap.class_gradients(int(logits[0].argmax()))
     cam = grad_cam(cap.activations[attn_names[0]], grads[attn_names[0]])
     assert cam.shape == records[0].grid and cam.min() >= 0 and cam.max() <= 1
