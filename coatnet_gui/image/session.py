@@ -2,7 +2,10 @@
 change it, all run by :class:`~coatnet_gui.workers.Workers` off the GUI thread.
 
 Widgets never call the model: they call :class:`Session` methods (intents) and render what its signals carry.
-Results of superseded requests (an older image, model or overlay choice) are dropped when they arrive.
+Results of superseded requests (an older image, model or overlay choice) are dropped when they arrive, and a
+faithfulness score superseded while it runs (by a newer image, map or model) stops before its next batched pass: a new
+image's top-5 never waits behind stale work. An image file is classified straight from the file, as the CLI and the
+Batch tab do (reduced-size JPEG decode), while the display decode runs on the io pool; the explanation follows.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import itertools
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
+import torch
 from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 
 from coatnet_gui.image.scoring import score_all_maps, score_overlay, unscorable_reason
@@ -24,7 +29,7 @@ from coatnet_gui.workers import Workers
 from model.atomic import write_bytes_atomically
 from model.explain.faithfulness import Curves
 from model.explain.head_stats import HeadStats, head_stats
-from model.runtime.inference import Classifier, Explanation
+from model.runtime.inference import Classifier, Explanation, Prediction
 from model.weights.loading import LoadedModel, load_model
 
 MAP_SIDE_LIMIT = 2048  # longest side of an overlay map in pixels; larger views are scaled when drawn
@@ -43,6 +48,33 @@ def map_size(box: Box) -> tuple[int, int]:
     return max(1, round(box.height * scale)), max(1, round(box.width * scale))
 
 
+class Superseded(Exception):
+    """A background job stopped because a newer request made its result useless."""
+
+
+class _StopBetweenPasses:
+    """``classifier``, except that every forward pass (:meth:`probabilities`) first raises :class:`Superseded` when
+    ``should_stop()`` says so: a scoring job of dozens of images in batched passes stops after the pass in flight."""
+
+    def __init__(self, classifier: Classifier, should_stop: Callable[[], bool]):
+        self._classifier = classifier
+        self._should_stop = should_stop
+
+    def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
+        """Return ``classifier.probabilities(batch)`` ``(B, classes)``; raise Superseded instead when stopped."""
+        if self._should_stop():
+            raise Superseded
+        return self._classifier.probabilities(batch)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._classifier, name)
+
+
+def stoppable(classifier: Classifier, should_stop: Callable[[], bool]) -> Classifier:
+    """Return ``classifier`` whose forward passes raise :class:`Superseded` once ``should_stop()`` is true."""
+    return cast(Classifier, _StopBetweenPasses(classifier, should_stop))
+
+
 def write_view_png(state: ViewState, path: str | os.PathLike) -> None:
     """Render ``state`` (see :func:`~coatnet_gui.overlay.paint.render_view`) and write it to ``path`` as PNG,
     atomically. Runs in a worker thread: it paints on a QImage, never on a widget."""
@@ -51,6 +83,16 @@ def write_view_png(state: ViewState, path: str | os.PathLike) -> None:
     if not render_view(state).save(buffer, "PNG"):
         raise OSError(f"Could not encode the view as PNG for {path}.")
     write_bytes_atomically(path, bytes(buffer.data().data()))
+
+
+@dataclass
+class _Opening:
+    """One image being opened: the ``classifier`` classifying its file (None when it is not classified from the
+    file), its top-5 held until the image is ``shown``."""
+
+    classifier: Classifier | None = None
+    prediction: Prediction | None = None
+    shown: bool = False
 
 
 class Session(QObject):
@@ -85,6 +127,7 @@ class Session(QObject):
         self._generation = {
             "model": 0,
             "image": 0,
+            "prediction": 0,
             "analysis": 0,
             "overlay": 0,
             "score": 0,
@@ -140,15 +183,30 @@ class Session(QObject):
 
     def open_image(self, source: ImageSource) -> None:
         """Read ``source`` and, once a model is ready, classify and explain it. When it cannot be read, the
-        previous image and everything derived from it are dropped and ``image_failed`` says why."""
+        previous image and everything derived from it are dropped and ``image_failed`` says why.
+
+        Scoring of the previous image stops at once (after the pass in flight). An image file is classified from
+        the file on the model pool while it is decoded for display; ``prediction_ready`` comes after
+        ``image_ready``."""
+        self._supersede_checks()
+        classifier = self.classifier
+        opening = _Opening()
+        if source.path is not None and classifier is not None:
+            self._classify_file(classifier, source.path, opening)
+        else:
+            self._generation["prediction"] += 1  # a late top-5 of the previous file must not show
 
         def done(loaded: LoadedImage) -> None:
             self.image = loaded
             self.image_ready.emit(loaded)
-            self._analyse()
+            opening.shown = True
+            if opening.prediction is not None:
+                self.prediction_ready.emit(opening.prediction)
+            self._analyse(classify=opening.classifier is None or opening.classifier is not self.classifier)
 
         def error(message: str) -> None:
             self.image, self.explanation = None, None
+            self._generation["prediction"] += 1
             self._generation["analysis"] += 1  # a late prediction of the previous image must not show
             self._generation["overlay"] += 1
             self.image_failed.emit(source, message)
@@ -180,7 +238,7 @@ class Session(QObject):
         self._submit_latest(
             "score",
             "Scoring the map…",
-            lambda: score_overlay(classifier, explanation, result, baselines=baselines),
+            lambda stop: score_overlay(stoppable(classifier, stop), explanation, result, baselines=baselines),
             self.score_ready.emit,
             lambda message: self.score_unavailable.emit(f"Could not score the map: {message}"),
         )
@@ -197,7 +255,7 @@ class Session(QObject):
         self._submit_latest(
             "scores",
             "Scoring every map…",
-            lambda: score_all_maps(classifier, explanation, spec, baselines=baselines),
+            lambda stop: score_all_maps(stoppable(classifier, stop), explanation, spec, baselines=baselines),
             self.scores_ready.emit,
             self.scores_failed.emit,
         )
@@ -224,7 +282,8 @@ class Session(QObject):
         on_error: Callable[[str], None],
         on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
-        """Run ``job`` on ``pool``; its result is delivered only if no newer job of ``generation`` started."""
+        """Run ``job`` on ``pool``; its result is delivered only if no newer job of ``generation`` started. On the
+        model pool, a job superseded before its turn does not run: the pool's one thread goes to the newest work."""
         self._generation[generation] += 1
         ticket = self._generation[generation]
 
@@ -235,23 +294,33 @@ class Session(QObject):
 
             return deliver
 
-        self.run(pool, what, job, current(on_done), current(on_error), on_progress)
+        def unless_stale(*args: Any) -> Any:
+            return job(*args) if self._generation[generation] == ticket else None
+
+        self.run(pool, what, unless_stale if pool == "model" else job, current(on_done), current(on_error), on_progress)
 
     def _submit_latest(
         self,
         generation: str,
         what: str,
-        job: Callable[[], Any],
+        job: Callable[[Callable[[], bool]], Any],
         on_done: Callable[[Any], None],
         on_error: Callable[[str], None],
     ) -> None:
-        """Like :meth:`_submit` on the model pool, but a job superseded before it starts is skipped (no result):
-        scoring runs dozens of images through the network, and only the newest request matters. A failure goes to
-        ``failed`` and ``on_error``."""
+        """Like :meth:`_submit` on the model pool, but a job superseded while it runs stops when it next asks (no
+        result): ``job(should_stop)`` is given a callable that turns true once a newer job of ``generation`` was
+        submitted, and may raise :class:`Superseded` then. Scoring runs dozens of images through the network, and
+        only the newest request matters. A failure goes to ``failed`` and ``on_error``."""
         ticket = self._generation[generation] + 1  # the ticket _submit is about to hand out
 
+        def superseded() -> bool:
+            return self._generation[generation] != ticket
+
         def latest() -> Any:
-            return job() if self._generation[generation] == ticket else None
+            try:
+                return job(superseded)
+            except Superseded:
+                return None
 
         def done(value: Any) -> None:
             if value is not None:
@@ -295,14 +364,57 @@ class Session(QObject):
         self.model_ready.emit(classifier)
         self._analyse()
 
-    def _analyse(self) -> None:
-        """Classify the shown image with the active model, then explain it (one captured forward pass)."""
+    def _supersede_checks(self) -> None:
+        """Make the scores and head statistics of the shown image stale: a scoring job stops before its next pass."""
+        for stale in ("score", "scores", "heads"):
+            self._generation[stale] += 1
+
+    def _classify_file(self, classifier: Classifier, path: str, opening: _Opening) -> None:
+        """Classify the image file at ``path`` as the CLI does (:meth:`Classifier.classify_files`) on the model pool;
+        its top-5 goes to ``prediction_ready`` once the image is shown (held in ``opening`` until then)."""
+        opening.classifier = classifier
+
+        def classified(prediction: Prediction) -> None:
+            if prediction.error is not None:  # the display decode says why, or the decoded image is classified
+                opening.classifier = None
+                if opening.shown and self.image is not None:
+                    self._classify_image(classifier, self.image)
+            elif opening.shown:
+                self.prediction_ready.emit(prediction)
+            else:
+                opening.prediction = prediction
+
+        self._submit(
+            "model",
+            "Classifying…",
+            "prediction",
+            lambda: classifier.classify_files([path])[0],
+            classified,
+            self.failed.emit,
+        )
+
+    def _classify_image(self, classifier: Classifier, loaded: LoadedImage) -> None:
+        """Classify the decoded image ``loaded`` on the model pool (``prediction_ready``)."""
+        path = loaded.source.path or loaded.source.url or loaded.source.name
+        self._submit(
+            "model",
+            "Classifying…",
+            "prediction",
+            lambda: classifier.classify_image(loaded.image, 5, path),
+            self.prediction_ready.emit,
+            self.failed.emit,
+        )
+
+    def _analyse(self, classify: bool = True) -> None:
+        """Explain the shown image with the active model (one captured forward pass), classifying it first unless
+        ``classify`` is False (its top-5 is on its way from the file)."""
         classifier, loaded = self.classifier, self.image
         self.explanation = None
-        for stale in ("score", "scores", "heads"):  # scores of the previous image or model must not show
-            self._generation[stale] += 1
+        self._supersede_checks()  # scores of the previous image or model must not show
         if classifier is None or loaded is None:
             return
+        if classify:
+            self._classify_image(classifier, loaded)
 
         def explained(explanation: Explanation) -> None:
             self.explanation = explanation
@@ -311,25 +423,8 @@ class Session(QObject):
             self._request_overlay()
             self._request_head_stats(classifier, explanation)
 
-        def classified(prediction: Any) -> None:
-            self.prediction_ready.emit(prediction)
-            self._submit(
-                "model",
-                "Explaining…",
-                "analysis",
-                lambda: classifier.explain(loaded.image),
-                explained,
-                self.failed.emit,
-            )
-
-        path = loaded.source.path or loaded.source.url or loaded.source.name
         self._submit(
-            "model",
-            "Classifying…",
-            "analysis",
-            lambda: classifier.classify_image(loaded.image, 5, path),
-            classified,
-            self.failed.emit,
+            "model", "Explaining…", "analysis", lambda: classifier.explain(loaded.image), explained, self.failed.emit
         )
 
     def _request_head_stats(self, classifier: Classifier, explanation: Explanation) -> None:

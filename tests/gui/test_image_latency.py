@@ -1,0 +1,65 @@
+"""The Image tab puts a new image's top-5 first: a file is classified as the CLI classifies it, before its explanation,
+and a faithfulness scoring job of the previous image stops between its batched passes instead of running to its end
+(the real window, offscreen, small model)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
+
+import torch
+from gui_helpers import TIMEOUT_MS, show
+
+SLICE = Path(__file__).resolve().parents[1] / "data" / "fmnist_test_slice"
+
+
+def test_the_top5_of_a_dropped_file_is_the_clis_and_comes_before_the_explanation(qtbot, window, monkeypatch):
+    session, panel = window.session, window.image_tab.prediction
+    classifier = session.classifier
+    path = SLICE / "00001_Pullover.png"
+    expected = classifier.classify_files([path])[0]
+    decoded_classified = []
+    monkeypatch.setattr(classifier, "classify_image", lambda *args: decoded_classified.append(args))
+    order: list[str] = []
+    session.prediction_ready.connect(lambda _p: order.append("top-5"))
+    session.explanation_ready.connect(lambda _e: order.append("explanation"))
+    show(qtbot, window, path)
+    shown = panel.prediction
+    assert shown is not None and shown.path == str(path) and shown.error is None
+    assert (shown.labels, shown.indices) == (expected.labels, expected.indices)
+    assert torch.allclose(torch.tensor(shown.probs), torch.tensor(expected.probs), atol=1e-6)
+    assert order == ["top-5", "explanation"] and not decoded_classified  # one pass from the file, none on the copy
+
+
+def test_a_scoring_job_in_flight_stops_after_one_pass_when_a_new_image_is_opened(qtbot, window, sample):
+    session, checks, panel = window.session, window.image_tab.checks, window.image_tab.prediction
+    checks.auto_score.setChecked(False)  # only the scoring job started here runs
+    show(qtbot, window, sample)
+    classifier = session.classifier
+    forward = classifier.probabilities
+    scoring_passes, in_pass, release = [], threading.Event(), threading.Event()
+
+    def spy(batch: torch.Tensor) -> torch.Tensor:
+        if batch.shape[0] > 1:  # a scoring pass (one image is a top-5)
+            scoring_passes.append(batch.shape[0])
+            in_pass.set()
+            release.wait(TIMEOUT_MS / 1000)
+        return forward(batch)
+
+    classifier.probabilities = spy
+    tables = []
+    session.scores_ready.connect(tables.append)
+    new = SLICE / "00002_Trouser.png"
+    try:
+        session.score_all_maps()
+        qtbot.waitUntil(in_pass.is_set, timeout=TIMEOUT_MS)
+        window.open_path(str(new))
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: panel.prediction is not None and panel.prediction.path == str(new), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: session.explanation is not None and not session.workers.busy(), timeout=TIMEOUT_MS)
+    assert len(scoring_passes) == 1 and not tables  # the table of the previous image: abandoned, never shown
+    assert panel.prediction.labels == classifier.classify_files([new])[0].labels
