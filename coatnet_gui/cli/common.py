@@ -1,7 +1,8 @@
 """What every headless command shares: exit statuses, the version, the pieces of the parsers (command, --topk,
 --model/--device), opening the classifier.
 
-Imports no Qt.
+Imports no Qt, and no torch: the parsers (``--help``, ``--version``) are built from :mod:`model.choices`, and
+each command imports the network code when it runs.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import argparse
 import importlib.metadata
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from model.runtime.device import DEVICE_CHOICES
-from model.runtime.inference import TOP_K, Classifier
-from model.weights.loading import load_model
+from model.choices import DEVICE_CHOICES, TOP_K
+
+if TYPE_CHECKING:
+    from model.runtime.inference import Classifier
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 COLUMN, HELP_WIDTH = 20, 100  # where help texts start in --help, and the width it wraps to
@@ -59,7 +61,7 @@ def raw_formatter(prog: str) -> argparse.HelpFormatter:
 
 
 def add_topk_argument(parser: argparse.ArgumentParser, what: str) -> None:
-    """Add ``--topk`` (how many classes ``what``; default :data:`~model.runtime.inference.TOP_K`)."""
+    """Add ``--topk`` (how many classes ``what``; default :data:`~model.choices.TOP_K`)."""
     parser.add_argument("--topk", type=int, default=TOP_K, help=f"how many classes {what} (default: %(default)s)")
 
 
@@ -99,6 +101,9 @@ def download_progress(stream=sys.stderr) -> Callable[[int, int], None]:
 
 def open_classifier(args: argparse.Namespace) -> Classifier:
     """Return a :class:`Classifier` for ``--model``/``--device``; raises WeightsError when it cannot load."""
+    from model.runtime.inference import Classifier
+    from model.weights.loading import load_model
+
     loaded = load_model(args.model, progress=download_progress(), labels=getattr(args, "labels", None))
     return Classifier(loaded, device=args.device)
 

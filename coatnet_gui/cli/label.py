@@ -6,6 +6,9 @@ interrupted continues with ``--resume``. Progress (images/s, ETA) goes to stderr
 ``--maps OUT_DIR`` also saves a map and an overlay per image (:mod:`model.explain.folder_maps`).
 Exit status as for ``classify``: 0 all labelled, 1 some failed (error rows), 2 usage/model errors,
 130 interrupted.
+
+The parser imports no torch, numpy or Pillow (``label --help`` answers at once): the network's modules (the batch
+pipeline, the maps, the weights) and the image scan are imported inside the functions that run a command.
 """
 
 from __future__ import annotations
@@ -15,17 +18,18 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from coatnet_gui.cli import common as cli_common
 from model.batch.export import ExportCounts, export_format, write_export
 from model.batch.journal import Journal, JournalError, read_records
-from model.batch.pipeline import BatchProgress, BatchSettings, format_seconds, label_folder, open_journal
-from model.batch.scan import count_images
 from model.batch.sort import apply_sort, folder_names, plan_sort, undo_sort
-from model.explain.folder_maps import MAP_KINDS, MapSettings, resolve_block
-from model.runtime.inference import Classifier
-from model.weights.loading import WeightsError, load_model
+from model.choices import MAP_KINDS
+
+if TYPE_CHECKING:
+    from model.batch.pipeline import BatchProgress
+    from model.explain.folder_maps import MapSettings
+    from model.runtime.inference import Classifier
 
 BATCH_COMMANDS = ("label", "undo-sort")
 DEFAULT_OUT = "coatnet-labels.csv"
@@ -36,6 +40,8 @@ RAY_MISSING = "--engine ray needs Ray, which is not installed: pip install 'coat
 
 def progress_line(p: BatchProgress, width: int = 24) -> str:
     """Return one line for the terminal: bar, counts, percentage, images/s, ETA and failures."""
+    from model.batch.pipeline import format_seconds
+
     frac = p.done / p.total if p.total else 1.0
     fill = int(frac * width)
     eta = format_seconds(p.eta) if p.eta is not None else "--:--"
@@ -49,6 +55,8 @@ class TerminalProgress:
     a new line every 10 s otherwise."""
 
     def __init__(self, stream: TextIO = sys.stderr):
+        from model.batch.pipeline import BatchProgress
+
         self.stream = stream
         self.tty = stream.isatty()
         self.last = 0.0
@@ -128,6 +136,8 @@ def _interrupted(bar: TerminalProgress, journal_path: Path) -> int:
 
 def _summary(counts: ExportCounts, progress: BatchProgress, out: Path) -> None:
     """Print the one-line summary of a finished run."""
+    from model.batch.pipeline import format_seconds
+
     earlier = f" ({progress.resumed} by the earlier run)" if progress.resumed else ""
     print(
         f"labelled {counts.labelled}, failed {counts.failed}{earlier}, {format_seconds(progress.seconds)} "
@@ -145,6 +155,7 @@ def _label_on_ray(args: argparse.Namespace) -> int:
     from model.cluster.output import output_format, write_output
     from model.cluster.run import ClusterSettings, connect, label_source, run_settings
     from model.cluster.source import SourceError, iter_source, open_source
+    from model.weights.loading import WeightsError, load_model
 
     if args.sort_into:
         return cli_common.usage_error("--sort-into works with the local engine only")
@@ -191,6 +202,8 @@ def _label_on_ray(args: argparse.Namespace) -> int:
 def _map_settings(args: argparse.Namespace, clf: Classifier, root: Path) -> MapSettings:
     """Return the :class:`MapSettings` of ``--maps``/``--map``/``--map-stage``/``--map-steps``; raises ValueError
     with the reason when they do not fit the model or the folder."""
+    from model.explain.folder_maps import MapSettings, resolve_block
+
     out_dir = Path(args.maps).resolve()
     if out_dir == root.resolve() or (args.recursive and out_dir.is_relative_to(root.resolve())):
         raise ValueError(f"--maps {args.maps} would put the maps among the images it labels; choose another folder")
@@ -206,6 +219,10 @@ def _map_settings(args: argparse.Namespace, clf: Classifier, root: Path) -> MapS
 
 def label_command(args: argparse.Namespace) -> int:
     """Run ``label``; return the exit status."""
+    from model.batch.pipeline import BatchSettings, label_folder, open_journal
+    from model.batch.scan import count_images
+    from model.weights.loading import WeightsError
+
     if not args.maps and (args.map_stage or args.map != "gradcam"):
         return cli_common.usage_error("--map and --map-stage need --maps OUT_DIR")
     if args.maps and args.engine == "ray":

@@ -1,6 +1,7 @@
 """Headless commands: ``coatnet-gui classify IMAGE...`` (and the batch commands registered beside it).
 
-Imports no Qt, so it works on machines without a display. Exit status: 0 when every image was classified,
+Imports no Qt, so it works on machines without a display, and no torch until a command runs, so that ``--help``
+and ``--version`` answer at once. Exit status: 0 when every image was classified,
 1 when some failed (each failure is one ``path: error: reason`` line on stderr), 2 on usage or model errors.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from coatnet_gui.cli.common import (
     COLUMN,
@@ -25,12 +27,15 @@ from coatnet_gui.cli.common import (
 )
 from coatnet_gui.cli.label import BATCH_COMMANDS, add_batch_commands
 from coatnet_gui.cli.train import TRAIN_COMMANDS, add_train_command
-from model.runtime.inference import Prediction, top_k_lines
-from model.weights.loading import WeightsError
+
+if TYPE_CHECKING:
+    from model.runtime.inference import Prediction
 
 
 def format_prediction(pred: Prediction) -> str:
     """Return a prediction as text: the path, then one ``  97.1%  label`` line per class."""
+    from model.runtime.inference import top_k_lines
+
     lines = [f"{pred.path}  ({pred.seconds * 1000:.0f} ms)"]
     lines += [f"  {line}" for line in top_k_lines(pred.labels, pred.probs)]
     return "\n".join(lines)
@@ -38,6 +43,8 @@ def format_prediction(pred: Prediction) -> str:
 
 def classify_command(args: argparse.Namespace) -> int:
     """Run ``classify``; return the exit status."""
+    from model.weights.checkpoint import WeightsError  # torch: imported by the command, not by the parser
+
     try:
         clf = open_classifier(args)
     except WeightsError as exc:

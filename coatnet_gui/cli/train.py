@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from coatnet_gui.cli import common as cli_common
-from model.runtime.device import DEVICE_CHOICES
+from model.choices import DEVICE_CHOICES
 
 if TYPE_CHECKING:
     from model.teach import LabelledSet, TeachProgress

@@ -30,6 +30,7 @@ from PIL import Image
 
 from model.atomic import write_bytes_atomically
 from model.batch.journal import encode_path, printable
+from model.choices import MAP_KINDS
 from model.data.decode import ImageLoadError, load_image
 from model.data.transform import crop_box
 from model.explain import introspect
@@ -39,13 +40,6 @@ from model.explain.render import DEFAULT_COLORMAP, overlay_on_original
 from model.net.blocks import AttentionRecord
 from model.net.coatnet import CoAtNet
 from model.runtime.inference import Classifier
-
-MAP_KINDS: dict[str, str] = {
-    "gradcam": "Grad-CAM of the top-1 class",
-    "rollout": "attention rollout through the Transformer blocks, all tokens",
-    "received": "attention received, mean of heads",
-    "activation": "mean |activation|",
-}
 
 # capture() installs attention recorders on the shared network: two model lanes capturing at once would take
 # each other's records, so the forward + backward of the maps runs one batch at a time

@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-DEVICE_CHOICES = ("auto", "cuda", "mps", "cpu")
+from model.choices import DEVICE_CHOICES
+
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
 
 

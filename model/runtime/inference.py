@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 import torch
 from PIL import Image
 
+from model.choices import TOP_K
 from model.data.decode import ImageLoadError
 from model.data.transform import PreprocessCfg, load_and_preprocess, preprocess
 from model.explain.capture import BlockInfo, Captured, capture, list_blocks
 from model.explain.introspect import grad_cam
 from model.runtime.device import Placement, choose_placement, cpu_fallback
 from model.weights.loading import LoadedModel
-
-TOP_K = 5  # classes shown or kept per image unless asked otherwise (GUI panel, CLI, batch labelling)
 
 
 def top_k_lines(labels: list[str], probs: list[float]) -> list[str]:
