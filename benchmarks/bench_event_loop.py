@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QApplication
 
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.batch.view import BatchView
-from model.batch.pipeline import BatchProgress
+from model.batch.progress import BatchProgress
 
 try:
     from coatnet_gui.batch.runs import DATA_ENV

@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from model.batch.pipeline import BatchProgress, BatchSettings, label_folder, open_journal
+from model.batch.pipeline import BatchSettings, label_folder, open_journal
+from model.batch.progress import BatchProgress
 from model.explain.folder_maps import MAP_KINDS, MapSettings, resolve_block
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from coatnet_gui.batch.status_text import done_text, progress_text
-from model.batch.pipeline import BatchProgress
+from model.batch.progress import BatchProgress
 
 
 class RunBar(QWidget):

@@ -26,7 +26,8 @@ from coatnet_gui.batch.runs import RunState, RunStore
 from coatnet_gui.workers import Workers
 from model.batch.export import ExportCounts
 from model.batch.journal import JournalError, read_records
-from model.batch.pipeline import BatchProgress, BatchSettings, RunControl, label_folder, open_journal, run_key
+from model.batch.pipeline import BatchSettings, RunControl, label_folder, open_journal, run_key
+from model.batch.progress import BatchProgress
 from model.batch.sort import SortResult, SortStep, UndoResult, apply_sort, undo_sort
 from model.explain.folder_maps import MapSettings
 from model.runtime.inference import Classifier

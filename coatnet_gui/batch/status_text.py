@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from model.batch.pipeline import BatchProgress, format_seconds
+from model.batch.progress import BatchProgress, format_seconds
 
 if TYPE_CHECKING:  # runs.py finds the data folder with Qt; this module stays importable without it
     from coatnet_gui.batch.runs import RunState

@@ -51,7 +51,7 @@ from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import BatchFilter, BatchTableModel, BatchTableView
 from coatnet_gui.teach.dialog import TeachDialog
 from model.batch.export import ExportCounts
-from model.batch.pipeline import BatchProgress
+from model.batch.progress import BatchProgress
 from model.batch.sort import SortStep
 from model.runtime.inference import Classifier
 

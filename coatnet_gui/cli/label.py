@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, TextIO
 from coatnet_gui.cli import common as cli_common
 from model.batch.export import ExportCounts, export_format, write_export
 from model.batch.journal import Journal, JournalError, read_records
+from model.batch.progress import BatchProgress, format_seconds
 from model.batch.sort import apply_sort, folder_names, plan_sort, undo_sort
 from model.choices import MAP_KINDS
 
 if TYPE_CHECKING:
-    from model.batch.pipeline import BatchProgress
     from model.explain.folder_maps import MapSettings
     from model.runtime.inference import Classifier
 
@@ -40,8 +40,6 @@ RAY_MISSING = "--engine ray needs Ray, which is not installed: pip install 'coat
 
 def progress_line(p: BatchProgress, width: int = 24) -> str:
     """Return one line for the terminal: bar, counts, percentage, images/s, ETA and failures."""
-    from model.batch.pipeline import format_seconds
-
     frac = p.done / p.total if p.total else 1.0
     fill = int(frac * width)
     eta = format_seconds(p.eta) if p.eta is not None else "--:--"
@@ -55,8 +53,6 @@ class TerminalProgress:
     a new line every 10 s otherwise."""
 
     def __init__(self, stream: TextIO = sys.stderr):
-        from model.batch.pipeline import BatchProgress
-
         self.stream = stream
         self.tty = stream.isatty()
         self.last = 0.0
@@ -136,8 +132,6 @@ def _interrupted(bar: TerminalProgress, journal_path: Path) -> int:
 
 def _summary(counts: ExportCounts, progress: BatchProgress, out: Path) -> None:
     """Print the one-line summary of a finished run."""
-    from model.batch.pipeline import format_seconds
-
     earlier = f" ({progress.resumed} by the earlier run)" if progress.resumed else ""
     print(
         f"labelled {counts.labelled}, failed {counts.failed}{earlier}, {format_seconds(progress.seconds)} "

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from model.batch.journal import Journal
-from model.batch.pipeline import BatchProgress, default_batch_size
+from model.batch.pipeline import default_batch_size
+from model.batch.progress import BatchProgress
 from model.batch.scan import ScanEntry
 from model.cluster.source import Source, iter_source
 from model.cluster.stages import Labeller, decode_rows
