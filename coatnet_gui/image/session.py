@@ -4,8 +4,8 @@ change it, all run by :class:`~coatnet_gui.workers.Workers` off the GUI thread.
 Widgets never call the model: they call :class:`Session` methods (intents) and render what its signals carry.
 Results of superseded requests (an older image, model or overlay choice) are dropped when they arrive, and a
 faithfulness score superseded while it runs (by a newer image, map or model) stops before its next batched pass: a new
-image's top-5 never waits behind stale work. An image file is classified straight from the file, as the CLI and the
-Batch tab do (reduced-size JPEG decode), while the display decode runs on the io pool; the explanation follows.
+image's top-5 never waits behind stale work. An image file is classified first, straight from the file as the CLI and
+the Batch tab do (reduced-size JPEG decode, one forward pass); the display decode and the explanation follow.
 """
 
 from __future__ import annotations
@@ -87,12 +87,11 @@ def write_view_png(state: ViewState, path: str | os.PathLike) -> None:
 
 @dataclass
 class _Opening:
-    """One image being opened: the ``classifier`` classifying its file (None when it is not classified from the
-    file), its top-5 held until the image is ``shown``."""
+    """One image file being opened: the ``classifier`` that classified it from the file and its top-5
+    (``prediction``; None until it is known, or when it failed)."""
 
     classifier: Classifier | None = None
     prediction: Prediction | None = None
-    shown: bool = False
 
 
 class Session(QObject):
@@ -186,32 +185,34 @@ class Session(QObject):
         previous image and everything derived from it are dropped and ``image_failed`` says why.
 
         Scoring of the previous image stops at once (after the pass in flight). An image file is classified from
-        the file on the model pool while it is decoded for display; ``prediction_ready`` comes after
-        ``image_ready``."""
+        the file first (:meth:`_classify_file`): ``prediction_ready`` comes before the display decode, and again
+        after ``image_ready`` (whose handlers clear the previous image's top-5)."""
         self._supersede_checks()
+        self._generation["prediction"] += 1  # a late top-5 of the previous image must not show
         classifier = self.classifier
         opening = _Opening()
-        if source.path is not None and classifier is not None:
-            self._classify_file(classifier, source.path, opening)
-        else:
-            self._generation["prediction"] += 1  # a late top-5 of the previous file must not show
 
         def done(loaded: LoadedImage) -> None:
             self.image = loaded
             self.image_ready.emit(loaded)
-            opening.shown = True
-            if opening.prediction is not None:
+            known = opening.prediction is not None and opening.classifier is self.classifier
+            if known:
                 self.prediction_ready.emit(opening.prediction)
-            self._analyse(classify=opening.classifier is None or opening.classifier is not self.classifier)
+            self._analyse(classify=not known)
 
         def error(message: str) -> None:
             self.image, self.explanation = None, None
-            self._generation["prediction"] += 1
             self._generation["analysis"] += 1  # a late prediction of the previous image must not show
             self._generation["overlay"] += 1
             self.image_failed.emit(source, message)
 
-        self._submit("io", f"Reading {source.name}…", "image", lambda: read_image(source), done, error)
+        def read() -> None:
+            self._submit("io", f"Reading {source.name}…", "image", lambda: read_image(source), done, error)
+
+        if source.path is not None and classifier is not None:
+            self._classify_file(classifier, source.path, opening, read)
+        else:
+            read()
 
     def read_thumbnail(
         self, source: ImageSource, on_done: Callable[[LoadedImage], None], on_error: Callable[[str], None]
@@ -369,29 +370,23 @@ class Session(QObject):
         for stale in ("score", "scores", "heads"):
             self._generation[stale] += 1
 
-    def _classify_file(self, classifier: Classifier, path: str, opening: _Opening) -> None:
-        """Classify the image file at ``path`` as the CLI does (:meth:`Classifier.classify_files`) on the model pool;
-        its top-5 goes to ``prediction_ready`` once the image is shown (held in ``opening`` until then)."""
+    def _classify_file(self, classifier: Classifier, path: str, opening: _Opening, then: Callable[[], None]) -> None:
+        """Classify the image file at ``path`` on the model pool as the CLI does (:meth:`Classifier.classify_files`:
+        a reduced-size JPEG decode, one forward pass), emit its top-5 and keep it in ``opening``, then call ``then``
+        (the display decode), also when it fails. Another image opened meanwhile supersedes it (no ``then``)."""
         opening.classifier = classifier
 
         def classified(prediction: Prediction) -> None:
-            if prediction.error is not None:  # the display decode says why, or the decoded image is classified
-                opening.classifier = None
-                if opening.shown and self.image is not None:
-                    self._classify_image(classifier, self.image)
-            elif opening.shown:
-                self.prediction_ready.emit(prediction)
-            else:
+            if prediction.error is None and classifier is self.classifier:  # else the decoded image is classified
                 opening.prediction = prediction
+                self.prediction_ready.emit(prediction)
+            then()
 
-        self._submit(
-            "model",
-            "Classifying…",
-            "prediction",
-            lambda: classifier.classify_files([path])[0],
-            classified,
-            self.failed.emit,
-        )
+        def failed(message: str) -> None:
+            self.failed.emit(message)
+            then()
+
+        self._submit("model", "Classifying…", "image", lambda: classifier.classify_files([path])[0], classified, failed)
 
     def _classify_image(self, classifier: Classifier, loaded: LoadedImage) -> None:
         """Classify the decoded image ``loaded`` on the model pool (``prediction_ready``)."""

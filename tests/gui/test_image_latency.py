@@ -1,6 +1,6 @@
-"""The Image tab puts a new image's top-5 first: a file is classified as the CLI classifies it, before its explanation,
-and a faithfulness scoring job of the previous image stops between its batched passes instead of running to its end
-(the real window, offscreen, small model)."""
+"""The Image tab puts a new image's top-5 first: a file is classified as the CLI classifies it, before it is decoded for
+display and explained, and a faithfulness scoring job of the previous image stops between its batched passes instead
+of running to its end (the real window, offscreen, small model)."""
 
 from __future__ import annotations
 
@@ -25,13 +25,15 @@ def test_the_top5_of_a_dropped_file_is_the_clis_and_comes_before_the_explanation
     monkeypatch.setattr(classifier, "classify_image", lambda *args: decoded_classified.append(args))
     order: list[str] = []
     session.prediction_ready.connect(lambda _p: order.append("top-5"))
+    session.image_ready.connect(lambda _i: order.append("image"))
     session.explanation_ready.connect(lambda _e: order.append("explanation"))
     show(qtbot, window, path)
     shown = panel.prediction
     assert shown is not None and shown.path == str(path) and shown.error is None
     assert (shown.labels, shown.indices) == (expected.labels, expected.indices)
     assert torch.allclose(torch.tensor(shown.probs), torch.tensor(expected.probs), atol=1e-6)
-    assert order == ["top-5", "explanation"] and not decoded_classified  # one pass from the file, none on the copy
+    # top-5 first, again once the image (whose handlers clear the panel) is shown; the decoded copy is not classified
+    assert order == ["top-5", "image", "top-5", "explanation"] and not decoded_classified
 
 
 def test_a_scoring_job_in_flight_stops_after_one_pass_when_a_new_image_is_opened(qtbot, window, sample):
