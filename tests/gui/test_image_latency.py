@@ -13,6 +13,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 import torch
 from gui_helpers import TIMEOUT_MS, show
 
+from coatnet_gui.image import session as session_module
+
 SLICE = Path(__file__).resolve().parents[1] / "data" / "fmnist_test_slice"
 
 
@@ -65,3 +67,43 @@ def test_a_scoring_job_in_flight_stops_after_one_pass_when_a_new_image_is_opened
     qtbot.waitUntil(lambda: session.explanation is not None and not session.workers.busy(), timeout=TIMEOUT_MS)
     assert len(scoring_passes) == 1 and not tables  # the table of the previous image: abandoned, never shown
     assert panel.prediction.labels == classifier.classify_files([new])[0].labels
+
+
+def test_a_score_superseded_by_a_newer_map_request_stops_and_only_the_newer_score_shows(
+    qtbot, window, sample, monkeypatch
+):
+    session = window.session
+    window.image_tab.checks.auto_score.setChecked(False)
+    show(qtbot, window, sample)
+    passes: list[list[int]] = []  # the batched passes each scoring job made
+    in_pass, release = threading.Event(), threading.Event()
+    real = session_module.stoppable
+
+    def counting(classifier, should_stop):
+        job_passes: list[int] = []
+        passes.append(job_passes)
+        wrapped = real(classifier, should_stop)
+        forward = wrapped.probabilities
+
+        def probabilities(batch: torch.Tensor) -> torch.Tensor:
+            out = forward(batch)  # raises Superseded once the job is stale
+            job_passes.append(batch.shape[0])
+            if len(passes) == 1:  # hold the first job in its first pass until the newer request is made
+                in_pass.set()
+                release.wait(TIMEOUT_MS / 1000)
+            return out
+
+        wrapped.probabilities = probabilities
+        return wrapped
+
+    monkeypatch.setattr(session_module, "stoppable", counting)
+    scores = []
+    session.score_ready.connect(scores.append)
+    try:
+        session.score_map(window.result)
+        qtbot.waitUntil(in_pass.is_set, timeout=TIMEOUT_MS)
+        session.score_map(window.result)
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: bool(scores) and not session.workers.busy(), timeout=TIMEOUT_MS)
+    assert len(passes) == 2 and len(passes[0]) == 1 and len(passes[1]) > 1 and len(scores) == 1
