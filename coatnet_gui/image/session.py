@@ -87,11 +87,12 @@ def write_view_png(state: ViewState, path: str | os.PathLike) -> None:
 
 @dataclass
 class _Opening:
-    """One image file being opened: the ``classifier`` that classified it from the file and its top-5
-    (``prediction``; None until it is known, or when it failed)."""
+    """One image file being opened: the ``classifier`` classifying it from the file (None when it is not, or that
+    failed), its top-5 (``prediction``; None until known) and whether the image is ``shown``."""
 
     classifier: Classifier | None = None
     prediction: Prediction | None = None
+    shown: bool = False
 
 
 class Session(QObject):
@@ -136,6 +137,8 @@ class Session(QObject):
         self._baselines: dict[int, Curves] = {}  # class -> random-order curves of this explanation (model pool)
         self._pending: dict[int, str] = {}  # what each unfinished job is doing, in submission order
         self._job_ids = itertools.count()
+        self._model_jobs = 0  # jobs submitted to the model pool and not finished
+        self._opening: _Opening | None = None  # the image being opened last
 
     # --- intents ------------------------------------------------------------------------------------------
 
@@ -185,20 +188,23 @@ class Session(QObject):
         previous image and everything derived from it are dropped and ``image_failed`` says why.
 
         Scoring of the previous image stops at once (after the pass in flight). An image file is classified from
-        the file first (:meth:`_classify_file`): ``prediction_ready`` comes before the display decode, and again
-        after ``image_ready`` (whose handlers clear the previous image's top-5)."""
+        the file (:meth:`_classify_file`); when the model pool is idle this comes first and the display decode
+        after it, so ``prediction_ready`` comes before ``image_ready``, and again after it (its handlers clear the
+        previous image's top-5). When the model pool is busy (a pass that cannot stop), the display decode does
+        not wait for it."""
         self._supersede_checks()
         self._generation["prediction"] += 1  # a late top-5 of the previous image must not show
         classifier = self.classifier
-        opening = _Opening()
+        opening = self._opening = _Opening()
 
         def done(loaded: LoadedImage) -> None:
             self.image = loaded
             self.image_ready.emit(loaded)
-            known = opening.prediction is not None and opening.classifier is self.classifier
-            if known:
+            opening.shown = True
+            from_file = opening.classifier is not None and opening.classifier is self.classifier
+            if from_file and opening.prediction is not None:
                 self.prediction_ready.emit(opening.prediction)
-            self._analyse(classify=not known)
+            self._analyse(classify=not from_file)
 
         def error(message: str) -> None:
             self.image, self.explanation = None, None
@@ -209,10 +215,13 @@ class Session(QObject):
         def read() -> None:
             self._submit("io", f"Reading {source.name}…", "image", lambda: read_image(source), done, error)
 
-        if source.path is not None and classifier is not None:
-            self._classify_file(classifier, source.path, opening, read)
-        else:
+        if source.path is None or classifier is None:
             read()
+        elif self._model_jobs:
+            self._classify_file(classifier, source.path, opening, lambda: None)
+            read()
+        else:
+            self._classify_file(classifier, source.path, opening, read)
 
     def read_thumbnail(
         self, source: ImageSource, on_done: Callable[[LoadedImage], None], on_error: Callable[[str], None]
@@ -349,9 +358,12 @@ class Session(QObject):
         if what:
             self._pending[key] = what
             self.working.emit(what)
+        model = pool == "model"
+        self._model_jobs += model
 
         def finish(callback: Callable[[Any], None]) -> Callable[[Any], None]:
             def deliver(value: Any) -> None:
+                self._model_jobs -= model
                 if self._pending.pop(key, None) is not None:
                     self.working.emit(next(reversed(self._pending.values()), ""))
                 callback(value)
@@ -372,21 +384,38 @@ class Session(QObject):
 
     def _classify_file(self, classifier: Classifier, path: str, opening: _Opening, then: Callable[[], None]) -> None:
         """Classify the image file at ``path`` on the model pool as the CLI does (:meth:`Classifier.classify_files`:
-        a reduced-size JPEG decode, one forward pass), emit its top-5 and keep it in ``opening``, then call ``then``
-        (the display decode), also when it fails. Another image opened meanwhile supersedes it (no ``then``)."""
+        a reduced-size JPEG decode, one forward pass), emit its top-5 and keep it in ``opening``, then call ``then``,
+        also when it fails, unless another image was opened meanwhile. When it fails (or the model changed) after
+        the image is shown, the decoded image is classified instead."""
         opening.classifier = classifier
+        ticket = self._generation["prediction"]
 
-        def classified(prediction: Prediction) -> None:
-            if prediction.error is None and classifier is self.classifier:  # else the decoded image is classified
+        def fall_back() -> None:
+            opening.classifier = None
+            if opening.shown and self.image is not None and self.classifier is not None:
+                self._classify_image(self.classifier, self.image)
+
+        def classified(prediction: Prediction | None) -> None:
+            if self._opening is not opening:
+                return
+            current = self._generation["prediction"] == ticket and classifier is self.classifier
+            if prediction is not None and prediction.error is None and current:
                 opening.prediction = prediction
                 self.prediction_ready.emit(prediction)
+            else:
+                fall_back()
             then()
 
         def failed(message: str) -> None:
-            self.failed.emit(message)
-            then()
+            if self._opening is opening:
+                self.failed.emit(message)
+                fall_back()
+                then()
 
-        self._submit("model", "Classifying…", "image", lambda: classifier.classify_files([path])[0], classified, failed)
+        def job() -> Prediction | None:
+            return classifier.classify_files([path])[0] if self._opening is opening else None
+
+        self.run("model", "Classifying…", job, classified, failed)
 
     def _classify_image(self, classifier: Classifier, loaded: LoadedImage) -> None:
         """Classify the decoded image ``loaded`` on the model pool (``prediction_ready``)."""
@@ -402,7 +431,7 @@ class Session(QObject):
 
     def _analyse(self, classify: bool = True) -> None:
         """Explain the shown image with the active model (one captured forward pass), classifying it first unless
-        ``classify`` is False (its top-5 is on its way from the file)."""
+        ``classify`` is False (its top-5 comes from the file)."""
         classifier, loaded = self.classifier, self.image
         self.explanation = None
         self._supersede_checks()  # scores of the previous image or model must not show

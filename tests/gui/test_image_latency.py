@@ -61,6 +61,8 @@ def test_a_scoring_job_in_flight_stops_after_one_pass_when_a_new_image_is_opened
         session.score_all_maps()
         qtbot.waitUntil(in_pass.is_set, timeout=TIMEOUT_MS)
         window.open_path(str(new))
+        # the display decode does not wait for the busy model pool
+        qtbot.waitUntil(lambda: session.image is not None and session.image.source.path == str(new), timeout=TIMEOUT_MS)
     finally:
         release.set()
     qtbot.waitUntil(lambda: panel.prediction is not None and panel.prediction.path == str(new), timeout=TIMEOUT_MS)
