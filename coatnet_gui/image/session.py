@@ -5,7 +5,8 @@ Widgets never call the model: they call :class:`Session` methods (intents) and r
 Results of superseded requests (an older image, model or overlay choice) are dropped when they arrive, and a
 faithfulness score superseded while it runs (by a newer image, map or model) stops before its next batched pass: a new
 image's top-5 never waits behind stale work. An image file is classified first, straight from the file as the CLI and
-the Batch tab do (reduced-size JPEG decode, one forward pass); the display decode and the explanation follow.
+the Batch tab do (reduced-size JPEG decode, one forward pass); the display decode follows (or runs at once when the
+model pool is busy with a pass that cannot stop), then the explanation.
 """
 
 from __future__ import annotations
