@@ -157,20 +157,20 @@ class OverlayControls(QWidget):
         self.form.addRow(label, row)
         return button, row
 
-    def _class_picker(self) -> QComboBox:
-        """Return the Grad-CAM class picker: every class of the model as "name (index)", row = class index; typing
-        filters them by substring (any case) and Enter takes the first match."""
+    def _searchable_classes(self, model: QStringListModel, tip: str, placeholder: str) -> tuple[QComboBox, QCompleter]:
+        """Return an editable combo box over the class list ``model`` (tens of thousands of rows: uniform sizes) and
+        its completer, which filters by substring in any case."""
         box = QComboBox()
         box.setEditable(True)
         box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         box.setMinimumContentsLength(12)
         box.setMaxVisibleItems(15)
-        box.setModel(QStringListModel(box))
-        box.view().setUniformItemSizes(True)  # tens of thousands of rows: no per-row size measuring
-        box.setToolTip("Grad-CAM for any class of the model: type part of its name, or click a prediction bar")
-        box.lineEdit().setPlaceholderText("top class · type to search")
-        completer = QCompleter(box.model(), box)
+        box.setModel(model)
+        box.view().setUniformItemSizes(True)  # no per-row size measuring
+        box.setToolTip(tip)
+        box.lineEdit().setPlaceholderText(placeholder)
+        completer = QCompleter(model, box)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
@@ -178,8 +178,18 @@ class OverlayControls(QWidget):
         popup = completer.popup()
         if hasattr(popup, "setUniformItemSizes"):
             popup.setUniformItemSizes(True)
-        completer.activated[str].connect(self._class_typed)
         box.setCompleter(completer)
+        return box, completer
+
+    def _class_picker(self) -> QComboBox:
+        """Return the Grad-CAM class picker: every class of the model as "name (index)", row = class index; typing
+        filters them by substring (any case) and Enter takes the first match."""
+        box, completer = self._searchable_classes(
+            QStringListModel(self),
+            "Grad-CAM for any class of the model: type part of its name, or click a prediction bar",
+            "top class · type to search",
+        )
+        completer.activated[str].connect(self._class_typed)
         box.activated.connect(lambda row: self._change(class_index=row))
         box.lineEdit().returnPressed.connect(self._class_entered)
         return box
@@ -187,26 +197,13 @@ class OverlayControls(QWidget):
     def _versus_picker(self) -> QComboBox:
         """Return the picker of class B ("why A and not B"): the class picker's list, shared; typing filters it,
         Enter takes the first match, an empty entry clears B."""
-        box = QComboBox()
-        box.setEditable(True)
-        box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        box.setMinimumContentsLength(12)
-        box.setMaxVisibleItems(15)
-        box.setModel(self.class_box.model())
-        box.view().setUniformItemSizes(True)
-        box.setToolTip(
+        box, completer = self._searchable_classes(
+            self.class_box.model(),
             "Why A and not B: Grad-CAM of logit A − logit B shows the regions that favour the Grad-CAM class over "
-            "this one. Ctrl+click (Cmd+click) a prediction bar to set it; Clear to go back"
+            "this one. Ctrl+click (Cmd+click) a prediction bar to set it; Clear to go back",
+            "none · Ctrl+click a bar",
         )
-        box.lineEdit().setPlaceholderText("none · Ctrl+click a bar")
-        completer = QCompleter(box.model(), box)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        completer.setMaxVisibleItems(15)
         completer.activated[str].connect(self._versus_typed)
-        box.setCompleter(completer)
         box.activated.connect(lambda row: self.set_versus(row))
         box.lineEdit().returnPressed.connect(lambda: self._versus_typed(box.currentText()))
         return box
