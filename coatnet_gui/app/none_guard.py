@@ -26,7 +26,8 @@ MESSAGE = (
 
 
 def none_leak_per_call(calls: int = PROBE_CALLS) -> float:
-    """Return how many references to ``None`` the installed Qt binding drops per void Qt call (0.0 when sound).
+    """Return how many references to ``None`` the installed Qt binding drops per void Qt call (0.0 when sound, or
+    when fewer than one per three calls went: that is other threads' noise, not the binding).
 
     Exercises setters of a QObject, a QTimer and a QSize, which return nothing; needs no QApplication.
     """
@@ -39,7 +40,8 @@ def none_leak_per_call(calls: int = PROBE_CALLS) -> float:
         timer.setInterval(i % 7)
         size.setWidth(i % 5)
     lost = before - sys.getrefcount(None)
-    return lost / (3 * calls)
+    # other threads take and drop references to None meanwhile, a few at a time; the leak loses one per call
+    return lost / (3 * calls) if lost >= calls else 0.0
 
 
 def none_is_immortal() -> bool:
