@@ -213,7 +213,9 @@ class MainWindow(QMainWindow):
         tab.view.set_image(loaded.qimage, box)
         tab.show_image_page(True)
         tab.filmstrip.set_thumbnail(loaded.source, loaded.thumbnail)
-        tab.prediction.clear_prediction()
+        shown = tab.prediction.prediction
+        if shown is None or loaded.source.path is None or shown.path != str(loaded.source.path):
+            tab.prediction.clear_prediction()  # the previous image's; a top-5 read from this very file stays
         self.result = None
         self.failed_source = None
         if loaded.source.path is not None:

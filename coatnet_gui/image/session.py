@@ -89,10 +89,9 @@ def write_view_png(state: ViewState, path: str | os.PathLike) -> None:
 @dataclass
 class _Opening:
     """One image file being opened: the ``classifier`` classifying it from the file (None when it is not, or that
-    failed), its top-5 (``prediction``; None until known) and whether the image is ``shown``."""
+    failed) and whether the image is ``shown``."""
 
     classifier: Classifier | None = None
-    prediction: Prediction | None = None
     shown: bool = False
 
 
@@ -190,8 +189,8 @@ class Session(QObject):
 
         Scoring of the previous image stops at once (after the pass in flight). An image file is classified from
         the file (:meth:`_classify_file`); when the model pool is idle this comes first and the display decode
-        after it, so ``prediction_ready`` comes before ``image_ready``, and again after it (its handlers clear the
-        previous image's top-5). When the model pool is busy (a pass that cannot stop), the display decode does
+        after it, so ``prediction_ready`` comes before ``image_ready`` (whose handlers keep a top-5 of the same file).
+        When the model pool is busy (a pass that cannot stop), the display decode does
         not wait for it."""
         self._supersede_checks()
         self._generation["prediction"] += 1  # a late top-5 of the previous image must not show
@@ -202,10 +201,7 @@ class Session(QObject):
             self.image = loaded
             self.image_ready.emit(loaded)
             opening.shown = True
-            from_file = opening.classifier is not None and opening.classifier is self.classifier
-            if from_file and opening.prediction is not None:
-                self.prediction_ready.emit(opening.prediction)
-            self._analyse(classify=not from_file)
+            self._analyse(classify=opening.classifier is None or opening.classifier is not self.classifier)
 
         def error(message: str) -> None:
             self.image, self.explanation = None, None
@@ -385,7 +381,7 @@ class Session(QObject):
 
     def _classify_file(self, classifier: Classifier, path: str, opening: _Opening, then: Callable[[], None]) -> None:
         """Classify the image file at ``path`` on the model pool as the CLI does (:meth:`Classifier.classify_files`:
-        a reduced-size JPEG decode, one forward pass), emit its top-5 and keep it in ``opening``, then call ``then``,
+        a reduced-size JPEG decode, one forward pass), emit its top-5, then call ``then``,
         also when it fails, unless another image was opened meanwhile. When it fails (or the model changed) after
         the image is shown, the decoded image is classified instead."""
         opening.classifier = classifier
@@ -401,7 +397,6 @@ class Session(QObject):
                 return
             current = self._generation["prediction"] == ticket and classifier is self.classifier
             if prediction is not None and prediction.error is None and current:
-                opening.prediction = prediction
                 self.prediction_ready.emit(prediction)
             else:
                 fall_back()
