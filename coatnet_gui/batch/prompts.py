@@ -9,7 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
-from model.batch.sort import undo_question
+from model.batch.manifest import read_manifest
+from model.batch.undo import undo_question
 
 
 def ask_export_path(parent: QWidget, root: str, shown_only: bool) -> str:
@@ -20,26 +21,37 @@ def ask_export_path(parent: QWidget, root: str, shown_only: bool) -> str:
     return path
 
 
-def ask_undo(parent: QWidget, manifest: str | None) -> str | None:
-    """Ask for a sort manifest when ``manifest`` is None, say what undoing it will do and ask; return the
-    manifest to undo, or None when cancelled, declined or unreadable (a warning says why)."""
+def ask_undo(parent: QWidget, manifest: str | None) -> tuple[str, bool] | None:
+    """Ask for a sort manifest when ``manifest`` is None, say what undoing it will do and ask; return
+    ``(manifest, allow_foreign)`` to undo, or None when cancelled, declined or unreadable (a warning says why).
+    A manifest this app did not sign for this user is shown in full, with a warning, and its default is Cancel."""
     if manifest is None:
         manifest, _ = QFileDialog.getOpenFileName(parent, "Undo the sort of", "", "Sort manifest (*.jsonl)")
     if not manifest:
         return None
     try:
-        question = undo_question(manifest)
+        read = read_manifest(manifest)
+        question = undo_question(read)
     except (OSError, ValueError) as exc:
         QMessageBox.warning(parent, "Undo sort", f"Cannot undo: {exc}")
         return None
-    answer = QMessageBox.question(
-        parent,
-        "Undo sort",
-        question,
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.No,
-    )
-    return manifest if answer == QMessageBox.StandardButton.Yes else None
+    box = QMessageBox(QMessageBox.Icon.Question, "Undo sort", question, QMessageBox.StandardButton.Cancel, parent)
+    undo = box.addButton("Undo", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    if not read.trusted:
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setText(
+            f"{Path(manifest).name} was not written by CoAtNet Lens for you, or it was changed since. "
+            f"It lists {read.files:,} files; look at them under Show Details."
+        )
+        box.setInformativeText(
+            f"Undo would only remove copies inside {read.dest} that are identical to the file they list; "
+            "nothing is moved out of that folder."
+        )
+        box.setDetailedText(read.describe(limit=5000))
+        undo.setText("Undo inside this folder only")
+    box.exec()
+    return (manifest, not read.trusted) if box.clickedButton() is undo else None
 
 
 def ask_close(parent: QWidget, done: int, root: str, answered: Callable[[bool], None]) -> None:

@@ -7,7 +7,8 @@ source, the settings, the totals, whether it finished and whether it was exporte
 label, ``corrections.json`` (:mod:`coatnet_gui.batch.corrections`). A run that is unfinished or
 unexported is offered back at the next start; an exported one is removed then.
 
-The data folder is ``$COATNET_LENS_DATA`` when set (tests, portable use), else Qt's AppDataLocation.
+The data folder is :func:`model.paths.data_dir`: ``$COATNET_LENS_DATA`` when set (tests, portable use), else the
+platform's per-user application data folder (the one Qt's AppDataLocation names).
 """
 
 from __future__ import annotations
@@ -20,27 +21,17 @@ import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
-
 from coatnet_gui.batch.corrections import Corrections, read_corrections, write_corrections
 from model.atomic import atomic_writer
 from model.batch.journal import decode_path, encode_path, read_records
+from model.paths import data_dir
 
 log = logging.getLogger(__name__)
 
-DATA_ENV = "COATNET_LENS_DATA"
 RUNS_FOLDER = "batch-runs"
 JOURNAL_NAME = "results.journal"
 STATE_NAME = "state.json"
 CORRECTIONS_NAME = "corrections.json"
-
-
-def data_dir() -> Path:
-    """Return the app's data folder: ``$COATNET_LENS_DATA``, else Qt's AppDataLocation."""
-    override = os.environ.get(DATA_ENV)
-    if override:
-        return Path(override)
-    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
 @dataclass
@@ -123,8 +114,12 @@ class RunStore:
             return None
 
     def discard(self, key: str) -> None:
-        """Delete run ``key`` and its journal."""
-        shutil.rmtree(self.folder / key, ignore_errors=True)
+        """Delete run ``key`` and its journal: only a real folder directly inside the runs folder (not a link,
+        not a key that names another place)."""
+        folder = self.folder / key
+        if key in ("", ".", "..") or Path(key).name != key or os.path.islink(folder):
+            raise ValueError(f"refused to delete {folder}: not a run folder")
+        shutil.rmtree(folder, ignore_errors=True)
 
     def pending(self) -> tuple[list[RunState], list[str]]:
         """Return the runs to offer back — results not exported, newest first, ``done`` counted from their
@@ -134,7 +129,7 @@ class RunStore:
             return [], []
         offered, stale = [], []
         for entry in sorted(self.folder.iterdir()):
-            state = self.load(entry.name) if entry.is_dir() else None
+            state = self.load(entry.name) if entry.is_dir() and not entry.is_symlink() else None
             if state is None:
                 continue
             try:

@@ -28,7 +28,8 @@ from model.batch.export import ExportCounts
 from model.batch.journal import JournalError, read_records
 from model.batch.pipeline import BatchSettings, RunControl, label_folder, open_journal, run_key
 from model.batch.progress import BatchProgress
-from model.batch.sort import SortResult, SortStep, UndoResult, apply_sort, undo_sort
+from model.batch.sort import SortResult, SortStep, apply_sort
+from model.batch.undo import UndoResult, undo_sort
 from model.explain.folder_maps import MapSettings
 from model.runtime.inference import Classifier
 
@@ -329,9 +330,10 @@ class BatchSession(QObject):
         failed = f"; {len(result.failed)} failed (first: {result.failed[0][1]})" if result.failed else ""
         self.operation_finished.emit(f"Sorted {result.done} files{failed}. Manifest: {self.manifest}")
 
-    def undo_sort(self, manifest: str) -> None:
-        """Undo the sort recorded in ``manifest`` in the background; ``operation_finished`` reports the end."""
-        self._operation(lambda: undo_sort(manifest), self._undone)
+    def undo_sort(self, manifest: str, allow_foreign: bool = False) -> None:
+        """Undo the sort recorded in ``manifest`` in the background (see :func:`model.batch.undo.undo_sort` for
+        ``allow_foreign``); ``operation_finished`` reports the end."""
+        self._operation(lambda: undo_sort(manifest, allow_foreign), self._undone)
 
     def _undone(self, result: UndoResult) -> None:
         self.manifest = None

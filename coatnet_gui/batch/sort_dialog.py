@@ -187,9 +187,16 @@ class SortDialog(QDialog):
         records = self._corrected if self.corrected_box.isChecked() else self.records
         if self.shown_box.isChecked() and self.shown is not None:
             records = [r for r in records if decode_path(r) in self.shown]
-        self.steps = (
-            list(plan_sort(records, self.root, self.dest, self.folders, self.uncertain_below)) if self.dest else []
-        )
+        try:
+            self.steps = (
+                list(plan_sort(records, self.root, self.dest, self.folders, self.uncertain_below)) if self.dest else []
+            )
+        except ValueError as exc:  # a record naming a file outside the labelled folder: sort nothing
+            self.steps = []
+            self.tree.clear()
+            self.summary.setText(f"Cannot sort: {exc}")
+            self.sort_button.setEnabled(False)
+            return
         counts = Counter(step.folder for step in self.steps)
         self.tree.clear()
         items: dict[str, QTreeWidgetItem] = {}

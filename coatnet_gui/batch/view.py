@@ -428,13 +428,14 @@ class BatchView(QWidget):
         self.session.sort_files(steps, dest, move)
 
     def _undo(self) -> None:
-        manifest = ask_undo(self, self.manifest)
-        if manifest is not None:
-            self.undo_sort(manifest)
+        answer = ask_undo(self, self.manifest)
+        if answer is not None:
+            self.undo_sort(*answer)
 
-    def undo_sort(self, manifest: str) -> None:
-        """Undo the sort recorded in ``manifest`` in the background; ``operation_finished`` reports the end."""
-        self.session.undo_sort(manifest)
+    def undo_sort(self, manifest: str, allow_foreign: bool = False) -> None:
+        """Undo the sort recorded in ``manifest`` in the background (a manifest this app did not sign only with
+        ``allow_foreign``, and then only inside its folder); ``operation_finished`` reports the end."""
+        self.session.undo_sort(manifest, allow_foreign)
 
     # --- drag and drop -----------------------------------------------------------------------------------
 

@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, TextIO
 from coatnet_gui.cli import common as cli_common
 from model.batch.export import ExportCounts, export_format, write_export
 from model.batch.journal import Journal, JournalError, read_records
+from model.batch.manifest import read_manifest
 from model.batch.progress import BatchProgress, format_seconds
-from model.batch.sort import apply_sort, folder_names, plan_sort, undo_sort
+from model.batch.sort import apply_sort, folder_names, plan_sort
+from model.batch.undo import ForeignManifest, undo_sort
 from model.choices import MAP_KINDS
 
 if TYPE_CHECKING:
@@ -92,18 +94,22 @@ def reporting_failures(records: Iterable[dict], stream: TextIO = sys.stderr) -> 
 
 def _sort(args: argparse.Namespace, journal_path: Path, label_names: list[str]) -> None:
     """Sort the labelled files into class folders under ``--sort-into`` (or print the plan with --dry-run)."""
-    steps = plan_sort(
-        read_records(journal_path), args.dir, args.sort_into, folder_names(label_names), args.uncertain_below
-    )
     verb, done = ("move", "moved") if args.move else ("copy", "copied")
-    if args.dry_run:
-        n = 0
-        for step in steps:
-            n += 1
-            print(f"would {verb} {step.src} -> {step.dst}")
-        print(f"dry run: {n} files would be {done}; nothing changed")
+    try:
+        steps = list(
+            plan_sort(
+                read_records(journal_path), args.dir, args.sort_into, folder_names(label_names), args.uncertain_below
+            )
+        )
+        if args.dry_run:
+            for step in steps:
+                print(f"would {verb} {step.src} -> {step.dst}")
+            print(f"dry run: {len(steps)} files would be {done}; nothing changed")
+            return
+        result = apply_sort(steps, args.sort_into, move=args.move)
+    except ValueError as exc:
+        print(f"sort refused, nothing {done}: {exc}", file=sys.stderr)
         return
-    result = apply_sort(steps, args.sort_into, move=args.move)
     for src, reason in result.failed:
         cli_common.report_failure(src, reason)
     print(f"sorted {result.done} files into {args.sort_into} ({verb}), {len(result.failed)} failed")
@@ -276,7 +282,19 @@ def label_command(args: argparse.Namespace) -> int:
 def undo_sort_command(args: argparse.Namespace) -> int:
     """Run ``undo-sort``; return the exit status."""
     try:
-        result = undo_sort(args.manifest)
+        manifest = read_manifest(args.manifest)
+        if args.show:
+            print(manifest.describe())
+            trust = (
+                "signed by this app for this user" if manifest.trusted else "FOREIGN: not signed by this app for you"
+            )
+            print(trust)
+            return cli_common.EXIT_OK
+        if not manifest.trusted and args.accept_foreign:
+            print(manifest.describe(), file=sys.stderr)
+        result = undo_sort(manifest, allow_foreign=args.accept_foreign)
+    except ForeignManifest as exc:
+        return cli_common.usage_error(f"{exc} See it with --show; allow it with --accept-foreign.")
     except (OSError, ValueError) as exc:
         return cli_common.usage_error(str(exc))
     for problem in result.problems:
@@ -349,4 +367,10 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     label.set_defaults(run=label_command)
     undo = cli_common.add_command(sub, "undo-sort", "undo a --sort-into run from its manifest")
     undo.add_argument("manifest", help="the coatnet-sort-*.jsonl file that the sort wrote into DEST")
+    undo.add_argument("--show", action="store_true", help="print every entry of the manifest and change nothing")
+    undo.add_argument(
+        "--accept-foreign",
+        action="store_true",
+        help="undo a manifest this app did not sign for you (after --show): only copies inside DEST are removed",
+    )
     undo.set_defaults(run=undo_sort_command)

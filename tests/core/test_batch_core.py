@@ -22,9 +22,8 @@ from model.batch.sort import (
     plan_sort,
     safe_folder_name,
     uncertain_folder,
-    undo_question,
-    undo_sort,
 )
+from model.batch.undo import undo_question, undo_sort
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 

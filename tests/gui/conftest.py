@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
-from coatnet_gui.batch.runs import DATA_ENV
 from coatnet_gui.batch.view import BatchView
+from model.paths import DATA_ENV
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 

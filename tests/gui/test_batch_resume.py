@@ -20,11 +20,12 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QPushButton
 
-from coatnet_gui.batch.runs import DATA_ENV, STATE_NAME, RunState, RunStore
+from coatnet_gui.batch.runs import STATE_NAME, RunState, RunStore
 from coatnet_gui.batch.status_text import offer_text
 from model.batch.export import write_export
 from model.batch.journal import Journal, encode_path, read_records
 from model.batch.pipeline import BatchSettings, label_folder, open_journal
+from model.paths import DATA_ENV
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 
