@@ -11,7 +11,7 @@ import os
 import random
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from model.batch.journal import decode_path
@@ -46,42 +46,88 @@ def labelled_from_folder(src: str | os.PathLike) -> LabelledSet:
     return labelled_from_pairs(pairs)
 
 
-def labelled_from_table(path: str | os.PathLike) -> LabelledSet:
+@dataclass(frozen=True)
+class TableRow:
+    """One row of a labelled run: the image ``path``, the model's top-1 ``label`` and its probability ``prob``
+    (None when unknown), the user's ``corrected`` class ("" when none) and the row's ``error`` ("" when none)."""
+
+    path: str
+    label: str
+    prob: float | None = None
+    corrected: str = ""
+    error: str = ""
+
+
+def labelled_from_rows(rows: Iterable[TableRow], min_prob: float = 0.0) -> LabelledSet:
+    """Return what to teach from a labelled run: every row, not only the corrected ones. A corrected row is
+    ground truth; an uncorrected row carries the model's label as the user accepted it by leaving it, when its
+    probability is at least ``min_prob`` (0: every row; a row with no probability counts as accepted). So a class
+    the user never touched is kept, and a new class typed in a correction is added. Error rows, rows without a
+    label and rows below ``min_prob`` are skipped with the reason. Raises :class:`TeachError` for clashing
+    class names (see :func:`labelled_from_pairs`).
+
+    Measured on 1,500 real Fashion-MNIST test images (benchmarks/bench_relabel.py): teaching from the
+    corrected rows alone could not even teach (too few classes), every row gave 94.4 % -> 96.4 % after 30
+    corrections and 99.4 % after all 84; a 0.5 floor was slightly worse (96.1 %, 99.1 %)."""
+    pairs, skipped = [], []
+    for row in rows:
+        if row.error:
+            skipped.append((row.path, f"could not be labelled: {row.error}"))
+        elif row.corrected.strip():
+            pairs.append((row.path, row.corrected.strip()))
+        elif not row.label.strip():
+            skipped.append((row.path, "has no label"))
+        elif row.prob is not None and row.prob < min_prob:
+            skipped.append((row.path, f"the model's label {row.label!r} is below {min_prob:.0%}; not corrected"))
+        else:
+            pairs.append((row.path, row.label.strip()))
+    data = labelled_from_pairs(pairs)
+    return LabelledSet(data.paths, data.labels, data.classes, skipped + data.skipped)
+
+
+def labelled_from_table(path: str | os.PathLike, min_prob: float = 0.0) -> LabelledSet:
     """Return the images of a CSV or JSON Lines table with ``path`` and ``label`` columns (what ``label``
-    exports, perhaps corrected by hand; a row's ``corrected`` class, as the Batch tab exports it, wins over its
-    ``label``; a JSON Lines row without either uses the first of its ``labels``). Relative
-    paths are relative to the table's folder; rows with an error or no label are skipped with the reason.
-    Raises :class:`TeachError` for an unreadable table or missing columns."""
+    exports, perhaps corrected by hand) through :func:`labelled_from_rows`: a row's ``corrected`` class, as the
+    Batch tab exports it, wins over its ``label``; a JSON Lines row without either uses the first of its
+    ``labels``. Relative paths are relative to the table's folder. Raises :class:`TeachError` for an unreadable
+    table or missing columns."""
     table = Path(path).expanduser().absolute()
     try:
         text = table.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise TeachError(f"Cannot read the table {table}: {exc}.") from None
     rows = _json_rows(text, table) if table.suffix.lower() == ".jsonl" else _csv_rows(text, table)
-    pairs, skipped = [], []
-    for line, name, label in rows:
-        full = name if os.path.isabs(name) else os.path.join(table.parent, name)
-        if not label:
-            skipped.append((full, f"row {line} of {table.name} has no label"))
-        else:
-            pairs.append((full, label))
-    data = labelled_from_pairs(pairs)
-    return LabelledSet(data.paths, data.labels, data.classes, skipped + data.skipped)
+    resolved = (replace(r, path=os.path.join(table.parent, r.path)) if not os.path.isabs(r.path) else r for r in rows)
+    return labelled_from_rows(resolved, min_prob)
 
 
-def _csv_rows(text: str, table: Path) -> list[tuple[int, str, str]]:
-    """Return ``(line, path, label)`` per data row of a CSV table (label empty for error rows)."""
+def _prob(value: object) -> float | None:
+    try:
+        prob = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return prob if 0.0 <= prob <= 1.0 else None
+
+
+def _csv_rows(text: str, table: Path) -> list[TableRow]:
+    """Return a :class:`TableRow` per data row of a CSV table."""
     reader = csv.DictReader(text.splitlines())
     if not reader.fieldnames or not {"path", "label"} <= set(reader.fieldnames):
         raise TeachError(f"{table.name} needs a header with 'path' and 'label' columns (as `label` writes).")
     return [
-        (i, row["path"] or "", "" if row.get("error") else (row.get("corrected") or row["label"] or "").strip())
-        for i, row in enumerate(reader, start=2)
+        TableRow(
+            row["path"] or "",
+            (row["label"] or "").strip(),
+            _prob(row.get("prob")),
+            (row.get("corrected") or "").strip(),
+            row.get("error") or "",
+        )
+        for row in reader
     ]
 
 
-def _json_rows(text: str, table: Path) -> list[tuple[int, str, str]]:
-    """Return ``(line, path, label)`` per object of a JSON Lines table (label empty for error rows)."""
+def _json_rows(text: str, table: Path) -> list[TableRow]:
+    """Return a :class:`TableRow` per object of a JSON Lines table."""
     rows = []
     for i, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -91,8 +137,13 @@ def _json_rows(text: str, table: Path) -> list[tuple[int, str, str]]:
             name = decode_path(record)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             raise TeachError(f"Line {i} of {table.name} is not a JSON object with a 'path'.") from None
-        label = record.get("corrected") or record.get("label") or (record.get("labels") or [""])[0]
-        rows.append((i, name, "" if record.get("error") else str(label).strip()))
+        label = record.get("label") or (record.get("labels") or [""])[0]
+        prob = record.get("prob", (record.get("probs") or [None])[0])
+        rows.append(
+            TableRow(
+                name, str(label).strip(), _prob(prob), str(record.get("corrected") or ""), record.get("error") or ""
+            )
+        )
     return rows
 
 

@@ -150,7 +150,11 @@ def test_tables_written_by_label_and_corrected(tmp_path):
     )
     data = labelled_from_table(table)
     assert data.classes == ["one", "two"] and data.labels == [0, 0, 1]
-    assert data.paths[0] == str(files[0]) and len(data.skipped) == 1 and "no label" in data.skipped[0][1]
+    assert (
+        data.paths[0] == str(files[0])
+        and len(data.skipped) == 1
+        and "could not be labelled: cannot decode" in data.skipped[0][1]
+    )
     jsonl = tmp_path / "labels.jsonl"
     rows = [{"path": f"imgs/{files[0].name}", "labels": ["one", "two"]}, {"path": str(files[2]), "label": "two"}]
     jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
