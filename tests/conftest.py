@@ -22,7 +22,7 @@ def app_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def collect_garbage_between_tests():
     """Collect reference cycles after each test, on the main thread: the window switches automatic collection off
-    (coatnet_gui/gc_guard.py) and its timer only runs while a test turns the Qt event loop."""
+    (coatnet_gui/app/gc_guard.py) and its timer only runs while a test turns the Qt event loop."""
     yield
     gc.collect()
 
