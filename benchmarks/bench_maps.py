@@ -18,7 +18,8 @@ from pathlib import Path
 
 from model.batch.pipeline import BatchSettings, label_folder, open_journal
 from model.batch.progress import BatchProgress
-from model.explain.folder_maps import MAP_KINDS, MapSettings, resolve_block
+from model.choices import MAP_KINDS
+from model.explain.folder_maps import MapSettings, resolve_block
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 

@@ -30,13 +30,12 @@ import numpy as np
 import torch
 from PIL import Image
 
+from model.features import FeatureStore, candidates, extract, file_digest
 from model.net.coatnet import create_model
 from model.runtime.device import choose_placement
 from model.teach import TeachSettings, labelled_from_folder, teach
-from model.teach.dataset import file_digest
-from model.teach.features import FeatureStore, base_key, candidates, extract, feature_widths
 from model.teach.head import train_head
-from model.teach.teach import choose_features
+from model.teach.run import choose_features
 from model.weights.checkpoint import WEIGHTS_NAME, save_checkpoint
 from model.weights.loading import load_model
 
@@ -110,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         loaded = load_model("bundled")
         net, placement = loaded.net.eval(), choose_placement("cpu")
         placement.prepare(net)
-        store = FeatureStore(tmp / "cache", base_key(net, loaded.info.preprocess), feature_widths(net))
+        store = FeatureStore.for_base(net, loaded.info.preprocess, tmp / "cache")
         digests = [file_digest(p) for p in paths]
         start = time.perf_counter()
         got = extract(net, placement, loaded.info.preprocess, paths, digests, store)

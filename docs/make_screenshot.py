@@ -23,7 +23,7 @@ from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.app.launch import app_icon, open_arguments
 from coatnet_gui.app.main_window import MainWindow
 from coatnet_gui.app.settings import Settings
-from coatnet_gui.overlay.maps import ATTENTION_MODES, HEAD_MEAN, KINDS, OverlaySpec
+from model.explain.maps import ATTENTION_MODES, HEAD_MEAN, KINDS, OverlaySpec
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_MS = 120_000

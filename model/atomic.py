@@ -23,18 +23,20 @@ def atomic_writer(path: str | os.PathLike, newline: str | None = None) -> Iterat
 
 
 @contextmanager
-def atomic_binary_writer(path: str | os.PathLike) -> Iterator[IO[bytes]]:
+def atomic_binary_writer(path: str | os.PathLike, sync: bool = True) -> Iterator[IO[bytes]]:
     """Yield a binary file that replaces ``path`` only once the block ends without an error, as
-    :func:`atomic_writer` does, but into an existing folder only; raises OSError (the temp file is removed)."""
+    :func:`atomic_writer` does, but into an existing folder only; raises OSError (the temp file is removed).
+    ``sync=False`` skips the ``fsync`` (for caches, where a file lost in a crash is only computed again)."""
     with _replacing(path) as fd, open(fd, "wb") as f:
         yield f
-        f.flush()
-        os.fsync(f.fileno())
+        if sync:
+            f.flush()
+            os.fsync(f.fileno())
 
 
-def write_bytes_atomically(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` through :func:`atomic_binary_writer`."""
-    with atomic_binary_writer(path) as f:
+def write_bytes_atomically(path: str | os.PathLike, data: bytes, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` through :func:`atomic_binary_writer` (``sync`` as there)."""
+    with atomic_binary_writer(path, sync=sync) as f:
         f.write(data)
 
 

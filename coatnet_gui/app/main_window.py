@@ -20,12 +20,12 @@ from coatnet_gui.image.session import Session
 from coatnet_gui.image.sources import ImageSource, LoadedImage
 from coatnet_gui.image.tab import ImageTab
 from coatnet_gui.overlay.geometry import Box
-from coatnet_gui.overlay.maps import OverlayResult, OverlaySpec
 from coatnet_gui.overlay.paint import ViewState, colorize
 from coatnet_gui.widgets.banner import MessageBanner
 from coatnet_gui.widgets.download_bar import DownloadBar
 from coatnet_gui.widgets.help_dialog import show_shortcuts
 from coatnet_gui.widgets.model_menu import ModelMenu
+from model.explain.maps import OverlayResult, OverlaySpec
 from model.runtime.inference import Explanation, Prediction
 
 APP_NAME = "CoAtNet Lens"

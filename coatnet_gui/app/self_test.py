@@ -175,9 +175,9 @@ def _render(scene: _Scene, kind: str, path: Path) -> tuple[Any, str]:
     window does and save it to ``path``; return the map and a description."""
     from PIL import Image
 
-    from coatnet_gui.overlay import colormaps
-    from coatnet_gui.overlay.maps import OverlaySpec, compute_overlay
     from coatnet_gui.overlay.paint import ViewState, colorize, render_view
+    from model.explain import colormaps
+    from model.explain.maps import OverlaySpec, compute_overlay
 
     result = compute_overlay(scene.explanation, OverlaySpec(kind=kind), scene.view_size, scene.label_names)
     grid = result.panels[0].grid

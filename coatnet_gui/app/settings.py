@@ -12,8 +12,8 @@ from dataclasses import asdict, fields
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from coatnet_gui.overlay.colormaps import COLORMAPS
-from coatnet_gui.overlay.maps import OverlaySpec
+from model.explain.colormaps import COLORMAPS
+from model.explain.maps import OverlaySpec
 from model.runtime.device import DEVICE_CHOICES
 
 ORGANIZATION, APPLICATION = "CoAtNetLens", "CoAtNet Lens"

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QFileDialog
 from coatnet_gui.image.saving import map_description, safe_name, suggested_name, write_map
 from coatnet_gui.image.session import write_view_png
 from coatnet_gui.image.sheet import SheetContent, SheetMap, gather_maps, settings_lines, write_sheet_png
-from coatnet_gui.overlay.maps import OverlayResult
 from coatnet_gui.overlay.paint import render_view
 from model.explain.faithfulness import DEFAULT_STEPS
+from model.explain.maps import OverlayResult
 
 if TYPE_CHECKING:
     from coatnet_gui.app.main_window import MainWindow

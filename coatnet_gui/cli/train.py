@@ -3,14 +3,20 @@
 ``SRC`` is a folder with one sub-folder of images per class, or a CSV / JSON Lines table that ``label`` wrote
 (its ``path,label`` columns, corrected by hand). Progress goes to stderr, the summary to stdout. Exit status:
 0 taught, 1 taught but some images were left out (each one ``path: error: reason`` on stderr), 2 usage, input
-or model errors, 130 interrupted (a killed or interrupted run continues with ``--resume``).
+or model errors, 130 interrupted (a killed or interrupted run continues with ``--resume``). The first Ctrl-C
+cancels the run at its next step (between batches or epochs, through a :class:`~model.cancel.CancelToken`); a
+second one stops it at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -18,6 +24,7 @@ from coatnet_gui.cli import common as cli_common
 from model.choices import DEVICE_CHOICES
 
 if TYPE_CHECKING:
+    from model.cancel import CancelToken
     from model.teach import LabelledSet, TeachProgress
 
 TRAIN_COMMANDS = ("train",)
@@ -87,8 +94,28 @@ def _read_source(src: Path) -> LabelledSet:
     return labelled_from_folder(src)
 
 
+@contextmanager
+def cancel_on_ctrl_c(token: CancelToken) -> Iterator[None]:
+    """Within the block, the first Ctrl-C (SIGINT) cancels ``token`` and the next one raises KeyboardInterrupt
+    as usual; outside the main thread, where Python cannot take signals, Ctrl-C keeps its usual meaning."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(_signum: int, _frame: object) -> None:
+        token.cancel()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    before = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def train_command(args: argparse.Namespace) -> int:
     """Run ``train``; return the exit status."""
+    from model.cancel import Cancelled, CancelToken
     from model.teach import TeachError, TeachSettings, teach  # only this command needs the teaching code
     from model.teach.dataset import with_class_order
     from model.teach.resume import resume_path
@@ -106,6 +133,7 @@ def train_command(args: argparse.Namespace) -> int:
         features=args.features,
     )
     bar = TrainProgress()
+    token = CancelToken()
     try:
         data = _read_source(Path(args.src).expanduser())
         if args.labels:
@@ -113,11 +141,12 @@ def train_command(args: argparse.Namespace) -> int:
         print(f"{len(data.paths)} images in {len(data.classes)} classes; base {args.model}", file=sys.stderr)
         if args.resume and not resume_path(Path(args.out).expanduser().absolute()).is_file():
             print("no saved run to resume; training from the start (computed features are reused)", file=sys.stderr)
-        result = teach(args.model, data, args.out, settings, on_progress=bar)
+        with cancel_on_ctrl_c(token):
+            result = teach(args.model, data, args.out, settings, on_progress=bar, cancel=token)
     except (TeachError, WeightsError) as exc:
         bar.finish()
         return cli_common.usage_error(str(exc))
-    except KeyboardInterrupt:
+    except (Cancelled, KeyboardInterrupt):
         bar.finish()
         done = f" after epoch {bar.epoch}" if bar.epoch else ""
         print(f"interrupted{done}; nothing was written to {args.out}: rerun with --resume to go on", file=sys.stderr)

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFileDialog
 
 from coatnet_gui.image.saving import safe_name
-from coatnet_gui.overlay.maps import OverlayResult
 from model.atomic import write_bytes_atomically
 from model.explain.head_stats import HeadStats
+from model.explain.maps import OverlayResult
 
 if TYPE_CHECKING:
     from coatnet_gui.app.main_window import MainWindow

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from coatnet_gui.overlay.maps import OverlayResult
 from model.atomic import write_bytes_atomically
+from model.explain.maps import OverlayResult
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -21,15 +21,15 @@ from typing import Any, cast
 import torch
 from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 
-from coatnet_gui.image.scoring import score_all_maps, score_overlay, unscorable_reason
 from coatnet_gui.image.sources import ImageSource, LoadedImage, read_image
 from coatnet_gui.overlay.geometry import Box, crop_box
-from coatnet_gui.overlay.maps import OverlayResult, OverlaySpec, compute_overlay
 from coatnet_gui.overlay.paint import ViewState, render_view
 from coatnet_gui.workers import Workers
 from model.atomic import write_bytes_atomically
 from model.explain.faithfulness import Curves
 from model.explain.head_stats import HeadStats, head_stats
+from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
+from model.explain.scoring import score_all_maps, score_overlay, unscorable_reason
 from model.runtime.inference import Classifier, Explanation, Prediction
 from model.weights.loading import LoadedModel, load_model
 
@@ -234,7 +234,7 @@ class Session(QObject):
 
     def score_map(self, result: OverlayResult) -> None:
         """Score the map of ``result`` (on screen) for faithfulness against a random order: ``score_ready`` carries
-        the :class:`~coatnet_gui.image.scoring.MapScore`, or ``score_unavailable`` says why it cannot be scored. A
+        the :class:`~model.explain.scoring.MapScore`, or ``score_unavailable`` says why it cannot be scored. A
         request superseded before its turn on the model pool runs no passes."""
         classifier, explanation, baselines = self.classifier, self.explanation, self._baselines
         reason = unscorable_reason(result)
@@ -252,7 +252,7 @@ class Session(QObject):
 
     def score_all_maps(self) -> None:
         """Score one map of every kind that ranks pixels (``scores_ready`` carries the
-        :class:`~coatnet_gui.image.scoring.ScoreTable`); the query point and blocks follow the overlay's."""
+        :class:`~model.explain.scoring.ScoreTable`); the query point and blocks follow the overlay's."""
         classifier, explanation, spec, baselines = self.classifier, self.explanation, self.spec, self._baselines
         if classifier is None or explanation is None:
             message = "Open an image first: there are no maps to score."

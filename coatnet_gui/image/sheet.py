@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from PySide6.QtCore import QBuffer, QIODevice, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
-from coatnet_gui.image.scoring import score_all_maps, score_overlay, short_title
 from coatnet_gui.overlay.geometry import Box
-from coatnet_gui.overlay.maps import OverlayResult, OverlaySpec, compute_overlay
 from coatnet_gui.overlay.paint import colorize, format_value
 from model.atomic import write_bytes_atomically
 from model.explain.faithfulness import BLUR_SIGMA, Curves
+from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
+from model.explain.scoring import score_all_maps, score_overlay, short_title
 from model.runtime.inference import Classifier, Explanation, Prediction
 
 TILE = 260  # longest side of a map tile, in pixels
@@ -68,7 +68,7 @@ def tile_size(box: Box) -> tuple[int, int]:
 def gather_maps(classifier: Classifier, explanation: Explanation, spec: OverlaySpec, box: Box) -> list[SheetMap]:
     """Return the sheet's maps: the one on screen (``spec``, when it is one map; scored for its own class) first,
     then one map of each kind that ranks pixels for the top class, most faithful first (see
-    :func:`~coatnet_gui.image.scoring.score_all_maps`). Runs the network: call it on the model pool."""
+    :func:`~model.explain.scoring.score_all_maps`). Runs the network: call it on the model pool."""
     labels, size = classifier.label_names, tile_size(box)
     maps: list[SheetMap] = []
     current = compute_overlay(explanation, spec, size, labels)

@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coatnet_gui.overlay.maps import OverlaySpec
 from coatnet_gui.widgets.checks_panel import ChecksPanel
 from coatnet_gui.widgets.filmstrip import Filmstrip
 from coatnet_gui.widgets.image_view import ImageView
 from coatnet_gui.widgets.overlay_controls import OverlayControls
 from coatnet_gui.widgets.prediction_panel import PredictionPanel
 from coatnet_gui.widgets.welcome import Welcome
+from model.explain.maps import OverlaySpec
 
 SIDEBAR_WIDTH = 350
 HOVER_HINT = "Hover over the image to read the map's value; click (or use the arrow keys) to move the query point."

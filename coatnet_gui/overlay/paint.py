@@ -16,11 +16,11 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
-from coatnet_gui.overlay import colormaps
 from coatnet_gui.overlay.geometry import Box, fit_box, grid_cells
-from coatnet_gui.overlay.maps import OverlayResult, Panel
 from coatnet_gui.qimage import to_qimage
+from model.explain import colormaps
 from model.explain.introspect import grid_cell
+from model.explain.maps import OverlayResult, Panel
 
 CAPTION_HEIGHT = 18.0  # title strip above each small multiple
 CELL_BAR_HEIGHT = 20.0  # colour bar under each small multiple

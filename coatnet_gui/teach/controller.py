@@ -4,7 +4,6 @@ on the GUI thread."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,9 +11,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from coatnet_gui.workers import Workers
+from model.cancel import Cancelled, CancelToken
 from model.teach import (
     LabelledSet,
-    TeachCancelled,
     TeachError,
     TeachProgress,
     TeachResult,
@@ -40,7 +39,7 @@ class TeachController(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.workers = Workers(self)
-        self._stop: threading.Event | None = None
+        self._stop: CancelToken | None = None
 
     @property
     def running(self) -> bool:
@@ -53,8 +52,7 @@ class TeachController(QObject):
         — written to ``out``. Return False (nothing started) while another teaching runs."""
         if self.running:
             return False
-        stop = self._stop = threading.Event()
-        self.workers.cancel_events.add(stop)  # shutdown() stops it too
+        stop = self._stop = CancelToken()  # cancel() and shutdown() cancel it
 
         def job(report: Callable[[TeachProgress], None]) -> TeachResult | None:
             last = [0.0]
@@ -69,8 +67,8 @@ class TeachController(QObject):
                 data: LabelledSet = (
                     labelled_from_folder(source) if isinstance(source, str) else labelled_from_pairs(source)
                 )
-                return teach(base, data, out, settings, on_progress=on_progress, should_stop=stop.is_set)
-            except TeachCancelled:
+                return teach(base, data, out, settings, on_progress=on_progress, cancel=stop)
+            except Cancelled:
                 return None
             except TeachError as exc:  # the message names the file or class: shown as it is
                 raise ValueError(str(exc)) from exc
@@ -82,7 +80,7 @@ class TeachController(QObject):
     def cancel(self) -> None:
         """Ask the teaching to stop (it ends with ``cancelled`` and leaves nothing half-written)."""
         if self._stop is not None:
-            self._stop.set()
+            self._stop.cancel()
 
     def shutdown(self) -> None:
         """Stop any teaching and wait for it."""
@@ -90,8 +88,6 @@ class TeachController(QObject):
         self.workers.shutdown()
 
     def _end(self) -> None:
-        if self._stop is not None:
-            self.workers.cancel_events.discard(self._stop)
         self._stop = None
         self.running_changed.emit(False)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from coatnet_gui.image.scoring import ScoreTable
-from coatnet_gui.overlay.maps import OverlaySpec
 from coatnet_gui.widgets.faithfulness_chart import FaithfulnessView
 from coatnet_gui.widgets.head_stats_chart import METRICS, HeadStatsChart
 from coatnet_gui.widgets.score_table import ScoreTableView
+from model.explain.maps import OverlaySpec
+from model.explain.scoring import ScoreTable
 
 SCORE_DELAY_MS = 300  # the map must stay on screen this long before it is scored (stepping through heads is free)
 

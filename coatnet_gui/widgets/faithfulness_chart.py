@@ -7,7 +7,6 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from coatnet_gui.image.scoring import MapScore
 from coatnet_gui.widgets.plot import (
     Axes,
     LegendEntry,
@@ -19,6 +18,7 @@ from coatnet_gui.widgets.plot import (
     small_font,
 )
 from model.explain.faithfulness import Curves
+from model.explain.scoring import MapScore
 
 DELETION = QColor("#dc2626")
 INSERTION = QColor("#2563eb")

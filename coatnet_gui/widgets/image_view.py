@@ -7,9 +7,9 @@ from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPai
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from coatnet_gui.overlay.geometry import Box
-from coatnet_gui.overlay.maps import OverlayResult
 from coatnet_gui.overlay.paint import ViewLayout, ViewState, layout_view, locate, paint_view
 from model.explain.introspect import grid_cell
+from model.explain.maps import OverlayResult
 
 MARGIN = 8.0
 BACKGROUND = QColor("#2b2d30")

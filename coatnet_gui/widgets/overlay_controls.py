@@ -1,7 +1,7 @@
 """Overlay choices: kind, block, mode, head, channel, Grad-CAM class (and class B of "why A and not B"), colour map,
 opacity, on/off.
 
-Holds the current :class:`~coatnet_gui.overlay.maps.OverlaySpec`; every change emits ``spec_changed(spec)`` (the window
+Holds the current :class:`~model.explain.maps.OverlaySpec`; every change emits ``spec_changed(spec)`` (the window
 asks the session for the map) or ``appearance_changed()`` (colour map, opacity, on/off: no new map needed).
 ``spec_shown(spec)`` follows every spec the controls show, asked for or set from outside (hints follow it).
 """
@@ -25,8 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coatnet_gui.overlay.colormaps import COLORMAPS
-from coatnet_gui.overlay.maps import (
+from coatnet_gui.widgets.head_shares import CONTENT, POSITION, HeadShareChart
+from model.explain.blocks import blocks_for
+from model.explain.capture import BlockInfo
+from model.explain.colormaps import COLORMAPS
+from model.explain.maps import (
     ACTIVATION_MODES,
     ATTENTION_MODES,
     HEAD_ALL,
@@ -35,11 +38,8 @@ from coatnet_gui.overlay.maps import (
     QUERY_MODES,
     OverlayResult,
     OverlaySpec,
-    blocks_for,
 )
-from coatnet_gui.overlay.maps import resolve as resolve_spec
-from coatnet_gui.widgets.head_shares import CONTENT, POSITION, HeadShareChart
-from model.explain.capture import BlockInfo
+from model.explain.maps import resolve as resolve_spec
 
 
 def _fill(box: QComboBox, items: list[tuple[str, Any]], current: Any) -> None:

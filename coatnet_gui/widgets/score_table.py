@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from coatnet_gui.image.scoring import ScoreTable
+from model.explain.scoring import ScoreTable
 
 RANDOM_ROW = "random order"
 HEADERS = ["#", "Map", "Deletion ↓", "Insertion ↑"]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import threading
 from dataclasses import dataclass, replace
 
@@ -30,12 +29,13 @@ from PIL import Image
 
 from model.atomic import write_bytes_atomically
 from model.batch.journal import encode_path, printable
-from model.choices import MAP_KINDS
 from model.data.decode import ImageLoadError, load_image
 from model.data.transform import crop_box
 from model.explain import introspect
+from model.explain.blocks import blocks_for
 from model.explain.capture import BlockInfo, capture, list_blocks
 from model.explain.faithfulness import DEFAULT_STEPS, deletion_areas
+from model.explain.maps import resolve_map_block
 from model.explain.render import DEFAULT_COLORMAP, overlay_on_original
 from model.net.blocks import AttentionRecord
 from model.net.coatnet import CoAtNet
@@ -48,9 +48,9 @@ _CAPTURE_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class MapSettings:
-    """What to save for each image: maps of ``kind`` (a key of :data:`MAP_KINDS`) at ``block`` (a block name; ""
-    is the kind's default, :func:`resolve_block`) into ``out_dir``, scored with ``steps`` deletion steps (0: no
-    score), drawn with ``colormap``."""
+    """What to save for each image: maps of ``kind`` (a key of :data:`~model.choices.MAP_KINDS`) at ``block`` (a
+    block name; "" is the kind's default, :func:`resolve_block`) into ``out_dir``, scored with ``steps`` deletion
+    steps (0: no score), drawn with ``colormap``."""
 
     out_dir: str
     kind: str = "gradcam"
@@ -79,49 +79,12 @@ class BatchMaps:
     block: BlockInfo
 
 
-def map_blocks(net: CoAtNet, kind: str) -> list[BlockInfo]:
-    """Return the blocks a map of ``kind`` can be taken at: every block for Grad-CAM, the stem and MBConv blocks
-    for activations, Transformer blocks for rollout and attention received."""
-    blocks = list_blocks(net)
-    if kind in ("rollout", "received"):
-        return [b for b in blocks if b.kind == "transformer"]
-    if kind == "activation":
-        return [b for b in blocks if b.kind in ("stem", "mbconv")]
-    return blocks
-
-
-def _short(block: BlockInfo) -> str:
-    """Return the short name of ``block``: ``S0`` for the stem, ``S<stage>.<index>`` else."""
-    return "S0" if block.kind == "stem" else f"S{block.stage}.{block.index}"
-
-
 def resolve_block(net: CoAtNet, kind: str, stage: str = "") -> BlockInfo:
-    """Return the block of ``net`` for a map of ``kind`` named by ``stage``: a block name (``stages.1.blocks.1``),
-    a short name (``S2.1``), a stage (``S2``, or ``2``: its last block) or "" for the kind's default (the last
-    MBConv block for Grad-CAM and activations, the last Transformer block for rollout, the first for attention
-    received). Raises ValueError naming the choices."""
-    if kind not in MAP_KINDS:
-        raise ValueError(f"unknown map {kind!r}; choices: {', '.join(MAP_KINDS)}")
-    blocks = map_blocks(net, kind)
-    if not blocks:
-        raise ValueError(f"this model has no block for a {kind} map")
-    text = stage.strip()
-    if not text:
-        if kind == "rollout":
-            return blocks[-1]
-        if kind == "received":
-            return blocks[0]
-        return [b for b in blocks if b.kind in ("stem", "mbconv")][-1]
-    short = re.fullmatch(r"[sS]?(\d+)", text)
-    found = [
-        b
-        for b in blocks
-        if text in (b.name, _short(b)) or text.upper() == _short(b) or (short and b.stage == int(short.group(1)))
-    ]
-    if not found:
-        choices = ", ".join(f"{_short(b)} ({b.name})" for b in blocks)
-        raise ValueError(f"no block {stage!r} for a {kind} map; choices: {choices}")
-    return found[-1]
+    """Return the block of ``net`` for a map of ``kind`` (a key of :data:`~model.choices.MAP_KINDS`) named by
+    ``stage``: a block name (``stages.1.blocks.1``), a short label (``S2.1``), a stage (``S2``, or ``2``: its last
+    block) or "" for the kind's default — :func:`model.explain.maps.resolve_map_block`, the window's rule. Raises
+    ValueError naming the choices."""
+    return resolve_map_block(list_blocks(net), kind, stage)
 
 
 def _cpu_record(record: AttentionRecord) -> AttentionRecord:
@@ -133,7 +96,7 @@ def compute_maps(clf: Classifier, batch: torch.Tensor, kind: str, block: BlockIn
     """Return the maps of ``kind`` at ``block`` for a normalised batch ``(B, 3, H, W)``, each for its image's top-1
     class, from one forward pass (and, for Grad-CAM, one backward pass) in ``clf``'s placement; the maps are
     computed in fp32 with :mod:`model.explain.introspect`'s functions, as the window does."""
-    names = [b.name for b in map_blocks(clf.net, "rollout")]
+    names = [b.name for b in blocks_for("attention", list_blocks(clf.net))]
     through = names[: names.index(block.name) + 1] if block.name in names else []
     attention = {"rollout": through, "received": [block.name]}
     gradients = kind == "gradcam"

@@ -5,7 +5,6 @@ classes), and split into a stratified, seeded held-out part. Nothing is ever wri
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import random
@@ -16,9 +15,8 @@ from pathlib import Path
 
 from model.batch.journal import decode_path
 from model.batch.scan import iter_images
+from model.features import file_digest
 from model.teach.types import LabelledSet, TeachError
-
-_HASH_CHUNK = 1 << 20
 
 
 def labelled_from_folder(src: str | os.PathLike) -> LabelledSet:
@@ -180,15 +178,6 @@ def _check_names(classes: list[str]) -> None:
                 "merge or rename them."
             )
         seen[key] = name
-
-
-def file_digest(path: str) -> str:
-    """Return the SHA-256 hex digest of a file's content; raises OSError when it cannot be read."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_HASH_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass

@@ -14,16 +14,17 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from model.cancel import CancelToken, check
 from model.data.decode import ImageLoadError
 from model.data.transform import PreprocessCfg, load_pixels, normalize
+from model.features import base_key, final_choice
 from model.net.coatnet import CoAtNet
 from model.runtime.device import Placement, choose_placement
-from model.teach.checkpoint import finish
+from model.teach.card import Taught, finish
 from model.teach.dataset import Checked, require_two_per_class, stratified_split
-from model.teach.features import FeatureChoice, base_key
 from model.teach.head import class_weights, train_head
 from model.teach.resume import fingerprint, load_state, resume_path, save_state
-from model.teach.types import TeachCancelled, TeachError, TeachProgress, TeachResult, TeachSettings
+from model.teach.types import TeachError, TeachProgress, TeachResult, TeachSettings
 from model.weights.loading import LoadedModel
 
 FINETUNE_EPOCHS = 10
@@ -58,10 +59,10 @@ def load_all(
     paths: list[str],
     preprocess: PreprocessCfg,
     on_progress: Callable[[int, int], None] | None,
-    should_stop: Callable[[], bool] | None,
+    cancel: CancelToken | None = None,
 ) -> tuple[torch.Tensor, dict[int, str]]:
     """Return the model's view of each readable image as uint8 ``(N, 3, H, W)`` (in input order) and, by index,
-    why the others could not be read."""
+    why the others could not be read; ``cancel`` is checked between batches."""
     pixels, failed = [], {}
 
     def one(path: str) -> torch.Tensor | str:
@@ -72,8 +73,7 @@ def load_all(
 
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         for start in range(0, len(paths), BATCH):
-            if should_stop and should_stop():
-                raise TeachCancelled("Teaching was cancelled while reading the images.")
+            check(cancel)
             for i, got in enumerate(pool.map(one, paths[start : start + BATCH]), start=start):
                 if isinstance(got, str):
                     failed[i] = got
@@ -92,9 +92,11 @@ def finetune(
     out: Path,
     settings: TeachSettings,
     on_progress: Callable[[TeachProgress], None] | None,
-    should_stop: Callable[[], bool] | None,
+    cancel: CancelToken | None = None,
 ) -> TeachResult:
-    """Train the last stage and a new head of ``loaded`` on ``checked``; write ``out``; return the result."""
+    """Train the last stage and a new head of ``loaded`` on ``checked``; write ``out``; return the result.
+    ``cancel`` is checked between batches of images read and between epochs (raises
+    :class:`~model.cancel.Cancelled`; the resume state of the last finished epoch stays)."""
     try:
         placement = choose_placement(settings.device)
     except ValueError as exc:
@@ -105,14 +107,14 @@ def finetune(
         if on_progress:
             on_progress(TeachProgress("features", done, total))
 
-    pixels, failed = load_all(checked.paths, preprocess, read_progress, should_stop)
+    pixels, failed = load_all(checked.paths, preprocess, read_progress, cancel)
     checked = checked.without(failed)
     require_two_per_class(checked.labels, checked.classes)
     y = torch.tensor(checked.labels)
     train, held = stratified_split(checked.labels, settings.val_split, settings.seed)
     num_classes = len(checked.classes)
     epochs = settings.epochs or FINETUNE_EPOCHS
-    print_ = fingerprint(
+    run_fingerprint = fingerprint(
         base_key(loaded.net, preprocess), checked.digests, checked.labels, checked.classes, "finetune", epochs,
         settings.val_split, settings.seed,
     )  # fmt: skip
@@ -128,7 +130,7 @@ def finetune(
     trained = {name: p for name, p in net.named_parameters() if p.requires_grad}
     start, saved, losses, accuracies = 0, {}, [], []
     if settings.resume:
-        start, saved = load_state(state_file, print_, opt)
+        start, saved = load_state(state_file, run_fingerprint, opt)
     if start:
         with torch.no_grad():
             for name, p in trained.items():
@@ -137,8 +139,7 @@ def finetune(
     weights = class_weights(y[train], num_classes).to(placement.device)
     x_train, y_train = pixels[train], y[train]
     for epoch in range(start, epochs):
-        if should_stop and should_stop():
-            raise TeachCancelled("Teaching was cancelled during training.")
+        check(cancel)
         gen = torch.Generator().manual_seed(settings.seed * 100_003 + epoch)
         order = torch.randperm(len(train), generator=gen)
         _train_mode(net)
@@ -158,18 +159,15 @@ def finetune(
         accuracies.append((predicted == y[held]).float().mean().item())
         tensors = {f"w.{name}": p for name, p in trained.items()}
         tensors |= {"losses": torch.tensor(losses), "accuracies": torch.tensor(accuracies)}
-        save_state(state_file, epoch + 1, print_, tensors, opt)
+        save_state(state_file, epoch + 1, run_fingerprint, tensors, opt)
         if on_progress:
             on_progress(TeachProgress("train", epoch + 1, epochs, losses[-1], accuracies[-1]))
     if on_progress:
         on_progress(TeachProgress("evaluate", 0, 1))
     predicted = _predict(net, pixels[held], preprocess, placement)
     net.to("cpu").eval()
-    choice = FeatureChoice(len(net.stages), 1)
-    result = finish(
-        out, net, checked, loaded, choice, net.head.fc.in_features, "finetune", epochs, y[held], predicted, {},
-        len(train),
-    )  # fmt: skip
+    taught = Taught(net, final_choice(net), net.head.fc.in_features, "finetune", epochs, len(train), {})
+    result = finish(out, taught, loaded=loaded, checked=checked, truth=y[held], predicted=predicted)
     state_file.unlink(missing_ok=True)
     if on_progress:
         on_progress(TeachProgress("evaluate", 1, 1))

@@ -13,8 +13,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from model.cancel import CancelToken, check
 from model.teach.resume import load_state, save_state
-from model.teach.types import TeachCancelled
 
 HEAD_EPOCHS = 100
 BATCH = 256
@@ -78,7 +78,7 @@ def train_head(
     seed: int = 0,
     val: tuple[torch.Tensor, torch.Tensor] | None = None,
     on_epoch: Callable[[int, float, float | None], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
     resume: Resume | None = None,
     batch: int = BATCH,
 ) -> HeadFit:
@@ -87,10 +87,10 @@ def train_head(
     ``val`` (features, labels) is scored after each epoch; ``on_epoch(epoch, loss, val accuracy)`` reports it.
     With ``resume``, the state is saved (at most every :data:`SAVE_EVERY` seconds, and after the last epoch)
     and, when ``resume.resume``, training continues from the saved epoch.
-    ``should_stop()`` returning True raises :class:`TeachCancelled` between epochs.
+    ``cancel`` is checked between epochs (raises :class:`~model.cancel.Cancelled`).
     """
     with one_thread():
-        return _train_head(x, y, num_classes, epochs, seed, val, on_epoch, should_stop, resume, batch)
+        return _train_head(x, y, num_classes, epochs, seed, val, on_epoch, cancel, resume, batch)
 
 
 def _train_head(
@@ -101,7 +101,7 @@ def _train_head(
     seed: int,
     val: tuple[torch.Tensor, torch.Tensor] | None,
     on_epoch: Callable[[int, float, float | None], None] | None,
-    should_stop: Callable[[], bool] | None,
+    cancel: CancelToken | None,
     resume: Resume | None,
     batch: int,
 ) -> HeadFit:
@@ -123,8 +123,7 @@ def _train_head(
             linear.bias.copy_(saved["w.bias"])
         fit.losses, fit.accuracies = saved["losses"].tolist(), saved["accuracies"].tolist()
     for epoch in range(start, epochs):
-        if should_stop and should_stop():
-            raise TeachCancelled("Teaching was cancelled during training.")
+        check(cancel)
         order = torch.randperm(len(xs), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
         total = 0.0
         for i in range(0, len(xs), batch):

@@ -32,25 +32,27 @@ def fingerprint(*parts: object) -> str:
 
 
 def save_state(
-    path: Path, epoch: int, print_: str, tensors: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer
+    path: Path, epoch: int, run_fingerprint: str, tensors: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer
 ) -> None:
     """Write the state after ``epoch`` epochs: ``tensors`` (e.g. ``"w.<name>"`` weights) and ``optimizer``'s
-    state, under fingerprint ``print_``, atomically."""
+    state, under ``run_fingerprint`` (:func:`fingerprint` of the data and settings), atomically."""
     opt = optimizer.state_dict()
     flat = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
     for pid, entry in opt["state"].items():
         for name, value in entry.items():
             flat[f"opt.{pid}.{name}"] = torch.as_tensor(value).detach().cpu().contiguous()
-    meta = {"epoch": str(epoch), "fingerprint": print_, "param_groups": json.dumps(opt["param_groups"])}
+    meta = {"epoch": str(epoch), "fingerprint": run_fingerprint, "param_groups": json.dumps(opt["param_groups"])}
     write_bytes_atomically(path, save(flat, metadata=meta))
 
 
-def load_state(path: Path, print_: str, optimizer: torch.optim.Optimizer) -> tuple[int, dict[str, torch.Tensor]]:
+def load_state(
+    path: Path, run_fingerprint: str, optimizer: torch.optim.Optimizer
+) -> tuple[int, dict[str, torch.Tensor]]:
     """Return ``(epochs done, saved tensors)`` of the run saved at ``path`` and restore ``optimizer``'s state;
     ``(0, {})`` when nothing was saved (a run killed before its first save starts again; its features are cached).
 
     Raises :class:`TeachError` when the state cannot be read or belongs to another run (other data, base or
-    settings than ``print_`` says).
+    settings than ``run_fingerprint`` says).
     """
     if not path.is_file():
         return 0, {}
@@ -60,7 +62,7 @@ def load_state(path: Path, print_: str, optimizer: torch.optim.Optimizer) -> tup
         tensors = load_file(str(path))
     except (OSError, SafetensorError, ValueError) as exc:
         raise TeachError(f"The saved run {path} cannot be read ({exc}); run without --resume.") from None
-    if meta.get("fingerprint") != print_:
+    if meta.get("fingerprint") != run_fingerprint:
         raise TeachError(
             f"The saved run {path.name} was for other images, classes, base or settings; run without --resume to "
             "start again."

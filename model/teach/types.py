@@ -1,4 +1,5 @@
-"""The teaching API's plain types: the labelled set, the settings, progress, the result and the two errors."""
+"""The teaching API's plain types: the labelled set, the settings, progress, the result and the error (a cancelled
+run raises :class:`model.cancel.Cancelled`)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,6 @@ MODES = ("head", "finetune")
 
 class TeachError(Exception):
     """Bad input or a failed step; ``str()`` says what and which file or class, in a sentence or two."""
-
-
-class TeachCancelled(Exception):
-    """``should_stop()`` returned True; nothing half-written is left at the output path."""
 
 
 @dataclass(frozen=True)

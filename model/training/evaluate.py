@@ -22,7 +22,7 @@ from PIL import Image
 
 from model.data.transform import preprocess
 from model.runtime.inference import Classifier
-from model.teach.checkpoint import draw_confusion
+from model.teach.evaluation import draw_confusion
 from model.training.fashion_mnist import DEFAULT_ROOT, load_split
 from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES
 from model.weights.loading import bundled_model_dir, load_model

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
+from model.atomic import write_bytes_atomically
 from model.data.transform import PreprocessCfg
 from model.net.coatnet import CoAtNet
 
@@ -30,8 +31,7 @@ def save_checkpoint(
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
-    save_file(state, str(folder / WEIGHTS_NAME), metadata={"format": "pt", "architecture": net.name})
+    write_weights(folder / WEIGHTS_NAME, net, {"format": "pt", "architecture": net.name})
     config = {
         "architecture": net.name,
         "num_classes": net.cfg.num_classes,
@@ -46,6 +46,13 @@ def save_checkpoint(
         config["label_names"] = list(label_names)
     (folder / CONFIG_JSON).write_text(json.dumps(config, indent=2) + "\n")
     return folder
+
+
+def write_weights(path: Path, net: CoAtNet, metadata: dict[str, str]) -> None:
+    """Write ``net``'s weights (on the CPU, under timm's key names) as one safetensors file ``path`` with the
+    string ``metadata``, atomically (the whole file or the old one, never half of it)."""
+    state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+    write_bytes_atomically(path, save(state, metadata=metadata))
 
 
 # --- Reading ---------------------------------------------------------------------------------------------

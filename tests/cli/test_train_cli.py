@@ -103,3 +103,17 @@ def test_ctrl_c_stops_with_130_and_writes_nothing(src, tmp_path):
     assert proc.returncode == 130, err
     assert "interrupted after epoch" in err and "--resume" in err
     assert not out.exists()
+
+
+def test_the_first_ctrl_c_cancels_the_token_and_the_second_interrupts_at_once():
+    from coatnet_gui.cli.train import cancel_on_ctrl_c
+    from model.cancel import Cancelled, CancelToken
+
+    token, before = CancelToken(), signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), cancel_on_ctrl_c(token):
+        signal.raise_signal(signal.SIGINT)  # the first: the work stops at its next step
+        assert token.cancelled
+        with pytest.raises(Cancelled):
+            token.check()
+        signal.raise_signal(signal.SIGINT)  # the second: at once
+    assert signal.getsignal(signal.SIGINT) is before  # the caller's handler is back

@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from coatnet_gui.image.saving import map_description, suggested_name
-from coatnet_gui.overlay.maps import OverlaySpec, compute_overlay, resolve
 from model.data.transform import preprocess
+from model.explain.maps import OverlaySpec, compute_overlay, resolve
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 

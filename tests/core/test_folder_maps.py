@@ -9,9 +9,11 @@ import pytest
 import torch
 from PIL import Image
 
+from model.choices import MAP_KINDS
 from model.data.decode import load_image
 from model.data.transform import load_and_preprocess
-from model.explain.folder_maps import MAP_KINDS, compute_maps, resolve_block
+from model.explain.folder_maps import compute_maps, resolve_block
+from model.explain.maps import compute_overlay, map_kind_spec, resolve
 from model.explain.render import BOX_COLOUR, box_pixels, overlay_on_original
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
@@ -45,6 +47,17 @@ def test_batched_grad_cam_equals_the_windows_one_image_grad_cam(fp32, batch):
         torch.testing.assert_close(maps.probs[i], explanation.probs, atol=1e-5, rtol=0)
         expected = explanation.grad_cam(int(maps.classes[i]), block.name)
         torch.testing.assert_close(maps.maps[i], expected, atol=1e-5, rtol=0)
+
+
+def test_each_map_kind_equals_the_windows_map_of_that_kind(fp32, batch):
+    explanation = fp32.explain(load_image(FILES[0]))
+    for kind in MAP_KINDS:
+        block = resolve_block(fp32.net, kind)
+        spec = resolve(map_kind_spec(kind), explanation.blocks, explanation.probs.numel())
+        assert spec.block == block.name, kind
+        window = compute_overlay(explanation, spec, (8, 8), fp32.label_names).panels[0].grid
+        folder = compute_maps(fp32, batch[:1], kind, block).maps[0].numpy()
+        np.testing.assert_allclose(folder, window, atol=1e-5, rtol=1e-4, err_msg=kind)
 
 
 def test_attention_maps_of_a_batch_equal_those_of_each_image_alone(fp32, batch):

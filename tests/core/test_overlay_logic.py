@@ -9,10 +9,11 @@ import itertools
 import numpy as np
 import pytest
 
-from coatnet_gui.overlay import colormaps
 from coatnet_gui.overlay.geometry import Box, crop_box, fit_box, grid_cells
-from coatnet_gui.overlay.maps import OverlayResult, OverlaySpec, Panel, blocks_for, default_block, resolve
+from model.explain import colormaps
+from model.explain.blocks import blocks_for, default_block
 from model.explain.capture import BlockInfo, list_blocks
+from model.explain.maps import OverlayResult, OverlaySpec, Panel, resolve
 
 STEM = BlockInfo("stem", "stem", 0, 0, 32, (48, 48))
 S1 = BlockInfo("stages.0.blocks.0", "mbconv", 1, 0, 48, (24, 24))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from model.cancel import Cancelled, CancelToken
 from model.teach import (
-    TeachCancelled,
     TeachError,
     TeachSettings,
     labelled_from_folder,
@@ -111,16 +111,24 @@ def test_cancelling_leaves_nothing_at_the_output(tmp_path, cache_dir):
     _copy_class("one", tmp_path / "src" / "one", 3)
     _copy_class("two", tmp_path / "src" / "two", 3)
     out = tmp_path / "m.safetensors"
-    with pytest.raises(TeachCancelled):
-        teach(
-            "bundled",
-            labelled_from_folder(tmp_path / "src"),
-            out,
-            TeachSettings(cache_dir=cache_dir),
-            None,
-            lambda: True,
-        )
+    token, epochs = CancelToken(), []
+
+    def on_progress(p):
+        if p.phase == "train":
+            epochs.append(p.done)
+            if p.done == 2:
+                token.cancel()  # from the reporting thread, as the window's Cancel button does from its own
+
+    with pytest.raises(Cancelled):
+        teach("bundled", labelled_from_folder(tmp_path / "src"), out, TeachSettings(cache_dir=cache_dir),
+              on_progress, cancel=token)  # fmt: skip
+    assert epochs == [0, 1, 2]  # stopped at the next epoch
     assert not out.exists() and not out.with_suffix(".md").exists()
+    for mode in ("head", "finetune"):  # a token cancelled before the start stops both modes before any work
+        with pytest.raises(Cancelled):
+            teach("bundled", labelled_from_folder(tmp_path / "src"), out,
+                  TeachSettings(cache_dir=tmp_path / mode, mode=mode), cancel=token)  # fmt: skip
+        assert not out.exists() and not (tmp_path / mode).exists()
 
 
 def test_resume_starts_afresh_without_a_saved_run_and_refuses_another_runs_state(tmp_path, cache_dir):

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QApplication
 
 from coatnet_gui.image.sources import THUMBNAIL_SIDE, ImageSource, read_image
 from coatnet_gui.image.tab import HOVER_HINT, HOVER_HINT_TO_QUERY, HOVER_HINT_VALUE
-from coatnet_gui.overlay import colormaps
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import (
     COLORMAP_KEY,
@@ -30,6 +29,7 @@ from coatnet_gui.overlay.paint import (
 )
 from coatnet_gui.widgets.head_shares import HeadShareChart
 from coatnet_gui.widgets.overlay_controls import OverlayControls, class_entries, class_row
+from model.explain import colormaps
 
 
 def _unique_needle(names: list[str], candidates: list[int]) -> tuple[int, str]:

@@ -1,4 +1,4 @@
-"""Which maps of the Image tab can be scored for faithfulness, and scoring them (Qt-free; runs on the model pool).
+"""Which maps of an explanation can be scored for faithfulness, and scoring them (runs the network: off the GUI thread).
 
 A map ranks pixels when it is one map (not small multiples): Grad-CAM, rollout, attention received or from the
 query point, the other single attention maps and activations. :func:`score_overlay` scores the map on screen
@@ -12,16 +12,8 @@ from dataclasses import dataclass
 
 import torch
 
-from coatnet_gui.overlay.maps import (
-    HEAD_MEAN,
-    OverlayResult,
-    OverlaySpec,
-    blocks_for,
-    compute_overlay,
-    gradcam_class,
-    resolve,
-)
 from model.data.transform import preprocess
+from model.explain.blocks import block_label, blocks_for
 from model.explain.faithfulness import (
     DEFAULT_STEPS,
     Curves,
@@ -30,6 +22,7 @@ from model.explain.faithfulness import (
     faithfulness,
     faithfulness_of_maps,
 )
+from model.explain.maps import HEAD_MEAN, OverlayResult, OverlaySpec, compute_overlay, gradcam_class, resolve
 from model.runtime.inference import Classifier, Explanation
 
 SCORE_MAP_SIZE = (1, 1)  # compute_overlay's resized image is not used: the scores upsample the grid map themselves
@@ -77,8 +70,7 @@ def model_input(classifier: Classifier, explanation: Explanation) -> torch.Tenso
 
 def short_title(result: OverlayResult) -> str:
     """Return a short name of ``result``'s map for the table and the curve's legend, e.g. "Grad-CAM · S2.1"."""
-    spec, block = result.spec, result.block
-    where = f"S{block.stage}.{block.index}" if block.kind != "stem" else "S0"
+    spec, where = result.spec, block_label(result.block)
     if spec.kind == "gradcam":
         return f"Grad-CAM · {where}" + (" (vs)" if spec.versus is not None else "")
     if spec.kind == "activation":

@@ -5,30 +5,33 @@ reads the base, train it on a stratified split, measure it on the held-out part,
     result = teach("bundled", data, "my-model.safetensors")
     load_model(result.checkpoint)                        # an ordinary checkpoint
 
-Runs in the calling thread; ``on_progress`` reports each step and ``should_stop`` cancels between steps.
+Runs in the calling thread; ``on_progress`` reports each step and a :class:`~model.cancel.CancelToken` stops it
+between steps (batches of images, epochs).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
-from model.net.coatnet import CoAtNet
-from model.runtime.device import choose_placement
-from model.teach.checkpoint import finish, taught_network
-from model.teach.dataset import Checked, check_set, require_two_per_class, stratified_split
-from model.teach.features import (
+from model.cancel import CancelToken
+from model.features import (
+    AUTO,
     FeatureChoice,
     FeatureStore,
-    base_key,
     candidates,
-    default_cache_dir,
     extract,
-    feature_widths,
+    is_feature_name,
+    named_choice,
 )
+from model.net.coatnet import CoAtNet
+from model.net.config import head_on_stage
+from model.runtime.device import choose_placement
+from model.teach.card import Taught, finish
+from model.teach.dataset import Checked, check_set, require_two_per_class, stratified_split
 from model.teach.finetune import finetune
 from model.teach.head import HEAD_EPOCHS, Resume, cross_validated_accuracy, train_head
 from model.teach.resume import fingerprint, resume_path
@@ -44,14 +47,15 @@ def teach(
     out: str | Path,
     settings: TeachSettings | None = None,
     on_progress: Progress | None = None,
-    should_stop: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
 ) -> TeachResult:
     """Teach ``base`` (anything :func:`~model.weights.loading.load_model` accepts) the classes of ``data``;
     write the checkpoint ``out`` (.safetensors), its model card and confusion matrix; return the
     :class:`TeachResult`.
 
     Raises :class:`TeachError` for bad input (a message naming the file or class) and
-    :class:`TeachCancelled` when ``should_stop()`` returned True (nothing is written at ``out`` then).
+    :class:`~model.cancel.Cancelled` when ``cancel`` was cancelled (nothing is written at ``out`` then; the
+    features computed so far stay cached and the resume state is kept for ``resume``).
     """
     settings = settings or TeachSettings()
     out = Path(out).expanduser().absolute()
@@ -63,8 +67,8 @@ def teach(
     except WeightsError as exc:
         raise TeachError(f"The base model could not be loaded: {exc}") from None
     if settings.mode == "finetune":
-        return finetune(loaded, checked, out, settings, on_progress, should_stop)
-    return _teach_head(loaded, checked, out, settings, on_progress, should_stop)
+        return finetune(loaded, checked, out, settings, on_progress, cancel)
+    return _teach_head(loaded, checked, out, settings, on_progress, cancel)
 
 
 def _check_request(out: Path, settings: TeachSettings) -> None:
@@ -77,7 +81,7 @@ def _check_request(out: Path, settings: TeachSettings) -> None:
         raise TeachError(f"The output {out} is a folder; give a file name ending in .safetensors.")
     if out.exists() and not settings.force:
         raise TeachError(f"{out} already exists; choose another name, or overwrite it (--force).")
-    if not re.fullmatch(r"auto|final|stage\d", settings.features):
+    if not is_feature_name(settings.features):
         raise TeachError(f"The features must be 'auto', 'final' or 'stageN', not {settings.features!r}.")
     if settings.epochs is not None and settings.epochs < 1:
         raise TeachError(f"The number of epochs must be at least 1, not {settings.epochs}.")
@@ -95,7 +99,7 @@ def _teach_head(
     out: Path,
     settings: TeachSettings,
     on_progress: Progress | None,
-    should_stop: Callable[[], bool] | None,
+    cancel: CancelToken | None,
 ) -> TeachResult:
     """The head mode: frozen base, cached features, a linear head."""
     net = loaded.net.eval()
@@ -103,8 +107,7 @@ def _teach_head(
         placement = choose_placement(settings.device)
     except ValueError as exc:
         raise TeachError(str(exc)) from None
-    widths = feature_widths(net)
-    store = FeatureStore(settings.cache_dir or default_cache_dir(), base_key(net, loaded.info.preprocess), widths)
+    store = FeatureStore.for_base(net, loaded.info.preprocess, settings.cache_dir)
     placement.prepare(net)
 
     def features_progress(done: int, total: int) -> None:
@@ -112,7 +115,7 @@ def _teach_head(
             on_progress(TeachProgress("features", done, total))
 
     got = extract(
-        net, placement, loaded.info.preprocess, checked.paths, checked.digests, store, features_progress, should_stop
+        net, placement, loaded.info.preprocess, checked.paths, checked.digests, store, features_progress, cancel
     )
     net.to("cpu")
     checked = checked.without(got.failed)
@@ -129,7 +132,7 @@ def _teach_head(
     if scores and scores != known:
         store.put_scores(ranking, scores)
     x = got.features[choice.key]
-    print_ = fingerprint(
+    run_fingerprint = fingerprint(
         store.folder.name, checked.digests, checked.labels, checked.classes, "head", epochs, settings.val_split,
         settings.seed, choice.key,
     )  # fmt: skip
@@ -140,15 +143,17 @@ def _teach_head(
             on_progress(TeachProgress("train", epoch, epochs, loss, accuracy))
 
     fit = train_head(
-        x[train], y[train], num_classes, epochs, settings.seed, (x[held], y[held]), epoch_done, should_stop,
-        Resume(state, print_, settings.resume),
+        x[train], y[train], num_classes, epochs, settings.seed, (x[held], y[held]), epoch_done, cancel,
+        Resume(state, run_fingerprint, settings.resume),
     )  # fmt: skip
     if on_progress:
         on_progress(TeachProgress("evaluate", 0, 1))
     predicted = fit.predict(x[held])
-    taught = taught_network(net, choice, fit.weight, fit.bias)
-    result = finish(out, taught, checked, loaded, choice, widths[choice.key], "head", epochs, y[held], predicted,
-                     scores, len(train))  # fmt: skip
+    taught = Taught(
+        taught_network(net, choice, fit.weight, fit.bias), choice, store.widths[choice.key], "head", epochs,
+        len(train), scores,
+    )  # fmt: skip
+    result = finish(out, taught, loaded=loaded, checked=checked, truth=y[held], predicted=predicted)
     state.unlink(missing_ok=True)
     if on_progress:
         on_progress(TeachProgress("evaluate", 1, 1))
@@ -162,17 +167,17 @@ def choose_features(
     train: list[int],
     num_classes: int,
     seed: int,
-    wanted: str = "auto",
+    wanted: str = AUTO,
     known: dict[str, float] | None = None,
 ) -> tuple[FeatureChoice, dict[str, float]]:
     """Return the candidate with the best cross-validated accuracy on the ``train`` rows (ties: the later
     stage, the final features last of all) and every candidate's score (``known`` scores, by feature key, are
     not measured again); or, when ``wanted`` names one ("final", "stage2", ...), that one without comparing."""
-    if wanted != "auto":
-        named = {c.name: c for c in candidates(net)}
-        if wanted not in named:
-            raise TeachError(f"The features must be 'auto' or one of {', '.join(named)}, not {wanted!r}.")
-        return named[wanted], {}
+    if wanted != AUTO:
+        try:
+            return named_choice(net, wanted), {}
+        except ValueError as exc:
+            raise TeachError(str(exc)) from None
     scores = {}
     best: tuple[float, int] | None = None
     chosen = candidates(net)[-1]
@@ -185,3 +190,19 @@ def choose_features(
         if best is None or (round(score, 4), order) >= best:
             best, chosen = (round(score, 4), order), choice
     return chosen, scores
+
+
+def taught_network(base: CoAtNet, choice: FeatureChoice, weight: torch.Tensor, bias: torch.Tensor) -> CoAtNet:
+    """Return the taught network (CPU, float32, eval): ``base``'s stem and stages up to ``choice.stage`` and a
+    linear head ``weight`` ``(classes, width)``, ``bias`` ``(classes,)`` reading ``choice``'s features. For the
+    final features it is ``base`` with a new classifier (timm loads it); else later stages are dropped."""
+    num_classes = weight.shape[0]
+    if choice.pool == 1:
+        cfg = replace(base.cfg, num_classes=num_classes)
+    else:
+        cfg = head_on_stage(base.cfg, choice.stage, num_classes)
+    net = CoAtNet(cfg, name=base.name, head_pool=choice.pool)
+    state = {k: v.detach().float().cpu() for k, v in base.state_dict().items() if k in net.state_dict()}
+    state["head.fc.weight"], state["head.fc.bias"] = weight.float().cpu(), bias.float().cpu()
+    net.load_state_dict(state, strict=True)
+    return net.eval()

@@ -1,8 +1,14 @@
-"""What an overlay shows, computed from one :class:`~model.runtime.inference.Explanation` (no Qt, no new forward pass).
+"""Which map to show and computing it from one :class:`~model.runtime.inference.Explanation` (no new forward pass).
 
-An :class:`OverlaySpec` names the overlay (kind, block, mode, head, query point, channel, class);
-:func:`compute_overlay` turns it into one or more :class:`Panel` maps with the functions of
-:mod:`model.explain.introspect`. Several panels are small multiples (all heads, strongest channels, the split).
+An :class:`OverlaySpec` names a map (kind, block, mode, head, query point, channel, class); :func:`resolve` makes
+it valid for a model, choosing blocks with :mod:`model.explain.blocks`; :func:`compute_overlay` turns it into one
+or more :class:`Panel` maps with the functions of :mod:`model.explain.introspect`. Several panels are small
+multiples (all heads, strongest channels, the split). The kinds of map ``label --maps`` saves
+(:data:`~model.choices.MAP_KINDS`) are specs too (:func:`map_kind_spec`), so the window, the command line and the
+Batch tab resolve a block the same way (:func:`resolve_map_block`)::
+
+    spec = resolve(OverlaySpec(kind="gradcam", block="S2"), explanation.blocks, num_classes)
+    result = compute_overlay(explanation, spec, (224, 224), label_names)   # result.panels[0].grid: (h, w)
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from model.choices import MAP_KINDS
 from model.explain import introspect
+from model.explain.blocks import choose_block, default_block
 from model.explain.capture import BlockInfo
 from model.net.blocks import AttentionRecord
 from model.runtime.inference import Explanation
@@ -120,30 +128,18 @@ class OverlayResult:
         return self.panels[0].grid if len(self.panels) == 1 else np.stack([p.grid for p in self.panels])
 
 
-def blocks_for(kind: str, blocks: list[BlockInfo]) -> list[BlockInfo]:
-    """Return the blocks an overlay of ``kind`` can be drawn for: Transformer blocks for attention, the stem
-    and MBConv blocks for activations, every block for Grad-CAM."""
-    if kind == "attention":
-        return [b for b in blocks if b.kind == "transformer"]
-    if kind == "activation":
-        return [b for b in blocks if b.kind in ("stem", "mbconv")]
-    return list(blocks)
-
-
-def default_block(kind: str, blocks: list[BlockInfo]) -> BlockInfo:
-    """Return the block shown first for ``kind``: the first Transformer block (its grid is the finest) for
-    attention, the last MBConv block for activations and Grad-CAM."""
-    if kind == "attention":
-        return blocks_for(kind, blocks)[0]
-    return [b for b in blocks if b.kind in ("stem", "mbconv")][-1]
-
-
 def resolve(spec: OverlaySpec, blocks: list[BlockInfo], num_classes: int) -> OverlaySpec:
-    """Return ``spec`` made valid for a model with ``blocks`` and ``num_classes``: a block of the right kind,
-    a head, channel and class that exist (out-of-range choices fall back to the defaults)."""
+    """Return ``spec`` made valid for a model with ``blocks`` and ``num_classes``: a block of the right kind (named
+    by its module path, e.g. ``stages.2.blocks.1``; a short label or a stage, ``S3.1`` or ``S3``, is read too and
+    :func:`~model.explain.blocks.choose_block` picks the default for "" or a block the kind cannot use), a head,
+    channel and class that exist (out-of-range choices fall back to the defaults)."""
     kind = spec.kind if spec.kind in KINDS else "attention"
-    choices = {b.name: b for b in blocks_for(kind, blocks)}
-    block = choices.get(spec.block) or default_block(kind, blocks)
+    attention_mode = spec.attention_mode if spec.attention_mode in ATTENTION_MODES else "query"
+    mode = attention_mode if kind == "attention" else ""
+    try:
+        block = choose_block(kind, blocks, spec.block, mode)
+    except ValueError:  # a block of another kind (the kind just changed) or of another model: the kind's default
+        block = default_block(kind, blocks, mode)
     head = spec.head
     if not (head in (HEAD_MEAN, HEAD_ALL) or (isinstance(head, int) and 0 <= head < (block.heads or 0))):
         head = HEAD_MEAN
@@ -158,10 +154,37 @@ def resolve(spec: OverlaySpec, blocks: list[BlockInfo], num_classes: int) -> Ove
         channel=channel,
         class_index=class_index,
         versus=None if versus == class_index else versus,
-        attention_mode=spec.attention_mode if spec.attention_mode in ATTENTION_MODES else "query",
+        attention_mode=attention_mode,
         activation_mode=spec.activation_mode if spec.activation_mode in ACTIVATION_MODES else "mean",
         query=(min(1.0, max(0.0, float(spec.query[0]))), min(1.0, max(0.0, float(spec.query[1])))),
     )
+
+
+_MAP_KIND_SPECS: dict[str, OverlaySpec] = {
+    "gradcam": OverlaySpec(kind="gradcam"),
+    "rollout": OverlaySpec(kind="attention", attention_mode="rollout"),
+    "received": OverlaySpec(kind="attention", attention_mode="received", head=HEAD_MEAN),
+    "activation": OverlaySpec(kind="activation", activation_mode="mean"),
+}
+
+
+def map_kind_spec(kind: str, block: str = "") -> OverlaySpec:
+    """Return the spec of a map kind of ``label --maps`` (a key of :data:`~model.choices.MAP_KINDS`: "gradcam",
+    "rollout", "received", "activation") at ``block`` (a name, short label or stage; "" for the default). Raises
+    ValueError for an unknown kind."""
+    if kind not in _MAP_KIND_SPECS:
+        raise ValueError(f"unknown map {kind!r}; choices: {', '.join(MAP_KINDS)}")
+    return replace(_MAP_KIND_SPECS[kind], block=block)
+
+
+def resolve_map_block(blocks: list[BlockInfo], kind: str, text: str = "") -> BlockInfo:
+    """Return the block of ``blocks`` for a map of ``kind`` (a key of :data:`~model.choices.MAP_KINDS`) that
+    ``text`` names: a block name, a short label (``S2.1``), a stage (``S2``: its last block) or "" for the kind's
+    default (the last MBConv block for Grad-CAM and activations, the last Transformer block for rollout, the first
+    for attention received) — the block :func:`resolve` gives the window's spec of that kind. Raises ValueError
+    naming the choices when ``text`` names no block that kind of map can use."""
+    spec = map_kind_spec(kind, text)
+    return choose_block(spec.kind, blocks, text, spec.attention_mode if spec.kind == "attention" else "")
 
 
 def compute_overlay(
