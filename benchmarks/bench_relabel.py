@@ -78,9 +78,7 @@ def main() -> None:
             else:
                 floor = float(way.split(">=")[1]) if ">=" in way else 0.0
                 pairs = [
-                    (paths[i], corrected.get(i, first[i]))
-                    for i in range(args.n)
-                    if i in corrected or probs[i] >= floor
+                    (paths[i], corrected.get(i, first[i])) for i in range(args.n) if i in corrected or probs[i] >= floor
                 ]
             start = time.perf_counter()
             try:

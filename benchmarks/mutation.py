@@ -73,7 +73,13 @@ def _candidates(tree: ast.AST) -> list[tuple[int, int, str]]:
             found.append((index, line, f"{type(node.op).__name__}->{_ARITH[type(node.op)].__name__}"))
         elif isinstance(node, ast.Raise):
             found.append((index, line, "raise->pass"))
-        elif isinstance(node, ast.Return) and node.value is not None:
+        elif (
+            isinstance(node, ast.Return)
+            and node.value is not None
+            and not (
+                isinstance(node.value, ast.Constant) and node.value.value is None  # `return None` -> `return`: the same
+            )
+        ):
             found.append((index, line, "return value->None"))
         elif isinstance(node, ast.Expr | ast.Assign | ast.AugAssign) and not (
             isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)  # docstrings

@@ -5,13 +5,14 @@ commit count disagrees is not trusted, a foreign file is refused on resume, and 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from model.batch.journal import Journal, JournalError, encode_path, read_records
+from model.batch.journal import Journal, JournalError, decode_path, encode_path, printable, read_records
 
 REPO = Path(__file__).resolve().parents[2]
 SETTINGS = {"root": "/photos", "model": "m"}
@@ -92,3 +93,42 @@ def test_a_torn_tail_is_cut_off_exactly_on_resume(tmp_path: Path, tail: bytes):
         journal.commit([_record("b.png")])
     assert path.read_bytes() == (tmp_path / "expected.journal").read_bytes()
     assert path.read_bytes().startswith(clean) and _paths(path) == ["a.png", "b.png"]
+
+
+def test_a_journal_opened_without_resume_by_default_replaces_and_makes_its_folder(tmp_path: Path):
+    path = tmp_path / "runs" / "new" / "run.journal"
+    with Journal(path, SETTINGS) as journal:
+        journal.commit([_record("old.png")])
+    with Journal(path, SETTINGS) as journal:
+        assert not journal.resumed
+    assert _paths(path) == []
+
+
+def test_resuming_a_journal_killed_before_its_first_commit_and_counting_failures(tmp_path: Path):
+    path = tmp_path / "run.journal"
+    Journal(path, SETTINGS).close()  # only the header
+    with Journal(path, SETTINGS, resume=True) as journal:
+        assert journal.resumed and not journal.done
+        journal.commit([_record("a.png"), {**_record("b.png"), "error": "cannot decode"}, _record("c.png")])
+    with Journal(path, SETTINGS, resume=True) as journal:
+        assert journal.done == {"a.png", "b.png", "c.png"} and journal.failed == 1
+
+
+def test_a_journal_header_that_is_json_but_not_an_object_is_refused(tmp_path: Path):
+    path = tmp_path / "run.journal"
+    path.write_bytes(b"[1, 2]\n")
+    with pytest.raises(JournalError, match="not a batch journal of this version"):
+        Journal(path, SETTINGS, resume=True)
+
+
+def test_names_that_are_not_utf8_round_trip_and_print(tmp_path: Path):
+    name = os.fsdecode(b"caf\xe9 \xff.png")
+    fields = encode_path(name)
+    assert fields["path"] == "caf\\xe9 \\xff.png" and decode_path(fields) == name
+    assert printable(name) == "caf\\xe9 \\xff.png" and printable("猫.png") == "猫.png"
+    assert encode_path("猫.png", "src") == {"src": "猫.png"}
+    path = tmp_path / "run.journal"
+    with Journal(path, SETTINGS) as journal:
+        journal.commit([{**encode_path(name), "labels": ["k"]}])
+    with Journal(path, SETTINGS, resume=True) as journal:
+        assert journal.done == {name}

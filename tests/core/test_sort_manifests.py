@@ -266,3 +266,45 @@ def test_discarding_a_linked_run_leaves_its_target(tmp_path: Path):
     (tmp_path / "runs" / "real").mkdir()
     store.discard("real")
     assert (tmp_path / "victim" / "x.txt").exists() and not (tmp_path / "runs" / "real").exists()
+
+
+def test_undo_says_one_and_many_and_what_it_did(tmp_path: Path):
+    root = tmp_path / "in"
+    _files(root, "a.png", "b.png", "c.png")
+    one = apply_sort(plan_sort(_records(["a.png"], [0]), root, tmp_path / "one", ["k"]), tmp_path / "one")
+    assert undo_question(one.manifest) == f"Remove 1 copy from {tmp_path / 'one'}? The originals are untouched."
+    assert undo_sort(one.manifest).report() == f"Removed 1 copy from {tmp_path / 'one'}; the originals were untouched."
+    two = apply_sort(
+        plan_sort(_records(["b.png", "c.png"], [0, 0]), root, tmp_path / "two", ["k"]), tmp_path / "two", True
+    )
+    assert undo_question(two.manifest) == f"Move 2 files back from {tmp_path / 'two'} to where they were?"
+    (root / "c.png").write_text("new")
+    report = undo_sort(two.manifest).report()
+    kept = f"kept {tmp_path / 'two' / 'k' / 'c.png'}: {root / 'c.png'} exists again"
+    assert report == f"Moved 1 file back from {tmp_path / 'two'}. 1 left as they are: {kept}"
+
+
+def test_a_foreign_manifest_error_carries_the_manifest(tmp_path: Path):
+    dest = tmp_path / "dest"
+    manifest = _write(dest / "coatnet-sort-x.jsonl", [{MANIFEST_KEY: 1, "mode": "copy", "dest": str(dest)}])
+    with pytest.raises(ForeignManifest) as raised:
+        undo_sort(manifest)
+    assert raised.value.manifest.path == manifest and not raised.value.manifest.trusted
+
+
+def test_a_dst_that_is_its_src_under_another_name_is_refused(tmp_path: Path):
+    """A hard link inside DEST to the source, listed as its copy: deleting it would be harmless here, but the rule
+    (src and dst differ) is what keeps an undo from ever deleting the only copy."""
+    dest, key = tmp_path / "dest", user_key()
+    _files(dest, "k/a.png")
+    os.link(dest / "k" / "a.png", dest / "k" / "alias.png")
+    header = {MANIFEST_KEY: 1, "mode": "copy", "dest": str(dest), "nonce": "n"}
+    lines = [header, {"src": str(dest / "k" / "a.png"), "dst": str(dest / "k" / "alias.png")}]
+    lines.append({"mkdir": str(tmp_path / "empty-outside")})
+    (tmp_path / "empty-outside").mkdir()
+    manifest = _write(
+        dest / "coatnet-sort-s.jsonl", [signed(key, line, f"{MANIFEST_KEY}:n:{i}") for i, line in enumerate(lines)]
+    )
+    result = undo_sort(manifest)
+    assert result.restored == 0 and "same file" in result.problems[0]
+    assert (dest / "k" / "alias.png").exists() and (tmp_path / "empty-outside").is_dir()
