@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import torch
@@ -105,6 +106,67 @@ class Captured:
         return {n: g.detach() for n, g in zip(names, grads, strict=True)}
 
 
+class _Taps:
+    """The hooks on one network while captures on it are open: each tap (an attention recorder, an activation
+    hook, the logits hook) is installed when the first open capture asks for it and removed when the last one
+    closes, and hands what it sees to the captures opened on the thread that runs the forward pass."""
+
+    def __init__(self, net: CoAtNet):
+        self.modules = dict(net.named_modules())
+        self.users: dict[tuple[str, str], int] = {}  # (kind, block name) -> open captures that asked for it
+        self.handles: dict[tuple[str, str], torch.utils.hooks.RemovableHandle] = {}
+
+    def acquire(self, keys: list[tuple[str, str]]) -> None:
+        for key in keys:
+            self.users[key] = self.users.get(key, 0) + 1
+            if self.users[key] == 1:
+                self._install(key)
+
+    def release(self, keys: list[tuple[str, str]]) -> None:
+        for key in keys:
+            self.users[key] -= 1
+            if not self.users[key]:
+                del self.users[key]
+                self._remove(key)
+
+    def _install(self, key: tuple[str, str]) -> None:
+        kind, name = key
+        if kind == "attention":
+            self.modules[name].attn.recorder = partial(_deliver, self, kind, name)
+        else:
+            hook = partial(_hook, self, kind, name)
+            self.handles[key] = self.modules[name].register_forward_hook(hook)
+
+    def _remove(self, key: tuple[str, str]) -> None:
+        if key[0] == "attention":
+            self.modules[key[1]].attn.recorder = None
+        else:
+            self.handles.pop(key).remove()
+
+
+_TAPS: dict[int, _Taps] = {}  # id(net) -> its taps, while a capture on it is open (the capture keeps net alive)
+_TAPS_LOCK = threading.Lock()
+_OPEN = threading.local()  # .captures: the captures open on this thread, innermost last
+
+
+def _open_here() -> list[capture]:
+    """Return the captures open on the calling thread (a list the thread may change)."""
+    if not hasattr(_OPEN, "captures"):
+        _OPEN.captures = []
+    return _OPEN.captures
+
+
+def _hook(taps: _Taps, kind: str, name: str, _module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
+    _deliver(taps, kind, name, output)
+
+
+def _deliver(taps: _Taps, kind: str, name: str, value: torch.Tensor | AttentionRecord) -> None:
+    """Hand what block ``name`` computed to every capture open on this thread that asked for it."""
+    for cap in _open_here():
+        if cap._taps is taps and (kind, name) in cap._keys:
+            cap._record(kind, name, value)
+
+
 class capture:  # noqa: N801 - used as a context manager, like torch.no_grad
     """Context manager that records, for the blocks asked for, what ``net`` computes inside it.
 
@@ -113,7 +175,10 @@ class capture:  # noqa: N801 - used as a context manager, like torch.no_grad
     mode inside the context). Entering returns the :class:`Captured` that fills on each forward.
 
     Only forward passes on the thread that entered the context are recorded: another thread running the same
-    network meanwhile (a folder being labelled while the window explains an image) leaves no trace in it.
+    network meanwhile (a folder being labelled while the window explains an image), or capturing on it itself,
+    neither adds to nor takes from this capture. Captures nested on one thread each record what runs inside
+    them. While an attention block is captured it computes its attention explicitly (not the fused kernel),
+    also for other threads' passes: the same values up to rounding.
     """
 
     def __init__(
@@ -128,47 +193,42 @@ class capture:  # noqa: N801 - used as a context manager, like torch.no_grad
         self.activation_names = _resolve(net, activations, {"stem", "mbconv", "transformer"})
         self.gradients = gradients
         self.result = Captured(keeps_graph=gradients)
-        self._handles: list[torch.utils.hooks.RemovableHandle] = []
+        self._keys = [("attention", n) for n in self.attention_names]
+        self._keys += [("activation", n) for n in self.activation_names]
+        if gradients:
+            self._keys.append(("logits", ""))
+        self._taps: _Taps | None = None
         self._grad_was_enabled = torch.is_grad_enabled()
-        self._thread: int | None = None  # the thread that entered the context; only its forward passes count
 
     def __enter__(self) -> Captured:
-        self._thread = threading.get_ident()
-        modules = dict(self.net.named_modules())
-        for name in self.attention_names:
-            modules[name].attn.recorder = self._attention_recorder(name)
-        for name in self.activation_names:
-            self._handles.append(modules[name].register_forward_hook(self._activation_hook(name)))
+        if self._keys:
+            with _TAPS_LOCK:
+                taps = _TAPS.get(id(self.net))
+                if taps is None:
+                    taps = _TAPS[id(self.net)] = _Taps(self.net)
+                taps.acquire(self._keys)
+            self._taps = taps
+            _open_here().append(self)
         if self.gradients:
-            self._handles.append(self.net.register_forward_hook(self._logits_hook))
             self._grad_was_enabled = torch.is_grad_enabled()
             torch.set_grad_enabled(True)
         return self.result
 
     def __exit__(self, *exc: object) -> None:
-        modules = dict(self.net.named_modules())
-        for name in self.attention_names:
-            modules[name].attn.recorder = None
-        for handle in self._handles:
-            handle.remove()
-        self._handles.clear()
+        if self._taps is not None:
+            _open_here().remove(self)
+            with _TAPS_LOCK:
+                self._taps.release(self._keys)
+                if not self._taps.users:
+                    del _TAPS[id(self.net)]
+            self._taps = None
         if self.gradients:
             torch.set_grad_enabled(self._grad_was_enabled)
 
-    def _attention_recorder(self, name: str):
-        def record(rec: AttentionRecord) -> None:
-            if threading.get_ident() == self._thread:
-                self.result.attention[name] = rec if self.gradients else rec.detach()
-
-        return record
-
-    def _activation_hook(self, name: str):
-        def hook(_module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
-            if threading.get_ident() == self._thread:
-                self.result.activations[name] = output if self.gradients else output.detach()
-
-        return hook
-
-    def _logits_hook(self, _module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
-        if threading.get_ident() == self._thread:
-            self.result.logits = output
+    def _record(self, kind: str, name: str, value: torch.Tensor | AttentionRecord) -> None:
+        if kind == "attention":
+            self.result.attention[name] = value if self.gradients else value.detach()
+        elif kind == "activation":
+            self.result.activations[name] = value if self.gradients else value.detach()
+        else:
+            self.result.logits = value

@@ -213,14 +213,15 @@ class RelativeSelfAttention2d(nn.Module):
         b, _, h, w = x.shape
         # Head-major channel layout: each head's q, k and v channels are adjacent (timm's head_first).
         q, k, v = self.qkv(x).view(b, self.num_heads, self.dim_head * 3, h * w).transpose(-1, -2).chunk(3, dim=-1)
-        if self.recorder is None:
+        recorder = self.recorder  # read once: a capture on another thread may install or remove it meanwhile
+        if recorder is None:
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=self.rel_pos.attention_bias(q.dtype))
         else:
             position = self.rel_pos.get_bias()
             content = (q @ k.transpose(-1, -2)) * self.scale
             probs = (content + position).softmax(dim=-1)
             out = probs @ v
-            self.recorder(AttentionRecord(probs, content, position, v, self.rel_pos.bias_map(), self.rel_pos.grid))
+            recorder(AttentionRecord(probs, content, position, v, self.rel_pos.bias_map(), self.rel_pos.grid))
         return self.proj(out.transpose(-1, -2).reshape(b, -1, h, w))
 
 
