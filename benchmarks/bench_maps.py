@@ -19,7 +19,7 @@ from pathlib import Path
 from model.batch.pipeline import BatchSettings, label_folder, open_journal
 from model.batch.progress import BatchProgress
 from model.choices import MAP_KINDS
-from model.explain.folder_maps import MapSettings, resolve_block
+from model.explain.folder_maps import MapSettings, MapStep, resolve_block
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 
@@ -56,7 +56,7 @@ def main() -> None:
         images.mkdir()
         fill(images, args.images)
         block = resolve_block(clf.net, args.map)
-        settings = BatchSettings(maps=MapSettings(str(maps), args.map, block.name, args.steps))
+        settings = BatchSettings(step=MapStep(MapSettings(str(maps), args.map, block.name, args.steps)))
         marks: dict[int, float] = {}
         start = time.perf_counter()
 

@@ -26,11 +26,12 @@ from coatnet_gui.batch.runs import RunState, RunStore
 from coatnet_gui.workers import Workers
 from model.batch.export import ExportCounts
 from model.batch.journal import JournalError, read_records
-from model.batch.pipeline import BatchSettings, RunControl, label_folder, open_journal, run_key
+from model.batch.pipeline import BatchSettings, label_folder, open_journal, run_key
 from model.batch.progress import BatchProgress
 from model.batch.sort import SortResult, SortStep, apply_sort
 from model.batch.undo import UndoResult, undo_sort
-from model.explain.folder_maps import MapSettings
+from model.cancel import Cancelled, CancelToken
+from model.explain.folder_maps import MapSettings, MapStep
 from model.runtime.inference import Classifier
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class BatchSession(QObject):
         self.store = store or RunStore()
         self.defaults = BatchSettings()
         self.state: RunState | None = None
-        self.control: RunControl | None = None
+        self.control: CancelToken | None = None
         self.manifest: str | None = None
         self.busy = False
         self._pending_resume: str | None = None
@@ -132,7 +133,7 @@ class BatchSession(QObject):
         """Return ``settings`` saving a Grad-CAM map, its overlay and deletion score per image into
         ``<data dir>/batch-maps/<key of the run without maps>/`` (the records name the files)."""
         folder = self.store.folder.parent / MAPS_FOLDER / run_key(clf, root, settings)
-        return dataclasses.replace(settings, maps=MapSettings(str(folder)))
+        return dataclasses.replace(settings, step=MapStep(MapSettings(str(folder))))
 
     def resume(self, key: str, clf: Classifier | None, model_source: str) -> bool:
         """Continue the stored run ``key``; when it needs another model than ``clf``, ask for that model
@@ -207,7 +208,7 @@ class BatchSession(QObject):
         state.finished = state.exported = False
         self.store.save(state)
         self.state = state
-        control = self.control = RunControl()
+        control = self.control = CancelToken()
         path = self.store.journal_path(state.key)
         root = state.root
 
@@ -225,14 +226,16 @@ class BatchSession(QObject):
                             report((chunk, None))
                             chunk = []
                     report((chunk, None))
-                return label_folder(
-                    clf,
-                    root,
-                    journal,
-                    settings,
-                    control=control,
-                    on_chunk=lambda records, p: report((records, dataclasses.replace(p))),
-                )
+                last = [BatchProgress()]
+
+                def on_chunk(records: list[dict], progress: BatchProgress) -> None:
+                    last[0] = dataclasses.replace(progress)
+                    report((records, last[0]))
+
+                try:
+                    return label_folder(clf, root, journal, settings, cancel=control, on_chunk=on_chunk)
+                except Cancelled:
+                    return dataclasses.replace(last[0], cancelled=True)
 
         self.started.emit(root, list(clf.label_names))
         self.running_changed.emit(True)

@@ -30,7 +30,7 @@ from model.batch.undo import ForeignManifest, undo_sort
 from model.choices import MAP_KINDS
 
 if TYPE_CHECKING:
-    from model.explain.folder_maps import MapSettings
+    from model.explain.folder_maps import MapStep
     from model.runtime.inference import Classifier
 
 BATCH_COMMANDS = ("label", "undo-sort")
@@ -199,10 +199,10 @@ def _label_on_ray(args: argparse.Namespace) -> int:
     return cli_common.EXIT_SOME_FAILED if counts.failed else cli_common.EXIT_OK
 
 
-def _map_settings(args: argparse.Namespace, clf: Classifier, root: Path) -> MapSettings:
-    """Return the :class:`MapSettings` of ``--maps``/``--map``/``--map-stage``/``--map-steps``; raises ValueError
-    with the reason when they do not fit the model or the folder."""
-    from model.explain.folder_maps import MapSettings, resolve_block
+def _map_step(args: argparse.Namespace, clf: Classifier, root: Path) -> MapStep:
+    """Return the batch step that saves the maps of ``--maps``/``--map``/``--map-stage``/``--map-steps``; raises
+    ValueError with the reason when they do not fit the model or the folder."""
+    from model.explain.folder_maps import MapSettings, MapStep, resolve_block
 
     out_dir = Path(args.maps).resolve()
     if out_dir == root.resolve() or (args.recursive and out_dir.is_relative_to(root.resolve())):
@@ -214,7 +214,7 @@ def _map_settings(args: argparse.Namespace, clf: Classifier, root: Path) -> MapS
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValueError(f"cannot create --maps {args.maps}: {exc.strerror or exc}") from None
-    return MapSettings(str(out_dir), args.map, block.name, args.map_steps)
+    return MapStep(MapSettings(str(out_dir), args.map, block.name, args.map_steps))
 
 
 def label_command(args: argparse.Namespace) -> int:
@@ -253,10 +253,10 @@ def label_command(args: argparse.Namespace) -> int:
         return cli_common.usage_error(str(exc))
     print(cli_common.describe(clf), file=sys.stderr)
     try:
-        maps = _map_settings(args, clf, root) if args.maps else None
+        step = _map_step(args, clf, root) if args.maps else None
     except ValueError as exc:
         return cli_common.usage_error(str(exc))
-    settings = BatchSettings(args.recursive, args.topk, args.batch_size, args.workers, maps)
+    settings = BatchSettings(args.recursive, args.topk, args.batch_size, args.workers, step)
     journal_path = out.with_name(out.name + ".journal")
     try:
         journal = open_journal(journal_path, clf, root, settings, resume=args.resume)

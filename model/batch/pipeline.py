@@ -9,10 +9,14 @@
 The calling thread scans lazily and forms batches; a pool of decode threads (``settings.workers``) opens,
 decodes (reduced-size JPEG decoding) and crops the next images meanwhile — Pillow and PyTorch release the GIL
 there, and threads hand uint8 pixels over without pickling (benchmarks/bench_batch.py measures threads against
-processes). The model runs in :func:`model_lanes` threads (on a CPU, two batches at once on half the threads
-each). A bounded number of images is in flight, and each chunk of results goes to the journal in scan order
-from the calling thread: memory stays flat however large the folder, and a resumed run forms the same batches
-as an uninterrupted one and ends with identical output.
+processes). The model runs in :func:`model_lanes` threads (on a CPU, two batches at once, each lane thread on half
+the cores; torch's process-wide thread count is left alone). A bounded number of images is in flight, and each
+chunk of results goes to the journal in scan order from the calling thread: memory stays flat however large the
+folder, and a resumed run forms the same batches as an uninterrupted one and ends with identical output.
+A :class:`~model.cancel.CancelToken` pauses or stops the run between batches; what is computed by then is
+committed, so the journal resumes. A :class:`ChunkStep` in the settings replaces the plain classification of
+each batch (``label --maps`` passes the folder maps' step); this package imports nothing from
+:mod:`model.explain`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -28,30 +31,52 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 import torch
 
 from model.batch.journal import Journal, encode_path, printable
 from model.batch.progress import BatchProgress
 from model.batch.scan import ScanEntry, count_images, iter_images
+from model.cancel import Cancelled, CancelToken, check
 from model.data.decode import ImageLoadError
 from model.data.transform import PreprocessCfg, load_pixels, normalize
-from model.explain.folder_maps import MapSettings, empty_fields, maps_for_chunk
 from model.runtime.inference import TOP_K, Classifier, Prediction
+from model.runtime.threads import limit_this_thread
 
 Loaded = tuple[str, torch.Tensor | None, str | None]  # (relative path, uint8 pixels (C, H, W), error)
+
+
+class ChunkStep(Protocol):
+    """What runs the model on each batch instead of plain classification and adds fields to its records, e.g.
+    :class:`model.explain.folder_maps.MapStep` (a map per image). Called from the model lanes, two at once."""
+
+    def identity(self) -> dict:
+        """Return the JSON fields a journal records about the step (a resumed run must match them)."""
+        ...
+
+    def empty_fields(self) -> dict:
+        """Return the fields the record of an image that could not be read gains."""
+        ...
+
+    def __call__(
+        self, clf: Classifier, root: str, rels: list[str], batch: torch.Tensor
+    ) -> tuple[torch.Tensor, list[dict]]:
+        """Return the class probabilities ``(B, classes)`` float32 of a normalised batch ``(B, 3, H, W)`` of the
+        images ``rels`` (relative to ``root``) and, per image, the fields its record gains."""
+        ...
 
 
 @dataclass(frozen=True)
 class BatchSettings:
     """How to label a folder. ``batch_size`` 0 picks one from the input size, ``workers`` 0 one decode
-    thread per CPU core; ``maps`` also saves a map per image (:mod:`model.explain.folder_maps`)."""
+    thread per CPU core; ``step`` replaces the plain classification of each batch (:class:`ChunkStep`)."""
 
     recursive: bool = False
     topk: int = TOP_K
     batch_size: int = 0
     workers: int = 0
-    maps: MapSettings | None = None
+    step: ChunkStep | None = None
 
 
 def default_batch_size(input_size: int) -> int:
@@ -65,47 +90,9 @@ def effective_batch_size(clf: Classifier, settings: BatchSettings) -> int:
     return settings.batch_size or default_batch_size(clf.preprocess_cfg.input_size[-1])
 
 
-class RunControl:
-    """Pause, resume or cancel a :func:`label_folder` run from another thread (checked between batches)."""
-
-    def __init__(self) -> None:
-        self._go = threading.Event()
-        self._go.set()
-        self._cancel = threading.Event()
-
-    def pause(self) -> None:
-        """Hold the run before its next batch."""
-        self._go.clear()
-
-    def resume(self) -> None:
-        """Let a paused run go on."""
-        self._go.set()
-
-    def cancel(self) -> None:
-        """Stop the run before its next batch (what is done stays in the journal)."""
-        self._cancel.set()
-        self._go.set()
-
-    @property
-    def paused(self) -> bool:
-        """True while paused."""
-        return not self._go.is_set()
-
-    @property
-    def cancelled(self) -> bool:
-        """True once cancelled."""
-        return self._cancel.is_set()
-
-    def wait(self) -> float:
-        """Block while paused; return the seconds spent waiting."""
-        start = time.perf_counter()
-        self._go.wait()
-        return time.perf_counter() - start
-
-
 def run_settings(clf: Classifier, root: str | os.PathLike, settings: BatchSettings) -> dict:
     """Return what a journal records about a run (a resumed run must match it): folder, scan mode, model,
-    top-k, batch size, device and precision, and the maps when it saves them."""
+    top-k, batch size, device and precision, and the step's identity when it has one (the maps it saves)."""
     return {
         "root": printable(os.path.abspath(root)),
         "recursive": settings.recursive,
@@ -114,7 +101,7 @@ def run_settings(clf: Classifier, root: str | os.PathLike, settings: BatchSettin
         "batch_size": effective_batch_size(clf, settings),
         "device": clf.placement.device,
         "precision": clf.placement.precision,
-        **({"maps": settings.maps.identity()} if settings.maps else {}),
+        **(settings.step.identity() if settings.step else {}),
     }
 
 
@@ -184,10 +171,10 @@ def to_record(pred: Prediction, rel: str) -> dict:
 
 
 def classify_chunk(
-    clf: Classifier, chunk: list[Loaded], k: int, maps: MapSettings | None = None, root: str = ""
+    clf: Classifier, chunk: list[Loaded], k: int, step: ChunkStep | None = None, root: str = ""
 ) -> list[dict]:
     """Run the model once on the readable images of ``chunk``; return one record per item, in order. With
-    ``maps``, the images (under ``root``) are explained in the same pass and each record gains the map fields."""
+    ``step``, it runs the model on the images (under ``root``) instead and each record gains its fields."""
     pixels = [t for _, t, _ in chunk if t is not None]
     predictions: Iterator[Prediction] = iter(())
     extra: Iterator[dict] = iter(())
@@ -198,26 +185,28 @@ def classify_chunk(
             batch = batch.contiguous(memory_format=torch.channels_last)
         batch = normalize(batch, clf.preprocess_cfg)
         rels = [rel for rel, t, _ in chunk if t is not None]
-        if maps is None:
+        if step is None:
             probs = clf.probabilities(batch)
         else:
-            probs, fields = maps_for_chunk(clf, root, rels, batch, maps)
+            probs, fields = step(clf, root, rels, batch)
             extra = iter(fields)
         per_image = (time.perf_counter() - start) / len(pixels)
         predictions = iter(clf.top_k_batch(probs, k, rels, per_image))
 
     def record(rel: str, loaded: torch.Tensor | None, error: str | None) -> dict:
         if loaded is None:
-            return {**to_record(clf.failed(rel, error or ""), rel), **(empty_fields() if maps else {})}
+            return {**to_record(clf.failed(rel, error or ""), rel), **(step.empty_fields() if step else {})}
         return {**to_record(next(predictions), rel), **next(extra, {})}
 
     return [record(*item) for item in chunk]
 
 
 def model_lanes(clf: Classifier) -> int:
-    """Return how many batches run the model at once: on a multi-core CPU two, each on half the cores, which
+    """Return how many batches run the model at once: on a multi-core CPU two, each lane thread on half the
+    cores (:func:`~model.runtime.threads.limit_this_thread`, which leaves torch's process-wide count alone), which
     beats one batch on all cores once decoding shares them (no thread waits at a barrier for a core that is
-    decoding; benchmarks/bench_batch.py); on a GPU one."""
+    decoding; benchmarks/bench_batch.py); on a GPU one. Plain forward passes share the network
+    (:class:`~model.runtime.owner.NetworkOwner`); a step that captures holds it alone, one batch at a time."""
     return 2 if clf.placement.device == "cpu" and torch.get_num_threads() >= 2 else 1
 
 
@@ -227,18 +216,20 @@ def label_folder(
     journal: Journal,
     settings: BatchSettings,
     *,
-    control: RunControl | None = None,
+    cancel: CancelToken | None = None,
     on_chunk: Callable[[list[dict], BatchProgress], None] | None = None,
     executor: Executor | None = None,
 ) -> BatchProgress:
     """Label every image under ``root`` not yet in ``journal``, committing each chunk of records to it; return
-    the final :class:`BatchProgress` (``cancelled`` set when ``control`` stopped it).
+    the final :class:`BatchProgress`.
 
-    ``on_chunk(records, progress)`` is called once after the counting scan (no records) and after every chunk.
-    ``executor`` replaces the decode thread pool (e.g. a process pool; it is not shut down here).
+    ``cancel`` is checked before each batch: a paused token holds the run there (pauses are not counted in
+    ``progress.seconds``); a cancelled one ends it with :class:`~model.cancel.Cancelled` once the batches already
+    running are committed (the journal resumes from there). ``on_chunk(records, progress)`` is called once after
+    the counting scan (no records) and after every chunk. ``executor`` replaces the decode thread pool (e.g. a
+    process pool; it is not shut down here).
     """
     root = Path(root)
-    control = control or RunControl()
     previous = len(journal.done)
     total = count_images(root, settings.recursive)
     progress = BatchProgress(total=total, done=previous, failed=journal.failed, resumed=previous)
@@ -247,9 +238,8 @@ def label_folder(
     batch_size = effective_batch_size(clf, settings)
     pool = executor or ThreadPoolExecutor(settings.workers or os.cpu_count() or 1, thread_name_prefix="decode")
     lanes = model_lanes(clf)
-    lane_pool = ThreadPoolExecutor(lanes, thread_name_prefix="model")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, threads // lanes))
+    share = max(1, torch.get_num_threads() // lanes)
+    lane_pool = ThreadPoolExecutor(lanes, thread_name_prefix="model", initializer=limit_this_thread, initargs=(share,))
     todo = (e for e in iter_images(root, settings.recursive) if e.rel not in journal.done)
     loaded = _ordered(pool, partial(load_entry, str(root), cfg=clf.preprocess_cfg), todo, 2 * batch_size)
     running: deque[Future[list[dict]]] = deque()
@@ -267,20 +257,22 @@ def label_folder(
 
     try:
         for chunk in _chunks(loaded, batch_size):
-            paused += control.wait()
-            if control.cancelled:
+            try:
+                paused += check(cancel)
+            except Cancelled:
                 progress.cancelled = True
-                break
-            running.append(lane_pool.submit(classify_chunk, clf, chunk, settings.topk, settings.maps, str(root)))
+                while running:  # what is already computed is kept
+                    commit_oldest()
+                raise
+            running.append(lane_pool.submit(classify_chunk, clf, chunk, settings.topk, settings.step, str(root)))
             if len(running) >= lanes:
                 commit_oldest()
-        while running:  # what is already computed is kept, also when cancelled
+        while running:
             commit_oldest()
     finally:
         for future in running:
             future.cancel()
         lane_pool.shutdown(wait=True)
-        torch.set_num_threads(threads)
         loaded.close()
         if executor is None:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -40,10 +39,6 @@ from model.explain.render import DEFAULT_COLORMAP, overlay_on_original
 from model.net.blocks import AttentionRecord
 from model.net.coatnet import CoAtNet
 from model.runtime.inference import Classifier
-
-# capture() installs attention recorders on the shared network: two model lanes capturing at once would take
-# each other's records, so the forward + backward of the maps runs one batch at a time
-_CAPTURE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -100,9 +95,8 @@ def compute_maps(clf: Classifier, batch: torch.Tensor, kind: str, block: BlockIn
     through = names[: names.index(block.name) + 1] if block.name in names else []
     attention = {"rollout": through, "received": [block.name]}
     gradients = kind == "gradcam"
-    x = clf.placement.to_input(batch)
     with (
-        _CAPTURE_LOCK,
+        clf.owner.exclusive() as placement,  # the forward + backward hold the network alone: one batch at a time
         capture(
             clf.net,
             attention=attention.get(kind, []),
@@ -110,8 +104,8 @@ def compute_maps(clf: Classifier, batch: torch.Tensor, kind: str, block: BlockIn
             gradients=gradients,
         ) as cap,
     ):
-        with torch.set_grad_enabled(gradients), clf.placement.autocast():
-            logits = clf.net(x)
+        with torch.set_grad_enabled(gradients), placement.autocast():
+            logits = clf.net(placement.to_input(batch))
         logits = logits.float()
         classes = logits.argmax(-1)
         count = logits.shape[0]
@@ -195,3 +189,26 @@ def maps_for_chunk(
         npy, png = save_map(clf, root, rel, grid_map, settings)
         fields.append({**encode_path(npy, "map"), **encode_path(png, "overlay"), "deletion": score})
     return result.probs, fields
+
+
+@dataclass(frozen=True)
+class MapStep:
+    """The batch step of ``label --maps`` and the Batch tab's "Save maps" (a
+    :class:`model.batch.pipeline.ChunkStep`): each batch is explained, its maps saved and scored per ``settings``;
+    the journal records the maps' identity under ``maps``."""
+
+    settings: MapSettings
+
+    def identity(self) -> dict:
+        """Return ``{"maps": ...}``, what a journal records about the maps (a resumed run must match it)."""
+        return {"maps": self.settings.identity()}
+
+    def empty_fields(self) -> dict:
+        """Return the map fields of a row without a map (:func:`empty_fields`)."""
+        return empty_fields()
+
+    def __call__(
+        self, clf: Classifier, root: str, rels: list[str], batch: torch.Tensor
+    ) -> tuple[torch.Tensor, list[dict]]:
+        """Return :func:`maps_for_chunk` of the batch: the probabilities ``(B, classes)`` and each image's fields."""
+        return maps_for_chunk(clf, root, rels, batch, self.settings)

@@ -4,7 +4,10 @@
     [pred] = clf.classify_files(["shoe.png"])        # Prediction(labels=[...], probs=[...], ...)
     exp = clf.explain(load_image("shoe.png"))        # everything the overlays need, from one forward pass
 
-Device and precision come from :mod:`model.runtime.device`; every result names the ones used.
+Device and precision come from :mod:`model.runtime.device`; every result names the ones used. The network's compute
+and placement belong to its :class:`~model.runtime.owner.NetworkOwner`: every pass here holds it (plain forward
+passes together, captures and backward passes alone), so the Image tab, the Batch tab and scripts can share one
+``Classifier`` (or several on one network) from any threads.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from model.data.decode import ImageLoadError
 from model.data.transform import PreprocessCfg, load_and_preprocess, preprocess
 from model.explain.capture import BlockInfo, Captured, capture, list_blocks
 from model.explain.introspect import grad_cam
-from model.runtime.device import Placement, choose_placement, cpu_fallback
+from model.runtime.device import Placement, choose_placement
+from model.runtime.owner import NetworkOwner, owner_of
 from model.weights.loading import LoadedModel
 
 
@@ -63,14 +67,21 @@ class Classifier:
     """A loaded model placed on a device, ready to classify images.
 
     ``device`` is auto/cuda/mps/cpu, ``precision`` auto/fp32/bf16/fp16 (see :mod:`model.runtime.device`).
-    ``placement`` says what was chosen; its ``note`` says why when it differs from what was asked.
+    ``placement`` says what was chosen; its ``note`` says why when it differs from what was asked. A new
+    ``Classifier`` on a network that another one runs moves it for both, once no pass is in flight.
+    Every method is safe to call from several threads at once.
     """
 
     def __init__(self, loaded: LoadedModel, device: str = "auto", precision: str = "auto"):
         self.net = loaded.net.eval()
         self.info = loaded.info
-        self.placement: Placement = choose_placement(device, precision)
-        self.placement.prepare(self.net)
+        self.owner: NetworkOwner = owner_of(self.net)
+        self.owner.place(choose_placement(device, precision))
+
+    @property
+    def placement(self) -> Placement:
+        """Where and in what precision the network runs now (the owner's; changes after an out-of-memory)."""
+        return self.owner.placement
 
     @property
     def preprocess_cfg(self) -> PreprocessCfg:
@@ -84,15 +95,20 @@ class Classifier:
 
     def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
         """Return softmax probabilities ``(B, classes)`` float32 on the CPU for a preprocessed batch
-        ``(B, 3, H, W)``. A GPU that runs out of memory moves the model to the CPU and retries."""
-        try:
-            with torch.inference_mode(), self.placement.autocast():
-                logits = self.net(self.placement.to_input(batch))
-        except torch.OutOfMemoryError:
-            self.placement = cpu_fallback(self.placement, f"{self.placement.device} ran out of memory")
-            self.placement.prepare(self.net)
-            return self.probabilities(batch)
-        return logits.float().softmax(-1).cpu()
+        ``(B, 3, H, W)``. A GPU that runs out of memory moves the model to the CPU (once the passes in flight
+        have ended, for every user of the network) and retries."""
+        fell_back = False
+        while True:
+            with self.owner.shared() as placement:
+                try:
+                    with torch.inference_mode(), placement.autocast():
+                        logits = self.net(placement.to_input(batch))
+                    return logits.float().softmax(-1).cpu()
+                except torch.OutOfMemoryError:
+                    if fell_back:  # out of memory on the CPU too
+                        raise
+            self.owner.fall_back(placement, f"{placement.device} ran out of memory")  # outside the shared hold
+            fell_back = True
 
     def top_k(self, probs: torch.Tensor, k: int, path: str | None = None, seconds: float = 0.0) -> Prediction:
         """Return the :class:`Prediction` for one probability vector ``(classes,)``."""
@@ -146,21 +162,28 @@ class Classifier:
 
     def explain(self, image: Image.Image) -> Explanation:
         """Run one fp32 forward pass on ``image`` capturing every block's attention and activations,
-        keeping the graph so Grad-CAM for any class costs one backward pass, not another forward."""
-        batch = self.placement.to_input(preprocess(image, self.preprocess_cfg)[None])
-        start = time.perf_counter()
-        with capture(self.net, attention="all", activations="all", gradients=True) as captured:
-            logits = self.net(batch)
-        seconds = time.perf_counter() - start
+        keeping the graph so Grad-CAM for any class costs one backward pass, not another forward. Holds the
+        network alone meanwhile."""
+        pixels = preprocess(image, self.preprocess_cfg)[None]
+        with self.owner.exclusive() as placement:
+            generation = self.owner.generation
+            start = time.perf_counter()
+            with capture(self.net, attention="all", activations="all", gradients=True) as captured:
+                logits = self.net(placement.to_input(pixels))
+            seconds = time.perf_counter() - start
         probs = logits.detach().float().softmax(-1)[0].cpu()
-        return Explanation(image, captured, probs, list_blocks(self.net), seconds, self.top_k(probs, TOP_K))
+        prediction = self.top_k(probs, TOP_K)
+        blocks = list_blocks(self.net)
+        return Explanation(image, captured, probs, blocks, seconds, prediction, self.owner, generation)
 
 
 @dataclass
 class Explanation:
     """Everything the overlays of one image need: the ``image`` (RGB), what :func:`capture` recorded,
     class ``probs`` ``(classes,)``, the ``blocks`` that can be shown, the forward pass ``seconds`` and
-    the top-:data:`TOP_K` ``prediction``. Maps are on each block's grid and cover the model's input view."""
+    the top-:data:`TOP_K` ``prediction``. Maps are on each block's grid and cover the model's input view.
+    ``owner`` and ``generation``: the network's owner and its placement's generation when the pass ran (a
+    backward pass holds the network alone and needs it where it was)."""
 
     image: Image.Image
     captured: Captured
@@ -168,13 +191,24 @@ class Explanation:
     blocks: list[BlockInfo]
     seconds: float
     prediction: Prediction
+    owner: NetworkOwner | None = field(default=None, repr=False)
+    generation: int = 0
     _gradients: dict[tuple[int, int | None], dict[str, torch.Tensor]] = field(default_factory=dict, repr=False)
 
     def grad_cam(self, class_index: int, block_name: str, versus: int | None = None) -> torch.Tensor:
         """Return the Grad-CAM map ``(h, w)`` in [0, 1] of ``class_index`` at ``block_name``'s output; with
         ``versus``, the contrastive map of logit[class_index] − logit[versus]: the regions that favour
-        ``class_index`` over ``versus``."""
+        ``class_index`` over ``versus``. Raises RuntimeError when the network has moved to another device
+        since the pass (after an out-of-memory): explain the image again."""
         key = (class_index, versus)
         if key not in self._gradients:
-            self._gradients[key] = self.captured.class_gradients(class_index, versus)
+            self._gradients[key] = self._class_gradients(class_index, versus)
         return grad_cam(self.captured.activations[block_name], self._gradients[key][block_name])
+
+    def _class_gradients(self, class_index: int, versus: int | None) -> dict[str, torch.Tensor]:
+        if self.owner is None:
+            return self.captured.class_gradients(class_index, versus)
+        with self.owner.exclusive():
+            if self.owner.generation != self.generation:
+                raise RuntimeError("the model moved to another device since this image was explained; explain it again")
+            return self.captured.class_gradients(class_index, versus)

@@ -63,3 +63,37 @@ def test_nothing_in_model_imports_the_app():
     assert len(files) >= 25
     offenders = [str(f.relative_to(REPO)) for f in files if imported_modules(f) & {"coatnet_gui", "PySide6"}]
     assert offenders == []
+
+
+def imported_names(path: Path) -> set[str]:
+    """Return the full module names that ``path`` imports (``from a.b import c`` gives ``a.b`` and ``a.b.c``)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_batch_labelling_does_not_import_the_explain_package():
+    """``model.batch`` runs a per-chunk step it is given (the folder maps' step comes from its callers): none of its
+    modules imports ``model.explain``, and importing them all loads none of the maps' code."""
+    files = sorted((REPO / "model" / "batch").glob("*.py"))
+    assert len(files) >= 8
+    offenders = {
+        str(f.relative_to(REPO)): sorted(n for n in imported_names(f) if n.startswith("model.explain"))
+        for f in files
+    }
+    assert {f: names for f, names in offenders.items() if names} == {}
+    script = (
+        "import importlib, pkgutil, sys, model.batch\n"
+        "for info in pkgutil.walk_packages(model.batch.__path__, 'model.batch.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('model.explain.')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    loaded = eval(proc.stdout)  # noqa: S307 - our own script's printed list
+    assert "model.explain.folder_maps" not in loaded and "model.explain.render" not in loaded, loaded
