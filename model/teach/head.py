@@ -5,8 +5,7 @@ reads the raw features. Also the choice between feature candidates by cross-vali
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from model.cancel import CancelToken, check
+from model.runtime.threads import thread_limit
 from model.teach.resume import load_state, save_state
 
 HEAD_EPOCHS = 100
@@ -58,18 +58,6 @@ def class_weights(y: torch.Tensor, num_classes: int) -> torch.Tensor:
     return counts.sum() / (num_classes * counts)
 
 
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run the block with one intra-op thread (restored after): a linear head's tiny matrices gain nothing from
-    more, and on a busy CPU the threads' synchronisation cost 50x the work itself (measured)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def train_head(
     x: torch.Tensor,
     y: torch.Tensor,
@@ -89,7 +77,7 @@ def train_head(
     and, when ``resume.resume``, training continues from the saved epoch.
     ``cancel`` is checked between epochs (raises :class:`~model.cancel.Cancelled`).
     """
-    with one_thread():
+    with thread_limit(1):  # tiny matrices: more threads' synchronisation costs 5-50x the work on a busy CPU
         return _train_head(x, y, num_classes, epochs, seed, val, on_epoch, cancel, resume, batch)
 
 

@@ -83,8 +83,7 @@ def test_batch_labelling_does_not_import_the_explain_package():
     files = sorted((REPO / "model" / "batch").glob("*.py"))
     assert len(files) >= 8
     offenders = {
-        str(f.relative_to(REPO)): sorted(n for n in imported_names(f) if n.startswith("model.explain"))
-        for f in files
+        str(f.relative_to(REPO)): sorted(n for n in imported_names(f) if n.startswith("model.explain")) for f in files
     }
     assert {f: names for f, names in offenders.items() if names} == {}
     script = (
