@@ -343,3 +343,29 @@ def test_batches_and_an_explanation_on_other_threads_give_what_each_gives_alone(
     for t in threads:
         t.join()
     assert not problems, problems[:5]
+
+
+def test_the_model_lanes_each_run_on_their_share_of_the_threads(
+    small_model_dir: Path, tmp_path: Path, two_threads_or_more: int, monkeypatch
+):
+    """On a CPU two lanes classify at once, each lane thread on half the threads, while the calling thread and
+    new threads keep the process's count."""
+    from model.batch import pipeline
+
+    start = two_threads_or_more
+    clf = Classifier(load_model(str(small_model_dir)), device="cpu")
+    root = _write_pngs(tmp_path / "photos", 8)
+    seen: list[tuple[str, int]] = []
+    real = pipeline.classify_chunk
+
+    def counting(*args, **kwargs):
+        seen.append((threading.current_thread().name, torch.get_num_threads()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "classify_chunk", counting)
+    settings = BatchSettings(batch_size=2)
+    with open_journal(tmp_path / "run.journal", clf, root, settings) as journal:
+        progress = label_folder(clf, root, journal, settings, on_chunk=lambda *_: seen.append(("caller", 0)))
+    lanes = [count for name, count in seen if name.startswith("model")]
+    assert progress.done == 8 and len(lanes) == 4 and set(lanes) == {start // 2}
+    assert torch.get_num_threads() == start == _count_on_a_new_thread()
