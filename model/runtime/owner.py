@@ -124,14 +124,17 @@ class NetworkOwner:
             yield self.placement
 
     def place(self, placement: Placement) -> None:
-        """Move the network to ``placement`` once no pass is in flight (in place; weights stay fp32)."""
+        """Move the network to ``placement`` once no pass is in flight (in place; weights stay fp32).
+        ``generation`` counts only real moves (another device or memory layout)."""
         with self.lock.exclusive():
             net = self._net()
             if net is None:
                 return
+            before = self._placement
             placement.prepare(net)
             self._placement = placement
-            self.generation += 1
+            if before is None or (before.device, before.channels_last) != (placement.device, placement.channels_last):
+                self.generation += 1
 
     def fall_back(self, failed: Placement, reason: str) -> Placement:
         """Move the network to the CPU after a pass on ``failed`` ran out of memory, unless another caller has

@@ -18,7 +18,7 @@ from model.runtime.device import Placement
 from model.runtime.inference import Classifier
 from model.runtime.threads import thread_limit
 from model.teach.head import train_head
-from model.weights.loading import load_model
+from model.weights.loading import LoadedModel, load_model
 
 ROUNDS = 200
 
@@ -369,3 +369,19 @@ def test_the_model_lanes_each_run_on_their_share_of_the_threads(
     lanes = [count for name, count in seen if name.startswith("model")]
     assert progress.done == 8 and len(lanes) == 4 and set(lanes) == {start // 2}
     assert torch.get_num_threads() == start == _count_on_a_new_thread()
+
+
+def test_an_explanation_knows_when_the_network_moved_under_its_graph(fp32_cpu: Classifier, small_model_dir: Path):
+    """Another Classifier on the same network with the same placement moves nothing: Grad-CAM still works. A real
+    move (another memory layout here, another device in the app) makes the kept graph stale: a clear error."""
+    clf = fp32_cpu
+    image = Image.fromarray(np.random.default_rng(5).integers(0, 256, (32, 32, 3), dtype=np.uint8))
+    exp = clf.explain(image)
+    block = exp.blocks[-1].name
+    again = Classifier(LoadedModel(clf.net, clf.info), device="cpu", precision="fp32")
+    assert again.owner is clf.owner and exp.grad_cam(0, block).shape == exp.blocks[-1].grid
+    moved = Placement("cpu", "fp32", channels_last=not clf.placement.channels_last)
+    clf.owner.place(moved)
+    assert again.placement is moved and clf.placement is moved
+    with pytest.raises(RuntimeError, match="moved to another device"):
+        exp.grad_cam(1, block)
