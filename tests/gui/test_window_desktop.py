@@ -200,3 +200,26 @@ def test_about_names_the_versions_device_model_and_data_folder(qtbot, window, tm
     box = window.show_about()
     assert box.isVisible() and box.text() == lines[0] and box.informativeText() == "\n".join(lines[1:])
     box.close()
+
+
+def mnemonics(texts: list[str]) -> list[str]:
+    """Return the Alt+letter of each text that has one ("&&" is a literal ampersand), lower-cased."""
+    found = []
+    for text in texts:
+        plain = text.replace("&&", "")
+        if "&" in plain:
+            found.append(plain[plain.index("&") + 1].lower())
+    return found
+
+
+def test_each_alt_letter_opens_one_thing_on_each_tab(window):
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    bar = window.menuBar()
+    shared = [a.text() for a in bar.actions()] + [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert mnemonics(shared) == ["f", "v", "o", "m", "h", "i", "b"]
+    for tab in (window.image_tab, window.batch):
+        texts = [w.text() for w in tab.findChildren(QLabel) if w.buddy() is not None]
+        texts += [w.text() for w in tab.findChildren(QAbstractButton)]
+        letters = mnemonics(shared) + mnemonics(texts)
+        assert sorted(letters) == sorted(set(letters)), [t for t in texts if "&" in t.replace("&&", "")]
