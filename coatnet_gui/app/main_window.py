@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.image_tab, "&Image")
         self.batch = self._make_batch_view()
         self.tabs.addTab(self.batch, "&Batch")
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the focus starts in a tab, where its keys work
         self.tabs.currentChanged.connect(self._focus_tab)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -97,7 +98,6 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1366, 768)
         self.update_title()
-        self._focus_tab()
         self.load_model(settings.model)
 
     # --- construction --------------------------------------------------------------------------------------
@@ -252,6 +252,7 @@ class MainWindow(QMainWindow):
         box = self.session.view_box() or Box(0, 0, loaded.qimage.width(), loaded.qimage.height())
         tab.view.set_image(loaded.qimage, box)
         tab.show_image_page(True)
+        self._focus_tab()  # the welcome page's sample button that had the focus is gone
         tab.filmstrip.set_thumbnail(loaded.source, loaded.thumbnail)
         shown = tab.prediction.prediction
         if shown is None or loaded.source.path is None or shown.path != str(loaded.source.path):

@@ -54,11 +54,13 @@ def wheel(widget: QWidget, notches: int = -1) -> None:
 
 
 def test_ctrl_arrows_move_the_batch_table_row_and_leave_the_hidden_image_tab_alone(qtbot, window, sample, tmp_path):
+    window.activateWindow()
     show(qtbot, window, sample)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    assert window.image_tab.isAncestorOf(QApplication.focusWidget())  # its shortcuts work without a click first
     controls = window.image_tab.controls
     block, spec = controls.block_box.currentText(), controls.spec()
     fill_batch_table(window, tmp_path)
-    window.activateWindow()
     window.tabs.setCurrentWidget(window.batch)
     table = window.batch.table
     first = table.visualRect(window.batch.proxy.index(0, COL_PATH)).center()
