@@ -1,21 +1,28 @@
 """The main window: the Image and Batch tabs, drag and drop, and the wiring between the widgets (which render
 state and emit intents) and the :class:`~coatnet_gui.image.session.Session` (which runs the model off the GUI
-thread). Its menus are built by :mod:`~coatnet_gui.app.menus`; opening, saving and model events live in
-:mod:`~coatnet_gui.app.opening`, :mod:`~coatnet_gui.app.view_export` and :mod:`~coatnet_gui.app.model_events`."""
+thread). Its parts are components that own their state and get what they use, never the window:
+:class:`~coatnet_gui.app.opening.Opener` (opening images and folders), :class:`~coatnet_gui.app.view_export.ViewExport`
+(saving and copying the view), :class:`~coatnet_gui.app.model_events.ModelStatus` (loading models),
+:class:`~coatnet_gui.app.checks.Checks` (the checks panel); :func:`~coatnet_gui.app.menus.build_menus` builds the
+menus on the window's intents."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
-from coatnet_gui.app import model_events, opening, view_export
+from coatnet_gui.app.about import about_lines, show_about
+from coatnet_gui.app.checks import Checks
+from coatnet_gui.app.feedback import Feedback
 from coatnet_gui.app.menus import build_menus
+from coatnet_gui.app.model_events import ModelStatus
+from coatnet_gui.app.opening import Opener
 from coatnet_gui.app.settings import Settings
+from coatnet_gui.app.view_export import ViewExport
 from coatnet_gui.batch.view import BatchView
-from coatnet_gui.image.checks import connect_checks
 from coatnet_gui.image.session import Session
 from coatnet_gui.image.sources import ImageSource, LoadedImage
 from coatnet_gui.image.tab import ImageTab
@@ -23,10 +30,12 @@ from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import ViewState, colorize
 from coatnet_gui.widgets.banner import MessageBanner
 from coatnet_gui.widgets.download_bar import DownloadBar
+from coatnet_gui.widgets.file_dialogs import FileDialogs
 from coatnet_gui.widgets.help_dialog import show_shortcuts
 from coatnet_gui.widgets.model_menu import ModelMenu
+from model.explain.capture import list_blocks
 from model.explain.maps import OverlayResult, OverlaySpec
-from model.runtime.inference import Explanation, Prediction
+from model.runtime.inference import Classifier, Explanation, Prediction
 
 APP_NAME = "CoAtNet Lens"
 
@@ -38,20 +47,22 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.settings = settings
         self.session = Session(self)
-        self.result: OverlayResult | None = None
-        self.requested_model = ""
+        self.result: OverlayResult | None = None  # the overlay on screen
         self.shown_model = ""  # the source of the model whose classes the controls offer
-        self.pending_folder: str | None = None  # a folder to label once the model is ready
         self.failed_source: ImageSource | None = None  # the image that could not be opened, while it is shown
         self.setAcceptDrops(True)
         self.setMinimumSize(760, 520)
 
+        self.banner = MessageBanner()
+        self.feedback = Feedback(self.banner, self.statusBar())
+        self.dialogs = FileDialogs(self, settings.store)
         self.image_tab = ImageTab()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.image_tab, "&Image")
         self.batch = self._make_batch_view()
         self.tabs.addTab(self.batch, "&Batch")
-        self.banner = MessageBanner()
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the focus starts in a tab, where its keys work
+        self.tabs.currentChanged.connect(self._focus_tab)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -67,6 +78,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_status)
 
         self.model_menu = ModelMenu(self)
+        self.models = ModelStatus(
+            self.session, settings, self.download_bar, self.model_menu, self.model_status, self.feedback
+        )
+        self.opener = Opener(
+            self.session, self.tabs, self.image_tab, self.batch, self.dialogs, self.feedback, self.models.load
+        )
+        self.exporter = ViewExport(self.session, self.image_tab, self.dialogs, self.feedback, lambda: self.result)
+        self.checks = Checks(self.session, self.image_tab.checks, self.dialogs, self.feedback, lambda: self.result)
         menus = build_menus(self)
         self.toggle_action, self.recent_menu = menus.toggle_action, menus.recent_menu
         self._connect()
@@ -85,7 +104,7 @@ class MainWindow(QMainWindow):
 
     def _make_batch_view(self) -> BatchView:
         """Return the Batch tab, opening a double-clicked row in the Image tab."""
-        view = BatchView(lambda: self.session.classifier, self)
+        view = BatchView(lambda: self.session.classifier, self, dialogs=self.dialogs)
         view.open_image_requested.connect(self.open_path)
         view.model_requested.connect(self.load_model)
         view.model_taught.connect(self.load_model)  # a taught model becomes the active one, as Model ▸ Open does
@@ -101,10 +120,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         s, tab = self.session, self.image_tab
-        s.model_loading.connect(lambda source: model_events.on_model_loading(self, source))
-        s.download_progress.connect(self.download_bar.progress)
-        s.model_ready.connect(lambda classifier: model_events.on_model_ready(self, classifier))
-        s.model_failed.connect(lambda message: model_events.on_model_failed(self, message))
+        s.model_ready.connect(self._on_model_ready)
         s.image_ready.connect(self._on_image_ready)
         s.image_failed.connect(self._on_image_failed)
         s.prediction_ready.connect(self._on_prediction)
@@ -112,11 +128,7 @@ class MainWindow(QMainWindow):
         s.overlay_ready.connect(self._on_overlay)
         s.failed.connect(self.show_error)
         s.working.connect(self.working_label.setText)
-        self.download_bar.cancel_clicked.connect(s.cancel_download)
-        self.model_menu.cancel_action.triggered.connect(s.cancel_download)
-        self.model_menu.model_chosen.connect(self.load_model)
-        self.model_menu.open_checkpoint.connect(lambda: opening.choose_checkpoint(self))
-        self.model_menu.device_chosen.connect(self.set_device)
+        self.model_menu.open_checkpoint.connect(self.opener.choose_checkpoint)
         tab.welcome.sample_chosen.connect(self.open_path)
         tab.filmstrip.chosen.connect(s.open_image)
         tab.view.query_picked.connect(tab.controls.set_query)
@@ -124,46 +136,44 @@ class MainWindow(QMainWindow):
         tab.prediction.class_clicked.connect(tab.controls.set_class)
         tab.controls.spec_changed.connect(self._on_spec_changed)
         tab.controls.appearance_changed.connect(self._apply_appearance)
-        connect_checks(self)
+
+    def _focus_tab(self, _index: int = 0) -> None:
+        """Put the focus in the tab shown, unless it is there already: the Image tab's shortcuts work only while
+        the focus is inside it, and the Batch table's keys only while the table has it."""
+        page = self.tabs.currentWidget()
+        focused = QApplication.focusWidget()
+        if focused is not None and page.isAncestorOf(focused):
+            return
+        if page is self.image_tab:
+            self.image_tab.stack.currentWidget().setFocus()
+        else:
+            self.batch.table.setFocus()
 
     # --- intents -------------------------------------------------------------------------------------------
 
     def load_model(self, source: str) -> None:
         """Load the model ``source`` ("bundled", a public tag or a checkpoint path) on the chosen device."""
-        self.requested_model = source
-        self.session.load_model(source, self.settings.device)
+        self.models.load(source)
 
     def set_device(self, device: str) -> None:
         """Run the model on ``device`` (auto, cuda, mps, cpu) from now on."""
-        self.settings.device = device
-        self.session.set_device(device)
+        self.models.set_device(device)
 
     def open_sources(self, sources: list[ImageSource]) -> None:
         """Add ``sources`` to the filmstrip and show the first; the rest get thumbnails in the background."""
-        if not sources:
-            return
-        self.tabs.setCurrentWidget(self.image_tab)
-        strip = self.image_tab.filmstrip
-        strip.add(sources)
-        self.session.open_image(sources[0])
-        for source in sources[1:]:
-            self.session.read_thumbnail(
-                source,
-                lambda loaded: strip.set_thumbnail(loaded.source, loaded.thumbnail),
-                lambda message, src=source: strip.mark_failed(src, message),
-            )
+        self.opener.open_sources(sources)
 
     def open_path(self, path: str) -> None:
         """Open the image file at ``path``."""
-        self.open_sources([ImageSource.file(path)])
+        self.opener.open_sources([ImageSource.file(path)])
 
     def open_folder(self, folder: str) -> None:
-        """Hand ``folder`` to the batch labeller and show its tab; see :func:`opening.open_folder`."""
-        opening.open_folder(self, folder)
+        """Hand ``folder`` to the batch labeller and show its tab; see :meth:`Opener.open_folder`."""
+        self.opener.open_folder(folder)
 
     def open_mime(self, mime: QMimeData) -> None:
         """Open what a drop or the clipboard carries: image files, folders, browser images, URLs."""
-        opening.open_mime(self, mime)
+        self.opener.open_mime(mime)
 
     def paste(self) -> None:
         """Open the image (or the files, or the address) on the clipboard."""
@@ -177,33 +187,63 @@ class MainWindow(QMainWindow):
 
     def current_view(self) -> ViewState | None:
         """Return the view's state (image, model view, overlay), or None when no image is shown."""
-        return self.image_tab.view.state
+        return self.exporter.current_view()
 
     def save_view(self, path: str) -> None:
-        """Write the view to ``path`` as PNG, off the GUI thread; see :func:`view_export.save_view`."""
-        view_export.save_view(self, path)
+        """Write the view to ``path`` as PNG, off the GUI thread; see :meth:`ViewExport.save_view`."""
+        self.exporter.save_view(path)
 
     def save_map(self, path: str) -> None:
-        """Write the raw overlay map to ``path`` (.npy) with its JSON description; see
-        :func:`view_export.save_map`."""
-        view_export.save_map(self, path)
+        """Write the raw overlay map to ``path`` (.npy) with its JSON description; see :meth:`ViewExport.save_map`."""
+        self.exporter.save_map(path)
 
     def suggested_name(self, suffix: str) -> str:
         """Return a file name, ending in ``suffix``, that says what the view or map on screen shows."""
-        return view_export.name_for(self, suffix)
+        return self.exporter.name_for(suffix)
 
     def copy_view(self) -> None:
         """Put the view (image with overlay) on the clipboard."""
-        view_export.copy_view(self)
+        self.exporter.copy_view()
 
     def show_error(self, message: str) -> None:
         """Show ``message`` in the banner and the status bar; the window stays usable."""
-        self.banner.show_message(message, "error")
-        self.statusBar().showMessage(message, 10_000)
+        self.feedback.error(message)
 
     def show_shortcuts(self) -> None:
         """List every menu action with its shortcut."""
         show_shortcuts(self, self.menuBar())
+
+    def about_lines(self) -> list[str]:
+        """Return what Help ▸ About says, a fact a line: versions, device, the active model and its source, the
+        data folder."""
+        s = self.session
+        return about_lines(s.classifier, s.model_source or self.models.requested, self.settings.device)
+
+    def show_about(self) -> QMessageBox:
+        """Show Help ▸ About (not modal); return its box."""
+        return show_about(self, self.about_lines())
+
+    # --- model and session events --------------------------------------------------------------------------
+
+    def _on_model_ready(self, classifier: Classifier) -> None:
+        """Show ``classifier`` in the Image tab (the class choice is dropped when the model changed) and let the
+        Batch tab label, and offer runs back; the chrome follows in :class:`ModelStatus`."""
+        info, placement = classifier.info, classifier.placement
+        tab, source = self.image_tab, self.session.model_source
+        tab.prediction.set_model(info, placement)
+        if source != self.shown_model:  # another model's class numbers mean other classes
+            self.shown_model = source
+            tab.controls.set_spec(replace(tab.controls.spec(), class_index=None))
+        tab.controls.set_model(list_blocks(classifier.net), info.label_names)
+        box = self.session.view_box()
+        if box is not None:
+            tab.view.set_view_box(box)
+        self.result = None
+        self.update_title()
+        self.batch.model_ready(source)  # offers unexported runs back once
+        folder = self.opener.take_pending_folder()
+        if folder is not None:
+            self.batch.set_folder(folder)
 
     # --- session events ------------------------------------------------------------------------------------
 
@@ -212,6 +252,7 @@ class MainWindow(QMainWindow):
         box = self.session.view_box() or Box(0, 0, loaded.qimage.width(), loaded.qimage.height())
         tab.view.set_image(loaded.qimage, box)
         tab.show_image_page(True)
+        self._focus_tab()  # the welcome page's sample button that had the focus is gone
         tab.filmstrip.set_thumbnail(loaded.source, loaded.thumbnail)
         shown = tab.prediction.prediction
         if shown is None or loaded.source.path is None or shown.path != str(loaded.source.path):
@@ -220,8 +261,7 @@ class MainWindow(QMainWindow):
         self.failed_source = None
         if loaded.source.path is not None:
             self.settings.add_recent(loaded.source.path)
-        if self.banner.kind == "error":
-            self.banner.dismiss()
+        self.feedback.clear_error()
         self.update_title()
 
     def _on_image_failed(self, source: ImageSource, message: str) -> None:

@@ -1,22 +1,48 @@
-"""The main window's menu bar: every action with its shortcut, and the Recent files menu, filled when it opens."""
+"""The main window's menu bar: every action with its shortcut, and the Recent files menu, filled when it opens.
+
+Shortcuts of what the Image tab shows (the Overlay menu, next/previous image, copying the view) work only while
+the focus is in the Image tab (``Qt.WidgetWithChildrenShortcut``): in the Batch table Ctrl+arrows, Ctrl+Home and
+Ctrl+C do what they do in any table. The others work window-wide."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QMenuBar, QTabWidget, QWidget
 
-from coatnet_gui.app import opening
+from coatnet_gui.app.opening import Opener
 from coatnet_gui.app.settings import Settings
-from coatnet_gui.app.view_export import choose_export_sheet, choose_save_map, choose_save_view
+from coatnet_gui.app.view_export import ViewExport
+from coatnet_gui.batch.view import BatchView
+from coatnet_gui.image.tab import ImageTab
+from coatnet_gui.widgets.model_menu import ModelMenu
 from model.resources import sample_images
 
-if TYPE_CHECKING:
-    from coatnet_gui.app.main_window import MainWindow
+
+class MenuHost(Protocol):
+    """What the menus act on: the window's parts and intents (the main window provides them)."""
+
+    settings: Settings
+    tabs: QTabWidget
+    image_tab: ImageTab
+    batch: BatchView
+    model_menu: ModelMenu
+    opener: Opener
+    exporter: ViewExport
+
+    def menuBar(self) -> QMenuBar: ...  # noqa: N802 - Qt's name
+    def addAction(self, action: QAction) -> None: ...  # noqa: N802 - Qt's name
+    def paste(self) -> None: ...
+    def open_path(self, path: str) -> None: ...
+    def grad_cam_rank(self, rank: int) -> None: ...
+    def show_shortcuts(self) -> None: ...
+    def show_about(self) -> None: ...
+    def close(self) -> bool: ...
 
 
 @dataclass
@@ -28,23 +54,31 @@ class Menus:
 
 
 def _action(
-    window: MainWindow, menu: QMenu, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Callable
+    owner: QWidget | MenuHost,
+    menu: QMenu,
+    text: str,
+    shortcut: str | QKeySequence.StandardKey | None,
+    slot: Callable,
+    scoped: bool = False,
 ) -> QAction:
-    """Return a new action of ``menu`` that calls ``slot()``, with ``shortcut`` working window-wide."""
+    """Return a new action of ``menu`` that calls ``slot()``. Its shortcut works wherever the focus is in
+    ``owner``: the whole window, or (``scoped``) only the widget ``owner`` and its children."""
     action = menu.addAction(text)
     if shortcut is not None:
         action.setShortcut(QKeySequence(shortcut))
+    if scoped:
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     action.triggered.connect(lambda _checked=False: slot())
-    window.addAction(action)  # shortcuts work while the menu bar is hidden or another tab has focus
+    owner.addAction(action)  # shortcuts work while the menu bar is hidden
     return action
 
 
-def build_menus(window: MainWindow) -> Menus:
+def build_menus(window: MenuHost) -> Menus:
     """Fill ``window``'s menu bar (File, View, Overlay, the model menu, Help) and return the parts it updates."""
-    bar = window.menuBar()
+    bar, opener, exporter, tab = window.menuBar(), window.opener, window.exporter, window.image_tab
     file = bar.addMenu("&File")
-    _action(window, file, "&Open images…", QKeySequence.StandardKey.Open, lambda: opening.choose_images(window))
-    _action(window, file, "Open &folder for batch labelling…", "Ctrl+Shift+O", lambda: opening.choose_folder(window))
+    _action(window, file, "&Open images…", QKeySequence.StandardKey.Open, opener.choose_images)
+    _action(window, file, "Open &folder for batch labelling…", "Ctrl+Shift+O", opener.choose_folder)
     _action(window, file, "&Paste image", QKeySequence.StandardKey.Paste, window.paste)
     recent_menu = file.addMenu("&Recent files")
     recent_menu.aboutToShow.connect(lambda: fill_recent(recent_menu, window.settings, window.open_path))
@@ -52,48 +86,63 @@ def build_menus(window: MainWindow) -> Menus:
     for path in sample_images():
         _action(window, samples, path.name, None, lambda p=str(path): window.open_path(p))
     file.addSeparator()
-    _action(window, file, "&Save view as PNG…", QKeySequence.StandardKey.Save, lambda: choose_save_view(window))
-    _action(window, file, "Save raw &map as .npy…", "Ctrl+Shift+S", lambda: choose_save_map(window))
-    _action(window, file, "&Export sheet…", "Ctrl+E", lambda: choose_export_sheet(window))
-    _action(window, file, "&Copy view", QKeySequence.StandardKey.Copy, window.copy_view)
+    _action(window, file, "&Save view as PNG…", QKeySequence.StandardKey.Save, exporter.choose_save_view)
+    _action(window, file, "Save raw &map as .npy…", "Ctrl+Shift+S", exporter.choose_save_map)
+    _action(window, file, "&Export sheet…", "Ctrl+E", exporter.choose_export_sheet)
+    _action(tab, file, "&Copy view", QKeySequence.StandardKey.Copy, exporter.copy_view, scoped=True)
     file.addSeparator()
     _action(window, file, "&Quit", QKeySequence.StandardKey.Quit, window.close)
 
     view = bar.addMenu("&View")
-    _action(window, view, "&Image tab", "Ctrl+I", lambda: window.tabs.setCurrentIndex(0))
-    _action(window, view, "&Batch tab", "Ctrl+B", lambda: window.tabs.setCurrentIndex(1))
-    _action(window, view, "&Next image", "Alt+Right", lambda: window.image_tab.filmstrip.step(1))
-    _action(window, view, "&Previous image", "Alt+Left", lambda: window.image_tab.filmstrip.step(-1))
-    overlay = bar.addMenu("&Overlay")
-    c = window.image_tab.controls
-    toggle_action = _action(window, overlay, "&Show overlay", "Ctrl+H", c.visible_box.toggle)
-    toggle_action.setCheckable(True)
-    _action(window, overlay, "&Relative attention", "Ctrl+1", lambda: c.set_kind("attention"))
-    _action(window, overlay, "Conv &activations", "Ctrl+2", lambda: c.set_kind("activation"))
-    _action(window, overlay, "&Grad-CAM", "Ctrl+3", lambda: c.set_kind("gradcam"))
-    overlay.addSeparator()
-    _action(window, overlay, "Next &block", "Ctrl+Down", lambda: c.step_block(1))
-    _action(window, overlay, "Previous b&lock", "Ctrl+Up", lambda: c.step_block(-1))
-    _action(window, overlay, "Next &head", "Ctrl+Right", lambda: c.step_head(1))
-    _action(window, overlay, "Previous h&ead", "Ctrl+Left", lambda: c.step_head(-1))
-    _action(window, overlay, "Next &mode", "Ctrl+Shift+Down", lambda: c.step_mode(1))
-    _action(window, overlay, "Previous m&ode", "Ctrl+Shift+Up", lambda: c.step_mode(-1))
-    _action(window, overlay, "More o&paque", "Ctrl+]", lambda: c.step_opacity(1))
-    _action(window, overlay, "More &transparent", "Ctrl+[", lambda: c.step_opacity(-1))
-    _action(window, overlay, "Next &colour map", "Ctrl+K", lambda: c.step_colormap(1))
-    _action(window, overlay, "&Query point to the centre", "Ctrl+Home", lambda: c.set_query(0.5, 0.5))
-    overlay.addSeparator()
-    for rank in range(1, 6):
-        _action(window, overlay, f"Grad-CAM of class #{rank}", f"Alt+{rank}", lambda r=rank: window.grad_cam_rank(r))
+    _action(window, view, "&Image tab", "Ctrl+I", lambda: window.tabs.setCurrentWidget(tab))
+    _action(window, view, "&Batch tab", "Ctrl+B", lambda: window.tabs.setCurrentWidget(window.batch))
+    _action(tab, view, "&Next image", "Alt+Right", lambda: tab.filmstrip.step(1), scoped=True)
+    _action(tab, view, "&Previous image", "Alt+Left", lambda: tab.filmstrip.step(-1), scoped=True)
+    toggle_action = _overlay_menu(window, bar.addMenu("&Overlay"))
     bar.addMenu(window.model_menu)
     window.model_menu.addSeparator()
     _action(window, window.model_menu, "&Teach your classes…", "Ctrl+T", lambda: show_teach(window))
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents, window.show_shortcuts)
+    _action(window, help_menu, "&About CoAtNet Lens", None, window.show_about)
     return Menus(toggle_action, recent_menu)
 
 
-def show_teach(window: MainWindow) -> None:
+def _overlay_menu(window: MenuHost, overlay: QMenu) -> QAction:
+    """Fill the Overlay menu, its shortcuts scoped to the Image tab; return the "Show overlay" action."""
+    tab = window.image_tab
+    c = tab.controls
+    toggle_action = _action(tab, overlay, "&Show overlay", "Ctrl+H", c.visible_box.toggle, scoped=True)
+    toggle_action.setCheckable(True)
+    entries: list[tuple[str, str, Callable[[], None]] | None] = [  # None: a separator
+        ("&Relative attention", "Ctrl+1", lambda: c.set_kind("attention")),
+        ("Conv &activations", "Ctrl+2", lambda: c.set_kind("activation")),
+        ("&Grad-CAM", "Ctrl+3", lambda: c.set_kind("gradcam")),
+        None,
+        ("Next &block", "Ctrl+Down", lambda: c.step_block(1)),
+        ("Previous b&lock", "Ctrl+Up", lambda: c.step_block(-1)),
+        ("Next &head", "Ctrl+Right", lambda: c.step_head(1)),
+        ("Previous h&ead", "Ctrl+Left", lambda: c.step_head(-1)),
+        ("Next &mode", "Ctrl+Shift+Down", lambda: c.step_mode(1)),
+        ("Previous m&ode", "Ctrl+Shift+Up", lambda: c.step_mode(-1)),
+        ("More o&paque", "Ctrl+]", lambda: c.step_opacity(1)),
+        ("More &transparent", "Ctrl+[", lambda: c.step_opacity(-1)),
+        ("Next &colour map", "Ctrl+K", lambda: c.step_colormap(1)),
+        ("&Query point to the centre", "Ctrl+Home", lambda: c.set_query(0.5, 0.5)),
+        None,
+    ]
+    entries += [
+        (f"Grad-CAM of class #{rank}", f"Alt+{rank}", lambda r=rank: window.grad_cam_rank(r)) for rank in range(1, 6)
+    ]
+    for entry in entries:
+        if entry is None:
+            overlay.addSeparator()
+        else:
+            _action(tab, overlay, *entry, scoped=True)
+    return toggle_action
+
+
+def show_teach(window: MenuHost) -> None:
     """Show the Batch tab and its Teach dialog (from the corrected rows or a labelled folder)."""
     window.tabs.setCurrentWidget(window.batch)
     window.batch.show_teach()

@@ -1,61 +1,79 @@
-"""How the main window follows the model's life: loading (the download bar), ready (menus, status, the Image tab's
-controls, the batch tab) and failed (a fallback to the bundled model)."""
+"""The model's life as the window's chrome shows it: loading (the download bar), ready (the model menu, the status
+bar, the remembered model, the placement's note) and failed (a fallback to the bundled model). What a new model means
+for the Image and Batch tabs is the window's part."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from model.explain.capture import list_blocks
+from PySide6.QtWidgets import QLabel
+
+from coatnet_gui.app.feedback import Feedback
+from coatnet_gui.app.settings import Settings
+from coatnet_gui.image.session import Session
+from coatnet_gui.widgets.download_bar import DownloadBar
+from coatnet_gui.widgets.model_menu import ModelMenu
 from model.runtime.inference import Classifier
 
-if TYPE_CHECKING:
-    from coatnet_gui.app.main_window import MainWindow
 
+class ModelStatus:
+    """Loads the models asked for on ``session`` and follows their loading in ``download_bar``, ``model_menu`` and
+    ``status_label``; remembers the active model in ``settings``."""
 
-def on_model_loading(window: MainWindow, source: str) -> None:
-    """Show that ``source`` (a tag or a checkpoint path) is being loaded or downloaded."""
-    window.download_bar.start(Path(source).name if Path(source).exists() else source)
-    window.model_menu.set_downloading(True)
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        download_bar: DownloadBar,
+        model_menu: ModelMenu,
+        status_label: QLabel,
+        feedback: Feedback,
+    ):
+        self.session, self.settings, self.feedback = session, settings, feedback
+        self.download_bar, self.model_menu, self.status_label = download_bar, model_menu, status_label
+        self.requested = ""  # the source asked for last
+        session.model_loading.connect(self.on_loading)
+        session.download_progress.connect(download_bar.progress)
+        session.model_ready.connect(self.on_ready)
+        session.model_failed.connect(self.on_failed)
+        download_bar.cancel_clicked.connect(session.cancel_download)
+        model_menu.cancel_action.triggered.connect(session.cancel_download)
+        model_menu.model_chosen.connect(self.load)
+        model_menu.device_chosen.connect(self.set_device)
 
+    def load(self, source: str) -> None:
+        """Load the model ``source`` ("bundled", a public tag or a checkpoint path) on the chosen device."""
+        self.requested = source
+        self.session.load_model(source, self.settings.device)
 
-def on_model_ready(window: MainWindow, classifier: Classifier) -> None:
-    """Show ``classifier`` as the active model: menu, status bar, prediction panel, overlay controls (the class
-    choice is dropped when the model changed), the view box; then the batch tab may label and offer runs back."""
-    window.download_bar.finish()
-    window.model_menu.set_downloading(False)
-    window.model_menu.set_active(window.session.model_source)
-    window.model_menu.set_device(window.settings.device, classifier.placement)
-    window.settings.model = window.session.model_source
-    info, placement = classifier.info, classifier.placement
-    window.image_tab.prediction.set_model(info, placement)
-    controls = window.image_tab.controls
-    if window.session.model_source != window.shown_model:  # another model's class numbers mean other classes
-        window.shown_model = window.session.model_source
-        controls.set_spec(replace(controls.spec(), class_index=None))
-    controls.set_model(list_blocks(classifier.net), info.label_names)
-    window.model_status.setText(f"{info.name} · {info.label_set} · {placement.device} {placement.precision}")
-    if window.banner.kind == "error":
-        window.banner.dismiss()
-    if placement.note:
-        window.banner.show_message(placement.note, "info")
-    box = window.session.view_box()
-    if box is not None:
-        window.image_tab.view.set_view_box(box)
-    window.result = None
-    window.update_title()
-    window.batch.model_ready(window.session.model_source)  # offers unexported runs back once
-    if window.pending_folder is not None:
-        folder, window.pending_folder = window.pending_folder, None
-        window.batch.set_folder(folder)
+    def set_device(self, device: str) -> None:
+        """Run the model on ``device`` (auto, cuda, mps, cpu) from now on."""
+        self.settings.device = device
+        self.session.set_device(device)
 
+    def on_loading(self, source: str) -> None:
+        """Show that ``source`` (a tag or a checkpoint path) is being loaded or downloaded."""
+        self.download_bar.start(Path(source).name if Path(source).exists() else source)
+        self.model_menu.set_downloading(True)
 
-def on_model_failed(window: MainWindow, message: str) -> None:
-    """Say why the model did not load; with no model at all, fall back to the bundled one."""
-    window.download_bar.finish()
-    window.model_menu.set_downloading(False)
-    window.model_menu.set_active(window.session.model_source)
-    if window.session.classifier is None and window.requested_model != "bundled":
-        window.banner.show_message(f"{message} Using the bundled model instead.", "info")
-        window.load_model("bundled")
+    def on_ready(self, classifier: Classifier) -> None:
+        """Show ``classifier`` as the active model in the menu and the status bar, and remember it."""
+        self.download_bar.finish()
+        self.model_menu.set_downloading(False)
+        self.model_menu.set_active(self.session.model_source)
+        self.model_menu.set_device(self.settings.device, classifier.placement)
+        self.settings.model = self.session.model_source
+        info, placement = classifier.info, classifier.placement
+        self.status_label.setText(f"{info.name} · {info.label_set} · {placement.device} {placement.precision}")
+        self.feedback.clear_error()
+        if placement.note:
+            self.feedback.note(placement.note)
+
+    def on_failed(self, message: str) -> None:
+        """Say why the model did not load; with no model at all, fall back to the bundled one."""
+        self.download_bar.finish()
+        self.model_menu.set_downloading(False)
+        self.model_menu.set_active(self.session.model_source)
+        if self.session.classifier is None and self.requested != "bundled":
+            self.feedback.note(f"{message} Using the bundled model instead.")
+            self.load("bundled")

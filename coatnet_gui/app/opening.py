@@ -3,91 +3,112 @@ folders handed to the batch labeller (with a hint when sub-folders holding image
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QTabWidget
 
+from coatnet_gui.app.feedback import Feedback
+from coatnet_gui.batch.view import BatchView
+from coatnet_gui.image.session import Session
 from coatnet_gui.image.sources import ImageSource, image_subfolders, sources_from_mime
+from coatnet_gui.image.tab import ImageTab
+from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.data.decode import IMAGE_SUFFIXES
-
-if TYPE_CHECKING:
-    from coatnet_gui.app.main_window import MainWindow
 
 CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.pth *.pt *.bin);;All files (*)"
 
 
-def open_folder(window: MainWindow, folder: str) -> None:
-    """Hand ``folder`` to ``window``'s batch labeller and show its tab; labelling starts once a model is ready.
-    When sub-folders hold images but are not included, the status bar and the checkbox's tooltip say so."""
-    batch = window.batch
-    set_folder = getattr(batch, "set_folder", None)
-    if set_folder is None:
-        window.show_error(f"Batch labelling is not available in this build, so {folder} cannot be labelled.")
-        return
-    set_folder(folder)
-    window.pending_folder = folder if window.session.classifier is None else None
-    window.tabs.setCurrentWidget(batch)
-    recursive = getattr(batch, "recursive_box", None)
-    if recursive is None or not recursive.isChecked():
-        window.session.run(
-            "io",
-            "",
-            lambda: image_subfolders(folder),
-            lambda count: _hint_subfolders(window, folder, count),
-            lambda _message: None,  # an unreadable folder is the batch run's to report
-        )
+class Opener:
+    """Opens images in the Image tab and folders in the Batch tab. It owns the folder waiting for a model
+    (:meth:`take_pending_folder`); ``load_model(source)`` loads a chosen checkpoint."""
 
+    def __init__(
+        self,
+        session: Session,
+        tabs: QTabWidget,
+        image_tab: ImageTab,
+        batch: BatchView,
+        dialogs: FileDialogs,
+        feedback: Feedback,
+        load_model: Callable[[str], None],
+    ):
+        self.session, self.tabs, self.image_tab, self.batch = session, tabs, image_tab, batch
+        self.dialogs, self.feedback, self.load_model = dialogs, feedback, load_model
+        self.pending_folder: str | None = None  # a folder to label once the model is ready
 
-def _hint_subfolders(window: MainWindow, folder: str, count: int) -> None:
-    """Say that ``count`` sub-folders of ``folder`` with images are left out (nothing when there are none)."""
-    recursive = getattr(window.batch, "recursive_box", None)
-    if count == 0 or (recursive is not None and recursive.isChecked()):
-        return
-    folders = "1 sub-folder" if count == 1 else f"{count} sub-folders"
-    if recursive is not None:
+    def open_sources(self, sources: list[ImageSource]) -> None:
+        """Add ``sources`` to the filmstrip and show the first; the rest get thumbnails in the background."""
+        if not sources:
+            return
+        self.tabs.setCurrentWidget(self.image_tab)
+        strip = self.image_tab.filmstrip
+        strip.add(sources)
+        self.session.open_image(sources[0])
+        for source in sources[1:]:
+            self.session.read_thumbnail(
+                source,
+                lambda loaded: strip.set_thumbnail(loaded.source, loaded.thumbnail),
+                lambda message, src=source: strip.mark_failed(src, message),
+            )
+
+    def open_folder(self, folder: str) -> None:
+        """Hand ``folder`` to the batch labeller and show its tab; labelling starts once a model is ready. When
+        sub-folders hold images but are not included, the status bar and the checkbox's tooltip say so."""
+        self.batch.set_folder(folder)
+        self.pending_folder = folder if self.session.classifier is None else None
+        self.tabs.setCurrentWidget(self.batch)
+        if not self.batch.recursive_box.isChecked():
+            self.session.run(
+                "io",
+                "",
+                lambda: image_subfolders(folder),
+                lambda count: self._hint_subfolders(folder, count),
+                lambda _message: None,  # an unreadable folder is the batch run's to report
+            )
+
+    def take_pending_folder(self) -> str | None:
+        """Return the folder that waited for a model (None when none did) and forget it."""
+        folder, self.pending_folder = self.pending_folder, None
+        return folder
+
+    def _hint_subfolders(self, folder: str, count: int) -> None:
+        """Say that ``count`` sub-folders of ``folder`` with images are left out (nothing when there are none)."""
+        recursive = self.batch.recursive_box
+        if count == 0 or recursive.isChecked():
+            return
+        folders = "1 sub-folder" if count == 1 else f"{count} sub-folders"
         hint = f"{folders} of {Path(folder).name} with images not included — tick Include sub-folders"
         recursive.setToolTip(hint)
-    else:
-        hint = f"{folders} of {Path(folder).name} with images are not labelled"
-    window.statusBar().showMessage(hint, 60_000)
+        self.feedback.status(hint, 60_000)
 
+    def open_mime(self, mime: QMimeData) -> None:
+        """Open what a drop or the clipboard carries: image files, folders, browser images, URLs."""
+        images, folders = sources_from_mime(mime)
+        if not images and not folders:
+            self.feedback.error("Nothing to open there: drop or paste image files, a folder, or an image.")
+            return
+        if folders:
+            self.open_folder(folders[0])
+        if images:
+            self.open_sources(images)
 
-def open_mime(window: MainWindow, mime: QMimeData) -> None:
-    """Open in ``window`` what a drop or the clipboard carries: image files, folders, browser images, URLs."""
-    images, folders = sources_from_mime(mime)
-    if not images and not folders:
-        window.show_error("Nothing to open there: drop or paste image files, a folder, or an image.")
-        return
-    if folders:
-        window.open_folder(folders[0])
-    if images:
-        window.open_sources(images)
+    def choose_images(self) -> None:
+        """Ask for image files and open them."""
+        patterns = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
+        paths = self.dialogs.open_files("image", "Open images", f"Images ({patterns});;All files (*)")
+        if paths:
+            self.open_sources([ImageSource.file(p) for p in paths])
 
+    def choose_folder(self) -> None:
+        """Ask for a folder and hand it to the batch labeller."""
+        folder = self.dialogs.open_folder("Folder to label")
+        if folder:
+            self.open_folder(folder)
 
-def choose_images(window: MainWindow) -> None:
-    """Ask for image files and open them in ``window``."""
-    patterns = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
-    paths, _ = QFileDialog.getOpenFileNames(
-        window, "Open images", window.settings.last_folder, f"Images ({patterns});;All files (*)"
-    )
-    if paths:
-        window.settings.last_folder = str(Path(paths[0]).parent)
-        window.open_sources([ImageSource.file(p) for p in paths])
-
-
-def choose_folder(window: MainWindow) -> None:
-    """Ask for a folder and hand it to ``window``'s batch labeller."""
-    folder = QFileDialog.getExistingDirectory(window, "Folder to label", window.settings.last_folder)
-    if folder:
-        window.settings.last_folder = folder
-        window.open_folder(folder)
-
-
-def choose_checkpoint(window: MainWindow) -> None:
-    """Ask for a checkpoint file and load it in ``window``."""
-    path, _ = QFileDialog.getOpenFileName(window, "Open checkpoint", window.settings.last_folder, CHECKPOINT_FILTER)
-    if path:
-        window.settings.last_folder = str(Path(path).parent)
-        window.load_model(path)
+    def choose_checkpoint(self) -> None:
+        """Ask for a checkpoint file and load it."""
+        path = self.dialogs.open_file("checkpoint", "Open checkpoint", CHECKPOINT_FILTER)
+        if path:
+            self.load_model(path)

@@ -1,4 +1,5 @@
-"""What the app remembers between runs (QSettings): model, device, overlay choices, window geometry, recent files.
+"""What the app remembers between runs (QSettings): model, device, overlay choices, window geometry, recent files
+(the file dialogs' folders, per kind, are kept by :class:`~coatnet_gui.widgets.file_dialogs.FileDialogs`).
 
 Values are validated on the way in, so a settings file from another version or edited by hand never breaks
 the start-up: anything unreadable falls back to its default.
@@ -127,15 +128,6 @@ class Settings:
     def clear_recent(self) -> None:
         """Forget the recent files."""
         self.store.setValue("files/recent", [])
-
-    @property
-    def last_folder(self) -> str:
-        """The folder the last file dialog was in."""
-        return self._text("files/last_folder", "")
-
-    @last_folder.setter
-    def last_folder(self, folder: str) -> None:
-        self.store.setValue("files/last_folder", folder)
 
     def sync(self) -> None:
         """Write pending changes to disk."""

@@ -1,162 +1,171 @@
 """The window's save and copy intents for what the Image tab shows: the view as PNG (written off the GUI thread),
 the raw overlay map as .npy with its JSON description, the view on the clipboard, the explanation sheet (maps and
 their faithfulness computed on the model pool, the PNG rendered and written on the io pool). What they write and how
-files are named lives in :mod:`coatnet_gui.image.saving`, free of Qt."""
+files are named lives in :mod:`coatnet_gui.image.saving`, free of Qt. :class:`ViewExport` gets the parts it uses (the
+session, the Image tab, the file dialogs, the feedback) rather than the window."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog
 
+from coatnet_gui.app.feedback import Feedback
 from coatnet_gui.image.saving import map_description, safe_name, suggested_name, write_map
-from coatnet_gui.image.session import write_view_png
+from coatnet_gui.image.session import Session, write_view_png
 from coatnet_gui.image.sheet import SheetContent, SheetMap, gather_maps, settings_lines, write_sheet_png
-from coatnet_gui.overlay.paint import render_view
+from coatnet_gui.image.tab import ImageTab
+from coatnet_gui.overlay.paint import ViewState, render_view
+from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.explain.faithfulness import DEFAULT_STEPS
 from model.explain.maps import OverlayResult
 
-if TYPE_CHECKING:
-    from coatnet_gui.app.main_window import MainWindow
 
+class ViewExport:
+    """Saving, exporting and copying what the Image tab shows: ``session`` runs the jobs, ``tab`` has the view and
+    the controls, ``result()`` is the overlay on screen (None when there is none)."""
 
-def name_for(window: MainWindow, suffix: str) -> str:
-    """Return a file name (ending in ``suffix``) for the view or map ``window`` shows; see
-    :func:`~coatnet_gui.image.saving.suggested_name`."""
-    image = window.session.image
-    return suggested_name(image.source.name if image is not None else None, window.result, suffix)
+    def __init__(
+        self,
+        session: Session,
+        tab: ImageTab,
+        dialogs: FileDialogs,
+        feedback: Feedback,
+        result: Callable[[], OverlayResult | None],
+    ):
+        self.session, self.tab, self.dialogs, self.feedback, self.result = session, tab, dialogs, feedback, result
 
+    def current_view(self) -> ViewState | None:
+        """Return the view's state (image, model view, overlay), or None when no image is shown."""
+        return self.tab.view.state
 
-def describe_map(window: MainWindow, result: OverlayResult) -> dict[str, Any]:
-    """Return the JSON description of ``result``'s raw map, with ``window``'s model and image."""
-    session = window.session
-    classifier, image, explanation = session.classifier, session.image, session.explanation
-    source = image.source if image is not None else None
-    return map_description(
-        result,
-        model_name=classifier.info.name if classifier is not None else None,
-        model_source=session.model_source,
-        label_names=classifier.label_names if classifier is not None else [],
-        image=(source.path or source.url or source.name) if source is not None else None,
-        top_class=int(explanation.probs.argmax()) if explanation is not None else None,
-    )
+    def name_for(self, suffix: str) -> str:
+        """Return a file name (ending in ``suffix``) for the view or map the tab shows; see
+        :func:`~coatnet_gui.image.saving.suggested_name`."""
+        image = self.session.image
+        return suggested_name(image.source.name if image is not None else None, self.result(), suffix)
 
-
-def save_view(window: MainWindow, path: str) -> None:
-    """Write ``window``'s view (image with overlay, at the image's resolution) to ``path`` as PNG, off the GUI
-    thread: the status bar says "Saving…", then where it went; a failure shows in the banner."""
-    state = window.current_view()
-    if state is None:
-        window.show_error("Open an image first: there is no view to save.")
-        return
-    snapshot = replace(state, layers=list(state.layers))  # the view may change while the worker paints
-    name = Path(path).name
-    window.statusBar().showMessage(f"Saving {name}…")
-    window.session.run(
-        "io",
-        f"Saving {name}…",
-        lambda: write_view_png(snapshot, path),
-        lambda _none: window.statusBar().showMessage(f"Saved the view to {path}", 10_000),
-        window.show_error,
-    )
-
-
-def save_map(window: MainWindow, path: str) -> None:
-    """Write ``window``'s raw overlay map (on the block's grid; stacked for small multiples) to ``path`` (.npy),
-    with a JSON file beside it (``path`` + ".json") that says what the array holds."""
-    result = window.result
-    if result is None:
-        window.show_error("There is no overlay map to save yet.")
-        return
-    array = result.raw()
-    try:
-        write_map(path, array, describe_map(window, result))
-    except OSError as exc:
-        window.show_error(f"Could not write {path}: {exc.strerror or exc}.")
-        return
-    window.statusBar().showMessage(f"Saved the map {array.shape} and its description to {path}", 10_000)
-
-
-def _suggest(window: MainWindow, suffix: str) -> str:
-    return str(Path(window.settings.last_folder or Path.home()) / name_for(window, suffix))
-
-
-def choose_save_view(window: MainWindow) -> None:
-    """Ask where to save ``window``'s view as PNG, then save it."""
-    path, _ = QFileDialog.getSaveFileName(window, "Save view", _suggest(window, ".png"), "PNG image (*.png)")
-    if path:
-        save_view(window, path)
-
-
-def choose_save_map(window: MainWindow) -> None:
-    """Ask where to save ``window``'s raw map, then save it."""
-    path, _ = QFileDialog.getSaveFileName(window, "Save raw map", _suggest(window, ".npy"), "NumPy array (*.npy)")
-    if path:
-        save_map(window, path)
-
-
-def export_sheet(window: MainWindow, path: str) -> None:
-    """Write the explanation sheet of the image on screen to ``path`` as PNG: the image, the top-5, the model, its
-    label set, device and precision, the settings, and the maps side by side with their faithfulness numbers. The
-    maps are computed and scored on the model pool, the sheet painted and written (atomically) on the io pool; the
-    status bar says where it went, a failure shows in the banner."""
-    session, controls = window.session, window.image_tab.controls
-    classifier, explanation, loaded, box = session.classifier, session.explanation, session.image, session.view_box()
-    if classifier is None or explanation is None or loaded is None or box is None:
-        window.show_error("Open an image first (and let it be explained): there is nothing to put on a sheet.")
-        return
-    spec, colormap, opacity = controls.spec(), controls.colormap(), controls.opacity()
-    caption = window.result.caption if window.result is not None else "none yet"
-    info, placement = classifier.info, classifier.placement
-    model_lines = [
-        info.name,
-        f"Label set: {info.label_set}",
-        f"Runs on {placement.device}, {placement.precision}; maps in fp32",
-        f"Config {info.config_name} · {info.source}: {info.location}",
-    ]
-    settings = settings_lines(caption, colormap, opacity, DEFAULT_STEPS)
-    prediction, name = explanation.prediction, Path(path).name
-
-    def gathered(maps: list[SheetMap]) -> None:
-        content = SheetContent(
-            loaded.qimage, box, loaded.source.name, prediction, model_lines, settings, maps, colormap, opacity
+    def describe_map(self, result: OverlayResult) -> dict[str, Any]:
+        """Return the JSON description of ``result``'s raw map, with the tab's model and image."""
+        session = self.session
+        classifier, image, explanation = session.classifier, session.image, session.explanation
+        source = image.source if image is not None else None
+        return map_description(
+            result,
+            model_name=classifier.info.name if classifier is not None else None,
+            model_source=session.model_source,
+            label_names=classifier.label_names if classifier is not None else [],
+            image=(source.path or source.url or source.name) if source is not None else None,
+            top_class=int(explanation.probs.argmax()) if explanation is not None else None,
         )
-        session.run(
+
+    def save_view(self, path: str) -> None:
+        """Write the tab's view (image with overlay, at the image's resolution) to ``path`` as PNG, off the GUI
+        thread: the status bar says "Saving…", then where it went; a failure shows in the banner."""
+        state = self.current_view()
+        if state is None:
+            self.feedback.error("Open an image first: there is no view to save.")
+            return
+        snapshot = replace(state, layers=list(state.layers))  # the view may change while the worker paints
+        name = Path(path).name
+        self.feedback.status(f"Saving {name}…")
+        self.session.run(
             "io",
             f"Saving {name}…",
-            lambda: write_sheet_png(content, path),
-            lambda _none: window.statusBar().showMessage(f"Exported the explanation sheet to {path}", 10_000),
-            window.show_error,
+            lambda: write_view_png(snapshot, path),
+            lambda _none: self.feedback.status(f"Saved the view to {path}", 10_000),
+            self.feedback.error,
         )
 
-    window.statusBar().showMessage(f"Preparing {name}…")
-    session.run(
-        "model",
-        f"Scoring the maps for {name}…",
-        lambda: gather_maps(classifier, explanation, spec, box),
-        gathered,
-        window.show_error,
-    )
+    def save_map(self, path: str) -> None:
+        """Write the tab's raw overlay map (on the block's grid; stacked for small multiples) to ``path`` (.npy),
+        with a JSON file beside it (``path`` + ".json") that says what the array holds."""
+        result = self.result()
+        if result is None:
+            self.feedback.error("There is no overlay map to save yet.")
+            return
+        array = result.raw()
+        try:
+            write_map(path, array, self.describe_map(result))
+        except OSError as exc:
+            self.feedback.error(f"Could not write {path}: {exc.strerror or exc}.")
+            return
+        self.feedback.status(f"Saved the map {array.shape} and its description to {path}", 10_000)
 
+    def choose_save_view(self) -> None:
+        """Ask where to save the tab's view as PNG, then save it."""
+        path = self.dialogs.save_file("view", "Save view", self.name_for(".png"), "PNG image (*.png)")
+        if path:
+            self.save_view(path)
 
-def choose_export_sheet(window: MainWindow) -> None:
-    """Ask where to write the explanation sheet, then write it."""
-    image = window.session.image
-    stem = Path(image.source.name).stem if image is not None else "view"
-    suggested = str(Path(window.settings.last_folder or Path.home()) / f"{safe_name(stem)}_sheet.png")
-    path, _ = QFileDialog.getSaveFileName(window, "Export explanation sheet", suggested, "PNG image (*.png)")
-    if path:
-        export_sheet(window, path)
+    def choose_save_map(self) -> None:
+        """Ask where to save the tab's raw map, then save it."""
+        path = self.dialogs.save_file("map", "Save raw map", self.name_for(".npy"), "NumPy array (*.npy)")
+        if path:
+            self.save_map(path)
 
+    def export_sheet(self, path: str) -> None:
+        """Write the explanation sheet of the image on screen to ``path`` as PNG: the image, the top-5, the model, its
+        label set, device and precision, the settings, and the maps side by side with their faithfulness numbers. The
+        maps are computed and scored on the model pool, the sheet painted and written (atomically) on the io pool; the
+        status bar says where it went, a failure shows in the banner."""
+        session, controls = self.session, self.tab.controls
+        classifier, explanation, loaded = session.classifier, session.explanation, session.image
+        box = session.view_box()
+        if classifier is None or explanation is None or loaded is None or box is None:
+            self.feedback.error("Open an image first (and let it be explained): there is nothing to put on a sheet.")
+            return
+        spec, colormap, opacity = controls.spec(), controls.colormap(), controls.opacity()
+        result = self.result()
+        caption = result.caption if result is not None else "none yet"
+        info, placement = classifier.info, classifier.placement
+        model_lines = [
+            info.name,
+            f"Label set: {info.label_set}",
+            f"Runs on {placement.device}, {placement.precision}; maps in fp32",
+            f"Config {info.config_name} · {info.source}: {info.location}",
+        ]
+        settings = settings_lines(caption, colormap, opacity, DEFAULT_STEPS)
+        prediction, name = explanation.prediction, Path(path).name
 
-def copy_view(window: MainWindow) -> None:
-    """Put ``window``'s view (image with overlay) on the clipboard."""
-    state = window.current_view()
-    if state is None:
-        window.show_error("Open an image first: there is no view to copy.")
-        return
-    QGuiApplication.clipboard().setImage(render_view(state))
-    window.statusBar().showMessage("Copied the view to the clipboard", 3000)
+        def gathered(maps: list[SheetMap]) -> None:
+            content = SheetContent(
+                loaded.qimage, box, loaded.source.name, prediction, model_lines, settings, maps, colormap, opacity
+            )
+            session.run(
+                "io",
+                f"Saving {name}…",
+                lambda: write_sheet_png(content, path),
+                lambda _none: self.feedback.status(f"Exported the explanation sheet to {path}", 10_000),
+                self.feedback.error,
+            )
+
+        self.feedback.status(f"Preparing {name}…")
+        session.run(
+            "model",
+            f"Scoring the maps for {name}…",
+            lambda: gather_maps(classifier, explanation, spec, box),
+            gathered,
+            self.feedback.error,
+        )
+
+    def choose_export_sheet(self) -> None:
+        """Ask where to write the explanation sheet, then write it."""
+        image = self.session.image
+        stem = Path(image.source.name).stem if image is not None else "view"
+        name = f"{safe_name(stem)}_sheet.png"
+        path = self.dialogs.save_file("sheet", "Export explanation sheet", name, "PNG image (*.png)")
+        if path:
+            self.export_sheet(path)
+
+    def copy_view(self) -> None:
+        """Put the tab's view (image with overlay) on the clipboard."""
+        state = self.current_view()
+        if state is None:
+            self.feedback.error("Open an image first: there is no view to copy.")
+            return
+        QGuiApplication.clipboard().setImage(render_view(state))
+        self.feedback.status("Copied the view to the clipboard", 3000)

@@ -9,16 +9,17 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
+from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.batch.manifest import read_manifest
 from model.batch.undo import undo_question
 
 
-def ask_export_path(parent: QWidget, root: str, shown_only: bool) -> str:
-    """Ask where to export (in ``root`` by default); return the chosen path, or "" when cancelled."""
+def ask_export_path(dialogs: FileDialogs, shown_only: bool) -> str:
+    """Ask where to export (in the folder of the last export, never the images' folder by default); return the
+    chosen path, or "" when cancelled."""
     name = "coatnet-labels-shown.csv" if shown_only else "coatnet-labels.csv"
     title = "Export the shown rows" if shown_only else "Export results"
-    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path(root) / name), "CSV (*.csv);;JSON Lines (*.jsonl)")
-    return path
+    return dialogs.save_file("export", title, name, "CSV (*.csv);;JSON Lines (*.jsonl)")
 
 
 def ask_undo(parent: QWidget, manifest: str | None) -> tuple[str, bool] | None:

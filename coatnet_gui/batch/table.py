@@ -8,14 +8,12 @@ recomputed with the Qt-free :func:`~coatnet_gui.batch.rows.sort_order` and
 appends a chunk. A 50,000-row table re-sorts or re-filters in tens of milliseconds;
 ``benchmarks/bench_event_loop.py`` measures the longest event-loop stall.
 
-The Corrected column is editable (:class:`ClassDelegate`: an editable combo of the known classes with a completer;
-a new name adds a class, an empty one drops the correction); a corrected row is tinted and keeps the model's
-top-1 beside the correction.
+The Corrected column is editable (:class:`~coatnet_gui.batch.class_editor.ClassDelegate`: an editable combo of the
+known classes with a completer; a new name adds a class, an empty one drops the correction); a corrected row is
+tinted and keeps the model's top-1 beside the correction.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import (
@@ -31,15 +29,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QCompleter,
     QHeaderView,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
 
+from coatnet_gui.batch.class_editor import ClassDelegate
 from coatnet_gui.batch.corrections import Corrections
 from coatnet_gui.batch.rows import (
     ALL,
@@ -395,32 +390,6 @@ class BatchFilter(QAbstractProxyModel):
         if len(shown):  # one signal for the span of shown rows (a correction of thousands of rows is one repaint)
             first, last = int(shown.min()), int(shown.max())
             self.dataChanged.emit(self.index(first, top_left.column()), self.index(last, bottom_right.column()), roles)
-
-
-class ClassDelegate(QStyledItemDelegate):
-    """Edits a Corrected cell with an editable combo of ``classes()`` (the model's and the added ones) that
-    completes what is typed; a new name adds a class, an empty one drops the correction."""
-
-    def __init__(self, classes: Callable[[], list[str]], parent: QObject | None = None):
-        super().__init__(parent)
-        self.classes = classes
-
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
-        editor = QComboBox(parent)
-        editor.setEditable(True)
-        editor.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        editor.addItems(self.classes())
-        completer = QCompleter(self.classes(), editor)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        editor.setCompleter(completer)
-        return editor
-
-    def setEditorData(self, editor: QWidget, index: Index) -> None:
-        editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole) or ""))
-
-    def setModelData(self, editor: QWidget, model, index: Index) -> None:
-        model.setData(index, editor.currentText().strip(), Qt.ItemDataRole.EditRole)
 
 
 class BatchTableView(QTableView):

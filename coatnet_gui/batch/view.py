@@ -29,15 +29,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (
-    QDialog,
-    QHBoxLayout,
-    QMenu,
-    QMessageBox,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from coatnet_gui.batch.correct_bar import CorrectBar
 from coatnet_gui.batch.filter_bar import FilterBar
@@ -50,6 +42,7 @@ from coatnet_gui.batch.session import BatchSession
 from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import BatchFilter, BatchTableModel, BatchTableView
 from coatnet_gui.teach.dialog import TeachDialog
+from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.batch.export import ExportCounts
 from model.batch.progress import BatchProgress
 from model.batch.sort import SortStep
@@ -70,7 +63,8 @@ class BatchView(QWidget):
     ``open_image_requested(path)`` on a double-click, ``run_finished(progress)`` when a run ends,
     ``operation_finished(message)`` when a sort or undo ends, ``model_requested(source)`` when a run to resume
     needs another model, ``close_approved()`` when the user answered the close question with Quit or Export,
-    ``model_taught(checkpoint)`` when "Teach…" wrote a model (the window makes it the active model)."""
+    ``model_taught(checkpoint)`` when "Teach…" wrote a model (the window makes it the active model). ``dialogs``
+    asks where to export (the window's remember their folders in its settings; None: for this session only)."""
 
     open_image_requested = Signal(str)
     model_taught = Signal(str)
@@ -84,9 +78,11 @@ class BatchView(QWidget):
         classifier_getter: Callable[[], Classifier | None],
         parent: QWidget | None = None,
         session: BatchSession | None = None,
+        dialogs: FileDialogs | None = None,
     ):
         super().__init__(parent)
         self.classifier_getter = classifier_getter
+        self.dialogs = dialogs or FileDialogs(self)
         self.session = session or BatchSession(parent=self)
         self.model_source = ""
         self.offered: list[RunState] = []
@@ -399,7 +395,7 @@ class BatchView(QWidget):
         return self.session.export_to(path, only=self.shown_files())
 
     def _export(self, shown_only: bool = False) -> None:
-        path = ask_export_path(self, self.table_model.root, shown_only)
+        path = ask_export_path(self.dialogs, shown_only)
         if not path:
             return
         try:

@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coatnet_gui.image.sources import THUMBNAIL_SIDE
 from coatnet_gui.widgets.checks_panel import ChecksPanel
 from coatnet_gui.widgets.filmstrip import Filmstrip
 from coatnet_gui.widgets.image_view import ImageView
 from coatnet_gui.widgets.overlay_controls import OverlayControls
 from coatnet_gui.widgets.prediction_panel import PredictionPanel
 from coatnet_gui.widgets.welcome import Welcome
+from coatnet_gui.widgets.wheel_guard import guard_wheel
 from model.explain.maps import OverlaySpec
 
 SIDEBAR_WIDTH = 350
@@ -49,8 +51,8 @@ def view_tooltip(spec: OverlaySpec) -> str:
 
 class ImageTab(QSplitter):
     """The widgets of the Image tab, exposed as attributes: ``view``, ``welcome``, ``filmstrip``, ``hover``,
-    ``prediction``, ``controls`` and ``checks``. A row of the faithfulness table or a point of the head chart
-    shows that map through the controls."""
+    ``prediction``, ``controls``, ``checks`` and ``sidebar`` (the scroll area holding the last three). A row of the
+    faithfulness table or a point of the head chart shows that map through the controls."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(Qt.Orientation.Horizontal, parent)
@@ -59,7 +61,7 @@ class ImageTab(QSplitter):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.view)
-        self.filmstrip = Filmstrip()
+        self.filmstrip = Filmstrip(THUMBNAIL_SIDE)
         self.hover = QLabel(HOVER_HINT)
         self._hovering = False
         self.hover.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -93,6 +95,8 @@ class ImageTab(QSplitter):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(SIDEBAR_WIDTH - 40)
+        self.sidebar = scroll
+        self.wheel_guard = guard_wheel(scroll)  # a wheel turn over a combo or tab bar scrolls the sidebar
 
         self.addWidget(left)
         self.addWidget(scroll)

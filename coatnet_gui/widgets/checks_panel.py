@@ -32,7 +32,7 @@ class ChecksPanel(QTabWidget):
             "on the model's thread), beside those of a random order"
         )
         self.auto_score.toggled.connect(lambda on: self.schedule_score() if on else None)
-        self.score_all_button = QPushButton("Score &all maps")
+        self.score_all_button = QPushButton("&Score all maps")
         self.score_all_button.setToolTip(
             "Score one map of each kind that ranks pixels (Grad-CAM, rollout, attention received and from the query "
             "point, activations) for the top class, ranked: which view explains this prediction best"

@@ -2,35 +2,52 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QStyle, QWidget
 
-from coatnet_gui.image.sources import THUMBNAIL_SIDE, ImageSource
+
+class FilmItem(Protocol):
+    """What the strip shows of an image (the Image tab's ``FilmItem`` is one): ``key`` tells images apart,
+    ``name`` is shown, ``path`` or ``url`` (None when it has none) says where it came from."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+
 
 _SOURCE = Qt.ItemDataRole.UserRole
 _FAILED = Qt.ItemDataRole.UserRole + 1  # why the image could not be opened
 
 
 class Filmstrip(QListWidget):
-    """Thumbnails in one row; emits ``chosen(source)`` when the user picks another image. Hidden with < 2 images."""
+    """Thumbnails (``thumbnail_side`` pixels) in one row; emits ``chosen(source)`` when the user picks another
+    image. Hidden with < 2 images."""
 
     chosen = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, thumbnail_side: int, parent: QWidget | None = None):
         super().__init__(parent)
+        self.side = thumbnail_side
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(False)
         self.setMovement(QListView.Movement.Static)
-        self.setIconSize(QSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-        self.setFixedHeight(THUMBNAIL_SIDE + 2 * self.fontMetrics().height() + 16)
+        self.setIconSize(QSize(self.side, self.side))
+        self.setFixedHeight(self.side + 2 * self.fontMetrics().height() + 16)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setAccessibleName("Opened images")
         self.currentItemChanged.connect(self._current_changed)
         self.hide()
 
-    def add(self, sources: list[ImageSource]) -> None:
+    def add(self, sources: list[FilmItem]) -> None:
         """Append ``sources`` (files already in the strip are not added twice) and select the first of them,
         without emitting ``chosen`` (the caller opens it)."""
         first = None
@@ -46,11 +63,11 @@ class Filmstrip(QListWidget):
             self.setCurrentItem(first)
             self.blockSignals(False)
 
-    def _new_item(self, source: ImageSource) -> QListWidgetItem:
+    def _new_item(self, source: FilmItem) -> QListWidgetItem:
         item = QListWidgetItem(source.name, self)
         item.setData(_SOURCE, source)
         item.setToolTip(self._where(source))
-        item.setSizeHint(QSize(THUMBNAIL_SIDE + 24, THUMBNAIL_SIDE + 2 * self.fontMetrics().height() + 8))
+        item.setSizeHint(QSize(self.side + 24, self.side + 2 * self.fontMetrics().height() + 8))
         return item
 
     def _find(self, key: str) -> QListWidgetItem | None:
@@ -59,7 +76,7 @@ class Filmstrip(QListWidget):
                 return self.item(row)
         return None
 
-    def set_thumbnail(self, source: ImageSource, thumbnail: QImage) -> None:
+    def set_thumbnail(self, source: FilmItem, thumbnail: QImage) -> None:
         """Show ``thumbnail`` for ``source``'s item."""
         item = self._find(source.key)
         if item is not None:
@@ -67,7 +84,7 @@ class Filmstrip(QListWidget):
             item.setToolTip(self._where(source))
             item.setData(_FAILED, None)
 
-    def mark_failed(self, source: ImageSource, reason: str) -> None:
+    def mark_failed(self, source: FilmItem, reason: str) -> None:
         """Mark ``source``'s item as unreadable: an error icon, and ``reason`` in its tooltip."""
         item = self._find(source.key)
         if item is not None:
@@ -75,13 +92,13 @@ class Filmstrip(QListWidget):
             item.setToolTip(f"{self._where(source)}\nCould not be opened: {reason}")
             item.setData(_FAILED, reason)
 
-    def failed_reason(self, source: ImageSource) -> str:
+    def failed_reason(self, source: FilmItem) -> str:
         """Return why ``source`` could not be opened ("" when it could, or is not in the strip)."""
         item = self._find(source.key)
         return (item.data(_FAILED) or "") if item is not None else ""
 
     @staticmethod
-    def _where(source: ImageSource) -> str:
+    def _where(source: FilmItem) -> str:
         return source.path or source.url or source.name
 
     def step(self, step: int) -> None:

@@ -91,12 +91,12 @@ class OverlayControls(QWidget):
         self.form.addRow(self.visible_box)
         self.kind_box = self._combo("&Type", "What to draw over the image", "kind")
         _fill(self.kind_box, [(text, key) for key, text in KINDS.items()], self._spec.kind)
-        self.block_box = self._combo("Block", "The block whose output or attention is shown", "block")
+        self.block_box = self._combo("Bloc&k", "The block whose output or attention is shown", "block")
         self.mode_box = QComboBox()
         self.mode_box.currentIndexChanged.connect(self._mode_chosen)
         self.mode_box.setToolTip("How the map is computed from what the forward pass captured")
-        self.form.addRow("&Mode", self.mode_box)
-        self.head_box = self._combo("&Head", "One head, the mean over heads, or all heads side by side", "head")
+        self.form.addRow("Mo&de", self.mode_box)
+        self.head_box = self._combo("H&ead", "One head, the mean over heads, or all heads side by side", "head")
         self.channel_box = QSpinBox()
         self.channel_box.setToolTip("Channel index of the block's output")
         self.channel_box.valueChanged.connect(lambda value: self._change(channel=value))
@@ -104,11 +104,11 @@ class OverlayControls(QWidget):
 
         self.class_box = self._class_picker()
         self.top_class_button, self.class_row = self._picker_row(
-            "C&lass", self.class_box, "&Top class", "Grad-CAM for the top class again", class_index=None
+            "C&lass", self.class_box, "To&p class", "Grad-CAM for the top class again", class_index=None
         )
         self.versus_box = self._versus_picker()
         self.clear_versus_button, self.versus_row = self._picker_row(
-            "&Versus", self.versus_box, "Clea&r", "Plain Grad-CAM of the class again, without a class B", versus=None
+            "Ve&rsus", self.versus_box, "Cle&ar", "Plain Grad-CAM of the class again, without a class B", versus=None
         )
 
         self.cmap_box = self._combo(
@@ -124,7 +124,7 @@ class OverlayControls(QWidget):
         self.opacity_slider.setValue(60)
         self.opacity_slider.setToolTip("Opacity of the overlay")
         self.opacity_slider.valueChanged.connect(self.appearance_changed)
-        self.form.addRow("O&pacity", self.opacity_slider)
+        self.form.addRow("Opacit&y", self.opacity_slider)
 
         self.share_title = QLabel(
             f"How positional is each head? <span style='color:{POSITION.name()}'>■</span> position "
@@ -250,7 +250,7 @@ class OverlayControls(QWidget):
         box.setMinimumContentsLength(12)
         if field is not None:
             box.currentIndexChanged.connect(lambda _i, b=box, f=field: self._change(**{f: b.currentData()}))
-        self.form.addRow(label if "&" in label else f"&{label}", box)
+        self.form.addRow(label, box)
         return box
 
     # --- state ---------------------------------------------------------------------------------------------

@@ -12,10 +12,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 from gui_helpers import TIMEOUT_MS, choose, settle, show
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog
 
 from coatnet_gui.app import view_export
-from coatnet_gui.app.view_export import export_sheet
-from coatnet_gui.image import checks as checks_module
 from coatnet_gui.image import sheet
 
 
@@ -156,7 +155,7 @@ def test_the_head_chart_shows_every_head_and_a_click_shows_its_map(qtbot, window
     # right-click ▸ Save as PNG… ▸ a file name: the chart is painted and written off the GUI thread
     (tmp_path / "out").mkdir()
     path = tmp_path / "out" / "heads.png"
-    monkeypatch.setattr(checks_module.QFileDialog, "getSaveFileName", lambda *_args: (str(path), ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(path), ""))
     [save] = [action for action in chart.context_menu().actions() if action.text() == "Save as PNG…"]
     save.trigger()
     qtbot.waitUntil(path.exists, timeout=TIMEOUT_MS)
@@ -182,7 +181,7 @@ def test_export_sheet_writes_one_png_with_the_image_the_maps_and_their_scores(
         return gathered[-1]
 
     monkeypatch.setattr(view_export, "gather_maps", spy)
-    export_sheet(window, str(path))
+    window.exporter.export_sheet(str(path))
     qtbot.waitUntil(lambda: "Exported the explanation sheet" in window.statusBar().currentMessage(), timeout=60_000)
     [maps] = gathered
     assert (
@@ -201,6 +200,6 @@ def test_export_sheet_writes_one_png_with_the_image_the_maps_and_their_scores(
 
 
 def test_export_sheet_without_an_image_says_so(qtbot, window, tmp_path):
-    export_sheet(window, str(tmp_path / "sheet.png"))
+    window.exporter.export_sheet(str(tmp_path / "sheet.png"))
     assert window.banner.kind == "error" and "Open an image first" in window.banner.text()
     assert not (tmp_path / "sheet.png").exists()
