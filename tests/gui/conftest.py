@@ -42,3 +42,23 @@ def batch_view(qtbot, clf: Classifier) -> BatchView:
     v.show()
     yield v
     v.stop()
+
+
+@pytest.fixture
+def answer_next_box(qtbot):
+    """Return ``answer(button_text, seen)``: click ``button_text`` in the next modal message box once it shows,
+    keeping its texts (``text``, ``info``, ``details``, ``default``) in the dict ``seen``."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def answer(button_text: str, seen: dict) -> None:
+        def click() -> None:
+            box = QApplication.activeModalWidget()
+            assert isinstance(box, QMessageBox)
+            seen.update(text=box.text(), info=box.informativeText(), details=box.detailedText())
+            seen["default"] = box.defaultButton().text() if box.defaultButton() else ""
+            next(b for b in box.buttons() if b.text().replace("&", "") == button_text).click()
+
+        QTimer.singleShot(0, lambda: qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None) or click())
+
+    return answer

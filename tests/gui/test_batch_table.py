@@ -16,7 +16,6 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
 
 from coatnet_gui.batch.filter_bar import FilterBar
 from coatnet_gui.batch.rows import (
@@ -222,7 +221,7 @@ def test_enter_in_the_sort_dialog_never_starts_a_file_operation(qtbot, labelled:
     assert not dest.exists() and files(root) == before
 
 
-def test_undo_of_a_copy_sort_asks_and_reports_what_it_did(qtbot, labelled: BatchView, tmp_path, monkeypatch):
+def test_undo_of_a_copy_sort_asks_and_reports_what_it_did(qtbot, labelled: BatchView, tmp_path, answer_next_box):
     root, dest = Path(labelled.table_model.root), tmp_path / "sorted"
     dialog = SortDialog(labelled.journal_path, str(root), labelled.table_model.label_names, labelled)
     dialog.dest_edit.setText(str(dest))
@@ -232,20 +231,13 @@ def test_undo_of_a_copy_sort_asks_and_reports_what_it_did(qtbot, labelled: Batch
     copies = files(dest)
     assert len(copies) == 8 and len(files(root)) == 8
 
-    asked: list[str] = []
-    answer = [QMessageBox.StandardButton.No]
-
-    def question(_parent, _title, text, *_args):
-        asked.append(text)
-        return answer[0]
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+    seen: dict = {}
+    answer_next_box("Cancel", seen)
     labelled.undo_button.click()
-    qtbot.wait(200)
-    assert asked == [f"Remove 8 copies from {dest}? The originals are untouched."]
-    assert files(dest) == copies and labelled.manifest is not None  # No: nothing happened
+    assert seen["text"] == f"Remove 8 copies from {dest}? The originals are untouched." and seen["default"] == "Cancel"
+    assert files(dest) == copies and labelled.manifest is not None  # Cancel: nothing happened
 
-    answer[0] = QMessageBox.StandardButton.Yes
+    answer_next_box("Undo", seen)
     with qtbot.waitSignal(labelled.operation_finished, timeout=TIMEOUT_MS) as undone:
         labelled.undo_button.click()
     assert undone.args[0] == f"Removed 8 copies from {dest}; the originals were untouched."

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from coatnet_gui.batch.rows import ALL, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, FAILED
 from coatnet_gui.batch.runs import RunStore
@@ -186,21 +186,8 @@ def test_closing_with_unexported_results_asks_and_the_run_is_offered_again(qtbot
     assert RunStore().pending() == ([], [])
 
 
-def _answer_next_box(qtbot, button_text: str, seen: dict) -> None:
-    """Click ``button_text`` in the next modal message box once it shows, keeping its texts in ``seen``."""
-
-    def click() -> None:
-        box = QApplication.activeModalWidget()
-        assert isinstance(box, QMessageBox)
-        seen.update(text=box.text(), info=box.informativeText(), details=box.detailedText())
-        seen["default"] = box.defaultButton().text()
-        next(b for b in box.buttons() if b.text() == button_text).click()
-
-    QTimer.singleShot(0, lambda: qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None) or click())
-
-
 def test_undo_sort_in_the_window_refuses_a_crafted_manifest_beyond_its_folder(
-    qtbot, view: BatchView, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot, view: BatchView, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer_next_box
 ):
     victim = tmp_path / "victim" / "notes.txt"
     victim.parent.mkdir()
@@ -218,13 +205,13 @@ def test_undo_sort_in_the_window_refuses_a_crafted_manifest_beyond_its_folder(
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(manifest), ""))
 
     seen: dict = {}
-    _answer_next_box(qtbot, "Cancel", seen)
+    answer_next_box("Cancel", seen)
     view.undo_button.click()
     assert "was not written by CoAtNet Lens for you" in seen["text"] and seen["default"] == "Cancel"
     assert f"{victim} -> {victim}" in seen["details"] and "nothing is moved out" in seen["info"]
     assert (dest / "k" / "copy.txt").exists() and victim.exists()
 
-    _answer_next_box(qtbot, "Undo inside this folder only", seen)
+    answer_next_box("Undo inside this folder only", seen)
     with qtbot.waitSignal(view.operation_finished, timeout=TIMEOUT_MS) as undone:
         view.undo_button.click()
     assert undone.args[0].startswith(f"Removed 1 copy from {dest}") and "not inside" in undone.args[0]
