@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from model import fileguard
 from model.batch.journal import encode_path
 from model.batch.manifest import MANIFEST_KEY, read_manifest
 from model.batch.sort import apply_sort, plan_sort
 from model.batch.undo import ForeignManifest, undo_question, undo_sort
-from model.fileguard import is_inside
+from model.fileguard import claim, is_inside, transfer
 from model.signing import key_path, signed, user_key
 
 
@@ -203,21 +204,45 @@ def test_a_record_outside_the_labelled_folder_is_refused(tmp_path: Path, name: s
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "why"),
     [
-        "",
-        "not json\n",
-        "[1, 2]\n",
-        json.dumps({MANIFEST_KEY: 1, "mode": "erase", "dest": "/"}) + "\n",
-        json.dumps({MANIFEST_KEY: 1, "mode": "copy", "dest": "relative"}) + "\n",
-        json.dumps({MANIFEST_KEY: 1, "mode": "copy"}) + "\n",
+        ("", "no manifest header"),
+        ("not json\n", "unreadable line"),
+        ("[1, 2]\n", "no manifest header"),
+        (json.dumps({MANIFEST_KEY: 1, "mode": "erase", "dest": "/"}) + "\n", "its header names no valid mode"),
+        (
+            json.dumps({MANIFEST_KEY: 1, "mode": "copy", "dest": "relative"}) + "\n",
+            "its header names no valid mode or absolute destination",
+        ),
+        (json.dumps({MANIFEST_KEY: 1, "mode": "copy"}) + "\n", "its header names no mode or destination"),
     ],
 )
-def test_what_is_not_a_manifest_is_refused_with_a_clear_error(tmp_path: Path, text: str):
+def test_what_is_not_a_manifest_is_refused_with_a_clear_error(tmp_path: Path, text: str, why: str):
     path = tmp_path / "coatnet-sort-bad.jsonl"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ValueError, match="not a sort manifest"):
+    with pytest.raises(ValueError, match=f"not a sort manifest this app can undo: {why}"):
         undo_question(path)
+
+
+def test_a_header_with_a_nonce_but_no_signature_is_not_trusted(tmp_path: Path):
+    dest = tmp_path / "dest"
+    user_key()
+    header = {MANIFEST_KEY: 1, "mode": "copy", "dest": str(dest), "nonce": "n"}
+    assert not read_manifest(_write(dest / "coatnet-sort-x.jsonl", [header])).trusted
+
+
+def test_describe_lists_every_entry_or_says_how_many_more(tmp_path: Path):
+    dest = tmp_path / "dest"
+    lines = [{MANIFEST_KEY: 1, "mode": "move", "dest": str(dest)}, {"mkdir": str(dest / "k")}]
+    lines += [{"src": f"/in/{i}.png", "dst": str(dest / "k" / f"{i}.png")} for i in range(3)]
+    manifest = read_manifest(_write(dest / "coatnet-sort-x.jsonl", lines))
+    assert manifest.describe().splitlines() == [
+        f"move-sort into {dest} (3 files)",
+        f"created folder {dest / 'k'}",
+        *(f"moved /in/{i}.png -> {dest / 'k' / f'{i}.png'}" for i in range(3)),
+    ]
+    assert manifest.describe(limit=2).splitlines()[-1] == "... and 2 more"
+    assert len(manifest.describe(limit=4).splitlines()) == 5 and "more" not in manifest.describe(limit=4)
 
 
 def test_a_bad_entry_line_is_refused(tmp_path: Path):
@@ -235,7 +260,7 @@ def test_is_inside(tmp_path: Path):
     root = tmp_path / "root"
     assert is_inside(root / "sub" / "x", root) and is_inside(root / "x", root)
     assert is_inside(root / "file-link", root)  # a link itself is renamed or unlinked, not followed
-    assert not is_inside(root, root)
+    assert is_inside(root, root) is False and is_inside(root / "sub" / "x", root) is True
     assert not is_inside(root / ".." / "out" / "x", root)
     assert not is_inside(root / "link" / "x", root)
     assert not is_inside(tmp_path / "rootx" / "a", root)
@@ -308,3 +333,31 @@ def test_a_dst_that_is_its_src_under_another_name_is_refused(tmp_path: Path):
     result = undo_sort(manifest)
     assert result.restored == 0 and "same file" in result.problems[0]
     assert (dest / "k" / "alias.png").exists() and (tmp_path / "empty-outside").is_dir()
+
+
+def test_is_inside_with_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "root").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert is_inside("root/a.png", "root") and not is_inside("a.png", "root")
+    assert not is_inside("root/../a.png", "root")
+
+
+def test_a_claimed_name_follows_the_umask_and_a_failed_move_keeps_the_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    old = os.umask(0o022)
+    try:
+        claimed = claim(tmp_path / "a.png")
+    finally:
+        os.umask(old)
+    assert claimed == tmp_path / "a.png" and (claimed.stat().st_mode & 0o777) == 0o644
+    assert claim(tmp_path / "a.png") == tmp_path / "a (2).png"
+    (tmp_path / "src.png").write_text("keep me")
+
+    def refuse(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fileguard.os, "replace", refuse)
+    with pytest.raises(PermissionError):
+        transfer(tmp_path / "src.png", claimed, move=True)
+    assert (tmp_path / "src.png").read_text() == "keep me" and not claimed.exists()
