@@ -15,7 +15,9 @@ Cost: a curve pair needs ``2 * steps - 1`` perturbed images (the unperturbed inp
 forward pass the caller already made, or one more image; the fully blurred image ends deletion and starts
 insertion), run through :meth:`~model.runtime.inference.Classifier.probabilities` in two batched passes per
 order (benchmarks/bench_faithfulness.py). Any map that ranks pixels works (Grad-CAM, rollout, attention,
-activation); a map on a block's grid is upsampled bilinearly to the input first.
+activation); a map on a block's grid is upsampled bilinearly to the input first. ``cancel`` (a
+:class:`~model.cancel.CancelToken`) is checked before every batched pass: a cancelled call raises
+:class:`~model.cancel.Cancelled` after at most the pass in flight.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from model.cancel import CancelToken, check
 from model.explain.introspect import upsample_map
 from model.runtime.inference import Classifier
 
@@ -147,13 +150,15 @@ def _perturbed(
     return torch.cat(parts)
 
 
-def _target(clf: Classifier, images: torch.Tensor, class_index: torch.Tensor, batch: int) -> torch.Tensor:
+def _target(
+    clf: Classifier, images: torch.Tensor, class_index: torch.Tensor, batch: int, cancel: CancelToken | None = None
+) -> torch.Tensor:
     """Return the probability of ``class_index[i]`` for image i of ``images`` ``(N, 3, H, W)``, ``(N,)``, running the
-    model on at most ``batch`` images at a time."""
-    out = [
-        clf.probabilities(images[i : i + batch]).gather(1, class_index[i : i + batch, None].cpu())[:, 0]
-        for i in range(0, images.shape[0], batch)
-    ]
+    model on at most ``batch`` images at a time; ``cancel`` is checked before each pass (raises Cancelled)."""
+    out = []
+    for i in range(0, images.shape[0], batch):
+        check(cancel)
+        out.append(clf.probabilities(images[i : i + batch]).gather(1, class_index[i : i + batch, None].cpu())[:, 0])
     return torch.cat(out)
 
 
@@ -175,6 +180,7 @@ def _orders_curves(
     class_index: int,
     steps: int,
     probs: torch.Tensor | None,
+    cancel: CancelToken | None,
 ) -> list[Curves]:
     """Return the :class:`Curves` of each pixel order for input ``x`` ``(3, H, W)``: its ``2 * steps - 2`` perturbed
     images, the fully blurred input and (without ``probs``) the input itself, in passes of ``steps`` images."""
@@ -183,7 +189,7 @@ def _orders_curves(
     images = torch.cat([*ends, *(_perturbed(x, blurred, o, steps, True, True) for o in orders)])
     per_order = 2 * (steps - 1)
     # passes of ``steps`` images: on a CPU a pass twice as large takes more than twice as long (caches)
-    target = _target(clf, images, torch.full((images.shape[0],), class_index), steps)
+    target = _target(clf, images, torch.full((images.shape[0],), class_index), steps, cancel)
     full = float(probs.reshape(-1)[class_index]) if probs is not None else float(target[0])
     blurred_p = float(target[len(ends) - 1])
     fractions = np.linspace(0.0, 1.0, steps + 1)
@@ -206,6 +212,7 @@ def faithfulness(
     seed: int = 0,
     baseline: bool = True,
     probs: torch.Tensor | None = None,
+    cancel: CancelToken | None = None,
 ) -> Faithfulness:
     """Return the deletion and insertion curves of ``grid_map`` ``(h, w)`` (any grid; upsampled to the input) for
     class ``class_index`` of the preprocessed input ``x`` ``(3, H, W)`` or ``(1, 3, H, W)``, in ``steps`` steps,
@@ -213,12 +220,12 @@ def faithfulness(
 
     ``probs`` ``(classes,)``: the input's class probabilities when the caller has them already (saves one image).
     Runs ``2 * steps - 1`` images per order in two batched passes (in the classifier's placement and precision),
-    without gradients.
+    without gradients. ``cancel``: checked before each pass; raises :class:`~model.cancel.Cancelled` once cancelled.
     """
     x = _check(x, steps)
     size = (x.shape[-2], x.shape[-1])
     orders = [pixel_order(grid_map, size, seed)] + ([random_order(size, seed)] if baseline else [])
-    curves = _orders_curves(clf, x, orders, class_index, steps, probs)
+    curves = _orders_curves(clf, x, orders, class_index, steps, probs, cancel)
     return Faithfulness(class_index, steps, curves[0], curves[1] if baseline else None)
 
 
@@ -231,16 +238,17 @@ def faithfulness_of_maps(
     *,
     seed: int = 0,
     probs: torch.Tensor | None = None,
+    cancel: CancelToken | None = None,
 ) -> FaithfulnessTable:
     """Return the curves of every map of ``maps`` (name -> ``(h, w)``, each on any grid) and of the shared random
     baseline for class ``class_index`` of input ``x`` ``(3, H, W)``: the blurred input and the baseline are made
     once. Arguments as for :func:`faithfulness`; costs ``2 * steps - 2`` images per map and as many for the
-    baseline, in passes of ``steps`` images."""
+    baseline, in passes of ``steps`` images (``cancel`` checked before each)."""
     x = _check(x, steps)
     size = (x.shape[-2], x.shape[-1])
     names = list(maps)
     orders = [pixel_order(maps[n], size, seed) for n in names] + [random_order(size, seed)]
-    curves = _orders_curves(clf, x, orders, class_index, steps, probs)
+    curves = _orders_curves(clf, x, orders, class_index, steps, probs, cancel)
     return FaithfulnessTable(class_index, steps, dict(zip(names, curves[:-1], strict=True)), curves[-1])
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import threading
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
 from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 from huggingface_hub.utils import WeakFileLock, build_hf_headers, get_session
 
+from model.cancel import CancelToken
 from model.weights.checkpoint import WeightsError
 from model.weights.hub import Progress, check_cancel, repo_folder
 
@@ -39,12 +39,13 @@ def download(
     cache_dir: Path,
     endpoint: str,
     progress: Progress | None,
-    cancel: threading.Event | None,
+    cancel: CancelToken | None,
     optional: bool = False,
 ) -> Path | None:
     """Download ``filename`` of ``repo_id`` into the hub cache layout; return its snapshot path (None when an
     ``optional`` file does not exist). Blob ``blobs/<etag>`` is written through ``blobs/<etag>.incomplete``,
-    which a later call resumes with an HTTP Range request."""
+    which a later call resumes with an HTTP Range request. ``cancel`` is checked between received chunks and
+    hashed blocks (:class:`~model.weights.hub.DownloadCancelled`; the partial file stays for the next call)."""
     url = hf_hub_url(repo_id, filename, endpoint=endpoint)
     try:
         meta = get_hf_file_metadata(url, endpoint=endpoint)
@@ -102,7 +103,7 @@ def _stream_to_blob(
     size: int | None,
     repo_id: str,
     progress: Progress | None,
-    cancel: threading.Event | None,
+    cancel: CancelToken | None,
 ) -> None:
     """Download ``url`` to ``blob``, continuing ``<blob>.incomplete`` if an earlier attempt left one.
 
@@ -156,7 +157,7 @@ def _get(
     size: int | None,
     repo_id: str,
     progress: Progress | None,
-    cancel: threading.Event | None,
+    cancel: CancelToken | None,
 ) -> int | None:
     """Append ``url`` from byte ``done`` on to ``partial``; return the total size if it became known."""
     if size is not None and done == size:
@@ -186,7 +187,7 @@ def _get(
     return size
 
 
-def _sha256(path: Path, repo_id: str, cancel: threading.Event | None) -> str:
+def _sha256(path: Path, repo_id: str, cancel: CancelToken | None) -> str:
     """Return the hex SHA-256 of ``path`` (cancellable between blocks)."""
     digest = hashlib.sha256()
     with path.open("rb") as f:

@@ -7,17 +7,18 @@ loading a model that is already here does not import the hub client (huggingface
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from model.cancel import Cancelled, CancelToken
 from model.weights.checkpoint import CONFIG_JSON, WEIGHTS_NAME, WEIGHTS_NAMES, WeightsError
 
 Progress = Callable[[int, int], None]
 
 
-class DownloadCancelled(WeightsError):
-    """The download was cancelled through the ``cancel`` event; what arrived is kept for the next attempt."""
+class DownloadCancelled(Cancelled, WeightsError):
+    """The download was cancelled through its ``cancel`` token; what arrived is kept for the next attempt. A
+    :class:`~model.cancel.Cancelled` (the one way work stops) that is also a :class:`WeightsError`."""
 
 
 def hub_cache_dir() -> Path:
@@ -60,7 +61,7 @@ def cached_file(repo_id: str, filenames: tuple[str, ...], cache_dir: Path) -> Pa
 
 
 def fetch(
-    repo_id: str, progress: Progress | None, cancel: threading.Event | None, local_files_only: bool
+    repo_id: str, progress: Progress | None, cancel: CancelToken | None, local_files_only: bool
 ) -> tuple[Path, Path | None]:
     """Return the cached weights and ``config.json`` (None if the repo has none) of ``repo_id``, downloading
     what is missing. A cached copy is used without asking the hub."""
@@ -84,7 +85,14 @@ def fetch(
     return weights, config_path
 
 
-def check_cancel(cancel: threading.Event | None, repo_id: str) -> None:
-    """Raise :class:`DownloadCancelled` when ``cancel`` is set."""
-    if cancel is not None and cancel.is_set():
-        raise DownloadCancelled(f"The download of {repo_id} was cancelled; it resumes where it stopped next time.")
+def check_cancel(cancel: CancelToken | None, repo_id: str) -> None:
+    """The download's yield point: raise :class:`DownloadCancelled` once ``cancel`` is cancelled (wait while it is
+    paused)."""
+    if cancel is None:
+        return
+    try:
+        cancel.check()
+    except Cancelled:
+        raise DownloadCancelled(
+            f"The download of {repo_id} was cancelled; it resumes where it stopped next time."
+        ) from None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import torch
 from safetensors import SafetensorError, safe_open
 
+from model.cancel import CancelToken
 from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg
 from model.net.coatnet import CoAtNet, create_model
 from model.net.config import get_config, head_on_stage, list_configs
@@ -85,7 +85,7 @@ def load_model(
     *,
     config: str | None = None,
     progress: Progress | None = None,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     local_files_only: bool = False,
     labels: str | os.PathLike | None = None,
 ) -> LoadedModel:
@@ -97,8 +97,9 @@ def load_model(
     config is inferred from the parameter names and shapes (the classifier's width gives the number of
     classes). A tag missing from the hub cache is downloaded unless ``local_files_only`` or
     ``HF_HUB_OFFLINE`` is set; ``progress(bytes_done, bytes_total)`` follows the transfer (total 0 when
-    unknown) and setting ``cancel`` stops it with :class:`DownloadCancelled`. Every failure raises
-    :class:`WeightsError` with a readable message.
+    unknown) and cancelling ``cancel`` (a :class:`~model.cancel.CancelToken`) stops it with
+    :class:`DownloadCancelled` (a :class:`~model.cancel.Cancelled`; pausing the token holds the transfer).
+    Every failure raises :class:`WeightsError` with a readable message.
 
     Class names come from ``labels`` (a text file, one name per line) when given, else from a
     ``class_map.txt`` or ``labels.txt`` beside a local checkpoint, else from the checkpoint itself (its
@@ -115,7 +116,7 @@ def _load(
     source: str | os.PathLike,
     config: str | None,
     progress: Progress | None,
-    cancel: threading.Event | None,
+    cancel: CancelToken | None,
     local_files_only: bool,
 ) -> LoadedModel:
     """Return the model at ``source`` with the names it brings (see :func:`load_model`)."""
@@ -400,7 +401,7 @@ def _load_hub(
     entry: PretrainedTag,
     config: str | None,
     progress: Progress | None,
-    cancel: threading.Event | None,
+    cancel: CancelToken | None,
     local_files_only: bool,
 ) -> LoadedModel:
     """Load a public tag from the hub cache, downloading it first when it is not there."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 
+from model.cancel import Cancelled, CancelToken
 from model.data.transform import PreprocessCfg, load_and_preprocess
 from model.explain.faithfulness import (
     blurred_input,
@@ -116,6 +118,41 @@ def test_batched_deletion_areas_equal_the_single_image_ones(mean_classifier):
     np.testing.assert_allclose(deletion_areas(mean_classifier, x, maps, classes, 5, probs=probs), batched, atol=1e-6)
     random_first = faithfulness(mean_classifier, x[0], maps[0], 0, 5).random.deletion_area
     assert deletion_areas(mean_classifier, x, None, classes, 5)[0] == pytest.approx(random_first, abs=1e-6)
+
+
+class CancellingModel(MeanModel):
+    """:class:`MeanModel` that, during its ``at``-th forward pass, has another thread cancel ``token`` (and waits
+    for it), counting its passes."""
+
+    def __init__(self, token: CancelToken, at: int):
+        super().__init__()
+        self.token, self.at, self.passes = token, at, 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.passes += 1
+        if self.passes == self.at:
+            canceller = threading.Thread(target=self.token.cancel)
+            canceller.start()
+            canceller.join()
+        return super().forward(x)
+
+
+@pytest.mark.parametrize("score", ["one map", "several maps"])
+def test_cancelled_from_another_thread_stops_after_the_pass_in_flight(score: str):
+    token = CancelToken()
+    net = CancellingModel(token, at=2)
+    info = ModelInfo("mean", "mean", "file", "test", 2, ["a", "b"], "test", PreprocessCfg(input_size=(SIZE, SIZE)))
+    clf = Classifier(LoadedModel(net, info), device="cpu", precision="fp32")
+    x, grid = _image(3), torch.rand(4, 4, generator=torch.Generator().manual_seed(3))
+    with pytest.raises(Cancelled):  # 16 steps: 4 passes of 16 images (2 for one map, 4 with two maps and random)
+        if score == "one map":
+            faithfulness(clf, x, grid, 0, 16, cancel=token)
+        else:
+            faithfulness_of_maps(clf, x, {"a": grid, "b": -grid}, 0, 16, cancel=token)
+    assert net.passes == 2  # the pass in flight ended; no pass started after the cancel
+    net.at = 0
+    uncancelled = faithfulness(clf, x, grid, 0, 16, cancel=CancelToken())  # a fresh token runs to the end
+    assert uncancelled.map.deletion.shape == (17,)
 
 
 def test_bad_input_is_refused(mean_classifier):

@@ -24,6 +24,7 @@ import torch
 from safetensors.torch import save_file
 
 from model import create_model
+from model.cancel import Cancelled, CancelToken
 from model.weights.loading import DownloadCancelled, WeightsError, cached_tags, load_model
 
 TAG = "coatnet_nano_rw_224.sw_in1k"
@@ -195,12 +196,12 @@ def _assert_same_weights(net: torch.nn.Module, ref: torch.nn.Module) -> None:
     assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
 
 
-def _cancel_at(fraction: float, event: threading.Event) -> Callable[[int, int], None]:
-    """Return a progress callback that sets ``event`` once ``fraction`` of the file has arrived."""
+def _cancel_at(fraction: float, token: CancelToken) -> Callable[[int, int], None]:
+    """Return a progress callback that cancels ``token`` once ``fraction`` of the file has arrived."""
 
     def progress(done: int, total: int) -> None:
         if done >= total * fraction:
-            event.set()
+            token.cancel()
 
     return progress
 
@@ -241,7 +242,7 @@ def test_download_with_progress_into_the_hub_cache(server: FakeHub, hf_env: Path
 
 def test_cancel_keeps_no_final_file_and_the_next_call_resumes(server: FakeHub, hf_env: Path, nano):
     net, data = nano
-    cancel = threading.Event()
+    cancel = CancelToken()
     with pytest.raises(DownloadCancelled, match="cancelled; it resumes where it stopped"):
         load_model(TAG, progress=_cancel_at(1 / 3, cancel), cancel=cancel)
     partial = list(_blob(hf_env).glob("*.incomplete"))
@@ -264,7 +265,7 @@ def test_cancel_keeps_no_final_file_and_the_next_call_resumes(server: FakeHub, h
 
 @pytest.mark.parametrize("ranges", ["ignore", "refuse"])
 def test_resume_falls_back_to_a_whole_download(server: FakeHub, hf_env: Path, nano, ranges: str):
-    cancel = threading.Event()
+    cancel = CancelToken()
     with pytest.raises(DownloadCancelled):
         load_model(TAG, progress=_cancel_at(1 / 2, cancel), cancel=cancel)
     server.ranges = ranges
@@ -277,10 +278,11 @@ def test_resume_falls_back_to_a_whole_download(server: FakeHub, hf_env: Path, na
 
 
 def test_cancel_before_start(server: FakeHub):
-    cancel = threading.Event()
-    cancel.set()
-    with pytest.raises(DownloadCancelled):
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled) as stopped:  # the one way work stops, still a WeightsError for old callers
         load_model(TAG, cancel=cancel)
+    assert isinstance(stopped.value, DownloadCancelled) and isinstance(stopped.value, WeightsError)
     assert server.requests == []
 
 
