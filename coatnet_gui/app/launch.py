@@ -13,6 +13,7 @@ from coatnet_gui.app.main_window import MainWindow
 from coatnet_gui.app.none_guard import guard_none_refcount
 from coatnet_gui.app.settings import APPLICATION, ORGANIZATION, Settings
 from coatnet_gui.image.sources import ImageSource
+from coatnet_gui.logs import setup_logging
 from model.resources import asset_path
 
 ICON_SIZES = (16, 32, 48, 64, 128, 256)
@@ -47,6 +48,7 @@ def run_app(argv: list[str]) -> int:
     app.setApplicationName(APPLICATION)
     app.setWindowIcon(app_icon())
     collect_on_gui_thread()  # once, before any worker thread starts
+    setup_logging()  # warnings and tracebacks to <data folder>/logs/, one line each to stderr
     window = MainWindow(Settings())
     window.show()
     if binding_warning is not None:

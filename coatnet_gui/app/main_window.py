@@ -33,6 +33,7 @@ from coatnet_gui.widgets.download_bar import DownloadBar
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from coatnet_gui.widgets.help_dialog import show_shortcuts
 from coatnet_gui.widgets.model_menu import ModelMenu
+from coatnet_gui.workers import Workers
 from model.explain.capture import list_blocks
 from model.explain.maps import OverlayResult, OverlaySpec
 from model.runtime.inference import Classifier, Explanation, Prediction
@@ -46,7 +47,8 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: Settings, parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings
-        self.session = Session(self)
+        self.workers = Workers(self)  # the app's one worker facility: every tab's jobs run on it
+        self.session = Session(self.workers, self)
         self.result: OverlayResult | None = None  # the overlay on screen
         self.shown_model = ""  # the source of the model whose classes the controls offer
         self.failed_source: ImageSource | None = None  # the image that could not be opened, while it is shown
@@ -104,7 +106,7 @@ class MainWindow(QMainWindow):
 
     def _make_batch_view(self) -> BatchView:
         """Return the Batch tab, opening a double-clicked row in the Image tab."""
-        view = BatchView(lambda: self.session.classifier, self, dialogs=self.dialogs)
+        view = BatchView(lambda: self.session.classifier, self, dialogs=self.dialogs, workers=self.workers)
         view.open_image_requested.connect(self.open_path)
         view.model_requested.connect(self.load_model)
         view.model_taught.connect(self.load_model)  # a taught model becomes the active one, as Model ▸ Open does

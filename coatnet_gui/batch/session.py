@@ -1,6 +1,7 @@
 """The Batch tab's state — the labelled folder, its run in the :class:`~coatnet_gui.batch.runs.RunStore`, the
-run's progress — and the jobs that change it, all run by :class:`~coatnet_gui.workers.Workers` off the GUI
-thread (the same shape as the Image tab's :class:`~coatnet_gui.image.session.Session`).
+run's progress — and the jobs that change it, all run by the app's one :class:`~coatnet_gui.workers.Workers` off the
+GUI thread (the same shape as the Image tab's :class:`~coatnet_gui.image.session.Session`). Pause, resume and cancel
+act on the run job's token, which :func:`~model.batch.pipeline.label_folder` takes as its ``cancel``.
 
 The view calls intents (start, resume, discard, pause, cancel, correct, export, sort, undo) and renders the
 signals. The user's corrections are written beside the run's journal as they are made (off the GUI thread, one
@@ -23,14 +24,13 @@ from PySide6.QtCore import QObject, Signal
 
 from coatnet_gui.batch.corrections import Corrections, write_corrected_export
 from coatnet_gui.batch.runs import RunState, RunStore
-from coatnet_gui.workers import Workers
+from coatnet_gui.workers import Job, Workers
 from model.batch.export import ExportCounts
 from model.batch.journal import JournalError, read_records
 from model.batch.pipeline import BatchSettings, label_folder, open_journal, run_key
 from model.batch.progress import BatchProgress
 from model.batch.sort import SortResult, SortStep, apply_sort
 from model.batch.undo import UndoResult, undo_sort
-from model.cancel import Cancelled, CancelToken
 from model.explain.folder_maps import MapSettings, MapStep
 from model.runtime.inference import Classifier
 
@@ -41,8 +41,8 @@ MAPS_FOLDER = "batch-maps"  # beside the runs: maps outlive an exported (and the
 
 
 class BatchSession(QObject):
-    """State and intents of the Batch tab; see the module docstring. ``defaults`` gives top-k, batch size and
-    decode threads of new runs."""
+    """State and intents of the Batch tab, its jobs run on ``workers``; see the module docstring. ``defaults``
+    gives top-k, batch size and decode threads of new runs."""
 
     started = Signal(str, list)  # root, label names: a new table
     records = Signal(list)  # journal records to append to the table
@@ -56,13 +56,14 @@ class BatchSession(QObject):
     model_requested = Signal(str)  # the model source a run to resume needs
     message = Signal(str)
 
-    def __init__(self, store: RunStore | None = None, parent: QObject | None = None):
+    def __init__(self, workers: Workers, store: RunStore | None = None, parent: QObject | None = None):
         super().__init__(parent)
-        self.workers = Workers(self)
+        self.workers = workers
         self.store = store or RunStore()
         self.defaults = BatchSettings()
         self.state: RunState | None = None
-        self.control: CancelToken | None = None
+        self.run_job: Job | None = None  # the labelling run going
+        self._last_progress: BatchProgress | None = None
         self.manifest: str | None = None
         self.busy = False
         self._pending_resume: str | None = None
@@ -74,7 +75,7 @@ class BatchSession(QObject):
     @property
     def running(self) -> bool:
         """True while a run is going."""
-        return self.control is not None
+        return self.run_job is not None
 
     @property
     def journal_path(self) -> str | None:
@@ -190,17 +191,17 @@ class BatchSession(QObject):
                     self.store.discard(key)
             self.offers.emit([s for s in offered if s.key != current])
 
-        self.workers.submit("io", self.store.pending, listed, self.message.emit)
+        self.workers.submit("io", lambda _job: self.store.pending(), listed, self.message.emit)
 
     def pause(self, paused: bool) -> None:
         """Hold the run before its next batch, or let it go on."""
-        if self.control is not None:
-            (self.control.pause if paused else self.control.resume)()
+        if self.run_job is not None:
+            (self.run_job.token.pause if paused else self.run_job.token.resume)()
 
     def cancel(self) -> None:
         """Stop the run before its next batch (what is done stays in the journal)."""
-        if self.control is not None:
-            self.control.cancel()
+        if self.run_job is not None:
+            self.run_job.cancel()
 
     def _run(self, state: RunState, clf: Classifier, settings: BatchSettings) -> None:
         if self.running:
@@ -208,11 +209,12 @@ class BatchSession(QObject):
         state.finished = state.exported = False
         self.store.save(state)
         self.state = state
-        control = self.control = CancelToken()
+        self._last_progress = None
         path = self.store.journal_path(state.key)
         root = state.root
 
-        def job(report: Callable[[Any], None]) -> BatchProgress:
+        def job(job: Job) -> BatchProgress:
+            report = job.report
             try:
                 journal = open_journal(path, clf, root, settings, resume=True)
             except JournalError:  # unreadable or from another version: start again
@@ -226,25 +228,32 @@ class BatchSession(QObject):
                             report((chunk, None))
                             chunk = []
                     report((chunk, None))
-                last = [BatchProgress()]
-
-                def on_chunk(records: list[dict], progress: BatchProgress) -> None:
-                    last[0] = dataclasses.replace(progress)
-                    report((records, last[0]))
-
-                try:
-                    return label_folder(clf, root, journal, settings, cancel=control, on_chunk=on_chunk)
-                except Cancelled:
-                    return dataclasses.replace(last[0], cancelled=True)
+                return label_folder(
+                    clf,
+                    root,
+                    journal,
+                    settings,
+                    cancel=job.token,
+                    on_chunk=lambda records, p: report((records, dataclasses.replace(p))),
+                )
 
         self.started.emit(root, list(clf.label_names))
         self.running_changed.emit(True)
-        self.workers.submit("batch", job, self._on_done, self._on_failed, on_report=self._on_report)
+        self.run_job = self.workers.submit(
+            "batch",
+            job,
+            self._on_done,
+            self._on_failed,
+            on_report=self._on_report,
+            on_cancelled=lambda _message: self._on_cancelled(),
+        )
 
     def _on_report(self, value: tuple[list[dict], BatchProgress | None]) -> None:
         records, progress = value
         if records:
             self.records.emit(records)
+        if progress is not None:
+            self._last_progress = progress
         if progress is not None and self.state is not None:
             first = self.state.total == 0
             self.state.total, self.state.done = progress.total, progress.done
@@ -253,7 +262,7 @@ class BatchSession(QObject):
             self.progress.emit(progress)
 
     def _end_run(self) -> None:
-        self.control = None
+        self.run_job = None
         if self.state is not None:
             self.store.save(self.state)
         self.running_changed.emit(False)
@@ -264,6 +273,11 @@ class BatchSession(QObject):
             self.state.finished = not progress.cancelled
         self._end_run()
         self.finished.emit(progress)
+
+    def _on_cancelled(self) -> None:
+        """The run stopped at a cancel (label_folder raised Cancelled): it ends as one that returned cancelled."""
+        progress = dataclasses.replace(self._last_progress or BatchProgress(), cancelled=True)
+        self._on_done(progress)
 
     def _on_failed(self, message: str) -> None:
         self._end_run()
@@ -307,7 +321,7 @@ class BatchSession(QObject):
             self.message.emit(f"Could not save the corrections: {message}")
 
         self._writing = True
-        self.workers.submit("io", lambda: self.store.save_corrections(key, corrections), written, failed)
+        self.workers.submit("io", lambda _job: self.store.save_corrections(key, corrections), written, failed)
 
     # --- export, sort, undo --------------------------------------------------------------------------------
 
@@ -357,11 +371,11 @@ class BatchSession(QObject):
         self.busy = True
         self.busy_changed.emit(True)
         failed = finish(lambda message: self.operation_finished.emit(f"Failed: {message}"))
-        self.workers.submit("io", fn, finish(on_done), failed)
+        self.workers.submit("io", lambda _job: fn(), finish(on_done), failed)
 
     def shutdown(self) -> None:
-        """Cancel the run (it stays on disk), wait for the background jobs and write the corrections not written
-        yet."""
+        """Cancel the run (it stays on disk), wait for the app's background jobs (the window is closing) and write the
+        corrections not written yet."""
         self.cancel()
         self.workers.shutdown()
         if self._unwritten is not None:

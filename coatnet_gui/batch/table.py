@@ -54,6 +54,7 @@ from coatnet_gui.batch.rows import (
     sort_order,
 )
 from coatnet_gui.batch.thumbnails import THUMB_PX, Thumbnails
+from coatnet_gui.workers import Workers
 
 _ERROR_BRUSH = QBrush(QColor(200, 40, 40))
 _CORRECTED_BRUSH = QBrush(QColor(120, 200, 120, 70))  # translucent: readable on light and dark themes
@@ -74,10 +75,10 @@ class BatchTableModel(QAbstractTableModel):
 
     corrections_changed = Signal()
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, workers: Workers, parent: QObject | None = None):
         super().__init__(parent)
         self.store = RowStore()
-        self.thumbnails = Thumbnails(self)
+        self.thumbnails = Thumbnails(workers, self)
         self.thumbnails.ready.connect(self._thumb_ready)
         self._row_of: dict[str, int] = {}
         self._map_row_of: dict[str, int] = {}  # overlay PNG -> row, for the Map column's thumbnails

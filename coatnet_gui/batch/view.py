@@ -43,6 +43,7 @@ from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import BatchFilter, BatchTableModel, BatchTableView
 from coatnet_gui.teach.dialog import TeachDialog
 from coatnet_gui.widgets.file_dialogs import FileDialogs
+from coatnet_gui.workers import Workers
 from model.batch.export import ExportCounts
 from model.batch.progress import BatchProgress
 from model.batch.sort import SortStep
@@ -59,7 +60,8 @@ def _local_folder(event: QDragEnterEvent | QDropEvent) -> str | None:
 
 class BatchView(QWidget):
     """The batch tab. ``classifier_getter()`` returns the active :class:`Classifier` (None while no model is
-    loaded); ``session`` holds the state (a new one on the default run store when None). Signals:
+    loaded); ``session`` holds the state (a new one on the default run store when None) and runs its jobs on
+    ``workers``, the app's worker facility (the session's own; a tab built on its own makes one). Signals:
     ``open_image_requested(path)`` on a double-click, ``run_finished(progress)`` when a run ends,
     ``operation_finished(message)`` when a sort or undo ends, ``model_requested(source)`` when a run to resume
     needs another model, ``close_approved()`` when the user answered the close question with Quit or Export,
@@ -79,11 +81,12 @@ class BatchView(QWidget):
         parent: QWidget | None = None,
         session: BatchSession | None = None,
         dialogs: FileDialogs | None = None,
+        workers: Workers | None = None,
     ):
         super().__init__(parent)
         self.classifier_getter = classifier_getter
         self.dialogs = dialogs or FileDialogs(self)
-        self.session = session or BatchSession(parent=self)
+        self.session = session or BatchSession(workers or Workers(self), parent=self)
         self.model_source = ""
         self.offered: list[RunState] = []
         self._offers_listed = False
@@ -138,7 +141,7 @@ class BatchView(QWidget):
         self.folder_edit, self.recursive_box, self.status = bar.folder_edit, bar.recursive_box, bar.status
         self.start_button, self.pause_button = bar.start_button, bar.pause_button
 
-        self.table_model = BatchTableModel(self)
+        self.table_model = BatchTableModel(self.session.workers, self)
         self.proxy = BatchFilter(self)
         self.proxy.setSourceModel(self.table_model)
         self.filter_bar = FilterBar(self.proxy)
@@ -343,7 +346,7 @@ class BatchView(QWidget):
     def show_teach(self) -> TeachDialog:
         """Show the Teach dialog with the corrected rows and the active model as the base; return it."""
         if self.teach_dialog is None:
-            dialog = self.teach_dialog = TeachDialog(self)
+            dialog = self.teach_dialog = TeachDialog(self.session.workers, self)
             dialog.taught.connect(self._taught)
             dialog.relabel_requested.connect(self.relabel)
             dialog.controller.failed.connect(lambda message: self.status.setText(f"Teaching failed: {message}"))

@@ -1,30 +1,29 @@
 """The Image tab's state — active classifier, shown image, its explanation, the overlay — and the jobs that
-change it, all run by :class:`~coatnet_gui.workers.Workers` off the GUI thread.
+change it, all run by the app's one :class:`~coatnet_gui.workers.Workers` off the GUI thread.
 
 Widgets never call the model: they call :class:`Session` methods (intents) and render what its signals carry.
-Results of superseded requests (an older image, model or overlay choice) are dropped when they arrive, and a
-faithfulness score superseded while it runs (by a newer image, map or model) stops before its next batched pass: a new
-image's top-5 never waits behind stale work. An image file is classified first, straight from the file as the CLI and
-the Batch tab do (reduced-size JPEG decode, one forward pass); the display decode follows (or runs at once when the
-model pool is busy with a pass that cannot stop), then the explanation.
+Every kind of request is "latest wins" in the facility: a superseded request (an older image, model or overlay
+choice) does not run when it has not started and shows nothing, and a faithfulness score superseded while it runs
+(by a newer image, map or model) stops before its next batched pass (its token is the ``cancel`` of
+:func:`~model.explain.faithfulness.faithfulness`): a new image's top-5 never waits behind stale work. An image file
+is classified first, straight from the file as the CLI and the Batch tab do (reduced-size JPEG decode, one forward
+pass); the display decode follows (or runs at once when the model pool is busy with a pass that cannot stop), then
+the explanation.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-import torch
 from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 
 from coatnet_gui.image.sources import ImageSource, LoadedImage, read_image
 from coatnet_gui.overlay.geometry import Box, crop_box
 from coatnet_gui.overlay.paint import ViewState, render_view
-from coatnet_gui.workers import Workers
+from coatnet_gui.workers import Job, Workers
 from model.atomic import write_bytes_atomically
 from model.explain.faithfulness import Curves
 from model.explain.head_stats import HeadStats, head_stats
@@ -34,6 +33,9 @@ from model.runtime.inference import Classifier, Explanation, Prediction
 from model.weights.loading import LoadedModel, load_model
 
 MAP_SIDE_LIMIT = 2048  # longest side of an overlay map in pixels; larger views are scaled when drawn
+# the kinds of request of which only the latest counts (see Workers.submit's ``latest``)
+MODEL, READ, PREDICTION, ANALYSIS = "image.model", "image.read", "image.prediction", "image.analysis"
+OVERLAY, SCORE, SCORES, HEADS = "image.overlay", "image.score", "image.scores", "image.heads"
 
 
 def model_view_box(classifier: Classifier, image_size: tuple[int, int]) -> Box:
@@ -47,33 +49,6 @@ def map_size(box: Box) -> tuple[int, int]:
     :data:`MAP_SIDE_LIMIT` on the longest side."""
     scale = min(1.0, MAP_SIDE_LIMIT / max(box.width, box.height, 1.0))
     return max(1, round(box.height * scale)), max(1, round(box.width * scale))
-
-
-class Superseded(Exception):
-    """A background job stopped because a newer request made its result useless."""
-
-
-class _StopBetweenPasses:
-    """``classifier``, except that every forward pass (:meth:`probabilities`) first raises :class:`Superseded` when
-    ``should_stop()`` says so: a scoring job of dozens of images in batched passes stops after the pass in flight."""
-
-    def __init__(self, classifier: Classifier, should_stop: Callable[[], bool]):
-        self._classifier = classifier
-        self._should_stop = should_stop
-
-    def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
-        """Return ``classifier.probabilities(batch)`` ``(B, classes)``; raise Superseded instead when stopped."""
-        if self._should_stop():
-            raise Superseded
-        return self._classifier.probabilities(batch)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._classifier, name)
-
-
-def stoppable(classifier: Classifier, should_stop: Callable[[], bool]) -> Classifier:
-    """Return ``classifier`` whose forward passes raise :class:`Superseded` once ``should_stop()`` is true."""
-    return cast(Classifier, _StopBetweenPasses(classifier, should_stop))
 
 
 def write_view_png(state: ViewState, path: str | os.PathLike) -> None:
@@ -115,62 +90,53 @@ class Session(QObject):
     failed = Signal(str)  # a readable message for the window
     working = Signal(str)  # what runs in the background; "" when idle
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, workers: Workers, parent: QObject | None = None):
         super().__init__(parent)
-        self.workers = Workers(self)
+        self.workers = workers
         self.classifier: Classifier | None = None
         self.model_source = ""
         self.image: LoadedImage | None = None
         self.explanation: Explanation | None = None
         self.spec = OverlaySpec()
-        self._cancel: threading.Event | None = None
-        self._generation = {
-            "model": 0,
-            "image": 0,
-            "prediction": 0,
-            "analysis": 0,
-            "overlay": 0,
-            "score": 0,
-            "scores": 0,
-            "heads": 0,
-        }
+        self._load: Job | None = None  # the model load last asked for
         self._baselines: dict[int, Curves] = {}  # class -> random-order curves of this explanation (model pool)
-        self._pending: dict[int, str] = {}  # what each unfinished job is doing, in submission order
-        self._job_ids = itertools.count()
-        self._model_jobs = 0  # jobs submitted to the model pool and not finished
         self._opening: _Opening | None = None  # the image being opened last
+        workers.working.connect(self.working)
 
     # --- intents ------------------------------------------------------------------------------------------
 
     def load_model(self, source: str, device: str = "auto") -> None:
         """Load ``source`` ("bundled", a public tag, a checkpoint path) on ``device``; a download in progress
         is cancelled. The current model stays active until the new one is ready."""
-        self.cancel_download()
-        cancel = threading.Event()
-        self._cancel = cancel
-        self.workers.cancel_events.add(cancel)
 
-        def job(progress: Callable[[int, int], None]) -> Classifier:
-            return Classifier(load_model(source, progress=progress, cancel=cancel), device=device)
+        def job(job: Job) -> Classifier:
+            return Classifier(load_model(source, progress=job.progress, cancel=job.token), device=device)
 
         def done(classifier: Classifier) -> None:
-            self.workers.cancel_events.discard(cancel)
             self.model_source = source
             self._set_classifier(classifier)
 
-        def error(message: str) -> None:
-            self.workers.cancel_events.discard(cancel)
+        def error(message: str) -> None:  # also a cancelled download: its message says that it resumes next time
             self.failed.emit(message)
             self.model_failed.emit(message)  # after ``failed``: its handler may replace the error message
 
         self.model_loading.emit(source)
-        self._submit("load", "Loading model…", "model", job, done, error, self.download_progress.emit)
+        self._load = self.workers.submit(
+            "load",
+            job,
+            done,
+            error,
+            on_progress=self.download_progress.emit,
+            on_cancelled=error,
+            latest=MODEL,
+            what="Loading model…",
+        )
 
     def cancel_download(self) -> None:
         """Stop the model download in progress, if any (what arrived is kept for the next attempt)."""
-        if self._cancel is not None:
-            self._cancel.set()
-            self._cancel = None
+        if self._load is not None:
+            self._load.cancel()
+            self._load = None
 
     def set_device(self, device: str) -> None:
         """Move the active model to ``device`` (auto/cuda/mps/cpu) and analyse the image again."""
@@ -178,10 +144,12 @@ class Session(QObject):
         if current is None:
             return
 
-        def job() -> Classifier:
+        def job(_job: Job) -> Classifier:
             return Classifier(LoadedModel(current.net, current.info), device=device)
 
-        self._submit("model", "Moving the model…", "model", job, self._set_classifier, self.failed.emit)
+        self.workers.submit(
+            "model", job, self._set_classifier, self.failed.emit, latest=MODEL, what="Moving the model…"
+        )
 
     def open_image(self, source: ImageSource) -> None:
         """Read ``source`` and, once a model is ready, classify and explain it. When it cannot be read, the
@@ -193,7 +161,7 @@ class Session(QObject):
         When the model pool is busy (a pass that cannot stop), the display decode does
         not wait for it."""
         self._supersede_checks()
-        self._generation["prediction"] += 1  # a late top-5 of the previous image must not show
+        self.workers.supersede(PREDICTION)  # a late top-5 of the previous image must not show
         classifier = self.classifier
         opening = self._opening = _Opening()
 
@@ -205,16 +173,17 @@ class Session(QObject):
 
         def error(message: str) -> None:
             self.image, self.explanation = None, None
-            self._generation["analysis"] += 1  # a late prediction of the previous image must not show
-            self._generation["overlay"] += 1
+            for stale in (ANALYSIS, OVERLAY):  # a late explanation or overlay of the previous image must not show
+                self.workers.supersede(stale)
             self.image_failed.emit(source, message)
 
         def read() -> None:
-            self._submit("io", f"Reading {source.name}…", "image", lambda: read_image(source), done, error)
+            what = f"Reading {source.name}…"
+            self.workers.submit("io", lambda _job: read_image(source), done, error, latest=READ, what=what)
 
         if source.path is None or classifier is None:
             read()
-        elif self._model_jobs:
+        elif self.workers.pending("model"):
             self._classify_file(classifier, source.path, opening, lambda: None)
             read()
         else:
@@ -235,17 +204,18 @@ class Session(QObject):
     def score_map(self, result: OverlayResult) -> None:
         """Score the map of ``result`` (on screen) for faithfulness against a random order: ``score_ready`` carries
         the :class:`~model.explain.scoring.MapScore`, or ``score_unavailable`` says why it cannot be scored. A
-        request superseded before its turn on the model pool runs no passes."""
+        request superseded before its turn on the model pool runs no passes, one superseded while it runs stops
+        before its next pass."""
         classifier, explanation, baselines = self.classifier, self.explanation, self._baselines
         reason = unscorable_reason(result)
         if classifier is None or explanation is None or reason:
-            self._generation["score"] += 1
+            self.workers.supersede(SCORE)
             self.score_unavailable.emit(reason or "Open an image first.")
             return
-        self._submit_latest(
-            "score",
+        self._score(
+            SCORE,
             "Scoring the map…",
-            lambda stop: score_overlay(stoppable(classifier, stop), explanation, result, baselines=baselines),
+            lambda job: score_overlay(classifier, explanation, result, baselines=baselines, cancel=job.token),
             self.score_ready.emit,
             lambda message: self.score_unavailable.emit(f"Could not score the map: {message}"),
         )
@@ -259,10 +229,10 @@ class Session(QObject):
             self.failed.emit(message)
             self.scores_failed.emit(message)
             return
-        self._submit_latest(
-            "scores",
+        self._score(
+            SCORES,
             "Scoring every map…",
-            lambda stop: score_all_maps(stoppable(classifier, stop), explanation, spec, baselines=baselines),
+            lambda job: score_all_maps(classifier, explanation, spec, baselines=baselines, cancel=job.token),
             self.scores_ready.emit,
             self.scores_failed.emit,
         )
@@ -274,100 +244,41 @@ class Session(QObject):
         return model_view_box(self.classifier, self.image.image.size)
 
     def shutdown(self) -> None:
-        """Cancel downloads and wait for background jobs (called when the window closes)."""
+        """Cancel downloads and scoring and wait for background jobs (called when the window closes)."""
         self.workers.shutdown()
-
-    # --- jobs ----------------------------------------------------------------------------------------------
-
-    def _submit(
-        self,
-        pool: str,
-        what: str,
-        generation: str,
-        job: Callable[..., Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[str], None],
-        on_progress: Callable[[int, int], None] | None = None,
-    ) -> None:
-        """Run ``job`` on ``pool``; its result is delivered only if no newer job of ``generation`` started. On the
-        model pool, a job superseded before its turn does not run: the pool's one thread goes to the newest work."""
-        self._generation[generation] += 1
-        ticket = self._generation[generation]
-
-        def current(callback: Callable[[Any], None]) -> Callable[[Any], None]:
-            def deliver(value: Any) -> None:
-                if self._generation[generation] == ticket:
-                    callback(value)
-
-            return deliver
-
-        def unless_stale(*args: Any) -> Any:
-            return job(*args) if self._generation[generation] == ticket else None
-
-        self.run(pool, what, unless_stale if pool == "model" else job, current(on_done), current(on_error), on_progress)
-
-    def _submit_latest(
-        self,
-        generation: str,
-        what: str,
-        job: Callable[[Callable[[], bool]], Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[str], None],
-    ) -> None:
-        """Like :meth:`_submit` on the model pool, but a job superseded while it runs stops when it next asks (no
-        result): ``job(should_stop)`` is given a callable that turns true once a newer job of ``generation`` was
-        submitted, and may raise :class:`Superseded` then. Scoring runs dozens of images through the network, and
-        only the newest request matters. A failure goes to ``failed`` and ``on_error``."""
-        ticket = self._generation[generation] + 1  # the ticket _submit is about to hand out
-
-        def superseded() -> bool:
-            return self._generation[generation] != ticket
-
-        def latest() -> Any:
-            try:
-                return job(superseded)
-            except Superseded:
-                return None
-
-        def done(value: Any) -> None:
-            if value is not None:
-                on_done(value)
-
-        def error(message: str) -> None:
-            self.failed.emit(message)
-            on_error(message)
-
-        self._submit("model", what, generation, latest, done, error)
 
     def run(
         self,
         pool: str,
         what: str,
-        job: Callable[..., Any],
+        job: Callable[[], Any],
         on_done: Callable[[Any], None],
         on_error: Callable[[str], None],
-        on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
-        """Run ``job`` on ``pool`` ("model", "load" or "io"); ``on_done(result)`` or ``on_error(message)`` runs on
+        """Run ``job()`` on ``pool`` ("model", "load" or "io"); ``on_done(result)`` or ``on_error(message)`` runs on
         the GUI thread. ``working`` says what the newest unfinished job does (``what``; "" for none: a job with
         no ``what`` is not announced), whichever order the jobs finish in."""
-        key = next(self._job_ids)
-        if what:
-            self._pending[key] = what
-            self.working.emit(what)
-        model = pool == "model"
-        self._model_jobs += model
+        self.workers.submit(pool, lambda _job: job(), on_done, on_error, what=what)
 
-        def finish(callback: Callable[[Any], None]) -> Callable[[Any], None]:
-            def deliver(value: Any) -> None:
-                self._model_jobs -= model
-                if self._pending.pop(key, None) is not None:
-                    self.working.emit(next(reversed(self._pending.values()), ""))
-                callback(value)
+    # --- jobs ----------------------------------------------------------------------------------------------
 
-            return deliver
+    def _score(
+        self,
+        kind: str,
+        what: str,
+        job: Callable[[Job], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[str], None],
+    ) -> None:
+        """Run the scoring ``job`` on the model pool as the latest of ``kind``: it is given its :class:`Job`, whose
+        token stops it before its next batched pass once a newer request (or image, or model) supersedes it. A
+        failure goes to ``failed`` and ``on_error``."""
 
-        self.workers.submit(pool, job, finish(on_done), finish(on_error), on_progress)
+        def error(message: str) -> None:
+            self.failed.emit(message)
+            on_error(message)
+
+        self.workers.submit("model", job, on_done, error, latest=kind, what=what)
 
     def _set_classifier(self, classifier: Classifier) -> None:
         self.classifier = classifier
@@ -376,8 +287,8 @@ class Session(QObject):
 
     def _supersede_checks(self) -> None:
         """Make the scores and head statistics of the shown image stale: a scoring job stops before its next pass."""
-        for stale in ("score", "scores", "heads"):
-            self._generation[stale] += 1
+        for stale in (SCORE, SCORES, HEADS):
+            self.workers.supersede(stale)
 
     def _classify_file(self, classifier: Classifier, path: str, opening: _Opening, then: Callable[[], None]) -> None:
         """Classify the image file at ``path`` on the model pool as the CLI does (:meth:`Classifier.classify_files`:
@@ -385,7 +296,6 @@ class Session(QObject):
         also when it fails, unless another image was opened meanwhile. When it fails (or the model changed) after
         the image is shown, the decoded image is classified instead."""
         opening.classifier = classifier
-        ticket = self._generation["prediction"]
 
         def fall_back() -> None:
             opening.classifier = None
@@ -395,8 +305,7 @@ class Session(QObject):
         def classified(prediction: Prediction | None) -> None:
             if self._opening is not opening:
                 return
-            current = self._generation["prediction"] == ticket and classifier is self.classifier
-            if prediction is not None and prediction.error is None and current:
+            if prediction is not None and prediction.error is None and classifier is self.classifier:
                 self.prediction_ready.emit(prediction)
             else:
                 fall_back()
@@ -408,21 +317,21 @@ class Session(QObject):
                 fall_back()
                 then()
 
-        def job() -> Prediction | None:
+        def job(_job: Job) -> Prediction | None:
             return classifier.classify_files([path])[0] if self._opening is opening else None
 
-        self.run("model", "Classifying…", job, classified, failed)
+        self.workers.submit("model", job, classified, failed, what="Classifying…")
 
     def _classify_image(self, classifier: Classifier, loaded: LoadedImage) -> None:
         """Classify the decoded image ``loaded`` on the model pool (``prediction_ready``)."""
         path = loaded.source.path or loaded.source.url or loaded.source.name
-        self._submit(
+        self.workers.submit(
             "model",
-            "Classifying…",
-            "prediction",
-            lambda: classifier.classify_image(loaded.image, 5, path),
+            lambda _job: classifier.classify_image(loaded.image, 5, path),
             self.prediction_ready.emit,
             self.failed.emit,
+            latest=PREDICTION,
+            what="Classifying…",
         )
 
     def _analyse(self, classify: bool = True) -> None:
@@ -443,29 +352,34 @@ class Session(QObject):
             self._request_overlay()
             self._request_head_stats(classifier, explanation)
 
-        self._submit(
-            "model", "Explaining…", "analysis", lambda: classifier.explain(loaded.image), explained, self.failed.emit
+        self.workers.submit(
+            "model",
+            lambda _job: classifier.explain(loaded.image),
+            explained,
+            self.failed.emit,
+            latest=ANALYSIS,
+            what="Explaining…",
         )
 
     def _request_head_stats(self, classifier: Classifier, explanation: Explanation) -> None:
         """Compute every head's statistics from the explanation's attention (``head_stats_ready``)."""
         side = classifier.net.cfg.img_size
 
-        def job() -> list[HeadStats]:
+        def job(_job: Job) -> list[HeadStats]:
             return head_stats(explanation.captured.attention, explanation.blocks, (side, side))
 
-        self._submit("model", "", "heads", job, self.head_stats_ready.emit, self.failed.emit)
+        self.workers.submit("model", job, self.head_stats_ready.emit, self.failed.emit, latest=HEADS)
 
     def _request_overlay(self) -> None:
         explanation, spec, box = self.explanation, self.spec, self.view_box()
         if explanation is None or box is None or self.classifier is None:
             return
         labels, size = self.classifier.label_names, map_size(box)
-        self._submit(
+        self.workers.submit(
             "model",
-            "Computing the overlay…",
-            "overlay",
-            lambda: compute_overlay(explanation, spec, size, labels),
+            lambda _job: compute_overlay(explanation, spec, size, labels),
             self.overlay_ready.emit,
             self.failed.emit,
+            latest=OVERLAY,
+            what="Computing the overlay…",
         )

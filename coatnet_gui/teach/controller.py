@@ -1,20 +1,18 @@
-"""Teaching off the GUI thread: :class:`TeachController` runs :func:`model.teach.teach` on a
-:class:`~coatnet_gui.workers.Workers` pool and reports its progress, result, failure or cancellation as signals
-on the GUI thread."""
+"""Teaching off the GUI thread: :class:`TeachController` runs :func:`model.teach.teach` on the app's worker
+facility (:class:`~coatnet_gui.workers.Workers`, ``teach`` pool) and reports its progress, result, failure or
+cancellation as signals on the GUI thread. Cancelling cancels the job's token, which ``teach`` takes as its
+``cancel`` and checks between its steps."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from coatnet_gui.workers import Workers
-from model.cancel import Cancelled, CancelToken
+from coatnet_gui.workers import Job, Workers
 from model.teach import (
     LabelledSet,
-    TeachError,
     TeachProgress,
     TeachResult,
     TeachSettings,
@@ -27,7 +25,7 @@ _FEATURE_REPORT_S = 0.1  # the features phase reports per image: pass on at most
 
 
 class TeachController(QObject):
-    """Runs one teaching at a time. Signals (on the GUI thread): ``progress(TeachProgress)``,
+    """Runs one teaching at a time on ``workers``. Signals (on the GUI thread): ``progress(TeachProgress)``,
     ``finished(TeachResult)``, ``failed(message)``, ``cancelled()``, ``running_changed(bool)``."""
 
     progress = Signal(object)
@@ -36,15 +34,15 @@ class TeachController(QObject):
     cancelled = Signal()
     running_changed = Signal(bool)
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, workers: Workers, parent: QObject | None = None):
         super().__init__(parent)
-        self.workers = Workers(self)
-        self._stop: CancelToken | None = None
+        self.workers = workers
+        self._job: Job | None = None
 
     @property
     def running(self) -> bool:
         """True while a teaching runs."""
-        return self._stop is not None
+        return self._job is not None
 
     def start(self, base: str, source: list[tuple[str, str]] | str, out: str | Path, settings: TeachSettings) -> bool:
         """Teach a new model on the base model ``base`` (anything ``load_model`` opens) from ``source`` — the
@@ -52,52 +50,52 @@ class TeachController(QObject):
         — written to ``out``. Return False (nothing started) while another teaching runs."""
         if self.running:
             return False
-        stop = self._stop = CancelToken()  # cancel() and shutdown() cancel it
 
-        def job(report: Callable[[TeachProgress], None]) -> TeachResult | None:
+        def job(job: Job) -> TeachResult:
             last = [0.0]
 
             def on_progress(p: TeachProgress) -> None:
                 now = time.monotonic()
                 if p.phase != "features" or p.done >= p.total or now - last[0] >= _FEATURE_REPORT_S:
                     last[0] = now
-                    report(p)
+                    job.report(p)
 
-            try:
-                data: LabelledSet = (
-                    labelled_from_folder(source) if isinstance(source, str) else labelled_from_pairs(source)
-                )
-                return teach(base, data, out, settings, on_progress=on_progress, cancel=stop)
-            except Cancelled:
-                return None
-            except TeachError as exc:  # the message names the file or class: shown as it is
-                raise ValueError(str(exc)) from exc
+            data: LabelledSet = labelled_from_folder(source) if isinstance(source, str) else labelled_from_pairs(source)
+            return teach(base, data, out, settings, on_progress=on_progress, cancel=job.token)
 
         self.running_changed.emit(True)
-        self.workers.submit("batch", job, self._done, self._failed, on_report=self.progress.emit)
+        self._job = self.workers.submit(
+            "teach",
+            job,
+            self._done,
+            self._failed,
+            on_report=self.progress.emit,
+            on_cancelled=lambda _message: self._cancelled(),
+        )
         return True
 
     def cancel(self) -> None:
         """Ask the teaching to stop (it ends with ``cancelled`` and leaves nothing half-written)."""
-        if self._stop is not None:
-            self._stop.cancel()
+        if self._job is not None:
+            self._job.cancel()
 
     def shutdown(self) -> None:
-        """Stop any teaching and wait for it."""
+        """Stop any teaching and wait for the app's background work (the window is closing)."""
         self.cancel()
         self.workers.shutdown()
 
     def _end(self) -> None:
-        self._stop = None
+        self._job = None
         self.running_changed.emit(False)
 
-    def _done(self, result: TeachResult | None) -> None:
+    def _done(self, result: TeachResult) -> None:
         self._end()
-        if result is None:
-            self.cancelled.emit()
-        else:
-            self.finished.emit(result)
+        self.finished.emit(result)
 
-    def _failed(self, message: str) -> None:
+    def _cancelled(self) -> None:
+        self._end()
+        self.cancelled.emit()
+
+    def _failed(self, message: str) -> None:  # a TeachError's message names the file or class: shown as it is
         self._end()
         self.failed.emit(message)

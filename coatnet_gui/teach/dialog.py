@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from coatnet_gui.batch.runs import data_dir
 from coatnet_gui.teach.chart import TrainingChart
 from coatnet_gui.teach.controller import TeachController
+from coatnet_gui.workers import Workers
 from model.teach import TeachProgress, TeachResult, TeachSettings
 
 MODELS_FOLDER = "taught-models"
@@ -54,17 +55,17 @@ def default_output(name: str) -> Path:
 
 
 class TeachDialog(QDialog):
-    """See the module docstring. :meth:`prepare` hands it the corrected rows, the base model and the device
-    before it is shown. Signals: ``taught(checkpoint)`` when a model is written (the owner makes it the active
-    model), ``relabel_requested()`` from "Relabel"."""
+    """See the module docstring; its teaching runs on ``workers`` (the app's worker facility). :meth:`prepare` hands
+    it the corrected rows, the base model and the device before it is shown. Signals: ``taught(checkpoint)`` when a
+    model is written (the owner makes it the active model), ``relabel_requested()`` from "Relabel"."""
 
     taught = Signal(str)
     relabel_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, workers: Workers, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Teach your classes")
-        self.controller = TeachController(self)
+        self.controller = TeachController(workers, self)
         self.pairs: list[tuple[str, str]] = []
         self.base = ""
         self.device = "auto"

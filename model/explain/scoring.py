@@ -3,7 +3,9 @@
 A map ranks pixels when it is one map (not small multiples): Grad-CAM, rollout, attention received or from the
 query point, the other single attention maps and activations. :func:`score_overlay` scores the map on screen
 against a random order; :func:`score_all_maps` scores one map of every kind that ranks pixels, sharing the baseline,
-for the table that says which view explains *this* prediction best. See :mod:`model.explain.faithfulness`.
+for the table that says which view explains *this* prediction best. See :mod:`model.explain.faithfulness`. Both take
+``cancel`` (a :class:`~model.cancel.CancelToken`; the window's is its job's): a cancelled scoring raises
+:class:`~model.cancel.Cancelled` before its next batched pass.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
+from model.cancel import CancelToken, check
 from model.data.transform import preprocess
 from model.explain.blocks import block_label, blocks_for
 from model.explain.faithfulness import (
@@ -94,11 +97,13 @@ def score_overlay(
     result: OverlayResult,
     steps: int = DEFAULT_STEPS,
     baselines: dict[int, Curves] | None = None,
+    cancel: CancelToken | None = None,
 ) -> MapScore:
     """Return the deletion/insertion curves of ``result``'s one map and of the random baseline (``2·steps − 1``
     images per order in two batched passes). ``baselines`` (class -> random-order curves of this explanation, at
     ``steps``) saves the random order's passes when it holds the class, and is given the class's curves when it
-    does not: the random order does not depend on the map. Raises ValueError for small multiples."""
+    does not: the random order does not depend on the map. Raises ValueError for small multiples, Cancelled once
+    ``cancel`` is cancelled."""
     reason = unscorable_reason(result)
     if reason:
         raise ValueError(reason)
@@ -106,7 +111,9 @@ def score_overlay(
     known = baselines.get(class_index) if baselines is not None else None
     x = model_input(classifier, explanation)
     grid_map = result.panels[0].grid
-    scores = faithfulness(classifier, x, grid_map, class_index, steps, baseline=known is None, probs=explanation.probs)
+    scores = faithfulness(
+        classifier, x, grid_map, class_index, steps, baseline=known is None, probs=explanation.probs, cancel=cancel
+    )
     if known is not None:
         scores = Faithfulness(class_index, steps, scores.map, known)
     elif baselines is not None and scores.random is not None:
@@ -144,19 +151,21 @@ def score_all_maps(
     current: OverlaySpec,
     steps: int = DEFAULT_STEPS,
     baselines: dict[int, Curves] | None = None,
+    cancel: CancelToken | None = None,
 ) -> ScoreTable:
     """Return the faithfulness of every map of :func:`candidate_specs` for the top class, with one shared random
     baseline (``2·steps − 2`` images per map and for the baseline), which goes into ``baselines`` (see
-    :func:`score_overlay`)."""
+    :func:`score_overlay`; ``cancel`` too)."""
     labels = classifier.label_names
     maps, specs = {}, {}
     for spec in candidate_specs(explanation, current, explanation.probs.numel()):
+        check(cancel)  # a Grad-CAM map is a backward pass: a superseded table stops between them too
         result = compute_overlay(explanation, spec, SCORE_MAP_SIZE, labels)
         title = short_title(result)
         maps[title], specs[title] = result.panels[0].grid, result.spec
     class_index = int(explanation.probs.argmax())
     x = model_input(classifier, explanation)
-    table = faithfulness_of_maps(classifier, x, maps, class_index, steps, probs=explanation.probs)
+    table = faithfulness_of_maps(classifier, x, maps, class_index, steps, probs=explanation.probs, cancel=cancel)
     if baselines is not None:
         baselines[class_index] = table.random
     return ScoreTable(specs, table, _name(classifier, class_index))

@@ -34,6 +34,7 @@ from coatnet_gui.batch.rows import (
 from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import BatchFilter, BatchTableModel
 from coatnet_gui.batch.view import BatchView
+from coatnet_gui.workers import Workers
 from model.runtime.inference import Classifier
 
 TIMEOUT_MS = 60_000
@@ -77,7 +78,7 @@ def shown_source_rows(proxy: BatchFilter) -> list[int]:
 
 @pytest.fixture
 def table(qapp) -> tuple[BatchTableModel, BatchFilter]:
-    model = BatchTableModel()
+    model = BatchTableModel(Workers())
     model.reset("/nowhere", NAMES)
     proxy = BatchFilter()
     proxy.setSourceModel(model)

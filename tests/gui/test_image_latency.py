@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 import torch
 from gui_helpers import TIMEOUT_MS, show
 
-from coatnet_gui.image import session as session_module
+from model.explain import scoring
 
 SLICE = Path(__file__).resolve().parents[1] / "data" / "fmnist_test_slice"
 
@@ -77,28 +77,27 @@ def test_a_score_superseded_by_a_newer_map_request_stops_and_only_the_newer_scor
     session = window.session
     window.image_tab.checks.auto_score.setChecked(False)
     show(qtbot, window, sample)
+    classifier = session.classifier
+    forward = classifier.probabilities
     passes: list[list[int]] = []  # the batched passes each scoring job made
     in_pass, release = threading.Event(), threading.Event()
-    real = session_module.stoppable
+    real = scoring.faithfulness
 
-    def counting(classifier, should_stop):
-        job_passes: list[int] = []
-        passes.append(job_passes)
-        wrapped = real(classifier, should_stop)
-        forward = wrapped.probabilities
+    def counting(*args, **kwargs):
+        passes.append([])  # a scoring job starts its passes
+        return real(*args, **kwargs)
 
-        def probabilities(batch: torch.Tensor) -> torch.Tensor:
-            out = forward(batch)  # raises Superseded once the job is stale
-            job_passes.append(batch.shape[0])
+    def probabilities(batch: torch.Tensor) -> torch.Tensor:
+        out = forward(batch)
+        if passes and batch.shape[0] > 1:
+            passes[-1].append(batch.shape[0])
             if len(passes) == 1:  # hold the first job in its first pass until the newer request is made
                 in_pass.set()
                 release.wait(TIMEOUT_MS / 1000)
-            return out
+        return out
 
-        wrapped.probabilities = probabilities
-        return wrapped
-
-    monkeypatch.setattr(session_module, "stoppable", counting)
+    monkeypatch.setattr(scoring, "faithfulness", counting)
+    monkeypatch.setattr(classifier, "probabilities", probabilities)
     scores = []
     session.score_ready.connect(scores.append)
     try:
@@ -108,4 +107,5 @@ def test_a_score_superseded_by_a_newer_map_request_stops_and_only_the_newer_scor
     finally:
         release.set()
     qtbot.waitUntil(lambda: bool(scores) and not session.workers.busy(), timeout=TIMEOUT_MS)
+    # the first job's token was cancelled: it stopped before its second pass; only the newer score shows
     assert len(passes) == 2 and len(passes[0]) == 1 and len(passes[1]) > 1 and len(scores) == 1
