@@ -13,7 +13,7 @@ import pytest
 from gui_helpers import TIMEOUT_MS
 
 from coatnet_gui.workers import Workers, facility
-from model.paths import DATA_ENV
+from model.paths import DATA_ENV, data_dir
 from model.weights.checkpoint import WeightsError
 
 
@@ -236,3 +236,16 @@ def test_the_window_builds_one_facility_that_every_tab_shares(qtbot, window):
     ]
     assert all(w is workers for w in shared) and window.findChildren(Workers) == [workers]
     dialog.close()
+
+
+def test_an_unreadable_image_in_the_window_is_one_line_in_the_banner_and_the_log(qtbot, window, tmp_path, caplog):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not an image")
+    with caplog.at_level(logging.WARNING), qtbot.waitSignal(window.session.image_failed, timeout=TIMEOUT_MS) as failed:
+        window.open_path(str(broken))
+    message = failed.args[1]
+    assert "\n" not in message and "details in" not in message and window.banner.kind == "error"
+    [record] = [r for r in caplog.records if r.name == "coatnet_gui.workers"]
+    assert record.exc_info is None and record.getMessage().endswith(message)
+    log_file = data_dir() / "logs" / "coatnet-lens.log"  # the window's data folder: tmp_path / "data"
+    assert "Traceback" not in log_file.read_text() and message in log_file.read_text()
