@@ -60,8 +60,8 @@ def _local_folder(event: QDragEnterEvent | QDropEvent) -> str | None:
 
 class BatchView(QWidget):
     """The batch tab. ``classifier_getter()`` returns the active :class:`Classifier` (None while no model is
-    loaded); ``session`` holds the state (a new one on the default run store when None) and runs its jobs on
-    ``workers``, the app's worker facility (the session's own; a tab built on its own makes one). Signals:
+    loaded); ``session`` holds the state (a new one on the default run store when None, its jobs on ``workers``:
+    the app's one worker facility; a tab built on its own, as in tests, makes its own). Signals:
     ``open_image_requested(path)`` on a double-click, ``run_finished(progress)`` when a run ends,
     ``operation_finished(message)`` when a sort or undo ends, ``model_requested(source)`` when a run to resume
     needs another model, ``close_approved()`` when the user answered the close question with Quit or Export,
