@@ -171,6 +171,7 @@ def _label_on_ray(args: argparse.Namespace) -> int:
             print(f"dry run: would label {n} images in {source.name} and write {out}")
             return cli_common.EXIT_OK
         loaded = load_model(args.model, progress=cli_common.download_progress(), labels=args.labels)
+        cli_common.warn_about_model(loaded.warnings)
         settings = ClusterSettings(args.recursive, args.topk, args.batch_size, args.actors, args.gpus_per_actor)
         journal_path = out.with_name(out.name + ".journal")
         journal = Journal(journal_path, run_settings(loaded, source, settings), resume=args.resume)
