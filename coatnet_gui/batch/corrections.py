@@ -52,10 +52,13 @@ def read_corrections(path: str | os.PathLike) -> Corrections:
     if not isinstance(obj, dict) or obj.get(CORRECTIONS_KEY) != CORRECTIONS_VERSION:
         raise ValueError(f"{path} is not a corrections file of this version")
     try:
-        labels = {decode_path(entry): str(entry["label"]) for entry in obj["corrections"]}
-        return Corrections(labels, [str(name) for name in obj["classes"]])
+        labels = {decode_path(entry): entry["label"] for entry in obj["corrections"]}
+        added = list(obj["classes"])
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{path} is damaged: {exc}") from exc
+    if not all(isinstance(x, str) for x in (*labels, *labels.values(), *added)):
+        raise ValueError(f"{path} is damaged: a file or class name is not text")
+    return Corrections(labels, added)
 
 
 def write_corrections(path: str | os.PathLike, corrections: Corrections) -> None:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from model.batch.manifest import ManifestWriter, read_manifest
 from model.batch.undo import undo_sort
-from tests.fuzz.fuzzing import FUZZ, bounded, changes_outside, snapshot
+from tests.fuzz.fuzzing import FUZZ, bounded, changes_outside, mostly, snapshot
 
 # paths relative to the case's folder; "@" marks one to be made absolute there
 PLACES = [
@@ -66,11 +66,6 @@ ODD_ENTRY = (
     | st.fixed_dictionaries({"src_b64": st.text(), "dst": PATH})
     | JSON
 )
-
-
-def mostly(good: st.SearchStrategy, odd: st.SearchStrategy) -> st.SearchStrategy:
-    """Return ``good`` four times in five, else ``odd``: most cases get past one check to the next."""
-    return st.sampled_from([good, good, good, good, odd]).flatmap(lambda chosen: chosen)
 
 
 HEADER = st.fixed_dictionaries(
