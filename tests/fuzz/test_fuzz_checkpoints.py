@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hypothesis import event, given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from safetensors.torch import save
@@ -118,7 +118,7 @@ def check_model(loaded: LoadedModel, image: Path) -> None:
     assert x.shape == (3, side, side) and torch.isfinite(x).all()
 
 
-@FUZZ
+@settings(FUZZ, max_examples=50)  # each case builds and loads a network: fewer, to stay in the suite's minute
 @given(metadata=METADATA)
 def test_safetensors_metadata(weights: tuple[bytes, dict], image: Path, metadata: dict[str, str]):
     with tempfile.TemporaryDirectory() as tmp, bounded("safetensors metadata"):
@@ -140,7 +140,7 @@ CONFIG = st.fixed_dictionaries(
 )
 
 
-@FUZZ
+@settings(FUZZ, max_examples=40)
 @given(config=CONFIG.map(json.dumps) | st.text(max_size=40))
 def test_config_json(weights: tuple[bytes, dict], image: Path, config: str):
     with tempfile.TemporaryDirectory() as tmp, bounded("config.json"):
