@@ -49,6 +49,8 @@ def read_corrections(path: str | os.PathLike) -> Corrections:
             obj = json.load(f)
     except FileNotFoundError:
         return Corrections()
+    except RecursionError:  # nested deeper than any corrections file
+        raise ValueError(f"{path} is not a corrections file of this version") from None
     if not isinstance(obj, dict) or obj.get(CORRECTIONS_KEY) != CORRECTIONS_VERSION:
         raise ValueError(f"{path} is not a corrections file of this version")
     try:
