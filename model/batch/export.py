@@ -89,19 +89,19 @@ class CsvWriter:
 
 
 def csv_row(record: dict) -> list[str]:
-    """Return the CSV fields (in :data:`CSV_HEADER` order) of one record."""
-    labels, indices, probs = record["labels"], record["indices"], record["probs"]
-    top = [labels[0], str(indices[0]), str(probs[0])] if labels else ["", "", ""]
+    """Return the CSV fields (in :data:`CSV_HEADER` order) of one record (a field it lacks is empty)."""
+    labels, indices, probs = (record.get(key) or [] for key in ("labels", "indices", "probs"))
+    top = [str(column[0]) if column else "" for column in (labels, indices, probs)]
     return [
         record["path"],
         *top,
         ";".join(labels),
         ";".join(map(str, indices)),
         ";".join(map(str, probs)),
-        record["model"],
-        record["device"],
-        record["precision"],
-        record["error"] or "",
+        record.get("model", ""),
+        record.get("device", ""),
+        record.get("precision", ""),
+        record.get("error") or "",
     ]
 
 

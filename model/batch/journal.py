@@ -60,8 +60,8 @@ def _dumps(obj: dict) -> bytes:
 
 
 def is_record(obj: object) -> bool:
-    """Return whether ``obj`` is a result record as a run writes it: a ``path`` (or ``path_b64``) naming a file,
-    ``labels`` / ``indices`` / ``probs`` lists of one length (text, whole numbers, numbers), ``model``, ``device``
+    """Return whether ``obj`` can be a result record: a ``path`` (or ``path_b64``) naming a file and, where
+    present, ``labels`` / ``indices`` / ``probs`` lists (of text, whole numbers, numbers), ``model``, ``device``
     and ``precision`` text and ``error`` text or null."""
     if not isinstance(obj, dict):
         return False
@@ -69,17 +69,15 @@ def is_record(obj: object) -> bool:
         name = decode_path(obj)
     except (KeyError, TypeError, ValueError):
         return False
-    labels, indices, probs = obj.get("labels"), obj.get("indices"), obj.get("probs")
+    kinds = {"labels": (str,), "indices": (int,), "probs": (int, float)}
     return (
         isinstance(name, str)
-        and isinstance(labels, list)
-        and isinstance(indices, list)
-        and isinstance(probs, list)
-        and len(labels) == len(indices) == len(probs)
-        and all(isinstance(x, str) for x in labels)
-        and all(isinstance(x, int) and not isinstance(x, bool) for x in indices)
-        and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in probs)
-        and all(isinstance(obj.get(key), str) for key in ("model", "device", "precision"))
+        and all(
+            isinstance(obj.get(key, []), list)
+            and all(isinstance(x, kind) and not isinstance(x, bool) for x in obj.get(key, []))
+            for key, kind in kinds.items()
+        )
+        and all(isinstance(obj.get(key, ""), str) for key in ("model", "device", "precision"))
         and (obj.get("error") is None or isinstance(obj["error"], str))
     )
 
