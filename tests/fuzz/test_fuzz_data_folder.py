@@ -116,3 +116,19 @@ def check_types(state: RunState) -> None:
         value = getattr(state, name)
         assert isinstance(value, types[declared]), (name, value)
         assert declared != "int" or not isinstance(value, bool), (name, value)
+
+
+def test_a_state_naming_another_run_cannot_have_that_run_discarded(tmp_path: Path):
+    """A ``state.json`` copied (or crafted) into another run's folder names that run: it is not used, so the
+    stale-run clean-up cannot delete the other run's unexported results."""
+    store = RunStore(tmp_path / "runs")
+    store.save(RunState("mine", "/photos", "m", "bundled", False, 5, 0, "cpu", "fp32", exported=True))
+    (store.folder / "copied").mkdir()
+    (store.folder / "mine" / STATE_NAME).rename(store.folder / "copied" / STATE_NAME)  # says: "mine", exported
+    store.save(RunState("mine", "/photos", "m", "bundled", False, 5, 0, "cpu", "fp32"))  # the real, unexported run
+    with Journal(store.journal_path("mine"), {}) as journal:
+        fields = {"labels": ["cat"], "indices": [0], "probs": [0.9], "model": "m", "device": "cpu"}
+        journal.commit([{"path": "a.png", **fields, "precision": "fp32", "error": None}])
+    assert store.load("copied") is None
+    offered, stale = store.pending()
+    assert [s.key for s in offered] == ["mine"] and stale == []
