@@ -12,7 +12,6 @@ Exports are those of :func:`~model.batch.export.write_export` plus the user's cl
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import os
@@ -20,7 +19,7 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 from model.atomic import atomic_writer
-from model.batch.export import CSV_HEADER, MAP_COLUMNS, ExportCounts, csv_row, export_format, map_row
+from model.batch.export import CSV_HEADER, MAP_COLUMNS, CsvWriter, ExportCounts, csv_row, export_format, map_row
 from model.batch.journal import decode_path, encode_path
 
 CORRECTIONS_KEY = "coatnet_corrections"
@@ -50,13 +49,18 @@ def read_corrections(path: str | os.PathLike) -> Corrections:
             obj = json.load(f)
     except FileNotFoundError:
         return Corrections()
+    except RecursionError:  # nested deeper than any corrections file
+        raise ValueError(f"{path} is not a corrections file of this version") from None
     if not isinstance(obj, dict) or obj.get(CORRECTIONS_KEY) != CORRECTIONS_VERSION:
         raise ValueError(f"{path} is not a corrections file of this version")
     try:
-        labels = {decode_path(entry): str(entry["label"]) for entry in obj["corrections"]}
-        return Corrections(labels, [str(name) for name in obj["classes"]])
+        labels = {decode_path(entry): entry["label"] for entry in obj["corrections"]}
+        added = list(obj["classes"])
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{path} is damaged: {exc}") from exc
+    if not all(isinstance(x, str) for x in (*labels, *labels.values(), *added)):
+        raise ValueError(f"{path} is damaged: a file or class name is not text")
+    return Corrections(labels, added)
 
 
 def write_corrections(path: str | os.PathLike, corrections: Corrections) -> None:
@@ -73,14 +77,14 @@ def write_corrected_export(
     """Write ``records`` to ``path`` as :func:`~model.batch.export.write_export` does (CSV or JSON Lines by the
     suffix, atomically, ``only`` the named files when given), each with the class of ``corrections`` (file ->
     class name) in its ``corrected`` column or field; return the counts. A run that saved maps has the map columns
-    before ``corrected``."""
+    before ``corrected``. CSV cells are spreadsheet-safe (:func:`~model.batch.export.csv_cell`)."""
     fmt = export_format(path)
     counts = ExportCounts()
     records = iter(records)
     first = next(records, None)
     maps = MAP_COLUMNS if first is not None and "map" in first else ()
     with atomic_writer(path, newline="" if fmt == "csv" else None) as f:
-        writer = csv.writer(f) if fmt == "csv" else None
+        writer = CsvWriter(f) if fmt == "csv" else None
         if writer:
             writer.writerow((*CSV_HEADER, *maps, CORRECTED_COLUMN))
         for record in itertools.chain([first] if first is not None else [], records):

@@ -66,9 +66,18 @@ class RunState:
 
     @classmethod
     def from_json(cls, obj: dict) -> RunState:
-        """Return the state stored as ``obj``; raises ``KeyError``/``TypeError`` when it is not one."""
+        """Return the state stored as ``obj``; raises ``KeyError``/``TypeError`` when it is not one (a field
+        missing or of another type than declared)."""
         names = {f.name for f in fields(cls)} - {"root"}
-        return cls(root=decode_path(obj, "root"), **{k: v for k, v in obj.items() if k in names})
+        state = cls(root=decode_path(obj, "root"), **{k: v for k, v in obj.items() if k in names})
+        for f in fields(cls):
+            value = getattr(state, f.name)
+            if not isinstance(value, _TYPES[str(f.type)]) or (f.type == "int" and isinstance(value, bool)):
+                raise TypeError(f"{f.name} is {value!r}, not {f.type}")
+        return state
+
+
+_TYPES = {"str": str, "int": int, "bool": bool, "float": (int, float)}  # RunState's field types, as annotated
 
 
 class RunStore:
@@ -106,12 +115,16 @@ class RunStore:
     def load(self, key: str) -> RunState | None:
         """Return the state of run ``key``, or None when there is none (or it cannot be read)."""
         try:
-            return RunState.from_json(json.loads((self.folder / key / STATE_NAME).read_text(encoding="utf-8")))
+            state = RunState.from_json(json.loads((self.folder / key / STATE_NAME).read_text(encoding="utf-8")))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             log.warning("unreadable batch run state %s", key, exc_info=True)
             return None
+        if state.key != key:  # a state naming another run would have that run's folder read or discarded
+            log.warning("batch run state %s names another run, %r", key, state.key)
+            return None
+        return state
 
     def discard(self, key: str) -> None:
         """Delete run ``key`` and its journal: only a real folder directly inside the runs folder (not a link,

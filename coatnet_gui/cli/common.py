@@ -105,7 +105,15 @@ def open_classifier(args: argparse.Namespace) -> Classifier:
     from model.weights.loading import load_model
 
     loaded = load_model(args.model, progress=download_progress(), labels=getattr(args, "labels", None))
+    warn_about_model(loaded.warnings)
     return Classifier(loaded, device=args.device)
+
+
+def warn_about_model(warnings: list[str], stream: TextIO | None = None) -> None:
+    """Print one ``warning:`` line on ``stream`` (stderr) saying what of the checkpoint's own description (class
+    names, preprocessing) was unreadable and what is used instead; nothing when all was read."""
+    if warnings:
+        print("warning: " + " ".join(warnings), file=stream or sys.stderr)
 
 
 def describe(clf: Classifier) -> str:

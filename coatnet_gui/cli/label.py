@@ -3,7 +3,8 @@
 ``label`` writes its results to ``--out`` (CSV or JSON Lines by suffix; default ``DIR/coatnet-labels.csv``)
 through a journal ``<out>.journal`` that is deleted once the output is complete: a run that was killed or
 interrupted continues with ``--resume``. Progress (images/s, ETA) goes to stderr, the summary to stdout.
-``--maps OUT_DIR`` also saves a map and an overlay per image (:mod:`model.explain.folder_maps`).
+``--maps OUT_DIR`` also saves a map and an overlay per image (:mod:`model.explain.folder_maps`). CSV cells are
+spreadsheet-safe (:func:`model.batch.export.csv_cell`) unless ``--csv-raw``.
 Exit status as for ``classify``: 0 all labelled, 1 some failed (error rows), 2 usage/model errors,
 130 interrupted.
 
@@ -170,6 +171,7 @@ def _label_on_ray(args: argparse.Namespace) -> int:
             print(f"dry run: would label {n} images in {source.name} and write {out}")
             return cli_common.EXIT_OK
         loaded = load_model(args.model, progress=cli_common.download_progress(), labels=args.labels)
+        cli_common.warn_about_model(loaded.warnings)
         settings = ClusterSettings(args.recursive, args.topk, args.batch_size, args.actors, args.gpus_per_actor)
         journal_path = out.with_name(out.name + ".journal")
         journal = Journal(journal_path, run_settings(loaded, source, settings), resume=args.resume)
@@ -193,7 +195,7 @@ def _label_on_ray(args: argparse.Namespace) -> int:
     finally:
         ray.shutdown()
     bar.finish()
-    counts = write_output(reporting_failures(read_records(journal_path)), out)
+    counts = write_output(reporting_failures(read_records(journal_path)), out, raw=args.csv_raw)
     _summary(counts, progress, out)
     journal_path.unlink()
     return cli_common.EXIT_SOME_FAILED if counts.failed else cli_common.EXIT_OK
@@ -271,7 +273,7 @@ def label_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return _interrupted(bar, journal_path)
     bar.finish()
-    counts = write_export(reporting_failures(read_records(journal_path)), out)
+    counts = write_export(reporting_failures(read_records(journal_path)), out, raw=args.csv_raw)
     _summary(counts, progress, out)
     if args.sort_into:
         _sort(args, journal_path, clf.label_names)
@@ -310,6 +312,12 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     label.add_argument("-r", "--recursive", action="store_true", help="include sub-folders")
     label.add_argument(
         "--out", help=f"results file, .csv or .jsonl, or with --engine ray .parquet (default: DIR/{DEFAULT_OUT})"
+    )
+    label.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help="write CSV cells exactly as they are, for programs; by default a cell that a spreadsheet would run "
+        "as a formula (starting with = + - @, tab or CR) is written behind a ' (train reads that back exactly)",
     )
     cli_common.add_topk_argument(label, "to keep per image, in the results file")
     label.add_argument("--batch-size", type=int, default=0, help="images per model call (default: by input size)")

@@ -3,6 +3,8 @@ shows a class's Grad-CAM, a Ctrl-click (Cmd on macOS) sets it as class B of "why
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QAbstractButton, QLabel, QVBoxLayout, QWidget
@@ -108,6 +110,7 @@ class PredictionPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         self.model_label = QLabel("No model loaded")
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)  # a checkpoint's file name is not markup
         self.model_label.setWordWrap(True)
         font = self.model_label.font()
         font.setBold(True)
@@ -136,8 +139,10 @@ class PredictionPanel(QWidget):
     def set_model(self, info: ModelInfo, placement: Placement) -> None:
         """Show the active model, its label set and where it runs; clears the previous prediction."""
         self.model_label.setText(info.name)
-        self.model_label.setToolTip(f"{info.name}\nconfig {info.config_name}\n{info.location}")
-        self.labels_label.setText(f"Label set: <b>{info.label_set}</b>")
+        lines = (info.name, f"config {info.config_name}", info.location)
+        self.model_label.setToolTip("<p>" + "<br>".join(map(html.escape, lines)) + "</p>")
+        warning = "".join(f"<br><span style='color:#b35900'>⚠ {html.escape(w)}</span>" for w in info.warnings)
+        self.labels_label.setText(f"Label set: <b>{html.escape(info.label_set)}</b>{warning}")
         self.labels_label.setToolTip(
             f"This model only answers with these {info.num_classes} classes, whatever the image shows."
         )

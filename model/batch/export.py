@@ -12,6 +12,13 @@ export keeps the exact bytes).
 
 A run that saved maps (``label --maps``, :mod:`model.explain.folder_maps`) has three more fields, last in CSV:
 ``map`` (the ``.npy`` map), ``overlay`` (the PNG) and ``deletion`` (the map's deletion area; empty when none).
+
+CSV cells are safe to open in a spreadsheet (OWASP's CSV injection): a cell that would start with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return (a file named ``=1+2.png``, a class taught as ``=HYPERLINK(...)``) is
+written behind a ``'``, which spreadsheets show as text; so is a value that already starts with ``'`` followed
+by such a cell, so that :func:`csv_value` gives every original value back exactly. Plain numbers (``-1``,
+``+2.5e3``) are left as they are: a spreadsheet shows them as numbers, not formulas. ``raw=True`` writes the
+values unchanged, for programs. JSON Lines always holds the raw values.
 """
 
 from __future__ import annotations
@@ -20,9 +27,11 @@ import csv
 import itertools
 import json
 import os
+import re
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from model.atomic import atomic_writer
 from model.batch.journal import decode_path
@@ -30,6 +39,8 @@ from model.batch.journal import decode_path
 CSV_HEADER = ("path", "label", "index", "prob", "labels", "indices", "probs", "model", "device", "precision", "error")
 MAP_COLUMNS = ("map", "overlay", "deletion")  # CSV columns of a run that saved maps, after CSV_HEADER's
 EXPORT_SUFFIXES = (".csv", ".jsonl")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet evaluates a cell starting with one of these
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 @dataclass
@@ -48,20 +59,49 @@ def export_format(path: str | os.PathLike) -> str:
     return suffix[1:]
 
 
+def _evaluated(text: str) -> bool:
+    """Return whether a spreadsheet would evaluate a cell holding ``text`` as a formula."""
+    return text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text)
+
+
+def csv_cell(value: str) -> str:
+    """Return ``value`` as a cell no spreadsheet evaluates: behind a ``'`` when it (after any ``'`` it already
+    starts with) would start a formula; else unchanged. :func:`csv_value` undoes it exactly."""
+    return "'" + value if _evaluated(value.lstrip("'")) else value
+
+
+def csv_value(cell: str) -> str:
+    """Return the original value of a cell that :func:`csv_cell` wrote (the inverse of :func:`csv_cell`)."""
+    return cell[1:] if cell.startswith("'") and _evaluated(cell.lstrip("'")) else cell
+
+
+class CsvWriter:
+    """``csv.writer`` on ``f`` whose :meth:`writerow` passes every cell through :func:`csv_cell` (unless
+    ``raw``)."""
+
+    def __init__(self, f: IO[str], raw: bool = False):
+        self._writer = csv.writer(f)
+        self.raw = raw
+
+    def writerow(self, row: Iterable[str]) -> None:
+        """Write one row of strings."""
+        self._writer.writerow(row if self.raw else [csv_cell(cell) for cell in row])
+
+
 def csv_row(record: dict) -> list[str]:
-    """Return the CSV fields (in :data:`CSV_HEADER` order) of one record."""
-    labels, indices, probs = record["labels"], record["indices"], record["probs"]
-    top = [labels[0], str(indices[0]), str(probs[0])] if labels else ["", "", ""]
+    """Return the CSV fields (in :data:`CSV_HEADER` order) of one record (a field it lacks is empty)."""
+    labels, indices, probs = (record.get(key) or [] for key in ("labels", "indices", "probs"))
+    top = [str(column[0]) if column else "" for column in (labels, indices, probs)]
     return [
         record["path"],
         *top,
         ";".join(labels),
         ";".join(map(str, indices)),
         ";".join(map(str, probs)),
-        record["model"],
-        record["device"],
-        record["precision"],
-        record["error"] or "",
+        record.get("model", ""),
+        record.get("device", ""),
+        record.get("precision", ""),
+        record.get("error") or "",
     ]
 
 
@@ -71,18 +111,20 @@ def map_row(record: dict) -> list[str]:
     return [record.get("map", ""), record.get("overlay", ""), "" if deletion is None else str(deletion)]
 
 
-def write_export(records: Iterable[dict], path: str | os.PathLike, only: Container[str] | None = None) -> ExportCounts:
+def write_export(
+    records: Iterable[dict], path: str | os.PathLike, only: Container[str] | None = None, raw: bool = False
+) -> ExportCounts:
     """Write ``records`` (streamed, any length) to ``path`` as CSV or JSON Lines by its suffix, atomically;
     return the counts. With ``only`` (file names as :func:`~model.batch.journal.decode_path` returns them,
     e.g. the rows a table shows), the other records are left out. The CSV gains :data:`MAP_COLUMNS` when the
-    first record has a ``map`` field."""
+    first record has a ``map`` field; its cells are spreadsheet-safe (:func:`csv_cell`) unless ``raw``."""
     fmt = export_format(path)
     counts = ExportCounts()
     records = iter(records)
     first = next(records, None)
     maps = first is not None and "map" in first
     with atomic_writer(path, newline="" if fmt == "csv" else None) as f:
-        writer = csv.writer(f) if fmt == "csv" else None
+        writer = CsvWriter(f, raw) if fmt == "csv" else None
         if writer:
             writer.writerow(CSV_HEADER + MAP_COLUMNS if maps else CSV_HEADER)
         for record in itertools.chain([first] if first is not None else [], records):

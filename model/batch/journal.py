@@ -59,8 +59,33 @@ def _dumps(obj: dict) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+def is_record(obj: object) -> bool:
+    """Return whether ``obj`` can be a result record: a ``path`` (or ``path_b64``) naming a file and, where
+    present, ``labels`` / ``indices`` / ``probs`` lists (of text, whole numbers, numbers), ``model``, ``device``
+    and ``precision`` text and ``error`` text or null."""
+    if not isinstance(obj, dict):
+        return False
+    try:
+        name = decode_path(obj)
+    except (KeyError, TypeError, ValueError):
+        return False
+    kinds = {"labels": (str,), "indices": (int,), "probs": (int, float)}
+    return (
+        isinstance(name, str)
+        and all(
+            isinstance(obj.get(key, []), list)
+            and all(isinstance(x, kind) and not isinstance(x, bool) for x in obj.get(key, []))
+            for key, kind in kinds.items()
+        )
+        and all(isinstance(obj.get(key, ""), str) for key in ("model", "device", "precision"))
+        and (obj.get("error") is None or isinstance(obj["error"], str))
+    )
+
+
 def _committed(path: Path) -> Iterator[tuple[list[dict], int]]:
-    """Yield ``(records, end offset)`` per committed chunk of the journal at ``path`` (after the header)."""
+    """Yield ``(records, end offset)`` per committed chunk of the journal at ``path`` (after the header). The
+    committed part ends at the first line that is torn, not JSON, not a record or a commit that does not match
+    (what follows is redone on resume)."""
     with path.open("rb") as f:
         f.readline()
         pending: list[dict] = []
@@ -69,15 +94,17 @@ def _committed(path: Path) -> Iterator[tuple[list[dict], int]]:
                 return  # torn last line
             try:
                 obj = json.loads(line)
-            except (UnicodeDecodeError, json.JSONDecodeError):
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 return
-            if COMMIT_KEY in obj:
-                if obj[COMMIT_KEY] != len(pending):
+            if isinstance(obj, dict) and COMMIT_KEY in obj:
+                if obj[COMMIT_KEY] != len(pending) or isinstance(obj[COMMIT_KEY], bool):
                     return
                 yield pending, f.tell()
                 pending = []
-            else:
+            elif is_record(obj):
                 pending.append(obj)
+            else:
+                return
 
 
 def read_header(path: str | os.PathLike) -> dict:
@@ -85,7 +112,7 @@ def read_header(path: str | os.PathLike) -> dict:
     try:
         with Path(path).open("rb") as f:
             header = json.loads(f.readline())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise JournalError(f"{path} is not a readable batch journal ({exc})") from None
     if not isinstance(header, dict) or header.get(JOURNAL_KEY) != JOURNAL_VERSION:
         raise JournalError(f"{path} is not a batch journal of this version")

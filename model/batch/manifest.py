@@ -114,7 +114,7 @@ def read_manifest(path: str | os.PathLike) -> Manifest:
     with path.open(encoding="utf-8") as f:
         try:
             lines = [json.loads(line) for line in f if line.endswith("\n")]
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise _not_a_manifest(path, f"unreadable line ({exc})") from None
     if not lines or not isinstance(lines[0], dict) or lines[0].get(MANIFEST_KEY) != 1:
         raise _not_a_manifest(path, "no manifest header")

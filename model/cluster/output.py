@@ -90,9 +90,10 @@ def write_parquet(records: Iterable[dict], path: str | os.PathLike) -> ExportCou
     return counts
 
 
-def write_output(records: Iterable[dict], path: str | os.PathLike) -> ExportCounts:
+def write_output(records: Iterable[dict], path: str | os.PathLike, raw: bool = False) -> ExportCounts:
     """Write ``records`` to ``path`` by its suffix (CSV / JSON Lines with the local engine's
-    :func:`~model.batch.export.write_export`, else Parquet), atomically; return the counts."""
+    :func:`~model.batch.export.write_export`, spreadsheet-safe CSV unless ``raw``; else Parquet, which keeps raw
+    values), atomically; return the counts."""
     if output_format(path) == "parquet":
         return write_parquet(records, path)
-    return write_export(records, path)
+    return write_export(records, path, raw=raw)

@@ -5,6 +5,7 @@ classes), and split into a stratified, seeded held-out part. Nothing is ever wri
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import random
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from model.batch.export import csv_value
 from model.batch.journal import decode_path
 from model.batch.scan import iter_images
 from model.features import file_digest
@@ -91,7 +93,8 @@ def labelled_from_table(path: str | os.PathLike, min_prob: float = 0.0) -> Label
     table or missing columns."""
     table = Path(path).expanduser().absolute()
     try:
-        text = table.read_text(encoding="utf-8-sig")
+        with table.open(encoding="utf-8-sig", newline="") as f:  # a quoted cell's CR stays a CR
+            text = f.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise TeachError(f"Cannot read the table {table}: {exc}.") from None
     rows = _json_rows(text, table) if table.suffix.lower() == ".jsonl" else _csv_rows(text, table)
@@ -102,46 +105,68 @@ def labelled_from_table(path: str | os.PathLike, min_prob: float = 0.0) -> Label
 def _prob(value: object) -> float | None:
     try:
         prob = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer beyond any float
         return None
     return prob if 0.0 <= prob <= 1.0 else None
 
 
 def _csv_rows(text: str, table: Path) -> list[TableRow]:
-    """Return a :class:`TableRow` per data row of a CSV table."""
-    reader = csv.DictReader(text.splitlines())
-    if not reader.fieldnames or not {"path", "label"} <= set(reader.fieldnames):
-        raise TeachError(f"{table.name} needs a header with 'path' and 'label' columns (as `label` writes).")
-    return [
-        TableRow(
-            row["path"] or "",
-            (row["label"] or "").strip(),
-            _prob(row.get("prob")),
-            (row.get("corrected") or "").strip(),
-            row.get("error") or "",
-        )
-        for row in reader
-    ]
+    """Return a :class:`TableRow` per data row of a CSV table. Cells that the export made spreadsheet-safe are
+    read back as their original values (:func:`~model.batch.export.csv_value`)."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fields = [csv_value(name) for name in reader.fieldnames or ()]
+        if not {"path", "label"} <= set(fields):
+            raise TeachError(f"{table.name} needs a header with 'path' and 'label' columns (as `label` writes).")
+        reader.fieldnames = fields
+        rows = []
+        for row in reader:
+            cell = {key: csv_value(value) for key, value in row.items() if isinstance(key, str) and value}
+            rows.append(
+                TableRow(
+                    cell.get("path", ""),
+                    cell.get("label", "").strip(),
+                    _prob(cell.get("prob")),
+                    cell.get("corrected", "").strip(),
+                    cell.get("error", ""),
+                )
+            )
+        return rows
+    except csv.Error as exc:
+        raise TeachError(f"{table.name} is not a readable CSV table (line {reader.line_num}: {exc}).") from None
+
+
+def _text(value: object) -> str | None:
+    """Return a JSON value as a class name or message: text as it is, a number as text, None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def _json_rows(text: str, table: Path) -> list[TableRow]:
-    """Return a :class:`TableRow` per object of a JSON Lines table."""
+    """Return a :class:`TableRow` per object of a JSON Lines table. Lines end at ``\\n`` only: a name may hold
+    any other line separator (JSON leaves U+2028 unescaped)."""
     rows = []
-    for i, line in enumerate(text.splitlines(), start=1):
+    for i, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
+        record: object = None
         try:
             record = json.loads(line)
             name = decode_path(record)
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-            raise TeachError(f"Line {i} of {table.name} is not a JSON object with a 'path'.") from None
-        label = record.get("label") or (record.get("labels") or [""])[0]
-        prob = record.get("prob", (record.get("probs") or [None])[0])
-        rows.append(
-            TableRow(
-                name, str(label).strip(), _prob(prob), str(record.get("corrected") or ""), record.get("error") or ""
-            )
-        )
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError):
+            name = None
+        if not isinstance(record, dict) or not isinstance(name, str):
+            raise TeachError(f"Line {i} of {table.name} is not a JSON object with a 'path'.")
+        top, probs = record.get("labels"), record.get("probs")
+        label = record.get("label") or (top[0] if isinstance(top, list) and top else "")
+        prob = record.get("prob", probs[0] if isinstance(probs, list) and probs else None)
+        corrected, error = record.get("corrected") or "", record.get("error") or ""
+        if _text(label) is None or _text(corrected) is None:
+            raise TeachError(f"Line {i} of {table.name} names a class that is not text.")
+        rows.append(TableRow(name, _text(label).strip(), _prob(prob), _text(corrected).strip(), str(error)))
     return rows
 
 

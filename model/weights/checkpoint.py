@@ -95,7 +95,7 @@ def read_config_json(path: Path) -> dict:
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise WeightsError(f"{path} is not valid JSON ({e}).") from None
     if not isinstance(data, dict):
         raise WeightsError(f"{path} does not hold a JSON object.")

@@ -9,14 +9,12 @@ too); a download reports progress, can be cancelled, and continues where it stop
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError, safe_open
 
 from model.cancel import CancelToken
 from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg
@@ -35,6 +33,7 @@ from model.weights.checkpoint import (
 )
 from model.weights.hub import DownloadCancelled, Progress, cached_file, fetch, hub_cache_dir
 from model.weights.labels import CLASS_MAP_NAMES, describe_labels, read_class_map, resolve_labels
+from model.weights.metadata import label_names_problem, label_warning, read_preprocess, safetensors_metadata
 from model.weights.pretrained import PRETRAINED, PretrainedTag, configs_with_weights, parse_tag
 
 __all__ = [
@@ -65,6 +64,13 @@ class ModelInfo:
     label_set: str  # e.g. "ImageNet-1k (1000 classes)", "custom (7 classes)"
     preprocess: PreprocessCfg  # how to turn an image into this model's input
     label_source: str = ""  # where the class names came from, e.g. "the checkpoint", "class_map.txt beside it"
+    label_warning: str = ""  # the checkpoint's class names were unreadable: what was used instead
+    preprocess_warning: str = ""  # some of its preprocessing was unreadable: what was used instead
+
+    @property
+    def warnings(self) -> list[str]:
+        """Return the sentences saying what of the checkpoint's own description was unreadable and replaced."""
+        return [w for w in (self.label_warning, self.preprocess_warning) if w]
 
 
 @dataclass
@@ -73,6 +79,11 @@ class LoadedModel:
 
     net: CoAtNet
     info: ModelInfo
+
+    @property
+    def warnings(self) -> list[str]:
+        """Return what was unreadable in the checkpoint and replaced (see :attr:`ModelInfo.warnings`)."""
+        return self.info.warnings
 
 
 def bundled_model_dir() -> Path:
@@ -180,7 +191,7 @@ def _load_local(path: Path, config: str | None, source: str) -> LoadedModel:
         meta = read_config_json(beside) if path.name in WEIGHTS_NAMES else {}
         weights, name = path, path.parent.name if path.name in WEIGHTS_NAMES else path.name
     state = read_state_dict(weights)
-    meta = {**_safetensors_meta(weights), **meta}
+    meta = {**safetensors_metadata(weights), **meta}
     hints = [str(meta.get("architecture", "")), *_config_names_in(path)]
     head = meta.get("features")
     if isinstance(head, dict) and head.get("pool", 1) != 1:
@@ -197,30 +208,6 @@ def _load_local(path: Path, config: str | None, source: str) -> LoadedModel:
                 _apply_names(loaded, read_class_map(names_file, net.cfg.num_classes), f"{beside} beside the checkpoint")
                 break
     return loaded
-
-
-_META_JSON = ("label_names", "label_descriptions", "pretrained_cfg", "features")
-
-
-def _safetensors_meta(path: Path) -> dict:
-    """Return a safetensors file's metadata with its JSON values parsed ({} for other files or none)."""
-    if path.suffix != ".safetensors":
-        return {}
-    try:
-        with safe_open(str(path), "pt") as f:
-            raw = f.metadata() or {}
-    except (OSError, SafetensorError):
-        return {}
-    meta: dict = {}
-    for key, value in raw.items():
-        if key in _META_JSON:
-            try:
-                meta[key] = json.loads(value)
-            except json.JSONDecodeError:
-                continue
-        else:
-            meta[key] = value
-    return meta
 
 
 def _build_on_stage(state: dict[str, torch.Tensor], architecture: str, head: dict, what: str) -> tuple[CoAtNet, str]:
@@ -242,6 +229,7 @@ def _apply_names(loaded: LoadedModel, names: list[str], source: str) -> None:
     loaded.info.label_names = names
     loaded.info.label_set = describe_labels(names)
     loaded.info.label_source = source
+    loaded.info.label_warning = ""  # the checkpoint's own names, readable or not, are not used
 
 
 def _config_names_in(path: Path) -> list[str]:
@@ -358,10 +346,14 @@ def _finish(
     location: str,
     entry: PretrainedTag | None = None,
 ) -> LoadedModel:
-    """Wrap ``net`` with its class names and preprocessing (``config.json`` values win over the defaults)."""
+    """Wrap ``net`` with its class names and preprocessing (``config.json`` values win over the defaults), saying
+    what of them was unreadable and replaced; raises :class:`WeightsError` for preprocessing that cannot be valid
+    (:func:`~model.weights.metadata.read_preprocess`)."""
     num_classes = net.cfg.num_classes
     standard = entry.label_set if entry is not None else None
+    preprocess, preprocess_warning = _preprocessing(config_name, meta.get("pretrained_cfg"), entry, net.cfg.img_size)
     names, label_set = resolve_labels(num_classes, meta.get("label_names"), meta.get("label_descriptions"), standard)
+    problem = label_names_problem(meta.get("label_names"), num_classes)
     if names != resolve_labels(num_classes, label_set=standard)[0]:
         label_source = "the checkpoint"
     elif label_set.startswith("custom"):
@@ -377,21 +369,26 @@ def _finish(
         label_names=names,
         label_set=label_set,
         label_source=label_source,
-        preprocess=_preprocessing(config_name, meta.get("pretrained_cfg"), entry),
+        preprocess=preprocess,
+        label_warning=label_warning(problem, names, label_set) if problem else "",
+        preprocess_warning=preprocess_warning,
     )
     return LoadedModel(net=net, info=info)
 
 
-def _preprocessing(config_name: str, from_file: object, entry: PretrainedTag | None) -> PreprocessCfg:
-    """Return the preprocessing: timm's for the config's public weights (else timm's CoAtNet defaults at the
-    config's image size), overridden by valid values of the checkpoint's ``pretrained_cfg`` dict."""
+def _preprocessing(
+    config_name: str, from_file: object, entry: PretrainedTag | None, side: int
+) -> tuple[PreprocessCfg, str]:
+    """Return the preprocessing — timm's for the config's public weights (else timm's CoAtNet defaults at the
+    config's image size), overridden by the readable values of the checkpoint's ``pretrained_cfg`` — and the
+    warning naming the unreadable ones ("" when none)."""
     tag = entry.tag if entry is not None else configs_with_weights().get(config_name)
     if tag is not None:
         base = PRETRAINED[tag].preprocess
     else:
         size = get_config(config_name).img_size
         base = replace(DEFAULT_PREPROCESS, input_size=(size, size))
-    return PreprocessCfg.from_pretrained_cfg(from_file, base) if isinstance(from_file, dict) else base
+    return read_preprocess(from_file, base, side)
 
 
 # --- Hugging Face hub --------------------------------------------------------------------------------------

@@ -176,7 +176,8 @@ def test_encode_path_round_trip():
 
 def test_journal_drops_an_uncommitted_tail_on_resume(tmp_path: Path):
     path = tmp_path / "j"
-    rows = [{**encode_path(f"{i}.png"), "error": None} for i in range(4)]
+    result = {"labels": ["cat"], "indices": [0], "probs": [0.9], "model": "m", "device": "cpu", "precision": "fp32"}
+    rows = [{**encode_path(f"{i}.png"), **result, "error": None} for i in range(4)]
     with Journal(path, {"topk": 5}) as j:
         j.commit(rows[:2])
     with path.open("ab") as f:  # a chunk killed mid-write: one full record, one torn, no commit line

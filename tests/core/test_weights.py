@@ -216,14 +216,24 @@ def test_bundled_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmnist)
 
 def test_config_json_preprocessing_keeps_defaults_for_bad_values(tmp_path: Path, fmnist):
     """The checkpoint file's ``pretrained_cfg`` dict is read key by key: a malformed or unknown value keeps the
-    default (timm's CoAtNet preprocessing at the config's image size), a good one wins."""
+    default (timm's CoAtNet preprocessing at the config's image size) and says so, a good one wins; a value that
+    cannot be valid (a zero std) refuses the checkpoint."""
     folder = save_checkpoint(fmnist, tmp_path / "run", label_names=list(CLASS_NAMES))
     meta = json.loads((folder / "config.json").read_text())
-    bad = {"crop_pct": "wide", "crop_mode": "zoom", "mean": [0.1, 0.2], "std": [1, 0, 1], "interpolation": "bilinear"}
+    bad = {"crop_pct": "wide", "crop_mode": "zoom", "mean": [0.1, 0.2], "interpolation": "bilinear"}
     meta["pretrained_cfg"] = bad
     (folder / "config.json").write_text(json.dumps(meta))
     expected = PreprocessCfg(input_size=(96, 96), interpolation="bilinear")
-    assert load_model(folder).info.preprocess == expected
+    info = load_model(folder).info
+    assert info.preprocess == expected
+    assert info.warnings == [
+        "The checkpoint's preprocessing (pretrained_cfg) has unreadable mean [0.1, 0.2], crop_pct 'wide', crop_mode "
+        "'zoom'; using the default mean (0.5, 0.5, 0.5), crop_pct 0.95, crop_mode 'center'."
+    ]
+    meta["pretrained_cfg"] = {**bad, "std": [1, 0, 1]}
+    (folder / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(WeightsError, match=r"cannot be valid: its std \[1, 0, 1\]"):
+        load_model(folder)
 
 
 def test_real_bundled_model_when_trained():

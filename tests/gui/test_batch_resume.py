@@ -89,7 +89,8 @@ def test_the_run_store_keeps_odd_folder_names_and_sorts_out_stale_runs(tmp_path:
         state = RunState(key, root, "m", "bundled", False, 5, 0, "cpu", "fp32", total=3, **fields)
         store.save(state)
         with Journal(store.journal_path(key), {}) as journal:
-            journal.commit([{**encode_path(f"{i}.png"), "error": None} for i in range(records)])
+            result = {"labels": [], "indices": [], "probs": [], "model": "m", "device": "cpu", "precision": "fp32"}
+            journal.commit([{**encode_path(f"{i}.png"), **result, "error": None} for i in range(records)])
 
     run("unfinished", 2)
     run("exported", 3, finished=True, exported=True)
