@@ -11,6 +11,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
+from coatnet_gui.cli.audit import AUDIT_COMMANDS, add_audit_command
 from coatnet_gui.cli.common import (
     COLUMN,
     EXIT_OK,
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify.set_defaults(run=classify_command)
     add_batch_commands(sub)
     add_train_command(sub)
+    add_audit_command(sub)
     commands = "\n".join(f"  {name:<{COLUMN}}{command.description}" for name, command in sub.choices.items())
     parser.description = f"""CoAtNet Lens: see what a CoAtNet image classifier computes.
 
@@ -97,7 +99,7 @@ commands (in the terminal; no window, no Qt):
     return parser
 
 
-COMMANDS = ("classify", *BATCH_COMMANDS, *TRAIN_COMMANDS)
+COMMANDS = ("classify", *BATCH_COMMANDS, *TRAIN_COMMANDS, *AUDIT_COMMANDS)
 INFO_FLAGS = ("-h", "--help", "--version")
 
 

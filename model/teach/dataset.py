@@ -85,20 +85,23 @@ def labelled_from_rows(rows: Iterable[TableRow], min_prob: float = 0.0) -> Label
     return LabelledSet(data.paths, data.labels, data.classes, skipped + data.skipped)
 
 
-def labelled_from_table(path: str | os.PathLike, min_prob: float = 0.0) -> LabelledSet:
+def labelled_from_table(
+    path: str | os.PathLike, min_prob: float = 0.0, root: str | os.PathLike | None = None
+) -> LabelledSet:
     """Return the images of a CSV or JSON Lines table with ``path`` and ``label`` columns (what ``label``
     exports, perhaps corrected by hand) through :func:`labelled_from_rows`: a row's ``corrected`` class, as the
     Batch tab exports it, wins over its ``label``; a JSON Lines row without either uses the first of its
-    ``labels``. Relative paths are relative to the table's folder. Raises :class:`TeachError` for an unreadable
-    table or missing columns."""
+    ``labels``. Relative paths are relative to ``root`` (the folder that was labelled; default: the table's
+    folder). Raises :class:`TeachError` for an unreadable table or missing columns."""
     table = Path(path).expanduser().absolute()
+    base = Path(root).expanduser().absolute() if root is not None else table.parent
     try:
         with table.open(encoding="utf-8-sig", newline="") as f:  # a quoted cell's CR stays a CR
             text = f.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise TeachError(f"Cannot read the table {table}: {exc}.") from None
     rows = _json_rows(text, table) if table.suffix.lower() == ".jsonl" else _csv_rows(text, table)
-    resolved = (replace(r, path=os.path.join(table.parent, r.path)) if not os.path.isabs(r.path) else r for r in rows)
+    resolved = (replace(r, path=os.path.join(base, r.path)) if not os.path.isabs(r.path) else r for r in rows)
     return labelled_from_rows(resolved, min_prob)
 
 

@@ -1,0 +1,140 @@
+"""Headless audit: ``coatnet-gui audit SRC [--model BASE] [--out audit.csv] [--labels TABLE] [--folds K]``.
+
+``SRC`` is a folder of class folders (perhaps inside train/test split folders), a CSV/JSONL table that ``label``
+wrote (its ``corrected`` column wins), a folder labelled by such a table (``--labels``: relative paths start at
+the folder, wherever the table lies), or a plain folder of images (duplicates and outliers only). One row per
+image goes to ``--out``, most suspect first; progress and notes go to stderr, the one-line summary to stdout.
+Nothing under ``SRC`` is written. Exit status: 0 audited, 1 audited but some files were unreadable or missing
+(error rows), 2 usage, input or model errors, 130 interrupted.
+
+The parser imports no torch, numpy or Pillow; the audit's modules are imported when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING, TextIO
+
+from coatnet_gui.cli import common as cli_common
+from model.choices import DEVICE_CHOICES
+
+if TYPE_CHECKING:
+    from model.audit.run import AuditProgress
+
+AUDIT_COMMANDS = ("audit",)
+EXIT_INTERRUPTED = 130
+DEFAULT_OUT = "audit.csv"
+_SHOW_ERRORS = 10
+_PHASES = {
+    "hashes": "reading files",
+    "features": "features",
+    "labels": "out-of-fold heads",
+    "duplicates": "duplicates",
+    "outliers": "outliers",
+}
+
+
+class AuditBar:
+    """Draws audit progress on ``stream``: ``features 1200/5000``, redrawn in place on a terminal, a new line
+    per phase (and at most every 10 s) otherwise."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.phase = ""
+        self.last = 0.0
+
+    def __call__(self, p: AuditProgress) -> None:
+        """Take one :class:`~model.audit.run.AuditProgress`."""
+        now = time.monotonic()
+        new = p.phase != self.phase
+        if new and self.phase and self.tty:
+            self.stream.write("\n")
+        self.phase = p.phase
+        if new or p.done >= p.total or now - self.last >= (0.2 if self.tty else 10.0):
+            self.last = now
+            line = f"{_PHASES.get(p.phase, p.phase)} {p.done}/{p.total}"
+            self.stream.write(("\r" if self.tty else "") + line + ("" if self.tty else "\n"))
+            self.stream.flush()
+
+    def finish(self) -> None:
+        """End the current line."""
+        if self.tty and self.phase:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def audit_command(args: argparse.Namespace) -> int:
+    """Run ``audit``; return the exit status."""
+    from model.audit import AuditError, AuditSettings, audit, read_audit_set, write_audit
+    from model.batch.export import export_format
+    from model.weights.checkpoint import WeightsError
+
+    try:
+        export_format(args.out)
+    except ValueError as exc:
+        return cli_common.usage_error(f"--out: {exc}")
+    if args.folds < 2:
+        return cli_common.usage_error("--folds must be at least 2")
+    bar = AuditBar()
+    try:
+        data = read_audit_set(args.src, args.labels, args.held_out)
+        classes = f"{len(data.classes)} classes" if data.classes else "no labels"
+        print(f"{len(data.paths)} images, {classes}; base {args.model}", file=sys.stderr)
+        settings = AuditSettings(folds=args.folds, seed=args.seed, device=args.device)
+        result = audit(data, args.model, settings, on_progress=bar)
+        write_audit(result, args.out, data.root)
+    except (AuditError, WeightsError, ValueError) as exc:
+        bar.finish()
+        return cli_common.usage_error(str(exc))
+    except OSError as exc:
+        bar.finish()
+        return cli_common.usage_error(f"cannot write {args.out}: {exc.strerror or exc}")
+    except KeyboardInterrupt:
+        bar.finish()
+        print(f"interrupted; nothing was written to {args.out} (computed features are kept)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.finish()
+    errors = [r for r in result.rows if r.issue == "error"]
+    for row in errors[:_SHOW_ERRORS]:
+        cli_common.report_failure(row.path, row.reason)
+    if len(errors) > _SHOW_ERRORS:
+        print(f"... and {len(errors) - _SHOW_ERRORS} more (issue 'error' in {args.out})", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"{result.summary()}; wrote {args.out}")
+    return cli_common.EXIT_SOME_FAILED if errors else cli_common.EXIT_OK
+
+
+def add_audit_command(sub: argparse._SubParsersAction) -> None:
+    """Register ``audit`` on the ``coatnet-gui`` sub-command parser ``sub``."""
+    audit = cli_common.add_command(sub, "audit", "find likely wrong labels, duplicates, leaks and outliers")
+    audit.add_argument(
+        "src",
+        help="a folder of class folders (train/test split folders allowed), a CSV/JSONL from `label`, or a folder "
+        "labelled by --labels",
+    )
+    audit.add_argument(
+        "--labels",
+        metavar="TABLE",
+        help="a CSV/JSONL from `label` labelling SRC (its paths start at SRC, wherever the table was written; "
+        "its 'corrected' column wins)",
+    )
+    audit.add_argument(
+        "--held-out", metavar="DIR", help="a held-out folder of class folders: its copies in SRC are leaks"
+    )
+    audit.add_argument("--out", default=DEFAULT_OUT, help="the audit, .csv or .jsonl (default: %(default)s)")
+    audit.add_argument(
+        "--model", default="bundled", help="the base whose features are used: 'bundled' (default), a tag or a file"
+    )
+    audit.add_argument("--folds", type=int, default=5, help="folds of the out-of-fold heads (default: %(default)s)")
+    audit.add_argument("--seed", type=int, default=0, help="seed of the folds and the heads (default: %(default)s)")
+    audit.add_argument(
+        "--device",
+        choices=DEVICE_CHOICES,
+        default="auto",
+        help="where the base runs: 'auto' (default) is CUDA, else Apple MPS, else the CPU",
+    )
+    audit.set_defaults(run=audit_command)
