@@ -1,11 +1,11 @@
 """Exact and near-duplicate images, grouped, and the groups that leak.
 
 - Exact duplicates: the same file content (SHA-256).
-- Near-duplicates: a re-encoded, resized or slightly cropped copy. A pair must be close twice over: perceptual
-  hashes at most :data:`MAX_BITS` bits apart (:mod:`model.audit.phash`) *and* the base network's features at
-  least :data:`MIN_COSINE` alike. Either test alone joins distinct images of a plain dataset such as
-  Fashion-MNIST (two plain grey T-shirts); both together keep the reported groups true (measured on planted
-  copies in benchmarks/bench_audit.py).
+- Near-duplicates: a re-encoded, resized or slightly cropped copy, found from 32 px thumbnails
+  (:mod:`model.audit.fingerprint`): pairs whose detail vectors are alike (searched in :data:`PROJECTED`
+  random projections, then checked on the whole vectors: at least :data:`MIN_DETAIL`) are candidates, and one
+  is a copy when the blurred thumbnails differ by at most :data:`MAX_RMS`
+  (thresholds measured on planted copies among the 10,000 Fashion-MNIST test images, benchmarks/bench_audit.py).
 - Groups: the pairs joined transitively, numbered 1, 2, ... in the order of their first row.
 - Leaks: a group whose images carry two given classes (one label is wrong, or the class is ambiguous), or that
   spans a training and a held-out split (the held-out score is inflated).
@@ -17,10 +17,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.audit.phash import close_pairs
+from model.audit.fingerprint import detail_vectors, rms_difference, smooth_vectors
+from model.audit.similar import normalised
+from model.cancel import CancelToken, check
 
-MAX_BITS = 10
-MIN_COSINE = 0.95
+CHUNK = 1024
+MIN_PROJECTED = 0.75  # random projections move dot products near 0.8 by about 0.03: a margin below MIN_DETAIL
+PROJECTED = 96
+MIN_DETAIL = 0.8
+MAX_RMS = 0.07
 
 
 @dataclass
@@ -56,28 +61,49 @@ class _UnionFind:
             self.parent[max(a, b)] = min(a, b)
 
 
-def near_pairs(hashes: np.ndarray, vectors: np.ndarray | None) -> list[tuple[int, int]]:
-    """Return the near-duplicate pairs ``(i, j)``, ``i < j``: hashes ``(N,)`` uint64 within :data:`MAX_BITS` and,
-    when ``vectors`` (``(N, D)``, unit rows) are given, cosine similarity at least :data:`MIN_COSINE`."""
+def _projected(detail: np.ndarray) -> np.ndarray:
+    """Return ``detail`` ``(N, D)`` projected on :data:`PROJECTED` fixed random directions (seeded): dot products
+    are kept to within a few hundredths (Johnson-Lindenstrauss), enough to find candidates that are then checked
+    on the whole vectors, at a fraction of the cost (a principal-component basis cost seconds more, measured)."""
+    if detail.shape[1] <= PROJECTED:
+        return detail
+    directions = np.random.default_rng(0).standard_normal((detail.shape[1], PROJECTED)).astype(np.float32)
+    return detail @ directions
+
+
+def near_pairs(thumbs: np.ndarray, cancel: CancelToken | None = None) -> list[tuple[int, int]]:
+    """Return the near-duplicate pairs ``(i, j)``, ``i < j``, among thumbnails ``(N, SIZE, SIZE)`` uint8:
+    candidates whose projected detail vectors are at least :data:`MIN_PROJECTED` alike, kept when the whole
+    detail vectors are at least :data:`MIN_DETAIL` alike and the smooth ones at most :data:`MAX_RMS` apart.
+    ``cancel`` is checked between chunks of :data:`CHUNK` rows."""
+    if len(thumbs) < 2:
+        return []
+    detail, smooth = detail_vectors(thumbs), smooth_vectors(thumbs)
+    projected = normalised(_projected(detail))
     pairs = []
-    for i, j in close_pairs(hashes, MAX_BITS):
-        if vectors is not None and len(i):
-            keep = np.einsum("ij,ij->i", vectors[i], vectors[j]) >= MIN_COSINE
-            i, j = i[keep], j[keep]
-        pairs += zip(i.tolist(), j.tolist(), strict=True)
+    for start in range(0, len(thumbs), CHUNK):
+        check(cancel)
+        sims = projected[start : start + CHUNK] @ projected[start:].T  # only pairs with j >= i
+        i, j = np.nonzero(sims >= MIN_PROJECTED)
+        i, j = i + start, j + start
+        i, j = i[i < j], j[i < j]
+        keep = np.einsum("ij,ij->i", detail[i], detail[j]) >= MIN_DETAIL
+        i, j = i[keep], j[keep]
+        keep = rms_difference(smooth[i], smooth[j]) <= MAX_RMS
+        pairs += zip(i[keep].tolist(), j[keep].tolist(), strict=True)
     return pairs
 
 
 def find_groups(
     digests: list[str],
-    hashes: np.ndarray,
-    vectors: np.ndarray | None,
+    thumbs: np.ndarray,
     given: list[str],
     splits: list[str] | None = None,
+    cancel: CancelToken | None = None,
 ) -> Groups:
-    """Return the duplicate :class:`Groups` of ``N`` images: content ``digests``, perceptual ``hashes`` ``(N,)``
-    uint64, unit feature ``vectors`` ``(N, D)`` (or None: hashes alone), ``given`` class names and ``splits``
-    (e.g. "train" / "test"; None when there is one split)."""
+    """Return the duplicate :class:`Groups` of ``N`` images: content ``digests``, thumbnails ``(N, SIZE, SIZE)``
+    uint8 (:func:`~model.audit.fingerprint.thumbnail`), ``given`` class names and ``splits`` (e.g. "train" /
+    "held-out"; None when there is one split)."""
     n = len(digests)
     uf = _UnionFind(n)
     first: dict[str, int] = {}
@@ -88,7 +114,7 @@ def find_groups(
             exact[i] = exact[first[digest]] = True
         else:
             first[digest] = i
-    for i, j in near_pairs(hashes, vectors):
+    for i, j in near_pairs(thumbs, cancel):
         uf.union(i, j)
     roots = np.array([uf.find(i) for i in range(n)], dtype=np.int64)
     sizes = np.bincount(roots, minlength=n)

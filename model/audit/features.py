@@ -20,6 +20,7 @@ from model.teach.types import TeachCancelled
 from model.weights.loading import LoadedModel
 
 FEATURE_KEY = "final"  # the base's final pooled features: what its own classifier reads
+PACKS = "audit-packs"  # the folder of the audit's packs (model/audit/pack.py) inside the cache's root
 
 
 @dataclass
@@ -58,9 +59,9 @@ def base_features(
     cancel: CancelToken | None = None,
 ) -> Features:
     """Return the final pooled features of ``paths`` (content SHA-256 ``digests``) under ``loaded``'s network:
-    from the cache where present, else computed on ``device`` and cached. ``on_progress(done, total)`` follows
-    the images. Raises :class:`~model.cancel.Cancelled` when ``cancel`` is cancelled; ValueError for a device
-    that is not there."""
+    from the per-image cache where present, else computed on ``device`` and cached. ``on_progress(done,
+    total)`` follows the images. Raises :class:`~model.cancel.Cancelled` when ``cancel`` is cancelled;
+    ValueError for a device that is not there."""
     net = loaded.net.eval()
     widths = feature_widths(net)
     store = FeatureStore(cache_dir or default_cache_dir(), base_key(net, loaded.info.preprocess), widths)
@@ -72,18 +73,29 @@ def base_features(
         raise Cancelled("the audit was cancelled while computing features") from None
     finally:
         net.to("cpu")
-    return Features(got.features[FEATURE_KEY].numpy().astype(np.float32), got.kept, got.failed, got.computed)
+    return Features(got.features[FEATURE_KEY].numpy(), got.kept, got.failed, got.computed)
+
+
+def pack_path(loaded: LoadedModel, cache_dir: Path | None = None) -> Path:
+    """Return where the audit's pack of ``loaded``'s features lives: beside the feature cache, keyed alike."""
+    return (cache_dir or default_cache_dir()) / PACKS / f"{base_key(loaded.net, loaded.info.preprocess)}.npz"
 
 
 def fit_linear_head(
-    x: np.ndarray, y: np.ndarray, num_classes: int, epochs: int, seed: int, cancel: CancelToken | None = None
+    x: np.ndarray,
+    y: np.ndarray,
+    num_classes: int,
+    epochs: int,
+    batch: int,
+    seed: int,
+    cancel: CancelToken | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(weight (K, width), bias (K,))`` of a class-balanced linear head trained on features ``x``
-    ``(N, width)`` with labels ``y`` ``(N,)``. Raises :class:`~model.cancel.Cancelled` between epochs."""
+    ``(N, width)`` with labels ``y`` ``(N,)`` for ``epochs`` of ``batch`` rows per step. Raises
+    :class:`~model.cancel.Cancelled` between epochs."""
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y).long()
     try:
-        fit = train_head(
-            torch.from_numpy(x), torch.from_numpy(y).long(), num_classes, epochs, seed, should_stop=_stop(cancel)
-        )
+        fit = train_head(xt, yt, num_classes, epochs, seed, should_stop=_stop(cancel), batch=batch)
     except TeachCancelled:
         raise Cancelled("the audit was cancelled while training") from None
     return fit.weight.detach().numpy(), fit.bias.detach().numpy()

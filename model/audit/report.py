@@ -17,7 +17,8 @@ class AuditRow:
     """One image's audit. ``path`` is absolute; ``given`` its class ("" unlabelled); ``suggested`` the most
     probable class out of fold ("" without a label check); ``suspect`` in [0, 1], how little the data supports
     the given class; ``issue`` one of :data:`ISSUES`; ``group`` its duplicate group (0: none); ``reason`` in
-    words; ``given_prob``/``suggested_prob`` the out-of-fold probabilities (None without a label check)."""
+    words; ``given_prob``/``suggested_prob`` the out-of-fold probabilities (None without a label check);
+    ``oddness`` the mean feature distance to its nearest images (high: unlike the rest)."""
 
     path: str
     given: str
@@ -28,6 +29,7 @@ class AuditRow:
     reason: str = ""
     given_prob: float | None = None
     suggested_prob: float | None = None
+    oddness: float = 0.0
 
 
 @dataclass
@@ -35,11 +37,14 @@ class AuditResult:
     """An audit: ``rows`` in input order; ``classes`` the given classes; ``estimated_wrong`` the number of wrong
     labels that confident learning estimates (None without a label check); ``notes`` what could not be checked
     and why; ``seconds`` per phase; ``groups`` the number of duplicate groups and ``leaks`` the leaking ones
-    (group number -> what leaks)."""
+    (group number -> what leaks); ``probs`` the out-of-fold probabilities ``(n, len(classes))`` of the rows
+    ``prob_rows`` ``(n,)`` (indices into ``rows``; None without a label check)."""
 
     rows: list[AuditRow]
     classes: list[str]
     estimated_wrong: int | None = None
+    probs: np.ndarray | None = None
+    prob_rows: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     groups: int = 0

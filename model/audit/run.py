@@ -21,10 +21,11 @@ import numpy as np
 
 from model.audit import confident
 from model.audit.duplicates import find_groups
-from model.audit.features import base_features
-from model.audit.oof import EPOCHS, FOLDS, out_of_fold_probs
+from model.audit.features import base_features, pack_path
+from model.audit.fingerprint import SIZE, thumbnail_file
+from model.audit.oof import FOLDS, STEPS, out_of_fold_probs
 from model.audit.outliers import neighbour_distances, outlier_mask
-from model.audit.phash import phash_file
+from model.audit.pack import PackRow, read_pack, write_pack
 from model.audit.report import AuditResult, AuditRow, add_reason, fill_label_check
 from model.audit.similar import SimilarIndex
 from model.audit.sources import AuditSet
@@ -37,11 +38,11 @@ _CHUNK = 256  # files hashed between two cancel checks and progress reports
 
 @dataclass
 class AuditSettings:
-    """How to audit: ``folds`` for the out-of-fold heads, ``epochs`` per head, ``seed``, ``device`` for the base's
-    forward passes, ``cache_dir`` of the feature cache (None: the user's cache folder)."""
+    """How to audit: ``folds`` for the out-of-fold heads, optimiser ``steps`` per head, ``seed``, ``device`` for
+    the base's forward passes, ``cache_dir`` of the feature cache (None: the user's cache folder)."""
 
     folds: int = FOLDS
-    epochs: int = EPOCHS
+    steps: int = STEPS
     seed: int = 0
     device: str = "auto"
     cache_dir: Path | None = None
@@ -82,19 +83,8 @@ def audit(
     readable = [i for i, d in enumerate(digests) if d]
 
     start = time.perf_counter()
-    found = base_features(
-        loaded,
-        [data.paths[i] for i in readable],
-        [digests[i] for i in readable],
-        settings.device,
-        settings.cache_dir,
-        lambda done, total: report(AuditProgress("features", done, total)),
-        cancel,
-    )
-    for k, reason in found.failed.items():
-        _fail(rows[readable[k]], reason)
-    kept = np.array([readable[k] for k in found.kept], dtype=np.int64)
-    index = SimilarIndex(found.vectors, copy=False)  # normalised in place: the index is the only copy
+    kept, vectors, thumbs = _per_image(loaded, data.paths, readable, digests, rows, settings, report, cancel)
+    index = SimilarIndex(vectors, copy=False)  # normalised in place: the index is the only copy
     seconds["features"] = time.perf_counter() - start
 
     result = AuditResult(rows, data.classes, seconds=seconds)
@@ -103,17 +93,70 @@ def audit(
     seconds["labels"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    _check_duplicates(result, data, kept, digests, index.matrix, report, cancel)
+    _check_duplicates(result, data, kept, digests, thumbs, report, cancel)
     seconds["duplicates"] = time.perf_counter() - start
 
     start = time.perf_counter()
     report(AuditProgress("outliers", 0, 1))
-    scores = neighbour_distances(index, cancel=cancel)
+    scores = neighbour_distances(index.matrix, cancel=cancel)
+    for r, i in enumerate(kept.tolist()):
+        rows[i].oddness = float(scores[r])
     for r in np.flatnonzero(outlier_mask(scores)).tolist():
         add_reason(rows[kept[r]], "outlier", f"unlike the rest: mean feature distance to its nearest {scores[r]:.2f}")
     report(AuditProgress("outliers", 1, 1))
     seconds["outliers"] = time.perf_counter() - start
     return result
+
+
+def _per_image(
+    loaded: LoadedModel,
+    paths: list[str],
+    readable: list[int],
+    digests: list[str],
+    rows: list[AuditRow],
+    settings: AuditSettings,
+    report: Progress,
+    cancel: CancelToken | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(kept (n,), vectors (n, width) float32, thumbnails (n, SIZE, SIZE) uint8)`` of the ``readable``
+    images that could be decoded: from the pack, else computed (features through the per-image cache) and
+    added to the pack. Images that cannot be decoded become error rows."""
+    where = pack_path(loaded, settings.cache_dir)
+    known = read_pack(where)
+    todo = [i for i in readable if digests[i] not in known]
+    added: dict[str, PackRow] = {}
+    if todo:
+        done = len(readable) - len(todo)
+        found = base_features(
+            loaded,
+            [paths[i] for i in todo],
+            [digests[i] for i in todo],
+            settings.device,
+            settings.cache_dir,
+            lambda n, _total: report(AuditProgress("features", done + n, len(readable))),
+            cancel,
+        )
+        for k, reason in found.failed.items():
+            _fail(rows[todo[k]], reason)
+        for r, k in enumerate(found.kept):
+            if r % _CHUNK == 0:
+                check(cancel)
+                report(AuditProgress("thumbnails", r, len(found.kept)))
+            i = todo[k]
+            thumb = thumbnail_file(paths[i])
+            if isinstance(thumb, str):
+                _fail(rows[i], thumb)
+            else:
+                added[digests[i]] = PackRow(found.vectors[r], thumb)
+        write_pack(where, {**known, **added})
+    else:
+        report(AuditProgress("features", len(readable), len(readable)))
+    entries = {**known, **added}
+    kept = [i for i in readable if digests[i] in entries and rows[i].issue != "error"]
+    width = next(iter(entries.values())).vector.shape[0] if entries else 0
+    vectors = np.array([entries[digests[i]].vector for i in kept], dtype=np.float32).reshape(len(kept), width)
+    thumbs = np.array([entries[digests[i]].thumb for i in kept], dtype=np.uint8).reshape(len(kept), SIZE, SIZE)
+    return np.array(kept, dtype=np.int64), vectors, thumbs
 
 
 def _fail(row: AuditRow, reason: str) -> None:
@@ -182,7 +225,7 @@ def _check_labels(
         len(classes),
         settings.folds,
         settings.seed,
-        settings.epochs,
+        settings.steps,
         lambda done, total: report(AuditProgress("labels", done, total)),
         cancel,
     )
@@ -190,6 +233,7 @@ def _check_labels(
     issues = confident.label_issues(labels, probs)
     fill_label_check(result.rows, kept[labelled], classes, probs, labels, suspect, issues)
     result.estimated_wrong = confident.estimated_issue_count(labels, probs)
+    result.probs, result.prob_rows, result.classes = probs, kept[labelled], classes
     if len(labelled) < len(given):
         result.notes.append(f"{len(given) - len(labelled)} images have no label; their labels were not checked")
 
@@ -199,43 +243,35 @@ def _check_duplicates(
     data: AuditSet,
     kept: np.ndarray,
     digests: list[str],
-    vectors: np.ndarray,
+    thumbs: np.ndarray,
     report: Progress,
     cancel: CancelToken | None,
 ) -> None:
     """Exact and near-duplicate groups among the readable rows ``kept``, with their leaks."""
-    hashes = np.zeros(len(kept), dtype=np.uint64)
-    for r, i in enumerate(kept.tolist()):
-        if r % _CHUNK == 0:
-            check(cancel)
-            report(AuditProgress("duplicates", r, len(kept)))
-        found = phash_file(data.paths[i])
-        if isinstance(found, str):
-            _fail(result.rows[i], found)
-        else:
-            hashes[r] = found
+    report(AuditProgress("duplicates", 0, 1))
     groups = find_groups(
         [digests[i] for i in kept],
-        hashes,
-        vectors,
+        thumbs,
         [data.given[i] for i in kept],
         [data.splits[i] for i in kept] if data.has_held_out else None,
+        cancel,
     )
     first: dict[int, int] = {}
+    same: dict[str, int] = {}
     for r in np.flatnonzero(groups.group).tolist():
-        row, number = result.rows[kept[r]], int(groups.group[r])
-        if row.issue == "error":
-            continue
+        i, number = int(kept[r]), int(groups.group[r])
+        row = result.rows[i]
         row.group = number
-        head = first.setdefault(number, int(kept[r]))
+        head = same.setdefault(digests[i], i) if groups.exact[r] else first.setdefault(number, i)
+        first.setdefault(number, i)
         issue = "duplicate" if groups.exact[r] else "near-duplicate"
         what = "the same file as" if groups.exact[r] else "a near-duplicate of"
-        reason = f"group {number}" if head == kept[r] else f"{what} {_short(data.paths[head], data.root)}"
+        reason = f"group {number}" if head == i else f"{what} {_short(data.paths[head], data.root)}"
         if number in groups.leaks:
             reason += f" (leak: {groups.leaks[number]})"
         add_reason(row, issue, reason)
     result.groups, result.leaks = groups.count, groups.leaks
-    report(AuditProgress("duplicates", len(kept), len(kept)))
+    report(AuditProgress("duplicates", 1, 1))
 
 
 def _short(path: str, root: Path) -> str:

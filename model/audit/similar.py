@@ -8,8 +8,6 @@ at this size.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
 _EPS = 1e-12
@@ -62,16 +60,3 @@ class SimilarIndex:
         if exclude is not None:
             found = found[found != exclude]
         return found, scores[found]
-
-    def neighbours(self, k: int, chunk: int = 1024) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        """Yield ``(start, indices (m, k), similarities (m, k))`` for rows ``start .. start + m`` of the index:
-        each row's ``k`` most similar other rows, most similar first, ``chunk`` rows per matrix product."""
-        k = min(k, len(self) - 1)
-        for start in range(0, len(self), chunk):
-            sims = self.matrix[start : start + chunk] @ self.matrix.T
-            rows = np.arange(len(sims))
-            sims[rows, rows + start] = -np.inf  # not its own neighbour
-            idx = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k > 0 else np.empty((len(sims), 0), np.int64)
-            top = np.take_along_axis(sims, idx, 1)
-            order = np.argsort(-top, axis=1, kind="stable")
-            yield start, np.take_along_axis(idx, order, 1), np.take_along_axis(top, order, 1)
