@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from model.audit import AuditSettings, audit, read_audit_set, write_audit
-from model.audit import confident
+from model.audit import AuditSettings, audit, confident, read_audit_set, write_audit
 from model.audit.fingerprint import rms_difference, smooth_vectors, thumbnail
 from model.audit.similar import SimilarIndex
 from model.cancel import Cancelled, CancelToken
