@@ -1,6 +1,5 @@
-"""The audit's one door to the teaching code: the on-disk feature cache of a base network and the class-balanced
-linear head. Everything the audit needs from them passes through the two functions here, so that a move of the
-feature store changes this file only.
+"""The audit's one door to the feature store (:mod:`model.features`) and the teaching code's class-balanced
+linear head: everything the audit needs from them passes through the functions here.
 """
 
 from __future__ import annotations
@@ -12,11 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.cancel import Cancelled, CancelToken
+from model.cancel import CancelToken
+from model.features import FeatureStore, base_key, default_cache_dir, extract
 from model.runtime.device import choose_placement
-from model.teach.features import FeatureStore, base_key, default_cache_dir, extract, feature_widths
 from model.teach.head import train_head
-from model.teach.types import TeachCancelled
 from model.weights.loading import LoadedModel
 
 FEATURE_KEY = "final"  # the base's final pooled features: what its own classifier reads
@@ -34,21 +32,6 @@ class Features:
     computed: int
 
 
-def _stop(cancel: CancelToken | None) -> Callable[[], bool] | None:
-    """Return a ``should_stop`` callable that waits while ``cancel`` is paused and is True once cancelled."""
-    if cancel is None:
-        return None
-
-    def should_stop() -> bool:
-        try:
-            cancel.check()
-        except Cancelled:
-            return True
-        return False
-
-    return should_stop
-
-
 def base_features(
     loaded: LoadedModel,
     paths: list[str],
@@ -63,14 +46,11 @@ def base_features(
     total)`` follows the images. Raises :class:`~model.cancel.Cancelled` when ``cancel`` is cancelled;
     ValueError for a device that is not there."""
     net = loaded.net.eval()
-    widths = feature_widths(net)
-    store = FeatureStore(cache_dir or default_cache_dir(), base_key(net, loaded.info.preprocess), widths)
+    store = FeatureStore.for_base(net, loaded.info.preprocess, cache_dir)
     placement = choose_placement(device)
     placement.prepare(net)
     try:
-        got = extract(net, placement, loaded.info.preprocess, paths, digests, store, on_progress, _stop(cancel))
-    except TeachCancelled:
-        raise Cancelled("the audit was cancelled while computing features") from None
+        got = extract(net, placement, loaded.info.preprocess, paths, digests, store, on_progress, cancel)
     finally:
         net.to("cpu")
     return Features(got.features[FEATURE_KEY].numpy(), got.kept, got.failed, got.computed)
@@ -94,8 +74,5 @@ def fit_linear_head(
     ``(N, width)`` with labels ``y`` ``(N,)`` for ``epochs`` of ``batch`` rows per step. Raises
     :class:`~model.cancel.Cancelled` between epochs."""
     xt, yt = torch.from_numpy(x), torch.from_numpy(y).long()
-    try:
-        fit = train_head(xt, yt, num_classes, epochs, seed, should_stop=_stop(cancel), batch=batch)
-    except TeachCancelled:
-        raise Cancelled("the audit was cancelled while training") from None
+    fit = train_head(xt, yt, num_classes, epochs, seed, cancel=cancel, batch=batch)
     return fit.weight.detach().numpy(), fit.bias.detach().numpy()

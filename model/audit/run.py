@@ -30,7 +30,7 @@ from model.audit.report import AuditResult, AuditRow, add_reason, fill_label_che
 from model.audit.similar import SimilarIndex
 from model.audit.sources import AuditSet
 from model.cancel import CancelToken, check
-from model.teach.dataset import file_digest
+from model.features import file_digest
 from model.weights.loading import LoadedModel, load_model
 
 _CHUNK = 256  # files hashed between two cancel checks and progress reports

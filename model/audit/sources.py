@@ -96,7 +96,7 @@ def _from_table(table: Path, root: Path, named_root: Path | None) -> AuditSet:
     if not table.is_file():
         raise AuditError(f"The labels table {table} does not exist.")
     try:
-        data = labelled_from_table(table, root)
+        data = labelled_from_table(table, root=root)
     except TeachError as exc:
         raise AuditError(str(exc)) from None
     found = _labelled(data, TRAIN, root)
