@@ -55,7 +55,8 @@ def confident_joint(labels: np.ndarray, probs: np.ndarray, thresholds: np.ndarra
 
 def calibrated_joint(joint: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Return the joint distribution of (given, true) class ``(K, K)`` floats: each row of ``joint`` scaled to
-    the number of rows with that given label, then the whole normalised to sum to 1 (the paper's Eq. 2)."""
+    the number of rows with that given label, then the whole normalised to sum to 1 (the paper's Eq. 2; cleanlab
+    also rounds the scaled counts to whole rows, which moves each entry by less than one row's share)."""
     counts = np.bincount(labels, minlength=joint.shape[0]).astype(float)
     rows = joint / np.maximum(joint.sum(1, keepdims=True), 1) * counts[:, None]
     return rows / max(rows.sum(), 1.0)

@@ -202,3 +202,29 @@ def test_the_similar_index_is_exact_and_keeps_one_copy():
     assert np.all(np.diff(sims) <= 0)
     own, _ = index.search(expected[7], 5, exclude=7)
     assert 7 not in own and len(own) == 5
+
+
+def test_confident_learning_agrees_with_cleanlab_where_classes_compete():
+    """Spread probabilities, where a row is often above two classes' thresholds or above none of them."""
+    from cleanlab.count import compute_confident_joint, estimate_joint
+    from cleanlab.filter import find_label_issues
+
+    rng = np.random.default_rng(3)
+    probs = rng.dirichlet(np.full(5, 0.7), 600)
+    labels = np.where(rng.random(600) < 0.7, probs.argmax(1), rng.integers(0, 5, 600))
+    np.testing.assert_array_equal(
+        confident.confident_joint(labels, probs), compute_confident_joint(labels, probs, calibrate=False)
+    )
+    uneven = np.array([0.9, 0.2, 0.2, 0.2, 0.2])  # a row below class 0's threshold but above another's
+    np.testing.assert_array_equal(
+        confident.confident_joint(labels, probs, uneven),
+        compute_confident_joint(labels, probs, thresholds=uneven, calibrate=False),
+    )
+    np.testing.assert_allclose(  # cleanlab rounds the calibrated counts to whole rows: within one row of ours
+        confident.calibrated_joint(confident.confident_joint(labels, probs), labels),
+        estimate_joint(labels, probs),
+        atol=1.0 / len(labels),
+    )
+    np.testing.assert_array_equal(
+        confident.label_issues(labels, probs), find_label_issues(labels, probs, filter_by="confident_learning")
+    )
