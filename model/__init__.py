@@ -1,7 +1,7 @@
 """CoAtNet Lens core: the network, its weights, preprocessing, introspection and inference. No Qt here.
 
     from model import create_model, list_configs, load_model, Classifier, capture, label_folder
-    from model import faithfulness, head_stats, teach
+    from model import faithfulness, head_stats, teach, CancelToken, Cancelled
 
 The names below are imported on first use, so ``import model`` itself loads neither torch nor anything else.
 """
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from model.batch.pipeline import label_folder
+    from model.cancel import Cancelled, CancelToken
     from model.explain.capture import capture
     from model.explain.faithfulness import faithfulness
     from model.explain.head_stats import head_stats
@@ -33,9 +34,13 @@ _HOMES = {
     "faithfulness": "model.explain.faithfulness",
     "head_stats": "model.explain.head_stats",
     "teach": "model.teach",
+    "CancelToken": "model.cancel",
+    "Cancelled": "model.cancel",
 }
 
 __all__ = [
+    "CancelToken",
+    "Cancelled",
     "Classifier",
     "CoAtNetCfg",
     "capture",
