@@ -1,13 +1,20 @@
-"""Atomic file writes: a file is either the old one or the whole new one, never half-written."""
+"""Atomic file writes: a file is either the old one or the whole new one, never half-written.
+
+Permissions are those an editor gives: a new file gets ``0o666`` less the user's umask (0644 under umask 022,
+0600 under 077), and a file that is replaced keeps its permission bits. (``tempfile.mkstemp`` would create every
+file 0600, whatever the umask.)"""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+_TRIES = 100  # random temp names tried before giving up (a clash of 32 random bits is already rare)
 
 
 @contextmanager
@@ -44,10 +51,35 @@ def write_bytes_atomically(path: str | os.PathLike, data: bytes, sync: bool = Tr
 def _replacing(path: str | os.PathLike) -> Iterator[int]:
     """Yield the descriptor of a temp file beside ``path``; rename it over ``path`` when the block succeeds."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, tmp = _temp_beside(target)
     try:
         yield fd
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _temp_beside(target: Path) -> tuple[int, Path]:
+    """Create a new, empty temp file in ``target``'s folder; return its descriptor (open for writing) and path.
+    Its mode is ``target``'s permission bits when ``target`` exists, else ``0o666`` less the umask (the kernel
+    applies the umask to ``os.open``'s mode: nothing here reads or changes the process-wide umask)."""
+    try:
+        keep = stat.S_IMODE(os.stat(target).st_mode) & 0o777  # no set-id or sticky bits carried over
+    except OSError:
+        keep = None
+    for _ in range(_TRIES):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        except FileExistsError:
+            continue
+        if keep is not None:
+            try:
+                os.chmod(tmp, keep)
+            except OSError:
+                os.close(fd)
+                tmp.unlink(missing_ok=True)
+                raise
+        return fd, tmp
+    raise FileExistsError(f"{target.parent}: no free temporary name for {target.name} after {_TRIES} tries")
