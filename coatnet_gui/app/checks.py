@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from coatnet_gui.app.feedback import Feedback
-from coatnet_gui.image.saving import safe_name
 from coatnet_gui.image.session import Session
 from coatnet_gui.widgets.checks_panel import ChecksPanel
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.atomic import write_bytes_atomically
 from model.explain.head_stats import HeadStats
 from model.explain.maps import OverlayResult
+from model.names import file_stem
 
 
 class Checks:
@@ -81,7 +81,7 @@ class Checks:
     def choose_save_chart(self) -> None:
         """Ask where to save the head chart as PNG, then save it."""
         image = self.session.image
-        stem = safe_name(Path(image.source.name).stem) if image is not None else "view"
+        stem = file_stem(Path(image.source.name).stem) if image is not None else "view"
         path = self.dialogs.save_file("chart", "Save head chart", f"{stem}_heads.png", "PNG image (*.png)")
         if path:
             self.save_chart(path)

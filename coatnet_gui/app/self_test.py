@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from model.names import slug
 
 STEPS = ("qt", "model", "classify", "attention", "grad-cam", "window")
 WINDOW_TIMEOUT_S = 120  # from creating the window to its first overlay
@@ -113,11 +114,6 @@ def _model_step(source: str) -> tuple[Any, str]:
     return loaded, f"{info.name}, {info.num_classes} classes, {count / 1e6:.2f}M parameters; {build}"
 
 
-def _slug(text: str) -> str:
-    """Return ``text`` lower-cased with every run of other characters turned into one ``-``."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 def _classify_step(loaded: Any) -> tuple[Any, str]:
     """Classify every bundled sample; each must give a probability vector over all classes that sums to 1."""
     from model.resources import sample_images
@@ -135,7 +131,7 @@ def _classify_step(loaded: Any) -> tuple[Any, str]:
         _check(bool(np.isfinite(probs).all() and (probs >= 0).all()), f"{name}: probabilities not finite/non-negative")
         _check(abs(float(probs.sum()) - 1.0) < _TOLERANCE, f"{name}: probabilities sum to {probs.sum():.6f}")
         _check(bool((np.diff(probs) <= 0).all()), f"{name}: the top-k is not sorted")
-    agree = sum(_slug(p.labels[0]) in _slug(Path(p.path or "").stem) for p in predictions)
+    agree = sum(slug(p.labels[0]) in slug(Path(p.path or "").stem) for p in predictions)
     where = classifier.placement
     detail = (
         f"{len(predictions)} samples on {where.device} ({where.precision}), probabilities sum to 1; "

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtGui import QGuiApplication
 
 from coatnet_gui.app.feedback import Feedback
-from coatnet_gui.image.saving import map_description, safe_name, suggested_name, write_map
+from coatnet_gui.image.saving import map_description, suggested_name, write_map
 from coatnet_gui.image.session import Session, write_view_png
 from coatnet_gui.image.sheet import SheetContent, SheetMap, gather_maps, settings_lines, write_sheet_png
 from coatnet_gui.image.tab import ImageTab
@@ -22,6 +22,7 @@ from coatnet_gui.overlay.paint import ViewState, render_view
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.explain.faithfulness import DEFAULT_STEPS
 from model.explain.maps import OverlayResult
+from model.names import file_stem
 
 
 class ViewExport:
@@ -156,7 +157,7 @@ class ViewExport:
         """Ask where to write the explanation sheet, then write it."""
         image = self.session.image
         stem = Path(image.source.name).stem if image is not None else "view"
-        name = f"{safe_name(stem)}_sheet.png"
+        name = f"{file_stem(stem)}_sheet.png"
         path = self.dialogs.save_file("sheet", "Export explanation sheet", name, "PNG image (*.png)")
         if path:
             self.export_sheet(path)

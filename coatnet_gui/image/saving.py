@@ -6,31 +6,26 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from model.atomic import write_bytes_atomically
+from model.explain.blocks import block_label
 from model.explain.maps import OverlayResult
-
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_name(text: str) -> str:
-    """Return ``text`` usable in a file name on every platform (runs of other characters become one "_")."""
-    return _UNSAFE_NAME.sub("_", text).strip("._") or "view"
+from model.names import file_stem
 
 
 def suggested_name(image_name: str | None, result: OverlayResult | None, suffix: str) -> str:
     """Return a file name for the view or map on screen that says what it shows: the image (``image_name``,
-    "view" when None), then block, mode and head (attention), mode and channel (activations) or class (Grad-CAM)
-    of ``result``, then ``suffix``, e.g. ``boot_stages.2.blocks.0_query_head1.png``."""
+    "view" when None), then block (as the window names it), mode and head (attention), mode and channel
+    (activations) or class (Grad-CAM) of ``result``, then ``suffix``, e.g. ``boot_S3.0_query_head1.png``. Each part
+    is made a valid, readable file-name part by :func:`model.names.file_stem` (``猫.jpg`` -> ``猫_S3.0_…``)."""
     parts = [Path(image_name).stem if image_name is not None else "view"]
     if result is not None:
         spec = result.spec
-        parts.append(result.block.name)
+        parts.append(block_label(result.block))
         if spec.kind == "attention":
             parts.append(spec.attention_mode)
             if spec.uses_head:
@@ -45,7 +40,7 @@ def suggested_name(image_name: str | None, result: OverlayResult | None, suffix:
                 parts.append(f"class{spec.class_index}")
             if spec.versus is not None:
                 parts += ["vs", f"class{spec.versus}"]
-    return "_".join(safe_name(part) for part in parts) + suffix
+    return "_".join(file_stem(part) for part in parts) + suffix
 
 
 def map_description(

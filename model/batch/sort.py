@@ -21,23 +21,9 @@ from pathlib import Path
 from model.batch.journal import decode_path
 from model.batch.manifest import ManifestWriter
 from model.fileguard import claim, is_inside, numbered, transfer
+from model.names import folder_name
 
 UNCERTAIN = "uncertain"
-_UNSAFE = set('/\\:*?"<>|')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-_MAX_NAME_BYTES = 120
-
-
-def safe_folder_name(label: str) -> str:
-    """Return ``label`` as a folder name valid on Linux, macOS and Windows: path separators and other
-    reserved characters become ``-``, trailing dots/spaces go, reserved device names get a ``_`` prefix,
-    at most 120 bytes; an empty result is ``_``."""
-    name = "".join("-" if c in _UNSAFE or ord(c) < 32 else c for c in label).strip().rstrip(". ")
-    if name.split(".")[0].upper() in _RESERVED:
-        name = "_" + name
-    while len(name.encode("utf-8")) > _MAX_NAME_BYTES:
-        name = name[:-1]
-    return name or "_"
 
 
 def folder_names(label_names: list[str]) -> list[str]:
@@ -46,7 +32,7 @@ def folder_names(label_names: list[str]) -> list[str]:
     seen: set[str] = set()
     out = []
     for index, label in enumerate(label_names):
-        name = safe_folder_name(label)
+        name = folder_name(label)
         if name.casefold() in seen:
             name = f"{name} ({index})"
         seen.add(name.casefold())

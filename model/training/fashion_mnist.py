@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from model.names import file_stem
 from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES
 
 DEFAULT_ROOT = Path(os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
@@ -52,11 +53,6 @@ def load_split(split: str, root: Path = DEFAULT_ROOT) -> tuple[np.ndarray, np.nd
     return images, labels
 
 
-def safe_name(label: str) -> str:
-    """Return ``label`` usable in a file name (``T-shirt/top`` -> ``T-shirt-top``)."""
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in label)
-
-
 def export_slice(folder: Path, per_class: int, root: Path = DEFAULT_ROOT) -> Path:
     """Write the first ``per_class`` test images of every class as 28 px PNGs into ``folder`` plus a
     ``labels.csv`` (``file,label,index``); return the CSV's path."""
@@ -65,7 +61,7 @@ def export_slice(folder: Path, per_class: int, root: Path = DEFAULT_ROOT) -> Pat
     rows = ["file,label,index"]
     for klass, name in enumerate(CLASS_NAMES):
         for i in np.flatnonzero(labels == klass)[:per_class]:
-            file = f"{i:05d}_{safe_name(name)}.png"
+            file = f"{i:05d}_{file_stem(name, sep='-')}.png"
             Image.fromarray(images[i]).save(folder / file, optimize=True)
             rows.append(f'{file},"{name}",{klass}')
     csv_path = folder / "labels.csv"
@@ -80,7 +76,7 @@ def export_samples(folder: Path, classes: tuple[int, ...], size: int = 224, root
     for klass in classes:
         i = int(np.flatnonzero(labels == klass)[0])
         img = Image.fromarray(images[i]).resize((size, size), Image.Resampling.BICUBIC)
-        img.save(folder / f"fashion_{safe_name(CLASS_NAMES[klass]).lower()}.png", optimize=True)
+        img.save(folder / f"fashion_{file_stem(CLASS_NAMES[klass], sep='-').lower()}.png", optimize=True)
 
 
 def main(argv: list[str] | None = None) -> None:

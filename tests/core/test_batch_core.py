@@ -20,10 +20,10 @@ from model.batch.sort import (
     apply_sort,
     folder_names,
     plan_sort,
-    safe_folder_name,
     uncertain_folder,
 )
 from model.batch.undo import undo_question, undo_sort
+from model.names import folder_name
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
 
@@ -212,9 +212,9 @@ def test_run_key_finds_the_same_run_and_only_it(clf: Classifier, tmp_path: Path,
 
 
 def test_folder_names_are_safe_and_distinct():
-    assert safe_folder_name("T-shirt/top") == "T-shirt-top"
-    assert safe_folder_name("a\\b:c*?") == "a-b-c--"
-    assert safe_folder_name("..") == "_" and safe_folder_name("con") == "_con"
+    assert folder_name("T-shirt/top") == "T-shirt-top"
+    assert folder_name("a\\b:c*?") == "a-b-c--"
+    assert folder_name("..") == "_" and folder_name("con") == "_con"
     assert folder_names(["crane", "Crane", "x/y", "x-y"]) == ["crane", "Crane (1)", "x-y", "x-y (3)"]
 
 
