@@ -2,9 +2,10 @@
 
 The same :func:`layout_view` and :func:`paint_view` draw the view in the widget and into the PNG that
 "Save view" writes, so what is saved is what is seen (at the image's own resolution). Every map comes with a
-colour bar that names its range and unit: under the image on screen, in the image's bottom edge in a saved
-single view (the file keeps the image's size; images under 128 pixels have no room for it), under each cell of
-small multiples.
+colour bar that names its range and unit: under the image, on screen and in a saved single view (in a strip added
+below the picture, whose pixels stay as they are; a narrow picture gets a wider canvas for it), under each cell of
+small multiples. A saved view is drawn as if its longest side were :data:`SAVED_SIDE` pixels on screen: on a 12 MP
+photo the colour bar and the query marker grow with the picture, so they stay legible when it is looked at whole.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from model.explain.maps import OverlayResult, Panel
 CAPTION_HEIGHT = 18.0  # title strip above each small multiple
 CELL_BAR_HEIGHT = 20.0  # colour bar under each small multiple
 NOTE_HEIGHT = 16.0  # one line under the small multiples: the unit
-COLORBAR_HEIGHT = 24.0  # colour bar under the single view, on screen
-INSIDE_BAR_MIN_SIDE = 128.0  # a saved image smaller than this (28x28 Fashion-MNIST) has no room for a legible bar
+COLORBAR_HEIGHT = 24.0  # colour bar under the single view, on screen (times the scale in a saved view)
+SAVED_SIDE = 1000.0  # a saved view's marks are sized as on a screen showing its longest side in this many pixels
+SAVED_BAR_MIN_WIDTH = 160.0  # a saved view narrower than this (28x28 Fashion-MNIST) gets a wider canvas for its bar
 TILE_GAP = 6.0
 TITLE_PAD = 4.0  # left and right of a title in its strip
 TITLE_PIXELS = (12, 11, 10, 9)  # title font sizes tried, largest first, before a title is elided
@@ -100,24 +102,33 @@ class ViewLayout:
     note: Box | None = None
 
 
-def layout_view(state: ViewState, area: Box, bar_inside: bool = False) -> ViewLayout:
+def colorbar_strip(scale: float = 1.0) -> float:
+    """Return the height in pixels of the strip that holds a single view's colour bar, at ``scale`` (1 on screen,
+    :func:`saved_scale` in a saved view): a whole number, so that the picture above it stays on whole pixels."""
+    return float(round(COLORBAR_HEIGHT * scale))
+
+
+def saved_scale(width: int, height: int) -> float:
+    """Return how much larger than on screen the marks (colour bar, query marker) of a saved view of a picture of
+    ``width`` x ``height`` pixels are drawn: 1 up to :data:`SAVED_SIDE` pixels, then in proportion (4 for 4000 px)."""
+    return max(1.0, max(width, height) / SAVED_SIDE)
+
+
+def layout_view(state: ViewState, area: Box, scale: float = 1.0) -> ViewLayout:
     """Return the layout of ``state`` in ``area``: the image fitted with the overlay over the model's view and
-    its colour bar under it (``bar_inside``: in the image's bottom edge, so the image keeps the whole area), or
-    small multiples of the model's view in a grid, each with a title above and a colour bar below."""
+    its colour bar in a strip under it (:func:`colorbar_strip` of ``scale`` tall), or small multiples of the
+    model's view in a grid, each with a title above and a colour bar below."""
     overlay = state.visible and state.result is not None
     if not state.multiples:
         image_size = (state.image.width(), state.image.height())
-        below = 0.0 if bar_inside or not overlay else COLORBAR_HEIGHT
+        below = colorbar_strip(scale) if overlay else 0.0
         room = Box(area.left, area.top, area.width, area.height - below)
         image_rect = fit_box(image_size, room)
         full = Box(0, 0, *image_size)
         layout = ViewLayout(image_rect, [full.map_into(state.view_box, image_rect)])
-        if overlay and bar_inside:
-            height = max(16.0, 0.07 * min(image_rect.width, image_rect.height))
-            if image_rect.height >= INSIDE_BAR_MIN_SIDE and image_rect.width >= INSIDE_BAR_MIN_SIDE:
-                layout.bars = [Box(image_rect.left, image_rect.bottom - height, image_rect.width, height)]
-        elif overlay:
-            layout.bars = [Box(area.left, image_rect.bottom + 2, area.width, COLORBAR_HEIGHT - 4)]
+        if overlay:
+            gap = 2.0 * scale
+            layout.bars = [Box(area.left, image_rect.bottom + gap, area.width, below - 2 * gap)]
         return layout
     assert state.result is not None
     grid_area = Box(area.left, area.top, area.width, max(0.0, area.height - NOTE_HEIGHT))
@@ -154,10 +165,10 @@ def _rect(box: Box) -> QRectF:
     return QRectF(box.left, box.top, box.width, box.height)
 
 
-def paint_view(painter: QPainter, state: ViewState, area: Box, bar_inside: bool = False) -> ViewLayout:
-    """Paint ``state`` into ``area`` with ``painter`` (``bar_inside`` as in :func:`layout_view`); return the
-    layout used (for hit-testing)."""
-    layout = layout_view(state, area, bar_inside)
+def paint_view(painter: QPainter, state: ViewState, area: Box, scale: float = 1.0) -> ViewLayout:
+    """Paint ``state`` into ``area`` with ``painter``, the colour bar and query marker ``scale`` times their size
+    on screen (see :func:`saved_scale`); return the layout used (for hit-testing)."""
+    layout = layout_view(state, area, scale)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     result = state.result if state.visible else None
@@ -172,7 +183,7 @@ def paint_view(painter: QPainter, state: ViewState, area: Box, bar_inside: bool 
             painter.drawImage(_rect(cell), state.layers[i])
             painter.setOpacity(1.0)
         if result is not None and result.spec.uses_query:
-            _query_marker(painter, cell, result)
+            _query_marker(painter, cell, result, scale)
     if result is not None:
         for panel, layer, bar in zip(result.panels, state.layers, layout.bars, strict=False):
             cmap = layer.text(COLORMAP_KEY) or colormaps.COLORMAPS[0]
@@ -187,17 +198,24 @@ def paint_view(painter: QPainter, state: ViewState, area: Box, bar_inside: bool 
 
 
 def render_view(state: ViewState) -> QImage:
-    """Return the view as an image: the picture at its own resolution with the overlay, or the grid of small
-    multiples at the tiles' resolution."""
+    """Return the view as an image: the picture at its own resolution with the overlay and, when there is one, its
+    colour bar in a strip added below (the picture's pixels are the top rows, as they are; a picture narrower than
+    :data:`SAVED_BAR_MIN_WIDTH` is centred on a wider canvas), or the grid of small multiples at the tiles'
+    resolution."""
+    scale = 1.0
     if state.multiples:
         width, height = multiples_size(state)
     else:
         width, height = state.image.width(), state.image.height()
+        if state.visible and state.result is not None:
+            scale = saved_scale(width, height)
+            width += 2 * math.ceil(max(0.0, SAVED_BAR_MIN_WIDTH * scale - width) / 2)  # centred on whole pixels
+            height += int(colorbar_strip(scale))
     out = QImage(width, height, QImage.Format.Format_RGB32)
     out.fill(QColor("white"))
     painter = QPainter(out)
     try:
-        paint_view(painter, state, Box(0, 0, width, height), bar_inside=True)
+        paint_view(painter, state, Box(0, 0, width, height), scale)
     finally:
         painter.end()
     return out
@@ -273,8 +291,9 @@ def _gradient(painter: QPainter, rect: QRectF, cmap: str, signed: bool) -> None:
         painter.drawLine(QPointF(centre, rect.top()), QPointF(centre, rect.bottom()))
 
 
-def _query_marker(painter: QPainter, cell: Box, result: OverlayResult) -> None:
-    """Outline the query token of ``result``'s block inside ``cell`` and mark the query point."""
+def _query_marker(painter: QPainter, cell: Box, result: OverlayResult, scale: float = 1.0) -> None:
+    """Outline the query token of ``result``'s block inside ``cell`` and mark the query point, with lines
+    ``scale`` times as wide as on screen."""
     rows, cols = result.block.grid
     fy, fx = result.spec.query
     r, c = grid_cell((rows, cols), fy, fx)
@@ -282,9 +301,9 @@ def _query_marker(painter: QPainter, cell: Box, result: OverlayResult) -> None:
         cell.left + c * cell.width / cols, cell.top + r * cell.height / rows, cell.width / cols, cell.height / rows
     )
     x, y = cell.point(fy, fx)
-    arm = max(4.0, cell.width / 40)
+    arm = max(4.0 * scale, cell.width / 40)
     for colour, width in ((QColor(0, 0, 0, 200), 3.0), (QColor("white"), 1.5)):
-        painter.setPen(QPen(colour, width))
+        painter.setPen(QPen(colour, width * scale))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(token)
         painter.drawLine(QPointF(x - arm, y), QPointF(x + arm, y))

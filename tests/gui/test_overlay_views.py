@@ -13,7 +13,7 @@ import pytest
 from gui_helpers import choose, settle, show
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage
 from PySide6.QtWidgets import QApplication
 
 from coatnet_gui.image.sources import THUMBNAIL_SIDE, ImageSource, read_image
@@ -21,15 +21,21 @@ from coatnet_gui.image.tab import HOVER_HINT, HOVER_HINT_TO_QUERY, HOVER_HINT_VA
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import (
     COLORMAP_KEY,
+    SAVED_BAR_MIN_WIDTH,
     TITLE_PAD,
+    ViewState,
     colorbar_labels,
+    colorize,
     fit_title,
     layout_view,
     render_view,
+    saved_scale,
 )
 from coatnet_gui.widgets.head_shares import HeadShareChart
 from coatnet_gui.widgets.overlay_controls import OverlayControls, class_entries, class_row
 from model.explain import colormaps
+from model.explain.capture import BlockInfo
+from model.explain.maps import OverlayResult, OverlaySpec, Panel
 
 
 def _unique_needle(names: list[str], candidates: list[int]) -> tuple[int, str]:
@@ -217,24 +223,55 @@ def test_thumbnails_of_tiny_images_are_scaled_up(tmp_path):
     assert (thumb.width(), thumb.height()) == (THUMBNAIL_SIDE, THUMBNAIL_SIDE * 2 // 3)
 
 
-def test_a_saved_view_keeps_the_images_size_with_the_colour_bar_in_its_bottom_edge(qtbot, window, sample):
+def test_a_saved_views_colour_bar_lies_in_a_strip_below_the_picture(qtbot, window, sample):
     show(qtbot, window, sample)
     controls = window.image_tab.controls
-    choose(controls.kind_box, "gradcam")  # no query marker: with the overlay transparent, only the bar is drawn
+    choose(controls.kind_box, "gradcam")  # no query marker: with the overlay transparent, the picture is as it was
     controls.opacity_slider.setValue(0)
     settle(qtbot, window)
     state = window.current_view()
     width, height = state.image.width(), state.image.height()
-    (bar,) = layout_view(state, Box(0, 0, width, height), bar_inside=True).bars
-    assert bar.bottom == pytest.approx(height) and bar.width == pytest.approx(width) and bar.height < height / 8
     saved = render_view(state)
-    assert (saved.width(), saved.height()) == (width, height)
-    changed = np.argwhere((_pixels_of(saved) != _pixels_of(state.image)).any(axis=2))
-    assert len(changed) > bar.width * bar.height / 4
-    assert changed[:, 0].min() >= int(bar.top), "only the colour bar covers the picture"
+    assert saved.width() == width and saved.height() > height
+    pixels = _pixels_of(saved)
+    assert (pixels[:height] == _pixels_of(state.image)).all(), "every pixel of the picture kept"
+    strip = pixels[height:]
+    assert (strip != 255).any(axis=2).sum() > strip.shape[0] * strip.shape[1] / 8, "the colour bar is drawn"
+
+    visible = replace(state, opacity=0.6)
+    (bar,) = layout_view(visible, Box(0, 0, saved.width(), saved.height()), saved_scale(width, height)).bars
+    assert bar.top >= height
+    bare = render_view(replace(visible, result=None, layers=[]))  # the same view without an overlay: no strip
+    assert (bare.width(), bare.height()) == (width, height)
+    drawn = _pixels_of(render_view(visible))
+    changed = np.argwhere((drawn[:height] != _pixels_of(bare)).any(axis=2))
+    box = state.view_box
+    assert len(changed) and changed[:, 0].min() >= int(box.top) and changed[:, 1].min() >= int(box.left)
+    assert changed[:, 0].max() < box.bottom + 1 and changed[:, 1].max() < box.right + 1, "only the map's box changes"
 
     tiny = replace(state, image=state.image.scaled(28, 28), view_box=Box(0, 0, 28, 28))
-    assert layout_view(tiny, Box(0, 0, 28, 28), bar_inside=True).bars == [], "no room for a legible bar"
+    saved = render_view(tiny)
+    assert saved.width() >= SAVED_BAR_MIN_WIDTH and saved.height() > 28, "a wider canvas for a legible bar"
+    left = (saved.width() - 28) // 2
+    assert (_pixels_of(saved)[:28, left : left + 28] == _pixels_of(tiny.image)).all()
+
+
+def test_the_query_marker_stays_visible_on_a_12_megapixel_picture(qapp):
+    width, height = 4000, 3000
+    picture = QImage(width, height, QImage.Format.Format_RGB32)
+    picture.fill(QColor("black"))
+    grid = np.zeros((6, 6), dtype=np.float32)
+    block = BlockInfo("stages.2.blocks.0", "transformer", 3, 0, 96, (6, 6), 4)
+    panel = Panel("h0", grid, np.zeros((64, 64), dtype=np.float32), 0.0, 1.0)
+    result = OverlayResult(OverlaySpec(kind="attention", query=(0.5, 0.5)), block, [panel], 1, "", "attention")
+    state = ViewState(picture, Box(500, 0, 3000, 3000), result, colorize(result, "inferno"), opacity=0.0)
+    saved = render_view(state)
+    assert saved.height() > height
+    # looked at whole, as on a screen showing 1000 px, the white cross stays bright near the query point (a line
+    # 1.5 px wide, as on screen, fades to 1.5/4 of white: under 100 of 255)
+    seen = _pixels_of(saved.scaled(1000, saved.height() // 4, mode=Qt.TransformationMode.SmoothTransformation))
+    near = seen[375 - 30 : 375 + 30, 500 - 30 : 500 + 30]
+    assert (near.min(axis=2) > 150).sum() >= 20, "the marker's white lines survive the 4x reduction"
 
 
 def _pixels_of(image) -> np.ndarray:
