@@ -9,7 +9,9 @@ as a user and a run would, each action started from inside the running event loo
   arrive in chunks of ``--chunk`` through the handler a run's chunk signal calls, one chunk per timer turn;
 * ``sort <column>``: a click on each column header (the first click on the sorted column reverses it);
 * ``narrow`` / ``widen``: the minimum confidence set to 90 %, then back to 0 %;
-* ``class`` / ``all``: the class filter switched to one class, then back to all classes.
+* ``class`` / ``all``: the class filter switched to one class, then back to all classes;
+* ``export csv``: "Export…" of the whole run (its N records in a real journal in a temporary run store) to a CSV
+  file, from the click until the file is written (the code before wrote it on the GUI thread).
 
 For each action it prints the largest gap between timer ticks (ms), the number of gaps over 100 ms, the same
 two figures for the GUI thread's CPU time between ticks (unaffected by other processes on a busy machine), and
@@ -33,13 +35,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
+from coatnet_gui.batch.runs import RunState
 from coatnet_gui.batch.view import BatchView
+from model.batch.journal import Journal
 from model.batch.progress import BatchProgress
-
-try:
-    from coatnet_gui.batch.runs import DATA_ENV
-except ImportError:  # the code before the run store (measured through PYTHONPATH)
-    DATA_ENV = None
+from model.paths import DATA_ENV
 
 TICK_MS = 10
 STALL_MS = 100
@@ -128,6 +128,32 @@ def measure(meter: GapMeter, action: Callable[[Callable[[], None]], None]) -> Fi
     return max(gaps) * 1000, stalls, max(cpu) * 1000, sum(c * 1000 > STALL_MS for c in cpu), finished[0] - start
 
 
+def export_action(view: BatchView, run: SyntheticRun, out: str) -> Callable[[Callable[[], None]], None]:
+    """Store ``run``'s records as a finished run in the view's run store (a real journal, committed in chunks as a
+    run does) and make it the shown run; return the action that exports it to ``out`` and calls ``done`` once
+    the file is written."""
+    session = view.session
+    state = RunState("bench-export", "/nonexistent", "bench", "bundled", False, 5, 64, "cpu", "fp32")
+    state.total = state.done = run.n
+    state.finished = True
+    meta = {"model": "bench", "device": "cpu", "precision": "fp32"}
+    with Journal(session.store.journal_path(state.key), {"root": state.root}) as journal:
+        for start in range(0, run.n, 1000):
+            journal.commit([{**record, **meta} for record in run.chunk(start, 1000)])
+    session.store.save(state)
+    session.state = state
+    finish: list[Callable[[], None]] = []
+    if hasattr(session, "exported"):  # written off the GUI thread: done when it says so
+        session.exported.connect(lambda *_: finish.pop()())
+
+    def action(done: Callable[[], None]) -> None:
+        finish.append(done)
+        if view.export_to(out) is not None:  # the code before: written on the GUI thread, counts returned
+            finish.pop()()
+
+    return action
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=50_000)
@@ -138,8 +164,8 @@ def main() -> None:
     app = QApplication.instance() or QApplication([])
     collect_on_gui_thread()  # as the app does: garbage is collected from a timer on the GUI thread
     names = [f"class {i}" for i in range(args.classes)]
-    if DATA_ENV:
-        os.environ[DATA_ENV] = tempfile.mkdtemp(prefix="bench-event-loop-")  # the run store: not the user's
+    scratch = tempfile.mkdtemp(prefix="bench-event-loop-")
+    os.environ[DATA_ENV] = scratch  # the run store: not the user's
     view = BatchView(lambda: None)
     view.resize(1100, 700)
     view.show()
@@ -207,6 +233,7 @@ def main() -> None:
     one = view.class_box.findData(3)
     results.append(("class filter", measure(meter, setter(lambda: view.class_box.setCurrentIndex(one)))))
     results.append(("all classes", measure(meter, setter(lambda: view.class_box.setCurrentIndex(0)))))
+    results.append(("export csv", measure(meter, export_action(view, run, os.path.join(scratch, "export.csv")))))
 
     print(f"{args.rows} rows, chunks of {args.chunk}, {args.classes} classes")
     print(f"{'action':<22}{'max gap ms':>12}{'gaps >100 ms':>14}{'max CPU ms':>12}{'CPU >100 ms':>13}{'took s':>9}")

@@ -5,7 +5,8 @@ act on the run job's token, which :func:`~model.batch.pipeline.label_folder` tak
 
 The view calls intents (start, resume, discard, pause, cancel, correct, export, sort, undo) and renders the
 signals. The user's corrections are written beside the run's journal as they are made (off the GUI thread, one
-write at a time, the newest last).
+write at a time, the newest last); an export is written off the GUI thread too (``export_progress``, then
+``exported`` or ``export_failed``), so the table stays usable while 50,000 rows go to a file.
 A run's results are committed to its journal as they come, so a killed app loses at most the chunk in flight;
 the next start offers the run back (:meth:`BatchSession.refresh_offers`) and a resumed run continues with
 the CLI's machinery (:func:`~model.batch.pipeline.open_journal` with ``resume``), ending with the journal an
@@ -17,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -37,6 +38,7 @@ from model.runtime.inference import Classifier
 log = logging.getLogger(__name__)
 
 REFILL_CHUNK = 2000  # records per table update when a resumed run refills the table from its journal
+EXPORT_PROGRESS_EVERY = 1000  # records between two progress reports of an export
 MAPS_FOLDER = "batch-maps"  # beside the runs: maps outlive an exported (and then removed) run, the export names them
 
 
@@ -55,6 +57,9 @@ class BatchSession(QObject):
     operation_finished = Signal(str)
     model_requested = Signal(str)  # the model source a run to resume needs
     message = Signal(str)
+    export_progress = Signal(int, int)  # rows written, rows in the run
+    exported = Signal(str, object)  # path, ExportCounts: the export is on disk
+    export_failed = Signal(str, str)  # path, the reason in one line
 
     def __init__(self, workers: Workers, store: RunStore | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -69,6 +74,7 @@ class BatchSession(QObject):
         self._pending_resume: str | None = None
         self._unwritten: tuple[str, Corrections] | None = None  # the newest corrections (run key) not on disk yet
         self._writing = False
+        self._edits = 0  # corrections made so far: an export marks its run exported only if none came meanwhile
 
     # --- state ---------------------------------------------------------------------------------------------
 
@@ -300,6 +306,7 @@ class BatchSession(QObject):
         if self.state is None:
             return
         self._unwritten = (self.state.key, corrections)
+        self._edits += 1
         if not self._writing:
             self._write_corrections()
         if self.state.exported:
@@ -325,18 +332,37 @@ class BatchSession(QObject):
 
     # --- export, sort, undo --------------------------------------------------------------------------------
 
-    def export_to(self, path: str, only: set[str] | None = None) -> ExportCounts:
-        """Write the run's results with the user's corrections to ``path`` (.csv or .jsonl), atomically (``only``
-        the named files when given); mark a whole, finished export's run exported (it is not offered back then);
-        return the counts."""
-        if self.state is None:
-            raise RuntimeError("nothing has been labelled yet")
-        records = read_records(self.store.journal_path(self.state.key))
-        counts = write_corrected_export(records, path, self.corrections().labels, only)
-        if only is None and not self.running:
-            self.state.exported = True
-            self.store.save(self.state)
-        return counts
+    def export_to(self, path: str, only: set[str] | None = None) -> None:
+        """Start writing the run's results with the user's corrections (as they are now) to ``path`` (.csv or
+        .jsonl), atomically, ``only`` the named files when given, on the ``io`` pool, and return at once.
+        ``export_progress`` follows the rows; ``exported(path, counts)`` says it is written, and a whole export of
+        a finished run marks the run exported (it is not offered back then); ``export_failed(path, message)`` says
+        why not."""
+        state = self.state
+        if state is None:
+            self.export_failed.emit(path, "Nothing has been labelled yet.")
+            return
+        journal, store, total = self.store.journal_path(state.key), self.store, state.done
+        unwritten = self._unwritten[1] if self._unwritten is not None and self._unwritten[0] == state.key else None
+        whole, edits = only is None and not self.running, self._edits
+
+        def job(running: Job) -> ExportCounts:
+            corrections = unwritten if unwritten is not None else store.load_corrections(state.key)
+            records = _counted(read_records(journal), running, total)
+            return write_corrected_export(records, path, corrections.labels, only)
+
+        def written(counts: ExportCounts) -> None:
+            if whole and self.state is state and not self.running and self._edits == edits:
+                state.exported = True
+                self.store.save(state)
+            self.exported.emit(path, counts)
+
+        def failed(message: str) -> None:  # or cancelled (the app closing): no file is left
+            self.export_failed.emit(path, message)
+
+        self.workers.submit(
+            "io", job, written, failed, on_progress=self.export_progress.emit, on_cancelled=failed, what="Exporting…"
+        )
 
     def sort_files(self, steps: list[SortStep], dest: str, move: bool) -> None:
         """Copy (or ``move``) the planned files in the background; ``operation_finished`` reports the end."""
@@ -385,3 +411,16 @@ class BatchSession(QObject):
                 self.store.save_corrections(key, corrections)
             except OSError:
                 log.warning("could not save the corrections of batch run %s", key, exc_info=True)
+
+
+def _counted(records: Iterable[dict], job: Job, total: int) -> Iterator[dict]:
+    """Yield ``records``, reporting ``job.progress(done, total)`` every :data:`EXPORT_PROGRESS_EVERY` of them (a
+    yield point: a cancelled job stops there, the atomic writer leaves no file) and at the end (``total``: how many
+    there are, as far as known)."""
+    done = 0
+    for done, record in enumerate(records, 1):
+        if done % EXPORT_PROGRESS_EVERY == 0:
+            job.token.check()
+            job.progress(done, max(total, done))
+        yield record
+    job.progress(done, done)

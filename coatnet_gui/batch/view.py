@@ -7,9 +7,9 @@ class, its confidence (the top-5 on hover) and the error of a file that could no
 column and filters by class and confidence (:class:`~coatnet_gui.batch.filter_bar.FilterBar`: per-class counts, "N
 of M shown"). Double-clicking a row asks the window to open that image in the single-image view. Results go to the
 run's journal in the app's data folder (:mod:`coatnet_gui.batch.runs`), from which "Export…" writes CSV or JSON
-Lines ("Export shown rows…" only the rows the filter shows) and "Sort into folders…" copies or moves the files after
-a preview (all or only the shown rows); "Undo sort" says what it will do, asks, and reverses the last sort from its
-manifest.
+Lines off the GUI thread ("Export shown rows…" only the rows the filter shows; :mod:`~coatnet_gui.batch.export_status`)
+and "Sort into folders…" copies or moves the files after a preview (all or only the shown rows); "Undo sort" says what
+it will do, asks, and reverses the last sort from its manifest.
 
 Correcting and teaching: a Corrected cell takes the user's class (F2 or a double-click there; an editable combo
 with completion; a new name adds a class); "Set class…" (a button and the context menu) gives the selected rows a
@@ -29,9 +29,10 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QMenu, QPushButton, QVBoxLayout, QWidget
 
 from coatnet_gui.batch.correct_bar import CorrectBar
+from coatnet_gui.batch.export_status import ExportStatus
 from coatnet_gui.batch.filter_bar import FilterBar
 from coatnet_gui.batch.offer_bar import OfferBar
 from coatnet_gui.batch.prompts import ask_class, ask_close, ask_export_path, ask_new_class, ask_undo
@@ -44,7 +45,6 @@ from coatnet_gui.batch.table import BatchFilter, BatchTableModel, BatchTableView
 from coatnet_gui.teach.dialog import TeachDialog
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from coatnet_gui.workers import Workers
-from model.batch.export import ExportCounts
 from model.batch.progress import BatchProgress
 from model.batch.sort import SortStep
 from model.runtime.inference import Classifier
@@ -116,6 +116,8 @@ class BatchView(QWidget):
         s.operation_finished.connect(self.operation_finished)
         s.model_requested.connect(self.model_requested)
         s.message.connect(self.status.setText)
+        self.export_status = ExportStatus(s, self.status, self)
+        self.export_status.may_close.connect(self._approve_close)
         self.table_model.corrections_changed.connect(self._save_corrections)
 
     @property
@@ -292,9 +294,11 @@ class BatchView(QWidget):
 
     def _close_answered(self, export: bool) -> None:
         if export:
-            self._export()
-            if self.session.has_unexported():
-                return
+            self.export_status.close_when_written = self._export()  # the window closes once it is written
+        else:
+            self._approve_close()
+
+    def _approve_close(self) -> None:
         self._close_approved = True
         self.close_approved.emit()
 
@@ -383,30 +387,26 @@ class BatchView(QWidget):
 
     # --- export, sort, undo ------------------------------------------------------------------------------
 
-    def export_to(self, path: str) -> ExportCounts:
-        """Write the last run's results to ``path`` (.csv or .jsonl), atomically; return the counts."""
-        return self.session.export_to(path)
+    def export_to(self, path: str) -> None:
+        """Start writing the last run's results to ``path`` (.csv or .jsonl): :meth:`BatchSession.export_to`."""
+        self.session.export_to(path)
 
     def shown_files(self) -> set[str]:
         """Return the files (``decode_path`` form, relative to the folder) of the rows the table shows."""
         rows = self.table_model.rows
         return {rows[i].rel for i in self.proxy.source_rows()}
 
-    def export_shown_to(self, path: str) -> ExportCounts:
-        """Write the results of the rows the table shows to ``path`` (.csv or .jsonl), atomically; return the
-        counts. (The run still counts as not exported: this is a part of it.)"""
-        return self.session.export_to(path, only=self.shown_files())
+    def export_shown_to(self, path: str) -> None:
+        """Start writing the results of the rows the table shows to ``path``, as :meth:`export_to` does. (The run
+        still counts as not exported: this is a part of it.)"""
+        self.session.export_to(path, only=self.shown_files())
 
-    def _export(self, shown_only: bool = False) -> None:
+    def _export(self, shown_only: bool = False) -> bool:
+        """Ask where to export, then start the export; return whether it started."""
         path = ask_export_path(self.dialogs, shown_only)
-        if not path:
-            return
-        try:
-            counts = self.export_shown_to(path) if shown_only else self.export_to(path)
-        except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Export", f"Could not export: {exc}")
-            return
-        self.status.setText(f"Exported {counts.labelled} labelled and {counts.failed} failed images to {path}.")
+        if path:
+            (self.export_shown_to if shown_only else self.export_to)(path)
+        return bool(path)
 
     def _sort(self) -> None:
         if self.journal_path is None:

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QApplication
 
 from coatnet_gui.app.main_window import MainWindow
 from coatnet_gui.app.settings import Settings
+from coatnet_gui.batch.view import BatchView
+from model.batch.export import ExportCounts
 
 TIMEOUT_MS = 30_000
 
@@ -27,6 +29,15 @@ def open_window(qtbot, settings: Settings, size: tuple[int, int] | None = (1200,
     window.show()
     qtbot.waitUntil(lambda: window.session.classifier is not None, timeout=TIMEOUT_MS)
     return window
+
+
+def export(qtbot, view: BatchView, path: str | os.PathLike, shown: bool = False) -> ExportCounts:
+    """Export ``view``'s run (``shown``: the rows the table shows) to ``path``, wait until it is written (off the
+    GUI thread) and return the counts."""
+    with qtbot.waitSignal(view.session.exported, timeout=TIMEOUT_MS) as written:
+        (view.export_shown_to if shown else view.export_to)(str(path))
+    assert written.args[0] == str(path)
+    return written.args[1]
 
 
 def drop(window: MainWindow, mime: QMimeData) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gui_helpers import export
 from PIL import Image
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QAction
@@ -129,12 +130,12 @@ def test_corrections_are_marked_stored_exported_and_back_after_a_restart(
 
     qtbot.waitUntil(lambda: stored() == (expected, ["Hat"]), timeout=TIMEOUT_MS)
 
-    view.export_to(str(tmp_path / "out.csv"))
+    export(qtbot, view, tmp_path / "out.csv")
     with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as f:
         exported = {r["path"]: (r["label"], r["corrected"]) for r in csv.DictReader(f)}
     assert len(exported) == 9 and {p: c for p, (_, c) in exported.items() if c} == expected
     assert exported["img_0.png"][0] == clf.label_names[model.rows[hat].top1]
-    view.export_shown_to(str(tmp_path / "out.jsonl"))
+    export(qtbot, view, tmp_path / "out.jsonl", shown=True)
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {r["path"]: r["corrected"] for r in lines if r["corrected"]} == expected
     select(view, ["img_4.png"])

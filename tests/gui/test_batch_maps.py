@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gui_helpers import export
 from PySide6.QtCore import Qt
 
 from coatnet_gui.batch.rows import COL_MAP
@@ -59,7 +60,7 @@ def test_save_maps_fills_the_map_column_and_the_export(
     assert not model.data(model.index(good, COL_MAP), Qt.ItemDataRole.DecorationRole).isNull()
 
     out = tmp_path / "labels.csv"
-    view.export_to(str(out))
+    export(qtbot, view, out)
     rows = {r["path"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
     assert list(rows["broken.png"])[-4:] == ["map", "overlay", "deletion", "corrected"]
     saved = rows[model.rows[good].rel]
@@ -80,10 +81,10 @@ def test_a_run_without_maps_hides_the_map_column(qtbot, view: BatchView, tmp_pat
         view.set_folder(str(folder))
     assert view.table.isColumnHidden(COL_MAP)
     assert view.table_model.rows[0].overlay == ""
-    assert "map" not in next(csv.DictReader(_export(view, tmp_path)))
+    assert "map" not in next(csv.DictReader(_export(qtbot, view, tmp_path)))
 
 
-def _export(view: BatchView, tmp_path: Path):
+def _export(qtbot, view: BatchView, tmp_path: Path):
     out = tmp_path / "plain.csv"
-    view.export_to(str(out))
+    export(qtbot, view, out)
     return out.open(encoding="utf-8")

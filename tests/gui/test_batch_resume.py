@@ -109,7 +109,7 @@ def test_the_run_store_keeps_odd_folder_names_and_sorts_out_stale_runs(tmp_path:
 def test_a_killed_window_offers_its_run_and_resumes_to_the_uninterrupted_export(
     qtbot, settings, small_model_dir: Path, tmp_path: Path, monkeypatch
 ):
-    from gui_helpers import open_window
+    from gui_helpers import export, open_window
 
     folder, data = tmp_path / "images", tmp_path / "data"
     write_pngs(folder, IMAGES)
@@ -140,7 +140,7 @@ def test_a_killed_window_offers_its_run_and_resumes_to_the_uninterrupted_export(
     assert batch.table_model.rowCount() == IMAGES and batch.offer_frame.isHidden()
 
     resumed = tmp_path / "resumed.csv"
-    batch.export_to(str(resumed))
+    export(qtbot, batch, resumed)
     clf = Classifier(load_model(str(small_model_dir)), device="cpu")
     run_settings = BatchSettings(batch_size=BATCH)
     with open_journal(tmp_path / "whole.journal", clf, folder, run_settings) as journal:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gui_helpers import export
 from PIL import Image
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
@@ -281,9 +282,9 @@ def test_sorting_only_the_shown_rows_and_an_uncertain_folder(qtbot, labelled: Ba
     assert {p.name for p in (dest2 / "uncertain").iterdir()} == unsure
 
 
-def test_export_of_the_shown_rows(labelled: BatchView, tmp_path: Path):
+def test_export_of_the_shown_rows(qtbot, labelled: BatchView, tmp_path: Path):
     labelled.class_box.setCurrentIndex(labelled.class_box.findData(FAILED))
-    counts = labelled.export_shown_to(str(tmp_path / "failed.csv"))
+    counts = export(qtbot, labelled, tmp_path / "failed.csv", shown=True)
     assert (counts.labelled, counts.failed) == (0, 1)
     with (tmp_path / "failed.csv").open(newline="", encoding="utf-8") as f:
         assert [row["path"] for row in csv.DictReader(f)] == ["broken.jpg"]
@@ -291,6 +292,6 @@ def test_export_of_the_shown_rows(labelled: BatchView, tmp_path: Path):
     labelled.class_box.setCurrentIndex(labelled.class_box.findData(ALL))
     labelled.min_spin.setValue(middle_confidence(labelled))
     shown = labelled.shown_files()
-    counts = labelled.export_shown_to(str(tmp_path / "sure.jsonl"))
+    counts = export(qtbot, labelled, tmp_path / "sure.jsonl", shown=True)
     lines = (tmp_path / "sure.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(shown) < 9 and (counts.labelled, counts.failed) == (len(shown) - 1, 1)

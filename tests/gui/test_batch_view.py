@@ -9,15 +9,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
 import csv
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from gui_helpers import export
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from coatnet_gui.batch import session as session_module
 from coatnet_gui.batch.rows import ALL, COL_LABEL, COL_PATH, COL_PROB, COL_THUMB, FAILED
 from coatnet_gui.batch.runs import RunStore
 from coatnet_gui.batch.sort_dialog import SortDialog
@@ -109,7 +112,7 @@ def test_export_sort_preview_move_and_undo(qtbot, view: BatchView, folder: Path,
         view.set_folder(str(folder))
     assert view.table_model.rowCount() == 7  # not recursive
 
-    counts = view.export_to(str(tmp_path / "out.csv"))
+    counts = export(qtbot, view, tmp_path / "out.csv")
     assert (counts.labelled, counts.failed) == (6, 1)
     with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as f:
         assert len(list(csv.DictReader(f))) == 7
@@ -129,6 +132,67 @@ def test_export_sort_preview_move_and_undo(qtbot, view: BatchView, folder: Path,
         view.undo_sort(view.manifest)
     assert undone.args[0] == f"Moved 6 files back from {dest}."
     assert len(list(folder.glob("*.png"))) == 6
+
+
+def test_an_export_is_written_off_the_gui_thread_while_the_table_stays_usable(
+    qtbot, view: BatchView, folder: Path, tmp_path: Path, monkeypatch
+):
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS):
+        view.set_folder(str(folder))
+    gate, writers = threading.Event(), []
+    real = session_module.write_corrected_export
+
+    def held(*args, **kwargs):  # the export waits until the test lets it go
+        writers.append(threading.current_thread())
+        assert gate.wait(TIMEOUT_MS / 1000)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(session_module, "write_corrected_export", held)
+    out = tmp_path / "out.jsonl"
+    progress: list[tuple[int, int]] = []
+    view.session.export_progress.connect(lambda done, total: progress.append((done, total)))
+    view.export_to(str(out))  # returns at once: the file is not there yet
+    assert not out.exists() and view.session.has_unexported()
+    qtbot.waitUntil(lambda: len(writers) == 1, timeout=TIMEOUT_MS)
+    assert writers[0] is not threading.main_thread()
+    view.table.sortByColumn(COL_PROB, Qt.SortOrder.AscendingOrder)  # the table answers meanwhile
+    view.min_spin.setValue(50.0)
+    assert view.proxy.rowCount() < view.table_model.rowCount() and not out.exists()
+
+    with qtbot.waitSignal(view.session.exported, timeout=TIMEOUT_MS) as written:
+        gate.set()
+    path, counts = written.args
+    assert path == str(out) and (counts.labelled, counts.failed) == (6, 1)
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 7 and progress[-1] == (7, 7)
+    assert view.status.text() == f"Exported 6 labelled and 1 failed images to {out}."
+    assert not view.session.has_unexported()  # a whole export of a finished run: not offered back
+
+
+def test_a_failed_export_says_why_without_blocking(qtbot, view: BatchView, folder: Path, tmp_path: Path):
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS):
+        view.set_folder(str(folder))
+    (tmp_path / "a file").write_text("x")
+    with qtbot.waitSignal(view.session.export_failed, timeout=TIMEOUT_MS) as failed:
+        view.export_to(str(tmp_path / "a file" / "out.csv"))  # its folder is a file
+    assert failed.args[0] == str(tmp_path / "a file" / "out.csv") and failed.args[1]
+    assert view.status.text().startswith("Could not export to") and view.session.has_unexported()
+    box = view.findChild(QMessageBox)  # shown with open(), not exec(): this test would hang otherwise
+    assert box.isVisible() and box.text() == f"Could not export to {failed.args[0]}: {failed.args[1]}"
+    box.close()
+
+
+def test_the_close_questions_export_closes_once_the_file_is_written(
+    qtbot, view: BatchView, folder: Path, tmp_path: Path, monkeypatch
+):
+    with qtbot.waitSignal(view.run_finished, timeout=TIMEOUT_MS):
+        view.set_folder(str(folder))
+    out = tmp_path / "labels.csv"
+    monkeypatch.setattr("coatnet_gui.batch.view.ask_export_path", lambda *_args: str(out))
+    assert not view.confirm_close()
+    box = view.findChild(QMessageBox)
+    with qtbot.waitSignal(view.close_approved, timeout=TIMEOUT_MS):
+        next(b for b in box.buttons() if b.text() == "Export…").click()
+    assert out.exists() and view.confirm_close()
 
 
 def test_pause_holds_the_run_and_cancel_ends_it(qtbot, view: BatchView, folder: Path):
