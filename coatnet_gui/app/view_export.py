@@ -130,7 +130,9 @@ class ViewExport:
             f"Config {info.config_name} · {info.source}: {info.location}",
         ]
         settings = settings_lines(caption, colormap, opacity, DEFAULT_STEPS)
-        prediction, name = explanation.prediction, Path(path).name
+        # one prediction per image: the panel's (in the placement's precision), else the explanation pass's (fp32)
+        prediction = self.tab.prediction.prediction or explanation.prediction
+        name = Path(path).name
 
         def gathered(maps: list[SheetMap]) -> None:
             content = SheetContent(

@@ -46,7 +46,8 @@ class SheetMap:
 
 @dataclass
 class SheetContent:
-    """Everything the sheet shows (plain values and QImages: safe to paint on a worker thread)."""
+    """Everything the sheet shows (plain values and QImages: safe to paint on a worker thread). ``prediction`` is
+    the one the prediction panel shows (the same numbers), headed with the precision it was computed in."""
 
     image: QImage
     view_box: Box
@@ -94,6 +95,11 @@ def settings_lines(spec_caption: str, colormap: str, opacity: float, steps: int)
         f"Faithfulness: {steps} steps, blurred fill (σ = {BLUR_SIGMA:.0%} of the side), seeded random baseline",
         "Deletion area: lower is more faithful · insertion area: higher is more faithful",
     ]
+
+
+def prediction_heading(prediction: Prediction) -> str:
+    """Return the heading of the sheet's top-5: it names the precision ``prediction`` was computed in."""
+    return f"Prediction (top {len(prediction.labels)}, {prediction.precision})"
 
 
 def _font(pixels: int, bold: bool = False) -> QFont:
@@ -163,8 +169,8 @@ def _paint(
     # the top-5
     x = MARGIN + TILE + GAP * 2
     column = (width - x - MARGIN - GAP) / 2
-    _text(painter, QRectF(x, y, column, line), "Prediction (top 5)", _font(14, True))
     p = content.prediction
+    _text(painter, QRectF(x, y, column, line), prediction_heading(p), _font(14, True))
     for i, (label, prob) in enumerate(zip(p.labels, p.probs, strict=True)):
         row = y + (i + 1.3) * line * 1.3
         _text(painter, QRectF(x, row, column * 0.45, line), label, _font(13))

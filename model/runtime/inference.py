@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from PIL import Image
@@ -172,7 +172,7 @@ class Classifier:
                 logits = self.net(placement.to_input(pixels))
             seconds = time.perf_counter() - start
         probs = logits.detach().float().softmax(-1)[0].cpu()
-        prediction = self.top_k(probs, TOP_K)
+        prediction = replace(self.top_k(probs, TOP_K), precision="fp32")  # this pass runs without autocast
         blocks = list_blocks(self.net)
         return Explanation(image, captured, probs, blocks, seconds, prediction, self.owner, generation)
 
@@ -181,7 +181,8 @@ class Classifier:
 class Explanation:
     """Everything the overlays of one image need: the ``image`` (RGB), what :func:`capture` recorded,
     class ``probs`` ``(classes,)``, the ``blocks`` that can be shown, the forward pass ``seconds`` and
-    the top-:data:`TOP_K` ``prediction``. Maps are on each block's grid and cover the model's input view.
+    the top-:data:`TOP_K` ``prediction`` of this fp32 pass (labelled fp32: it can differ in the last digit from a
+    prediction in the placement's precision). Maps are on each block's grid and cover the model's input view.
     ``owner`` and ``generation``: the network's owner and its placement's generation when the pass ran (a
     backward pass holds the network alone and needs it where it was)."""
 

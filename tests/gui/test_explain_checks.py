@@ -174,16 +174,25 @@ def test_export_sheet_writes_one_png_with_the_image_the_maps_and_their_scores(
     settle(qtbot, window)
     (tmp_path / "out").mkdir()
     path = tmp_path / "out" / "sheet.png"
-    gathered = []
+    gathered, contents = [], []
 
     def spy(*args):
         gathered.append(sheet.gather_maps(*args))
         return gathered[-1]
 
+    def written(content, out):
+        contents.append(content)
+        return sheet.write_sheet_png(content, out)
+
     monkeypatch.setattr(view_export, "gather_maps", spy)
+    monkeypatch.setattr(view_export, "write_sheet_png", written)
     window.exporter.export_sheet(str(path))
     qtbot.waitUntil(lambda: "Exported the explanation sheet" in window.statusBar().currentMessage(), timeout=60_000)
-    [maps] = gathered
+    [maps], [content] = gathered, contents
+    shown = window.image_tab.prediction.prediction  # one prediction: the sheet's top-5 is the panel's
+    assert content.prediction == shown and shown.precision == window.session.classifier.placement.precision
+    assert sheet.prediction_heading(content.prediction) == f"Prediction (top 5, {shown.precision})"
+    assert window.session.explanation.prediction.precision == "fp32"  # the capturing pass says what it ran in
     assert (
         maps[0].title.startswith("on screen: Grad-CAM")
         and maps[0].class_name == window.session.classifier.label_names[1]
