@@ -1,0 +1,52 @@
+"""The GUI-thread collector: young generations as Python's thresholds say, the full collection only when enough
+objects have moved into the oldest generation since the last one (CPython's own rule), and garbage cycles freed."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+
+from coatnet_gui.app import gc_guard
+
+
+class Node:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: only the cyclic collector frees it
+
+
+@pytest.fixture
+def collector(qapp, monkeypatch: pytest.MonkeyPatch):
+    made = gc_guard.GuiThreadCollector()
+    made.timer.stop()
+    calls: list[int] = []
+    real = gc.collect
+
+    def spy(generation: int = 2) -> int:
+        calls.append(generation)
+        return real(generation)
+
+    monkeypatch.setattr(gc_guard.gc, "collect", spy)
+    monkeypatch.setattr(gc_guard.gc, "get_count", lambda: (10_000, 10_000, 10_000))  # every threshold passed
+    made.calls = calls
+    yield made
+    made.deleteLater()
+
+
+def test_a_full_collection_waits_for_enough_new_long_lived_objects(collector):
+    collector.long_lived, collector.pending = 1_000_000, 0
+    collector.check()
+    assert collector.calls == [0, 1]  # young generations only: the ~250 ms full pass is not due
+    collector.pending = 250_001
+    collector.check()
+    assert collector.calls == [0, 1, 0, 1, 2] and collector.pending == 0
+    assert collector.long_lived == len(gc.get_objects(generation=2))
+
+
+def test_cycles_are_still_freed(collector):
+    node = Node()
+    alive = weakref.ref(node)
+    del node
+    collector.check()
+    assert alive() is None
