@@ -48,15 +48,22 @@ class FilterBar(QWidget):
         self.set_classes([])
 
     def set_classes(self, label_names: list[str]) -> None:
-        """List "All classes", "Failed" and ``label_names`` (with their counts) and show every row."""
+        """List "All classes", "Failed" and ``label_names`` (with their counts) and show every row: the class,
+        confidence and corrected filters go back to "all" (a new run starts unfiltered)."""
         self._names = list(label_names)
-        self.class_box.blockSignals(True)
+        boxes = (self.class_box, self.min_spin, self.max_spin, self.corrected_box)
+        for box in boxes:
+            box.blockSignals(True)
         self.class_box.clear()
         self.class_box.addItem("All classes", ALL)
         self.class_box.addItem("Failed", FAILED)
         for i, name in enumerate(label_names):
             self.class_box.addItem(name, i)
-        self.class_box.blockSignals(False)
+        self.min_spin.setValue(0.0)
+        self.max_spin.setValue(100.0)
+        self.corrected_box.setCurrentIndex(0)
+        for box in boxes:
+            box.blockSignals(False)
         self.update_counts()
         self.apply()
 

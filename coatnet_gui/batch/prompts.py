@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.batch.manifest import read_manifest
@@ -81,7 +81,8 @@ def ask_close(parent: QWidget, done: int, root: str, answered: Callable[[bool], 
 
 def ask_class(parent: QWidget, classes: list[str], count: int, answered: Callable[[str], None]) -> QInputDialog:
     """Ask, without blocking, which class to give ``count`` rows: one of ``classes`` (typing completes it) or a
-    new name; call ``answered(name)`` with the stripped name when it is not empty. Return the dialog."""
+    new name; call ``answered(name)`` with the stripped name. The field starts empty and OK (or Enter) does
+    nothing while it is: an immediate Enter never gives every selected row the first class. Return the dialog."""
     dialog = QInputDialog(parent)
     dialog.setWindowTitle("Set class")
     dialog.setLabelText(f"Class of the {count:,} selected images (choose, or type a new class):")
@@ -90,6 +91,13 @@ def ask_class(parent: QWidget, classes: list[str], count: int, answered: Callabl
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.textValueSelected.connect(lambda text: answered(text.strip()) if text.strip() else None)
     dialog.open()
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    combo = dialog.findChild(QComboBox)
+    combo.lineEdit().textChanged.connect(lambda text: ok.setEnabled(bool(text.strip())))
+    combo.setCurrentIndex(-1)  # after open(): the dialog fills in the first class when it shows
+    combo.setEditText("")
+    combo.lineEdit().setPlaceholderText("Type or choose a class")
+    ok.setEnabled(False)
     return dialog
 
 

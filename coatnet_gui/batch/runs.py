@@ -5,7 +5,8 @@ the same folder with the same model and settings finds its run again. Its folder
 result, committed as it comes: see :mod:`model.batch.journal`), ``state.json`` — the folder, the model's
 source, the settings, the totals, whether it finished and whether it was exported — and, once the user corrects a
 label, ``corrections.json`` (:mod:`coatnet_gui.batch.corrections`). A run that is unfinished or
-unexported is offered back at the next start; an exported one is removed then.
+unexported is offered back at the next start; an exported one is removed then. A run the user discards moves
+into ``discarded/`` ("Undo discard" brings it back) and is deleted after :data:`DISCARD_KEEP_DAYS`.
 
 The data folder is :func:`model.paths.data_dir`: ``$COATNET_LENS_DATA`` when set (tests, portable use), else the
 platform's per-user application data folder (the one Qt's AppDataLocation names).
@@ -24,6 +25,7 @@ from pathlib import Path
 from coatnet_gui.batch.corrections import Corrections, read_corrections, write_corrections
 from model.atomic import atomic_writer
 from model.batch.journal import decode_path, encode_path, read_records
+from model.fileguard import is_inside
 from model.paths import data_dir
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ RUNS_FOLDER = "batch-runs"
 JOURNAL_NAME = "results.journal"
 STATE_NAME = "state.json"
 CORRECTIONS_NAME = "corrections.json"
+DISCARDED_FOLDER = "discarded"  # discarded runs, kept DISCARD_KEEP_DAYS for "Undo discard"
+DISCARD_KEEP_DAYS = 30
 
 
 @dataclass
@@ -126,18 +130,68 @@ class RunStore:
             return None
         return state
 
-    def discard(self, key: str) -> None:
-        """Delete run ``key`` and its journal: only a real folder directly inside the runs folder (not a link,
-        not a key that names another place)."""
+    def _run_folder(self, key: str) -> Path:
+        """Return the folder of run ``key``: only a real folder directly inside the runs folder (not a link, not a
+        key that names another place, not the discarded runs' folder); raises ``ValueError`` otherwise."""
         folder = self.folder / key
-        if key in ("", ".", "..") or Path(key).name != key or os.path.islink(folder):
-            raise ValueError(f"refused to delete {folder}: not a run folder")
-        shutil.rmtree(folder, ignore_errors=True)
+        if (
+            key in ("", ".", "..", DISCARDED_FOLDER)
+            or Path(key).name != key
+            or os.path.islink(folder)
+            or not is_inside(folder, self.folder)
+        ):
+            raise ValueError(f"refused to touch {folder}: not a run folder")
+        return folder
+
+    def discard(self, key: str) -> None:
+        """Move run ``key`` (journal, state, corrections) into the runs folder's ``discarded/`` folder, where
+        :meth:`restore` finds it again and :meth:`purge_discarded` deletes it after :data:`DISCARD_KEEP_DAYS`;
+        an earlier discarded copy of the same run is replaced. Raises ``ValueError`` for what is not a run folder."""
+        folder = self._run_folder(key)
+        if not folder.is_dir():
+            return
+        bin_ = self.folder / DISCARDED_FOLDER
+        if os.path.islink(bin_):
+            raise ValueError(f"refused to discard into {bin_}: it is a link")
+        bin_.mkdir(exist_ok=True)
+        target = bin_ / key
+        if os.path.lexists(target):
+            _delete_inside(target, bin_)
+        os.replace(folder, target)
+        os.utime(target)  # the discard time, for purge_discarded
+
+    def restore(self, key: str) -> bool:
+        """Move the discarded run ``key`` back among the runs; return False when it is not there any more or a
+        run of that key exists again (nothing is overwritten)."""
+        folder = self._run_folder(key)
+        source = self.folder / DISCARDED_FOLDER / key
+        if os.path.lexists(folder) or not source.is_dir() or source.is_symlink() or not is_inside(source, self.folder):
+            return False
+        os.replace(source, folder)
+        return True
+
+    def delete(self, key: str) -> None:
+        """Delete run ``key`` for good (a stale run: exported, or without results); raises ``ValueError`` for what
+        is not a run folder."""
+        _delete_inside(self._run_folder(key), self.folder)
+
+    def purge_discarded(self, days: float = DISCARD_KEEP_DAYS) -> None:
+        """Delete the discarded runs discarded more than ``days`` ago."""
+        bin_ = self.folder / DISCARDED_FOLDER
+        if not bin_.is_dir() or bin_.is_symlink():
+            return
+        oldest = time.time() - days * 86400
+        for entry in bin_.iterdir():
+            try:
+                if entry.is_dir() and not entry.is_symlink() and entry.stat().st_mtime < oldest:
+                    _delete_inside(entry, bin_)
+            except OSError:
+                log.warning("could not purge the discarded run %s", entry, exc_info=True)
 
     def pending(self) -> tuple[list[RunState], list[str]]:
         """Return the runs to offer back — results not exported, newest first, ``done`` counted from their
         journals, ``corrected`` from their corrections — and the keys of the stale ones (exported, or without
-        results) for :meth:`discard`. Reads every journal: call it off the GUI thread."""
+        results) for :meth:`delete`. Reads every journal: call it off the GUI thread."""
         if not self.folder.is_dir():
             return [], []
         offered, stale = [], []
@@ -152,3 +206,11 @@ class RunStore:
             state.corrected = len(self.load_corrections(state.key).labels)
             (offered if state.done and not state.exported else stale).append(state)
         return sorted(offered, key=lambda s: s.updated, reverse=True), [s.key for s in stale]
+
+
+def _delete_inside(path: Path, root: Path) -> None:
+    """Delete the folder ``path`` when it really lies inside ``root`` (no link leads out); else raise
+    ``ValueError``."""
+    if not is_inside(path, root) or os.path.islink(path):
+        raise ValueError(f"refused to delete {path}: not inside {root}")
+    shutil.rmtree(path, ignore_errors=True)

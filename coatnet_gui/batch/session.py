@@ -180,24 +180,41 @@ class BatchSession(QObject):
             self.resume(key, clf, model_source)
 
     def discard(self, key: str) -> None:
-        """Delete the stored run ``key`` (not the shown one while it runs)."""
+        """Move the stored run ``key`` aside (not the shown one while it runs); :meth:`restore` brings it back."""
         if self.running and self.state is not None and self.state.key == key:
             return
-        self.store.discard(key)
+        try:
+            self.store.discard(key)
+        except (OSError, ValueError) as exc:
+            self.message.emit(f"Could not discard that run: {exc}")
+        self.refresh_offers()
+
+    def restore(self, key: str) -> None:
+        """Bring the discarded run ``key`` back among the offered runs."""
+        try:
+            if not self.store.restore(key):
+                self.message.emit("That run cannot be brought back: it is gone, or it was labelled again meanwhile.")
+        except (OSError, ValueError) as exc:
+            self.message.emit(f"Could not bring that run back: {exc}")
         self.refresh_offers()
 
     def refresh_offers(self) -> None:
-        """List the stored runs with unexported results (off the GUI thread); ``offers`` carries them."""
+        """List the stored runs with unexported results (off the GUI thread), deleting the stale ones and the
+        runs discarded long ago; ``offers`` carries them."""
 
         def listed(result: tuple[list[RunState], list[str]]) -> None:
             offered, stale = result
             current = self.state.key if self.state is not None else None
             for key in stale:
                 if key != current:
-                    self.store.discard(key)
+                    self.store.delete(key)
             self.offers.emit([s for s in offered if s.key != current])
 
-        self.workers.submit("io", lambda _job: self.store.pending(), listed, self.message.emit)
+        def job(_job) -> tuple[list[RunState], list[str]]:
+            self.store.purge_discarded()
+            return self.store.pending()
+
+        self.workers.submit("io", job, listed, self.message.emit)
 
     def pause(self, paused: bool) -> None:
         """Hold the run before its next batch, or let it go on."""

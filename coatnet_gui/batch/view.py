@@ -134,6 +134,7 @@ class BatchView(QWidget):
         self.offer_frame = OfferBar()
         self.offer_frame.resume_requested.connect(self.resume_run)
         self.offer_frame.discard_requested.connect(self.discard_run)
+        self.offer_frame.undo_discard_requested.connect(self.session.restore)
         self.run_bar = RunBar()
         self.run_bar.start_requested.connect(self.start)
         self.run_bar.folder_chosen.connect(self.set_folder)
@@ -244,7 +245,7 @@ class BatchView(QWidget):
             self._show_offers([s for s in self.offered if s.key != key])
 
     def discard_run(self, key: str) -> None:
-        """Delete the offered run ``key`` and its results."""
+        """Move the offered run ``key`` aside (asked first by the offer bar; "Undo discard" brings it back)."""
         self._show_offers([s for s in self.offered if s.key != key])
         self.session.discard(key)
 
@@ -255,10 +256,7 @@ class BatchView(QWidget):
         self.table.setColumnHidden(COL_MAP, not (self.session.state is not None and self.session.state.maps))
         self.table_model.reset(root, label_names)
         self.table_model.set_corrections(self.session.corrections())
-        self._fill_classes(label_names)
-
-    def _fill_classes(self, label_names: list[str]) -> None:
-        self.filter_bar.set_classes(label_names)
+        self.filter_bar.set_classes(label_names)  # a new table starts unfiltered
 
     def _on_done(self, progress: BatchProgress) -> None:
         self.run_bar.show_done(progress)
