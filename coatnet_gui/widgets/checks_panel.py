@@ -12,6 +12,7 @@ from coatnet_gui.widgets.score_table import ScoreTableView
 from model.explain.maps import OverlaySpec
 from model.explain.scoring import ScoreTable
 
+NUMBER_LINES = 4  # the faithfulness view's words: the longest score text, wrapped in the sidebar
 SCORE_DELAY_MS = 300  # the map must stay on screen this long before it is scored (stepping through heads is free)
 
 
@@ -42,6 +43,7 @@ class ChecksPanel(QTabWidget):
         self.table_status.setWordWrap(True)
         self.table = ScoreTableView()
         self.table.clear_scores()
+        self._fix_faithfulness_height()
         faith_page = QWidget()
         column = QVBoxLayout(faith_page)
         column.setContentsMargins(4, 4, 4, 4)
@@ -73,6 +75,15 @@ class ChecksPanel(QTabWidget):
         self._timer.timeout.connect(self._maybe_score)
         self.currentChanged.connect(lambda _i: self.schedule_score())
 
+    def _fix_faithfulness_height(self) -> None:
+        """Give the curve plot and its words one height, score or message alike: a click on a row of the table
+        below changes what they show, and must not move the table (the next click would land on another row)."""
+        view = self.faithfulness
+        view.numbers.setFixedHeight(NUMBER_LINES * view.numbers.fontMetrics().lineSpacing())
+        view.numbers.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        spacing = max(0, view.layout().spacing())
+        view.setFixedHeight(view.plot.minimumSizeHint().height() + spacing + view.numbers.height())
+
     def map_shown(self, spec: OverlaySpec) -> None:
         """Note that the map of ``spec`` is on screen: the score of another map is taken down, and this one is
         scored once it has stayed a moment."""
@@ -102,6 +113,7 @@ class ChecksPanel(QTabWidget):
     def show_scores(self, scores: ScoreTable) -> None:
         """Show the ranked table of ``scores``."""
         self.table.set_scores(scores)
+        self.updateGeometry()  # a tab widget does not follow its page's new height by itself: it would squeeze
         self.score_all_button.setEnabled(True)
         steps = scores.table.steps
         self.table_status.setText(f"For “{scores.class_name}”, {steps} steps. Click a row to show that map.")

@@ -139,6 +139,20 @@ class OverlayControls(QWidget):
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.form.addRow(self.caption)
         self._refresh()
+        self._reserve_height()
+
+    def _reserve_height(self) -> None:
+        """Keep the form as tall as with every optional row shown and a three-line caption, so that switching
+        maps never moves what lies below it (a click on the Checks table's next row would land on another)."""
+        rows = (self.mode_box, self.head_box, self.channel_box, self.class_row, self.versus_row)
+        rows += (self.share_title, self.share_chart)
+        shown = [self.form.isRowVisible(row) for row in rows]
+        for row in rows:
+            self.form.setRowVisible(row, True)
+        self.caption.setMinimumHeight(3 * self.caption.fontMetrics().lineSpacing())
+        self.setMinimumHeight(self.form.sizeHint().height())
+        for row, visible in zip(rows, shown, strict=True):
+            self.form.setRowVisible(row, visible)
 
     def _picker_row(
         self, title: str, box: QComboBox, button_text: str, button_tip: str, **reset: None

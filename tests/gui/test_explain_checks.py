@@ -12,7 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 from gui_helpers import TIMEOUT_MS, choose, settle, show
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from coatnet_gui.app import view_export
 from coatnet_gui.image import sheet
@@ -212,3 +212,30 @@ def test_export_sheet_without_an_image_says_so(qtbot, window, tmp_path):
     window.exporter.export_sheet(str(tmp_path / "sheet.png"))
     assert window.banner.kind == "error" and "Open an image first" in window.banner.text()
     assert not (tmp_path / "sheet.png").exists()
+
+
+def test_clicking_score_table_rows_leaves_the_table_where_it_was(qtbot, window, sample):
+    """Each row shows another kind of map, whose overlay controls have other rows: the table must not move (or
+    the next click lands on another row)."""
+    show(qtbot, window, sample)
+    checks, sidebar = window.image_tab.checks, window.image_tab.sidebar.widget()
+    qtbot.mouseClick(checks.score_all_button, Qt.MouseButton.LeftButton)
+    table = checks.table
+    qtbot.waitUntil(lambda: table.scores is not None, timeout=TIMEOUT_MS)
+    settle(qtbot, window)
+
+    def where() -> tuple:  # once the posted layout requests are done, as before a person's next click
+        for _ in range(3):
+            QApplication.processEvents()
+        return table.mapTo(sidebar, table.rect().topLeft()), table.height()
+
+    before = where()
+    kinds = {}
+    for row in range(len(table.names)):
+        rect = table.visualItemRect(table.item(row, 1))
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        settle(qtbot, window)
+        assert window.result.spec == table.scores.specs[table.names[row]]
+        kinds[window.result.spec.kind] = row
+        assert where() == before, f"the table moved after a click on row {row} ({table.names[row]})"
+    assert {"gradcam", "attention", "activation"} <= set(kinds)
