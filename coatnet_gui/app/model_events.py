@@ -40,6 +40,7 @@ class ModelStatus:
         model_menu.cancel_action.triggered.connect(session.cancel_download)
         model_menu.model_chosen.connect(self.load)
         model_menu.device_chosen.connect(self.set_device)
+        model_menu.set_recent(settings.recent_models)
 
     def load(self, source: str) -> None:
         """Load the model ``source`` ("bundled", a public tag or a checkpoint path) on the chosen device."""
@@ -63,6 +64,8 @@ class ModelStatus:
         self.model_menu.set_active(self.session.model_source)
         self.model_menu.set_device(self.settings.device, classifier.placement)
         self.settings.model = self.session.model_source
+        self.settings.add_recent_model(self.session.model_source)
+        self.model_menu.set_recent(self.settings.recent_models)
         info, placement = classifier.info, classifier.placement
         self.status_label.setText(f"{info.name} · {info.label_set} · {placement.device} {placement.precision}")
         self.feedback.clear_error()

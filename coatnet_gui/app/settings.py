@@ -112,18 +112,30 @@ class Settings:
     def geometry(self, value: QByteArray) -> None:
         self.store.setValue("window/geometry", value)
 
-    @property
-    def recent(self) -> list[str]:
-        """Recently opened image files, newest first."""
-        value = self.store.value("files/recent", [])
+    def _list(self, key: str) -> list[str]:
+        value = self.store.value(key, [])
         if isinstance(value, str):
             value = [value]
         return [v for v in value if isinstance(v, str)][:RECENT_LIMIT] if isinstance(value, list) else []
+
+    @property
+    def recent(self) -> list[str]:
+        """Recently opened image files, newest first."""
+        return self._list("files/recent")
 
     def add_recent(self, path: str) -> None:
         """Put ``path`` first in the recent files, as an absolute path (so it opens from any working folder)."""
         path = os.path.abspath(path)
         self.store.setValue("files/recent", [path, *[p for p in self.recent if p != path]][:RECENT_LIMIT])
+
+    @property
+    def recent_models(self) -> list[str]:
+        """The model sources loaded last ("bundled", public tags, checkpoint paths), newest first."""
+        return self._list("model/recent")
+
+    def add_recent_model(self, source: str) -> None:
+        """Put model ``source`` first in the recent models."""
+        self.store.setValue("model/recent", [source, *[s for s in self.recent_models if s != source]][:RECENT_LIMIT])
 
     def clear_recent(self) -> None:
         """Forget the recent files."""

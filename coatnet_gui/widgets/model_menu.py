@@ -1,11 +1,16 @@
-"""The Model menu: the bundled model, every public checkpoint (size, cached or not), a local checkpoint, device."""
+"""The Model menu: the bundled model, every public checkpoint (size, cached or not), the recent models, the models
+taught in this app (the data folder's ``taught-models/``), a local checkpoint, device."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
+from coatnet_gui.teach.dialog import MODELS_FOLDER
+from model.paths import data_dir
 from model.runtime.device import DEVICE_CHOICES, Placement, mps_available
 from model.weights.loading import cached_tags
 from model.weights.pretrained import PRETRAINED
@@ -22,10 +27,28 @@ def device_available(device: str) -> bool:
     return mps_available() if device == "mps" else True
 
 
+def model_text(source: str) -> str:
+    """Return the menu text of model ``source``: "Bundled: …", a public tag, or a checkpoint's file name."""
+    if source == "bundled":
+        return "Bundled: Fashion-MNIST CoAtNet"
+    text = source if source in PRETRAINED else Path(source).name or source
+    return text.replace("&", "&&")  # an ampersand in a file name is not a mnemonic
+
+
+def taught_models(folder: Path | None = None) -> list[Path]:
+    """Return the checkpoints under ``folder`` (the data folder's ``taught-models/`` by default), newest first."""
+    folder = folder if folder is not None else data_dir() / MODELS_FOLDER
+    try:
+        found = [p for p in folder.glob("*.safetensors") if p.is_file()]
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
 class ModelMenu(QMenu):
-    """Emits ``model_chosen(source)`` ("bundled" or a public tag), ``open_checkpoint()`` and
-    ``device_chosen(device)``. ``set_active`` marks the model in use; the public list is refreshed (cached
-    marks) each time the menu opens."""
+    """Emits ``model_chosen(source)`` ("bundled", a public tag or a checkpoint path: a recent or taught model),
+    ``open_checkpoint()`` and ``device_chosen(device)``. ``set_active`` marks the model in use, ``set_recent``
+    gives the recent models; the public and taught lists are read again each time their menu opens."""
 
     model_chosen = Signal(str)
     open_checkpoint = Signal()
@@ -41,6 +64,14 @@ class ModelMenu(QMenu):
         self.public_menu.setToolTipsVisible(True)
         self.public_menu.aboutToShow.connect(self.refresh_public)
         self.refresh_public()
+        self.recent_menu = self.addMenu("&Recent models")
+        self.recent_menu.setToolTipsVisible(True)
+        self._recent: list[str] = []
+        self.set_recent([])
+        self.taught_menu = self.addMenu("&Taught models")
+        self.taught_menu.setToolTipsVisible(True)
+        self.taught_menu.aboutToShow.connect(self.refresh_taught)
+        self.refresh_taught()
         self.open_action = self.addAction("&Open checkpoint…")
         self.open_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
         self.open_action.setToolTip("A .safetensors / .pth / .pt / .bin file, or a hub-layout folder's weights")
@@ -73,11 +104,35 @@ class ModelMenu(QMenu):
         self._models.addAction(action)
         return action
 
+    def _clear(self, menu: QMenu) -> None:
+        for action in menu.actions():
+            self._models.removeAction(action)
+        menu.clear()
+
+    def _path_actions(self, menu: QMenu, sources: list[str], empty: str) -> None:
+        """List ``sources`` in ``menu`` (a checkpoint that is gone greyed out), or ``empty`` when there are none."""
+        self._clear(menu)
+        for source in sources:
+            action = self._model_action(menu, model_text(source), source)
+            is_path = source != "bundled" and source not in PRETRAINED
+            action.setToolTip(source if is_path else "")
+            action.setEnabled(not is_path or Path(source).exists())
+        if not sources:
+            menu.addAction(empty).setEnabled(False)
+
+    def set_recent(self, sources: list[str]) -> None:
+        """List ``sources`` (the models loaded last, first) under "Recent models"."""
+        self._recent = list(sources)
+        self._path_actions(self.recent_menu, self._recent, "No recent models")
+
+    def refresh_taught(self) -> None:
+        """List the checkpoints of the data folder's ``taught-models/`` (newest first) under "Taught models"."""
+        taught = [str(p) for p in taught_models()]
+        self._path_actions(self.taught_menu, taught, "No taught models yet (Model ▸ Teach your classes…)")
+
     def refresh_public(self) -> None:
         """Rebuild the public checkpoint list with sizes and "cached" marks (reads the cache, no network)."""
-        for action in self.public_menu.actions():
-            self._models.removeAction(action)
-        self.public_menu.clear()
+        self._clear(self.public_menu)
         cached = set(cached_tags())
         for tag, entry in PRETRAINED.items():
             where = "cached" if tag in cached else "download"
