@@ -73,7 +73,8 @@ def test_the_corrected_cell_editor_replaces_what_it_shows_and_commits_on_the_fir
     popup = editor.completer().popup()
     assert popup.isVisible() and editor.currentText() == target[:3]
     QTest.keyClicks(editor, target[3:])
-    QTest.keyClick(popup if popup.isVisible() else editor, Qt.Key.Key_Return)  # where a person's Enter goes
+    assert popup.isVisible()  # still open on the whole name: the first Enter must commit, not only close it
+    QTest.keyClick(popup, Qt.Key.Key_Return)  # where a person's Enter goes while the list is open
     qtbot.waitUntil(lambda: corrected(view, "img_0.png") == target)
     assert not any(e.isVisible() for e in view.table.findChildren(QComboBox))  # closed by that one Enter
     assert view.table_model.store.added_classes() == []  # no "ShirtCoat"
