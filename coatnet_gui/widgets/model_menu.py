@@ -68,7 +68,7 @@ class ModelMenu(QMenu):
         self.recent_menu.setToolTipsVisible(True)
         self._recent: list[str] = []
         self.set_recent([])
-        self.taught_menu = self.addMenu("&Taught models")
+        self.taught_menu = self.addMenu("Ta&ught models")
         self.taught_menu.setToolTipsVisible(True)
         self.taught_menu.aboutToShow.connect(self.refresh_taught)
         self.refresh_taught()
