@@ -18,7 +18,6 @@ import time
 from typing import TYPE_CHECKING, TextIO
 
 from coatnet_gui.cli import common as cli_common
-from model.choices import DEVICE_CHOICES
 
 if TYPE_CHECKING:
     from model.audit.run import AuditProgress
@@ -131,10 +130,5 @@ def add_audit_command(sub: argparse._SubParsersAction) -> None:
     )
     audit.add_argument("--folds", type=int, default=5, help="folds of the out-of-fold heads (default: %(default)s)")
     audit.add_argument("--seed", type=int, default=0, help="seed of the folds and the heads (default: %(default)s)")
-    audit.add_argument(
-        "--device",
-        choices=DEVICE_CHOICES,
-        default="auto",
-        help="where the base runs: 'auto' (default) is CUDA, else Apple MPS, else the CPU",
-    )
+    cli_common.add_device_argument(audit, "the base runs")
     audit.set_defaults(run=audit_command)

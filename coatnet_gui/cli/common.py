@@ -70,6 +70,16 @@ def add_labels_argument(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--labels", metavar="FILE", help=f"class names, one per line in output order: {what}")
 
 
+def add_device_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--device`` (auto, cpu, cuda, mps), its help saying where ``what`` (e.g. "the network runs")."""
+    parser.add_argument(
+        "--device",
+        choices=DEVICE_CHOICES,
+        default="auto",
+        help=f"where {what}: 'auto' (default) is CUDA, else Apple MPS, else the CPU",
+    )
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--model``, ``--device`` and ``--labels`` (shared by every command that runs the network)."""
     parser.add_argument(
@@ -77,12 +87,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         default="bundled",
         help="'bundled' (default), a public tag such as coatnet_0_rw_224.sw_in1k, or a checkpoint file/folder",
     )
-    parser.add_argument(
-        "--device",
-        choices=DEVICE_CHOICES,
-        default="auto",
-        help="where the network runs: 'auto' (default) is CUDA, else Apple MPS, else the CPU",
-    )
+    add_device_argument(parser, "the network runs")
     add_labels_argument(parser, "they name the model's classes (default: the checkpoint's, or class_map.txt beside it)")
 
 

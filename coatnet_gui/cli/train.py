@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from coatnet_gui.cli import common as cli_common
-from model.choices import DEVICE_CHOICES
 
 if TYPE_CHECKING:
     from model.cancel import CancelToken
@@ -182,12 +181,7 @@ def add_train_command(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--epochs", type=int, help="training epochs (default: 100 for head, 10 for finetune)")
     train.add_argument("--val-split", type=float, default=0.2, help="held-out fraction per class (default: 0.2)")
     train.add_argument("--seed", type=int, default=0, help="seed of the split and the training order (default: 0)")
-    train.add_argument(
-        "--device",
-        choices=DEVICE_CHOICES,
-        default="auto",
-        help="where the network runs: 'auto' (default) is CUDA, else Apple MPS, else the CPU",
-    )
+    cli_common.add_device_argument(train, "the network runs")
     train.add_argument(
         "--features",
         default="auto",
