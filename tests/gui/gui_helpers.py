@@ -20,6 +20,18 @@ from model.batch.export import ExportCounts
 TIMEOUT_MS = 30_000
 
 
+def noise_pngs(root: Path, n: int) -> Path:
+    """Write ``n`` seeded random 28 px grey PNGs ``img_0.png`` ... into ``root`` (made); return ``root``."""
+    import numpy as np
+    from PIL import Image
+
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(root / f"img_{i}.png")
+    return root
+
+
 def open_window(qtbot, settings: Settings, size: tuple[int, int] | None = (1200, 760)) -> MainWindow:
     """Open the main window (at ``size``; None keeps the remembered geometry) once its model is loaded."""
     window = MainWindow(settings)

@@ -13,10 +13,8 @@ import csv
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
-from gui_helpers import export
-from PIL import Image
+from gui_helpers import export, noise_pngs
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
@@ -36,11 +34,7 @@ pytestmark = pytest.mark.usefixtures("data_dir")
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    root = tmp_path / "photos"
-    root.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(8):
-        Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(root / f"img_{i}.png")
+    root = noise_pngs(tmp_path / "photos", 8)
     (root / "broken.jpg").write_bytes(b"\xff\xd8 not really")
     return root
 

@@ -10,9 +10,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
+from gui_helpers import noise_pngs
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QInputDialog, QLabel, QMessageBox, QPushButton
@@ -29,11 +28,7 @@ pytestmark = pytest.mark.usefixtures("data_dir")
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    root = tmp_path / "photos"
-    root.mkdir()
-    rng = np.random.default_rng(0)
-    for i in range(6):
-        Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(root / f"img_{i}.png")
+    root = noise_pngs(tmp_path / "photos", 6)
     return root
 
 
