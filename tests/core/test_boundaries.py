@@ -96,3 +96,13 @@ def test_batch_labelling_does_not_import_the_explain_package():
     assert proc.returncode == 0, proc.stderr
     loaded = eval(proc.stdout)  # noqa: S307 - our own script's printed list
     assert "model.explain.folder_maps" not in loaded and "model.explain.render" not in loaded, loaded
+
+
+def test_no_module_of_the_app_is_over_450_lines():
+    long = {
+        str(p.relative_to(REPO)): n
+        for package in ("model", "coatnet_gui")
+        for p in (REPO / package).rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450
+    }
+    assert not long, f"split these modules (one job each, under 450 lines): {long}"
