@@ -1,5 +1,5 @@
 """The correcting row of the Batch tab: "Set class…", "Least certain first" (by margin or by top-1), "Teach…" and
-"Relabel". It only emits intents; :class:`~coatnet_gui.batch.view.BatchView` acts on them."""
+"Relabel", "Undo relabel". It only emits intents; :class:`~coatnet_gui.batch.view.BatchView` acts on them."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QToolButton, QWid
 
 class CorrectBar(QWidget):
     """Signals: ``set_class_requested()``, ``uncertain_first_requested(by_margin)``, ``teach_requested()``,
-    ``relabel_requested()``."""
+    ``relabel_requested()``, ``undo_relabel_requested()``."""
 
     set_class_requested = Signal()
     uncertain_first_requested = Signal(bool)
     teach_requested = Signal()
     relabel_requested = Signal()
+    undo_relabel_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -36,13 +37,19 @@ class CorrectBar(QWidget):
         self.relabel_button = QPushButton("Relabel")
         self.relabel_button.setToolTip("Label this folder again with the active model (the corrections stay)")
         self.relabel_button.clicked.connect(self.relabel_requested)
+        self.undo_relabel_button = QPushButton("Undo relabel")
+        self.undo_relabel_button.setToolTip("Show the labels from before the last relabel (the corrections stay)")
+        self.undo_relabel_button.clicked.connect(self.undo_relabel_requested)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for w in (self.set_class_button, self.uncertain_button, self.teach_button, self.relabel_button):
+        buttons = (self.set_class_button, self.uncertain_button, self.teach_button, self.relabel_button)
+        for w in (*buttons, self.undo_relabel_button):
             layout.addWidget(w)
         layout.addStretch(1)
 
-    def set_state(self, has_run: bool, has_results: bool) -> None:
-        """Enable "Set class…" once a run is shown and "Relabel" while its results are there and no run goes."""
+    def set_state(self, has_run: bool, has_results: bool, has_previous: bool = False) -> None:
+        """Enable "Set class…" once a run is shown, "Relabel" while its results are there and no run goes, and
+        "Undo relabel" then too when the shown run has a previous version."""
         self.set_class_button.setEnabled(has_run)
         self.relabel_button.setEnabled(has_results)
+        self.undo_relabel_button.setEnabled(has_results and has_previous)

@@ -8,6 +8,10 @@ label, ``corrections.json`` (:mod:`coatnet_gui.batch.corrections`). A run that i
 unexported is offered back at the next start; an exported one is removed then. A run the user discards moves
 into ``discarded/`` ("Undo discard" brings it back) and is deleted after :data:`DISCARD_KEEP_DAYS`.
 
+Versions: relabelling a run with another model makes a new run whose state names the run it replaces as
+``previous``. A run that a later version names is kept (never removed as stale, never offered on its own) so that
+"Undo relabel" can show its labels again.
+
 The data folder is :func:`model.paths.data_dir`: ``$COATNET_LENS_DATA`` when set (tests, portable use), else the
 platform's per-user application data folder (the one Qt's AppDataLocation names).
 """
@@ -19,7 +23,7 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from coatnet_gui.batch.corrections import Corrections, read_corrections, write_corrections
@@ -61,6 +65,8 @@ class RunState:
     updated: float = 0.0
     corrected: int = 0
     maps: bool = False  # the run saves a Grad-CAM map per image (see BatchSession.start)
+    previous: str = ""  # the key of the run this one relabelled ("" for a first labelling)
+    label_names: list[str] = field(default_factory=list)  # the model's classes, to show the run without it
 
     def to_json(self) -> dict:
         """Return the JSON object of ``state.json`` (the folder name as :func:`encode_path` writes it)."""
@@ -78,10 +84,13 @@ class RunState:
             value = getattr(state, f.name)
             if not isinstance(value, _TYPES[str(f.type)]) or (f.type == "int" and isinstance(value, bool)):
                 raise TypeError(f"{f.name} is {value!r}, not {f.type}")
+        if not all(isinstance(name, str) for name in state.label_names):
+            raise TypeError("label_names holds a name that is not text")
         return state
 
 
-_TYPES = {"str": str, "int": int, "bool": bool, "float": (int, float)}  # RunState's field types, as annotated
+# RunState's field types, as annotated
+_TYPES = {"str": str, "int": int, "bool": bool, "float": (int, float), "list[str]": list}
 
 
 class RunStore:
@@ -191,10 +200,11 @@ class RunStore:
     def pending(self) -> tuple[list[RunState], list[str]]:
         """Return the runs to offer back — results not exported, newest first, ``done`` counted from their
         journals, ``corrected`` from their corrections — and the keys of the stale ones (exported, or without
-        results) for :meth:`delete`. Reads every journal: call it off the GUI thread."""
+        results) for :meth:`delete`. A run that a later version names as ``previous`` is in neither list (it is
+        kept for "Undo relabel"). Reads every journal: call it off the GUI thread."""
         if not self.folder.is_dir():
             return [], []
-        offered, stale = [], []
+        offered, stale, kept = [], [], set()
         for entry in sorted(self.folder.iterdir()):
             state = self.load(entry.name) if entry.is_dir() and not entry.is_symlink() else None
             if state is None:
@@ -205,7 +215,10 @@ class RunStore:
                 state.done = 0
             state.corrected = len(self.load_corrections(state.key).labels)
             (offered if state.done and not state.exported else stale).append(state)
-        return sorted(offered, key=lambda s: s.updated, reverse=True), [s.key for s in stale]
+            if state.previous:
+                kept.add(state.previous)
+        offered = [s for s in offered if s.key not in kept]
+        return sorted(offered, key=lambda s: s.updated, reverse=True), [s.key for s in stale if s.key not in kept]
 
 
 def _delete_inside(path: Path, root: Path) -> None:

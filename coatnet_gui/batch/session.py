@@ -107,11 +107,13 @@ class BatchSession(QObject):
         model_source: str,
         carry: Corrections | None = None,
         maps: bool = False,
+        previous: str = "",
     ) -> None:
         """Label the folder ``root`` (absolute) with ``clf``; the run of the same folder, model and settings
         continues where it stopped (ignored while a run is going). ``carry``: corrections (of another run of the
         folder) that the run takes over, over its own. ``maps``: also save a Grad-CAM map and overlay per image
-        (:meth:`with_maps`)."""
+        (:meth:`with_maps`). ``previous``: the key of the run this one relabels (a new run records it as its
+        previous version, :mod:`coatnet_gui.batch.versions`)."""
         if self.running:
             return
         settings = dataclasses.replace(self.defaults, recursive=recursive)
@@ -133,6 +135,8 @@ class BatchSession(QObject):
                 device=clf.placement.device,
                 precision=clf.placement.precision,
                 maps=maps,
+                previous=previous if previous != key else "",
+                label_names=list(clf.label_names),
             )
         self._run(state, clf, settings)
 
@@ -305,6 +309,17 @@ class BatchSession(QObject):
     def _on_failed(self, message: str) -> None:
         self._end_run()
         self.failed.emit(message)
+
+    def show_stored(self, state: RunState, records: list[dict], label_names: list[str]) -> None:
+        """Show the stored run ``state`` (not running) with its journal's ``records`` and the model's
+        ``label_names``, as a finished run is shown (ignored while a run is going)."""
+        if self.running:
+            return
+        self.state = state
+        self.started.emit(state.root, list(label_names))
+        for first in range(0, len(records), REFILL_CHUNK):
+            self.records.emit(records[first : first + REFILL_CHUNK])
+        self.running_changed.emit(False)
 
     # --- corrections ---------------------------------------------------------------------------------------
 

@@ -42,7 +42,9 @@ from coatnet_gui.batch.runs import RunState
 from coatnet_gui.batch.session import BatchSession
 from coatnet_gui.batch.sort_dialog import SortDialog
 from coatnet_gui.batch.table import BatchFilter, BatchTableModel, BatchTableView
+from coatnet_gui.batch.versions import RunVersions
 from coatnet_gui.teach.dialog import TeachDialog
+from coatnet_gui.teach.rows_source import table_rows
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from coatnet_gui.workers import Workers
 from model.batch.progress import BatchProgress
@@ -92,6 +94,7 @@ class BatchView(QWidget):
         self._offers_listed = False
         self._close_approved = False
         self.teach_dialog: TeachDialog | None = None
+        self.versions = RunVersions(self.session, self)
         self.setAcceptDrops(True)
         self._build()
         self._connect_session()
@@ -119,6 +122,8 @@ class BatchView(QWidget):
         self.export_status = ExportStatus(s, self.status, self)
         self.export_status.may_close.connect(self._approve_close)
         self.table_model.corrections_changed.connect(self._save_corrections)
+        self.versions.message.connect(self.status.setText)
+        self.versions.shown.connect(lambda _key: self.status.setText("The labels before the relabel are back."))
 
     @property
     def journal_path(self) -> str | None:
@@ -164,6 +169,7 @@ class BatchView(QWidget):
         self.correct_bar.uncertain_first_requested.connect(self.sort_uncertain_first)
         self.correct_bar.teach_requested.connect(self.show_teach)
         self.correct_bar.relabel_requested.connect(self.relabel)
+        self.correct_bar.undo_relabel_requested.connect(self.versions.go_back)
         self.set_class_button = self.correct_bar.set_class_button
 
         self.export_button = QPushButton("Export…")
@@ -194,7 +200,8 @@ class BatchView(QWidget):
         self.export_button.setEnabled(has_results)
         self.export_shown_button.setEnabled(has_results)
         self.sort_button.setEnabled(has_results and not busy)
-        self.correct_bar.set_state(self.journal_path is not None, has_results)
+        has_previous = self.session.state is not None and bool(self.session.state.previous)
+        self.correct_bar.set_state(self.journal_path is not None, has_results, has_previous)
         self.undo_button.setEnabled(not busy)
         self.offer_frame.set_enabled(not running)
 
@@ -346,7 +353,7 @@ class BatchView(QWidget):
     # --- teaching ----------------------------------------------------------------------------------------
 
     def show_teach(self) -> TeachDialog:
-        """Show the Teach dialog with the corrected rows and the active model as the base; return it."""
+        """Show the Teach dialog with the shown run's rows and the active model as the base; return it."""
         if self.teach_dialog is None:
             dialog = self.teach_dialog = TeachDialog(self.session.workers, self)
             dialog.taught.connect(self._taught)
@@ -356,7 +363,7 @@ class BatchView(QWidget):
         clf = self.classifier_getter()
         device = clf.placement.device if clf is not None else "auto"
         name = os.path.basename(self.session.root.rstrip(os.sep)) if self.session.root else "model"
-        self.teach_dialog.prepare(self.table_model.store.corrected_pairs(), self.model_source, device, name)
+        self.teach_dialog.prepare(table_rows(self.table_model.store), self.model_source, device, name)
         self.teach_dialog.show()
         self.teach_dialog.raise_()
         return self.teach_dialog
@@ -366,19 +373,11 @@ class BatchView(QWidget):
         self.model_taught.emit(checkpoint)
 
     def relabel(self) -> None:
-        """Label the shown run's folder again with the active model; the run's corrections go with it."""
+        """Label the shown run's folder again with the active model as a new version of the run (its corrections
+        go with it); a preview of the changes follows (:mod:`coatnet_gui.batch.versions`)."""
         clf = self.classifier_getter()
-        if self.session.state is None or clf is None:
-            return
-        if self.session.running:
-            self.status.setText("A run is going: relabel once it ends (or cancel it).")
-            return
-        state = self.session.state
-        if not os.path.isdir(state.root):
-            self.status.setText(f"{state.root} is not there any more.")
-            return
-        carry = self.table_model.corrections()
-        self.session.start(state.root, state.recursive, clf, self.model_source, carry=carry)
+        if clf is not None:
+            self.versions.relabel(clf, self.model_source)
 
     def _save_corrections(self) -> None:
         self.session.save_corrections(self.table_model.corrections())

@@ -20,6 +20,7 @@ from model.teach import (
     labelled_from_pairs,
     teach,
 )
+from model.teach.dataset import TableRow, labelled_from_rows
 
 _FEATURE_REPORT_S = 0.1  # the features phase reports per image: pass on at most one report per interval
 
@@ -44,10 +45,18 @@ class TeachController(QObject):
         """True while a teaching runs."""
         return self._job is not None
 
-    def start(self, base: str, source: list[tuple[str, str]] | str, out: str | Path, settings: TeachSettings) -> bool:
-        """Teach a new model on the base model ``base`` (anything ``load_model`` opens) from ``source`` — the
-        ``(absolute path, class name)`` pairs of corrected rows, or a labelled folder (one sub-folder per class)
-        — written to ``out``. Return False (nothing started) while another teaching runs."""
+    def start(
+        self,
+        base: str,
+        source: list[TableRow] | list[tuple[str, str]] | str,
+        out: str | Path,
+        settings: TeachSettings,
+        min_prob: float = 0.0,
+    ) -> bool:
+        """Teach a new model on the base model ``base`` (anything ``load_model`` opens) from ``source`` — a run's
+        rows (:func:`~model.teach.dataset.labelled_from_rows`: every row, an uncorrected one when its top-1
+        probability is at least ``min_prob``), ``(absolute path, class name)`` pairs, or a labelled folder (one
+        sub-folder per class) — written to ``out``. Return False (nothing started) while another teaching runs."""
         if self.running:
             return False
 
@@ -60,7 +69,13 @@ class TeachController(QObject):
                     last[0] = now
                     job.report(p)
 
-            data: LabelledSet = labelled_from_folder(source) if isinstance(source, str) else labelled_from_pairs(source)
+            data: LabelledSet
+            if isinstance(source, str):
+                data = labelled_from_folder(source)
+            elif source and isinstance(source[0], TableRow):
+                data = labelled_from_rows(source, min_prob)
+            else:
+                data = labelled_from_pairs(source)
             return teach(base, data, out, settings, on_progress=on_progress, cancel=job.token)
 
         self.running_changed.emit(True)

@@ -1,10 +1,16 @@
-"""The Teach dialog of the Batch tab: teach a model the user's classes from the corrected rows or from a labelled
+"""The Teach dialog of the Batch tab: teach a model the user's classes from the shown run's rows or from a labelled
 folder, watch the loss and held-out accuracy per epoch, cancel; at the end the new model becomes the active one
 and "Relabel" labels the folder again with it.
 
 The dialog is not modal: the window stays usable while teaching runs off the GUI thread
 (:class:`~coatnet_gui.teach.controller.TeachController`), and closing the dialog leaves the teaching running
-("Teach…" shows it again)."""
+("Teach…" shows it again).
+
+Teaching from the run's rows learns from every row, not only the corrected ones
+(:func:`~model.teach.dataset.labelled_from_rows`): a corrected row is ground truth, an uncorrected one carries the
+model's label as the user accepted it by leaving it, when its probability is at or above the dialog's floor (0 %:
+every row). So the classes the user never touched stay, and correcting a few rows can only add to what the model
+knew (taught from the corrected rows alone, a model forgets every class nobody corrected)."""
 
 from __future__ import annotations
 
@@ -32,8 +38,10 @@ from PySide6.QtWidgets import (
 from coatnet_gui.batch.runs import data_dir
 from coatnet_gui.teach.chart import TrainingChart
 from coatnet_gui.teach.controller import TeachController
+from coatnet_gui.teach.rows_source import describe_rows, plural
 from coatnet_gui.workers import Workers
 from model.teach import TeachProgress, TeachResult, TeachSettings
+from model.teach.dataset import TableRow
 
 MODELS_FOLDER = "taught-models"
 MODES = (
@@ -41,6 +49,14 @@ MODES = (
     ("finetune", "Fine-tune the last stage and the head (slow without a GPU)"),
 )
 _PHASES = {"features": "Reading features", "train": "Training", "evaluate": "Checking on held-out images"}
+# the share of the bar each phase fills, in order: reading features is the long part on a CPU
+_BAR_SHARES = {"features": (0, 400), "train": (400, 950), "evaluate": (950, 1000)}
+_BAR_MAX = 1000
+FLOOR_TIP = (
+    "Teaching learns from every row of the run: a row you corrected counts with your class, a row you left counts "
+    "with the model's label, as you accepted it. Raise this to use only the model's labels it is at least this "
+    "sure of (the corrected rows always count). 0 %: every row, which measured best on Fashion-MNIST."
+)
 
 
 def default_output(name: str) -> Path:
@@ -56,7 +72,7 @@ def default_output(name: str) -> Path:
 
 class TeachDialog(QDialog):
     """See the module docstring; its teaching runs on ``workers`` (the app's worker facility). :meth:`prepare` hands
-    it the corrected rows, the base model and the device before it is shown. Signals: ``taught(checkpoint)`` when a
+    it the run's rows, the base model and the device before it is shown. Signals: ``taught(checkpoint)`` when a
     model is written (the owner makes it the active model), ``relabel_requested()`` from "Relabel"."""
 
     taught = Signal(str)
@@ -66,7 +82,8 @@ class TeachDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Teach your classes")
         self.controller = TeachController(workers, self)
-        self.pairs: list[tuple[str, str]] = []
+        self.rows: list[TableRow] = []
+        self._suggested = ("", "")  # (the run's folder name, the output suggested for it)
         self.base = ""
         self.device = "auto"
         self.result: TeachResult | None = None
@@ -81,8 +98,18 @@ class TeachDialog(QDialog):
         self._set_running(False)
 
     def _build(self) -> None:
-        self.rows_button = QRadioButton("Corrected rows")
+        self.rows_button = QRadioButton("This run's rows")
         self.rows_button.setChecked(True)
+        self.floor_spin = QSpinBox()
+        self.floor_spin.setRange(0, 99)
+        self.floor_spin.setSuffix(" %")
+        self.floor_spin.setPrefix("accept the model's label at or above ")
+        self.floor_spin.setToolTip(FLOOR_TIP)
+        self.floor_spin.valueChanged.connect(lambda _value: self._describe_rows())
+        rows_row = QHBoxLayout()
+        rows_row.addWidget(self.rows_button)
+        rows_row.addWidget(self.floor_spin)
+        rows_row.addStretch(1)
         self.folder_button = QRadioButton("Labelled folder (one sub-folder per class):")
         self.folder_edit = QLineEdit()
         self.folder_edit.setPlaceholderText("A folder with one sub-folder of images per class")
@@ -114,6 +141,8 @@ class TeachDialog(QDialog):
 
         self.chart = TrainingChart()
         self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, _BAR_MAX)
+        self.progress_bar.reset()  # no percentage before teaching starts
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # the path, to copy
@@ -141,7 +170,7 @@ class TeachDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Teach from:"))
-        layout.addWidget(self.rows_button)
+        layout.addLayout(rows_row)
         layout.addLayout(folder_row)
         layout.addLayout(form)
         layout.addWidget(self.chart, 1)
@@ -152,21 +181,33 @@ class TeachDialog(QDialog):
 
     # --- intents -------------------------------------------------------------------------------------------
 
-    def prepare(self, pairs: list[tuple[str, str]], base: str, device: str, name: str) -> None:
-        """Offer the corrected rows ``pairs`` ((absolute path, class name)) as the data, teaching on the base
-        model ``base`` on ``device``; suggest a new output named after ``name`` (ignored while teaching runs)."""
+    def prepare(self, rows: list[TableRow], base: str, device: str, name: str) -> None:
+        """Offer the shown run's ``rows`` as the data, teaching on the base model ``base`` on ``device``; suggest a
+        new output named after ``name``, the run's folder (ignored while teaching runs). A suggestion the user did
+        not edit follows the run's folder; one the user typed stays until a model is written."""
         if self.controller.running:
             return
-        self.pairs, self.base, self.device = list(pairs), base, device
-        classes = len({name for _, name in self.pairs})
-        self.rows_button.setText(f"Corrected rows: {len(self.pairs):,} images in {classes} classes")
-        self.rows_button.setEnabled(bool(self.pairs))
-        if not self.pairs:
+        self.rows, self.base, self.device = list(rows), base, device
+        self._describe_rows()
+        if not self.rows:
             self.folder_button.setChecked(True)
         self.base_label.setText(base or "no model loaded")
-        if not self.out_edit.text() or self.result is not None:
-            self.out_edit.setText(str(default_output(name)))
+        last_name, last_out = self._suggested
+        follows = name != last_name and self.out_edit.text() == last_out  # the user did not edit the suggestion
+        if not self.out_edit.text() or self.result is not None or follows:
+            out = str(default_output(name))
+            self.out_edit.setText(out)
+            self._suggested = (name, out)
         self._set_running(False)
+
+    def _describe_rows(self) -> None:
+        if not self.rows:
+            self.rows_button.setText("This run's rows: no run is shown yet")
+            return
+        images, corrected, classes = describe_rows(self.rows, self.floor_spin.value() / 100)
+        self.rows_button.setText(
+            f"This run's rows: {plural(images, 'image')}, {corrected:,} corrected, {plural(classes, 'class')}"
+        )
 
     def settings(self) -> TeachSettings:
         """Return the settings chosen in the dialog."""
@@ -177,9 +218,10 @@ class TeachDialog(QDialog):
         """Teach with the chosen data, mode and output; a problem found before starting is shown in the dialog."""
         out = self.out_edit.text().strip()
         if self.rows_button.isChecked():
-            source: list[tuple[str, str]] | str = self.pairs
-            if not self.pairs:
-                self._show_error("No rows are corrected yet: give some images their class in the table first.")
+            source: list[TableRow] | str = self.rows
+            images, _, classes = describe_rows(self.rows, self.floor_spin.value() / 100)
+            if classes < 2:
+                self._show_error(self._rows_advice(images, classes))
                 return
         else:
             source = self.folder_edit.text().strip()
@@ -203,7 +245,17 @@ class TeachDialog(QDialog):
         settings = self.settings()
         self.chart.clear(settings.epochs or 0)
         self.status.setText("Starting…")
-        self.controller.start(self.base, source, out, settings)
+        self.progress_bar.setValue(0)
+        self.controller.start(self.base, source, out, settings, min_prob=self.floor_spin.value() / 100)
+
+    def _rows_advice(self, images: int, classes: int) -> str:
+        """Return what to do when the run's rows give fewer than two classes."""
+        if images == 0:
+            return "This run has no labelled rows to teach from (lower the floor, or label a folder first)."
+        return (
+            f"Teaching needs at least two classes, and the run's rows give {plural(classes, 'class')}: give some "
+            "rows another class in the table (Set class…), or lower the floor so that more of the model's labels count."
+        )
 
     def model_active(self, source: str) -> None:
         """Note that the window's active model is now ``source``; "Relabel" is offered once that is the taught
@@ -219,15 +271,17 @@ class TeachDialog(QDialog):
     def _set_running(self, running: bool) -> None:
         self.teach_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
-        for w in (self.rows_button, self.folder_button, self.folder_edit, self.mode_box, self.epochs_spin):
-            w.setEnabled(not running and (w is not self.rows_button or bool(self.pairs)))
+        for w in (self.folder_button, self.folder_edit, self.mode_box, self.epochs_spin):
+            w.setEnabled(not running)
+        self.rows_button.setEnabled(not running and bool(self.rows))
+        self.floor_spin.setEnabled(not running and bool(self.rows))
         self.out_edit.setEnabled(not running)
         taught_active = self.result is not None and self.active_source == str(self.result.checkpoint)
         self.relabel_button.setEnabled(not running and taught_active)
 
     def _on_progress(self, p: TeachProgress) -> None:
-        self.progress_bar.setRange(0, max(1, p.total))
-        self.progress_bar.setValue(p.done)
+        low, high = _BAR_SHARES.get(p.phase, (0, _BAR_MAX))
+        self.progress_bar.setValue(low + (high - low) * min(p.done, p.total) // max(1, p.total))
         what = _PHASES.get(p.phase, p.phase)
         unit = {"features": " images", "train": " epochs"}.get(p.phase)
         line = f"{what}: {p.done:,} of {p.total:,}{unit}" if unit else f"{what}…"
@@ -243,18 +297,24 @@ class TeachDialog(QDialog):
         self.result = result
         skipped = f" {len(result.skipped)} files were skipped." if result.skipped else ""
         self.status.setText(
-            f"Taught {len(result.classes)} classes ({', '.join(result.classes)}): held-out accuracy "
+            f"Taught {plural(len(result.classes), 'class')} ({', '.join(result.classes)}): held-out accuracy "
             f"{result.val_accuracy:.1%}, features: {result.features}. Saved {result.checkpoint} (model card "
             f"beside it).{skipped}"
         )
+        self.progress_bar.setValue(_BAR_MAX)
         self._set_running(False)
         self.taught.emit(str(result.checkpoint))
 
     def _on_failed(self, message: str) -> None:
+        if self.rows_button.isChecked() and "at least two classes" in message:  # the core's advice is for folders
+            images, _, classes = describe_rows(self.rows, self.floor_spin.value() / 100)
+            message = self._rows_advice(images, min(classes, 1))
         self._show_error(f"Teaching failed: {message}")
         self.status.setText("")
+        self.progress_bar.reset()
 
     def _on_cancelled(self) -> None:
+        self.progress_bar.reset()
         self.status.setText("Teaching cancelled; nothing was saved.")
 
     def _show_error(self, message: str) -> None:
