@@ -125,7 +125,7 @@ def test_correct_teach_relabel_is_better_and_undo_brings_the_first_labels_back(
     view.versions.dialog.use_button.click()
     after = shown_labels(view)
     after_accuracy = accuracy(after, truth)
-    print(f"\nright labels: first run {first_accuracy:.1%}, after {len(wrong)} corrections + relabel {after_accuracy:.1%}")
+    print(f"\nright labels: first run {first_accuracy:.1%}, after {len(wrong)} corrections {after_accuracy:.1%}")
     assert after_accuracy > first_accuracy
     new_models = exported_models(view, tmp_path / "new.csv")
     assert new_models == {active[0].info.name} and new_models != first_models  # the export names who labelled

@@ -77,7 +77,8 @@ def test_correct_teach_and_relabel_in_the_window(qtbot, window, folder: Path):
     teach_action.trigger()
     dialog = view.teach_dialog
     assert window.tabs.currentWidget() is view and dialog.isVisible() and dialog.rows_button.isChecked()
-    assert dialog.rows_button.text() == f"Corrected rows: {3 * PER_CLASS} images in 3 classes"
+    n = 3 * PER_CLASS
+    assert dialog.rows_button.text() == f"This run's rows: {n} images, {n} corrected, 3 classes"
     assert dialog.base_label.text() == window.session.model_source
     out = Path(dialog.out_edit.text())
     assert out.suffix == ".safetensors" and not out.exists() and out.parent.name == "taught-models"
