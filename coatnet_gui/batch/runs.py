@@ -215,7 +215,7 @@ class RunStore:
                 state.done = 0
             state.corrected = len(self.load_corrections(state.key).labels)
             (offered if state.done and not state.exported else stale).append(state)
-            if state.previous:
+            if state.previous and state.previous != state.key:
                 kept.add(state.previous)
         offered = [s for s in offered if s.key not in kept]
         return sorted(offered, key=lambda s: s.updated, reverse=True), [s.key for s in stale if s.key not in kept]

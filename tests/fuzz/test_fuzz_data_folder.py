@@ -111,11 +111,12 @@ def test_run_states_offered_back_and_discarded(states: list, corrections: list[s
 
 def check_types(state: RunState) -> None:
     """Check that every field of ``state`` has the type its dataclass declares."""
-    types = {"str": (str,), "int": (int,), "bool": (bool,), "float": (int, float)}
+    types = {"str": (str,), "int": (int,), "bool": (bool,), "float": (int, float), "list[str]": (list,)}
     for name, declared in RunState.__annotations__.items():
         value = getattr(state, name)
         assert isinstance(value, types[declared]), (name, value)
         assert declared != "int" or not isinstance(value, bool), (name, value)
+        assert declared != "list[str]" or all(isinstance(item, str) for item in value), (name, value)
 
 
 def test_a_state_naming_another_run_cannot_have_that_run_discarded(tmp_path: Path):
