@@ -117,7 +117,7 @@ class RunVersions(QObject):
             if s.running or s.state is not newer:  # the user moved on meanwhile
                 return
             s.show_stored(older, records, label_names_of(older, records))
-            s.workers.submit("io", lambda _job: store.discard(newer.key), lambda _r: None, self.message.emit)
+            store.discard(newer.key)  # here, not on a worker: a relabel started next may reuse its folder
             self.shown.emit(older.key)
 
         s.workers.submit("io", job, loaded, self.message.emit)

@@ -1,8 +1,9 @@
 """Correct -> teach -> relabel -> undo in the real Batch tab, judged by the truth: 160 real Fashion-MNIST test images
 labelled with the bundled model, its misclassified rows corrected to their true class, "Teach…" from this run's
 rows (every row, not only the corrected ones), "Relabel the folder with it": the preview counts what really moved,
-the new labels are right more often than the first run's, the export names the taught model, and "Undo relabel"
-brings the first run's labels back."""
+the new labels are right more often than the first run's, the export names the taught model, "Undo relabel"
+brings the first run's labels back (the corrections stay), and a second relabel answered with "Keep the old labels"
+does too."""
 
 from __future__ import annotations
 
@@ -138,5 +139,12 @@ def test_correct_teach_relabel_is_better_and_undo_brings_the_first_labels_back(
     assert shown_labels(view) == {**first, **{n: truth[n] for n in wrong}}  # the corrections stay
     assert exported_models(view, tmp_path / "undone.csv") == first_models
     assert not view.correct_bar.undo_relabel_button.isEnabled()
-    qtbot.waitUntil(lambda: not (relabelled / "state.json").exists(), timeout=TIMEOUT_MS)
+    assert not relabelled.exists()
+
+    with qtbot.waitSignal(view.versions.preview_ready, timeout=TIMEOUT_MS):  # once more, then keep the old labels
+        view.correct_bar.relabel_button.click()
+    assert view.versions.dialog.isVisible() and top1(view) == new_top1  # the same model, the same new labels
+    with qtbot.waitSignal(view.versions.shown, timeout=TIMEOUT_MS):
+        view.versions.dialog.keep_button.click()
+    assert view.session.state.key == first_key and top1(view) == first_top1 and not relabelled.exists()
     view.stop()
