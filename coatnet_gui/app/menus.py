@@ -143,7 +143,7 @@ def _overlay_menu(window: MenuHost, overlay: QMenu) -> QAction:
 
 
 def show_teach(window: MenuHost) -> None:
-    """Show the Batch tab and its Teach dialog (from the corrected rows or a labelled folder)."""
+    """Show the Batch tab and its Teach dialog (from the run's rows or a labelled folder)."""
     window.tabs.setCurrentWidget(window.batch)
     window.batch.show_teach()
 

@@ -15,9 +15,10 @@ Correcting and teaching: a Corrected cell takes the user's class (F2 or a double
 with completion; a new name adds a class); "Set class…" (a button and the context menu) gives the selected rows a
 class, "New class…" adds one. "Least certain first" sorts by the top-1 probability or by the margin (top-1 minus
 top-2) so that the most useful corrections come first. Corrections are stored with the run and go into the
-exports (a ``corrected`` column). "Teach…" (:mod:`coatnet_gui.teach`) teaches a model from the corrected rows or
-a labelled folder; "Relabel" labels the folder again with the active model, keeping the corrections. Runs with
-unexported results are offered back after a restart
+exports (a ``corrected`` column). "Teach…" (:mod:`coatnet_gui.teach`) teaches a model from this run's rows (every
+row; the corrected ones as ground truth) or a labelled folder; "Relabel" labels the folder again with the active
+model as a new version of the run, keeping the corrections, then previews the changes; "Undo relabel" goes back
+(:mod:`coatnet_gui.batch.versions`). Runs with unexported results are offered back after a restart
 (:class:`~coatnet_gui.batch.offer_bar.OfferBar`: Resume / Discard), and closing the window with unexported results
 asks first (:meth:`BatchView.confirm_close`).
 """
