@@ -68,8 +68,10 @@ def select(view: BatchView, name: str) -> None:
     selection.select(proxy.index(row, 0), flags)
 
 
-def exported_models(view: BatchView, path: Path) -> set[str]:
-    view.export_to(str(path))
+def exported_models(qtbot, view: BatchView, path: Path) -> set[str]:
+    """The ``model`` column of the Batch export of the shown run."""
+    with qtbot.waitSignal(view.session.exported, timeout=TIMEOUT_MS):
+        view.export_to(str(path))
     with path.open(newline="", encoding="utf-8") as f:
         return {row["model"] for row in csv.DictReader(f)}
 
@@ -89,7 +91,7 @@ def test_correct_teach_relabel_is_better_and_undo_brings_the_first_labels_back(
         view.set_folder(str(root))
     first, first_top1 = shown_labels(view), top1(view)
     first_accuracy = accuracy(first, truth)
-    first_models = exported_models(view, tmp_path / "first.csv")
+    first_models = exported_models(qtbot, view, tmp_path / "first.csv")
     assert not view.correct_bar.undo_relabel_button.isEnabled()  # a first labelling has no previous version
 
     wrong = [name for name in sorted(truth) if first[name] != truth[name]][:CORRECT]
@@ -128,7 +130,7 @@ def test_correct_teach_relabel_is_better_and_undo_brings_the_first_labels_back(
     after_accuracy = accuracy(after, truth)
     print(f"\nright labels: first run {first_accuracy:.1%}, after {len(wrong)} corrections {after_accuracy:.1%}")
     assert after_accuracy > first_accuracy
-    new_models = exported_models(view, tmp_path / "new.csv")
+    new_models = exported_models(qtbot, view, tmp_path / "new.csv")
     assert new_models == {active[0].info.name} and new_models != first_models  # the export names who labelled
     assert view.correct_bar.undo_relabel_button.isEnabled()
 
@@ -137,7 +139,7 @@ def test_correct_teach_relabel_is_better_and_undo_brings_the_first_labels_back(
         view.correct_bar.undo_relabel_button.click()
     assert view.session.state.key == first_key and top1(view) == first_top1
     assert shown_labels(view) == {**first, **{n: truth[n] for n in wrong}}  # the corrections stay
-    assert exported_models(view, tmp_path / "undone.csv") == first_models
+    assert exported_models(qtbot, view, tmp_path / "undone.csv") == first_models
     assert not view.correct_bar.undo_relabel_button.isEnabled()
     assert not relabelled.exists()
 
