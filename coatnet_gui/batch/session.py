@@ -310,17 +310,6 @@ class BatchSession(QObject):
         self._end_run()
         self.failed.emit(message)
 
-    def show_stored(self, state: RunState, records: list[dict], label_names: list[str]) -> None:
-        """Show the stored run ``state`` (not running) with its journal's ``records`` and the model's
-        ``label_names``, as a finished run is shown (ignored while a run is going)."""
-        if self.running:
-            return
-        self.state = state
-        self.started.emit(state.root, list(label_names))
-        for first in range(0, len(records), REFILL_CHUNK):
-            self.records.emit(records[first : first + REFILL_CHUNK])
-        self.running_changed.emit(False)
-
     # --- corrections ---------------------------------------------------------------------------------------
 
     def corrections(self) -> Corrections:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QWidget
 
 from coatnet_gui.batch.relabel_dialog import RelabelDialog
 from coatnet_gui.batch.runs import RunState
-from coatnet_gui.batch.session import BatchSession
+from coatnet_gui.batch.session import REFILL_CHUNK, BatchSession
 from model.batch.journal import read_records
 from model.batch.progress import BatchProgress
 from model.batch.relabel import RelabelPreview, preview_relabel
@@ -32,6 +32,16 @@ def label_names_of(state: RunState, records: list[dict]) -> list[str]:
     for record in records:
         names.update(zip(record.get("indices") or [], record.get("labels") or [], strict=False))
     return [names.get(i, f"class {i}") for i in range(max(names, default=-1) + 1)]
+
+
+def show_stored(session: BatchSession, state: RunState, records: list[dict]) -> None:
+    """Show the stored run ``state`` in ``session`` (not running) with its journal's ``records``, as a finished run
+    is shown: the session's ``started``, ``records`` and ``running_changed`` signals fill the table."""
+    session.state = state
+    session.started.emit(state.root, label_names_of(state, records))
+    for first in range(0, len(records), REFILL_CHUNK):
+        session.records.emit(records[first : first + REFILL_CHUNK])
+    session.running_changed.emit(False)
 
 
 class RunVersions(QObject):
@@ -116,7 +126,7 @@ class RunVersions(QObject):
         def loaded(records: list[dict]) -> None:
             if s.running or s.state is not newer:  # the user moved on meanwhile
                 return
-            s.show_stored(older, records, label_names_of(older, records))
+            show_stored(s, older, records)
             store.discard(newer.key)  # here, not on a worker: a relabel started next may reuse its folder
             self.shown.emit(older.key)
 
