@@ -51,7 +51,7 @@ class RelabelDialog(QDialog):
         self.use_button.setToolTip("Keep this relabelled run; Undo relabel brings the old labels back later")
         self.use_button.setDefault(True)
         self.keep_button = QPushButton("Keep the old labels")
-        self.keep_button.setToolTip("Show the run as it was before the relabel and remove the relabelled one")
+        self.keep_button.setToolTip("Show the run as it was before the relabel and discard the relabelled one")
         self.use_button.clicked.connect(lambda: self._decide(True))
         self.keep_button.clicked.connect(lambda: self._decide(False))
         buttons = QHBoxLayout()

@@ -4,8 +4,8 @@ stays on disk, see :mod:`coatnet_gui.batch.runs`). When the new run ends, :class
 changed (:func:`~model.batch.relabel.preview_relabel`: the labels that move, from which class to which, the
 corrections kept) and emits ``preview_ready``; the user then keeps the new labels or goes back to the old ones.
 "Undo relabel" goes back later: the previous run is shown again, the corrections made meanwhile go with it, and
-the relabelled run is removed. Exports follow the shown run, so their ``model`` column names the model that
-labelled each row of that version."""
+the relabelled run is discarded (kept a while: :meth:`~coatnet_gui.batch.runs.RunStore.discard`). Exports follow
+the shown run, so their ``model`` column names the model that labelled each row of that version."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ class RunVersions(QObject):
 
     def go_back(self) -> bool:
         """Show the previous version of the shown run again (its records read off the GUI thread) with the
-        corrections of both (the newer win), and remove the newer run; return False when there is none to go
+        corrections of both (the newer win), and discard the newer run; return False when there is none to go
         back to or a run is going."""
         s = self.session
         newer, older = s.state, self.previous()
