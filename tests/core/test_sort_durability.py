@@ -18,7 +18,7 @@ import pytest
 from model import fileguard
 from model.batch.journal import encode_path
 from model.batch.manifest import read_manifest
-from model.batch.sort import apply_sort, plan_sort
+from model.batch.sort import SortStep, apply_sort, plan_sort, uncertain_folder
 from model.batch.undo import undo_sort
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,7 +81,7 @@ def test_a_killed_move_sort_can_be_undone_up_to_its_last_file(tmp_path: Path):
         f"""
         import os, signal
         from model.batch.journal import encode_path
-        from model.batch.sort import apply_sort, plan_sort
+        from model.batch.sort import SortStep, apply_sort, plan_sort, uncertain_folder
         records = [{{**encode_path(n), "labels": ["k"], "indices": [0], "probs": [0.9], "error": None}}
                    for n in {names!r}]
         done = []
@@ -155,3 +155,25 @@ def test_copies_keep_their_times_and_permission_bits(tmp_path: Path):
     apply_sort(plan_sort(_records(["a.png"]), root, dest, ["k"]), dest)
     copy = (dest / "k" / "a.png").stat()
     assert copy.st_mtime == 1_000_000_000 and (copy.st_mode & 0o777) == 0o640
+
+
+def test_a_step_outside_dest_or_from_a_vanished_file_fails_with_its_reason_and_writes_nothing(tmp_path: Path):
+    """Mutants: either refusal's ``raise`` turned into ``pass``."""
+    root, dest = tmp_path / "in", tmp_path / "out"
+    _files(root, "a.png", "gone.png")
+    steps = list(plan_sort(_records(["a.png", "gone.png"]), root, dest, ["k"]))
+    (root / "gone.png").unlink()  # deleted between the preview and the sort
+    outside = SortStep(root / "a.png", tmp_path / "elsewhere" / "a.png", "k")
+    result = apply_sort([outside, *steps], dest)
+    assert [(p.name, why) for p, why in result.failed] == [
+        ("a.png", f"{tmp_path / 'elsewhere' / 'a.png'} is not inside {dest}"),
+        ("gone.png", "no such file"),
+    ]
+    assert result.done == 1 and sorted(p.name for p in (dest / "k").iterdir()) == ["a.png"]
+    assert not (tmp_path / "elsewhere").exists() and read_manifest(result.manifest).files == 1
+
+
+def test_records_without_a_class_are_left_out_and_uncertain_folders_are_numbered_from_two(tmp_path: Path):
+    records = _records(["a.png"]) + [{**encode_path("b.png"), "labels": [], "indices": [], "probs": [], "error": None}]
+    assert [s.src.name for s in plan_sort(records, tmp_path / "in", tmp_path / "out", ["k"])] == ["a.png"]
+    assert uncertain_folder(["Uncertain"]) == "uncertain (2)" and uncertain_folder(["k"]) == "uncertain"
