@@ -292,15 +292,16 @@ def _gradient(painter: QPainter, rect: QRectF, cmap: str, signed: bool) -> None:
 
 
 def _query_marker(painter: QPainter, cell: Box, result: OverlayResult, scale: float = 1.0) -> None:
-    """Outline the query token of ``result``'s block inside ``cell`` and mark the query point, with lines
-    ``scale`` times as wide as on screen."""
+    """Outline the query token of ``result``'s block inside ``cell`` and mark its centre with a cross (the map is
+    computed for the whole token, whichever point in it was clicked), with lines ``scale`` times as wide as on
+    screen."""
     rows, cols = result.block.grid
     fy, fx = result.spec.query
     r, c = grid_cell((rows, cols), fy, fx)
     token = QRectF(
         cell.left + c * cell.width / cols, cell.top + r * cell.height / rows, cell.width / cols, cell.height / rows
     )
-    x, y = cell.point(fy, fx)
+    x, y = token.center().x(), token.center().y()  # the map is of the whole token: mark its centre, in its box
     arm = max(4.0 * scale, cell.width / 40)
     for colour, width in ((QColor(0, 0, 0, 200), 3.0), (QColor("white"), 1.5)):
         painter.setPen(QPen(colour, width * scale))

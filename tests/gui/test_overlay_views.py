@@ -279,3 +279,18 @@ def _pixels_of(image) -> np.ndarray:
     rgb = image.convertToFormat(image.Format.Format_RGB888)
     data = np.frombuffer(rgb.constBits(), dtype=np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
     return data[:, : 3 * rgb.width()].reshape(rgb.height(), rgb.width(), 3).copy()  # rgb's memory dies with it
+
+
+def test_the_query_cross_is_at_the_centre_of_the_query_token_box(qapp):
+    """On an even grid the default query (0.5, 0.5) lies on a corner of four tokens: the cross marks the centre of
+    the token the map is computed for, not that corner."""
+    picture = QImage(600, 600, QImage.Format.Format_RGB32)
+    picture.fill(QColor("black"))
+    block = BlockInfo("stages.2.blocks.0", "transformer", 3, 0, 96, (6, 6), 4)
+    panel = Panel("h0", np.zeros((6, 6), dtype=np.float32), np.zeros((64, 64), dtype=np.float32), 0.0, 1.0)
+    result = OverlayResult(OverlaySpec(kind="attention", query=(0.5, 0.5)), block, [panel], 1, "", "attention")
+    state = ViewState(picture, Box(0, 0, 600, 600), result, colorize(result, "inferno"), opacity=0.0)
+    pixels = _pixels_of(render_view(state))[:600]
+    box_centre = (350, 350)  # token (3, 3) spans 300..400 on both axes
+    assert pixels[box_centre].min() > 150 and pixels[box_centre[0], box_centre[1] + 5].min() > 150
+    assert pixels[300 + 20, 300 + 20].max() < 50  # inside the box, off the cross and the outline: untouched
