@@ -31,3 +31,11 @@ def data_dir() -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / ORGANIZATION / APPLICATION
+
+
+TAUGHT_MODELS = "taught-models"
+
+
+def taught_models_dir() -> Path:
+    """Return the folder where the window saves the models it taught: ``<data dir>/taught-models``."""
+    return data_dir() / TAUGHT_MODELS

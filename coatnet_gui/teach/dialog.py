@@ -35,15 +35,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coatnet_gui.batch.runs import data_dir
 from coatnet_gui.teach.chart import TrainingChart
 from coatnet_gui.teach.controller import TeachController
 from coatnet_gui.teach.rows_source import describe_rows, plural
 from coatnet_gui.workers import Workers
+from model.paths import taught_models_dir
 from model.teach import TeachProgress, TeachResult, TeachSettings
 from model.teach.dataset import TableRow
 
-MODELS_FOLDER = "taught-models"
 MODES = (
     ("head", "Head only: the base frozen, its features cached (fast, also on a CPU)"),
     ("finetune", "Fine-tune the last stage and the head (slow without a GPU)"),
@@ -63,7 +62,7 @@ def default_output(name: str) -> Path:
     """Return a new checkpoint path for a model taught on ``name`` (a folder's name) in the app's data folder:
     ``<data>/taught-models/<name>-<date>-<time>.safetensors``, numbered when that exists."""
     stem = f"{name or 'model'}-{time.strftime('%Y%m%d-%H%M%S')}"
-    folder = data_dir() / MODELS_FOLDER
+    folder = taught_models_dir()
     path, n = folder / f"{stem}.safetensors", 2
     while path.exists():
         path, n = folder / f"{stem}-{n}.safetensors", n + 1

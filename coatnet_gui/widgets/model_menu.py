@@ -9,8 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
-from coatnet_gui.teach.dialog import MODELS_FOLDER
-from model.paths import data_dir
+from model.paths import taught_models_dir
 from model.runtime.device import DEVICE_CHOICES, Placement, mps_available
 from model.weights.loading import cached_tags
 from model.weights.pretrained import PRETRAINED
@@ -37,7 +36,7 @@ def model_text(source: str) -> str:
 
 def taught_models(folder: Path | None = None) -> list[Path]:
     """Return the checkpoints under ``folder`` (the data folder's ``taught-models/`` by default), newest first."""
-    folder = folder if folder is not None else data_dir() / MODELS_FOLDER
+    folder = folder if folder is not None else taught_models_dir()
     try:
         found = [p for p in folder.glob("*.safetensors") if p.is_file()]
     except OSError:

@@ -13,6 +13,7 @@ from PIL import Image
 
 from coatnet_gui.image.saving import map_description, suggested_name
 from model.data.transform import preprocess
+from model.explain.blocks import block_label
 from model.explain.maps import OverlaySpec, compute_overlay, resolve
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
@@ -77,7 +78,7 @@ def test_the_overlay_shows_and_names_the_contrast_and_drops_a_class_b_equal_to_a
     result = compute_overlay(exp, OverlaySpec(kind="gradcam", block=block.name, versus=b), (96, 96), labels)
     assert torch.equal(torch.from_numpy(result.panels[0].grid), exp.grad_cam(a, block.name, versus=b))
     assert result.unit == f"Grad-CAM {labels[a]} vs {labels[b]}" and f"what favours {labels[a]}" in result.caption
-    assert suggested_name("shoe.png", result, ".npy") == f"shoe_{block.name}_gradcam_vs_class{b}.npy"
+    assert suggested_name("shoe.png", result, ".npy") == f"shoe_{block_label(block)}_gradcam_vs_class{b}.npy"
     meta = map_description(result, "m", "bundled", labels, "shoe.png", a)
     assert (meta["class_index"], meta["versus_index"], meta["versus_name"]) == (a, b, labels[b])
     # B = A: an explicit class A drops B when resolved; the top class as A leaves the map plain

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import torch
 
-from coatnet_gui.teach.dialog import MODELS_FOLDER
 from model import create_model
-from model.paths import data_dir
+from model.paths import taught_models_dir
 from tests.core.test_checkpoint_metadata import write_taught
 from tests.gui.gui_helpers import TIMEOUT_MS, open_window
 
@@ -24,7 +23,7 @@ def entries(menu) -> dict[str, object]:
 def test_taught_and_recent_models_are_in_the_model_menu_and_load(qtbot, settings, tmp_path: Path):
     torch.manual_seed(0)
     state = {k: v.contiguous() for k, v in create_model("coatnet_fmnist_96").state_dict().items()}
-    folder = data_dir() / MODELS_FOLDER
+    folder = taught_models_dir()
     folder.mkdir(parents=True)
     older = write_taught(tmp_path / "a", state).rename(folder / "shoes-1.safetensors")
     write_taught(tmp_path / "b", state).rename(folder / "bags & belts.safetensors")
