@@ -100,3 +100,25 @@ def window(qtbot, settings):
     from gui_helpers import open_window
 
     return open_window(qtbot, settings)
+
+
+@pytest.fixture
+def crafted_manifest(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A manifest this app did not write, in its DEST: it names a victim file outside DEST (as its own copy) and an
+    identical copy inside DEST. Return ``(manifest, victim, copy inside DEST)``; both files hold "precious"."""
+    import json
+
+    victim = tmp_path / "victim" / "notes.txt"
+    victim.parent.mkdir()
+    victim.write_text("precious")
+    dest = tmp_path / "downloaded-dataset"
+    (dest / "k").mkdir(parents=True)
+    (dest / "k" / "copy.txt").write_text("precious")
+    lines = [
+        {"coatnet_sort_manifest": 1, "mode": "copy", "dest": str(dest)},
+        {"src": str(victim), "dst": str(victim)},
+        {"src": str(victim), "dst": str(dest / "k" / "copy.txt")},
+    ]
+    manifest = dest / "coatnet-sort-evil.jsonl"
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return manifest, victim, dest / "k" / "copy.txt"

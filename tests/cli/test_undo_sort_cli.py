@@ -3,7 +3,6 @@ DEST; the victim file outside DEST survives every case."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -18,20 +17,9 @@ def run(*args: str | Path, data: Path) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
 
 
-def test_undo_sort_refuses_shows_and_limits_a_crafted_manifest(tmp_path: Path):
-    victim = tmp_path / "victim" / "notes.txt"
-    victim.parent.mkdir()
-    victim.write_text("precious")
-    dest = tmp_path / "dest"
-    (dest / "k").mkdir(parents=True)
-    (dest / "k" / "copy.txt").write_text("precious")
-    lines = [
-        {"coatnet_sort_manifest": 1, "mode": "copy", "dest": str(dest)},
-        {"src": str(victim), "dst": str(victim)},
-        {"src": str(victim), "dst": str(dest / "k" / "copy.txt")},
-    ]
-    manifest = dest / "coatnet-sort-evil.jsonl"
-    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+def test_undo_sort_refuses_shows_and_limits_a_crafted_manifest(tmp_path: Path, crafted_manifest):
+    manifest, victim, _copy = crafted_manifest
+    dest = manifest.parent
 
     refused = run(manifest, data=tmp_path / "data")
     assert refused.returncode == 2, refused.stderr

@@ -8,7 +8,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
 import csv
-import json
 import threading
 from pathlib import Path
 
@@ -251,21 +250,10 @@ def test_closing_with_unexported_results_asks_and_the_run_is_offered_again(qtbot
 
 
 def test_undo_sort_in_the_window_refuses_a_crafted_manifest_beyond_its_folder(
-    qtbot, view: BatchView, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer_next_box
+    qtbot, view: BatchView, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer_next_box, crafted_manifest
 ):
-    victim = tmp_path / "victim" / "notes.txt"
-    victim.parent.mkdir()
-    victim.write_text("precious")
-    dest = tmp_path / "downloaded-dataset"
-    (dest / "k").mkdir(parents=True)
-    (dest / "k" / "copy.txt").write_text("precious")
-    lines = [
-        {"coatnet_sort_manifest": 1, "mode": "copy", "dest": str(dest)},
-        {"src": str(victim), "dst": str(victim)},
-        {"src": str(victim), "dst": str(dest / "k" / "copy.txt")},
-    ]
-    manifest = dest / "coatnet-sort-evil.jsonl"
-    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    manifest, victim, _copy = crafted_manifest
+    dest = manifest.parent
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(manifest), ""))
 
     seen: dict = {}
