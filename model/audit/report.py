@@ -38,7 +38,9 @@ class AuditResult:
     labels that confident learning estimates (None without a label check); ``notes`` what could not be checked
     and why; ``seconds`` per phase; ``groups`` the number of duplicate groups and ``leaks`` the leaking ones
     (group number -> what leaks); ``probs`` the out-of-fold probabilities ``(n, len(classes))`` of the rows
-    ``prob_rows`` ``(n,)`` (indices into ``rows``; None without a label check)."""
+    ``prob_rows`` ``(n,)`` (indices into ``rows``; None without a label check); ``vectors`` the base's final
+    features of the readable rows ``vector_rows`` ``(m,)``, unit length ``(m, width)`` float32 (for similar
+    images and the embedding map; None before the features phase)."""
 
     rows: list[AuditRow]
     classes: list[str]
@@ -49,6 +51,8 @@ class AuditResult:
     seconds: dict[str, float] = field(default_factory=dict)
     groups: int = 0
     leaks: dict[int, str] = field(default_factory=dict)
+    vectors: np.ndarray | None = None
+    vector_rows: np.ndarray | None = None
 
     def ranked(self) -> list[AuditRow]:
         """Return the rows most suspect first (ties: the more pressing issue, then the path)."""

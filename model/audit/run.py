@@ -87,7 +87,7 @@ def audit(
     index = SimilarIndex(vectors, copy=False)  # normalised in place: the index is the only copy
     seconds["features"] = time.perf_counter() - start
 
-    result = AuditResult(rows, data.classes, seconds=seconds)
+    result = AuditResult(rows, data.classes, seconds=seconds, vectors=index.matrix, vector_rows=kept)
     start = time.perf_counter()
     _check_labels(result, kept, index.matrix, [data.given[i] for i in kept], settings, report, cancel)
     seconds["labels"] = time.perf_counter() - start

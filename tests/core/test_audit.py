@@ -132,8 +132,13 @@ def test_planted_copies_are_grouped_with_their_originals_and_nothing_else(audite
 
 
 def test_an_unreadable_file_is_an_error_row_counted_in_the_summary(audited):
-    row = _by_name(audited["result"])["broken.png"]
+    result = audited["result"]
+    row = _by_name(result)["broken.png"]
     assert row.issue == "error" and "unreadable" in row.reason and row.group == 0
+    # the features of every readable row, and of no error row, come back for similar images and the map
+    readable = [i for i, r in enumerate(result.rows) if r.issue != "error"]
+    assert result.vector_rows.tolist() == readable and result.vectors.shape == (len(readable), 192)
+    np.testing.assert_allclose(np.linalg.norm(result.vectors, axis=1), 1.0, atol=1e-5)
     assert "1 unreadable or missing" in audited["result"].summary()
 
 
