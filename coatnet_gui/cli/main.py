@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coatnet-gui",
         usage=(
-            "coatnet-gui [FILE|FOLDER ...]\n       coatnet-gui COMMAND [OPTIONS]\n       coatnet-gui --self-test [DIR]"
+            "coatnet-gui [FILE|FOLDER ...]\n       coatnet-gui COMMAND [OPTIONS]\n"
+            "       coatnet-gui --self-test [DIR]\n       coatnet-gui --install-desktop-entry | --remove-desktop-entry"
         ),
         epilog="`coatnet-gui COMMAND --help` lists the options of a command.",
         formatter_class=raw_formatter,
@@ -93,6 +94,8 @@ window:
   {"[FILE|FOLDER ...]":<{COLUMN}}Open the window with these images, and the first folder in the Batch tab.
   {"":<{COLUMN}}Without a display, classify the files and label the folders in the terminal.
   {"--self-test [DIR]":<{COLUMN}}Check this install or bundle offscreen, writing its pictures to DIR.
+  --install-desktop-entry | --remove-desktop-entry
+  {"":<{COLUMN}}Linux: add CoAtNet Lens to the menus and to "Open with" for images and folders, or take it away.
 
 commands (in the terminal; no window, no Qt):
 {commands}"""
