@@ -5,7 +5,7 @@ features) and settings. Each follows the platform's convention and one environme
 |---|---|---|---|---|
 | data | ``COATNET_LENS_DATA`` | ``$XDG_DATA_HOME/CoAtNetLens/CoAtNet Lens`` | ``~/Library/Application Support/CoAtNetLens/CoAtNet Lens`` | ``%APPDATA%\\CoAtNetLens\\CoAtNet Lens`` |
 | cache | ``COATNET_LENS_CACHE`` | ``$XDG_CACHE_HOME/coatnet-lens`` | ``~/Library/Caches/coatnet-lens`` | ``%LOCALAPPDATA%\\coatnet-lens`` |
-| settings | ``COATNET_LENS_CONFIG`` (a folder: ``settings.ini`` in it) | ``$XDG_CONFIG_HOME/CoAtNetLens/CoAtNet Lens.conf`` | ``~/Library/Preferences/com.coatnetlens.CoAtNet Lens.plist`` | registry ``HKCU\\Software\\CoAtNetLens\\CoAtNet Lens`` |
+| settings | ``COATNET_LENS_CONFIG`` (a folder: ``settings.ini`` in it) | ``$XDG_CONFIG_HOME/CoAtNetLens/CoAtNet Lens.conf`` | Qt's plist in ``~/Library/Preferences`` | registry ``HKCU\\Software\\CoAtNetLens\\CoAtNet Lens`` |
 
 The data folder is the one Qt's ``AppDataLocation`` names and the settings are Qt's native ``QSettings`` for
 organisation ``CoAtNetLens`` and application ``CoAtNet Lens``, so the window and the headless commands agree.
