@@ -32,9 +32,8 @@ def export_command(args: argparse.Namespace) -> int:
             raise ExportError(f"{args.model} is already an ONNX file; export the checkpoint it came from")
         loaded = load_model(args.model, progress=cli_common.download_progress(), labels=args.labels)
         cli_common.warn_about_model(loaded.warnings)
-        result = export_onnx(
-            loaded, args.out, opset=args.opset, batch=batch, force=args.force, exported_by=f"coatnet-lens {cli_common.version()}"
-        )
+        by = f"coatnet-lens {cli_common.version()}"
+        result = export_onnx(loaded, args.out, opset=args.opset, batch=batch, force=args.force, exported_by=by)
     except (ExportError, WeightsError) as exc:
         return cli_common.usage_error(str(exc))
     info = loaded.info
@@ -51,7 +50,7 @@ def add_export_command(sub: argparse._SubParsersAction) -> None:
     export = cli_common.add_command(sub, "export", "export a model to ONNX, with its class names and preprocessing")
     export.add_argument(
         "model",
-        help="'bundled', a public tag such as coatnet_0_rw_224.sw_in1k, or a checkpoint file/folder (a taught model too)",
+        help="'bundled', a public tag such as coatnet_0_rw_224.sw_in1k, or a checkpoint file/folder (taught ones too)",
     )
     export.add_argument("--out", required=True, metavar="FILE.onnx", help="the ONNX file to write (and FILE.onnx.json)")
     export.add_argument(

@@ -231,7 +231,7 @@ def label_command(args: argparse.Namespace) -> int:
         return cli_common.usage_error("--maps works with the local engine only")
     if args.engine == "ray":
         if args.model.lower().endswith(".onnx"):
-            return cli_common.usage_error("--engine ray runs PyTorch checkpoints; label an ONNX file with the local engine")
+            return cli_common.usage_error("--engine ray runs PyTorch checkpoints; use the local engine for ONNX")
         return _label_on_ray(args)
     root = Path(args.dir)
     if not root.is_dir():

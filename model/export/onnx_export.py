@@ -100,7 +100,8 @@ def export_onnx(
     try:
         onnx.checker.check_model(proto, full_check=True)
     except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
-        raise ExportError(f"the ONNX graph of {loaded.info.name} did not pass onnx.checker: {_first_line(exc)}") from None
+        problem = _first_line(exc)
+        raise ExportError(f"the ONNX graph of {loaded.info.name} did not pass onnx.checker: {problem}") from None
     data = proto.SerializeToString()
     try:
         write_bytes_atomically(out, data)
@@ -114,7 +115,9 @@ def export_onnx(
 def _check_request(out: Path, sidecar: Path, opset: int, batch: int | None, force: bool) -> None:
     """Raise :class:`ExportError` for a request that cannot be met, before any work."""
     if not MIN_OPSET <= opset <= MAX_OPSET:
-        raise ExportError(f"opset {opset} is not supported: choose {MIN_OPSET} to {MAX_OPSET} (default {DEFAULT_OPSET})")
+        raise ExportError(
+            f"opset {opset} is not supported: choose {MIN_OPSET} to {MAX_OPSET} (the default is {DEFAULT_OPSET})"
+        )
     if batch is not None and batch < 1:
         raise ExportError(f"the batch size must be at least 1, not {batch}")
     if out.suffix.lower() != ".onnx":

@@ -81,7 +81,7 @@ class Predictor:
         raise NotImplementedError
 
     def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
-        """Return softmax probabilities ``(B, classes)`` float32 on the CPU for a preprocessed batch ``(B, 3, H, W)``."""
+        """Return softmax probabilities ``(B, classes)`` float32 on the CPU for a preprocessed ``(B, 3, H, W)``."""
         raise NotImplementedError
 
     @property
