@@ -31,6 +31,7 @@ class Checks:
         self.session, self.checks, self.dialogs, self.feedback, self.result = session, checks, dialogs, feedback, result
         session.overlay_ready.connect(lambda shown: checks.map_shown(shown.spec))
         checks.score_wanted.connect(self.score_shown_map)
+        checks.fill_changed.connect(lambda fill: setattr(session, "fill", fill))
         session.score_ready.connect(checks.faithfulness.show_score)
         session.score_unavailable.connect(checks.faithfulness.show_message)
         checks.score_all_clicked.connect(session.score_all_maps)

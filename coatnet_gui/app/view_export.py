@@ -129,7 +129,8 @@ class ViewExport:
             f"Runs on {placement.device}, {placement.precision}; maps in fp32",
             f"Config {info.config_name} · {info.source}: {info.location}",
         ]
-        settings = settings_lines(caption, colormap, opacity, DEFAULT_STEPS)
+        fill = self.session.fill
+        settings = settings_lines(caption, colormap, opacity, DEFAULT_STEPS, fill)
         # one prediction per image: the panel's (in the placement's precision), else the explanation pass's (fp32)
         prediction = self.tab.prediction.prediction or explanation.prediction
         name = Path(path).name
@@ -150,7 +151,7 @@ class ViewExport:
         session.run(
             "model",
             f"Scoring the maps for {name}…",
-            lambda: gather_maps(classifier, explanation, spec, box),
+            lambda: gather_maps(classifier, explanation, spec, box, fill),
             gathered,
             self.feedback.error,
         )

@@ -25,10 +25,10 @@ from coatnet_gui.overlay.geometry import Box, crop_box
 from coatnet_gui.overlay.paint import ViewState, render_view
 from coatnet_gui.workers import Job, Workers
 from model.atomic import write_bytes_atomically
-from model.explain.faithfulness import Curves
+from model.explain.faithfulness import DEFAULT_FILL
 from model.explain.head_stats import HeadStats, head_stats
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
-from model.explain.scoring import score_all_maps, score_overlay, unscorable_reason
+from model.explain.scoring import Baselines, score_all_maps, score_overlay, unscorable_reason
 from model.runtime.inference import Classifier, Explanation, Prediction, Predictor, open_predictor
 from model.weights.loading import LoadedModel
 
@@ -99,7 +99,8 @@ class Session(QObject):
         self.explanation: Explanation | None = None
         self.spec = OverlaySpec()
         self._load: Job | None = None  # the model load last asked for
-        self._baselines: dict[int, Curves] = {}  # class -> random-order curves of this explanation (model pool)
+        self._baselines: Baselines = {}  # (class, fill) -> random orders' curves of this explanation (model pool)
+        self.fill = DEFAULT_FILL  # what replaces removed pixels in the scores (the Checks panel's choice)
         self._opening: _Opening | None = None  # the image being opened last
         workers.working.connect(self.working)
 
@@ -209,7 +210,7 @@ class Session(QObject):
         the :class:`~model.explain.scoring.MapScore`, or ``score_unavailable`` says why it cannot be scored. A
         request superseded before its turn on the model pool runs no passes, one superseded while it runs stops
         before its next pass."""
-        classifier, explanation, baselines = self.classifier, self.explanation, self._baselines
+        classifier, explanation, baselines, fill = self.classifier, self.explanation, self._baselines, self.fill
         reason = unscorable_reason(result)
         if classifier is None or explanation is None or reason:
             self.workers.supersede(SCORE)
@@ -218,7 +219,9 @@ class Session(QObject):
         self._score(
             SCORE,
             "Scoring the map…",
-            lambda job: score_overlay(classifier, explanation, result, baselines=baselines, cancel=job.token),
+            lambda job: score_overlay(
+                classifier, explanation, result, baselines=baselines, cancel=job.token, fill=fill
+            ),
             self.score_ready.emit,
             lambda message: self.score_unavailable.emit(f"Could not score the map: {message}"),
         )
@@ -227,6 +230,7 @@ class Session(QObject):
         """Score one map of every kind that ranks pixels (``scores_ready`` carries the
         :class:`~model.explain.scoring.ScoreTable`); the query point and blocks follow the overlay's."""
         classifier, explanation, spec, baselines = self.classifier, self.explanation, self.spec, self._baselines
+        fill = self.fill
         if classifier is None or explanation is None:
             message = "Open an image first: there are no maps to score."
             self.failed.emit(message)
@@ -235,7 +239,7 @@ class Session(QObject):
         self._score(
             SCORES,
             "Scoring every map…",
-            lambda job: score_all_maps(classifier, explanation, spec, baselines=baselines, cancel=job.token),
+            lambda job: score_all_maps(classifier, explanation, spec, baselines=baselines, cancel=job.token, fill=fill),
             self.scores_ready.emit,
             self.scores_failed.emit,
         )
