@@ -28,6 +28,7 @@ from model.atomic import write_bytes_atomically
 from model.explain.faithfulness import DEFAULT_FILL
 from model.explain.head_stats import HeadStats, head_stats
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
+from model.explain.sanity import sanity_check
 from model.explain.scoring import Baselines, score_all_maps, score_overlay, unscorable_reason
 from model.runtime.inference import Classifier, Explanation, Prediction, Predictor, open_predictor
 from model.weights.loading import LoadedModel
@@ -36,6 +37,7 @@ MAP_SIDE_LIMIT = 2048  # longest side of an overlay map in pixels; larger views 
 # the kinds of request of which only the latest counts (see Workers.submit's ``latest``)
 MODEL, READ, PREDICTION, ANALYSIS = "image.model", "image.read", "image.prediction", "image.analysis"
 OVERLAY, SCORE, SCORES, HEADS = "image.overlay", "image.score", "image.scores", "image.heads"
+SANITY = "image.sanity"
 
 
 def model_view_box(classifier: Predictor, image_size: tuple[int, int]) -> Box:
@@ -86,6 +88,9 @@ class Session(QObject):
     score_unavailable = Signal(str)  # why the map on screen cannot be scored
     scores_ready = Signal(object)  # ScoreTable: every kind of map, ranked
     scores_failed = Signal(str)
+    sanity_progress = Signal(int, int)  # passes done, passes in all
+    sanity_ready = Signal(object)  # SanityReport of the shown image
+    sanity_failed = Signal(str)
     head_stats_ready = Signal(object)  # list[HeadStats] of the explained image
     failed = Signal(str)  # a readable message for the window
     working = Signal(str)  # what runs in the background; "" when idle
@@ -244,6 +249,35 @@ class Session(QObject):
             self.scores_failed.emit,
         )
 
+    def run_sanity(self) -> None:
+        """Run the model randomisation test of the shown image on a copy of the network, on the model pool:
+        ``sanity_progress`` follows its passes, ``sanity_ready`` carries the
+        :class:`~model.explain.sanity.SanityReport`, ``sanity_failed`` says why not. :meth:`cancel_sanity`, a new
+        image or a new model stop it before its next pass."""
+        classifier, explanation = self.classifier, self.explanation
+        if classifier is None or explanation is None:
+            self.sanity_failed.emit("Open an image first.")
+            return
+        image = explanation.image
+
+        def error(message: str) -> None:
+            self.failed.emit(message)
+            self.sanity_failed.emit(message)
+
+        self.workers.submit(
+            "model",
+            lambda job: sanity_check(classifier, image, cancel=job.token, progress=job.progress),
+            self.sanity_ready.emit,
+            error,
+            on_progress=self.sanity_progress.emit,
+            latest=SANITY,
+            what="Randomising a copy of the network…",
+        )
+
+    def cancel_sanity(self) -> None:
+        """Stop the running sanity check before its next pass; nothing of it is shown."""
+        self.workers.supersede(SANITY)
+
     def view_box(self) -> Box | None:
         """Return the box of the shown image that the active model sees, or None."""
         if self.image is None or self.classifier is None:
@@ -294,7 +328,7 @@ class Session(QObject):
 
     def _supersede_checks(self) -> None:
         """Make the scores and head statistics of the shown image stale: a scoring job stops before its next pass."""
-        for stale in (SCORE, SCORES, HEADS):
+        for stale in (SCORE, SCORES, HEADS, SANITY):
             self.workers.supersede(stale)
 
     def _classify_file(self, classifier: Predictor, path: str, opening: _Opening, then: Callable[[], None]) -> None:

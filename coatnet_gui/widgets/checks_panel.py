@@ -1,5 +1,6 @@
-"""Explanations a user can check, beside the overlay: the Faithfulness page (the map on screen scored against a
-random order, and "Score all maps" with its ranked table) and the Heads page (every head's statistics)."""
+"""Explanations a user can check, beside the overlay: the Faithfulness page (the map on screen scored against
+random orders with the chosen fill, and "Score all maps" with its ranked table), the Heads page (every head's
+statistics) and the Sanity page (the model randomisation test of every kind of map)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton, QTabWid
 
 from coatnet_gui.widgets.faithfulness_chart import FaithfulnessView
 from coatnet_gui.widgets.head_stats_chart import METRICS, HeadStatsChart
+from coatnet_gui.widgets.sanity_chart import SanityView
 from coatnet_gui.widgets.score_table import ScoreTableView
 from model.choices import FILL_CHOICES
 from model.explain.maps import OverlaySpec
@@ -87,6 +89,8 @@ class ChecksPanel(QTabWidget):
         column.addWidget(self.heads_note)
         column.addStretch(1)
         self.addTab(heads_page, "Heads")
+        self.sanity = SanityView()
+        self.addTab(self.sanity, "Sanity")
 
         self._shown: OverlaySpec | None = None  # the spec of the map on screen
         self._timer = QTimer(self)
@@ -164,6 +168,7 @@ class ChecksPanel(QTabWidget):
         self.score_all_button.setEnabled(True)
         self.heads.set_stats([])
         self.heads_note.setText("")
+        self.sanity.clear()
 
     def show_head_note(self, text: str) -> None:
         """Show ``text`` under the head chart (what it plots, or why it is empty)."""
