@@ -22,6 +22,7 @@ from model.choices import FILL_CHOICES
 from model.explain.faithfulness import DEFAULT_FILL, RANDOM_ORDERS, Curves
 from model.explain.fills import BLUR_SIGMA
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
+from model.explain.sanity import INSENSITIVE, SanityReport
 from model.explain.scoring import score_all_maps, score_overlay, short_title
 from model.explain.verdicts import FLAT_MESSAGE, Verdicts
 from model.runtime.inference import Classifier, Explanation, Prediction
@@ -105,6 +106,14 @@ def settings_lines(spec_caption: str, colormap: str, opacity: float, steps: int,
         "Deletion area: lower is more faithful · insertion area: higher is more faithful · inside the random "
         "interval: inconclusive",
     ]
+
+
+def sanity_line(report: SanityReport) -> str:
+    """Return the sheet's line on the model randomisation test: each kind's Spearman correlation with its original
+    map once the weights are random (head → stem), and the kinds flagged insensitive to the model."""
+    values = " · ".join(f"{name} {kind.final.spearman:.2f}" for name, kind in report.kinds.items())
+    flagged = [name for name, kind in report.kinds.items() if kind.insensitive]
+    return f"Sanity, Spearman after random weights: {values}; {INSENSITIVE}: {', '.join(flagged) or 'none'}"
 
 
 def prediction_heading(prediction: Prediction) -> str:

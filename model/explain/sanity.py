@@ -24,6 +24,8 @@ total)`` follows them.
 from __future__ import annotations
 
 import copy
+import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -47,6 +49,8 @@ THRESHOLD = 0.5  # Spearman correlation after full randomisation above which a k
 INSENSITIVE = "insensitive to the model"
 SSIM_SIGMA = 1.5  # Wang et al.'s Gaussian window (11 x 11)
 ATTENTION_KINDS = ("rollout", "received", "query", "content", "position")
+_COPIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # network -> a copy a finished check left
+_COPIES_LOCK = threading.Lock()
 
 MapFn = Callable[[Explanation, int], np.ndarray]  # (explanation, class) -> the map on a block's grid (h, w)
 
@@ -256,12 +260,45 @@ def sanity_check(
     capturing forward and backward pass for the original maps and one per cascade step, on the network's device,
     in fp32. ``cancel``: checked between steps (raises :class:`~model.cancel.Cancelled`); ``progress(done, total)``
     after each pass."""
+    net, device = _take_copy(clf)
+    try:
+        return _cascade(clf, net, device, image, kinds, class_index, extra, seed, cancel, progress)
+    finally:
+        with _COPIES_LOCK:
+            _COPIES[clf.net] = net
+
+
+def _take_copy(clf: Classifier) -> tuple[CoAtNet, str]:
+    """Return a copy of ``clf``'s network with its current weights, fp32, and the device it is on: the copy a previous
+    check left (its weights loaded again: far faster than a deep copy), else a new one. Holds the network alone
+    meanwhile, so that no pass or device move is in flight; a check running at the same time gets its own copy."""
+    with _COPIES_LOCK:
+        net = _COPIES.pop(clf.net, None)
     with clf.owner.exclusive() as placement:
-        net = copy.deepcopy(clf.net).float().eval()
-        device = placement.device
-    for module in net.modules():  # a recorder copied from an open capture must not hand the copy's records to it
-        if hasattr(module, "recorder"):
-            module.recorder = None
+        if net is None:
+            net = copy.deepcopy(clf.net)
+            for module in net.modules():  # a recorder copied from an open capture must not get the copy's records
+                if hasattr(module, "recorder"):
+                    module.recorder = None
+        else:
+            net.load_state_dict(clf.net.state_dict())
+        net = net.to(placement.device).float().eval()
+        return net, placement.device
+
+
+def _cascade(
+    clf: Classifier,
+    net: CoAtNet,
+    device: str,
+    image: Image.Image,
+    kinds: Sequence[str] | None,
+    class_index: int | None,
+    extra: Mapping[str, MapFn] | None,
+    seed: int,
+    cancel: CancelToken | None,
+    progress: Callable[[int, int], None] | None,
+) -> SanityReport:
+    """Run the cascade of :func:`sanity_check` on the copy ``net`` (on ``device``)."""
     pixels = preprocess(image, clf.preprocess_cfg)[None].to(device)
     size = (pixels.shape[-2], pixels.shape[-1])
     parts = cascade_parts(net)

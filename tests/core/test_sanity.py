@@ -99,3 +99,11 @@ def test_similarities_match_the_reference_implementations():
     assert ssim(a, a) == pytest.approx(1.0) and spearman(a, np.zeros_like(a)) == 0.0
     same = similarity(a[:6, :6], a[:6, :6], (32, 32))
     assert same.spearman == pytest.approx(1.0) and same.ssim == pytest.approx(1.0) and same.ssim_abs == pytest.approx(1)
+
+
+def test_a_second_check_starts_again_from_the_real_weights(classifier, images):
+    # the copy a check leaves behind is reused: its weights must be the model's again, not the random ones
+    first = sanity_check(classifier, images[1], ["activation"])
+    second = sanity_check(classifier, images[1], ["activation"])
+    assert first.kinds["activation"].steps == second.kinds["activation"].steps
+    assert first.kinds["activation"].steps[0][1].spearman == pytest.approx(1.0)  # the head is not on its way

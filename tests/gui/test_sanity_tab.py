@@ -1,6 +1,7 @@
 """The Checks panel's verdict words, fill chooser and Sanity tab, clicked through in the real window (offscreen,
 bundled model): the score says better / worse / inconclusive with the chosen fill, the model randomisation test
-runs off the GUI thread with progress, draws a curve per kind, can be cancelled, and leaves the network as it was."""
+runs off the GUI thread with progress, draws a curve per kind, goes on the explanation sheet, can be cancelled, and
+leaves the network as it was."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import torch
 from gui_helpers import TIMEOUT_MS, choose, show
 from PySide6.QtCore import Qt
 
+from coatnet_gui.app import view_export
+from coatnet_gui.image import sheet
 from model.explain.sanity import INSENSITIVE
 
 VERDICTS = ("better", "worse", "inconclusive")
 
 
-def test_fill_verdicts_and_the_sanity_tab(qtbot, window, sample):
+def test_fill_verdicts_and_the_sanity_tab(qtbot, window, sample, tmp_path, monkeypatch):
     show(qtbot, window, sample)
     checks = window.image_tab.checks
     faithfulness = checks.faithfulness
@@ -58,7 +61,17 @@ def test_fill_verdicts_and_the_sanity_tab(qtbot, window, sample):
     image = view.plot.grab().toImage()
     assert image.width() > 0 and len({image.pixel(x, image.height() // 2) for x in range(image.width())}) > 2
 
-    # cancel: the run stops and shows nothing; a new image clears the page
+    # the explanation sheet says the verdicts, the fill and the sanity check's result
+    contents = []
+    monkeypatch.setattr(view_export, "write_sheet_png", lambda content, _out: contents.append(content))
+    window.exporter.export_sheet(str(tmp_path / "sheet.png"))
+    qtbot.waitUntil(lambda: bool(contents), timeout=60_000)
+    [content] = contents
+    assert sheet.sanity_line(report) in content.settings_lines
+    assert any("fill: the training data's mean colour" in line for line in content.settings_lines)
+    assert all(m.verdicts.deletion in VERDICTS and m.verdicts.insertion in VERDICTS for m in content.maps)
+
+    # cancel: the run stops and shows nothing
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
     assert view.status.text() == "Cancelled." and view.run_button.isEnabled()
