@@ -138,6 +138,8 @@ def explain_command(args: argparse.Namespace) -> int:
 
     try:
         clf = cli_common.open_classifier(args)
+        if clf.maps_unavailable:  # an ONNX file: predictions only
+            return cli_common.usage_error(f"explain: {clf.maps_unavailable}")
         kinds = _kinds(args, clf)
         target = class_from_text(args.class_, clf.label_names, len(clf.label_names))
         if args.out:

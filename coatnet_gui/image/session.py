@@ -256,7 +256,7 @@ class Session(QObject):
         image or a new model stop it before its next pass."""
         classifier, explanation = self.classifier, self.explanation
         if classifier is None or explanation is None:
-            self.sanity_failed.emit("Open an image first.")
+            self.sanity_failed.emit((classifier.maps_unavailable if classifier else "") or "Open an image first.")
             return
         image = explanation.image
 
