@@ -130,6 +130,13 @@ def _kinds(args: argparse.Namespace, clf: Classifier) -> list[str]:
     return list(dict.fromkeys(args.map))
 
 
+def _common_folder(images: list[str]) -> str:
+    """Return the deepest folder holding every image in ``images``: their maps mirror the paths below it, so two
+    images of the same name in different folders never write over each other's maps."""
+    folders = [os.path.dirname(os.path.abspath(p)) for p in images]
+    return os.path.commonpath(folders) if folders else os.getcwd()
+
+
 def explain_command(args: argparse.Namespace) -> int:
     """Run ``explain``; return the exit status."""
     from model.data.decode import ImageLoadError, load_image
@@ -151,6 +158,7 @@ def explain_command(args: argparse.Namespace) -> int:
     if not args.json:
         print(cli_common.describe(clf))
     failed = 0
+    root = _common_folder(args.images)
     for path in args.images:
         try:
             image = load_image(path)
@@ -162,7 +170,7 @@ def explain_command(args: argparse.Namespace) -> int:
             grid = record.pop("grid")
             if args.out:
                 settings = MapSettings(out_dir=args.out, kind=record["map"])
-                npy, png = save_map(clf, os.path.dirname(os.path.abspath(path)), os.path.basename(path), grid, settings)
+                npy, png = save_map(clf, root, os.path.relpath(os.path.abspath(path), root), grid, settings)
                 record.update({"map_file": npy, "overlay_file": png})
             line = json.dumps({"path": str(path), **record}, ensure_ascii=False) if args.json else None
             print(line or record_line(str(path), record), flush=True)

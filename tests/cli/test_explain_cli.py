@@ -54,3 +54,17 @@ def test_explain_reads_a_class_name_prints_text_and_reports_bad_input(tmp_path, 
     assert main(["explain", image, "--class", "spaceship", "--device", "cpu"]) == 2
     assert "neither a class index" in capsys.readouterr().err
     assert main(["explain", image, "--fill", "paint"]) == 2  # argparse refuses an unknown fill
+
+
+def test_two_images_of_the_same_name_keep_their_own_maps(tmp_path, capsys):
+    first, second = sorted(SLICE.glob("*.png"))[:2]
+    for folder, source in (("a", first), ("b", second)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "photo.png").write_bytes(source.read_bytes())
+    images = [str(tmp_path / "a" / "photo.png"), str(tmp_path / "b" / "photo.png")]
+    out = tmp_path / "maps"
+    assert main(["explain", *images, "--map", "activation", "--json", "--out", str(out), "--device", "cpu"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    files = [Path(r["map_file"]) for r in records]
+    assert files == [out / "a" / "photo.png.activation.npy", out / "b" / "photo.png.activation.npy"]
+    assert not np.array_equal(np.load(files[0]), np.load(files[1]))  # each image's own map, none written over
