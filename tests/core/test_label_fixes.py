@@ -260,3 +260,17 @@ def test_unreadable_tables_are_refused_whole(tmp_path: Path):
         set_corrected(no_path, tmp_path, {str(tmp_path / "a.png"): "Coat"}, file_sha256(no_path), tmp_path / "u")
     assert not (tmp_path / "u").exists()
     assert hashlib.sha256(bad_json.read_bytes()).hexdigest() == file_sha256(bad_json)
+
+
+def test_undo_of_a_table_that_vanished_or_whose_backup_vanished_is_refused(table: Path, tmp_path: Path):
+    edit = set_corrected(table, table.parent, {str(table.parent / "a.png"): "Coat"}, file_sha256(table), tmp_path)
+    written = table.read_bytes()
+    table.unlink()
+    with pytest.raises(FixError, match="Cannot read .*undo refused"):
+        undo_table_edit(edit)
+    assert not table.exists() and edit.backup.exists()  # nothing made up, the previous version kept
+    table.write_bytes(written)
+    edit.backup.unlink()
+    with pytest.raises(FixError, match="is gone"):
+        undo_table_edit(edit)
+    assert table.read_bytes() == written
