@@ -112,6 +112,8 @@ def test_files_outside_the_root_or_outside_their_class_folder_are_refused(photos
     assert "already" in reasons[str(photos / "Coat" / "c.png")]
     assert reasons[str(photos / "Coat" / "a.png")] == "no class given"
     assert stranger.read_bytes() == b"not yours" and tree(photos) == before
+    nothing = undo_moves(move)  # nothing to undo: said so, nothing touched
+    assert (nothing.restored, nothing.problems, nothing.dest) == (0, [], str(photos)) and tree(photos) == before
 
 
 def test_a_vanished_file_is_refused_and_the_rest_moves(photos: Path):
