@@ -39,8 +39,7 @@ def with_copies(real: np.ndarray, labels: np.ndarray, total: int, seed: int = 0)
     """Return ``real`` ``(n, d)`` unit vectors followed by jittered copies up to ``total`` rows, and their labels
     (a copy keeps its original's): noise of the median nearest-neighbour distance, renormalised."""
     rng = np.random.default_rng(seed)
-    for *_, _indices, distances in nearest_neighbours(real[: min(len(real), 5000)], 1):
-        pass
+    _indices, distances = nearest_neighbours(real[: min(len(real), 5000)], 1)
     sigma = float(np.median(distances)) / np.sqrt(real.shape[1])
     source = rng.integers(0, len(real), total - len(real))
     copies = real[source] + rng.normal(0.0, sigma, (len(source), real.shape[1])).astype(np.float32)
@@ -117,7 +116,9 @@ def main() -> None:
     real, labels = load_or_make(args.features, args.real)
     vectors, all_labels = with_copies(real, labels, max(args.points, len(real)))
     print(f"CPU: {cpu_name()}, {os.cpu_count()} logical cores, load average {os.getloadavg()[0]:.1f} at start")
-    print(f"points: {len(vectors):,} ({len(real):,} real Fashion-MNIST features + jittered copies), width {real.shape[1]}")
+    print(
+        f"points: {len(vectors):,} ({len(real):,} real Fashion-MNIST features + jittered copies), width {real.shape[1]}"
+    )
     figures = run_window(vectors, all_labels)
     if figures["state"] != "refined":
         sys.exit(f"the map did not finish: {figures['state']}")

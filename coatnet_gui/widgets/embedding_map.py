@@ -49,9 +49,9 @@ class EmbeddingMap(QWidget):
     rows_selected = Signal(list)
     layout_shown = Signal(str)
 
-    def __init__(self, workers: Workers, parent: QWidget | None = None, settings: MapSettings = MapSettings()):
+    def __init__(self, workers: Workers, parent: QWidget | None = None, settings: MapSettings | None = None):
         super().__init__(parent)
-        self._workers, self._settings = workers, settings
+        self._workers, self._settings = workers, settings or MapSettings()
         self._job: Job | None = None
         self._points: MapRows | None = None
         self._xy: np.ndarray | None = None
@@ -108,6 +108,16 @@ class EmbeddingMap(QWidget):
             latest=KIND,
             what="Refining the map",
         )
+
+    def update_points(self, points: MapRows) -> None:
+        """Show new classes and scores (``points``, the same points in the same order, e.g. after a label
+        change); the layout stays."""
+        if self._points is None or len(points.rows) != len(self._points.rows):
+            return
+        self._points = points
+        if self._xy is not None:
+            self.canvas.update_points(points, self.current_colouring())
+            self._show_legend()
 
     def cancel(self) -> None:
         """Stop refining (the layout shown stays)."""
@@ -174,7 +184,9 @@ class EmbeddingMap(QWidget):
         if shown is None:
             self.legend.clear()
             return
-        parts = [f'<span style="color:#{r:02x}{g:02x}{b:02x}">●</span>&nbsp;{name}' for name, (r, g, b) in shown.entries]
+        parts = [
+            f'<span style="color:#{r:02x}{g:02x}{b:02x}">●</span>&nbsp;{name}' for name, (r, g, b) in shown.entries
+        ]
         if shown.gradient is not None:
             table = lookup_table(CONTINUOUS_MAP)
             ramp = "".join(f'<span style="color:#{r:02x}{g:02x}{b:02x}">■</span>' for r, g, b in table[::32].tolist())

@@ -55,6 +55,11 @@ class MapCanvas(QWidget):
             self._view = View.fitting(self._xy, self.width(), self.height())
         self._redraw()
 
+    def update_points(self, points: MapRows, colouring: Colouring) -> None:
+        """Show new classes and scores for the same points in ``colouring``; the layout and the view stay."""
+        self._points, self._colouring = points, colouring
+        self._redraw()
+
     def set_colouring(self, colouring: Colouring) -> None:
         """Recolour the points."""
         self._colouring = colouring

@@ -187,7 +187,7 @@ def inside_polygon(screen: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     near = np.flatnonzero(((screen >= lo) & (screen <= hi)).all(1))
     px, py = screen[near, 0].astype(np.float64), screen[near, 1].astype(np.float64)
     hit = np.zeros(len(near), bool)
-    for (x1, y1), (x2, y2) in zip(polygon.tolist(), np.roll(polygon, -1, axis=0).tolist()):
+    for (x1, y1), (x2, y2) in zip(polygon.tolist(), np.roll(polygon, -1, axis=0).tolist(), strict=True):
         if y1 == y2:
             continue  # a horizontal edge never crosses a horizontal ray
         crosses = (y1 > py) != (y2 > py)

@@ -17,7 +17,7 @@ size decays linearly to 0. Deterministic for a given ``seed`` and thread count.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,13 +89,12 @@ def pca_map(vectors: np.ndarray) -> np.ndarray:
     return (xy * (PCA_EXTENT / extent) if extent > 0 else xy).astype(np.float32)
 
 
-def nearest_neighbours(
+def neighbour_blocks(
     vectors: np.ndarray, k: int, block: int = 1024, cancel: CancelToken | None = None
-) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+) -> Generator[tuple[int, int], None, tuple[np.ndarray, np.ndarray]]:
     """Find the exact ``k`` nearest neighbours (Euclidean, itself excluded) of every row of ``vectors`` ``(n, d)``
-    by blocks of ``block`` rows; yield ``(done_blocks, total_blocks, indices, distances)``, the last yield holding
-    the full ``(n, k)`` int64 indices and float32 distances (nearest first; earlier yields hold None). Checks
-    ``cancel`` per block."""
+    by blocks of ``block`` rows, yielding ``(done_blocks, total_blocks)``; return ``(indices, distances)``, ``(n,
+    k)`` int64 and float32, nearest first. Checks ``cancel`` per block."""
     x = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
     n = len(x)
     k = min(k, n - 1)
@@ -110,8 +109,18 @@ def nearest_neighbours(
         d2[torch.arange(stop - start), torch.arange(start, stop)] = float("inf")
         best, at = torch.topk(d2, k, dim=1, largest=False, sorted=True)
         indices[start:stop], distances[start:stop] = at, best.clamp_(min=0).sqrt_()
-        done = b + 1 == total
-        yield b + 1, total, (indices.numpy() if done else None), (distances.numpy() if done else None)
+        yield b + 1, total
+    return indices.numpy(), distances.numpy()
+
+
+def nearest_neighbours(vectors: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`neighbour_blocks`' result without its steps: ``(indices, distances)`` ``(n, k)``."""
+    steps = neighbour_blocks(vectors, k, block)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
 
 
 def fuzzy_edges(indices: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -155,20 +164,26 @@ def fuzzy_edges(indices: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray,
 def refine_map(
     vectors: np.ndarray,
     start: np.ndarray,
-    settings: MapSettings = MapSettings(),
+    settings: MapSettings | None = None,
     cancel: CancelToken | None = None,
 ) -> Iterator[MapStep]:
     """Refine the map ``start`` ``(n, 2)`` (usually :func:`pca_map`) of ``vectors`` ``(n, width)``; yield
     :class:`MapStep`\\ s: the neighbour search per block, then every ``settings.yield_every`` epochs a layout, the
     last step the final layout. Fewer than 3 points: the start itself. Raises
     :class:`~model.cancel.Cancelled` at a block or epoch once ``cancel`` is cancelled."""
+    settings = settings or MapSettings()
     n = len(vectors)
     if n < 3:
         yield MapStep("layout", 1, 1, np.array(start, np.float32, copy=True))
         return
     searched = project(vectors, settings.dims) if 0 < settings.dims < vectors.shape[1] else vectors
-    indices = distances = None
-    for done, total, indices, distances in nearest_neighbours(searched, settings.neighbours, cancel=cancel):
+    steps = neighbour_blocks(searched, settings.neighbours, cancel=cancel)
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as stop:
+            indices, distances = stop.value
+            break
         yield MapStep("neighbours", done, total)
     heads, tails, weights = fuzzy_edges(indices, distances)
     yield from _descend(start, heads, tails, weights, settings, cancel)

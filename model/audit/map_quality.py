@@ -13,8 +13,7 @@ from model.audit.embedding import nearest_neighbours
 def knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
     """Return the leave-one-out accuracy of a ``k``-nearest-neighbour majority vote on ``points`` ``(n, d)``
     (a map or the features) against ``labels`` ``(n,)`` int (ties: the smallest class)."""
-    for *_, indices, _distances in nearest_neighbours(points, k):
-        pass  # the last step holds the whole result
+    indices, _distances = nearest_neighbours(points, k)
     votes = labels[indices]
     counts = np.zeros((len(labels), int(labels.max()) + 1), np.int64)
     np.add.at(counts, (np.repeat(np.arange(len(labels)), votes.shape[1]), votes.ravel()), 1)

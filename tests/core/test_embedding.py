@@ -11,7 +11,7 @@ from model.audit.map_quality import knn_accuracy, trustworthiness
 from model.cancel import Cancelled, CancelToken
 
 
-def _refined(vectors: np.ndarray, settings: MapSettings = MapSettings()) -> tuple[np.ndarray, list]:
+def _refined(vectors: np.ndarray, settings: MapSettings | None = None) -> tuple[np.ndarray, list]:
     steps = list(refine_map(vectors, pca_map(vectors), settings))
     return steps[-1].layout, steps
 
@@ -72,8 +72,7 @@ def test_exact_neighbours_match_brute_force_and_exclude_the_point_itself():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(257, 7)).astype(np.float32)
     x[5] = x[9]  # a duplicate: each is the other's nearest, at distance 0
-    for *_, indices, distances in nearest_neighbours(x, 6, block=100):
-        pass  # the last step holds the whole result
+    indices, distances = nearest_neighbours(x, 6, block=100)
     d2 = ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)
     np.fill_diagonal(d2, np.inf)
     expected = np.argsort(d2, axis=1, kind="stable")[:, :6]
@@ -86,7 +85,7 @@ def test_fuzzy_edges_are_a_symmetric_union_with_weights_in_zero_one():
     indices = np.array([[1, 2], [0, 2], [0, 1], [2, 1]])
     distances = np.array([[1.0, 2.0], [1.0, 3.0], [2.0, 3.0], [0.5, 4.0]], np.float32)
     heads, tails, weights = fuzzy_edges(indices, distances)
-    edge = {(int(h), int(t)): float(w) for h, t, w in zip(heads, tails, weights)}
+    edge = {(int(h), int(t)): float(w) for h, t, w in zip(heads, tails, weights, strict=True)}
     assert all(edge[(t, h)] == pytest.approx(w) for (h, t), w in edge.items())
     assert all(0 < w <= 1 for w in edge.values())
     assert edge[(0, 1)] == pytest.approx(1.0)  # each point's nearest neighbour has weight 1
