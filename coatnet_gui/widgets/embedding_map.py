@@ -31,8 +31,9 @@ def map_job(vectors: np.ndarray, settings: MapSettings):
 
     def run(job: Job) -> Iterator[MapStep]:
         with thread_limit(max(1, (os.cpu_count() or 2) - 1)):
-            yield MapStep("pca", 1, 1, pca_map(vectors))
-            for step in refine_map(vectors, pca_map(vectors), settings, cancel=job.token):
+            start = pca_map(vectors)
+            yield MapStep("pca", 1, 1, start.copy())
+            for step in refine_map(vectors, start, settings, cancel=job.token):
                 if step.phase == "layout":
                     job.progress(step.done, step.total)
                 yield step

@@ -152,19 +152,24 @@ class View:
 
 
 def raster(screen: np.ndarray, colouring: Colouring, width: int, height: int) -> np.ndarray:
-    """Return the points at ``screen`` ``(m, 2)`` drawn as dots in their colours and order on the background:
-    ``(height, width, 4)`` uint8 RGBA."""
-    image = np.empty((height, width, 4), np.uint8)
-    image[..., :3] = BACKGROUND
-    image[..., 3] = 255
-    ordered = np.rint(screen[colouring.order]).astype(np.int64)
-    colours = colouring.colours[colouring.order]
-    ys = (ordered[:, None, 1] + _DOT[None, :, 0]).ravel()
-    xs = (ordered[:, None, 0] + _DOT[None, :, 1]).ravel()
-    shown = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
-    # Later writes win in numpy fancy assignment, so the drawing order is kept.
-    image[ys[shown], xs[shown], :3] = np.repeat(colours, len(_DOT), axis=0)[shown]
-    return image
+    """Return the points at ``screen`` ``(m, 2)`` drawn as round dots in their colours and order on the background:
+    ``(height, width, 4)`` uint8 RGBA. Each pixel keeps the last point drawn on it: the centres go into an image of
+    drawing ranks (later writes win), the dots grow by the maximum rank over the dot's offsets, then the ranks
+    become colours (a handful of whole-image passes instead of a write per dot pixel)."""
+    pad = int(np.abs(_DOT).max())
+    ranks = np.full((height + 2 * pad, width + 2 * pad), -1, np.int32)
+    centres = np.rint(screen[colouring.order]).astype(np.int64)
+    inside = (centres[:, 0] >= 0) & (centres[:, 0] < width) & (centres[:, 1] >= 0) & (centres[:, 1] < height)
+    ranks[centres[inside, 1] + pad, centres[inside, 0] + pad] = np.flatnonzero(inside).astype(np.int32)
+    grown = np.full((height, width), -1, np.int32)
+    for dy, dx in _DOT.tolist():
+        np.maximum(grown, ranks[pad + dy : pad + dy + height, pad + dx : pad + dx + width], out=grown)
+    table = np.empty((len(centres) + 1, 4), np.uint8)
+    table[:-1, :3] = colouring.colours[colouring.order]
+    table[-1, :3] = BACKGROUND  # rank -1 indexes the last entry: the background
+    table[:, 3] = 255
+    words = table.view(np.uint32).reshape(-1)  # one RGBA word per rank: a flat gather
+    return np.take(words, grown).view(np.uint8).reshape(height, width, 4)
 
 
 def nearest_point(screen: np.ndarray, x: float, y: float, radius: float = 6.0) -> int:

@@ -17,12 +17,13 @@ size decays linearly to 0. Deterministic for a given ``seed`` and thread count.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from model.audit.map_neighbours import neighbour_steps
 from model.cancel import CancelToken, check
 
 CURVE_A, CURVE_B = 1.577, 0.8951  # UMAP's 1 / (1 + a d^2b) fitted for min_dist = 0.1, spread = 1
@@ -89,40 +90,6 @@ def pca_map(vectors: np.ndarray) -> np.ndarray:
     return (xy * (PCA_EXTENT / extent) if extent > 0 else xy).astype(np.float32)
 
 
-def neighbour_blocks(
-    vectors: np.ndarray, k: int, block: int = 1024, cancel: CancelToken | None = None
-) -> Generator[tuple[int, int], None, tuple[np.ndarray, np.ndarray]]:
-    """Find the exact ``k`` nearest neighbours (Euclidean, itself excluded) of every row of ``vectors`` ``(n, d)``
-    by blocks of ``block`` rows, yielding ``(done_blocks, total_blocks)``; return ``(indices, distances)``, ``(n,
-    k)`` int64 and float32, nearest first. Checks ``cancel`` per block."""
-    x = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
-    n = len(x)
-    k = min(k, n - 1)
-    norms = (x * x).sum(1)
-    indices = torch.empty((n, k), dtype=torch.int64)
-    distances = torch.empty((n, k), dtype=torch.float32)
-    total = -(-n // block)
-    for b, start in enumerate(range(0, n, block)):
-        check(cancel)
-        stop = min(n, start + block)
-        d2 = norms[start:stop, None] + norms[None, :] - 2.0 * (x[start:stop] @ x.T)
-        d2[torch.arange(stop - start), torch.arange(start, stop)] = float("inf")
-        best, at = torch.topk(d2, k, dim=1, largest=False, sorted=True)
-        indices[start:stop], distances[start:stop] = at, best.clamp_(min=0).sqrt_()
-        yield b + 1, total
-    return indices.numpy(), distances.numpy()
-
-
-def nearest_neighbours(vectors: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
-    """Return :func:`neighbour_blocks`' result without its steps: ``(indices, distances)`` ``(n, k)``."""
-    steps = neighbour_blocks(vectors, k, block)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            return stop.value
-
-
 def fuzzy_edges(indices: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the fuzzy graph of a kNN result (``(n, k)`` indices and ascending distances) as directed edges
     ``(heads, tails, weights)``: each point's weights ``exp(-(d - rho) / sigma)``, ``rho`` its nearest distance and
@@ -177,7 +144,7 @@ def refine_map(
         yield MapStep("layout", 1, 1, np.array(start, np.float32, copy=True))
         return
     searched = project(vectors, settings.dims) if 0 < settings.dims < vectors.shape[1] else vectors
-    steps = neighbour_blocks(searched, settings.neighbours, cancel=cancel)
+    steps = neighbour_steps(searched, settings.neighbours, cancel=cancel)
     while True:
         try:
             done, total = next(steps)

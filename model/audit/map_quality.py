@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.audit.embedding import nearest_neighbours
+from model.audit.map_neighbours import nearest_neighbours
 
 
 def knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = 10) -> float:

@@ -152,3 +152,18 @@ def test_inside_polygon_uses_the_even_odd_rule():
     bow = np.array([[0, 0], [10, 10], [10, 0], [0, 10]], np.float64)  # a bow tie: two triangles
     assert inside_polygon(np.array([[2, 5], [5, 2], [8, 5]], np.float32), bow).tolist() == [True, False, True]
     assert not inside_polygon(points, square[:2]).any()
+
+
+def test_raster_draws_round_dots_in_order_on_the_background():
+    from coatnet_gui.widgets.map_points import BACKGROUND, Colouring, raster
+
+    screen = np.array([[5, 5], [6, 5], [40, 40], [-3, 5]], np.float32)  # two overlapping, one off the image
+    colours = np.array([[255, 0, 0], [0, 0, 255], [0, 255, 0], [9, 9, 9]], np.uint8)
+    image = raster(screen, Colouring(colours, np.array([1, 0, 2, 3]), []), 20, 10)  # red drawn after blue
+    assert image.shape == (10, 20, 4) and (image[..., 3] == 255).all()
+    assert image[5, 5, :3].tolist() == [255, 0, 0] and image[5, 8, :3].tolist() == [0, 0, 255]
+    assert image[5, 3, :3].tolist() == [255, 0, 0] and image[3, 5, :3].tolist() == [255, 0, 0]  # radius 2
+    assert image[3, 3, :3].tolist() == list(BACKGROUND)  # a round dot: no corner
+    assert image[0, 0, :3].tolist() == list(BACKGROUND) and not (image[..., :3] == 9).all(-1).any()
+    drawn = (image[..., :3] != np.array(BACKGROUND, np.uint8)).any(-1)
+    assert drawn.sum() == 21 + 5  # a dot is 21 pixels; the one below shows only where the top one leaves it
