@@ -10,7 +10,9 @@ nearest-neighbour distance of the real vectors, renormalised; realistic, not rea
 event loop's longest gap. Reported: time from asking to the PCA map drawn and to the refined map drawn, the
 longest stall, the redraws; and the quality of both maps on the real points (their neighbour-vote accuracy
 in the map against the same vote in the full feature space; trustworthiness on 3,000 of them).
-Goal (issue 20): 50,000 points drawn within 60 s of asking, with no event-loop stall over 100 ms.
+Goal (issue 20): 50,000 points drawn within 60 s of asking, with no event-loop stall over 100 ms. On a shared
+machine the wall-clock figures include time given to other processes: the CPU share and the GUI thread's own
+CPU time between two heartbeats (load-independent) are printed beside them.
 """
 
 from __future__ import annotations
@@ -73,15 +75,18 @@ def run_window(vectors: np.ndarray, labels: np.ndarray) -> dict[str, object]:
         classes=[str(c) for c in range(int(labels.max()) + 1)],
     )
     clock = QElapsedTimer()
-    figures: dict[str, object] = {"redraws": 0, "longest_gap_ms": 0.0, "gaps_over_100ms": 0}
-    last_beat = [0]
+    figures: dict[str, object] = {"redraws": 0, "longest_gap_ms": 0.0, "gaps_over_100ms": 0, "longest_busy_ms": 0.0}
+    last_beat = [0, time.thread_time()]
 
     def beat() -> None:
-        now = clock.elapsed()
+        # The wall gap between beats counts time the scheduler gave to other processes; the GUI thread's own CPU
+        # time between beats is what the app's work on it cost, whatever else runs on the machine.
+        now, busy = clock.elapsed(), time.thread_time()
         gap = now - last_beat[0]
         figures["longest_gap_ms"] = max(figures["longest_gap_ms"], gap)
+        figures["longest_busy_ms"] = max(figures["longest_busy_ms"], 1000 * (busy - last_beat[1]))
         figures["gaps_over_100ms"] += gap > 100
-        last_beat[0] = now
+        last_beat[0], last_beat[1] = now, busy
 
     def shown(state: str) -> None:
         figures["redraws"] += 1
@@ -131,6 +136,7 @@ def main() -> None:
     print(f"refined map drawn: {figures['refined_s']:.1f} s after asking (goal: within 60 s)")
     print(f"longest event-loop gap: {gap:.0f} ms with a 10 ms heartbeat (goal: no stall over 100 ms); "
           f"{figures['redraws']} layouts drawn, {figures['gaps_over_100ms']} gaps over 100 ms")  # fmt: skip
+    print(f"longest GUI-thread CPU time between two beats: {figures['longest_busy_ms']:.0f} ms (the app's own work)")
     print(f"CPU share: this process got {cpu:.0f} CPU-seconds in {wall:.0f} s ({cpu / wall:.2f} cores of "
           f"{os.cpu_count()}); load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     n = len(real)

@@ -16,13 +16,14 @@ from model.audit import AuditResult
 
 
 class MapPage(QWidget):
-    """The "Map" page, added to ``tab.extras``; see the module docstring. ``lassoed`` holds the absolute paths the
-    table is narrowed to (None: not narrowed by the map)."""
+    """The "Map" page, added to ``tab.extras``; see the module docstring. ``lassoed_rows`` holds the audit rows the
+    table is narrowed to (None: not narrowed by the map); :attr:`lassoed` their paths now (a class-folder fix
+    moves files, so a path is read when needed)."""
 
     def __init__(self, tab: AuditTab, workers: Workers):
         super().__init__()
         self.tab = tab
-        self.lassoed: list[str] | None = None
+        self.lassoed_rows: list[int] | None = None
         self._mapped: AuditResult | None = None  # the audit the map shows
         self.map = EmbeddingMap(workers)
         self.show_button = QPushButton("Show map")
@@ -43,7 +44,7 @@ class MapPage(QWidget):
         box.addWidget(self.map, 1)
         self._show_lasso_bar(False)
         self.show_button.clicked.connect(self.show_map)
-        self.map.rows_selected.connect(self._lassoed)
+        self.map.rows_selected.connect(self._on_lasso)
         self.map.point_activated.connect(self.select_row)
         self.set_class_button.clicked.connect(lambda: self.tab.set_class_for(self.lassoed or []))
         self.show_all_button.clicked.connect(self.show_all)
@@ -51,6 +52,14 @@ class MapPage(QWidget):
         tab.fixer.rows_changed.connect(self._labels_changed)
         tab.extras.currentChanged.connect(self._page_changed)
         tab.extras.addTab(self, "Map")
+
+    @property
+    def lassoed(self) -> list[str] | None:
+        """The absolute paths of the lassoed rows now (None: no lasso narrows the table)."""
+        result = self.tab.result
+        if self.lassoed_rows is None or result is None:
+            return None
+        return [result.rows[i].path for i in self.lassoed_rows]
 
     def show_map(self) -> None:
         """Map the tab's audit (said in the hint when there is none)."""
@@ -68,7 +77,7 @@ class MapPage(QWidget):
 
     def show_all(self) -> None:
         """Show every row in the table again (the lasso's narrowing ends)."""
-        self.lassoed = None
+        self.lassoed_rows = None
         self.tab.show_only(None)
         self._show_lasso_bar(False)
 
@@ -80,11 +89,11 @@ class MapPage(QWidget):
             self.tab.table.selectRow(at[0])
             self.tab.table.scrollTo(self.tab.proxy.index(at[0], 0))
 
-    def _lassoed(self, rows: list[int]) -> None:
+    def _on_lasso(self, rows: list[int]) -> None:
         result = self.tab.result
         if result is None or not rows:
             return
-        self.lassoed = [result.rows[i].path for i in rows]
+        self.lassoed_rows = list(rows)
         self.tab.show_only(self.lassoed)
         self.tab.table.clearSelection()
         self.lasso_label.setText(f"Showing {len(rows):,} lassoed rows —")
@@ -96,7 +105,7 @@ class MapPage(QWidget):
 
     def _new_audit(self, *_args) -> None:
         """A new audit: the lasso's narrowing is gone (the tab shows every row); map it now if the page shows."""
-        self.lassoed = None
+        self.lassoed_rows = None
         self._show_lasso_bar(False)
         self.map.cancel()
         if self.tab.extras.currentWidget() is self:
@@ -111,7 +120,10 @@ class MapPage(QWidget):
             self.show_map()
 
     def _labels_changed(self, _rows: list[int]) -> None:
-        """Recolour the points after a label change (the layout stays: the features did not change)."""
+        """Recolour the points after a label change (the layout stays: the features did not change); the table
+        keeps showing the lassoed rows (their files may have moved into another class folder)."""
+        if self.lassoed_rows is not None:
+            self.tab.show_only(self.lassoed)
         result = self.tab.result
         if result is not None and result is self._mapped and result.vector_rows is not None:
             self.map.update_points(map_rows(result.rows, result.vector_rows, result.classes))

@@ -102,6 +102,11 @@ def test_lasso_on_the_map_narrows_the_table_then_set_class_and_undo(qtbot, audit
     page.set_class_button.click()
     answer_class(qtbot, tab, chosen)
     qtbot.waitUntil(lambda: not tab.fixer.busy, timeout=TIMEOUT_MS)
+
+    def shown_names() -> list[str]:
+        return sorted(os.path.basename(tab.model.rows[i].path) for i in tab.proxy.source_rows())
+
+    assert shown_names() == sorted(lassoed)  # the moved files' rows are still the ones shown
     where = {f.name: f.parent.name for f in root.rglob("*.png")}  # the labels live in the folders
     assert all(where[n] == folder_name(chosen) for n in lassoed)
     right = sum(where[n] == folder_name(true) for n, (_given, true) in truth.items())
@@ -112,6 +117,7 @@ def test_lasso_on_the_map_narrows_the_table_then_set_class_and_undo(qtbot, audit
     tab.undo_button.click()
     qtbot.waitUntil(lambda: not tab.fixer.busy and not tab.undo_button.isEnabled(), timeout=TIMEOUT_MS)
     assert {f.name: f.parent.name for f in root.rglob("*.png")} == {n: given for n, (given, _true) in truth.items()}
+    assert shown_names() == sorted(lassoed)
 
     page.show_all_button.click()
     assert tab.proxy.rowCount() == 80 and not page.lasso_label.isVisible() and page.lassoed is None
