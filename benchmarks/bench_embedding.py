@@ -92,10 +92,10 @@ def run_window(vectors: np.ndarray, labels: np.ndarray) -> dict[str, object]:
         figures["redraws"] += 1
         if state == "pca":
             figures["pca_s"] = clock.elapsed() / 1000
-            figures["pca_layout"] = panel.layout()
+            figures["pca_layout"] = panel.positions()
         elif state == "refined":
             figures["refined_s"] = clock.elapsed() / 1000
-            figures["refined_layout"] = panel.layout()
+            figures["refined_layout"] = panel.positions()
 
     panel.layout_shown.connect(shown)
     heartbeat = QTimer()

@@ -67,7 +67,6 @@ class EmbeddingMap(QWidget):
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         self.canvas = MapCanvas()
-        self.canvas.setToolTip("Drag to lasso points; wheel to zoom; right-drag to pan; double-click to fit")
         self.canvas.point_activated.connect(self.point_activated)
         self.canvas.rows_selected.connect(self.rows_selected)
         self.fit_button.clicked.connect(self.canvas.fit)
@@ -133,8 +132,8 @@ class EmbeddingMap(QWidget):
             return None
         return colouring(self._points, COLOURINGS[self.colour_by.currentIndex()])
 
-    def layout(self) -> np.ndarray | None:  # noqa: A003 (the layout of the points, not a Qt layout)
-        """Return the layout ``(m, 2)`` shown (None before the first)."""
+    def positions(self) -> np.ndarray | None:
+        """Return the points' map positions ``(m, 2)`` shown (None before the first layout)."""
         return None if self._xy is None else self._xy.copy()
 
     def _on_step(self, step: MapStep) -> None:

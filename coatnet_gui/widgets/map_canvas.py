@@ -183,7 +183,6 @@ class MapCanvas(QWidget):
         if hit < 0:
             QToolTip.hideText()
             return
-        self.setToolTip("")
         QToolTip.showText(global_pos, self.point_text(hit), self)
 
     def point_text(self, index: int) -> str:

@@ -141,7 +141,7 @@ def test_a_new_map_supersedes_the_one_refining_and_a_result_without_vectors_says
     panel.show_result(result)  # the first of these two never delivers anything
     qtbot.waitUntil(lambda: panel.state == "refined", timeout=MAP_MS)
     assert not panel.show_result(AuditResult(result.rows, result.classes))
-    assert "no feature vectors" in panel.status.text() and panel.layout() is None
+    assert "no feature vectors" in panel.status.text() and panel.positions() is None
     assert len(panel.canvas.screen_positions()) == 0
 
 
