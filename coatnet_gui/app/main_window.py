@@ -23,6 +23,7 @@ from coatnet_gui.app.model_events import ModelStatus
 from coatnet_gui.app.opening import Opener
 from coatnet_gui.app.settings import Settings
 from coatnet_gui.app.view_export import ViewExport
+from coatnet_gui.audit.map_page import MapPage
 from coatnet_gui.audit.tab import AuditTab
 from coatnet_gui.batch.view import BatchView
 from coatnet_gui.image.session import Session
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         )
         tab.open_versus_requested.connect(link.open_versus)
         tab.batch_corrections_requested.connect(link.apply_batch_corrections)
+        self.audit_map = MapPage(tab, self.workers)
         self.audit_link = link
         return tab
 
