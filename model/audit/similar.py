@@ -19,10 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 _EPS = 1e-12
-RERANK = 256  # candidates of the sketch re-ranked exactly
+RERANK = 512  # candidates of the sketch re-ranked exactly
 SKETCH_FROM = 25_000_000  # vectors x width above which a sketch pays (100,000 x 256): smaller ones stay exact
 SKETCH_MIN_WIDTH = 384  # narrower vectors are cheap enough to read in full (and a sketch would save little)
-_FIT_SAMPLE = 20_000  # vectors the principal axes are fitted on
+_FIT_SAMPLE = 8192  # vectors the principal axes are fitted on
 
 
 def normalised(vectors: np.ndarray) -> np.ndarray:
@@ -53,8 +53,9 @@ class Sketch:
         step = max(1, len(matrix) // _FIT_SAMPLE)
         sample = matrix[::step]
         self.mean = sample.mean(0)
-        _, _, axes = np.linalg.svd(sample - self.mean, full_matrices=False)
-        self.basis = np.ascontiguousarray(axes[:width].T, dtype=np.float32)
+        centred = sample - self.mean
+        _, axes = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues: the last columns are the top axes
+        self.basis = np.ascontiguousarray(axes[:, ::-1][:, :width], dtype=np.float32)
         self.coords = np.empty((len(matrix), width), dtype=np.float32)
         for start in range(0, len(matrix), 8192):  # in blocks: no centred copy of the whole matrix
             block = matrix[start : start + 8192]

@@ -11,14 +11,26 @@ how much that image looks like the region the token sees.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from model.data.transform import load_and_preprocess
+from model.explain.introspect import grid_cell
 from model.features.taps import FeatureTaps
 from model.net.coatnet import CoAtNet
-from model.runtime.inference import Classifier
+from model.runtime.inference import Classifier, Explanation
+
+
+@dataclass(frozen=True)
+class RegionQuery:
+    """The features ``vector`` ``(width,)`` float32 of the token ``cell`` (row, column) of the last stage's
+    ``grid`` (rows, columns)."""
+
+    vector: np.ndarray
+    cell: tuple[int, int]
+    grid: tuple[int, int]
 
 
 def last_stage_block(net: CoAtNet) -> str:
@@ -53,3 +65,15 @@ def final_features(classifier: Classifier, path: str | os.PathLike) -> np.ndarra
     with classifier.owner.exclusive() as placement, FeatureTaps(classifier.net) as taps, torch.inference_mode():
         classifier.net(placement.to_input(pixels[None]))
         return taps.out["final"][0].float().cpu().numpy()
+
+
+def region_features(classifier: Classifier, explanation: Explanation, fy: float, fx: float) -> RegionQuery:
+    """Return the final-space features of the last-stage token under the point at fractions ``(fy, fx)`` (0-1)
+    of the model's view of the image that ``explanation`` explains (its recorded activations: no new forward
+    pass); holds the network alone while the head runs on the token (the hook on it must see only this pass)."""
+    activation = explanation.captured.activations[last_stage_block(classifier.net)]
+    with classifier.owner.exclusive():
+        tokens = token_features(classifier.net, activation)
+    grid = (tokens.shape[0], tokens.shape[1])
+    row, column = grid_cell(grid, fy, fx)
+    return RegionQuery(tokens[row, column], (row, column), grid)
