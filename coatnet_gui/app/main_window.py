@@ -22,6 +22,7 @@ from coatnet_gui.app.menus import build_menus
 from coatnet_gui.app.model_events import ModelStatus
 from coatnet_gui.app.opening import Opener
 from coatnet_gui.app.settings import Settings
+from coatnet_gui.app.similar_link import SimilarLink
 from coatnet_gui.app.view_export import ViewExport
 from coatnet_gui.audit.map_page import MapPage
 from coatnet_gui.audit.tab import AuditTab
@@ -136,6 +137,8 @@ class MainWindow(QMainWindow):
         tab.batch_corrections_requested.connect(link.apply_batch_corrections)
         self.audit_map = MapPage(tab, self.workers)
         self.audit_link = link
+        self.similar = SimilarLink(self.session, tab, self.tabs, self.open_path, self.feedback)
+        self.image_tab.view.similar_requested.connect(self.similar.find_region)
         return tab
 
     def _on_batch_offers(self, states: list) -> None:
