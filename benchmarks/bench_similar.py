@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.real:
         recall, same = real_recall(args.real)
         print(
-            f"real features ({args.real} Fashion-MNIST test images, bundled base, 192 wide, sketch of 48 forced): "
+            f"real features ({args.real} Fashion-MNIST test images, bundled base, 192 wide, sketch forced): "
             f"recall@10 {recall:.3f}; same true class among the 10 nearest {same:.1%}"
         )
     print(f"load average at the end {os.getloadavg()[0]:.1f}")

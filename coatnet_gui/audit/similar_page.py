@@ -5,7 +5,7 @@ Queries: a selected row (its own features, itself left out), an outside image dr
 features under the active model, computed on the ``model`` pool) and a region of the image in the Image tab (a
 last-stage token's features, :func:`~model.features.query.region_features`; the window routes it here). Every
 search runs on the ``io`` pool, the latest query winning: the index of 100,000 wide vectors builds its sketch at
-the first search (about a second) and the GUI thread never waits.
+the first search (seconds, on busy cores) and the GUI thread never waits.
 """
 
 from __future__ import annotations

@@ -1,17 +1,18 @@
 """Nearest neighbours by cosine similarity, in numpy: one normalised float32 matrix; a query is one
 matrix-vector product and ``argpartition`` for the top k.
 
-A query reads the whole matrix, so its time is that of reading the vectors from memory: at 100,000 vectors of 192
-features (the bundled base, 77 MB) one product takes 8 ms on an idle 2-core AMD EPYC (Zen 3), but at 768 features
-(CoAtNet-0, 307 MB) about 60 ms idle and 100-200 ms on busy cores, over the 50 ms goal. Wide, large indexes
-therefore search in two passes: a first pass over a *sketch* (each vector's coordinates on the top
-``width // 4`` principal axes of the set, float32: 0.25x the vectors' bytes, read 4x faster) picks
-:data:`RERANK` candidates, then the exact cosine of those candidates ranks them (the similarities returned are
-always exact). The sketch keeps most of the variance of real image features, and the true 10 nearest are among
-the sketch's 256 best in practice: benchmarks/bench_similar.py measures recall@10 against the exact search
-(1.0 on its clustered 768-wide vectors and on the bundled base's real features projected the same way). Pass
-``sketch=False`` for the exact single pass (the tests' oracle). Memory: the vectors (1.0x) plus the sketch
-(0.25x) and a (width, width // 4) basis.
+A query that reads the whole matrix takes as long as reading the vectors from memory: at 100,000 vectors, on the
+shared 2-core AMD EPYC (Zen 3) at load 5, p95 58 ms for 192 features (the bundled base, 77 MB) and 121 ms for 768
+(CoAtNet-0, 307 MB), over the 50 ms goal. Large indexes (more than :data:`SKETCH_FROM` values) therefore search in
+two passes: a first pass over a *sketch* (each vector's coordinates on the top ``width // 6`` principal axes of
+the set, float32: 0.17x the vectors' bytes) picks :data:`RERANK` candidates, then the exact cosine of those
+candidates ranks them (the similarities returned are always exact). Measured in the same run
+(benchmarks/bench_similar.py): p95 28 ms at 192 wide and 43 ms at 768 wide, 0.48x and 0.35x the plain exact
+search; index 1.17x the vectors. Recall@10 against the exact search: 1.000 for queries of the kinds the set holds
+(its own rows, new vectors of its clusters, and the bundled base's real features of Fashion-MNIST images) but
+only 0.15-0.2 for queries unlike any vector of the set (whose "nearest" are all about as far: the sketch cannot
+order them, and they are not similar images anyway). ``search(..., exact=True)`` is the single exact pass (the
+tests' oracle); ``sketch=False`` makes an index that always uses it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import numpy as np
 
 _EPS = 1e-12
 RERANK = 512  # candidates of the sketch re-ranked exactly
-SKETCH_FROM = 25_000_000  # vectors x width above which a sketch pays (100,000 x 256): smaller ones stay exact
-SKETCH_MIN_WIDTH = 384  # narrower vectors are cheap enough to read in full (and a sketch would save little)
+SKETCH_FROM = 10_000_000  # vectors x width above which a sketch pays (50,000 x 192): smaller ones stay exact
+SKETCH_MIN_WIDTH = 128  # narrower vectors are cheap enough to read in full (and a sketch would save little)
+SKETCH_SHARE = 6  # the sketch keeps width // SKETCH_SHARE axes
 _FIT_SAMPLE = 8192  # vectors the principal axes are fitted on
 
 
@@ -81,7 +83,7 @@ class SimilarIndex:
     it is normalised in place: the exact index then costs no memory beyond the vectors. ``sketch``: True, False or
     "auto" (a two-pass search for indexes of more than :data:`SKETCH_FROM` values at least
     :data:`SKETCH_MIN_WIDTH` wide; see the module docstring). The sketch is built at the first search, or by
-    :meth:`prepare` (about 1 s at 100,000 x 768 on 2 cores: call it off the GUI thread)."""
+    :meth:`prepare` (1-7 s at 100,000 x 768 on 2 busy cores: call it off the GUI thread)."""
 
     def __init__(self, vectors: np.ndarray, copy: bool = True, sketch: bool | str = "auto"):
         if vectors.ndim != 2:
@@ -108,7 +110,7 @@ class SimilarIndex:
     def prepare(self) -> None:
         """Build the sketch now when this index uses one (else nothing)."""
         if self.uses_sketch and self._sketch is None:
-            self._sketch = Sketch(self.matrix, max(1, self.width // 4))
+            self._sketch = Sketch(self.matrix, max(1, self.width // SKETCH_SHARE))
 
     def search(
         self, query: np.ndarray, k: int = 10, exclude: int | None = None, exact: bool = False
