@@ -2,6 +2,7 @@
 and see whether any test fails. A small AST mutator (no dependency) so that mutants are stable, reviewable ids.
 
     python benchmarks/mutation.py model/batch/sort.py [--sample 40] [--seed 0] [--bare] [--tests tests/core/x.py ...]
+        [--then tests/core/slower.py ...]
 
 Each mutant is one of: a comparison flipped (``==`` <-> ``!=``, ``<`` <-> ``>=``, ``in`` <-> ``not in``, ...),
 ``and`` <-> ``or``, a ``not`` removed, ``True`` <-> ``False``, a number changed by one, a statement deleted
@@ -9,6 +10,8 @@ Each mutant is one of: a comparison flipped (``==`` <-> ``!=``, ``<`` <-> ``>=``
 repository (so the working tree is never touched), each mutant with a time limit of 3x the unmutated run. The
 script prints killed / survived / timed out and lists the survivors with their line; equivalent mutants (no
 observable change) are listed with their reason in ``benchmarks/mutation_allow.txt`` and left out of the score.
+To keep a run short, give fast ``--tests`` (``--bare`` skips the plugins they do not use) and slower ones as
+``--then``: only the survivors of the fast tests run against those.
 
 Run it again whenever one of these modules changes: sort, undo, manifest, fileguard, journal, export, atomic,
 teach's dataset reader, the corrections and run store (docs/ARCHITECTURE.md says so too).
@@ -143,9 +146,9 @@ def _allowed() -> dict[str, str]:
     return out
 
 
-# --bare: pytest without the Hypothesis and pytest-qt plugins (some 3 s of imports per mutant on 2 busy cores), for
-# test files that use neither
-_BARE = ["-p", "no:hypothesispytest", "-p", "no:pytestqt"]
+# --bare: pytest without the Hypothesis, pytest-qt and anyio plugins (some 3 s of imports per mutant on 2 busy
+# cores), for test files that use none of them
+_BARE = ["-p", "no:hypothesispytest", "-p", "no:pytest-qt", "-p", "no:anyio"]
 
 
 def _run(workdir: Path, tests: list[str], timeout: float, bare: bool = False) -> str:
@@ -165,7 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tests", nargs="*", help="test files to run (default: those that import the module)")
     parser.add_argument("--list", action="store_true", help="list the sampled mutants and run nothing")
-    parser.add_argument("--bare", action="store_true", help="run pytest without the Hypothesis and pytest-qt plugins")
+    parser.add_argument("--bare", action="store_true", help="run --tests without Hypothesis/pytest-qt/anyio")
+    parser.add_argument(
+        "--then", nargs="*", default=[], help="slower tests (all plugins) each survivor of --tests runs against too"
+    )
     args = parser.parse_args(argv)
     source = (REPO / args.module).read_text(encoding="utf-8")
     tree = ast.parse(source)
@@ -192,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             print("the tests fail on the unmutated code; fix that first")
             return 2
         limit = 3 * (time.perf_counter() - start) + 10
+        then_limit = None
         results: dict[str, list[Mutant]] = {"killed": [], "survived": [], "timeout": [], "allowed": []}
         for n, mutant in enumerate(mutants, 1):
             if mutant.id in allowed:
@@ -199,6 +206,16 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             target.write_text(ast.unparse(_apply(tree, mutant.index)), encoding="utf-8")
             outcome = _run(work, tests, limit, bare=args.bare)
+            if outcome == "passed" and args.then:
+                if then_limit is None:  # the slower tests' own time, measured on the unmutated code once
+                    target.write_text(source, encoding="utf-8")
+                    start = time.perf_counter()
+                    if _run(work, args.then, timeout=1800) != "passed":
+                        print("the --then tests fail on the unmutated code; fix that first")
+                        return 2
+                    then_limit = 3 * (time.perf_counter() - start) + 10
+                    target.write_text(ast.unparse(_apply(tree, mutant.index)), encoding="utf-8")
+                outcome = _run(work, args.then, then_limit)
             key = {"failed": "killed", "passed": "survived", "timeout": "timeout"}[outcome]
             results[key].append(mutant)
             print(f"[{n}/{len(mutants)}] {key:8s} {mutant.id}", flush=True)

@@ -18,7 +18,7 @@ import pytest
 from model import fileguard
 from model.batch.journal import encode_path
 from model.batch.manifest import read_manifest
-from model.batch.sort import SortStep, apply_sort, folder_names, plan_sort, uncertain_folder
+from model.batch.sort import SortStep, apply_sort, plan_sort, uncertain_folder
 from model.batch.undo import undo_sort
 
 REPO = Path(__file__).resolve().parents[2]
@@ -179,43 +179,9 @@ def test_records_without_a_class_are_left_out_and_uncertain_folders_are_numbered
     assert uncertain_folder(["Uncertain"]) == "uncertain (2)" and uncertain_folder(["k"]) == "uncertain"
 
 
-def test_folder_names_stay_distinct_when_classes_differ_only_in_case_or_share_a_name():
-    """Mutant: the name never appended (no folders at all)."""
-    assert folder_names(["T-shirt/top", "Bag", "bag", "Bag"]) == ["T-shirt-top", "Bag", "bag (2)", "Bag (3)"]
-
-
-def test_the_plan_numbers_names_taken_on_disk_or_earlier_in_the_plan(tmp_path: Path):
-    """Mutants: a name taken only on disk (or only by the plan) not numbered; the numbering step changed."""
-    dest = tmp_path / "out"
-    _files(dest, "k/x.png")  # the user's own file, already in the class folder
-    steps = list(plan_sort(_records(["x.png", "sub/x.png", "y.png"]), tmp_path / "in", dest, ["k"]))
-    assert [s.dst.relative_to(dest).as_posix() for s in steps] == ["k/x (2).png", "k/x (3).png", "k/y.png"]
-
-
-def test_a_sort_into_an_existing_class_folder_keeps_it_and_the_users_files_on_undo(tmp_path: Path):
-    """Mutant: the class folder made (and recorded) even where it exists (every file fails)."""
-    root, dest = tmp_path / "in", tmp_path / "out"
-    _files(root, "x.png", "y.png")
-    _files(dest, "k/x.png")
-    result = apply_sort(plan_sort(_records(["x.png", "y.png"]), root, dest, ["k"]), dest)
-    assert (result.done, result.failed) == (2, [])
-    assert sorted(p.name for p in (dest / "k").iterdir()) == ["x (2).png", "x.png", "y.png"]
-    assert undo_sort(result.manifest).restored == 2 and [p.name for p in (dest / "k").iterdir()] == ["x.png"]
-
-
 def test_a_sort_makes_a_new_nested_destination(tmp_path: Path):
     """Mutant: DEST's missing parents not made."""
     root, dest = tmp_path / "in", tmp_path / "new" / "nested" / "out"
     _files(root, "a.png")
     assert apply_sort(plan_sort(_records(["a.png"]), root, dest, ["k"]), dest).done == 1
     assert (dest / "k" / "a.png").read_text() == "content of a.png"
-
-
-def test_below_the_threshold_goes_to_uncertain_judged_by_the_top_probability(tmp_path: Path):
-    """Mutants: the comparison flipped; a probability other than the top-1 judged."""
-    records = [
-        {**encode_path(name), "labels": ["k", "j"], "indices": [0, 1], "probs": probs, "error": None}
-        for name, probs in (("sure.png", [0.8, 0.1]), ("unsure.png", [0.4, 0.6]), ("edge.png", [0.5, 0.2]))
-    ]
-    steps = plan_sort(records, tmp_path / "in", tmp_path / "out", ["k", "j"], uncertain_below=0.5)
-    assert {s.src.name: s.folder for s in steps} == {"sure.png": "k", "unsure.png": "uncertain", "edge.png": "k"}
