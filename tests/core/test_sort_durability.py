@@ -185,3 +185,17 @@ def test_a_sort_makes_a_new_nested_destination(tmp_path: Path):
     _files(root, "a.png")
     assert apply_sort(plan_sort(_records(["a.png"]), root, dest, ["k"]), dest).done == 1
     assert (dest / "k" / "a.png").read_text() == "content of a.png"
+
+
+def test_undo_of_a_move_remakes_removed_source_folders_and_names_a_file_gone_from_both_places(tmp_path: Path):
+    """Mutants: the source's missing parents not made; a file gone from DEST and its source reported as restored."""
+    root, dest = tmp_path / "in", tmp_path / "out"
+    _files(root, "deep/er/a.png", "b.png")
+    result = apply_sort(plan_sort(_records(["deep/er/a.png", "b.png"]), root, dest, ["k"]), dest, move=True)
+    shutil.rmtree(root / "deep")  # the user tidies the emptied folders
+    (dest / "k" / "b.png").unlink()  # and deletes one sorted file
+    undone = undo_sort(result.manifest)
+    assert undone.restored == 1 and undone.problems == [
+        f"{dest / 'k' / 'b.png'} is gone; cannot put back {root / 'b.png'}"
+    ]
+    assert (root / "deep" / "er" / "a.png").read_text() == "content of deep/er/a.png"
