@@ -199,3 +199,19 @@ def test_undo_of_a_move_remakes_removed_source_folders_and_names_a_file_gone_fro
         f"{dest / 'k' / 'b.png'} is gone; cannot put back {root / 'b.png'}"
     ]
     assert (root / "deep" / "er" / "a.png").read_text() == "content of deep/er/a.png"
+
+
+def test_undo_of_a_copy_keeps_a_link_or_folder_found_where_the_copy_was(tmp_path: Path):
+    """Mutants: a link to an identical file deleted as if it were the copy; a kept link or folder counted as undone."""
+    root, dest = tmp_path / "in", tmp_path / "out"
+    _files(root, "a.png", "b.png")
+    result = apply_sort(plan_sort(_records(["a.png", "b.png"]), root, dest, ["k"]), dest)
+    (dest / "k" / "a.png").unlink()
+    shutil.copy(root / "a.png", tmp_path / "kept.png")
+    (dest / "k" / "a.png").symlink_to(tmp_path / "kept.png")  # the user's link to an identical file
+    (dest / "k" / "b.png").unlink()
+    (dest / "k" / "b.png").mkdir()
+    undone = undo_sort(result.manifest)
+    why = "the sort never writes a link or folder there"
+    assert undone.restored == 0 and undone.problems == [f"kept {dest / 'k' / n}: {why}" for n in ("b.png", "a.png")]
+    assert (dest / "k" / "a.png").is_symlink() and (dest / "k" / "b.png").is_dir()
