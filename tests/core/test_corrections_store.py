@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from coatnet_gui.batch import corrections
 from coatnet_gui.batch.corrections import Corrections, read_corrections, write_corrected_export, write_corrections
 from model.batch.export import CSV_HEADER, MAP_COLUMNS
 from model.batch.journal import encode_path
@@ -96,3 +97,22 @@ def test_the_corrected_json_lines_keep_each_record_and_name_the_class_or_null(tm
     ]
     with pytest.raises(ValueError, match="must end in .csv or .jsonl"):
         write_corrected_export(records, tmp_path / "out.txt", {})
+
+
+@pytest.mark.parametrize("suffix, newline", [(".csv", ""), (".jsonl", None)])
+def test_the_csv_is_written_without_newline_translation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix, newline
+):
+    """Mutant: ``newline`` swapped between the formats. On POSIX the bytes are the same either way; on Windows a
+    translated CSV would end its rows in ``\\r\\r\\n`` (the csv module writes ``\\r\\n`` itself), so the argument is
+    what the test checks."""
+    opened: list[str | None] = []
+    real = corrections.atomic_writer
+
+    def spy(path, newline=None):
+        opened.append(newline)
+        return real(path, newline=newline)
+
+    monkeypatch.setattr(corrections, "atomic_writer", spy)
+    write_corrected_export([_record("a.png")], tmp_path / f"out{suffix}", {})
+    assert opened == [newline]
