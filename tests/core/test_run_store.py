@@ -37,6 +37,9 @@ def test_a_state_round_trips_and_a_wrong_type_or_another_key_is_not_read(tmp_pat
     assert loaded.updated > 0 and loaded == _state("k", label_names=names, previous="old", updated=loaded.updated)
     assert store.load("missing") is None
     good = json.loads((tmp_path / "k" / STATE_NAME).read_text(encoding="utf-8"))
+    older = {k: v for k, v in good.items() if k not in ("finished", "exported", "maps", "previous", "label_names")}
+    was = RunState.from_json(older)  # a state written before those fields: an unfinished, unexported first run
+    assert (was.finished, was.exported, was.maps, was.previous, was.label_names) == (False, False, False, "", [])
     for bad in ({"topk": "5"}, {"topk": True}, {"finished": 1}, {"updated": "now"}, {"label_names": [1]}, {"key": "j"}):
         (tmp_path / "k" / STATE_NAME).write_text(json.dumps({**good, **bad}), encoding="utf-8")
         assert store.load("k") is None, bad
