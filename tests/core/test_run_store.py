@@ -28,7 +28,9 @@ def _results(store: RunStore, key: str, n: int) -> None:
         journal.commit([{**encode_path(f"{i}.png"), "labels": ["k"], "indices": [0], "probs": [1.0]} for i in range(n)])
 
 
-def test_a_state_round_trips_and_a_wrong_type_or_another_key_is_not_read(tmp_path: Path):
+def test_a_state_round_trips_and_a_wrong_type_or_another_key_is_not_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
     store = RunStore(tmp_path)
     store.save(_state("k", label_names=["猫", "Bag"], previous="old"))
     loaded = store.load("k")
@@ -42,7 +44,10 @@ def test_a_state_round_trips_and_a_wrong_type_or_another_key_is_not_read(tmp_pat
     assert (was.finished, was.exported, was.maps, was.previous, was.label_names) == (False, False, False, "", [])
     for bad in ({"topk": "5"}, {"topk": True}, {"finished": 1}, {"updated": "now"}, {"label_names": [1]}, {"key": "j"}):
         (tmp_path / "k" / STATE_NAME).write_text(json.dumps({**good, **bad}), encoding="utf-8")
+        caplog.clear()
         assert store.load("k") is None, bad
+        why = "names another run" if "key" in bad else "unreadable batch run state k"
+        assert why in caplog.text, bad  # the log says why the run was not offered
 
 
 def test_discard_restore_and_purge_move_whole_runs_and_overwrite_nothing(tmp_path: Path):
