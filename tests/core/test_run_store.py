@@ -48,6 +48,7 @@ def test_a_state_round_trips_and_a_wrong_type_or_another_key_is_not_read(
         assert store.load("k") is None, bad
         why = "names another run" if "key" in bad else "unreadable batch run state k"
         assert why in caplog.text, bad  # the log says why the run was not offered
+        assert "key" in bad or caplog.records[-1].exc_info, bad  # with the error that made it unreadable
 
 
 def test_discard_restore_and_purge_move_whole_runs_and_overwrite_nothing(tmp_path: Path):
@@ -94,3 +95,22 @@ def test_pending_offers_unexported_runs_newest_first_and_keeps_previous_versions
     assert [(s.key, s.done, s.corrected) for s in offered] == [("relabelled", 1, 0), ("first", 2, 2)]
     assert sorted(stale) == ["empty", "exported"]  # "replaced" is kept for Undo relabel
     assert RunStore(tmp_path / "none").pending() == ([], [])
+
+
+def test_delete_and_a_linked_discard_folder_touch_nothing_outside_the_runs(tmp_path: Path):
+    """Mutants: delete doing nothing; a linked ``discarded`` folder discarded into or purged."""
+    store = RunStore(tmp_path / "runs")
+    store.save(_state("stale"))
+    store.delete("stale")
+    assert not (tmp_path / "runs" / "stale").exists()
+    with pytest.raises(ValueError, match="not a run folder"):
+        store.delete("..")
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "old").mkdir(parents=True)
+    os.utime(elsewhere / "old", (0, 0))
+    (tmp_path / "runs" / "discarded").symlink_to(elsewhere, target_is_directory=True)
+    store.save(_state("k"))
+    with pytest.raises(ValueError, match="it is a link"):
+        store.discard("k")
+    store.purge_discarded()
+    assert store.load("k") is not None and (elsewhere / "old").is_dir()
