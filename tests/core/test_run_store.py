@@ -114,3 +114,15 @@ def test_delete_and_a_linked_discard_folder_touch_nothing_outside_the_runs(tmp_p
         store.discard("k")
     store.purge_discarded()
     assert store.load("k") is not None and (elsewhere / "old").is_dir()
+
+
+def test_purge_counts_days_of_86400_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Mutant: a day of 86,401 seconds (a run discarded 30 days and 10 s ago kept)."""
+    store = RunStore(tmp_path)
+    store.save(_state("k"))
+    store.discard("k")
+    now = 2_000_000_000
+    os.utime(tmp_path / "discarded" / "k", (now - 30 * 86400 - 10, now - 30 * 86400 - 10))
+    monkeypatch.setattr(runs.time, "time", lambda: now)
+    store.purge_discarded(days=30)
+    assert list((tmp_path / "discarded").iterdir()) == []
