@@ -27,8 +27,9 @@ def test_preview_counts_moves_keeps_corrections_and_missing_rows():
 
 def test_the_largest_moves_come_first_and_the_words_follow_the_counts():
     """Mutants of the order of the table and of the singular/plural words (issue 27)."""
-    old = _records({"a": "Shirt", "b": "Shirt", "c": "Bag", "d": "Coat", "e": "Coat", "f": "Coat", "g": None})
-    new = _records({"a": "Coat", "b": "Coat", "c": "Coat", "d": "Bag", "g": "Bag"})
+    old = _records({"a": "Shirt", "b": "Shirt", "c": "Coat", "d": "Bag", "e": "Coat", "f": "Coat", "g": None})
+    new = _records({"a": "Coat", "b": "Coat", "c": "Bag", "d": "Coat", "g": "Bag"})  # ties met out of name order
+    new.append({**encode_path("e"), "labels": [], "error": None})  # a row without labels: not a label
     preview = preview_relabel(old, new, {"x": "Dress", "y": "Dress"})
     assert preview.table() == [("Shirt", "Coat", 2), ("Bag", "Coat", 1), ("Coat", "Bag", 1)]
     assert (preview.changed, preview.kept, preview.unchanged, preview.missing) == (4, 0, 0, 2)

@@ -91,9 +91,14 @@ def test_pending_offers_unexported_runs_newest_first_and_keeps_previous_versions
         _results(store, key, n)
     store.save_corrections("first", Corrections({"0.png": "Coat", "1.png": "Bag"}))
     (tmp_path / "relabelled" / "corrections.json").write_text("not json", encoding="utf-8")
+    store.save(_state("no journal", done=5))  # its journal lost: nothing to offer
+    elsewhere = RunStore(tmp_path / "elsewhere")  # a run folder outside, linked in: not a run of this store
+    elsewhere.save(_state("linked"))
+    _results(elsewhere, "linked", 1)
+    (tmp_path / "linked").symlink_to(tmp_path / "elsewhere" / "linked", target_is_directory=True)
     offered, stale = store.pending()
     assert [(s.key, s.done, s.corrected) for s in offered] == [("relabelled", 1, 0), ("first", 2, 2)]
-    assert sorted(stale) == ["empty", "exported"]  # "replaced" is kept for Undo relabel
+    assert sorted(stale) == ["empty", "exported", "no journal"]  # "replaced" is kept for Undo relabel
     assert RunStore(tmp_path / "none").pending() == ([], [])
 
 
