@@ -19,6 +19,13 @@ def app_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move everything the collected modules hold (torch, Qt, timm: ~470,000 objects) out of the collector's reach:
+    the collection after each test then walks only what tests made, not 0.5 s of imports 950 times over."""
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.fixture(autouse=True)
 def collect_garbage_between_tests():
     """Collect reference cycles after each test, on the main thread: the window switches automatic collection off
