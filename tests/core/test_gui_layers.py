@@ -1,7 +1,7 @@
 """Import layers inside the app, read from the source (every module ast-parsed, imports under ``TYPE_CHECKING`` and
 inside functions included): no import cycles among ``coatnet_gui`` modules; ``coatnet_gui/widgets/`` imports no tab
-package (``image``, ``batch``, ``app``, ``teach``, ``audit``); ``coatnet_gui/image/`` does not import ``coatnet_gui.app``;
-``coatnet_gui/audit/`` imports no other tab (the window links it to the Batch and Image tabs)."""
+package (``image``, ``batch``, ``app``, ``teach``, ``audit``); ``coatnet_gui/image/`` does not import
+``coatnet_gui.app``; ``coatnet_gui/audit/`` imports no other tab (the window links it to the Batch and Image tabs)."""
 
 from __future__ import annotations
 
