@@ -12,7 +12,17 @@ from PySide6.QtWidgets import QStatusBar
 
 from coatnet_gui.batch.view import BatchView
 from coatnet_gui.widgets.overlay_controls import OverlayControls
+from model.names import folder_name
 from model.runtime.inference import Classifier
+
+
+def model_class(names: list[str], name: str) -> int | None:
+    """Return the index of class ``name`` among the model's class ``names``: the same name, else the one class
+    whose folder name it is (a class folder ``T-shirt-top`` is the model's ``T-shirt/top``); None when none."""
+    if name in names:
+        return names.index(name)
+    found = [i for i, n in enumerate(names) if folder_name(n) == name]
+    return found[0] if len(found) == 1 else None
 
 
 class AuditLink:
@@ -68,16 +78,17 @@ class AuditLink:
         first), and the status line says why."""
         clf = self.classifier_getter()
         names = clf.label_names if clf is not None else []
+        a, b = model_class(names, given), model_class(names, suggested)
         spec = replace(self.controls.spec(), kind="gradcam")
-        if given in names and suggested in names and given != suggested:
-            spec = replace(spec, class_index=names.index(given), versus=names.index(suggested))
+        if a is not None and b is not None and a != b:
+            spec = replace(spec, class_index=a, versus=b)
             note = f"Grad-CAM: why {given} (given) and not {suggested} (suggested)."
         else:
-            shown = suggested if suggested in names else given if given in names else None
-            spec = replace(spec, class_index=names.index(shown) if shown else None, versus=None)
-            missing = [c for c in (given, suggested) if c and c not in names]
-            why = f"the active model has no class {' or '.join(map(repr, missing))}" if missing else "no other class"
-            note = f"Grad-CAM of {shown or 'the top class'} only: {why}."
+            shown = b if b is not None else a
+            spec = replace(spec, class_index=shown, versus=None)
+            missing = [c for c, k in ((given, a), (suggested, b)) if c and k is None]
+            why = f"the active model has no class {' or '.join(map(repr, missing))}" if missing else "they agree"
+            note = f"Grad-CAM of {names[shown] if shown is not None else 'the top class'} only: {why}."
         self.controls.choose(spec)
         self.open_path(path)
         self.status.showMessage(note, 15_000)

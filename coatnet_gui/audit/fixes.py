@@ -16,6 +16,7 @@ a suspect until the next audit; undo puts the row back as it was.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -123,7 +124,8 @@ class LabelFixer(QObject):
             self.batch_corrections_requested.emit(dict(change.undo))
             self._restore(change, f"Undone: {len(change.rows):,} rows of the run are back as they were.")
         elif isinstance(change.undo, FolderMove):
-            self._run(lambda: undo_moves(change.undo), lambda result: self._undone(change, result.report()))
+            back = lambda row: os.path.exists(row.path)  # noqa: E731 - a row whose file is back where it was
+            self._run(lambda: undo_moves(change.undo), lambda result: self._undone(change, result.report(), back))
         else:
             edit = change.undo
 
@@ -153,14 +155,16 @@ class LabelFixer(QObject):
             changed_row(self.rows[i], c)
         self._push(Change({i: before[i] for i in done}, edit), f"Set {edit.changed:,} rows of {edit.table.name}.")
 
-    def _undone(self, change: Change, text: str) -> None:
+    def _undone(self, change: Change, text: str, back: Callable[[AuditRow], bool] | None = None) -> None:
         if self.stack and self.stack[-1] is change:
             self.stack.pop()
-        self._restore(change, text)
+        self._restore(change, text, back)
 
-    def _restore(self, change: Change, text: str) -> None:
+    def _restore(self, change: Change, text: str, back: Callable[[AuditRow], bool] | None = None) -> None:
+        """Put the rows of ``change`` back as they were (only those ``back`` accepts, when given)."""
         for i, row in change.rows.items():
-            restore_row(self.rows[i], row)
+            if back is None or back(row):
+                restore_row(self.rows[i], row)
         self.rows_changed.emit(list(change.rows))
         self.can_undo.emit(bool(self.stack))
         self.message.emit(text)
