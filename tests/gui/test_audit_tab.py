@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gui_helpers import TIMEOUT_MS
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QComboBox, QInputDialog, QMenu
 
 from coatnet_gui.audit.table import COL_GIVEN, COL_PATH
 from model.names import folder_name
@@ -213,9 +214,8 @@ def test_batch_run_audit_changes_the_run_s_corrections_and_undo_restores_them(qt
     assert not tab.undo_button.isEnabled()
 
 
-def test_table_audit_rewrites_the_corrected_column_and_undo_restores_its_bytes(qtbot, audit_window, labelled, tmp_path):
-    tab = audit_window.audit
-    folder = tmp_path / "labelled"
+def write_table(folder: Path, labelled: dict) -> Path:
+    """Copy the images into ``folder`` with a `label` table ``results.csv`` whose corrected column holds the flips."""
     folder.mkdir()
     table = folder / "results.csv"
     with table.open("w", encoding="utf-8", newline="") as f:
@@ -225,6 +225,13 @@ def test_table_audit_rewrites_the_corrected_column_and_undo_restores_its_bytes(q
             shutil.copy(file, folder / file.name)
             name, truth = file.name, labelled["truth"][file.name]
             writer.writerow([name, truth, "0.9", labelled["given"][name] if name in labelled["flipped"] else ""])
+    return table
+
+
+def test_table_audit_rewrites_the_corrected_column_and_undo_restores_its_bytes(qtbot, audit_window, labelled, tmp_path):
+    tab = audit_window.audit
+    folder = tmp_path / "labelled"
+    table = write_table(folder, labelled)
     before = table.read_bytes()
 
     run_audit(qtbot, tab, lambda: tab.audit_path(str(table)))
@@ -232,8 +239,7 @@ def test_table_audit_rewrites_the_corrected_column_and_undo_restores_its_bytes(q
     select(qtbot, tab, flipped)
     tab.accept_button.click()
     wait_idle(qtbot, tab)
-    read = labelled_from_table(table)
-    classes = {os.path.basename(p): read.classes[k] for p, k in zip(read.paths, read.labels, strict=True)}
+    classes = classes_of(table)
     assert sum(classes[n] == labelled["truth"][n] for n in flipped) >= FLIPS - 1
     assert all(classes[f.name] == labelled["truth"][f.name] for f in labelled["files"] if f.name not in flipped)
 
@@ -266,3 +272,67 @@ def test_bad_sources_and_cancel_say_so_in_one_line(qtbot, window, tmp_path):
     tab.cancel()
     qtbot.waitUntil(lambda: not tab.session.running, timeout=TIMEOUT_MS)
     assert "cancelled" in tab.status.text() and tab.result is None and tab.folder_button.isEnabled()
+
+
+def test_filters_selection_details_set_class_and_a_table_changed_behind_our_back(
+    qtbot, audit_window, labelled, tmp_path
+):
+    tab = audit_window.audit
+    table = write_table(tmp_path / "labelled", labelled)
+    run_audit(qtbot, tab, lambda: tab.audit_path(str(table)))
+    rows = tab.result.rows
+    suspects = {r.path for r in rows if r.issue == "label"}
+    assert tab.shown_label.text() == "120 of 120 shown" and 0 < len(suspects) < 120
+    tab.only_suspects.setChecked(True)
+    assert {rows[i].path for i in tab.proxy.source_rows()} == suspects
+    assert tab.shown_label.text() == f"{len(suspects)} of 120 shown"
+    tab.only_suspects.setChecked(False)
+    tab.issue_box.setCurrentIndex(tab.issue_box.findData("ok"))
+    assert {rows[i].issue for i in tab.proxy.source_rows()} == {"ok"}
+    tab.issue_box.setCurrentIndex(0)
+    chosen = [rows[0].path, rows[5].path, rows[9].path]
+    tab.show_only(chosen)
+    assert sorted(rows[i].path for i in tab.proxy.source_rows()) == sorted(chosen)
+    tab.show_only(None)
+    assert tab.proxy.rowCount() == 120
+
+    # Selecting rows says which images (absolute paths); the Details page explains the first.
+    flipped = [n for n in ranked_names(tab) if n in labelled["flipped"]]
+    said: list[list[str]] = []
+    tab.selection_changed.connect(said.append)
+    select(qtbot, tab, flipped[:2])
+    assert sorted(said[-1]) == sorted(str(table.parent / n) for n in flipped[:2])
+    first = tab.model.rows[tab.selected_rows()[0]]
+    shown = tab.details.label.text()
+    assert first.path in shown and first.reason.split(",")[0] in shown and "Out-of-fold probabilities" in shown
+
+    # "Set class…" asks (starting empty), then sets the class in the table; Undo takes it back.
+    before = table.read_bytes()
+    tab.set_class_for([str(table.parent / flipped[0])])
+    dialog = next(d for d in tab.findChildren(QInputDialog) if d.isVisible())
+    combo = dialog.findChild(QComboBox)
+    assert combo.currentText() == ""
+    QTest.keyClicks(combo, "Hat")
+    QTest.keyClick(combo, Qt.Key.Key_Return)
+    wait_idle(qtbot, tab)
+    assert classes_of(table)[flipped[0]] == "Hat" and "Hat" in tab.recent_classes
+    tab.table.customContextMenuRequested.emit(QPoint(5, 5))
+    menu = next(m for m in tab.findChildren(QMenu) if m.isVisible())
+    next(a for a in menu.actions() if a.text() == "Undo").trigger()
+    wait_idle(qtbot, tab)
+    assert table.read_bytes() == before
+
+    # The table changes on disk after the audit: accepting is refused, in one line, and nothing changes.
+    table.write_bytes(before + b"extra.png,Bag,0.5,\r\n")
+    changed = table.read_bytes()
+    select(qtbot, tab, flipped[:1])
+    tab.accept_button.click()
+    wait_idle(qtbot, tab)
+    assert "changed on disk" in tab.status.text() and table.read_bytes() == changed
+    assert tab.model.rows[tab.selected_rows()[0]].issue == "label" and not tab.undo_button.isEnabled()
+
+
+def classes_of(table: Path) -> dict[str, str]:
+    """File name -> class, as teaching and auditing read ``table``."""
+    read = labelled_from_table(table)
+    return {os.path.basename(p): read.classes[k] for p, k in zip(read.paths, read.labels, strict=True)}
