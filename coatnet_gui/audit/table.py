@@ -37,15 +37,17 @@ class AuditTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[AuditRow] = []
         self.root = ""
+        self._keys: dict[int, list[np.ndarray]] = {}  # sort keys per column, until the rows change
 
     def reset(self, rows: list[AuditRow], root: str) -> None:
         """Show ``rows`` (the audit's, not copied: a change to one is shown after :meth:`rows_changed`)."""
         self.beginResetModel()
-        self.rows, self.root = rows, root
+        self.rows, self.root, self._keys = rows, root, {}
         self.endResetModel()
 
     def rows_changed(self, indices: list[int]) -> None:
         """Redraw the source rows ``indices`` after their rows changed (accepted, undone)."""
+        self._keys = {}
         if indices:
             self.dataChanged.emit(self.index(min(indices), 0), self.index(max(indices), len(COLUMNS) - 1))
 
@@ -98,10 +100,17 @@ class AuditTableModel(QAbstractTableModel):
 
     def sort_keys(self, column: int) -> list[np.ndarray]:
         """Return the keys that order the rows by ``column``, most significant last (``np.lexsort``'s order);
-        ties fall back to the issue's urgency, then the path."""
+        ties fall back to the issue's urgency, then the path. Computed once per column until the rows change."""
+        if column not in self._keys:
+            self._keys[column] = self._sort_keys(column)
+        return list(self._keys[column])
+
+    def _sort_keys(self, column: int) -> list[np.ndarray]:
         rows = self.rows
+        path = _ranks([r.path for r in rows])  # inside the root: the order of the shown relative paths
         issue = np.array([ISSUES.index(r.issue) for r in rows], dtype=np.int64)
-        path = _ranks([r.path for r in rows])
+        if column == COL_PATH:
+            return [issue, path]
         if column == COL_SUSPECT:
             main = np.array([r.suspect for r in rows], dtype=np.float64)
         elif column == COL_GROUP:
