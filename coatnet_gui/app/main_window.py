@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         self.batch = self._make_batch_view()
         self.tabs.addTab(self.batch, "&Batch")
         self.audit = self._make_audit_tab()
-        self.tabs.addTab(self.audit, "&Audit")
+        self.tabs.addTab(self.audit, "Audit")  # no Alt letter: the Image tab uses a and u; Ctrl+U
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the focus starts in a tab, where its keys work
         self.tabs.currentChanged.connect(self._focus_tab)
         central = QWidget()
