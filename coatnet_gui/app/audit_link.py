@@ -87,7 +87,13 @@ class AuditLink:
             shown = b if b is not None else a
             spec = replace(spec, class_index=shown, versus=None)
             missing = [c for c, k in ((given, a), (suggested, b)) if c and k is None]
-            why = f"the active model has no class {' or '.join(map(repr, missing))}" if missing else "they agree"
+            why = (
+                f"the active model has no class {' or '.join(map(repr, missing))}"
+                if missing
+                else "given and suggested agree"
+                if given and given == suggested
+                else "nothing to compare"
+            )
             note = f"Grad-CAM of {names[shown] if shown is not None else 'the top class'} only: {why}."
         self.controls.choose(spec)
         self.open_path(path)

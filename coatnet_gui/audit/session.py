@@ -11,6 +11,7 @@ the audit places and moves its own copy of the network, never the one the Image 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,7 +107,8 @@ class AuditSession(QObject):
         if self.job is not None:
             self.job.cancel()
 
-    def _start(self, read, base: str, device: str, what: str) -> None:
+    def _start(self, read: Callable[[], tuple[AuditSet, AuditSource]], base: str, device: str, what: str) -> None:
+        """Run ``read()`` then the audit with ``base`` on ``device`` off the GUI thread (ignored while one runs)."""
         if self.running:
             return
         settings = AuditSettings(self.settings.folds, self.settings.steps, self.settings.seed, device)

@@ -268,6 +268,12 @@ def test_bad_sources_and_cancel_say_so_in_one_line(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: "neither a folder" in tab.status.text(), timeout=TIMEOUT_MS)
     tab.audit_batch()
     assert "no labelled run" in tab.status.text()
+    active = tab.source_getter
+    tab.source_getter = lambda: str(tmp_path / "gone.safetensors")  # a base that cannot be loaded
+    tab.audit_path(str(SLICE))
+    qtbot.waitUntil(lambda: not tab.session.running, timeout=TIMEOUT_MS)
+    assert tab.status.text().startswith("The audit failed:") and "\n" not in tab.status.text()
+    tab.source_getter = active
     tab.audit_path(str(SLICE))
     tab.cancel()
     qtbot.waitUntil(lambda: not tab.session.running, timeout=TIMEOUT_MS)
