@@ -1,4 +1,4 @@
-"""The main window: the Image and Batch tabs, drag and drop, and the wiring between the widgets (which render
+"""The main window: the Image, Batch and Audit tabs, drag and drop, and the wiring between the widgets (which render
 state and emit intents) and the :class:`~coatnet_gui.image.session.Session` (which runs the model off the GUI
 thread). Its parts are components that own their state and get what they use, never the window:
 :class:`~coatnet_gui.app.opening.Opener` (opening images and folders), :class:`~coatnet_gui.app.view_export.ViewExport`
@@ -15,6 +15,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplicat
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from coatnet_gui.app.about import about_lines, show_about
+from coatnet_gui.app.audit_link import AuditLink
 from coatnet_gui.app.checks import Checks
 from coatnet_gui.app.feedback import Feedback
 from coatnet_gui.app.menus import build_menus
@@ -22,6 +23,7 @@ from coatnet_gui.app.model_events import ModelStatus
 from coatnet_gui.app.opening import Opener
 from coatnet_gui.app.settings import Settings
 from coatnet_gui.app.view_export import ViewExport
+from coatnet_gui.audit.tab import AuditTab
 from coatnet_gui.batch.view import BatchView
 from coatnet_gui.image.session import Session
 from coatnet_gui.image.sources import ImageSource, LoadedImage
@@ -63,6 +65,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.image_tab, "&Image")
         self.batch = self._make_batch_view()
         self.tabs.addTab(self.batch, "&Batch")
+        self.audit = self._make_audit_tab()
+        self.tabs.addTab(self.audit, "Audit")  # no Alt letter: the Image tab uses a and u; Ctrl+U
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the focus starts in a tab, where its keys work
         self.tabs.currentChanged.connect(self._focus_tab)
         central = QWidget()
@@ -114,6 +118,24 @@ class MainWindow(QMainWindow):
         view.session.offers.connect(self._on_batch_offers)
         return view
 
+    def _make_audit_tab(self) -> AuditTab:
+        """Return the Audit tab on the active model, linked to the Batch tab's run and the Image tab."""
+        link = AuditLink(
+            self.batch, self.image_tab.controls, lambda: self.session.classifier, self.open_path, self.statusBar()
+        )
+        tab = AuditTab(
+            self.workers,
+            lambda: self.session.classifier,
+            lambda: self.session.model_source,
+            link.batch_rows,
+            link.batch_corrections,
+            self.dialogs,
+        )
+        tab.open_versus_requested.connect(link.open_versus)
+        tab.batch_corrections_requested.connect(link.apply_batch_corrections)
+        self.audit_link = link
+        return tab
+
     def _on_batch_offers(self, states: list) -> None:
         if states:
             runs = "A batch run" if len(states) == 1 else f"{len(states)} batch runs"
@@ -149,7 +171,7 @@ class MainWindow(QMainWindow):
         if page is self.image_tab:
             self.image_tab.stack.currentWidget().setFocus()
         else:
-            self.batch.table.setFocus()
+            page.table.setFocus()
 
     # --- intents -------------------------------------------------------------------------------------------
 

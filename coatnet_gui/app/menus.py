@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMenu, QMenuBar, QTabWidget, QWidget
 from coatnet_gui.app.opening import Opener
 from coatnet_gui.app.settings import Settings
 from coatnet_gui.app.view_export import ViewExport
+from coatnet_gui.audit.tab import AuditTab
 from coatnet_gui.batch.view import BatchView
 from coatnet_gui.image.tab import ImageTab
 from coatnet_gui.widgets.model_menu import ModelMenu
@@ -31,6 +32,7 @@ class MenuHost(Protocol):
     tabs: QTabWidget
     image_tab: ImageTab
     batch: BatchView
+    audit: AuditTab
     model_menu: ModelMenu
     opener: Opener
     exporter: ViewExport
@@ -96,6 +98,7 @@ def build_menus(window: MenuHost) -> Menus:
     view = bar.addMenu("&View")
     _action(window, view, "&Image tab", "Ctrl+I", lambda: window.tabs.setCurrentWidget(tab))
     _action(window, view, "&Batch tab", "Ctrl+B", lambda: window.tabs.setCurrentWidget(window.batch))
+    _action(window, view, "A&udit tab", "Ctrl+U", lambda: window.tabs.setCurrentWidget(window.audit))
     _action(tab, view, "&Next image", "Alt+Right", lambda: tab.filmstrip.step(1), scoped=True)
     _action(tab, view, "&Previous image", "Alt+Left", lambda: tab.filmstrip.step(-1), scoped=True)
     toggle_action = _overlay_menu(window, bar.addMenu("&Overlay"))

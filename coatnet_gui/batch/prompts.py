@@ -1,5 +1,6 @@
 """The Batch tab's questions to the user: where to export, whether to undo a sort, what to do with
-unexported results when the window closes, and which class to give rows."""
+unexported results when the window closes, and which class to give rows
+(:func:`~coatnet_gui.widgets.class_prompt.ask_class`, shared with the Audit tab)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
+from coatnet_gui.widgets.class_prompt import ask_class
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.batch.manifest import read_manifest
 from model.batch.undo import undo_question
+
+__all__ = ["ask_class", "ask_close", "ask_export_path", "ask_new_class", "ask_undo"]
 
 
 def ask_export_path(dialogs: FileDialogs, shown_only: bool) -> str:
@@ -77,28 +81,6 @@ def ask_close(parent: QWidget, done: int, root: str, answered: Callable[[bool], 
 
     box.finished.connect(lambda _result: finished())
     box.open()
-
-
-def ask_class(parent: QWidget, classes: list[str], count: int, answered: Callable[[str], None]) -> QInputDialog:
-    """Ask, without blocking, which class to give ``count`` rows: one of ``classes`` (typing completes it) or a
-    new name; call ``answered(name)`` with the stripped name. The field starts empty and OK (or Enter) does
-    nothing while it is: an immediate Enter never gives every selected row the first class. Return the dialog."""
-    dialog = QInputDialog(parent)
-    dialog.setWindowTitle("Set class")
-    dialog.setLabelText(f"Class of the {count:,} selected images (choose, or type a new class):")
-    dialog.setComboBoxItems(classes)
-    dialog.setComboBoxEditable(True)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.textValueSelected.connect(lambda text: answered(text.strip()) if text.strip() else None)
-    dialog.open()
-    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
-    combo = dialog.findChild(QComboBox)
-    combo.lineEdit().textChanged.connect(lambda text: ok.setEnabled(bool(text.strip())))
-    combo.setCurrentIndex(-1)  # after open(): the dialog fills in the first class when it shows
-    combo.setEditText("")
-    combo.lineEdit().setPlaceholderText("Type or choose a class")
-    ok.setEnabled(False)
-    return dialog
 
 
 def ask_new_class(parent: QWidget, answered: Callable[[str], None]) -> QInputDialog:

@@ -3,6 +3,8 @@
 Expected failures come from the user's files, input or machine, and the message says what to do: an unreadable or
 missing image or file (OSError, :class:`~model.data.decode.ImageLoadError`), a model that cannot be loaded
 (:class:`~model.weights.checkpoint.WeightsError`), a teach validation error (:class:`~model.teach.types.TeachError`),
+an audit's unusable input or refused label change (:class:`~model.audit.AuditError`,
+:class:`~model.audit.label_fixes.FixError`),
 an unreadable run journal, a manifest that is not ours, a GPU out of memory. They are shown and logged as one line.
 Anything else is a defect: its traceback goes to the log file (:mod:`coatnet_gui.logs`), whose path the message
 names, so a bug report can carry it.
@@ -17,6 +19,8 @@ import traceback
 import torch
 
 from coatnet_gui.logs import setup_logging
+from model.audit.label_fixes import FixError
+from model.audit.sources import AuditError
 from model.batch.journal import JournalError
 from model.batch.undo import ForeignManifest
 from model.data.decode import ImageLoadError
@@ -32,6 +36,8 @@ EXPECTED: tuple[type[BaseException], ...] = (
     TeachError,
     JournalError,
     ForeignManifest,
+    AuditError,
+    FixError,
     torch.OutOfMemoryError,
 )
 OUT_OF_MEMORY = "The GPU ran out of memory. Choose Model ▸ Device ▸ CPU, or a smaller model."

@@ -59,13 +59,17 @@ def _groups(records: Iterable[dict], counts: ExportCounts) -> Iterator[dict[str,
             counts.failed += 1
         else:
             counts.labelled += 1
-        labels, indices, probs = record["labels"], record["indices"], record["probs"]
+        # a partial record (an error row written before its prediction) has no top-k: empty, as in the CSV
+        labels, indices, probs = (record.get(key) or [] for key in ("labels", "indices", "probs"))
         row = {
             **{key: record.get(key) for key in names},
             "label": labels[0] if labels else None,
             "index": indices[0] if indices else None,
             "prob": probs[0] if probs else None,
-            "error": record["error"] or None,
+            "labels": labels,
+            "indices": indices,
+            "probs": probs,
+            "error": record.get("error") or None,
         }
         for name in names:
             columns[name].append(row[name])

@@ -41,12 +41,28 @@ def test_parquet_holds_the_csv_columns_typed(tmp_path: Path):
     assert [p.name for p in out.parent.iterdir()] == ["results.parquet"]  # no temp file left
 
 
+def test_a_partial_record_is_a_row_with_empty_predictions(tmp_path: Path):
+    out = tmp_path / "results.parquet"
+    counts = write_output(iter([{"path": "x.png", "error": "x.png: vanished"}, {"path": "y.png"}]), out)
+    assert (counts.labelled, counts.failed) == (1, 1)
+    rows = pq.read_table(out).to_pylist()
+    assert [(r["path"], r["label"], r["labels"], r["error"]) for r in rows] == [
+        ("x.png", None, [], "x.png: vanished"),
+        ("y.png", None, [], None),
+    ]
+
+
 def test_a_failed_write_leaves_the_old_output(tmp_path: Path):
     out = tmp_path / "results.parquet"
     write_output(iter(RECORDS), out)
     before = out.read_bytes()
-    with pytest.raises(KeyError):
-        write_output(iter([{"path": "x.png"}]), out)
+
+    def failing():
+        yield from RECORDS
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_output(failing(), out)
     assert out.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["results.parquet"]
 
 

@@ -1,6 +1,7 @@
 """Import layers inside the app, read from the source (every module ast-parsed, imports under ``TYPE_CHECKING`` and
 inside functions included): no import cycles among ``coatnet_gui`` modules; ``coatnet_gui/widgets/`` imports no tab
-package (``image``, ``batch``, ``app``, ``teach``); ``coatnet_gui/image/`` does not import ``coatnet_gui.app``."""
+package (``image``, ``batch``, ``app``, ``teach``, ``audit``); ``coatnet_gui/image/`` does not import
+``coatnet_gui.app``; ``coatnet_gui/audit/`` imports no other tab (the window links it to the Batch and Image tabs)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "coatnet_gui"
-TAB_PACKAGES = ("coatnet_gui.image", "coatnet_gui.batch", "coatnet_gui.app", "coatnet_gui.teach")
+TAB_PACKAGES = ("coatnet_gui.image", "coatnet_gui.batch", "coatnet_gui.app", "coatnet_gui.teach", "coatnet_gui.audit")
 
 
 def module_name(path: Path) -> str:
@@ -107,4 +108,16 @@ def test_the_image_tab_does_not_import_the_app_shell():
         for module, targets in graph.items()
         if under(module, "coatnet_gui.image")
     }
+    assert {m: t for m, t in offenders.items() if t} == {}
+
+
+def test_the_audit_tab_imports_no_other_tab():
+    graph = import_graph()
+    others = [t for t in TAB_PACKAGES if t != "coatnet_gui.audit"]
+    offenders = {
+        module: sorted(t for t in targets if any(under(t, tab) for tab in others))
+        for module, targets in graph.items()
+        if under(module, "coatnet_gui.audit")
+    }
+    assert graph["coatnet_gui.audit.tab"]  # the audit package is there and read
     assert {m: t for m, t in offenders.items() if t} == {}
