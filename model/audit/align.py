@@ -110,6 +110,8 @@ def aligned_distance(
         fit[d, at] = np.minimum(fx[at], fy)
     way = fit.argmax(0)
     at = np.flatnonzero(fit.max(0) >= MIN_PROFILE)
+    if not len(at):
+        return best, cropped
     way, a, b = way[at], np.where(way[at] == 0, i[at], j[at]), np.where(way[at] == 0, j[at], i[at])
     kx, ky = kx[way, at], ky[way, at]
     moved = _apply(_apply(raw[a], kx, 2), ky, 1)

@@ -81,3 +81,11 @@ def test_the_lined_up_distance_undoes_the_crop_and_says_so():
     assert rms[0] < 0.05 and cropped[0]  # lined up by undoing a crop
     assert rms[1] > 0.05  # another coat stays apart
     assert rms[2] == pytest.approx(rms[0], abs=1e-6)  # either image may be the cropped one
+
+
+def test_pairs_whose_profiles_cannot_line_up_are_no_copies():
+    """Two unlike images: no pair survives the profiles, and nothing fails on the empty remainder."""
+    a, b = (Image.open(sorted(SLICE.glob(f"*_{c}.png"))[0]) for c in ("Trouser", "Bag"))
+    thumbs = np.stack([thumbnail(a), thumbnail(b)])
+    rms, cropped = aligned_distance(thumbs, blurred_thumbnails(thumbs), np.array([0]), np.array([1]))
+    assert rms.tolist() == [np.inf] and cropped.tolist() == [False]
