@@ -16,6 +16,7 @@ from pathlib import Path
 from coatnet_gui.cli import main as cli
 from coatnet_gui.cli.common import EXIT_OK, EXIT_USAGE
 
+DESKTOP_FLAGS = ("--install-desktop-entry", "--remove-desktop-entry")
 PROBE_FLAG = "--probe-display"  # internal: start Qt's platform plugin and exit 0 (see display_problem)
 PROBE_TIMEOUT_S = 60
 
@@ -76,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         from coatnet_gui.app.self_test import run_self_test
 
         return run_self_test(Path(argv[1]) if len(argv) > 1 else None)
+    if argv[:1] and argv[0] in DESKTOP_FLAGS:  # Linux: "Open with CoAtNet Lens" (coatnet_gui/desktop.py)
+        from coatnet_gui.desktop import desktop_entry_command
+
+        return desktop_entry_command(argv[0])
     if argv[:1] == [PROBE_FLAG]:
         from PySide6.QtWidgets import QApplication
 

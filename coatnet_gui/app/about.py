@@ -11,7 +11,7 @@ import torch
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from model.paths import data_dir
+from model.paths import cache_dir, data_dir
 from model.runtime.inference import Classifier
 
 APP_NAME = "CoAtNet Lens"
@@ -43,7 +43,7 @@ def about_lines(classifier: Classifier | None, model_source: str, device_choice:
             f"Model: {info.name} · {info.label_set}",
             f"Model source: {info.source}: {info.location or model_source}",
         ]
-    lines.append(f"Data folder: {data_dir()}")
+    lines += [f"Data folder: {data_dir()}", f"Cache folder: {cache_dir()}"]
     return lines
 
 

@@ -12,6 +12,7 @@ from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.app.main_window import MainWindow
 from coatnet_gui.app.none_guard import guard_none_refcount
 from coatnet_gui.app.settings import APPLICATION, ORGANIZATION, Settings
+from coatnet_gui.desktop import APP_ID
 from coatnet_gui.image.sources import ImageSource
 from coatnet_gui.logs import setup_logging
 from model.resources import asset_path
@@ -47,6 +48,7 @@ def run_app(argv: list[str]) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setWindowIcon(app_icon())
+    app.setDesktopFileName(APP_ID)  # Wayland: the window belongs to the installed desktop entry (its icon, name)
     collect_on_gui_thread()  # once, before any worker thread starts
     setup_logging()  # warnings and tracebacks to <data folder>/logs/, one line each to stderr
     window = MainWindow(Settings())

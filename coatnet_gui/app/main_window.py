@@ -258,7 +258,8 @@ class MainWindow(QMainWindow):
         if source != self.shown_model:  # another model's class numbers mean other classes
             self.shown_model = source
             tab.controls.set_spec(replace(tab.controls.spec(), class_index=None))
-        tab.controls.set_model(list_blocks(classifier.net), info.label_names)
+        tab.controls.set_model(list_blocks(classifier.net) if classifier.net is not None else [], info.label_names)
+        tab.set_maps_unavailable(classifier.maps_unavailable)
         box = self.session.view_box()
         if box is not None:
             tab.view.set_view_box(box)

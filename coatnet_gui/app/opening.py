@@ -17,7 +17,7 @@ from coatnet_gui.image.tab import ImageTab
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.data.decode import IMAGE_SUFFIXES
 
-CHECKPOINT_FILTER = "Checkpoints (*.safetensors *.pth *.pt *.bin);;All files (*)"
+CHECKPOINT_FILTER = "Models (*.safetensors *.pth *.pt *.bin *.onnx);;ONNX, predictions only (*.onnx);;All files (*)"
 
 
 class Opener:

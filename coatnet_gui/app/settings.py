@@ -15,21 +15,23 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from model.explain.colormaps import COLORMAPS
 from model.explain.maps import OverlaySpec
+from model.paths import APPLICATION, ORGANIZATION, settings_file
 from model.runtime.device import DEVICE_CHOICES
 
-ORGANIZATION, APPLICATION = "CoAtNetLens", "CoAtNet Lens"
 RECENT_LIMIT = 10
 
 
 class Settings:
-    """Typed access to the app's QSettings. ``path`` (an .ini file) is for tests and portable setups;
-    without it the platform's standard location is used."""
+    """Typed access to the app's QSettings. ``path`` (an .ini file) is for tests and portable setups; without it,
+    ``$COATNET_LENS_CONFIG/settings.ini`` when that is set, else the platform's native settings
+    (:mod:`model.paths` says where each lives)."""
 
     def __init__(self, path: str | None = None):
+        path = path if path is not None else settings_file()
         if path is None:
             self.store = QSettings(ORGANIZATION, APPLICATION)
         else:
-            self.store = QSettings(path, QSettings.Format.IniFormat)
+            self.store = QSettings(str(path), QSettings.Format.IniFormat)
 
     def _text(self, key: str, default: str) -> str:
         value = self.store.value(key, default)

@@ -227,6 +227,9 @@ class BatchView(QWidget):
             self.status.setText(f"{root or 'Nothing'} is not a folder.")
             return
         maps = self.run_bar.maps_box.isChecked()
+        if maps and clf.maps_unavailable:
+            self.status.setText(f"{clf.maps_unavailable} Uncheck Save maps to label with it.")
+            return
         self.session.start(os.path.abspath(root), self.recursive_box.isChecked(), clf, self.model_source, maps=maps)
 
     def model_ready(self, model_source: str) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from model.choices import DEVICE_CHOICES, TOP_K
 
 if TYPE_CHECKING:
-    from model.runtime.inference import Classifier
+    from model.runtime.inference import Predictor
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 COLUMN, HELP_WIDTH = 20, 100  # where help texts start in --help, and the width it wraps to
@@ -85,7 +85,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         default="bundled",
-        help="'bundled' (default), a public tag such as coatnet_0_rw_224.sw_in1k, or a checkpoint file/folder",
+        help="'bundled' (default), a public tag such as coatnet_0_rw_224.sw_in1k, a checkpoint file/folder, or an "
+        "exported .onnx file (run through onnxruntime; predictions only, no maps)",
     )
     add_device_argument(parser, "the network runs")
     add_labels_argument(parser, "they name the model's classes (default: the checkpoint's, or class_map.txt beside it)")
@@ -104,14 +105,14 @@ def download_progress(stream=sys.stderr) -> Callable[[int, int], None]:
     return report
 
 
-def open_classifier(args: argparse.Namespace) -> Classifier:
-    """Return a :class:`Classifier` for ``--model``/``--device``; raises WeightsError when it cannot load."""
-    from model.runtime.inference import Classifier
-    from model.weights.loading import load_model
+def open_classifier(args: argparse.Namespace) -> Predictor:
+    """Return the classifier for ``--model``/``--device`` (a PyTorch ``Classifier``, or an ``OnnxClassifier`` for an
+    .onnx file); raises WeightsError when it cannot load."""
+    from model.runtime.inference import open_predictor
 
-    loaded = load_model(args.model, progress=download_progress(), labels=getattr(args, "labels", None))
-    warn_about_model(loaded.warnings)
-    return Classifier(loaded, device=args.device)
+    clf = open_predictor(args.model, args.device, labels=getattr(args, "labels", None), progress=download_progress())
+    warn_about_model(clf.info.warnings)
+    return clf
 
 
 def warn_about_model(warnings: list[str], stream: TextIO | None = None) -> None:
@@ -121,9 +122,11 @@ def warn_about_model(warnings: list[str], stream: TextIO | None = None) -> None:
         print("warning: " + " ".join(warnings), file=stream or sys.stderr)
 
 
-def describe(clf: Classifier) -> str:
-    """Return the one-line description of the active model: name, label set, device and precision."""
+def describe(clf: Predictor) -> str:
+    """Return the one-line description of the active model: name, label set, device and precision (and the runtime
+    when it is not PyTorch)."""
     p = clf.placement
     names = clf.info.label_set + (f" from {clf.info.label_source}" if clf.info.label_source else "")
-    line = f"model: {clf.info.name} | labels: {names} | device: {p.device} ({p.precision})"
+    runtime = f" | runtime: {clf.runtime}" if clf.runtime != "torch" else ""
+    line = f"model: {clf.info.name} | labels: {names} | device: {p.device} ({p.precision}){runtime}"
     return line + (f"\nnote: {p.note}" if p.note else "")

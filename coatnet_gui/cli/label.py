@@ -32,7 +32,7 @@ from model.choices import MAP_KINDS
 
 if TYPE_CHECKING:
     from model.explain.folder_maps import MapStep
-    from model.runtime.inference import Classifier
+    from model.runtime.inference import Classifier, Predictor
 
 BATCH_COMMANDS = ("label", "undo-sort")
 DEFAULT_OUT = "coatnet-labels.csv"
@@ -230,6 +230,8 @@ def label_command(args: argparse.Namespace) -> int:
     if args.maps and args.engine == "ray":
         return cli_common.usage_error("--maps works with the local engine only")
     if args.engine == "ray":
+        if args.model.lower().endswith(".onnx"):
+            return cli_common.usage_error("--engine ray runs PyTorch checkpoints; use the local engine for ONNX")
         return _label_on_ray(args)
     root = Path(args.dir)
     if not root.is_dir():
@@ -250,10 +252,12 @@ def label_command(args: argparse.Namespace) -> int:
         print(f"dry run: would label {n} images in {root} and write {out}")
         return cli_common.EXIT_OK
     try:
-        clf = cli_common.open_classifier(args)
+        clf: Predictor = cli_common.open_classifier(args)
     except WeightsError as exc:
         return cli_common.usage_error(str(exc))
     print(cli_common.describe(clf), file=sys.stderr)
+    if args.maps and clf.maps_unavailable:
+        return cli_common.usage_error(f"--maps: {clf.maps_unavailable}")
     try:
         step = _map_step(args, clf, root) if args.maps else None
     except ValueError as exc:

@@ -26,6 +26,7 @@ from coatnet_gui.cli.common import (
     usage_error,
     version,
 )
+from coatnet_gui.cli.export import EXPORT_COMMANDS, add_export_command
 from coatnet_gui.cli.label import BATCH_COMMANDS, add_batch_commands
 from coatnet_gui.cli.train import TRAIN_COMMANDS, add_train_command
 
@@ -69,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coatnet-gui",
         usage=(
-            "coatnet-gui [FILE|FOLDER ...]\n       coatnet-gui COMMAND [OPTIONS]\n       coatnet-gui --self-test [DIR]"
+            "coatnet-gui [FILE|FOLDER ...]\n       coatnet-gui COMMAND [OPTIONS]\n"
+            "       coatnet-gui --self-test [DIR]\n       coatnet-gui --install-desktop-entry | --remove-desktop-entry"
         ),
         epilog="`coatnet-gui COMMAND --help` lists the options of a command.",
         formatter_class=raw_formatter,
@@ -86,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_commands(sub)
     add_train_command(sub)
     add_audit_command(sub)
+    add_export_command(sub)
     commands = "\n".join(f"  {name:<{COLUMN}}{command.description}" for name, command in sub.choices.items())
     parser.description = f"""CoAtNet Lens: see what a CoAtNet image classifier computes.
 
@@ -93,13 +96,15 @@ window:
   {"[FILE|FOLDER ...]":<{COLUMN}}Open the window with these images, and the first folder in the Batch tab.
   {"":<{COLUMN}}Without a display, classify the files and label the folders in the terminal.
   {"--self-test [DIR]":<{COLUMN}}Check this install or bundle offscreen, writing its pictures to DIR.
+  --install-desktop-entry | --remove-desktop-entry
+  {"":<{COLUMN}}Linux: add CoAtNet Lens to the menus and to "Open with" for images and folders, or take it away.
 
 commands (in the terminal; no window, no Qt):
 {commands}"""
     return parser
 
 
-COMMANDS = ("classify", *BATCH_COMMANDS, *TRAIN_COMMANDS, *AUDIT_COMMANDS)
+COMMANDS = ("classify", *BATCH_COMMANDS, *TRAIN_COMMANDS, *AUDIT_COMMANDS, *EXPORT_COMMANDS)
 INFO_FLAGS = ("-h", "--help", "--version")
 
 

@@ -29,8 +29,8 @@ from model.explain.faithfulness import Curves
 from model.explain.head_stats import HeadStats, head_stats
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
 from model.explain.scoring import score_all_maps, score_overlay, unscorable_reason
-from model.runtime.inference import Classifier, Explanation, Prediction
-from model.weights.loading import LoadedModel, load_model
+from model.runtime.inference import Classifier, Explanation, Prediction, Predictor, open_predictor
+from model.weights.loading import LoadedModel
 
 MAP_SIDE_LIMIT = 2048  # longest side of an overlay map in pixels; larger views are scaled when drawn
 # the kinds of request of which only the latest counts (see Workers.submit's ``latest``)
@@ -38,7 +38,7 @@ MODEL, READ, PREDICTION, ANALYSIS = "image.model", "image.read", "image.predicti
 OVERLAY, SCORE, SCORES, HEADS = "image.overlay", "image.score", "image.scores", "image.heads"
 
 
-def model_view_box(classifier: Classifier, image_size: tuple[int, int]) -> Box:
+def model_view_box(classifier: Predictor, image_size: tuple[int, int]) -> Box:
     """Return the box of an image of ``image_size`` (width, height) that ``classifier``'s model sees."""
     cfg = classifier.preprocess_cfg
     return crop_box(image_size, cfg.input_size, cfg.crop_pct, cfg.crop_mode)
@@ -66,7 +66,7 @@ class _Opening:
     """One image file being opened: the ``classifier`` classifying it from the file (None when it is not, or that
     failed) and whether the image is ``shown``."""
 
-    classifier: Classifier | None = None
+    classifier: Predictor | None = None
     shown: bool = False
 
 
@@ -93,7 +93,7 @@ class Session(QObject):
     def __init__(self, workers: Workers, parent: QObject | None = None):
         super().__init__(parent)
         self.workers = workers
-        self.classifier: Classifier | None = None
+        self.classifier: Predictor | None = None
         self.model_source = ""
         self.image: LoadedImage | None = None
         self.explanation: Explanation | None = None
@@ -106,13 +106,14 @@ class Session(QObject):
     # --- intents ------------------------------------------------------------------------------------------
 
     def load_model(self, source: str, device: str = "auto") -> None:
-        """Load ``source`` ("bundled", a public tag, a checkpoint path) on ``device``; a download in progress
-        is cancelled. The current model stays active until the new one is ready."""
+        """Load ``source`` ("bundled", a public tag, a checkpoint path, or an exported .onnx file: predictions only)
+        on ``device``; a download in progress is cancelled. The current model stays active until the new one is
+        ready."""
 
-        def job(job: Job) -> Classifier:
-            return Classifier(load_model(source, progress=job.progress, cancel=job.token), device=device)
+        def job(job: Job) -> Predictor:
+            return open_predictor(source, device, progress=job.progress, cancel=job.token)
 
-        def done(classifier: Classifier) -> None:
+        def done(classifier: Predictor) -> None:
             self.model_source = source
             self._set_classifier(classifier)
 
@@ -144,7 +145,9 @@ class Session(QObject):
         if current is None:
             return
 
-        def job(_job: Job) -> Classifier:
+        def job(_job: Job) -> Predictor:
+            if current.net is None:  # an ONNX file: a new onnxruntime session on the other device
+                return open_predictor(current.info.location, device)
             return Classifier(LoadedModel(current.net, current.info), device=device)
 
         self.workers.submit(
@@ -280,7 +283,7 @@ class Session(QObject):
 
         self.workers.submit("model", job, on_done, error, latest=kind, what=what)
 
-    def _set_classifier(self, classifier: Classifier) -> None:
+    def _set_classifier(self, classifier: Predictor) -> None:
         self.classifier = classifier
         self.model_ready.emit(classifier)
         self._analyse()
@@ -290,7 +293,7 @@ class Session(QObject):
         for stale in (SCORE, SCORES, HEADS):
             self.workers.supersede(stale)
 
-    def _classify_file(self, classifier: Classifier, path: str, opening: _Opening, then: Callable[[], None]) -> None:
+    def _classify_file(self, classifier: Predictor, path: str, opening: _Opening, then: Callable[[], None]) -> None:
         """Classify the image file at ``path`` on the model pool as the CLI does (:meth:`Classifier.classify_files`:
         a reduced-size JPEG decode, one forward pass), emit its top-5, then call ``then``,
         also when it fails, unless another image was opened meanwhile. When it fails (or the model changed) after
@@ -322,7 +325,7 @@ class Session(QObject):
 
         self.workers.submit("model", job, classified, failed, what="Classifying…")
 
-    def _classify_image(self, classifier: Classifier, loaded: LoadedImage) -> None:
+    def _classify_image(self, classifier: Predictor, loaded: LoadedImage) -> None:
         """Classify the decoded image ``loaded`` on the model pool (``prediction_ready``)."""
         path = loaded.source.path or loaded.source.url or loaded.source.name
         self.workers.submit(
@@ -344,6 +347,9 @@ class Session(QObject):
             return
         if classify:
             self._classify_image(classifier, loaded)
+        if classifier.maps_unavailable:  # an ONNX file: predictions only; the window says why there are no maps
+            self.workers.supersede(OVERLAY)  # a late overlay of the previous model's explanation must not show
+            return
 
         def explained(explanation: Explanation) -> None:
             self.explanation = explanation

@@ -81,12 +81,22 @@ class ImageTab(QSplitter):
         self.checks = ChecksPanel()
         self.checks.table.spec_chosen.connect(self.controls.choose)
         self.checks.heads.head_clicked.connect(self._head_clicked)
+        self.maps_note = QLabel()  # why there are no maps (an ONNX file), shown above the disabled overlay controls
+        self.maps_note.setWordWrap(True)
+        self.maps_note.setObjectName("mapsNote")
+        self.maps_note.hide()
         sidebar = QWidget()
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(4, 0, 4, 0)
-        for title, widget in (("Prediction", self.prediction), ("Overlay", self.controls), ("Checks", self.checks)):
+        for title, widgets in (
+            ("Prediction", [self.prediction]),
+            ("Overlay", [self.maps_note, self.controls]),
+            ("Checks", [self.checks]),
+        ):
             group = QGroupBox(title)
-            QVBoxLayout(group).addWidget(widget)
+            column = QVBoxLayout(group)
+            for widget in widgets:
+                column.addWidget(widget)
             side.addWidget(group)
         side.addStretch(1)
         scroll = QScrollArea()
@@ -132,6 +142,14 @@ class ImageTab(QSplitter):
         self.view.setToolTip(view_tooltip(spec))
         if not self._hovering:
             self.hover.setText(hover_hint(spec))
+
+    def set_maps_unavailable(self, reason: str) -> None:
+        """Say ``reason`` above the overlay controls and disable them and the checks (a model that cannot explain,
+        such as an ONNX file); "" shows the controls enabled again."""
+        self.maps_note.setText(reason)
+        self.maps_note.setVisible(bool(reason))
+        self.controls.setEnabled(not reason)
+        self.checks.setEnabled(not reason)
 
     def show_image_page(self, shown: bool) -> None:
         """Show the image view (True) or the welcome page with the samples (False)."""

@@ -73,7 +73,9 @@ class ModelMenu(QMenu):
         self.refresh_taught()
         self.open_action = self.addAction("&Open checkpoint…")
         self.open_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
-        self.open_action.setToolTip("A .safetensors / .pth / .pt / .bin file, or a hub-layout folder's weights")
+        self.open_action.setToolTip(
+            "A .safetensors / .pth / .pt / .bin file, a hub folder's weights, or an exported .onnx (predictions only)"
+        )
         self.open_action.triggered.connect(self.open_checkpoint)
         self.cancel_action = self.addAction("&Cancel download")
         self.cancel_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Cancel))

@@ -11,7 +11,7 @@ Modules: :mod:`~model.features.choice` (the candidates and their names: "final",
 (the store keyed by file content and base), :mod:`~model.features.extract` (cache first, then batched passes).
 """
 
-from model.features.cache import CACHE_ENV, FeatureStore, base_key, default_cache_dir, file_digest
+from model.features.cache import FeatureStore, base_key, default_cache_dir, file_digest
 from model.features.choice import (
     AUTO,
     FeatureChoice,
@@ -23,6 +23,7 @@ from model.features.choice import (
 )
 from model.features.extract import Extracted, extract
 from model.features.taps import FeatureTaps
+from model.paths import CACHE_ENV
 
 __all__ = [
     "AUTO",

@@ -27,19 +27,16 @@ from model.atomic import atomic_writer, write_bytes_atomically
 from model.data.transform import PreprocessCfg
 from model.features.choice import feature_widths
 from model.net.coatnet import CoAtNet
+from model.paths import cache_dir
 
-CACHE_ENV = "COATNET_LENS_CACHE"
 CACHE_VERSION = "1"  # bump when what a cached file holds changes
 _HASH_CHUNK = 1 << 20
 
 
 def default_cache_dir() -> Path:
-    """Return the feature cache's root: ``$COATNET_LENS_CACHE/features``, else the user's cache folder
-    (``%LOCALAPPDATA%``, ``$XDG_CACHE_HOME`` or ``~/.cache``, then ``coatnet-lens/features``)."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]) / "features"
-    base = os.environ.get("LOCALAPPDATA") or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "coatnet-lens" / "features"
+    """Return the feature cache's root: ``features`` in the app's cache folder (:func:`model.paths.cache_dir`:
+    ``$COATNET_LENS_CACHE``, else the platform's)."""
+    return cache_dir() / "features"
 
 
 def file_digest(path: str | os.PathLike) -> str:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import torch
 from PIL import Image
 
+from model.cancel import CancelToken
 from model.choices import TOP_K
 from model.data.decode import ImageLoadError
 from model.data.transform import PreprocessCfg, load_and_preprocess, preprocess
@@ -26,7 +28,7 @@ from model.explain.capture import BlockInfo, Captured, capture, list_blocks
 from model.explain.introspect import grad_cam
 from model.runtime.device import Placement, choose_placement
 from model.runtime.owner import NetworkOwner, owner_of
-from model.weights.loading import LoadedModel
+from model.weights.loading import LoadedModel, ModelInfo, load_model
 
 
 def top_k_lines(labels: list[str], probs: list[float]) -> list[str]:
@@ -63,25 +65,24 @@ class Prediction:
         }
 
 
-class Classifier:
-    """A loaded model placed on a device, ready to classify images.
-
-    ``device`` is auto/cuda/mps/cpu, ``precision`` auto/fp32/bf16/fp16 (see :mod:`model.runtime.device`).
-    ``placement`` says what was chosen; its ``note`` says why when it differs from what was asked. A new
-    ``Classifier`` on a network that another one runs moves it for both, once no pass is in flight.
-    Every method is safe to call from several threads at once.
+class Predictor:
+    """What every classifier offers, whatever runs it: class names, preprocessing, top-k predictions from files or
+    images. A subclass sets ``info`` (:class:`~model.weights.loading.ModelInfo`), provides ``placement`` and
+    :meth:`probabilities`; ``maps_unavailable`` says why it cannot explain ("" when it can: :class:`Classifier`).
     """
 
-    def __init__(self, loaded: LoadedModel, device: str = "auto", precision: str = "auto"):
-        self.net = loaded.net.eval()
-        self.info = loaded.info
-        self.owner: NetworkOwner = owner_of(self.net)
-        self.owner.place(choose_placement(device, precision))
+    info: ModelInfo
+    runtime = "torch"  # what runs the network: "torch" or "onnxruntime"
+    maps_unavailable = ""
 
     @property
     def placement(self) -> Placement:
-        """Where and in what precision the network runs now (the owner's; changes after an out-of-memory)."""
-        return self.owner.placement
+        """Where and in what precision the network runs."""
+        raise NotImplementedError
+
+    def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
+        """Return softmax probabilities ``(B, classes)`` float32 on the CPU for a preprocessed ``(B, 3, H, W)``."""
+        raise NotImplementedError
 
     @property
     def preprocess_cfg(self) -> PreprocessCfg:
@@ -92,23 +93,6 @@ class Classifier:
     def label_names(self) -> list[str]:
         """The class names, index-aligned with the logits."""
         return self.info.label_names
-
-    def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
-        """Return softmax probabilities ``(B, classes)`` float32 on the CPU for a preprocessed batch
-        ``(B, 3, H, W)``. A GPU that runs out of memory moves the model to the CPU (once the passes in flight
-        have ended, for every user of the network) and retries."""
-        fell_back = False
-        while True:
-            with self.owner.shared() as placement:
-                try:
-                    with torch.inference_mode(), placement.autocast():
-                        logits = self.net(placement.to_input(batch))
-                    return logits.float().softmax(-1).cpu()
-                except torch.OutOfMemoryError:
-                    if fell_back:  # out of memory on the CPU too
-                        raise
-            self.owner.fall_back(placement, f"{placement.device} ran out of memory")  # outside the shared hold
-            fell_back = True
 
     def top_k(self, probs: torch.Tensor, k: int, path: str | None = None, seconds: float = 0.0) -> Prediction:
         """Return the :class:`Prediction` for one probability vector ``(classes,)``."""
@@ -159,6 +143,44 @@ class Classifier:
             probs = self.probabilities(tensor[None])[0]
             out.append(self.top_k(probs, k, str(path), time.perf_counter() - start))
         return out
+
+
+class Classifier(Predictor):
+    """A loaded model placed on a device, ready to classify images.
+
+    ``device`` is auto/cuda/mps/cpu, ``precision`` auto/fp32/bf16/fp16 (see :mod:`model.runtime.device`).
+    ``placement`` says what was chosen; its ``note`` says why when it differs from what was asked. A new
+    ``Classifier`` on a network that another one runs moves it for both, once no pass is in flight.
+    Every method is safe to call from several threads at once.
+    """
+
+    def __init__(self, loaded: LoadedModel, device: str = "auto", precision: str = "auto"):
+        self.net = loaded.net.eval()
+        self.info = loaded.info
+        self.owner: NetworkOwner = owner_of(self.net)
+        self.owner.place(choose_placement(device, precision))
+
+    @property
+    def placement(self) -> Placement:
+        """Where and in what precision the network runs now (the owner's; changes after an out-of-memory)."""
+        return self.owner.placement
+
+    def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
+        """Return softmax probabilities ``(B, classes)`` float32 on the CPU for a preprocessed batch
+        ``(B, 3, H, W)``. A GPU that runs out of memory moves the model to the CPU (once the passes in flight
+        have ended, for every user of the network) and retries."""
+        fell_back = False
+        while True:
+            with self.owner.shared() as placement:
+                try:
+                    with torch.inference_mode(), placement.autocast():
+                        logits = self.net(placement.to_input(batch))
+                    return logits.float().softmax(-1).cpu()
+                except torch.OutOfMemoryError:
+                    if fell_back:  # out of memory on the CPU too
+                        raise
+            self.owner.fall_back(placement, f"{placement.device} ran out of memory")  # outside the shared hold
+            fell_back = True
 
     def explain(self, image: Image.Image) -> Explanation:
         """Run one fp32 forward pass on ``image`` capturing every block's attention and activations,
@@ -213,3 +235,27 @@ class Explanation:
             if self.owner.generation != self.generation:
                 raise RuntimeError("the model moved to another device since this image was explained; explain it again")
             return self.captured.class_gradients(class_index, versus)
+
+
+def is_onnx_file(source: str | os.PathLike) -> bool:
+    """Return whether ``source`` names an ONNX file (by its suffix), which :class:`OnnxClassifier` runs."""
+    return os.fspath(source).lower().endswith(".onnx")
+
+
+def open_predictor(
+    source: str | os.PathLike,
+    device: str = "auto",
+    *,
+    labels: str | os.PathLike | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> Predictor:
+    """Return the classifier for ``source``: an ``.onnx`` file runs through onnxruntime
+    (:class:`~model.runtime.onnx_runtime.OnnxClassifier`, predictions only), anything else
+    :func:`~model.weights.loading.load_model` opens through a :class:`Classifier`. ``labels``, ``progress`` and
+    ``cancel`` as for ``load_model``. Raises :class:`~model.weights.checkpoint.WeightsError` with one line."""
+    if is_onnx_file(source):
+        from model.runtime.onnx_runtime import OnnxClassifier  # onnxruntime only when an ONNX file is opened
+
+        return OnnxClassifier(source, device=device, labels=labels)
+    return Classifier(load_model(source, progress=progress, cancel=cancel, labels=labels), device=device)

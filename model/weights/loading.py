@@ -144,6 +144,10 @@ def _load(
             )
         return _load_local(folder, config, source="bundled")
     path = Path(text).expanduser()
+    if path.suffix.lower() == ".onnx":  # opened by model.runtime.inference.open_predictor, for predictions only
+        raise WeightsError(
+            f"{path.name} is an exported ONNX file: it runs predictions only; use its PyTorch checkpoint."
+        )
     if path.exists():
         return _load_local(path, config, source="file")
     tag = None if is_path else parse_tag(text)

@@ -46,7 +46,11 @@ from coatnet_gui.__main__ import main
 status = {" ".join(argv): main(argv) for argv in json.loads(sys.argv[1])}
 print("RESULT " + json.dumps({"status": status, "loaded": sorted(m for m in ("numpy", "PIL") if m in sys.modules)}))
 """
-INFO_ARGVS = [["--help"], ["--version"], *([command, "--help"] for command in ("classify", "label", "train", "audit"))]
+INFO_ARGVS = [
+    ["--help"],
+    ["--version"],
+    *([command, "--help"] for command in ("classify", "label", "train", "audit", "export")),
+]
 
 
 def test_help_and_version_import_no_torch_numpy_or_pillow():

@@ -1,0 +1,105 @@
+"""An exported ONNX file (``coatnet-gui export``) run through onnxruntime, behind the same interface as the
+PyTorch :class:`~model.runtime.inference.Classifier`: ``classify_files``, ``classify_image``, ``probabilities``,
+``top_k_batch``, ``info``, ``placement``. The CLI's ``classify`` and ``label`` and the window's predictions use it
+unchanged; what it cannot do is explain: maps (attention, Grad-CAM, activations) need the PyTorch network, and
+:attr:`OnnxClassifier.maps_unavailable` says so.
+
+Class names and preprocessing come from the file's metadata (or its JSON sidecar; :mod:`model.export.metadata`).
+onnxruntime is imported only when an ONNX file is opened (the ``onnx`` extra).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from model.export.metadata import info_from_description, read_description
+from model.runtime.device import Placement
+from model.runtime.inference import Predictor
+from model.weights.checkpoint import WeightsError
+from model.weights.labels import describe_labels, read_class_map
+
+ONNXRUNTIME_MISSING = "opening an ONNX file needs onnxruntime, which is not installed: pip install 'coatnet-lens[onnx]'"
+MAPS_NEED_CHECKPOINT = (
+    "Maps (attention, Grad-CAM, activations) need the PyTorch checkpoint: an ONNX file gives predictions only. "
+    "Open the checkpoint it was exported from (Model ▸ Open) to see them."
+)
+
+
+class OnnxClassifier(Predictor):
+    """The ONNX file at ``path`` in an onnxruntime session: predictions, no maps.
+
+    ``device`` "auto" or "cuda" uses onnxruntime's CUDA provider when it is installed, else the CPU (with a note
+    when CUDA was asked for); "mps" runs on the CPU with a note. ``labels`` (a text file, one name per line)
+    replaces the class names. Raises :class:`~model.weights.checkpoint.WeightsError` with one line when the file
+    cannot be opened, was not exported by CoAtNet Lens, or onnxruntime is missing. Safe to call from several
+    threads at once (onnxruntime's ``run`` is).
+    """
+
+    runtime = "onnxruntime"
+    maps_unavailable = MAPS_NEED_CHECKPOINT
+    net = None  # no PyTorch network: nothing to capture
+
+    def __init__(self, path: str | os.PathLike, device: str = "auto", labels: str | os.PathLike | None = None):
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise WeightsError(ONNXRUNTIME_MISSING) from None
+        path = Path(path).expanduser()
+        if not path.is_file():
+            raise WeightsError(f"No such file: {path}.")
+        providers, self._placement = _providers(ort.get_available_providers(), device)
+        try:
+            self.session = ort.InferenceSession(str(path), providers=providers)
+        except Exception as exc:  # onnxruntime's own kinds (InvalidProtobuf, Fail, ...): the file is not usable
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise WeightsError(f"{path.name} could not be opened by onnxruntime: {reason}") from None
+        props = dict(self.session.get_modelmeta().custom_metadata_map)
+        self.info = info_from_description(read_description(path, props), path)
+        if labels is not None:
+            names = read_class_map(Path(labels), self.info.num_classes)
+            self.info.label_names, self.info.label_set = names, describe_labels(names)
+            self.info.label_source = f"{Path(labels).name} (--labels)"
+        self._input = self.session.get_inputs()[0]
+        self._output = self.session.get_outputs()[0].name
+        width = self.session.get_outputs()[0].shape[-1]
+        if isinstance(width, int) and width != self.info.num_classes:
+            raise WeightsError(f"{path.name} gives {width} logits but names {self.info.num_classes} classes.")
+        batch = self._input.shape[0]
+        self.fixed_batch = batch if isinstance(batch, int) else None  # exported with --batch N
+
+    @property
+    def placement(self) -> Placement:
+        """Where onnxruntime runs the file (always fp32); its ``note`` says why when not where asked."""
+        return self._placement
+
+    def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
+        """Return softmax probabilities ``(B, classes)`` float32 for a preprocessed batch ``(B, 3, H, W)``; a file
+        exported with a fixed batch size runs in chunks of that size (the last one padded)."""
+        pixels = batch.float().contiguous().numpy()
+        step = self.fixed_batch or len(pixels)
+        parts = []
+        for start in range(0, len(pixels), max(step, 1)):
+            chunk = pixels[start : start + step]
+            if len(chunk) < step:
+                chunk = np.concatenate([chunk, np.zeros((step - len(chunk), *chunk.shape[1:]), chunk.dtype)])
+            logits = self.session.run([self._output], {self._input.name: chunk})[0]
+            parts.append(logits[: len(pixels) - start])
+        return torch.from_numpy(np.concatenate(parts)).float().softmax(-1)
+
+    def explain(self, image: object) -> None:
+        """Raise RuntimeError: maps need the PyTorch checkpoint (see :data:`MAPS_NEED_CHECKPOINT`)."""
+        raise RuntimeError(MAPS_NEED_CHECKPOINT)
+
+
+def _providers(available: list[str], device: str) -> tuple[list[str], Placement]:
+    """Return onnxruntime's providers for ``device`` and the :class:`Placement` they mean."""
+    if device in ("auto", "cuda") and "CUDAExecutionProvider" in available:
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"], Placement("cuda", "fp32", channels_last=False)
+    note = ""
+    if device in ("cuda", "mps"):
+        note = f"{device} was asked for but onnxruntime here runs on the CPU only; using the CPU"
+    return ["CPUExecutionProvider"], Placement("cpu", "fp32", channels_last=False, note=note)
