@@ -7,8 +7,9 @@ means down the columns and along the rows), over :data:`CROPS` (each edge alone,
 0.5 %, or both edges alike by as much), both ways round (either image may be the cropped one); a pair whose profiles do
 not line up (below :data:`MIN_PROFILE`) is no copy. The original's thumbnail is then cropped that way and
 blurred (cropping first, as the copy was, lines up better than cropping the blurred thumbnail) and compared
-with the copy's. Profiles cost 32 numbers per image and axis, so the search is cheap; the one 2-D
-resampling per pair is the exact check.
+with the copy's. Profiles cost 32 numbers per image and axis, so the search is cheap; the 2-D
+resampling is the exact check, and where it comes close (below :data:`REFINE_BELOW`) the crops one and two steps
+either side are tried too, rows then columns (the profiles' choice is sometimes a step or two off: JPEG noise).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def resample_matrix(first: float, last: float, n: int = SIZE) -> np.ndarray:
 
 
 BLOCK = 2048
+REFINE_BELOW = 0.15  # lined up this close by the profiles' crop: the neighbouring crops are tried too
 MIN_PROFILE = 0.97  # planted crop copies of Fashion-MNIST: 0.974 at least, most distinct candidates below
 _CROPPED = np.stack([resample_matrix(a, b) for a, b in CROPS])  # (C, SIZE, SIZE): crop
 # crop, then blur as the copy's own thumbnail is blurred (blurring first and cropping after lines up worse)
@@ -114,8 +116,38 @@ def aligned_distance(
         return best, cropped
     way, a, b = way[at], np.where(way[at] == 0, i[at], j[at]), np.where(way[at] == 0, j[at], i[at])
     kx, ky = kx[way, at], ky[way, at]
-    moved = _apply(_apply(raw[a], kx, 2), ky, 1)
-    flat_a, flat_b = _unit(moved.reshape(len(at), -1)), _unit(blurred[b].reshape(len(at), -1))
-    best[at] = np.sqrt(np.maximum(2.0 - 2.0 * np.einsum("md,md->m", flat_a, flat_b), 0.0))
+    flat_b = _unit(blurred[b].reshape(len(at), -1))
+    rms = _rms(raw[a], kx, ky, flat_b)
+    near = np.flatnonzero(rms < REFINE_BELOW)  # close but not lined up: try the neighbouring crops, y then x
+    for axis in (1, 2):
+        for step in _NEIGHBOURS.T[1:]:
+            tx, ty = (kx[near], step[ky[near]]) if axis == 1 else (step[kx[near]], ky[near])
+            tried = _rms(raw[a[near]], tx, ty, flat_b[near])
+            better = tried < rms[near]
+            rms[near[better]], kx[near[better]], ky[near[better]] = tried[better], tx[better], ty[better]
+    best[at] = rms
     cropped[at] = (kx != 0) | (ky != 0)
     return best, cropped
+
+
+def _rms(originals: np.ndarray, kx: np.ndarray, ky: np.ndarray, flat_copies: np.ndarray) -> np.ndarray:
+    """Return the RMS difference of ``originals`` ``(M, SIZE, SIZE)`` cropped by ``kx``/``ky`` and blurred from the
+    unit copies ``flat_copies`` ``(M, SIZE * SIZE)``: ``(M,)``."""
+    moved = _unit(_apply(_apply(originals, kx, 2), ky, 1).reshape(len(originals), -1))
+    return np.sqrt(np.maximum(2.0 - 2.0 * np.einsum("md,md->m", moved, flat_copies), 0.0))
+
+
+def _neighbour_table() -> np.ndarray:
+    """Return ``(C, 5)``: per crop of :data:`CROPS`, itself and the crops of its kind one and two levels either
+    side (itself where there is none)."""
+    n = len(LEVELS)
+    table = np.repeat(np.arange(len(CROPS))[:, None], 5, axis=1)
+    for c in range(1, len(CROPS)):
+        kind, level = divmod(c - 1, n)
+        for k, d in enumerate((-2, -1, 1, 2), start=1):
+            if 0 <= level + d < n:
+                table[c, k] = 1 + kind * n + level + d
+    return table
+
+
+_NEIGHBOURS = _neighbour_table()
