@@ -133,6 +133,8 @@ def aligned_distance(
 def _rms(originals: np.ndarray, kx: np.ndarray, ky: np.ndarray, flat_copies: np.ndarray) -> np.ndarray:
     """Return the RMS difference of ``originals`` ``(M, SIZE, SIZE)`` cropped by ``kx``/``ky`` and blurred from the
     unit copies ``flat_copies`` ``(M, SIZE * SIZE)``: ``(M,)``."""
+    if not len(originals):
+        return np.zeros(0, dtype=np.float32)
     moved = _unit(_apply(_apply(originals, kx, 2), ky, 1).reshape(len(originals), -1))
     return np.sqrt(np.maximum(2.0 - 2.0 * np.einsum("md,md->m", moved, flat_copies), 0.0))
 
