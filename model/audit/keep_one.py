@@ -103,18 +103,19 @@ def _size(path: Path) -> tuple[int, int] | None:
         return 0, size
 
 
-def _leak_class(rows: list[AuditRow]) -> str | None:
-    """Return the class a file must carry to be kept in a group labelled with two classes or more (None: any)."""
+def _leak_class(rows: list[AuditRow]) -> tuple[str, str] | None:
+    """Return the class a file must carry to be kept in a group labelled with two classes or more, and why in
+    words (None: any class)."""
     counts = Counter(r.given for r in rows if r.given)
     if len(counts) < 2:
         return None
     top = max(counts.values())
     tied = [c for c, n in counts.items() if n == top]
     if len(tied) == 1:
-        return tied[0]
+        return tied[0], f"labelled {tied[0]}, the group's majority"
     suggested = Counter(r.suggested for r in rows if r.suggested in tied).most_common()
     if suggested and (len(suggested) == 1 or suggested[0][1] > suggested[1][1]):
-        return suggested[0][0]
+        return suggested[0][0], f"labelled {suggested[0][0]}, as the audit suggests for most of the group"
     return None
 
 
@@ -123,11 +124,11 @@ def _plan_group(number: int, rows: list[AuditRow], root: Path) -> KeptGroup:
     sizes = {Path(r.path): _size(Path(r.path)) for r in rows}
     present = [r for r in rows if sizes[Path(r.path)] is not None]
     outside = [r for r in present if not is_inside(r.path, root)]
-    cls = _leak_class(rows)
+    leak = _leak_class(rows)
     if outside:
         candidates, why = outside, "outside the audited folder, never moved"
-    elif cls is not None:
-        candidates, why = [r for r in present if r.given == cls], f"labelled {cls}, the group's majority"
+    elif leak is not None:
+        candidates, why = [r for r in present if r.given == leak[0]], leak[1]
     else:
         candidates, why = present, ""
     if not candidates:

@@ -194,3 +194,14 @@ def test_nothing_to_move_writes_no_manifest(audited):
     done = keep_one([], root, default_dest(root))
     assert (done.kept, done.moved, done.failed, done.manifest) == (0, 0, [], None)
     assert not default_dest(root).exists()
+
+
+def test_a_tied_leak_follows_the_suggestion_most_of_its_files_get(audited):
+    root, paths, result = audited
+    given = (("shirt", "Shirt"), ("shirt-jpeg", "Shirt"), ("shirt-big", "T-shirt/top"), ("coat", "T-shirt/top"))
+    rows = [AuditRow(str(paths[k]), g) for k, g in given]
+    for row, suggested in zip(rows, ("Shirt", "Shirt", "Shirt", "T-shirt/top"), strict=True):
+        row.group, row.suggested = 1, suggested
+    kept = plan_keep_one(AuditResult(rows, ["Shirt", "T-shirt/top"]), root)[0]
+    assert kept.keep in (paths["shirt"], paths["shirt-jpeg"])  # not the largest, shirt-big
+    assert kept.why == "labelled Shirt, as the audit suggests for most of the group"
