@@ -1,7 +1,8 @@
 """Mutation testing of the modules that guard user data: change the code slightly, run the tests that import it,
 and see whether any test fails. A small AST mutator (no dependency) so that mutants are stable, reviewable ids.
 
-    python benchmarks/mutation.py model/batch/sort.py [--sample 40] [--seed 0] [--tests tests/core/x.py ...]
+    python benchmarks/mutation.py model/batch/sort.py [--sample 40] [--seed 0] [--bare] [--tests tests/core/x.py ...]
+        [--then tests/core/slower.py ...]
 
 Each mutant is one of: a comparison flipped (``==`` <-> ``!=``, ``<`` <-> ``>=``, ``in`` <-> ``not in``, ...),
 ``and`` <-> ``or``, a ``not`` removed, ``True`` <-> ``False``, a number changed by one, a statement deleted
@@ -9,6 +10,8 @@ Each mutant is one of: a comparison flipped (``==`` <-> ``!=``, ``<`` <-> ``>=``
 repository (so the working tree is never touched), each mutant with a time limit of 3x the unmutated run. The
 script prints killed / survived / timed out and lists the survivors with their line; equivalent mutants (no
 observable change) are listed with their reason in ``benchmarks/mutation_allow.txt`` and left out of the score.
+To keep a run short, give fast ``--tests`` (``--bare`` skips the plugins they do not use) and slower ones as
+``--then``: only the survivors of the fast tests run against those.
 
 Run it again whenever one of these modules changes: sort, undo, manifest, fileguard, journal, export, atomic,
 teach's dataset reader, the corrections and run store (docs/ARCHITECTURE.md says so too).
@@ -85,6 +88,13 @@ def _candidates(tree: ast.AST) -> list[tuple[int, int, str]]:
             isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)  # docstrings
         ):
             found.append((index, line, "delete statement"))
+    # two mutants of one kind on one line (``mkdir(parents=True, exist_ok=True)``) get ``#2``, ``#3``, ... so that
+    # every id names one mutant and an allow-list line never covers a second, different one
+    seen: dict[tuple[int, str], int] = {}
+    for n, (index, line, kind) in enumerate(found):
+        seen[line, kind] = seen.get((line, kind), 0) + 1
+        if seen[line, kind] > 1:
+            found[n] = (index, line, f"{kind}#{seen[line, kind]}")
     return found
 
 
@@ -136,9 +146,22 @@ def _allowed() -> dict[str, str]:
     return out
 
 
-def _run(workdir: Path, tests: list[str], timeout: float) -> str:
+# --bare: pytest without the Hypothesis, pytest-qt and anyio plugins (some 3 s of imports per mutant on 2 busy
+# cores), for test files that use none of them
+_BARE = ["-p", "no:hypothesispytest", "-p", "no:pytest-qt", "-p", "no:anyio"]
+
+
+# A plugin put into the repository copy: after collection every object alive (torch, Qt, the test modules) is moved
+# out of the collector's sight, so the suite's gc.collect() after each test (tests/conftest.py) costs milliseconds,
+# not a second, and the tests themselves run unchanged
+_GC_PLUGIN = "mutation_gc_freeze"
+_GC_PLUGIN_SOURCE = "import gc\n\n\ndef pytest_collection_finish(session):\n    gc.collect()\n    gc.freeze()\n"
+
+
+def _run(workdir: Path, tests: list[str], timeout: float, bare: bool = False) -> str:
     """Run ``tests`` in ``workdir``; return "passed", "failed" or "timeout"."""
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    plugins = ["-p", "no:cacheprovider", "-p", _GC_PLUGIN, *(_BARE if bare else [])]
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", *plugins, *tests]
     try:
         done = subprocess.run(cmd, cwd=workdir, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -153,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tests", nargs="*", help="test files to run (default: those that import the module)")
     parser.add_argument("--list", action="store_true", help="list the sampled mutants and run nothing")
+    parser.add_argument("--bare", action="store_true", help="run --tests without Hypothesis/pytest-qt/anyio")
+    parser.add_argument(
+        "--then", nargs="*", default=[], help="slower tests (all plugins) each survivor of --tests runs against too"
+    )
     args = parser.parse_args(argv)
     source = (REPO / args.module).read_text(encoding="utf-8")
     tree = ast.parse(source)
@@ -173,19 +200,31 @@ def main(argv: list[str] | None = None) -> int:
         for part in ("model", "coatnet_gui", "tests", "assets", "pyproject.toml"):
             src = REPO / part
             (shutil.copytree if src.is_dir() else shutil.copy2)(src, work / part)
+        (work / f"{_GC_PLUGIN}.py").write_text(_GC_PLUGIN_SOURCE, encoding="utf-8")
         target = work / args.module
         start = time.perf_counter()
-        if _run(work, tests, timeout=1800) != "passed":
+        if _run(work, tests, timeout=1800, bare=args.bare) != "passed":
             print("the tests fail on the unmutated code; fix that first")
             return 2
         limit = 3 * (time.perf_counter() - start) + 10
+        then_limit = None
         results: dict[str, list[Mutant]] = {"killed": [], "survived": [], "timeout": [], "allowed": []}
         for n, mutant in enumerate(mutants, 1):
             if mutant.id in allowed:
                 results["allowed"].append(mutant)
                 continue
             target.write_text(ast.unparse(_apply(tree, mutant.index)), encoding="utf-8")
-            outcome = _run(work, tests, limit)
+            outcome = _run(work, tests, limit, bare=args.bare)
+            if outcome == "passed" and args.then:
+                if then_limit is None:  # the slower tests' own time, measured on the unmutated code once
+                    target.write_text(source, encoding="utf-8")
+                    start = time.perf_counter()
+                    if _run(work, args.then, timeout=1800) != "passed":
+                        print("the --then tests fail on the unmutated code; fix that first")
+                        return 2
+                    then_limit = 3 * (time.perf_counter() - start) + 10
+                    target.write_text(ast.unparse(_apply(tree, mutant.index)), encoding="utf-8")
+                outcome = _run(work, args.then, then_limit)
             key = {"failed": "killed", "passed": "survived", "timeout": "timeout"}[outcome]
             results[key].append(mutant)
             print(f"[{n}/{len(mutants)}] {key:8s} {mutant.id}", flush=True)

@@ -14,3 +14,15 @@ MAP_KINDS: dict[str, str] = {
     "received": "attention received, mean of heads",
     "activation": "mean |activation|",
 }
+EXPLAIN_KINDS: dict[str, str] = {  # the kinds ``explain`` scores and checks: label --maps's and the query-point ones
+    **MAP_KINDS,
+    "query": "attention from the centre point, mean of heads",
+    "content": "content-only attention softmax(q·k/√d) from the centre point, mean of heads",
+    "position": "position-only attention softmax(w[i−j]) from the centre point, mean of heads",
+}
+FILL_CHOICES: dict[str, str] = {
+    "blur": "a blurred copy of the image",
+    "mean": "the training data's mean colour",
+    "noise": "noise with the training data's mean and spread",
+    "road": "ROAD's noisy linear imputation from the neighbours",
+}

@@ -59,6 +59,30 @@ def second_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_random_fmnist(tmp_path_factory.mktemp("second_model"), names, seed=1)
 
 
+@pytest.fixture(scope="session")
+def slice_features():
+    """The bundled model's unit final features of 30 images per class of ``tests/data/fmnist_test_slice``:
+    ``(paths, vectors (300, 192) float32, true class indices (300,))``, computed once per session."""
+    import numpy as np
+    import torch
+
+    from model.data.transform import load_and_preprocess
+    from model.features.taps import FeatureTaps
+    from model.weights.labels import FASHION_MNIST_CLASSES
+    from model.weights.loading import load_model
+
+    safe = {"".join(ch if ch.isalnum() else "-" for ch in c): i for i, c in enumerate(FASHION_MNIST_CLASSES)}
+    files = sorted((Path(__file__).resolve().parent / "data" / "fmnist_test_slice").glob("*.png"))
+    paths = [f for c in safe for f in [f for f in files if f.stem.split("_", 1)[1] == c][:30]]
+    loaded = load_model("bundled")
+    with FeatureTaps(loaded.net.eval()) as taps, torch.inference_mode():
+        loaded.net(torch.stack([load_and_preprocess(p, loaded.info.preprocess)[0] for p in paths]))
+        vectors = taps.out["final"].numpy().copy()
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    labels = np.array([safe[p.stem.split("_", 1)[1]] for p in paths], np.int64)
+    return [str(p) for p in paths], vectors, labels
+
+
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 
 

@@ -1,6 +1,6 @@
 """Wiring the Image tab's checks to the session: the map on screen is scored once it has stayed a moment, "Score all
-maps" fills the ranked table, every new explanation brings the head statistics, and the head chart is saved as PNG
-(rendered and written atomically off the GUI thread)."""
+maps" fills the ranked table, every new explanation brings the head statistics, the head chart is saved as PNG
+(rendered and written atomically off the GUI thread), and the Sanity page's cascade runs on the model's thread."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class Checks:
         self.session, self.checks, self.dialogs, self.feedback, self.result = session, checks, dialogs, feedback, result
         session.overlay_ready.connect(lambda shown: checks.map_shown(shown.spec))
         checks.score_wanted.connect(self.score_shown_map)
+        checks.fill_changed.connect(lambda fill: setattr(session, "fill", fill))
         session.score_ready.connect(checks.faithfulness.show_score)
         session.score_unavailable.connect(checks.faithfulness.show_message)
         checks.score_all_clicked.connect(session.score_all_maps)
@@ -41,6 +42,11 @@ class Checks:
         session.image_failed.connect(lambda _source, _message: checks.clear())
         session.model_ready.connect(lambda _classifier: checks.clear())
         checks.heads.save_requested.connect(self.choose_save_chart)
+        checks.sanity.run_clicked.connect(session.run_sanity)
+        checks.sanity.cancel_clicked.connect(session.cancel_sanity)
+        session.sanity_progress.connect(checks.sanity.show_progress)
+        session.sanity_ready.connect(checks.sanity.show_report)
+        session.sanity_failed.connect(checks.sanity.show_failure)
 
     def score_shown_map(self) -> None:
         """Score the map on screen, if any, on the model's thread."""

@@ -22,7 +22,9 @@ from coatnet_gui.app.menus import build_menus
 from coatnet_gui.app.model_events import ModelStatus
 from coatnet_gui.app.opening import Opener
 from coatnet_gui.app.settings import Settings
+from coatnet_gui.app.similar_link import SimilarLink
 from coatnet_gui.app.view_export import ViewExport
+from coatnet_gui.audit.map_page import MapPage
 from coatnet_gui.audit.tab import AuditTab
 from coatnet_gui.batch.view import BatchView
 from coatnet_gui.image.session import Session
@@ -133,7 +135,10 @@ class MainWindow(QMainWindow):
         )
         tab.open_versus_requested.connect(link.open_versus)
         tab.batch_corrections_requested.connect(link.apply_batch_corrections)
+        self.audit_map = MapPage(tab, self.workers)
         self.audit_link = link
+        self.similar = SimilarLink(self.session, tab, self.tabs, self.open_path, self.feedback)
+        self.image_tab.view.similar_requested.connect(self.similar.find_region)
         return tab
 
     def _on_batch_offers(self, states: list) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtGui import QGuiApplication
 from coatnet_gui.app.feedback import Feedback
 from coatnet_gui.image.saving import map_description, suggested_name, write_map
 from coatnet_gui.image.session import Session, write_view_png
-from coatnet_gui.image.sheet import SheetContent, SheetMap, gather_maps, settings_lines, write_sheet_png
+from coatnet_gui.image.sheet import SheetContent, SheetMap, gather_maps, sanity_line, settings_lines, write_sheet_png
 from coatnet_gui.image.tab import ImageTab
 from coatnet_gui.overlay.paint import ViewState, render_view
 from coatnet_gui.widgets.file_dialogs import FileDialogs
@@ -129,7 +129,10 @@ class ViewExport:
             f"Runs on {placement.device}, {placement.precision}; maps in fp32",
             f"Config {info.config_name} · {info.source}: {info.location}",
         ]
-        settings = settings_lines(caption, colormap, opacity, DEFAULT_STEPS)
+        fill = self.session.fill
+        settings = settings_lines(caption, colormap, opacity, DEFAULT_STEPS, fill)
+        report = self.tab.checks.sanity.report  # the Sanity tab's run on this image, if any (cleared with the image)
+        settings += [sanity_line(report)] if report is not None else []
         # one prediction per image: the panel's (in the placement's precision), else the explanation pass's (fp32)
         prediction = self.tab.prediction.prediction or explanation.prediction
         name = Path(path).name
@@ -150,7 +153,7 @@ class ViewExport:
         session.run(
             "model",
             f"Scoring the maps for {name}…",
-            lambda: gather_maps(classifier, explanation, spec, box),
+            lambda: gather_maps(classifier, explanation, spec, box, fill),
             gathered,
             self.feedback.error,
         )

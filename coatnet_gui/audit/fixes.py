@@ -139,8 +139,9 @@ class LabelFixer(QObject):
 
     def _moved(self, before: dict[int, AuditRow], wanted: dict[int, str], move: FolderMove) -> None:
         moved = {i: c for i, c in wanted.items() if self.rows[i].path in move.moved}
-        for i, c in moved.items():
-            changed_row(self.rows[i], c, move.moved[self.rows[i].path])
+        for i in moved:
+            new_path = move.moved[self.rows[i].path]
+            changed_row(self.rows[i], os.path.basename(os.path.dirname(new_path)), new_path)  # its folder's name
         refused = f"; {len(move.refused):,} left as they are (first: {move.refused[0][1]})" if move.refused else ""
         if moved:
             self._push(Change({i: before[i] for i in moved}, move), f"Moved {len(moved):,} files{refused}.")

@@ -23,24 +23,25 @@ THUMB_CACHE = 600
 POOL = "thumbs"
 
 
-def decode_thumbnail(path: str) -> QImage:
-    """Return the image at ``path`` shrunk (or grown) to fit THUMB_PX a side; an empty QImage when it cannot be
-    read (a thumbnail is decoration: the row says why)."""
+def decode_thumbnail(path: str, side: int = THUMB_PX) -> QImage:
+    """Return the image at ``path`` shrunk (or grown) to fit ``side`` pixels a side; an empty QImage when it cannot
+    be read (a thumbnail is decoration: the row says why)."""
     try:
-        return pil_to_qimage(ImageOps.contain(load_image(path), (THUMB_PX, THUMB_PX)))
+        return pil_to_qimage(ImageOps.contain(load_image(path), (side, side)))
     except Exception:  # any failure to decode leaves the cell empty, never a message per row
         return QImage()
 
 
 class Thumbnails(QObject):
-    """Thumbnails of image files by absolute path, decoded on ``workers``. ``ready(path)`` says that a requested
-    one is now cached."""
+    """Thumbnails of image files by absolute path, ``side`` pixels a side, decoded on ``workers``. ``ready(path)``
+    says that a requested one is now cached."""
 
     ready = Signal(str)
 
-    def __init__(self, workers: Workers, parent: QObject | None = None):
+    def __init__(self, workers: Workers, parent: QObject | None = None, side: int = THUMB_PX):
         super().__init__(parent)
         self.workers = workers
+        self.side = side
         self._cache: OrderedDict[str, QPixmap] = OrderedDict()
         self._pending: set[str] = set()
 
@@ -53,7 +54,7 @@ class Thumbnails(QObject):
             self._pending.add(path)
 
             def decode(_job: Job) -> QImage:
-                return decode_thumbnail(path)
+                return decode_thumbnail(path, self.side)
 
             self.workers.submit(POOL, decode, lambda image: self._decoded(path, image), lambda _message: None)
         return None

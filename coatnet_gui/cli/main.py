@@ -26,6 +26,7 @@ from coatnet_gui.cli.common import (
     usage_error,
     version,
 )
+from coatnet_gui.cli.explain import EXPLAIN_COMMANDS, add_explain_command
 from coatnet_gui.cli.export import EXPORT_COMMANDS, add_export_command
 from coatnet_gui.cli.label import BATCH_COMMANDS, add_batch_commands
 from coatnet_gui.cli.train import TRAIN_COMMANDS, add_train_command
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_command(sub)
     add_audit_command(sub)
     add_export_command(sub)
+    add_explain_command(sub)
     commands = "\n".join(f"  {name:<{COLUMN}}{command.description}" for name, command in sub.choices.items())
     parser.description = f"""CoAtNet Lens: see what a CoAtNet image classifier computes.
 
@@ -104,7 +106,7 @@ commands (in the terminal; no window, no Qt):
     return parser
 
 
-COMMANDS = ("classify", *BATCH_COMMANDS, *TRAIN_COMMANDS, *AUDIT_COMMANDS, *EXPORT_COMMANDS)
+COMMANDS = ("classify", *BATCH_COMMANDS, *TRAIN_COMMANDS, *AUDIT_COMMANDS, *EXPORT_COMMANDS, *EXPLAIN_COMMANDS)
 INFO_FLAGS = ("-h", "--help", "--version")
 
 

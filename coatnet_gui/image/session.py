@@ -25,10 +25,11 @@ from coatnet_gui.overlay.geometry import Box, crop_box
 from coatnet_gui.overlay.paint import ViewState, render_view
 from coatnet_gui.workers import Job, Workers
 from model.atomic import write_bytes_atomically
-from model.explain.faithfulness import Curves
+from model.explain.faithfulness import DEFAULT_FILL
 from model.explain.head_stats import HeadStats, head_stats
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
-from model.explain.scoring import score_all_maps, score_overlay, unscorable_reason
+from model.explain.sanity import sanity_check
+from model.explain.scoring import Baselines, score_all_maps, score_overlay, unscorable_reason
 from model.runtime.inference import Classifier, Explanation, Prediction, Predictor, open_predictor
 from model.weights.loading import LoadedModel
 
@@ -36,6 +37,7 @@ MAP_SIDE_LIMIT = 2048  # longest side of an overlay map in pixels; larger views 
 # the kinds of request of which only the latest counts (see Workers.submit's ``latest``)
 MODEL, READ, PREDICTION, ANALYSIS = "image.model", "image.read", "image.prediction", "image.analysis"
 OVERLAY, SCORE, SCORES, HEADS = "image.overlay", "image.score", "image.scores", "image.heads"
+SANITY = "image.sanity"
 
 
 def model_view_box(classifier: Predictor, image_size: tuple[int, int]) -> Box:
@@ -86,6 +88,9 @@ class Session(QObject):
     score_unavailable = Signal(str)  # why the map on screen cannot be scored
     scores_ready = Signal(object)  # ScoreTable: every kind of map, ranked
     scores_failed = Signal(str)
+    sanity_progress = Signal(int, int)  # passes done, passes in all
+    sanity_ready = Signal(object)  # SanityReport of the shown image
+    sanity_failed = Signal(str)
     head_stats_ready = Signal(object)  # list[HeadStats] of the explained image
     failed = Signal(str)  # a readable message for the window
     working = Signal(str)  # what runs in the background; "" when idle
@@ -99,7 +104,8 @@ class Session(QObject):
         self.explanation: Explanation | None = None
         self.spec = OverlaySpec()
         self._load: Job | None = None  # the model load last asked for
-        self._baselines: dict[int, Curves] = {}  # class -> random-order curves of this explanation (model pool)
+        self._baselines: Baselines = {}  # (class, fill) -> random orders' curves of this explanation (model pool)
+        self.fill = DEFAULT_FILL  # what replaces removed pixels in the scores (the Checks panel's choice)
         self._opening: _Opening | None = None  # the image being opened last
         workers.working.connect(self.working)
 
@@ -209,7 +215,7 @@ class Session(QObject):
         the :class:`~model.explain.scoring.MapScore`, or ``score_unavailable`` says why it cannot be scored. A
         request superseded before its turn on the model pool runs no passes, one superseded while it runs stops
         before its next pass."""
-        classifier, explanation, baselines = self.classifier, self.explanation, self._baselines
+        classifier, explanation, baselines, fill = self.classifier, self.explanation, self._baselines, self.fill
         reason = unscorable_reason(result)
         if classifier is None or explanation is None or reason:
             self.workers.supersede(SCORE)
@@ -218,7 +224,9 @@ class Session(QObject):
         self._score(
             SCORE,
             "Scoring the map…",
-            lambda job: score_overlay(classifier, explanation, result, baselines=baselines, cancel=job.token),
+            lambda job: score_overlay(
+                classifier, explanation, result, baselines=baselines, cancel=job.token, fill=fill
+            ),
             self.score_ready.emit,
             lambda message: self.score_unavailable.emit(f"Could not score the map: {message}"),
         )
@@ -227,6 +235,7 @@ class Session(QObject):
         """Score one map of every kind that ranks pixels (``scores_ready`` carries the
         :class:`~model.explain.scoring.ScoreTable`); the query point and blocks follow the overlay's."""
         classifier, explanation, spec, baselines = self.classifier, self.explanation, self.spec, self._baselines
+        fill = self.fill
         if classifier is None or explanation is None:
             message = "Open an image first: there are no maps to score."
             self.failed.emit(message)
@@ -235,10 +244,39 @@ class Session(QObject):
         self._score(
             SCORES,
             "Scoring every map…",
-            lambda job: score_all_maps(classifier, explanation, spec, baselines=baselines, cancel=job.token),
+            lambda job: score_all_maps(classifier, explanation, spec, baselines=baselines, cancel=job.token, fill=fill),
             self.scores_ready.emit,
             self.scores_failed.emit,
         )
+
+    def run_sanity(self) -> None:
+        """Run the model randomisation test of the shown image on a copy of the network, on the model pool:
+        ``sanity_progress`` follows its passes, ``sanity_ready`` carries the
+        :class:`~model.explain.sanity.SanityReport`, ``sanity_failed`` says why not. :meth:`cancel_sanity`, a new
+        image or a new model stop it before its next pass."""
+        classifier, explanation = self.classifier, self.explanation
+        if classifier is None or explanation is None:
+            self.sanity_failed.emit((classifier.maps_unavailable if classifier else "") or "Open an image first.")
+            return
+        image = explanation.image
+
+        def error(message: str) -> None:
+            self.failed.emit(message)
+            self.sanity_failed.emit(message)
+
+        self.workers.submit(
+            "model",
+            lambda job: sanity_check(classifier, image, cancel=job.token, progress=job.progress),
+            self.sanity_ready.emit,
+            error,
+            on_progress=self.sanity_progress.emit,
+            latest=SANITY,
+            what="Randomising a copy of the network…",
+        )
+
+    def cancel_sanity(self) -> None:
+        """Stop the running sanity check before its next pass; nothing of it is shown."""
+        self.workers.supersede(SANITY)
 
     def view_box(self) -> Box | None:
         """Return the box of the shown image that the active model sees, or None."""
@@ -290,7 +328,7 @@ class Session(QObject):
 
     def _supersede_checks(self) -> None:
         """Make the scores and head statistics of the shown image stale: a scoring job stops before its next pass."""
-        for stale in (SCORE, SCORES, HEADS):
+        for stale in (SCORE, SCORES, HEADS, SANITY):
             self.workers.supersede(stale)
 
     def _classify_file(self, classifier: Predictor, path: str, opening: _Opening, then: Callable[[], None]) -> None:

@@ -1,6 +1,6 @@
 """The explanation sheet: one PNG for a report or a bug ticket with the image (and the box the model saw), the top-5,
 the model, its label set, device and precision, the settings, and the chosen maps side by side, each with its
-faithfulness numbers beside the random order's.
+faithfulness numbers and verdicts against several random orders.
 
 :func:`gather_maps` runs on the model pool (maps and scores need the network); :func:`render_sheet` paints on a
 QImage and :func:`write_sheet_png` writes it atomically, on a worker thread too.
@@ -16,10 +16,15 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import colorize, format_value
+from coatnet_gui.widgets.faithfulness_chart import VERDICT_COLOURS
 from model.atomic import write_bytes_atomically
-from model.explain.faithfulness import BLUR_SIGMA, Curves
+from model.choices import FILL_CHOICES
+from model.explain.faithfulness import DEFAULT_FILL, RANDOM_ORDERS, Curves
+from model.explain.fills import BLUR_SIGMA
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
+from model.explain.sanity import INSENSITIVE, SanityReport
 from model.explain.scoring import score_all_maps, score_overlay, short_title
+from model.explain.verdicts import FLAT_MESSAGE, Verdicts
 from model.runtime.inference import Classifier, Explanation, Prediction
 
 TILE = 260  # longest side of a map tile, in pixels
@@ -35,13 +40,13 @@ BOX = QColor("#f59e0b")
 @dataclass
 class SheetMap:
     """One map of the sheet: the overlay ``result`` (computed at tile size), a short ``title``, the class its
-    curves follow (``class_name``), its ``curves`` and the random order's (``random``)."""
+    curves follow (``class_name``), its ``curves`` and its ``verdicts`` against the random orders."""
 
     result: OverlayResult
     title: str
     class_name: str
     curves: Curves
-    random: Curves
+    verdicts: Verdicts
 
 
 @dataclass
@@ -66,35 +71,49 @@ def tile_size(box: Box) -> tuple[int, int]:
     return max(1, round(box.height * scale)), max(1, round(box.width * scale))
 
 
-def gather_maps(classifier: Classifier, explanation: Explanation, spec: OverlaySpec, box: Box) -> list[SheetMap]:
+def gather_maps(
+    classifier: Classifier, explanation: Explanation, spec: OverlaySpec, box: Box, fill: str = DEFAULT_FILL
+) -> list[SheetMap]:
     """Return the sheet's maps: the one on screen (``spec``, when it is one map; scored for its own class) first,
     then one map of each kind that ranks pixels for the top class, most faithful first (see
-    :func:`~model.explain.scoring.score_all_maps`). Runs the network: call it on the model pool."""
+    :func:`~model.explain.scoring.score_all_maps`), the pixels removed with ``fill``. Runs the network: call it on
+    the model pool."""
     labels, size = classifier.label_names, tile_size(box)
     maps: list[SheetMap] = []
     current = compute_overlay(explanation, spec, size, labels)
     if len(current.panels) == 1:
-        score = score_overlay(classifier, explanation, current)
-        if score.scores.random is not None:
+        score = score_overlay(classifier, explanation, current, fill=fill)
+        if score.scores.verdicts is not None:
             title = f"on screen: {short_title(current)}"
-            maps.append(SheetMap(current, title, score.class_name, score.scores.map, score.scores.random))
-    table = score_all_maps(classifier, explanation, spec)
+            maps.append(SheetMap(current, title, score.class_name, score.scores.map, score.scores.verdicts))
+    table = score_all_maps(classifier, explanation, spec, fill=fill)
     for name, curves in table.table.ranked():
         if table.specs[name] == current.spec and maps:
             continue  # the map on screen is already first
         result = compute_overlay(explanation, table.specs[name], size, labels)
-        maps.append(SheetMap(result, name, table.class_name, curves, table.table.random))
+        maps.append(SheetMap(result, name, table.class_name, curves, table.table.verdicts(name)))
     return maps
 
 
-def settings_lines(spec_caption: str, colormap: str, opacity: float, steps: int) -> list[str]:
-    """Return the settings the sheet lists: the overlay on screen, colour map and opacity, and how maps are scored."""
+def settings_lines(spec_caption: str, colormap: str, opacity: float, steps: int, fill: str = DEFAULT_FILL) -> list[str]:
+    """Return the settings the sheet lists: the overlay on screen, colour map and opacity, and how maps are scored
+    (steps, the ``fill``, the random orders)."""
+    filled = FILL_CHOICES.get(fill, fill) + (f" (σ = {BLUR_SIGMA:.0%} of the side)" if fill == "blur" else "")
     return [
         f"Overlay on screen: {spec_caption}",
         f"Colours: {colormap}, opacity {opacity:.0%}",
-        f"Faithfulness: {steps} steps, blurred fill (σ = {BLUR_SIGMA:.0%} of the side), seeded random baseline",
-        "Deletion area: lower is more faithful · insertion area: higher is more faithful",
+        f"Faithfulness: {steps} steps, fill: {filled}, {RANDOM_ORDERS} seeded random orders (95 % interval)",
+        "Deletion area: lower is more faithful · insertion area: higher is more faithful · inside the random "
+        "interval: inconclusive",
     ]
+
+
+def sanity_line(report: SanityReport) -> str:
+    """Return the sheet's line on the model randomisation test: each kind's Spearman correlation with its original
+    map once the weights are random (head → stem), and the kinds flagged insensitive to the model."""
+    values = " · ".join(f"{name} {kind.final.spearman:.2f}" for name, kind in report.kinds.items())
+    flagged = [name for name, kind in report.kinds.items() if kind.insensitive]
+    return f"Sanity, Spearman after random weights: {values}; {INSENSITIVE}: {', '.join(flagged) or 'none'}"
 
 
 def prediction_heading(prediction: Prediction) -> str:
@@ -218,15 +237,14 @@ def _paint_map(painter: QPainter, content: SheetContent, sheet_map: SheetMap, ce
     painter.drawImage(target, layer)
     painter.setOpacity(1.0)
     panel = sheet_map.result.panels[0]
-    curves, random = sheet_map.curves, sheet_map.random
+    curves, verdicts = sheet_map.curves, sheet_map.verdicts
+    spans = [f"{i.lo:.3f}–{i.hi:.3f}" for i in (verdicts.deletion_interval, verdicts.insertion_interval)]
+    note = FLAT_MESSAGE.split(" (")[0] if verdicts.flat else f"for “{sheet_map.class_name}”"
     texts = [
         (f"{sheet_map.result.unit} {format_value(panel.lo)} … {format_value(panel.hi)}", MUTED),
-        (f"for “{sheet_map.class_name}”", MUTED),
-        (f"deletion {curves.deletion_area:.3f}  (random {random.deletion_area:.3f})", _verdict(True, curves, random)),
-        (
-            f"insertion {curves.insertion_area:.3f}  (random {random.insertion_area:.3f})",
-            _verdict(False, curves, random),
-        ),
+        (note, MUTED),
+        (f"deletion {curves.deletion_area:.3f} ({spans[0]}): {verdicts.deletion}", _colour(verdicts.deletion)),
+        (f"insertion {curves.insertion_area:.3f} ({spans[1]}): {verdicts.insertion}", _colour(verdicts.insertion)),
     ]
     row = target.bottom() + 2
     for text, colour in texts:
@@ -234,10 +252,9 @@ def _paint_map(painter: QPainter, content: SheetContent, sheet_map: SheetMap, ce
         row += line
 
 
-def _verdict(deletion: bool, curves: Curves, random: Curves) -> QColor:
-    """Return green when the map beats the random order on this score, else red."""
-    better = curves.deletion_area < random.deletion_area if deletion else curves.insertion_area > random.insertion_area
-    return QColor("#15803d") if better else QColor("#b91c1c")
+def _colour(verdict: str) -> QColor:
+    """Return the colour of a verdict: green for better, red for worse, the text's for inconclusive."""
+    return QColor(VERDICT_COLOURS.get(verdict, TEXT.name()))
 
 
 def write_sheet_png(content: SheetContent, path: str) -> None:

@@ -1,5 +1,6 @@
-"""Explanations a user can check, beside the overlay: the Faithfulness page (the map on screen scored against a
-random order, and "Score all maps" with its ranked table) and the Heads page (every head's statistics)."""
+"""Explanations a user can check, beside the overlay: the Faithfulness page (the map on screen scored against
+random orders with the chosen fill, and "Score all maps" with its ranked table), the Heads page (every head's
+statistics) and the Sanity page (the model randomisation test of every kind of map)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,24 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton, QTabWid
 
 from coatnet_gui.widgets.faithfulness_chart import FaithfulnessView
 from coatnet_gui.widgets.head_stats_chart import METRICS, HeadStatsChart
+from coatnet_gui.widgets.sanity_chart import SanityView
 from coatnet_gui.widgets.score_table import ScoreTableView
+from model.choices import FILL_CHOICES
 from model.explain.maps import OverlaySpec
 from model.explain.scoring import ScoreTable
 
-NUMBER_LINES = 4  # the faithfulness view's words: the longest score text, wrapped in the sidebar
+NUMBER_LINES = 6  # the faithfulness view's words: the longest score text, wrapped in the sidebar
 SCORE_DELAY_MS = 300  # the map must stay on screen this long before it is scored (stepping through heads is free)
 
 
 class ChecksPanel(QTabWidget):
-    """The two pages; ``score_wanted()`` when the map on screen should be scored (it has stayed a moment, is not
-    scored yet, automatic scoring is on and the Faithfulness page shows), ``score_all_clicked()`` for the table."""
+    """The pages; ``score_wanted()`` when the map on screen should be scored (it has stayed a moment, is not
+    scored yet, automatic scoring is on and the Faithfulness page shows), ``score_all_clicked()`` for the table,
+    ``fill_changed(name)`` when another fill is chosen (the map on screen is scored again with it)."""
 
     score_wanted = Signal()
     score_all_clicked = Signal()
+    fill_changed = Signal(str)  # a key of FILL_CHOICES: what replaces the removed pixels from now on
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -33,6 +38,15 @@ class ChecksPanel(QTabWidget):
             "on the model's thread), beside those of a random order"
         )
         self.auto_score.toggled.connect(lambda on: self.schedule_score() if on else None)
+        self.fill_box = QComboBox()
+        for key, text in FILL_CHOICES.items():
+            self.fill_box.addItem(f"Fill: {text}", key)
+        self.fill_box.setToolTip(
+            "What replaces the removed pixels. When the model barely reacts to a fill (a blur keeps the shape of a "
+            "garment, for one), the curves are flat and say nothing: try the dataset mean, noise, or ROAD's "
+            "imputation from the neighbouring pixels (Rong et al. 2022; the slowest)."
+        )
+        self.fill_box.currentIndexChanged.connect(self._fill_chosen)
         self.score_all_button = QPushButton("&Score all maps")
         self.score_all_button.setToolTip(
             "Score one map of each kind that ranks pixels (Grad-CAM, rollout, attention received and from the query "
@@ -47,7 +61,15 @@ class ChecksPanel(QTabWidget):
         faith_page = QWidget()
         column = QVBoxLayout(faith_page)
         column.setContentsMargins(4, 4, 4, 4)
-        for widget in (self.auto_score, self.faithfulness, self.score_all_button, self.table_status, self.table):
+        widgets = (
+            self.auto_score,
+            self.fill_box,
+            self.faithfulness,
+            self.score_all_button,
+            self.table_status,
+            self.table,
+        )
+        for widget in widgets:
             column.addWidget(widget)
         self.addTab(faith_page, "Faithfulness")
 
@@ -67,6 +89,8 @@ class ChecksPanel(QTabWidget):
         column.addWidget(self.heads_note)
         column.addStretch(1)
         self.addTab(heads_page, "Heads")
+        self.sanity = SanityView()
+        self.addTab(self.sanity, "Sanity")
 
         self._shown: OverlaySpec | None = None  # the spec of the map on screen
         self._timer = QTimer(self)
@@ -95,6 +119,15 @@ class ChecksPanel(QTabWidget):
             self.faithfulness.show_message(waiting if self.auto_score.isChecked() else off)
         self.schedule_score()
 
+    def fill(self) -> str:
+        """Return the chosen fill, a key of :data:`~model.choices.FILL_CHOICES`."""
+        return str(self.fill_box.currentData())
+
+    def _fill_chosen(self, _index: int) -> None:
+        self.fill_changed.emit(self.fill())
+        self.faithfulness.show_message("Scoring the map with the new fill…")
+        self.schedule_score()
+
     def schedule_score(self) -> None:
         """Ask for the map on screen to be scored once it has stayed a moment (restarts the wait)."""
         self._timer.start()
@@ -115,8 +148,10 @@ class ChecksPanel(QTabWidget):
         self.table.set_scores(scores)
         self.updateGeometry()  # a tab widget does not follow its page's new height by itself: it would squeeze
         self.score_all_button.setEnabled(True)
-        steps = scores.table.steps
-        self.table_status.setText(f"For “{scores.class_name}”, {steps} steps. Click a row to show that map.")
+        steps, fill = scores.table.steps, FILL_CHOICES.get(scores.table.fill, scores.table.fill)
+        self.table_status.setText(
+            f"For “{scores.class_name}”, {steps} steps, fill: {fill}. Click a row to show that map."
+        )
 
     def scoring_failed(self) -> None:
         """Let the table be asked for again after a failure (the window shows the error)."""
@@ -133,6 +168,7 @@ class ChecksPanel(QTabWidget):
         self.score_all_button.setEnabled(True)
         self.heads.set_stats([])
         self.heads_note.setText("")
+        self.sanity.clear()
 
     def show_head_note(self, text: str) -> None:
         """Show ``text`` under the head chart (what it plots, or why it is empty)."""

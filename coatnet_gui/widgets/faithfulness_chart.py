@@ -1,4 +1,4 @@
-"""The faithfulness of the map on screen, small: its deletion and insertion curves beside those of a random order,
+"""The faithfulness of the map on screen, small: its deletion and insertion curves beside those of random orders,
 on real axes with a legend, and the areas as numbers (deletion: lower is better, insertion: higher is better)."""
 
 from __future__ import annotations
@@ -17,33 +17,50 @@ from coatnet_gui.widgets.plot import (
     plot_rect,
     small_font,
 )
+from model.choices import FILL_CHOICES
 from model.explain.faithfulness import Curves
 from model.explain.scoring import MapScore
+from model.explain.verdicts import BETTER, FLAT_MESSAGE, WORSE, Interval
 
 DELETION = QColor("#dc2626")
 INSERTION = QColor("#2563eb")
 RANDOM_STYLE = Qt.PenStyle.DashLine
 Y_TICKS = [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
 X_TICKS = [(0.0, "0"), (0.25, "25"), (0.5, "50"), (0.75, "75"), (1.0, "100")]
+VERDICT_COLOURS = {BETTER: "#15803d", WORSE: "#b91c1c"}  # inconclusive: the text's own colour
+VERDICT_WORDS = {BETTER: "✓ better", WORSE: "✗ worse"}  # inconclusive: the word alone
+
+
+def verdict_html(word: str) -> str:
+    """Return a verdict ("better", "worse", "inconclusive") as coloured rich text with its sign."""
+    text = VERDICT_WORDS.get(word, word)
+    colour = VERDICT_COLOURS.get(word)
+    return f'<b style="color:{colour}">{text}</b>' if colour else f"<b>{text}</b>"
+
+
+def interval_text(interval: Interval) -> str:
+    """Return the random orders' 95 % interval as "random 0.41–0.47"."""
+    return f"random {interval.lo:.3f}–{interval.hi:.3f}"
 
 
 def score_text(score: MapScore) -> str:
-    """Return the areas of ``score`` as rich text: the map's deletion and insertion areas beside the random order's,
-    and whether the map beats random on each."""
-    mine, rand = score.scores.map, score.scores.random
-    head = f"<b>{score.title}</b> · “{score.class_name}” · {score.scores.steps} steps"
-    if rand is None:
+    """Return the areas of ``score`` as rich text: the map's deletion and insertion areas beside the random orders'
+    95 % interval, each with its verdict (better / worse / inconclusive), the fill, and a warning when the model
+    barely reacts to the fill."""
+    mine, verdicts = score.scores.map, score.scores.verdicts
+    fill = FILL_CHOICES.get(score.scores.fill, score.scores.fill)
+    head = f"<b>{score.title}</b> · “{score.class_name}” · {score.scores.steps} steps · fill: {fill}"
+    if verdicts is None:
         return f"{head}<br>Deletion {mine.deletion_area:.3f} · insertion {mine.insertion_area:.3f}"
-
-    def verdict(better: bool) -> str:
-        return "✓ beats random" if better else "✗ no better than random"
-
-    return (
-        f"{head}<br>Deletion area <b>{mine.deletion_area:.3f}</b> (random {rand.deletion_area:.3f}, lower is "
-        f"better): {verdict(mine.deletion_area < rand.deletion_area)}<br>"
-        f"Insertion area <b>{mine.insertion_area:.3f}</b> (random {rand.insertion_area:.3f}, higher is better): "
-        f"{verdict(mine.insertion_area > rand.insertion_area)}"
+    text = (
+        f"{head}<br>Deletion area <b>{mine.deletion_area:.3f}</b> ({interval_text(verdicts.deletion_interval)}, "
+        f"lower is better): {verdict_html(verdicts.deletion)}<br>"
+        f"Insertion area <b>{mine.insertion_area:.3f}</b> ({interval_text(verdicts.insertion_interval)}, higher is "
+        f"better): {verdict_html(verdicts.insertion)}"
     )
+    if verdicts.flat:
+        text += f"<br>⚠ {FLAT_MESSAGE[0].upper()}{FLAT_MESSAGE[1:]}: choose another fill above."
+    return text
 
 
 class CurvePlot(QWidget):
@@ -56,9 +73,9 @@ class CurvePlot(QWidget):
         self.random: Curves | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(
-            "Deletion: the map's most important pixels are replaced by a blurred copy first; a faithful map makes "
-            "the class probability fall fast (small area).\nInsertion: they are revealed first on the blurred "
-            "image; the probability should rise fast (large area). Dashed: the same in a random order."
+            "Deletion: the map's most important pixels are replaced first (by the chosen fill); a faithful map "
+            "makes the class probability fall fast (small area).\nInsertion: they are revealed first on the filled "
+            "image; the probability should rise fast (large area). Dashed: the mean of several random orders."
         )
 
     def set_curves(self, curves: Curves | None, random: Curves | None) -> None:
@@ -106,7 +123,7 @@ class CurvePlot(QWidget):
         entries = [LegendEntry("deletion", line_sample(DELETION)), LegendEntry("insertion", line_sample(INSERTION))]
         if self.random is not None:
             dashed = line_sample(palette.color(QPalette.ColorRole.WindowText), RANDOM_STYLE)
-            entries.append(LegendEntry("random order", dashed))
+            entries.append(LegendEntry("random (mean)", dashed))
         draw_legend(painter, legend_rect(area, font), entries, palette, font)
 
 

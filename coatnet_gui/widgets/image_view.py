@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QContextMenuEvent, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import ViewLayout, ViewState, layout_view, locate, paint_view
@@ -19,10 +19,12 @@ ERROR_TEXT = QColor("#f5a3a3")
 class ImageView(QWidget):
     """Paints a :class:`~coatnet_gui.overlay.paint.ViewState`. Emits ``query_picked(fy, fx)`` (fractions of the
     model's view) on a click or arrow key, and ``hovered(text)`` with the value under the cursor (again when a new
-    overlay arrives under a cursor that has not moved). ``set_error`` shows a message instead of an image."""
+    overlay arrives under a cursor that has not moved). ``set_error`` shows a message instead of an image. Its context
+    menu's "Find similar images here" emits ``similar_requested(fy, fx)`` (fractions of the model's view)."""
 
     query_picked = Signal(float, float)
     hovered = Signal(str)
+    similar_requested = Signal(float, float)  # fy, fx: "Find similar images here"
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -112,6 +114,23 @@ class ImageView(QWidget):
         if event.button() == Qt.MouseButton.LeftButton and hit is not None:
             self.query_picked.emit(hit[1], hit[2])
         super().mousePressEvent(event)
+
+    def context_menu(self, x: float, y: float) -> QMenu | None:
+        """Return the context menu for the widget point ``(x, y)``, or None outside the model's view."""
+        hit = locate(self._layout, x, y) if self._layout is not None else None
+        if hit is None:
+            return None
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        action = menu.addAction("Find similar images here", lambda: self.similar_requested.emit(hit[1], hit[2]))
+        action.setToolTip("The audited images most like this region (the Audit tab's Similar page)")
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
+        """Offer "Find similar images here" for the point under the cursor."""
+        menu = self.context_menu(event.pos().x(), event.pos().y())
+        if menu is not None:
+            menu.popup(event.globalPos())
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         """Report the value (or the pixel) under the cursor."""

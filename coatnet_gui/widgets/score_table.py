@@ -1,15 +1,17 @@
 """The ranked table of "Score all maps": one row per kind of map, most faithful first, with its deletion and insertion
-areas and the random order's underneath for comparison. Clicking a row shows that map."""
+areas and verdicts (better / worse / inconclusive against several random orders) and the random orders' 95 %
+intervals underneath. Clicking a row shows that map."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from coatnet_gui.widgets.faithfulness_chart import VERDICT_COLOURS, VERDICT_WORDS
 from model.explain.scoring import ScoreTable
 
-RANDOM_ROW = "random order"
+RANDOM_ROW = "random orders (95 %)"
 HEADERS = ["#", "Map", "Deletion ↓", "Insertion ↑"]
 
 
@@ -30,27 +32,41 @@ class ScoreTableView(QTableWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.setToolTip(
-            "One map of each kind for the top class, most faithful first (lowest deletion area). Below the maps: "
-            "the random order, for comparison. Click a row to show that map."
+            "One map of each kind for the top class, most faithful first (lowest deletion area), each area with its "
+            "verdict against several random orders: better, worse, or inconclusive (inside the random orders' 95 % "
+            "interval, or the model barely reacts to the fill). Below the maps: that interval. Click a row to show "
+            "that map."
         )
         self.scores: ScoreTable | None = None
         self.names: list[str] = []  # the map of each row, in rank order
         self.cellClicked.connect(self._clicked)
 
     def set_scores(self, scores: ScoreTable) -> None:
-        """Show ``scores`` ranked, with the random order in a last, greyed row."""
+        """Show ``scores`` ranked, each area with its verdict, and the random orders' intervals in a last, greyed
+        row."""
         self.scores = scores
-        ranked = scores.table.ranked()
+        table = scores.table
+        ranked = table.ranked()
         self.names = [name for name, _curves in ranked]
-        rows = [(str(i + 1), name, c.deletion_area, c.insertion_area) for i, (name, c) in enumerate(ranked)]
-        rows.append(("", RANDOM_ROW, scores.table.random.deletion_area, scores.table.random.insertion_area))
+        rows = []
+        for i, (name, curves) in enumerate(ranked):
+            verdicts = table.verdicts(name)
+            deletion = (f"{curves.deletion_area:.3f} {VERDICT_WORDS.get(verdicts.deletion, verdicts.deletion)}",)
+            insertion = (f"{curves.insertion_area:.3f} {VERDICT_WORDS.get(verdicts.insertion, verdicts.insertion)}",)
+            rows.append((str(i + 1), name, deletion + (verdicts.deletion,), insertion + (verdicts.insertion,)))
+        if ranked:
+            first = table.verdicts(ranked[0][0])
+            spans = [f"{i.lo:.3f}–{i.hi:.3f}" for i in (first.deletion_interval, first.insertion_interval)]
+            rows.append(("", RANDOM_ROW, (spans[0], ""), (spans[1], "")))
         self.setRowCount(len(rows))
         grey = self.palette().color(QPalette.ColorRole.PlaceholderText)
         for r, (rank, name, deletion, insertion) in enumerate(rows):
-            for c, text in enumerate((rank, name, f"{deletion:.3f}", f"{insertion:.3f}")):
+            for c, (text, word) in enumerate(((rank, ""), (name, ""), deletion, insertion)):
                 item = QTableWidgetItem(text)
                 if c >= 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if word in VERDICT_COLOURS:
+                    item.setForeground(QColor(VERDICT_COLOURS[word]))
                 if name == RANDOM_ROW:
                     item.setForeground(grey)
                     item.setFlags(Qt.ItemFlag.ItemIsEnabled)

@@ -5,14 +5,16 @@
     table = faithfulness_of_maps(clf, x, {"Grad-CAM": cam, "rollout": roll}, class_index)
     table.ranked()                                         # [(name, Curves), ...], most faithful first
 
-Deletion: the input's pixels are replaced, in the map's order (highest value first), by those of a blurred
-copy of the input, in ``steps`` equal steps; the curve is the class probability after each step, and its area
+Deletion: the input's pixels are replaced, in the map's order (highest value first), by a fill (a blurred copy of
+the input by default; the dataset mean, noise or ROAD's imputation: :mod:`model.explain.fills`), in ``steps`` equal
+steps; the curve is the class probability after each step, and its area
 (over the removed fraction 0..1) is low when the map ranks the pixels that matter first. Insertion reveals the
-input's pixels on the blurred copy in the same order; its area is high for a faithful map. A seeded random order
-gives the baseline that makes the numbers mean something.
+input's pixels on the filled image in the same order; its area is high for a faithful map. Several seeded random
+orders (:data:`RANDOM_ORDERS`) give the baseline that makes the numbers mean something, with an interval that says
+when a difference is too small to tell (:mod:`model.explain.verdicts`).
 
 Cost: a curve pair needs ``2 * steps - 1`` perturbed images (the unperturbed input's probabilities are the
-forward pass the caller already made, or one more image; the fully blurred image ends deletion and starts
+forward pass the caller already made, or one more image; the fully filled image ends deletion and starts
 insertion), run through :meth:`~model.runtime.inference.Classifier.probabilities` in two batched passes per
 order (benchmarks/bench_faithfulness.py). Any map that ranks pixels works (Grad-CAM, rollout, attention,
 activation); a map on a block's grid is upsampled bilinearly to the input first. ``cancel`` (a
@@ -22,20 +24,21 @@ activation); a map on a block's grid is upsampled bilinearly to the input first.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from model.cancel import CancelToken, check
+from model.explain.fills import Fill, blurred_input, make_fill, replace_with
 from model.explain.introspect import upsample_map
+from model.explain.verdicts import Verdicts, judge
 from model.runtime.inference import Classifier
 
 DEFAULT_STEPS = 16
-BLUR_SIGMA = 0.05  # of the input's longest side: about 11 px at 224, 5 px at 96 (shapes gone, colours kept)
+DEFAULT_FILL = "blur"
+RANDOM_ORDERS = 6  # seeded random orders per baseline: the interval's t(5) = 2.57
 
 MapLike = torch.Tensor | np.ndarray
 
@@ -60,26 +63,58 @@ class Curves:
         return _area(self.fractions, self.insertion)
 
 
+def mean_curves(orders: Sequence[Curves]) -> Curves:
+    """Return the point-wise mean of the curves of ``orders`` (its areas are the mean areas)."""
+    return Curves(
+        orders[0].fractions,
+        np.mean([o.deletion for o in orders], axis=0),
+        np.mean([o.insertion for o in orders], axis=0),
+    )
+
+
 @dataclass(frozen=True)
 class Faithfulness:
-    """The curves of one map (``map``) and of the seeded random order (``random``; None when not asked for) for
-    class ``class_index``, with ``steps`` steps."""
+    """The curves of one map (``map``) and of the seeded random orders (``random_orders``; empty when not asked
+    for) for class ``class_index``, with ``steps`` steps, the pixels removed with ``fill``. ``random``: the random
+    orders' mean curves (None without them)."""
 
     class_index: int
     steps: int
     map: Curves
-    random: Curves | None
+    random_orders: tuple[Curves, ...] = ()
+    fill: str = DEFAULT_FILL
+
+    @property
+    def random(self) -> Curves | None:
+        """The mean curves of the random orders, or None."""
+        return mean_curves(self.random_orders) if self.random_orders else None
+
+    @property
+    def verdicts(self) -> Verdicts | None:
+        """Better / worse / inconclusive against the random orders (:func:`~model.explain.verdicts.judge`), or
+        None without them."""
+        return judge(self.map, self.random_orders) if self.random_orders else None
 
 
 @dataclass(frozen=True)
 class FaithfulnessTable:
     """The curves of several maps (``maps``, by name, in the order given) for one input and class, and of the
-    random order they share (``random``)."""
+    random orders they share (``random_orders``; ``random`` their mean), the pixels removed with ``fill``."""
 
     class_index: int
     steps: int
     maps: dict[str, Curves]
-    random: Curves
+    random_orders: tuple[Curves, ...]
+    fill: str = DEFAULT_FILL
+
+    @property
+    def random(self) -> Curves:
+        """The mean curves of the random orders."""
+        return mean_curves(self.random_orders)
+
+    def verdicts(self, name: str) -> Verdicts:
+        """Return the verdicts of map ``name`` against the random orders."""
+        return judge(self.maps[name], self.random_orders)
 
     def ranked(self) -> list[tuple[str, Curves]]:
         """Return ``(name, curves)`` pairs, most faithful first: by deletion area, lowest first (ties: by
@@ -91,21 +126,6 @@ def _area(fractions: np.ndarray, values: np.ndarray) -> float:
     """Return the trapezoid area of ``values`` over ``fractions``."""
     widths = np.diff(fractions)
     return float(np.sum(widths * (values[1:] + values[:-1]) / 2.0))
-
-
-def blurred_input(x: torch.Tensor, sigma: float | None = None) -> torch.Tensor:
-    """Return a Gaussian-blurred copy of input ``x`` ``(..., 3, H, W)`` (same shape, float32); ``sigma`` in pixels,
-    default :data:`BLUR_SIGMA` of the longest side. Borders are reflected, so edges keep their colour."""
-    size = x.shape[-2:]
-    sigma = sigma if sigma is not None else BLUR_SIGMA * max(size)
-    radius = max(1, min(math.ceil(3 * sigma), min(size) - 1))
-    offsets = torch.arange(-radius, radius + 1, dtype=torch.float32, device=x.device)
-    kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)
-    kernel = kernel / kernel.sum()
-    flat = x.float().reshape(-1, 1, *size)
-    flat = F.conv2d(F.pad(flat, (radius, radius, 0, 0), mode="reflect"), kernel.view(1, 1, 1, -1))
-    flat = F.conv2d(F.pad(flat, (0, 0, radius, radius), mode="reflect"), kernel.view(1, 1, -1, 1))
-    return flat.reshape(x.shape)
 
 
 def pixel_order(grid_map: MapLike, size: tuple[int, int], seed: int = 0) -> torch.Tensor:
@@ -134,20 +154,16 @@ def _counts(pixels: int, steps: int) -> torch.Tensor:
 
 
 def _perturbed(
-    x: torch.Tensor, blurred: torch.Tensor, order: torch.Tensor, steps: int, deletion: bool, insertion: bool
+    fill: Fill, size: tuple[int, int], order: torch.Tensor, steps: int, deletion: bool, insertion: bool
 ) -> torch.Tensor:
-    """Return the inner steps' images of ``x`` ``(3, H, W)`` for ``order``: the deletion ones, then the insertion
-    ones, ``(n * (steps - 1), 3, H, W)`` with n the number of curves asked for."""
-    height, width = x.shape[-2:]
+    """Return the inner steps' images of an input of ``size`` (H, W) for ``order``, the pixels removed with
+    ``fill``: the deletion ones, then the insertion ones, ``(n * (steps - 1), 3, H, W)`` with n the number of curves
+    asked for."""
     rank = torch.empty_like(order)
     rank[order] = torch.arange(order.numel())
-    switched = (rank[None] < _counts(order.numel(), steps)[:, None]).view(-1, 1, height, width)
-    parts = []
-    if deletion:
-        parts.append(torch.where(switched, blurred, x))
-    if insertion:
-        parts.append(torch.where(switched, x, blurred))
-    return torch.cat(parts)
+    switched = (rank[None] < _counts(order.numel(), steps)[:, None]).view(-1, 1, *size)
+    masks = ([switched] if deletion else []) + ([~switched] if insertion else [])
+    return fill(torch.cat(masks))
 
 
 def _target(
@@ -181,25 +197,35 @@ def _orders_curves(
     steps: int,
     probs: torch.Tensor | None,
     cancel: CancelToken | None,
+    fill_name: str = DEFAULT_FILL,
 ) -> list[Curves]:
     """Return the :class:`Curves` of each pixel order for input ``x`` ``(3, H, W)``: its ``2 * steps - 2`` perturbed
-    images, the fully blurred input and (without ``probs``) the input itself, in passes of ``steps`` images."""
-    blurred = blurred_input(x)
-    ends = [blurred[None]] if probs is not None else [x[None], blurred[None]]
-    images = torch.cat([*ends, *(_perturbed(x, blurred, o, steps, True, True) for o in orders)])
-    per_order = 2 * (steps - 1)
+    images (made one order at a time: a large input's images for many orders would not fit), the fully filled input
+    and (without ``probs``) the input itself, in passes of ``steps`` images; ``cancel`` is checked before each."""
+    size = (x.shape[-2], x.shape[-1])
+    fill = make_fill(fill_name, x)
+    empty = fill(torch.ones(1, 1, *size, dtype=torch.bool))
+    ends = empty if probs is not None else torch.cat([x[None], empty])
     # passes of ``steps`` images: on a CPU a pass twice as large takes more than twice as long (caches)
-    target = _target(clf, images, torch.full((images.shape[0],), class_index), steps, cancel)
-    full = float(probs.reshape(-1)[class_index]) if probs is not None else float(target[0])
-    blurred_p = float(target[len(ends) - 1])
+    end_p = _target(clf, ends, torch.full((ends.shape[0],), class_index), steps, cancel)
+    full = float(probs.reshape(-1)[class_index]) if probs is not None else float(end_p[0])
+    empty_p = float(end_p[-1])
     fractions = np.linspace(0.0, 1.0, steps + 1)
     out = []
-    for i in range(len(orders)):
-        inner = target[len(ends) + i * per_order : len(ends) + (i + 1) * per_order].numpy()
-        deletion = np.concatenate([[full], inner[: steps - 1], [blurred_p]])
-        insertion = np.concatenate([[blurred_p], inner[steps - 1 :], [full]])
+    for order in orders:
+        check(cancel)  # the ROAD fill's imputation takes as long as a pass
+        images = _perturbed(fill, size, order, steps, True, True)
+        inner = _target(clf, images, torch.full((images.shape[0],), class_index), steps, cancel).numpy()
+        deletion = np.concatenate([[full], inner[: steps - 1], [empty_p]])
+        insertion = np.concatenate([[empty_p], inner[steps - 1 :], [full]])
         out.append(Curves(fractions, deletion.astype(np.float64), insertion.astype(np.float64)))
     return out
+
+
+def random_orders(size: tuple[int, int], count: int, seed: int = 0) -> list[torch.Tensor]:
+    """Return ``count`` seeded random orders of an input of ``size`` (H, W): seeds ``seed`` .. ``seed + count - 1``
+    of :func:`random_order`."""
+    return [random_order(size, seed + i) for i in range(count)]
 
 
 def faithfulness(
@@ -213,20 +239,24 @@ def faithfulness(
     baseline: bool = True,
     probs: torch.Tensor | None = None,
     cancel: CancelToken | None = None,
+    fill: str = DEFAULT_FILL,
+    orders: int = RANDOM_ORDERS,
 ) -> Faithfulness:
     """Return the deletion and insertion curves of ``grid_map`` ``(h, w)`` (any grid; upsampled to the input) for
     class ``class_index`` of the preprocessed input ``x`` ``(3, H, W)`` or ``(1, 3, H, W)``, in ``steps`` steps,
-    and those of a random order seeded by ``seed`` when ``baseline``.
+    the pixels removed with ``fill`` (a key of :data:`~model.choices.FILL_CHOICES`), and when ``baseline`` those
+    of ``orders`` random orders seeded from ``seed``.
 
     ``probs`` ``(classes,)``: the input's class probabilities when the caller has them already (saves one image).
-    Runs ``2 * steps - 1`` images per order in two batched passes (in the classifier's placement and precision),
-    without gradients. ``cancel``: checked before each pass; raises :class:`~model.cancel.Cancelled` once cancelled.
+    Runs ``2 * steps - 2`` images per order in two batched passes (in the classifier's placement and precision),
+    and the fully filled image, without gradients. ``cancel``: checked before each pass; raises
+    :class:`~model.cancel.Cancelled` once cancelled. Raises ValueError for an unknown fill.
     """
     x = _check(x, steps)
     size = (x.shape[-2], x.shape[-1])
-    orders = [pixel_order(grid_map, size, seed)] + ([random_order(size, seed)] if baseline else [])
-    curves = _orders_curves(clf, x, orders, class_index, steps, probs, cancel)
-    return Faithfulness(class_index, steps, curves[0], curves[1] if baseline else None)
+    pixel_orders = [pixel_order(grid_map, size, seed)] + (random_orders(size, orders, seed) if baseline else [])
+    curves = _orders_curves(clf, x, pixel_orders, class_index, steps, probs, cancel, fill)
+    return Faithfulness(class_index, steps, curves[0], tuple(curves[1:]), fill)
 
 
 def faithfulness_of_maps(
@@ -239,17 +269,20 @@ def faithfulness_of_maps(
     seed: int = 0,
     probs: torch.Tensor | None = None,
     cancel: CancelToken | None = None,
+    fill: str = DEFAULT_FILL,
+    orders: int = RANDOM_ORDERS,
 ) -> FaithfulnessTable:
     """Return the curves of every map of ``maps`` (name -> ``(h, w)``, each on any grid) and of the shared random
-    baseline for class ``class_index`` of input ``x`` ``(3, H, W)``: the blurred input and the baseline are made
-    once. Arguments as for :func:`faithfulness`; costs ``2 * steps - 2`` images per map and as many for the
-    baseline, in passes of ``steps`` images (``cancel`` checked before each)."""
+    baseline (``orders`` seeded random orders) for class ``class_index`` of input ``x`` ``(3, H, W)``: the fill
+    and the baseline are made once. Arguments as for :func:`faithfulness`; costs ``2 * steps - 2`` images per map
+    and per random order, in passes of ``steps`` images (``cancel`` checked before each)."""
     x = _check(x, steps)
     size = (x.shape[-2], x.shape[-1])
     names = list(maps)
-    orders = [pixel_order(maps[n], size, seed) for n in names] + [random_order(size, seed)]
-    curves = _orders_curves(clf, x, orders, class_index, steps, probs, cancel)
-    return FaithfulnessTable(class_index, steps, dict(zip(names, curves[:-1], strict=True)), curves[-1])
+    pixel_orders = [pixel_order(maps[n], size, seed) for n in names] + random_orders(size, orders, seed)
+    curves = _orders_curves(clf, x, pixel_orders, class_index, steps, probs, cancel, fill)
+    mapped = dict(zip(names, curves[: len(names)], strict=True))
+    return FaithfulnessTable(class_index, steps, mapped, tuple(curves[len(names) :]), fill)
 
 
 def deletion_areas(
@@ -284,7 +317,8 @@ def deletion_areas(
         images = []
         for i in part:
             order = random_order(size, seed + i) if maps is None else pixel_order(maps[i], size, seed)
-            images.append(_perturbed(x[i], blurred[i], order, steps, True, False))
+            fill = replace_with(x[i], blurred[i])  # the folder maps' scores use the blurred fill
+            images.append(_perturbed(fill, size, order, steps, True, False))
         images.append(blurred[part.start : part.stop])
         wanted = [classes[part.start : part.stop].repeat_interleave(steps - 1), classes[part.start : part.stop]]
         if probs is None:

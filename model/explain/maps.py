@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from model.choices import MAP_KINDS
+from model.choices import EXPLAIN_KINDS
 from model.explain import introspect
 from model.explain.blocks import choose_block, default_block
 from model.explain.capture import BlockInfo
@@ -165,15 +165,19 @@ _MAP_KIND_SPECS: dict[str, OverlaySpec] = {
     "rollout": OverlaySpec(kind="attention", attention_mode="rollout"),
     "received": OverlaySpec(kind="attention", attention_mode="received", head=HEAD_MEAN),
     "activation": OverlaySpec(kind="activation", activation_mode="mean"),
+    "query": OverlaySpec(kind="attention", attention_mode="query", head=HEAD_MEAN),
+    "content": OverlaySpec(kind="attention", attention_mode="content", head=HEAD_MEAN),
+    "position": OverlaySpec(kind="attention", attention_mode="position", head=HEAD_MEAN),
 }
 
 
 def map_kind_spec(kind: str, block: str = "") -> OverlaySpec:
-    """Return the spec of a map kind of ``label --maps`` (a key of :data:`~model.choices.MAP_KINDS`: "gradcam",
-    "rollout", "received", "activation") at ``block`` (a name, short label or stage; "" for the default). Raises
+    """Return the spec of a map kind of ``label --maps`` or ``explain`` (a key of
+    :data:`~model.choices.EXPLAIN_KINDS`: "gradcam", "rollout", "received", "activation", and the query point's
+    "query", "content", "position") at ``block`` (a name, short label or stage; "" for the default). Raises
     ValueError for an unknown kind."""
     if kind not in _MAP_KIND_SPECS:
-        raise ValueError(f"unknown map {kind!r}; choices: {', '.join(MAP_KINDS)}")
+        raise ValueError(f"unknown map {kind!r}; choices: {', '.join(EXPLAIN_KINDS)}")
     return replace(_MAP_KIND_SPECS[kind], block=block)
 
 

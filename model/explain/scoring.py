@@ -18,6 +18,7 @@ from model.cancel import CancelToken, check
 from model.data.transform import preprocess
 from model.explain.blocks import block_label, blocks_for
 from model.explain.faithfulness import (
+    DEFAULT_FILL,
     DEFAULT_STEPS,
     Curves,
     Faithfulness,
@@ -28,6 +29,7 @@ from model.explain.faithfulness import (
 from model.explain.maps import HEAD_MEAN, OverlayResult, OverlaySpec, compute_overlay, gradcam_class, resolve
 from model.runtime.inference import Classifier, Explanation
 
+Baselines = dict[tuple[int, str], tuple[Curves, ...]]  # (class, fill) -> the random orders' curves of one explanation
 SCORE_MAP_SIZE = (1, 1)  # compute_overlay's resized image is not used: the scores upsample the grid map themselves
 
 
@@ -96,28 +98,37 @@ def score_overlay(
     explanation: Explanation,
     result: OverlayResult,
     steps: int = DEFAULT_STEPS,
-    baselines: dict[int, Curves] | None = None,
+    baselines: Baselines | None = None,
     cancel: CancelToken | None = None,
+    fill: str = DEFAULT_FILL,
 ) -> MapScore:
-    """Return the deletion/insertion curves of ``result``'s one map and of the random baseline (``2·steps − 1``
-    images per order in two batched passes). ``baselines`` (class -> random-order curves of this explanation, at
-    ``steps``) saves the random order's passes when it holds the class, and is given the class's curves when it
-    does not: the random order does not depend on the map. Raises ValueError for small multiples, Cancelled once
-    ``cancel`` is cancelled."""
+    """Return the deletion/insertion curves of ``result``'s one map and of the random orders (``2·steps − 2``
+    images per order in two batched passes), the pixels removed with ``fill``. ``baselines`` ((class, fill) ->
+    random orders' curves of this explanation, at ``steps``) saves the random orders' passes when it holds the
+    pair, and is given their curves when it does not: the random orders do not depend on the map. Raises
+    ValueError for small multiples or an unknown fill, Cancelled once ``cancel`` is cancelled."""
     reason = unscorable_reason(result)
     if reason:
         raise ValueError(reason)
     class_index = scored_class(result.spec, explanation)
-    known = baselines.get(class_index) if baselines is not None else None
+    known = baselines.get((class_index, fill)) if baselines is not None else None
     x = model_input(classifier, explanation)
     grid_map = result.panels[0].grid
     scores = faithfulness(
-        classifier, x, grid_map, class_index, steps, baseline=known is None, probs=explanation.probs, cancel=cancel
+        classifier,
+        x,
+        grid_map,
+        class_index,
+        steps,
+        baseline=known is None,
+        probs=explanation.probs,
+        cancel=cancel,
+        fill=fill,
     )
     if known is not None:
-        scores = Faithfulness(class_index, steps, scores.map, known)
-    elif baselines is not None and scores.random is not None:
-        baselines[class_index] = scores.random
+        scores = Faithfulness(class_index, steps, scores.map, known, fill)
+    elif baselines is not None:
+        baselines[(class_index, fill)] = scores.random_orders
     return MapScore(result.spec, short_title(result), class_index, _name(classifier, class_index), scores)
 
 
@@ -150,12 +161,13 @@ def score_all_maps(
     explanation: Explanation,
     current: OverlaySpec,
     steps: int = DEFAULT_STEPS,
-    baselines: dict[int, Curves] | None = None,
+    baselines: Baselines | None = None,
     cancel: CancelToken | None = None,
+    fill: str = DEFAULT_FILL,
 ) -> ScoreTable:
-    """Return the faithfulness of every map of :func:`candidate_specs` for the top class, with one shared random
-    baseline (``2·steps − 2`` images per map and for the baseline), which goes into ``baselines`` (see
-    :func:`score_overlay`; ``cancel`` too)."""
+    """Return the faithfulness of every map of :func:`candidate_specs` for the top class, the pixels removed with
+    ``fill``, with one shared random baseline (``2·steps − 2`` images per map and per random order), which goes
+    into ``baselines`` (see :func:`score_overlay`; ``cancel`` too)."""
     labels = classifier.label_names
     maps, specs = {}, {}
     for spec in candidate_specs(explanation, current, explanation.probs.numel()):
@@ -165,9 +177,11 @@ def score_all_maps(
         maps[title], specs[title] = result.panels[0].grid, result.spec
     class_index = int(explanation.probs.argmax())
     x = model_input(classifier, explanation)
-    table = faithfulness_of_maps(classifier, x, maps, class_index, steps, probs=explanation.probs, cancel=cancel)
+    table = faithfulness_of_maps(
+        classifier, x, maps, class_index, steps, probs=explanation.probs, cancel=cancel, fill=fill
+    )
     if baselines is not None:
-        baselines[class_index] = table.random
+        baselines[(class_index, fill)] = table.random_orders
     return ScoreTable(specs, table, _name(classifier, class_index))
 
 

@@ -108,6 +108,10 @@ def test_maps_and_ray_refuse_an_onnx_file_in_one_line(exported, tmp_path, capsys
     assert main(["label", str(SLICE), "--model", str(exported), "--engine", "ray"]) == 2
     assert "--engine ray runs PyTorch checkpoints" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "m").exists()
+    image = str(sorted(SLICE.glob("*.png"))[0])
+    assert main(["explain", image, "--model", str(exported), "--out", str(tmp_path / "e")]) == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith("error: explain: Maps (attention, Grad-CAM")
+    assert not (tmp_path / "e").exists()
 
 
 def test_a_foreign_onnx_file_is_refused_in_one_line(exported, tmp_path, capsys):

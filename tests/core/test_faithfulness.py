@@ -92,7 +92,7 @@ def test_curves_are_exact_on_a_model_with_a_known_answer(mean_classifier):
     np.testing.assert_allclose(score.map.insertion, expected[0] + expected[-1] - expected, atol=1e-6)
     np.testing.assert_allclose(score.map.deletion_area, np.trapezoid(expected, dx=1 / steps), atol=1e-6)
     random_expected = _expected_deletion(x, blurred, random_order((SIZE, SIZE), seed=0).numpy(), steps)
-    np.testing.assert_allclose(score.random.deletion, random_expected, atol=1e-6)
+    np.testing.assert_allclose(score.random_orders[0].deletion, random_expected, atol=1e-6)
 
 
 def test_the_true_importance_beats_random_which_beats_its_reverse(mean_classifier):
@@ -116,7 +116,7 @@ def test_batched_deletion_areas_equal_the_single_image_ones(mean_classifier):
     np.testing.assert_allclose(batched, [s.map.deletion_area for s in single], atol=1e-6)
     probs = mean_classifier.probabilities(x)
     np.testing.assert_allclose(deletion_areas(mean_classifier, x, maps, classes, 5, probs=probs), batched, atol=1e-6)
-    random_first = faithfulness(mean_classifier, x[0], maps[0], 0, 5).random.deletion_area
+    random_first = faithfulness(mean_classifier, x[0], maps[0], 0, 5).random_orders[0].deletion_area
     assert deletion_areas(mean_classifier, x, None, classes, 5)[0] == pytest.approx(random_first, abs=1e-6)
 
 
@@ -144,7 +144,7 @@ def test_cancelled_from_another_thread_stops_after_the_pass_in_flight(score: str
     info = ModelInfo("mean", "mean", "file", "test", 2, ["a", "b"], "test", PreprocessCfg(input_size=(SIZE, SIZE)))
     clf = Classifier(LoadedModel(net, info), device="cpu", precision="fp32")
     x, grid = _image(3), torch.rand(4, 4, generator=torch.Generator().manual_seed(3))
-    with pytest.raises(Cancelled):  # 16 steps: 4 passes of 16 images (2 for one map, 4 with two maps and random)
+    with pytest.raises(Cancelled):  # 16 steps: the filled image's pass, then 2 passes per order
         if score == "one map":
             faithfulness(clf, x, grid, 0, 16, cancel=token)
         else:

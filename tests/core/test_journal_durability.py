@@ -132,3 +132,36 @@ def test_names_that_are_not_utf8_round_trip_and_print(tmp_path: Path):
         journal.commit([{**encode_path(name), "labels": ["k"]}])
     with Journal(path, SETTINGS, resume=True) as journal:
         assert journal.done == {name}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"labels": "k"},  # not a list
+        {"labels": [1]},  # not text
+        {"indices": [True]},  # a bool is not a class index
+        {"probs": ["0.9"]},
+        {"model": 1},
+        {"error": 5},
+        {"path": None},
+    ],
+    ids=["labels-text", "labels-int", "indices-bool", "probs-text", "model-int", "error-int", "no-path"],
+)
+def test_a_line_that_is_not_a_record_ends_the_committed_part(tmp_path: Path, bad: dict):
+    """Mutants: any of :func:`is_record`'s checks loosened (``and`` -> ``or``, ``is`` flipped)."""
+    path = tmp_path / "run.journal"
+    with Journal(path, SETTINGS) as journal:
+        journal.commit([_record("a.png")])
+        journal.commit([{**_record("b.png"), "error": "cannot decode", **bad}])
+        journal.commit([{**_record("c.png"), "error": "cannot decode"}])
+    assert _paths(path) == ["a.png"]
+
+
+def test_closing_a_journal_releases_its_file(tmp_path: Path):
+    """Mutant: :meth:`Journal.close` closes nothing (one descriptor leaked per run)."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc/self/fd")
+    before = len(os.listdir("/proc/self/fd"))
+    with Journal(tmp_path / "run.journal", SETTINGS) as journal:
+        journal.commit([_record("a.png")])
+    assert len(os.listdir("/proc/self/fd")) == before

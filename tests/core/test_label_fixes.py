@@ -112,6 +112,8 @@ def test_files_outside_the_root_or_outside_their_class_folder_are_refused(photos
     assert "already" in reasons[str(photos / "Coat" / "c.png")]
     assert reasons[str(photos / "Coat" / "a.png")] == "no class given"
     assert stranger.read_bytes() == b"not yours" and tree(photos) == before
+    nothing = undo_moves(move)  # nothing to undo: said so, nothing touched
+    assert (nothing.restored, nothing.problems, nothing.dest) == (0, [], str(photos)) and tree(photos) == before
 
 
 def test_a_vanished_file_is_refused_and_the_rest_moves(photos: Path):
@@ -258,3 +260,17 @@ def test_unreadable_tables_are_refused_whole(tmp_path: Path):
         set_corrected(no_path, tmp_path, {str(tmp_path / "a.png"): "Coat"}, file_sha256(no_path), tmp_path / "u")
     assert not (tmp_path / "u").exists()
     assert hashlib.sha256(bad_json.read_bytes()).hexdigest() == file_sha256(bad_json)
+
+
+def test_undo_of_a_table_that_vanished_or_whose_backup_vanished_is_refused(table: Path, tmp_path: Path):
+    edit = set_corrected(table, table.parent, {str(table.parent / "a.png"): "Coat"}, file_sha256(table), tmp_path)
+    written = table.read_bytes()
+    table.unlink()
+    with pytest.raises(FixError, match="Cannot read .*undo refused"):
+        undo_table_edit(edit)
+    assert not table.exists() and edit.backup.exists()  # nothing made up, the previous version kept
+    table.write_bytes(written)
+    edit.backup.unlink()
+    with pytest.raises(FixError, match="is gone"):
+        undo_table_edit(edit)
+    assert table.read_bytes() == written

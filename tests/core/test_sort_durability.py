@@ -177,3 +177,41 @@ def test_records_without_a_class_are_left_out_and_uncertain_folders_are_numbered
     records = _records(["a.png"]) + [{**encode_path("b.png"), "labels": [], "indices": [], "probs": [], "error": None}]
     assert [s.src.name for s in plan_sort(records, tmp_path / "in", tmp_path / "out", ["k"])] == ["a.png"]
     assert uncertain_folder(["Uncertain"]) == "uncertain (2)" and uncertain_folder(["k"]) == "uncertain"
+
+
+def test_a_sort_makes_a_new_nested_destination(tmp_path: Path):
+    """Mutant: DEST's missing parents not made."""
+    root, dest = tmp_path / "in", tmp_path / "new" / "nested" / "out"
+    _files(root, "a.png")
+    assert apply_sort(plan_sort(_records(["a.png"]), root, dest, ["k"]), dest).done == 1
+    assert (dest / "k" / "a.png").read_text() == "content of a.png"
+
+
+def test_undo_of_a_move_remakes_removed_source_folders_and_names_a_file_gone_from_both_places(tmp_path: Path):
+    """Mutants: the source's missing parents not made; a file gone from DEST and its source reported as restored."""
+    root, dest = tmp_path / "in", tmp_path / "out"
+    _files(root, "deep/er/a.png", "b.png")
+    result = apply_sort(plan_sort(_records(["deep/er/a.png", "b.png"]), root, dest, ["k"]), dest, move=True)
+    shutil.rmtree(root / "deep")  # the user tidies the emptied folders
+    (dest / "k" / "b.png").unlink()  # and deletes one sorted file
+    undone = undo_sort(result.manifest)
+    assert undone.restored == 1 and undone.problems == [
+        f"{dest / 'k' / 'b.png'} is gone; cannot put back {root / 'b.png'}"
+    ]
+    assert (root / "deep" / "er" / "a.png").read_text() == "content of deep/er/a.png"
+
+
+def test_undo_of_a_copy_keeps_a_link_or_folder_found_where_the_copy_was(tmp_path: Path):
+    """Mutants: a link to an identical file deleted as if it were the copy; a kept link or folder counted as undone."""
+    root, dest = tmp_path / "in", tmp_path / "out"
+    _files(root, "a.png", "b.png")
+    result = apply_sort(plan_sort(_records(["a.png", "b.png"]), root, dest, ["k"]), dest)
+    (dest / "k" / "a.png").unlink()
+    shutil.copy(root / "a.png", tmp_path / "kept.png")
+    (dest / "k" / "a.png").symlink_to(tmp_path / "kept.png")  # the user's link to an identical file
+    (dest / "k" / "b.png").unlink()
+    (dest / "k" / "b.png").mkdir()
+    undone = undo_sort(result.manifest)
+    why = "the sort never writes a link or folder there"
+    assert undone.restored == 0 and undone.problems == [f"kept {dest / 'k' / n}: {why}" for n in ("b.png", "a.png")]
+    assert (dest / "k" / "a.png").is_symlink() and (dest / "k" / "b.png").is_dir()

@@ -162,6 +162,16 @@ def test_folder_audit_ranks_flips_first_accept_moves_the_files_and_undo_restores
         assert not (root / folder_name(labelled["given"][name]) / name).exists()
     assert tab.undo_button.isEnabled()
 
+    # A class typed by hand that is no folder name: a folder named after it, inside the root, is made.
+    odd = flipped[3]
+    tab.apply_class([str(root / folder_name(labelled["given"][odd]) / odd)], "Bag/Purse")
+    wait_idle(qtbot, tab)
+    moved = [r for r in tab.result.rows if os.path.basename(r.path) == odd][0]
+    assert moved.path == str(root / "Bag-Purse" / odd) and moved.given == "Bag-Purse" and os.path.isfile(moved.path)
+    tab.undo_button.click()
+    wait_idle(qtbot, tab)
+    assert not (root / "Bag-Purse").exists() and moved.path == str(root / folder_name(labelled["given"][odd]) / odd)
+
     tab.undo_button.click()  # the two
     wait_idle(qtbot, tab)
     assert (root / folder_name(labelled["truth"][first]) / first).exists()

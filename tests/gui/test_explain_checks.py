@@ -16,6 +16,9 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from coatnet_gui.app import view_export
 from coatnet_gui.image import sheet
+from coatnet_gui.widgets.faithfulness_chart import interval_text, verdict_html
+from coatnet_gui.widgets.score_table import RANDOM_ROW
+from model.choices import FILL_CHOICES
 
 
 def test_ctrl_click_on_a_second_class_shows_why_a_and_not_b(qtbot, window, sample, tmp_path):
@@ -89,11 +92,13 @@ def test_the_map_on_screen_is_scored_and_score_all_maps_ranks_every_kind(qtbot, 
     qtbot.waitUntil(lambda: faithfulness.score is not None, timeout=TIMEOUT_MS)
     score, explanation = faithfulness.score, window.session.explanation
     assert score.spec == window.result.spec and score.class_index == int(explanation.probs.argmax())
-    curves, random = score.scores.map, score.scores.random
-    assert curves.fractions.shape == curves.deletion.shape == (score.scores.steps + 1,) and random is not None
+    curves, orders, verdicts = score.scores.map, score.scores.random_orders, score.scores.verdicts
+    assert curves.fractions.shape == curves.deletion.shape == (score.scores.steps + 1,) and len(orders) > 1
     assert abs(curves.deletion[0] - float(explanation.probs[score.class_index])) < 0.02
-    assert f"{curves.deletion_area:.3f}" in faithfulness.numbers.text()
-    assert f"random {random.deletion_area:.3f}" in faithfulness.numbers.text()
+    text = faithfulness.numbers.text()
+    assert f"{curves.deletion_area:.3f}" in text and interval_text(verdicts.deletion_interval) in text
+    assert verdicts.deletion in {"better", "worse", "inconclusive"} and verdict_html(verdicts.deletion) in text
+    assert f"fill: {FILL_CHOICES['blur']}" in text
 
     # with automatic scoring off, another map takes the score down until scoring is on again
     checks.auto_score.setChecked(False)
@@ -103,7 +108,7 @@ def test_the_map_on_screen_is_scored_and_score_all_maps_ranks_every_kind(qtbot, 
     checks.auto_score.setChecked(True)
     qtbot.waitUntil(lambda: faithfulness.score is not None, timeout=TIMEOUT_MS)
     assert faithfulness.score.spec == window.result.spec and faithfulness.score.title.startswith("received")
-    assert faithfulness.score.scores.random is random  # the random order of this image and class is run once
+    assert faithfulness.score.scores.random_orders is orders  # the random orders of this image and class run once
 
     # small multiples hold several maps: no score, and the panel says why
     choose(controls.head_box, "all")
@@ -120,7 +125,9 @@ def test_the_map_on_screen_is_scored_and_score_all_maps_ranks_every_kind(qtbot, 
     assert ("attention", "query") in kinds and table.rowCount() == len(specs) + 1  # the last row: random order
     areas = [table.scores.table.maps[name].deletion_area for name in table.names]
     assert areas == sorted(areas) and [table.item(r, 1).text() for r in range(len(specs))] == table.names
-    assert table.item(len(specs), 1).text() == "random order" and checks.score_all_button.isEnabled()
+    assert table.item(len(specs), 1).text() == RANDOM_ROW and checks.score_all_button.isEnabled()
+    words = {table.item(r, c).text().split()[-1] for r in range(len(specs)) for c in (2, 3)}
+    assert words <= {"better", "worse", "inconclusive"} and words  # every area says its verdict
 
     # clicking a row shows that map; the random row shows nothing new
     for row in (len(specs) - 1, 0):

@@ -1,0 +1,170 @@
+"""The model randomisation test of the image on screen (Adebayo et al. 2018): one curve per kind of map, its
+Spearman correlation with the original map as the network is randomised from the head down, the flag threshold
+dashed, and a coloured list that says which kinds change with the model and which are "insensitive to the model"."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from coatnet_gui.widgets.plot import Axes, draw_axes, plot_rect, small_font
+from model.explain.sanity import INSENSITIVE, THRESHOLD, SanityReport
+
+COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be185d", "#4b5563"]
+Y_TICKS = [(-1.0, "−1"), (0.0, "0"), (THRESHOLD, f"{THRESHOLD:g}"), (1.0, "1")]
+NAMES = {
+    "gradcam": "Grad-CAM",
+    "rollout": "rollout",
+    "received": "received",
+    "activation": "activation",
+    "query": "from a point",
+    "content": "content only",
+    "position": "position only",
+}
+
+
+class CascadePlot(QWidget):
+    """Spearman correlation (y, −1..1) of each kind's map with the original after each cascade step (x: the original,
+    then the part randomised last); the threshold of the flag dashed."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.report: SanityReport | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setToolTip(
+            "The network (a copy) is randomised from the head down, one part after another; after each step the "
+            f"map of the same image and class is computed again. A map still correlated above {THRESHOLD:g} with "
+            "the original after the stem is random too does not depend on the model (Adebayo et al. 2018)."
+        )
+
+    def set_report(self, report: SanityReport | None) -> None:
+        """Show ``report`` (None: an empty frame)."""
+        self.report = report
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Small: it sits in the sidebar."""
+        return QSize(300, 180)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """As tall as the size hint."""
+        return QSize(200, 180)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """Draw the frame and the curves."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.paint(painter, QRectF(self.rect()))
+        painter.end()
+
+    def paint(self, painter: QPainter, area: QRectF) -> None:
+        """Paint the chart into ``area``."""
+        palette, font = self.palette(), small_font(self.font())
+        parts = ("original", *(self.report.parts if self.report else ("head", "S4", "S3", "S2", "S1", "stem")))
+        x_ticks = [(float(i), p) for i, p in enumerate(parts)]
+        axes = Axes(plot_rect(area, font, [t for _v, t in Y_TICKS], parts[-1]), (0.0, len(parts) - 1.0), (-1.0, 1.0))
+        draw_axes(painter, axes, x_ticks, Y_TICKS, "randomised down to", "Spearman", palette, font)
+        threshold = QColor(palette.color(QPalette.ColorRole.WindowText))
+        painter.setPen(QPen(threshold, 1, Qt.PenStyle.DashLine))
+        painter.drawLine(axes.point(0, THRESHOLD), axes.point(len(parts) - 1, THRESHOLD))
+        if self.report is None:
+            return
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for i, kind in enumerate(self.report.kinds.values()):
+            values = [1.0] + [s.spearman for _part, s in kind.steps]
+            path = QPainterPath(axes.point(0, values[0]))
+            for x, y in enumerate(values[1:], start=1):
+                path.lineTo(axes.point(x, y))
+            painter.setPen(QPen(QColor(COLOURS[i % len(COLOURS)]), 1.8))
+            painter.drawPath(path)
+
+
+def summary_html(report: SanityReport) -> str:
+    """Return the legend and verdicts of ``report`` as rich text: per kind in its curve's colour, the Spearman
+    correlation after full randomisation, whether it changes with the model, and the random-logit similarity."""
+    lines = []
+    for i, (name, kind) in enumerate(report.kinds.items()):
+        colour = COLOURS[i % len(COLOURS)]
+        flag = f"<b>{INSENSITIVE}</b>" if kind.insensitive else "changes with the model"
+        lines.append(
+            f'<span style="color:{colour}">■</span> {NAMES.get(name, name)}: {kind.final.spearman:.2f} — {flag}'
+            f" (other class: {kind.random_logit.spearman:.2f})"
+        )
+    return "<br>".join(lines)
+
+
+class SanityView(QWidget):
+    """The Sanity page: Run / Cancel, the progress line, the cascade plot and its summary. ``run_clicked()`` and
+    ``cancel_clicked()`` are intents; the owner calls :meth:`show_progress`, :meth:`show_report`, :meth:`show_failure`
+    and :meth:`clear`."""
+
+    run_clicked = Signal()
+    cancel_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.run_button = QPushButton("Run sanity check")
+        self.run_button.setToolTip(
+            "Randomise a copy of the network from the head down and see whether each kind of map changes "
+            "(7 explanations of this image; the model in use is not touched)"
+        )
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.status = QLabel("Checks whether each map depends on the model's weights at all.")
+        self.status.setWordWrap(True)
+        self.plot = CascadePlot()
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(buttons)
+        for widget in (self.status, self.plot, self.summary):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self.report: SanityReport | None = None
+        self.run_button.clicked.connect(self._run)
+        self.cancel_button.clicked.connect(self._cancel)
+
+    def _run(self) -> None:
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.setText("Randomising a copy of the network…")
+        self.run_clicked.emit()
+
+    def _cancel(self) -> None:
+        self.cancel_clicked.emit()
+        self._idle("Cancelled.")
+
+    def _idle(self, text: str) -> None:
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.status.setText(text)
+
+    def show_progress(self, done: int, total: int) -> None:
+        """Show how many of the cascade's passes have run."""
+        self.status.setText(f"Randomising a copy of the network… {done}/{total} passes")
+
+    def show_report(self, report: SanityReport) -> None:
+        """Show the curves and summary of ``report``."""
+        self.report = report
+        self.plot.set_report(report)
+        self.summary.setText(summary_html(report))
+        flagged = [NAMES.get(n, n) for n, k in report.kinds.items() if k.insensitive]
+        verdict = f"{', '.join(flagged)}: {INSENSITIVE}." if flagged else "Every map changes with the model."
+        self._idle(f"Randomised head → stem (threshold Spearman {THRESHOLD:g}). {verdict}")
+
+    def show_failure(self, message: str) -> None:
+        """Say that the check failed (the window shows the error too)."""
+        self._idle(f"The sanity check failed: {message}")
+
+    def clear(self) -> None:
+        """Forget the report of the previous image or model."""
+        self.report = None
+        self.plot.set_report(None)
+        self.summary.setText("")
+        self._idle("Checks whether each map depends on the model's weights at all.")
