@@ -10,7 +10,6 @@ live, "Undo" takes the last change back (:class:`~coatnet_gui.audit.fixes.LabelF
 but one file of each duplicate group into a folder, "Undo keep one" moves them back
 (:class:`~coatnet_gui.audit.keep_one_dialog.KeepOneControl`).
 
-
 Stable names other parts use: ``result`` (the :class:`~model.audit.AuditResult` shown, or None), ``root``,
 ``extras`` (the tab widget under the table: "Details", and pages others add), :meth:`show_only`,
 :meth:`set_class_for`, ``selection_changed(list[str])`` (absolute paths of the selected rows). The tab imports no
