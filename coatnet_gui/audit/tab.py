@@ -6,7 +6,9 @@ the base (:class:`~coatnet_gui.audit.session.AuditSession`, off the GUI thread, 
 The table (:mod:`coatnet_gui.audit.table`) lists every image, "Likely wrong first" after an audit; "Only
 suspects" and the issue filter narrow it. A double-click asks the window to open the image with Grad-CAM "given
 vs suggested" (``open_versus_requested``). "Accept suggestion" and "Set class…" change the labels where they
-live, "Undo" takes the last change back (:class:`~coatnet_gui.audit.fixes.LabelFixer`).
+live, "Undo" takes the last change back (:class:`~coatnet_gui.audit.fixes.LabelFixer`). "Keep one…" moves all
+but one file of each duplicate group into a folder, "Undo keep one" moves them back
+(:class:`~coatnet_gui.audit.keep_one_dialog.KeepOneControl`).
 
 Stable names other parts use: ``result`` (the :class:`~model.audit.AuditResult` shown, or None), ``root``,
 ``extras`` (the tab widget under the table: "Details", and pages others add), :meth:`show_only`,
@@ -37,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from coatnet_gui.audit.details import DetailsPage
 from coatnet_gui.audit.fixes import CorrectionsGetter, LabelFixer
+from coatnet_gui.audit.keep_one_dialog import KeepOneControl
 from coatnet_gui.audit.session import AuditSession, AuditSource, phase_text
 from coatnet_gui.audit.table import ALL_ISSUES, COL_SUSPECT, AuditFilter, AuditTableModel, AuditTableView
 from coatnet_gui.widgets.class_prompt import ask_class
@@ -75,6 +78,9 @@ class AuditTab(QWidget):
         self.dialogs = dialogs or FileDialogs(self)
         self.session = AuditSession(workers, self)
         self.fixer = LabelFixer(workers, batch_corrections, self)
+        self.keeper = KeepOneControl(
+            workers, lambda: (self.result, self.root, self.selected_paths()), self._rows_changed, self
+        )
         self.result: AuditResult | None = None
         self.source: AuditSource | None = None
         self.recent_classes: list[str] = []
@@ -153,6 +159,8 @@ class AuditTab(QWidget):
         for w in (self.accept_button, self.set_class_button, self.undo_button):
             actions.addWidget(w)
         actions.addStretch(1)
+        actions.addWidget(self.keeper.keep_button)
+        actions.addWidget(self.keeper.undo_button)
         layout.addLayout(actions)
 
     def _connect(self) -> None:
@@ -169,6 +177,7 @@ class AuditTab(QWidget):
         f.busy_changed.connect(lambda _busy: self._set_running(self.session.running))
         f.can_undo.connect(lambda _can: self._set_running(self.session.running))
         f.batch_corrections_requested.connect(self.batch_corrections_requested)
+        self.keeper.message.connect(self.status.setText)
         self.folder_button.clicked.connect(self._choose_folder)
         self.table_button.clicked.connect(self._choose_table)
         self.batch_button.clicked.connect(self.audit_batch)
@@ -195,6 +204,7 @@ class AuditTab(QWidget):
         self.accept_button.setEnabled(can_fix)
         self.set_class_button.setEnabled(can_fix)
         self.undo_button.setEnabled(not busy and bool(self.fixer.stack))
+        self.keeper.enable(not busy)
 
     # --- auditing ----------------------------------------------------------------------------------------
 

@@ -1,11 +1,15 @@
-"""Headless audit: ``coatnet-gui audit SRC [--model BASE] [--out audit.csv] [--labels TABLE] [--folds K]``.
+"""Headless audit: ``coatnet-gui audit SRC [--model BASE] [--out audit.csv] [--labels TABLE] [--folds K]
+[--keep-one DEST]``.
 
 ``SRC`` is a folder of class folders (perhaps inside train/test split folders), a CSV/JSONL table that ``label``
 wrote (its ``corrected`` column wins), a folder labelled by such a table (``--labels``: relative paths start at
 the folder, wherever the table lies), or a plain folder of images (duplicates and outliers only). One row per
 image goes to ``--out``, most suspect first; progress and notes go to stderr, the one-line summary to stdout.
-Nothing under ``SRC`` is written. Exit status: 0 audited, 1 audited but some files were unreadable or missing
-(error rows), 2 usage, input or model errors, 130 interrupted.
+Nothing under ``SRC`` is written, unless ``--keep-one DEST``: then, after the audit, every duplicate group keeps
+one file (:mod:`model.audit.keep_one` says which) and the others move into DEST at their relative paths, with a
+signed manifest there that ``coatnet-gui undo-sort MANIFEST`` undoes. Exit status: 0 audited, 1 audited but
+some files were unreadable or missing (error rows) or could not be moved, 2 usage, input or model errors, 130
+interrupted.
 
 The parser imports no torch, numpy or Pillow; the audit's modules are imported when the command runs.
 """
@@ -20,6 +24,9 @@ from typing import TYPE_CHECKING, TextIO
 from coatnet_gui.cli import common as cli_common
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from model.audit.report import AuditResult
     from model.audit.run import AuditProgress
 
 AUDIT_COMMANDS = ("audit",)
@@ -68,6 +75,7 @@ class AuditBar:
 def audit_command(args: argparse.Namespace) -> int:
     """Run ``audit``; return the exit status."""
     from model.audit import AuditError, AuditSettings, audit, read_audit_set, write_audit
+    from model.audit.keep_one import KeepOneError, check_dest
     from model.batch.export import export_format
     from model.weights.checkpoint import WeightsError
 
@@ -80,11 +88,15 @@ def audit_command(args: argparse.Namespace) -> int:
     bar = AuditBar()
     try:
         data = read_audit_set(args.src, args.labels, args.held_out)
+        if args.keep_one is not None:
+            check_dest(args.keep_one, data.root)  # refused before the audit, not after it
         classes = f"{len(data.classes)} classes" if data.classes else "no labels"
         print(f"{len(data.paths)} images, {classes}; base {args.model}", file=sys.stderr)
         settings = AuditSettings(folds=args.folds, seed=args.seed, device=args.device)
         result = audit(data, args.model, settings, on_progress=bar)
         write_audit(result, args.out, data.root)
+    except KeepOneError as exc:
+        return cli_common.usage_error(f"--keep-one: {exc}")
     except (AuditError, WeightsError, ValueError) as exc:
         bar.finish()
         return cli_common.usage_error(str(exc))
@@ -104,7 +116,32 @@ def audit_command(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"{result.summary()}; wrote {args.out}")
+    if args.keep_one is not None:
+        failed = _keep_one(result, data.root, args.keep_one)
+        if failed is None:
+            return cli_common.EXIT_USAGE
+        errors += failed
     return cli_common.EXIT_SOME_FAILED if errors else cli_common.EXIT_OK
+
+
+def _keep_one(result: AuditResult, root: Path, dest: str) -> list[tuple[Path, str]] | None:
+    """Keep one file per duplicate group of ``result`` and move the others into ``dest``; print what was done
+    and the manifest; return the failures (None when ``dest`` was refused, said on stderr)."""
+    from model.audit.keep_one import KeepOneError, keep_one, plan_keep_one
+
+    plan = plan_keep_one(result, root)
+    try:
+        outcome = keep_one(plan, root, dest)
+    except KeepOneError as exc:
+        cli_common.usage_error(f"--keep-one: {exc}")
+        return None
+    for path, reason in outcome.failed[:_SHOW_ERRORS]:
+        cli_common.report_failure(str(path), reason)
+    line = f"keep one: {outcome.summary()}"
+    if outcome.manifest is not None:
+        line += f"; manifest: {outcome.manifest}; undo with: coatnet-gui undo-sort '{outcome.manifest}'"
+    print(line)
+    return outcome.failed
 
 
 def add_audit_command(sub: argparse._SubParsersAction) -> None:
@@ -127,6 +164,12 @@ def add_audit_command(sub: argparse._SubParsersAction) -> None:
     audit.add_argument("--out", default=DEFAULT_OUT, help="the audit, .csv or .jsonl (default: %(default)s)")
     audit.add_argument(
         "--model", default="bundled", help="the base whose features are used: 'bundled' (default), a tag or a file"
+    )
+    audit.add_argument(
+        "--keep-one",
+        metavar="DEST",
+        help="after the audit, keep one file per duplicate group and move the others into DEST (outside SRC), "
+        "keeping their relative paths; undo with undo-sort and the manifest it prints",
     )
     audit.add_argument("--folds", type=int, default=5, help="folds of the out-of-fold heads (default: %(default)s)")
     audit.add_argument("--seed", type=int, default=0, help="seed of the folds and the heads (default: %(default)s)")

@@ -22,6 +22,7 @@ from model.data.decode import ImageLoadError, load_image
 SIZE = 32
 DETAIL_SIGMA = 2.0
 SMOOTH_SIGMA = 1.0
+COARSE = 8
 
 
 def thumbnail(image: Image.Image) -> np.ndarray:
@@ -40,7 +41,7 @@ def thumbnail_file(path: str | os.PathLike) -> np.ndarray | str:
         return f"unreadable image: {exc}"
 
 
-def _blur_matrix(sigma: float, n: int = SIZE) -> np.ndarray:
+def blur_matrix(sigma: float, n: int = SIZE) -> np.ndarray:
     """Return the ``(n, n)`` matrix of a 1-D Gaussian blur with edges repeated: ``B @ x`` blurs a column."""
     radius = int(3 * sigma + 0.5)
     taps = np.exp(-(np.arange(-radius, radius + 1) ** 2) / (2 * sigma * sigma))
@@ -52,8 +53,8 @@ def _blur_matrix(sigma: float, n: int = SIZE) -> np.ndarray:
     return out.astype(np.float32)
 
 
-_DETAIL = _blur_matrix(DETAIL_SIGMA)
-_SMOOTH = _blur_matrix(SMOOTH_SIGMA)
+_DETAIL = blur_matrix(DETAIL_SIGMA)
+_SMOOTH = blur_matrix(SMOOTH_SIGMA)
 
 
 def _blurred(thumbs: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -77,9 +78,23 @@ def detail_vectors(thumbs: np.ndarray) -> np.ndarray:
     return _centred(thumbs.astype(np.float32) - _blurred(thumbs, _DETAIL), "length").astype(np.float32)
 
 
-def smooth_vectors(thumbs: np.ndarray) -> np.ndarray:
-    """Return the smooth vectors ``(N, SIZE * SIZE)`` float32 of thumbnails ``(N, SIZE, SIZE)`` uint8."""
-    return _centred(_blurred(thumbs, _SMOOTH), "variance").astype(np.float32)
+def blurred_thumbnails(thumbs: np.ndarray) -> np.ndarray:
+    """Return thumbnails ``(N, SIZE, SIZE)`` uint8 blurred by :data:`SMOOTH_SIGMA`: ``(N, SIZE, SIZE)`` float32."""
+    return _blurred(thumbs, _SMOOTH)
+
+
+def smooth_vectors(thumbs: np.ndarray, blurred: np.ndarray | None = None) -> np.ndarray:
+    """Return the smooth vectors ``(N, SIZE * SIZE)`` float32 of thumbnails ``(N, SIZE, SIZE)`` uint8 (from their
+    :func:`blurred_thumbnails` when given)."""
+    return _centred(blurred_thumbnails(thumbs) if blurred is None else blurred, "variance").astype(np.float32)
+
+
+def coarse_vectors(blurred: np.ndarray, cells: int = COARSE) -> np.ndarray:
+    """Return ``(N, cells * cells)`` float32 unit vectors of blurred thumbnails ``(N, SIZE, SIZE)`` averaged over
+    ``cells x cells`` blocks, zero mean: a crop of a few per cent moves a block's content by a fraction of a
+    block, so a cropped copy stays among its original's nearest in this space."""
+    f = SIZE // cells
+    return _centred(blurred.reshape(len(blurred), cells, f, cells, f).mean((2, 4)), "length").astype(np.float32)
 
 
 def rms_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:

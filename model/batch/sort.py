@@ -91,6 +91,18 @@ def plan_sort(
         yield SortStep(root / rel, numbered(wanted, n), folder)
 
 
+def _make_folders(folder: Path, dest: Path, log: ManifestWriter) -> None:
+    """Create ``folder`` (inside ``dest``) and any missing folder between them, each recorded in the manifest
+    so that undo removes them again (a plan that keeps relative paths nests folders)."""
+    missing = []
+    while folder != dest and not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        made.mkdir()
+        log.made_folder(made)
+
+
 @dataclass
 class SortResult:
     """What :func:`apply_sort` did: the ``manifest`` path, files ``done`` and ``(src, reason)`` failures."""
@@ -121,9 +133,8 @@ def apply_sort(
             try:
                 if not is_inside(step.dst, dest):
                     raise OSError(errno.EPERM, f"{step.dst} is not inside {dest}")
-                if folder not in made and not folder.exists():
-                    folder.mkdir(parents=True)
-                    log.made_folder(folder)
+                if folder not in made:
+                    _make_folders(folder, dest, log)
                 made.add(folder)
                 if not step.src.is_file():
                     raise FileNotFoundError(errno.ENOENT, "no such file", str(step.src))

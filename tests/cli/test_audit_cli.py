@@ -149,3 +149,39 @@ def test_usage_errors_exit_2(src, tmp_path, capsys):
     assert "--out: output must end in .csv or .jsonl" in capsys.readouterr().err
     assert main(["audit", str(src), "--folds", "1"]) == 2
     assert "--folds must be at least 2" in capsys.readouterr().err
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_keep_one_moves_the_copies_into_dest_and_undo_sort_puts_them_back(src, cache, tmp_path, capsys):
+    from PIL import Image
+
+    original = _files("Dress")[3]
+    with Image.open(original) as image:  # a copy cropped by one pixel off the left edge, larger than its original
+        image.crop((1, 0, 28, 28)).resize((54, 56)).save(src / "Dress" / "cropped.png")
+    before = _tree(src)
+    dest = tmp_path / "src-duplicates"
+    assert _audit(str(src), "--out", str(tmp_path / "a.csv"), "--keep-one", str(dest)) == 0
+    out = capsys.readouterr().out
+    assert "keep one: 1 kept, 2 moved, 0 failed; manifest: " in out
+    manifest = out.split("manifest: ")[1].split(";")[0]
+    assert Path(manifest).parent == dest and "undo with: coatnet-gui undo-sort" in out
+    # the largest picture stays; its original and the renamed copy go, at their relative paths
+    assert sorted(_tree(dest)) == sorted([f"Dress/{original.name}", "Dress/renamed.png", Path(manifest).name])
+    assert _tree(dest)["Dress/renamed.png"] == before["Dress/renamed.png"]
+    assert (src / "Dress" / "cropped.png").read_bytes() == before["Dress/cropped.png"]
+    assert main(["undo-sort", manifest]) == 0
+    assert _tree(src) == before
+    assert sorted(_tree(dest)) == [Path(manifest).name]  # the folders it made are gone again
+
+
+def test_keep_one_refuses_a_dest_inside_src_or_a_link_before_auditing(src, tmp_path, capsys):
+    assert _audit(str(src), "--out", str(tmp_path / "a.csv"), "--keep-one", str(src / "dups")) == 2
+    err = capsys.readouterr().err
+    assert "--keep-one" in err and "lies inside the audited folder" in err and not (tmp_path / "a.csv").exists()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    assert _audit(str(src), "--out", str(tmp_path / "a.csv"), "--keep-one", str(tmp_path / "link")) == 2
+    assert "is a link" in capsys.readouterr().err
