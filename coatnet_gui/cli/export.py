@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 
 from coatnet_gui.cli import common as cli_common
+from model.export import onnx_missing
 
 EXPORT_COMMANDS = ("export",)
-ONNX_MISSING = "export needs the onnx package, which is not installed: pip install 'coatnet-lens[onnx]'"
 OPSETS = "17 to 20"  # model.export.onnx_export's MIN_OPSET..MAX_OPSET, kept here so that --help imports no torch
 
 
@@ -22,7 +22,7 @@ def export_command(args: argparse.Namespace) -> int:
     try:
         import onnx  # noqa: F401  (checked first: a missing package is one line, before a model loads)
     except ImportError:
-        return cli_common.usage_error(ONNX_MISSING)
+        return cli_common.usage_error(onnx_missing("export", "the onnx package"))
     from model.export.onnx_export import ExportError, export_onnx, parse_batch
     from model.weights.loading import WeightsError, load_model
 

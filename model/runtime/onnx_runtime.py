@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from model.export import onnx_missing
 from model.export.metadata import info_from_description, read_description
 from model.runtime.device import Placement
 from model.runtime.inference import Predictor
 from model.weights.checkpoint import WeightsError
 from model.weights.labels import describe_labels, read_class_map
 
-ONNXRUNTIME_MISSING = "opening an ONNX file needs onnxruntime, which is not installed: pip install 'coatnet-lens[onnx]'"
 MAPS_NEED_CHECKPOINT = (
     "Maps (attention, Grad-CAM, activations) need the PyTorch checkpoint: an ONNX file gives predictions only. "
     "Open the checkpoint it was exported from (Model ▸ Open) to see them."
@@ -47,7 +47,7 @@ class OnnxClassifier(Predictor):
         try:
             import onnxruntime as ort
         except ImportError:
-            raise WeightsError(ONNXRUNTIME_MISSING) from None
+            raise WeightsError(onnx_missing("opening an ONNX file", "onnxruntime")) from None
         path = Path(path).expanduser()
         if not path.is_file():
             raise WeightsError(f"No such file: {path}.")
