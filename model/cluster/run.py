@@ -108,7 +108,13 @@ def connect(address: str | None = None, num_cpus: int = 0) -> None:
     if address:
         ray.init(address=address, logging_level=logging.WARNING)
     else:
-        ray.init(num_cpus=num_cpus or 2 * (os.cpu_count() or 1), include_dashboard=False, logging_level=logging.WARNING)
+        # "local": always a new Ray of our own, never a cluster that `ray start` left (or that died) on this machine
+        ray.init(
+            address="local",
+            num_cpus=num_cpus or 2 * (os.cpu_count() or 1),
+            include_dashboard=False,
+            logging_level=logging.WARNING,
+        )
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # one line per run is the caller's progress

@@ -112,6 +112,19 @@ def stop_node(node: subprocess.Popen) -> None:
         pass
 
 
+def forget_head(port: int) -> None:
+    """Remove the address file our head wrote (``ray stop`` would, but it stops every Ray on the machine): left
+    behind, it names a dead cluster that a later ``ray.init()`` without an address would try to join."""
+    from ray._common.utils import get_ray_address_file
+
+    address_file = Path(get_ray_address_file(None))
+    try:
+        if address_file.read_text().strip().endswith(f":{port}"):
+            address_file.unlink()
+    except OSError:
+        pass
+
+
 def local_rows(folder: Path, tmp_path: Path) -> dict[str, dict]:
     clf = Classifier(load_model("bundled"))
     settings = BatchSettings(batch_size=8)
@@ -154,6 +167,7 @@ def test_the_two_machine_recipe_labels_as_the_local_engine(tmp_path: Path):
     finally:
         for node in reversed(nodes):
             stop_node(node)
+        forget_head(int(values["6379"]))
 
     on_ray = {row["path"]: row for row in pq.read_table(out).to_pylist()}
     local = local_rows(folder, tmp_path)

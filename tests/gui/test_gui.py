@@ -189,7 +189,7 @@ def test_save_view_png_at_image_size_raw_map_and_clipboard(qtbot, window, sample
 
 def test_event_loop_turns_during_model_load_and_inference(qtbot, window, sample, second_model_dir, monkeypatch):
     threads: list[bool] = []
-    real_load, real_explain = session_module.load_model, Classifier.explain
+    real_load, real_explain = session_module.open_predictor, Classifier.explain
 
     def slow_load(*args, **kwargs):
         threads.append(threading.current_thread() is threading.main_thread())
@@ -201,7 +201,7 @@ def test_event_loop_turns_during_model_load_and_inference(qtbot, window, sample,
         time.sleep(0.4)
         return real_explain(self, image)
 
-    monkeypatch.setattr(session_module, "load_model", slow_load)
+    monkeypatch.setattr(session_module, "open_predictor", slow_load)
     monkeypatch.setattr(Classifier, "explain", slow_explain)
     ticks = []
     timer = QTimer()
