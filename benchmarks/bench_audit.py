@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import platform
 import shutil
 import sys
 import time
@@ -33,6 +32,8 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from _machine import cpu_name  # noqa: E402
 
 from model.audit import (  # noqa: E402
     AuditSettings,
@@ -45,19 +46,6 @@ from model.weights.labels import FASHION_MNIST_CLASSES as CLASSES  # noqa: E402
 from model.weights.loading import load_model  # noqa: E402
 
 DIGITS = REPO / "tests" / "data" / "digits"
-
-
-def cpu_name() -> str:
-    """Return the CPU's model name and the cores this process may use."""
-    name = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{name}, {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()} cores"
 
 
 def write_images(folder: Path, images: np.ndarray) -> list[str]:

@@ -31,7 +31,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.bench_similar import cpu_name  # noqa: E402
+from _machine import cpu_name  # noqa: E402
+
 from benchmarks.fmnist_features import load_or_make  # noqa: E402
 from model.audit.map_neighbours import nearest_neighbours  # noqa: E402
 from model.audit.map_quality import knn_accuracy, trustworthiness  # noqa: E402

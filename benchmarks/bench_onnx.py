@@ -16,7 +16,6 @@ Prints the CPU it ran on.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import tempfile
 from dataclasses import replace
@@ -28,6 +27,7 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import cpu_name  # noqa: E402
 from _timing import interleaved_medians  # noqa: E402
 
 from model.data.transform import PreprocessCfg, preprocess  # noqa: E402
@@ -40,17 +40,6 @@ from model.weights.loading import LoadedModel, ModelInfo, load_model  # noqa: E4
 from model.weights.pretrained import configs_with_weights  # noqa: E402
 
 SIDE = 32
-
-
-def cpu_name() -> str:
-    """Return the CPU's model name (Linux), else what platform says."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def calibrate_batchnorm(net: CoAtNet) -> CoAtNet:

@@ -11,13 +11,12 @@ first labelling's accuracy as the reference. Needs Debian's dataset-fashion-mnis
 from __future__ import annotations
 
 import argparse
-import platform
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _machine import cpu_name
 from PIL import Image
 
 from model.runtime.inference import Classifier
@@ -26,16 +25,6 @@ from model.teach.dataset import labelled_from_pairs
 from model.teach.types import TeachSettings
 from model.training.fashion_mnist import CLASS_NAMES, load_split
 from model.weights.loading import load_model
-
-
-def cpu_name() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        name = next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-        flags = next((line for line in out.splitlines() if line.startswith("Flags")), "")
-        return f"{name} (amx_bf16: {'amx_bf16' in flags}, avx512_bf16: {'avx512_bf16' in flags})"
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def classify(clf: Classifier, paths: list[str]) -> tuple[list[str], list[float]]:

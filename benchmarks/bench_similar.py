@@ -33,7 +33,6 @@ def _threads_from_argv() -> str:
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = _threads_from_argv()
 
-import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -41,18 +40,9 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _machine import cpu_name  # noqa: E402
+
 from model.audit.similar import SimilarIndex, normalised  # noqa: E402
-
-
-def cpu_name() -> str:
-    """Return the CPU's model name (``/proc/cpuinfo``), else what platform says."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def clustered(n: int, dim: int, seed: int, noise_seed: int | None = None, count: int | None = None) -> np.ndarray:

@@ -3,13 +3,14 @@ on real axes with a legend, and the areas as numbers (deletion: lower is better,
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from coatnet_gui.widgets.plot import (
     Axes,
     LegendEntry,
+    SidebarChart,
     draw_axes,
     draw_legend,
     legend_rect,
@@ -63,9 +64,11 @@ def score_text(score: MapScore) -> str:
     return text
 
 
-class CurvePlot(QWidget):
+class CurvePlot(SidebarChart):
     """Deletion (red) and insertion (blue) curves of a map, solid, and of the random order, dashed: the class
     probability (y) against the share of pixels removed or revealed (x, %)."""
+
+    HEIGHT = 170
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -82,21 +85,6 @@ class CurvePlot(QWidget):
         """Show ``curves`` and the random order's (None: an empty frame)."""
         self.curves, self.random = curves, random
         self.update()
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """Small: it sits in the sidebar beside the overlay."""
-        return QSize(300, 170)
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """As tall as the size hint."""
-        return QSize(200, 170)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        """Draw the frame, the curves and the legend."""
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.paint(painter, QRectF(self.rect()))
-        painter.end()
 
     def paint(self, painter: QPainter, area: QRectF) -> None:
         """Paint the chart into ``area`` (on screen or on an image)."""

@@ -10,14 +10,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
     QFont,
     QMouseEvent,
     QPainter,
-    QPaintEvent,
     QPalette,
     QPen,
 )
@@ -27,6 +26,7 @@ from coatnet_gui.widgets.head_shares import CONTENT, POSITION, SELECTED
 from coatnet_gui.widgets.plot import (
     Axes,
     LegendEntry,
+    SidebarChart,
     chart_png,
     draw_axes,
     draw_legend,
@@ -155,12 +155,14 @@ def head_text(s: HeadStats) -> str:
     )
 
 
-class HeadStatsChart(QWidget):
+class HeadStatsChart(SidebarChart):
     """The chart; ``head_clicked(block_name, head)`` when a point is clicked, ``save_requested()`` from its context
     menu ("Save as PNG…")."""
 
     head_clicked = Signal(str, int)
     save_requested = Signal()
+
+    HEIGHT = 220
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -187,20 +189,9 @@ class HeadStatsChart(QWidget):
         self.state.selected = selected
         self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """Small enough for the sidebar."""
-        return QSize(300, 220)
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """As tall as the size hint."""
-        return QSize(200, 220)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        """Draw the chart."""
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self._axes = paint_head_chart(painter, QRectF(self.rect()), self.state, self.palette(), small_font(self.font()))
-        painter.end()
+    def paint(self, painter: QPainter, area: QRectF) -> None:
+        """Paint the chart into ``area`` and keep its axes (clicks and tooltips find points through them)."""
+        self._axes = paint_head_chart(painter, area, self.state, self.palette(), small_font(self.font()))
 
     def point_of(self, block: str, head: int) -> QPointF:
         """Return the widget position of the point of ``head`` of ``block`` (KeyError when it is not shown)."""

@@ -7,8 +7,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPalette, QPen
+from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QWidget
 
 TICK = 4.0  # tick length in pixels
 PAD = 4.0
@@ -36,6 +37,32 @@ def tick_text(value: float, step: float) -> str:
     """Return ``value`` with as many decimals as the tick ``step`` needs."""
     decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step > 0 else 0
     return f"{value:.{decimals}f}"
+
+
+class SidebarChart(QWidget):
+    """A chart that sits in the sidebar: 300 x ``HEIGHT`` pixels wanted, never shorter than ``HEIGHT``, drawn by
+    :meth:`paint` (which also draws it onto an image for the explanation sheet)."""
+
+    HEIGHT = 170
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Small: it sits in the sidebar."""
+        return QSize(300, self.HEIGHT)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """As tall as the size hint."""
+        return QSize(200, self.HEIGHT)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """Draw the chart into the whole widget, antialiased."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.paint(painter, QRectF(self.rect()))
+        painter.end()
+
+    def paint(self, painter: QPainter, area: QRectF) -> None:
+        """Paint the chart into ``area``: each chart's own drawing."""
+        raise NotImplementedError
 
 
 @dataclass

@@ -4,11 +4,11 @@ dashed, and a coloured list that says which kinds change with the model and whic
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from coatnet_gui.widgets.plot import Axes, draw_axes, plot_rect, small_font
+from coatnet_gui.widgets.plot import Axes, SidebarChart, draw_axes, plot_rect, small_font
 from model.explain.sanity import INSENSITIVE, THRESHOLD, SanityReport
 
 COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be185d", "#4b5563"]
@@ -24,9 +24,11 @@ NAMES = {
 }
 
 
-class CascadePlot(QWidget):
+class CascadePlot(SidebarChart):
     """Spearman correlation (y, −1..1) of each kind's map with the original after each cascade step (x: the original,
     then the part randomised last); the threshold of the flag dashed."""
+
+    HEIGHT = 180
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -42,21 +44,6 @@ class CascadePlot(QWidget):
         """Show ``report`` (None: an empty frame)."""
         self.report = report
         self.update()
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """Small: it sits in the sidebar."""
-        return QSize(300, 180)
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """As tall as the size hint."""
-        return QSize(200, 180)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        """Draw the frame and the curves."""
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.paint(painter, QRectF(self.rect()))
-        painter.end()
 
     def paint(self, painter: QPainter, area: QRectF) -> None:
         """Paint the chart into ``area``."""
