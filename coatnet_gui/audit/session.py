@@ -19,8 +19,8 @@ from PySide6.QtCore import QObject, Signal
 
 from coatnet_gui.workers import Job, Workers
 from model.audit import AuditProgress, AuditResult, AuditSet, AuditSettings, audit, read_audit_set
-from model.audit.label_fixes import file_sha256
 from model.audit.sources import TRAIN
+from model.features import file_digest
 from model.weights.loading import load_model
 
 FOLDER, TABLE, BATCH = "folder", "table", "batch"
@@ -86,7 +86,7 @@ class AuditSession(QObject):
 
         def read() -> tuple[AuditSet, AuditSource]:
             if where.is_file():
-                sha = file_sha256(where)  # before reading: a table changed after this is refused when fixed
+                sha = file_digest(where)  # before reading: a table changed after this is refused when fixed
                 data = read_audit_set(where)
                 return data, AuditSource(TABLE, data.root, where, sha)
             data = read_audit_set(where)

@@ -34,6 +34,7 @@ from model.batch.export import csv_cell, csv_value
 from model.batch.journal import decode_path
 from model.batch.sort import SortStep, apply_sort
 from model.batch.undo import UndoResult, undo_sort
+from model.features import file_digest
 from model.fileguard import claim, is_inside
 from model.names import folder_name
 from model.paths import data_dir
@@ -155,11 +156,6 @@ class TableEdit:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """Return the SHA-256 hex digest of a file's bytes; raises OSError when it cannot be read."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def set_corrected(
     table: str | os.PathLike,
     root: str | os.PathLike,
@@ -201,7 +197,7 @@ def undo_table_edit(edit: TableEdit) -> None:
     """Put back the bytes ``edit`` replaced, atomically, and drop its backup. Raises :class:`FixError` (nothing
     changed) when the table changed since the edit or its backup is gone."""
     try:
-        now = file_sha256(edit.table)
+        now = file_digest(edit.table)
     except OSError as exc:
         raise FixError(f"Cannot read {edit.table}: {exc.strerror or exc}; undo refused.") from None
     if now != edit.written:

@@ -16,13 +16,13 @@ import pytest
 
 from model.audit.label_fixes import (
     FixError,
-    file_sha256,
     move_to_classes,
     set_corrected,
     undo_moves,
     undo_table_edit,
 )
 from model.batch.manifest import read_manifest
+from model.features import file_digest
 from model.teach.dataset import labelled_from_table
 
 
@@ -178,7 +178,7 @@ def test_corrected_cells_change_and_every_other_byte_stays(table: Path, tmp_path
     before = table.read_bytes()
     root = table.parent
     changes = {str(root / "a.png"): "Coat", str(root / "sub/b.png"): "=cmd"}
-    edit = set_corrected(table, root, changes, file_sha256(table), tmp_path / "undo")
+    edit = set_corrected(table, root, changes, file_digest(table), tmp_path / "undo")
     assert edit.changed == 2 and edit.refused == []
     assert classes_in(table) == {
         str(root / "a.png"): "Coat",
@@ -197,7 +197,7 @@ def test_corrected_cells_change_and_every_other_byte_stays(table: Path, tmp_path
 def test_a_table_without_a_corrected_column_gets_one(tmp_path: Path):
     table = csv_table(tmp_path / "t.csv", [["a.png", "Shirt"], ["b.png", "Coat"]], ["path", "label"], ending="\n")
     before = table.read_bytes()
-    edit = set_corrected(table, tmp_path, {str(tmp_path / "b.png"): "Bag"}, file_sha256(table), tmp_path / "u")
+    edit = set_corrected(table, tmp_path, {str(tmp_path / "b.png"): "Bag"}, file_digest(table), tmp_path / "u")
     assert table.read_text() == "path,label,corrected\na.png,Shirt,\nb.png,Coat,Bag\n"
     assert classes_in(table) == {str(tmp_path / "a.png"): "Shirt", str(tmp_path / "b.png"): "Bag"}
     undo_table_edit(edit)
@@ -209,7 +209,7 @@ def test_jsonl_tables_keep_their_other_lines_and_fields(tmp_path: Path):
     table = tmp_path / "t.jsonl"
     table.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     before = table.read_bytes()
-    edit = set_corrected(table, tmp_path, {str(tmp_path / "a.png"): "Coat"}, file_sha256(table), tmp_path / "u")
+    edit = set_corrected(table, tmp_path, {str(tmp_path / "a.png"): "Coat"}, file_digest(table), tmp_path / "u")
     lines = table.read_text().split("\n")
     assert json.loads(lines[0]) == {**records[0], "corrected": "Coat"} and lines[1] == json.dumps(records[1])
     assert classes_in(table)[str(tmp_path / "a.png")] == "Coat"
@@ -218,7 +218,7 @@ def test_jsonl_tables_keep_their_other_lines_and_fields(tmp_path: Path):
 
 
 def test_a_table_that_changed_since_it_was_read_is_refused(table: Path, tmp_path: Path):
-    read = file_sha256(table)
+    read = file_digest(table)
     table.write_bytes(table.read_bytes() + b"e.png,Bag,0.5,,\r\n")  # edited by hand meanwhile
     after = table.read_bytes()
     with pytest.raises(FixError, match="changed on disk"):
@@ -227,7 +227,7 @@ def test_a_table_that_changed_since_it_was_read_is_refused(table: Path, tmp_path
 
 
 def test_undo_is_refused_when_the_table_changed_after_the_edit(table: Path, tmp_path: Path):
-    edit = set_corrected(table, table.parent, {str(table.parent / "a.png"): "Coat"}, file_sha256(table), tmp_path)
+    edit = set_corrected(table, table.parent, {str(table.parent / "a.png"): "Coat"}, file_digest(table), tmp_path)
     table.write_bytes(table.read_bytes() + b"e.png,Bag,0.5,,\r\n")
     changed = table.read_bytes()
     with pytest.raises(FixError, match="changed since"):
@@ -242,28 +242,28 @@ def test_rows_outside_the_table_s_folder_only_get_their_cell(tmp_path: Path):
     folder.mkdir()
     table = csv_table(folder / "t.csv", [["../outside.png", "Shirt", ""], ["a.png", "Coat", ""]],
                       ["path", "label", "corrected"])  # fmt: skip
-    sha = file_sha256(table)
+    sha = file_digest(table)
     edit = set_corrected(table, folder, {str(outside): "Bag", str(folder / "zz.png"): "Bag"}, sha, tmp_path / "u")
     assert edit.changed == 1 and edit.refused == [(str(folder / "zz.png"), "not listed in t.csv")]
     assert outside.read_bytes() == b"precious" and sorted(os.listdir(folder)) == ["t.csv"]
     with pytest.raises(FixError, match="lists none"):
-        set_corrected(table, folder, {str(folder / "zz.png"): "Bag"}, file_sha256(table), tmp_path / "u")
+        set_corrected(table, folder, {str(folder / "zz.png"): "Bag"}, file_digest(table), tmp_path / "u")
 
 
 def test_unreadable_tables_are_refused_whole(tmp_path: Path):
     bad_json = tmp_path / "t.jsonl"
     bad_json.write_text('{"path": "a.png"}\nnot json\n')
     with pytest.raises(FixError, match="Line 2"):
-        set_corrected(bad_json, tmp_path, {str(tmp_path / "a.png"): "Coat"}, file_sha256(bad_json), tmp_path / "u")
+        set_corrected(bad_json, tmp_path, {str(tmp_path / "a.png"): "Coat"}, file_digest(bad_json), tmp_path / "u")
     no_path = csv_table(tmp_path / "t.csv", [["a.png"]], ["file"])
     with pytest.raises(FixError, match="no 'path' column"):
-        set_corrected(no_path, tmp_path, {str(tmp_path / "a.png"): "Coat"}, file_sha256(no_path), tmp_path / "u")
+        set_corrected(no_path, tmp_path, {str(tmp_path / "a.png"): "Coat"}, file_digest(no_path), tmp_path / "u")
     assert not (tmp_path / "u").exists()
-    assert hashlib.sha256(bad_json.read_bytes()).hexdigest() == file_sha256(bad_json)
+    assert hashlib.sha256(bad_json.read_bytes()).hexdigest() == file_digest(bad_json)
 
 
 def test_undo_of_a_table_that_vanished_or_whose_backup_vanished_is_refused(table: Path, tmp_path: Path):
-    edit = set_corrected(table, table.parent, {str(table.parent / "a.png"): "Coat"}, file_sha256(table), tmp_path)
+    edit = set_corrected(table, table.parent, {str(table.parent / "a.png"): "Coat"}, file_digest(table), tmp_path)
     written = table.read_bytes()
     table.unlink()
     with pytest.raises(FixError, match="Cannot read .*undo refused"):
