@@ -16,7 +16,9 @@ Pools: ``model`` has one thread, so the Image tab's network work (inference, exp
 scoring, device moves) runs in submission order and never concurrently; ``load`` runs model loads and downloads,
 ``io`` reads images and writes files, ``batch`` a folder's labelling, ``teach`` a teaching, ``audit`` an audit,
 ``thumbs`` the Batch table's thumbnail decodes (two threads: scrolling queues hundreds, which must not wait behind,
-or delay, ``io``), ``map`` the embedding map's refinement (a minute of CPU that must hold up no other pool).
+or delay, ``io``), ``map`` the embedding map's refinement (a minute of CPU that must hold up no other pool); the
+Live tab's ``live`` (one frame at a time through the network: a frame that arrives while it is busy is dropped),
+``playback`` (a video file decoded at its pace) and ``timeline`` (a whole file classified in the background).
 Failures become one line for the window (:mod:`~coatnet_gui.workers.failures`).
 """
 
@@ -34,7 +36,19 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from coatnet_gui.workers.failures import failure_message
 from model.cancel import Cancelled, CancelToken
 
-POOLS = {"model": 1, "load": 1, "io": 2, "batch": 1, "teach": 1, "audit": 1, "thumbs": 2, "map": 1}
+POOLS = {
+    "model": 1,
+    "load": 1,
+    "io": 2,
+    "batch": 1,
+    "teach": 1,
+    "audit": 1,
+    "thumbs": 2,
+    "map": 1,
+    "live": 1,
+    "playback": 1,
+    "timeline": 1,
+}
 PROGRESS_INTERVAL_S = 0.1
 
 Progress = Callable[[int, int], None]

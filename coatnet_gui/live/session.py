@@ -1,0 +1,245 @@
+"""The Live tab's state and jobs: frames through the network, latest frame wins, and the file's timeline.
+
+A frame offered while the network is busy with the previous one is dropped, never queued (``FrameStats`` counts
+it): the ``live`` pool holds at most one frame job, submitted as the latest of its kind, so a new model or a stop
+supersedes it and nothing stale shows. A frame due for an overlay (:class:`~model.live.pacing.RatePlan`: Grad-CAM
+on every 3rd frame) is explained — one captured forward pass, the map computed by
+:func:`~model.explain.maps.compute_overlay`, as in the Image tab —, the others are only classified and keep the
+last map. The top-5 comes from the class probabilities averaged over the last N frames (:class:`Smoother`).
+
+The timeline classifies the whole file on the ``timeline`` pool (:func:`~model.live.timeline.timeline_rows`,
+cancellable), its rows arriving in chunks.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, Signal
+
+from coatnet_gui.image.session import map_size, model_view_box
+from coatnet_gui.live.frames import LiveFrame
+from coatnet_gui.workers import Job, Workers
+from model.data.transform import preprocess
+from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
+from model.live.pacing import FrameStats, RatePlan, Smoother
+from model.live.timeline import TimelineRow, timeline_rows, write_rows
+from model.runtime.inference import Prediction, Predictor
+
+FRAME, TIMELINE, EXPORT = "live.frame", "live.timeline", "live.export"
+LIVE_MAP_SIDE = 512  # the longest side of a live map in pixels: drawn scaled, computed small
+
+
+@dataclass
+class LiveResult:
+    """What one frame gave: the ``frame``, its smoothed top-5 ``prediction``, the ``overlay`` computed on it (None
+    when this frame kept the previous map), the network's ``seconds``."""
+
+    frame: LiveFrame
+    prediction: Prediction
+    overlay: OverlayResult | None
+    seconds: float
+
+
+def _live_size(box) -> tuple[int, int]:
+    """Return the (h, w) of a live map over ``box``: :func:`map_size` capped at :data:`LIVE_MAP_SIDE`."""
+    h, w = map_size(box)
+    scale = min(1.0, LIVE_MAP_SIDE / max(h, w))
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+class LiveSession(QObject):
+    """See the module docstring. ``classifier_getter()`` returns the active model (shared with the other tabs).
+    Signals: ``result_ready(LiveResult)``, ``stats_changed(text)``, ``failed(message)``,
+    ``timeline_rows(list[TimelineRow])``, ``timeline_progress(done, total)``, ``timeline_finished(text)``,
+    ``exported(path, count)``."""
+
+    result_ready = Signal(object)
+    stats_changed = Signal(str)
+    failed = Signal(str)
+    timeline_rows = Signal(object)
+    timeline_progress = Signal(int, int)
+    timeline_finished = Signal(str)
+    exported = Signal(str, int)
+
+    def __init__(self, workers: Workers, classifier_getter, parent: QObject | None = None):
+        super().__init__(parent)
+        self.workers, self.classifier_getter = workers, classifier_getter
+        self.stats, self.smoother, self.plan = FrameStats(), Smoother(1), RatePlan()
+        self.spec = OverlaySpec()
+        self.overlay_on = True
+        self.current: LiveFrame | None = None  # the frame shown last
+        self.result: LiveResult | None = None
+        self.overlay: OverlayResult | None = None  # the map shown (perhaps of an earlier frame)
+        self.rows: list[TimelineRow] = []
+        self._busy: Job | None = None  # the frame job in flight
+        self._sent = 0  # frames sent to the network since the map last changed
+        self._redo = False  # run the frame shown again once the network is free (a new map was asked for)
+        self._timeline: Job | None = None
+
+    # --- frames --------------------------------------------------------------------------------------------
+
+    def offer(self, frame: LiveFrame) -> bool:
+        """Send ``frame`` to the network when it is idle; otherwise drop it (counted, never queued). Return
+        whether it was sent."""
+        self.current = frame
+        if self._busy is not None:
+            self.stats.dropped_one()
+            self.stats_changed.emit(self.stats.text())
+            return False
+        return self._send(frame)
+
+    def busy(self) -> bool:
+        """True while a frame is in the network."""
+        return self._busy is not None
+
+    def set_spec(self, spec: OverlaySpec) -> None:
+        """Draw ``spec``'s map from now on; the frame shown gets it at once (once the network is free)."""
+        self.spec, self._sent, self.overlay = spec, 0, None
+        self.refresh()
+
+    def set_overlay_on(self, on: bool) -> None:
+        """Compute maps (True) or classify only (False)."""
+        self.overlay_on = on
+        if on:
+            self._sent, self.overlay = 0, None
+            self.refresh()
+
+    def set_smoothing(self, frames: int) -> None:
+        """Average the probabilities over the last ``frames`` frames (1: none)."""
+        self.smoother.set_frames(frames)
+
+    def refresh(self) -> None:
+        """Run the frame shown through the network again (a paused file after a new map or model)."""
+        if self.current is None:
+            return
+        if self._busy is not None:
+            self._redo = True
+        else:
+            self._send(self.current)
+
+    def reset(self) -> None:
+        """Forget the statistics, the smoothing and the map (a new source or model); drop the frame in flight."""
+        self.workers.supersede(FRAME)
+        self._busy, self._redo, self._sent = None, False, 0
+        self.stats.reset()
+        self.smoother.reset()
+        self.overlay = self.result = None
+        self.stats_changed.emit(self.stats.text())
+
+    def _send(self, frame: LiveFrame) -> bool:
+        clf: Predictor | None = self.classifier_getter()
+        if clf is None:
+            return False
+        spec, kind = self.spec, self.spec.kind
+        explain = self.overlay_on and not clf.maps_unavailable and (self.overlay is None or self.plan.due(kind, self._sent))
+        self._sent += 1
+        size, labels = _live_size(model_view_box(clf, frame.image.size)), clf.label_names
+
+        def job(_job: Job) -> tuple:
+            if explain:
+                explanation = clf.explain(frame.image)
+                overlay = compute_overlay(explanation, spec, size, labels)
+                return explanation.probs.numpy(), overlay, explanation.seconds
+            start = time.perf_counter()
+            probs = clf.probabilities(preprocess(frame.image, clf.preprocess_cfg)[None])[0]
+            return probs.numpy(), None, time.perf_counter() - start
+
+        def done(result: tuple) -> None:
+            self._busy = None
+            probs, overlay, seconds = result
+            if overlay is not None:
+                self.overlay = overlay
+            mean = self.smoother.add(probs)
+            prediction = clf.top_k(torch.from_numpy(np.ascontiguousarray(mean)), 5, frame.name, seconds)
+            self.result = LiveResult(frame, prediction, overlay, seconds)
+            self.result_ready.emit(self.result)
+            self.stats.shown(frame.arrival, time.perf_counter())
+            self.stats_changed.emit(self.stats.text())
+            self._after()
+
+        def error(message: str) -> None:
+            self._busy = None
+            self.failed.emit(message)
+
+        self._busy = self.workers.submit("live", job, done, error, latest=FRAME)
+        return True
+
+    def _after(self) -> None:
+        if self._redo and self.current is not None:
+            self._redo = False
+            if self.result is None or self.current is not self.result.frame or self.overlay is None:
+                self._send(self.current)
+
+    # --- the timeline ----------------------------------------------------------------------------------------
+
+    def start_timeline(self, path: str | os.PathLike) -> None:
+        """Classify every (sampled) frame of ``path`` in the background; a running timeline stops first."""
+        self.cancel_timeline()
+        self.rows = []
+        clf = self.classifier_getter()
+        if clf is None:
+            return
+
+        def rows(chunk: list[TimelineRow]) -> None:
+            self.rows.extend(chunk)
+            self.timeline_rows.emit(chunk)
+
+        def done(_result: object) -> None:
+            self._timeline = None
+            self.timeline_finished.emit(f"Timeline: {len(self.rows):,} frames classified.")
+
+        def error(message: str) -> None:
+            self._timeline = None
+            self.timeline_finished.emit(f"Timeline stopped: {message}")
+            self.failed.emit(message)
+
+        def cancelled(_message: str) -> None:
+            self._timeline = None
+            self.timeline_finished.emit(f"Timeline cancelled after {len(self.rows):,} frames.")
+
+        self._timeline = self.workers.submit(
+            "timeline",
+            lambda job: timeline_rows(path, clf, progress=job.progress, cancel=job.token),
+            done,
+            error,
+            on_report=rows,
+            on_progress=self.timeline_progress.emit,
+            on_cancelled=cancelled,
+            latest=TIMELINE,
+            what="Classifying the video's frames…",
+        )
+
+    def cancel_timeline(self) -> None:
+        """Stop the timeline being computed (the rows so far stay)."""
+        if self._timeline is not None:
+            self._timeline.cancel()
+
+    def timeline_running(self) -> bool:
+        """True while the timeline is computed."""
+        return self._timeline is not None
+
+    def export_rows(self, path: str | os.PathLike, overwrite: bool = False) -> None:
+        """Write the timeline's rows to ``path`` (.csv or .jsonl) on the ``io`` pool: ``exported(path, count)``
+        or ``failed``. An existing file is replaced only with ``overwrite`` (the user was asked)."""
+        rows, target = list(self.rows), os.fspath(path)
+        if not rows:
+            self.failed.emit("There are no frame rows to export yet.")
+            return
+        self.workers.submit(
+            "io",
+            lambda _job: write_rows(target, rows, overwrite=overwrite),
+            lambda count: self.exported.emit(target, count),
+            self.failed.emit,
+            latest=EXPORT,
+            what="Exporting the frame rows…",
+        )
+
+    def shutdown(self) -> None:
+        """Stop the frame in flight and the timeline (the tab is closing)."""
+        self.workers.supersede(FRAME)
+        self.cancel_timeline()

@@ -1,0 +1,513 @@
+"""The Live tab: a video file (play, pause, step, seek, speed, the timeline strip) or a camera, every frame shown
+with its top-5 and the overlay the Image tab draws (the same :class:`ImageView`, :class:`OverlayControls` and
+:class:`PredictionPanel`); snapshot to the Image tab; capture frames into a class and teach from them.
+
+Layout and wiring only: the frames' network work is :class:`~coatnet_gui.live.session.LiveSession`'s, a file's
+decoding :class:`~coatnet_gui.live.player.FilePlayer`'s, a camera's :class:`~coatnet_gui.live.camera.CameraSource`'s.
+Keys while the focus is in the tab: Space play/pause, ``.`` step, S snapshot, hold C to capture.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coatnet_gui.image.session import model_view_box
+from coatnet_gui.live.camera import CameraChoice, CameraSource, list_cameras
+from coatnet_gui.live.frames import LiveFrame
+from coatnet_gui.live.player import SPEEDS, FilePlayer
+from coatnet_gui.live.session import LiveResult, LiveSession
+from coatnet_gui.live.timeline_strip import TimelineStrip
+from coatnet_gui.overlay.geometry import Box
+from coatnet_gui.overlay.paint import colorize
+from coatnet_gui.teach.dialog import TeachDialog
+from coatnet_gui.widgets.image_view import ImageView
+from coatnet_gui.widgets.overlay_controls import OverlayControls
+from coatnet_gui.widgets.prediction_panel import PredictionPanel
+from coatnet_gui.widgets.wheel_guard import guard_wheel
+from coatnet_gui.workers import Workers
+from model.explain.capture import list_blocks
+from model.live.captures import capture_stem, captures_root, class_counts, class_folder, save_frame, save_snapshot
+from model.runtime.inference import Predictor
+
+SIDEBAR_WIDTH = 340
+CAPTURE_INTERVAL_S = 0.2  # while capture is held, at most one frame per this many seconds
+FILE_SOURCE = "file"
+VIDEO_FILTER = "Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.mpg *.mpeg *.ogv *.gif);;All files (*)"
+
+
+def _time_text(seconds: float) -> str:
+    minutes, rest = divmod(max(0.0, seconds), 60)
+    return f"{int(minutes)}:{rest:05.2f}"
+
+
+class LiveTab(QSplitter):
+    """See the module docstring. ``classifier_getter()`` and ``source_getter()`` give the active model and its
+    source, ``device_getter()`` the device chosen. Signals: ``snapshot_saved(path)`` (the window opens it in the
+    Image tab), ``model_taught(checkpoint)`` (the window makes it the active model), ``failed(message)``."""
+
+    snapshot_saved = Signal(str)
+    model_taught = Signal(str)
+    failed = Signal(str)
+
+    def __init__(
+        self,
+        workers: Workers,
+        classifier_getter: Callable[[], Predictor | None],
+        source_getter: Callable[[], str] = lambda: "",
+        device_getter: Callable[[], str] = lambda: "auto",
+        parent: QWidget | None = None,
+    ):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.workers, self.classifier_getter = workers, classifier_getter
+        self.source_getter, self.device_getter = source_getter, device_getter
+        self.session = LiveSession(workers, classifier_getter, self)
+        self.player = FilePlayer(workers, self)
+        self.camera = CameraSource(self)
+        self.teach_dialog: TeachDialog | None = None
+        self._layers: list = []  # the shown overlay's colour-mapped layers
+        self._capturing = False
+        self._last_capture = 0.0
+        self.captured = 0
+        self._build()
+        self._connect()
+        self.refresh_cameras()
+        self._set_file_controls(False)
+
+    # --- construction --------------------------------------------------------------------------------------
+
+    def _button(self, text: str, name: str, tip: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(name)
+        button.setToolTip(tip)
+        return button
+
+    def _build(self) -> None:
+        self.source_box = QComboBox()
+        self.source_box.setAccessibleName("Live source")
+        self.source_box.setToolTip("A video file, or one of the cameras found")
+        self.open_button = self._button("Open video…", "Open a video file", "Play a video file in the Live tab")
+        self.camera_note = QLabel("")
+        self.camera_note.setAccessibleName("Camera status")
+        source_row = QHBoxLayout()
+        source_row.addWidget(QLabel("Source:"))
+        source_row.addWidget(self.source_box, 1)
+        source_row.addWidget(self.open_button)
+        source_row.addWidget(self.camera_note, 1)
+
+        self.view = ImageView()
+        self.view.setAccessibleName("Live frame with overlay")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c02020;")
+        self.message.setAccessibleName("Live tab message")
+        self.message.hide()
+
+        self.play_button = self._button("Play", "Play or pause", "Play or pause the video (Space)")
+        self.step_button = self._button("Step", "Step one frame", "Pause and show the next frame (.)")
+        self.seek_slider = QSlider(Qt.Orientation.Horizontal)
+        self.seek_slider.setAccessibleName("Seek")
+        self.seek_slider.setToolTip("Drag to show another moment of the video")
+        self.time_label = QLabel("0:00.00 / 0:00.00")
+        self.time_label.setAccessibleName("Time")
+        self.speed_box = QComboBox()
+        self.speed_box.setAccessibleName("Playback speed")
+        for speed in SPEEDS:
+            self.speed_box.addItem(f"{speed:g}×", speed)
+        self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
+        transport = QHBoxLayout()
+        for widget, stretch in (
+            (self.play_button, 0),
+            (self.step_button, 0),
+            (self.seek_slider, 1),
+            (self.time_label, 0),
+            (self.speed_box, 0),
+        ):
+            transport.addWidget(widget, stretch)
+
+        self.strip = TimelineStrip()
+        self.timeline_status = QLabel("")
+        self.timeline_status.setAccessibleName("Timeline status")
+        self.cancel_timeline_button = self._button("Stop", "Stop the timeline", "Stop classifying the file's frames")
+        self.export_button = self._button(
+            "Export rows…", "Export the frame rows", "Write the classified frames as CSV or JSON Lines"
+        )
+        timeline_row = QHBoxLayout()
+        timeline_row.addWidget(self.timeline_status, 1)
+        timeline_row.addWidget(self.cancel_timeline_button)
+        timeline_row.addWidget(self.export_button)
+
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.addLayout(source_row)
+        column.addWidget(self.message)
+        column.addWidget(self.view, 1)
+        column.addLayout(transport)
+        column.addWidget(self.strip)
+        column.addLayout(timeline_row)
+
+        self.stats_label = QLabel("0.0 fps · latency 0 ms · 0 dropped")
+        self.stats_label.setAccessibleName("Frames per second, latency and dropped frames")
+        font = self.stats_label.font()
+        font.setBold(True)
+        self.stats_label.setFont(font)
+        self.smooth_spin = QSpinBox()
+        self.smooth_spin.setRange(1, 60)
+        self.smooth_spin.setPrefix("smooth over ")
+        self.smooth_spin.setSuffix(" frame(s)")
+        self.smooth_spin.setAccessibleName("Smoothing: frames averaged")
+        self.smooth_spin.setToolTip("The top-5 of the class probabilities averaged over the last N frames (1: none)")
+        self.prediction = PredictionPanel()
+        self.rate_label = QLabel("")
+        self.rate_label.setAccessibleName("Overlay rate")
+        self.rate_label.setWordWrap(True)
+        self.controls = OverlayControls()
+        self.snapshot_button = self._button(
+            "Snapshot to the Image tab", "Snapshot", "Open the frame shown in the Image tab with its full explanation (S)"
+        )
+        self.class_edit = QLineEdit()
+        self.class_edit.setPlaceholderText("class to capture into")
+        self.class_edit.setAccessibleName("Capture class")
+        self.capture_button = self._button(
+            "Hold to capture", "Hold to capture frames", "While held (or while C is held), frames go into the class folder"
+        )
+        self.capture_label = QLabel("")
+        self.capture_label.setWordWrap(True)
+        self.capture_label.setAccessibleName("Captured frames")
+        self.teach_button = self._button(
+            "Teach from captures…", "Teach from the captured classes", "Teach a model the captured classes"
+        )
+        sidebar = QWidget()
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(4, 0, 4, 0)
+        for title, widgets in (
+            ("Live", [self.stats_label, self.smooth_spin]),
+            ("Prediction", [self.prediction]),
+            ("Overlay", [self.rate_label, self.controls]),
+            ("Snapshot and capture", [self.snapshot_button, self.class_edit, self.capture_button,
+                                      self.capture_label, self.teach_button]),
+        ):
+            group = QGroupBox(title)
+            box = QVBoxLayout(group)
+            for widget in widgets:
+                box.addWidget(widget)
+            side.addWidget(group)
+        side.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(sidebar)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(SIDEBAR_WIDTH - 40)
+        self.sidebar = scroll
+        self.wheel_guard = guard_wheel(scroll)
+        self.addWidget(left)
+        self.addWidget(scroll)
+        self.setStretchFactor(0, 1)
+        self.setStretchFactor(1, 0)
+        self.setSizes([1000, SIDEBAR_WIDTH])
+        self.setChildrenCollapsible(False)
+
+    def _connect(self) -> None:
+        s, p = self.session, self.player
+        self.source_box.activated.connect(self._source_chosen)
+        self.open_button.clicked.connect(self.choose_file)
+        self.play_button.clicked.connect(p.toggle)
+        self.step_button.clicked.connect(lambda: p.step(1))
+        self.seek_slider.sliderMoved.connect(lambda value: p.seek(value / 1000))
+        self.speed_box.currentIndexChanged.connect(lambda _i: p.set_speed(self.speed_box.currentData()))
+        self.strip.seek_requested.connect(p.seek)
+        self.cancel_timeline_button.clicked.connect(s.cancel_timeline)
+        self.export_button.clicked.connect(self.choose_export)
+        self.smooth_spin.valueChanged.connect(s.set_smoothing)
+        self.snapshot_button.clicked.connect(self.snapshot)
+        self.capture_button.pressed.connect(self.start_capture)
+        self.capture_button.released.connect(self.stop_capture)
+        self.teach_button.clicked.connect(self.show_teach)
+        self.view.query_picked.connect(self.controls.set_query)
+        self.prediction.class_clicked.connect(self.controls.set_class)
+        self.prediction.top_class_shown.connect(self.controls.set_top_class)
+        self.controls.spec_changed.connect(self._spec_changed)
+        self.controls.appearance_changed.connect(self._appearance_changed)
+        p.opened.connect(self._file_opened)
+        p.frame_ready.connect(self.show_frame)
+        p.failed.connect(self.show_error)
+        p.playing_changed.connect(lambda playing: self.play_button.setText("Pause" if playing else "Play"))
+        self.camera.frame_ready.connect(self.show_frame)
+        self.camera.failed.connect(self._camera_failed)
+        s.result_ready.connect(self._show_result)
+        s.stats_changed.connect(self.stats_label.setText)
+        s.failed.connect(self.show_error)
+        s.timeline_rows.connect(self.strip.add_rows)
+        s.timeline_progress.connect(self._timeline_progress)
+        s.timeline_finished.connect(self._timeline_finished)
+        s.exported.connect(lambda path, n: self._note(f"Wrote {n:,} frame rows to {path}."))
+        self._spec_changed(self.controls.spec())
+
+    # --- sources -------------------------------------------------------------------------------------------
+
+    def refresh_cameras(self) -> list[CameraChoice]:
+        """List the cameras in the source picker (it says "No camera found" when there is none); return them."""
+        cameras, note = list_cameras()
+        self.source_box.blockSignals(True)
+        self.source_box.clear()
+        self.source_box.addItem("Video file", FILE_SOURCE)
+        for camera in cameras:
+            self.source_box.addItem(f"Camera: {camera.description}", camera)
+        if not cameras:
+            self.source_box.addItem(note.split(":")[0])
+            self.source_box.model().item(self.source_box.count() - 1).setEnabled(False)
+        self.source_box.blockSignals(False)
+        self.camera_note.setText(note)
+        self.camera_note.setToolTip(note)
+        return cameras
+
+    def _source_chosen(self, index: int) -> None:
+        data = self.source_box.itemData(index)
+        if isinstance(data, CameraChoice):
+            self.player.stop()
+            self.session.reset()
+            self._set_file_controls(False)
+            self.strip.clear("The timeline is for video files.")
+            self.camera_note.setText(f"Starting {data.description}…")
+            self.camera.start(data)
+        else:
+            self.camera.stop()
+
+    def _camera_failed(self, message: str) -> None:
+        self.camera_note.setText(message)
+        self.source_box.setCurrentIndex(0)
+        self.show_error(message)
+
+    def choose_file(self) -> None:
+        """Ask for a video file and play it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video file", "", VIDEO_FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str | os.PathLike) -> None:
+        """Open the video file at ``path``: its first frame shows, its timeline is computed in the background."""
+        self.camera.stop()
+        self.source_box.setCurrentIndex(0)
+        self.session.reset()
+        self.session.cancel_timeline()
+        self.message.hide()
+        self.strip.clear("Opening…")
+        self._set_file_controls(False)
+        self.player.open(path)
+
+    def _file_opened(self, info) -> None:
+        duration = float(info.duration or 0.0)
+        self.seek_slider.setRange(0, int(duration * 1000))
+        self._set_file_controls(True)
+        self.strip.set_duration(duration)
+        self.session.start_timeline(self.player.path)
+        self.cancel_timeline_button.setEnabled(True)
+
+    def _set_file_controls(self, enabled: bool) -> None:
+        for widget in (self.play_button, self.step_button, self.seek_slider, self.speed_box):
+            widget.setEnabled(enabled)
+        self.export_button.setEnabled(bool(self.session.rows))
+        self.cancel_timeline_button.setEnabled(self.session.timeline_running())
+
+    # --- frames and results --------------------------------------------------------------------------------
+
+    def show_frame(self, frame: LiveFrame) -> None:
+        """Show ``frame`` with the map shown last, send it to the network (dropped when busy), capture it when
+        capture is held."""
+        clf = self.classifier_getter()
+        w, h = frame.qimage.width(), frame.qimage.height()
+        box = model_view_box(clf, (w, h)) if clf is not None else Box(0, 0, w, h)
+        self.view.set_image(frame.qimage, box)
+        overlay = self.session.overlay
+        if overlay is not None and self.controls.overlay_visible():
+            self.view.set_overlay(overlay, self._layers)
+        if frame.time is not None:
+            info = self.player.info
+            total = float(info.duration or 0.0) if info is not None else 0.0
+            self.time_label.setText(f"{_time_text(frame.time)} / {_time_text(total)}")
+            if not self.seek_slider.isSliderDown():
+                self.seek_slider.blockSignals(True)
+                self.seek_slider.setValue(int(frame.time * 1000))
+                self.seek_slider.blockSignals(False)
+            self.strip.set_position(frame.time)
+        self.session.offer(frame)
+        if self._capturing and time.monotonic() - self._last_capture >= CAPTURE_INTERVAL_S:
+            self._capture(frame)
+
+    def _show_result(self, result: LiveResult) -> None:
+        self.prediction.set_prediction(result.prediction)
+        if result.overlay is not None:
+            self._layers = colorize(result.overlay, self.controls.colormap())
+            self.controls.show_result(result.overlay)
+        overlay = self.session.overlay
+        if overlay is not None and self.controls.overlay_visible():
+            self.view.set_overlay(overlay, self._layers)
+
+    def _spec_changed(self, spec) -> None:
+        self.session.set_spec(spec)
+        self.rate_label.setText(self.session.plan.describe(spec.kind))
+
+    def _appearance_changed(self) -> None:
+        c = self.controls
+        self.view.set_opacity(c.opacity())
+        self.view.set_overlay_visible(c.overlay_visible())
+        self.session.set_overlay_on(c.overlay_visible())
+        overlay = self.session.overlay
+        if overlay is not None:
+            self._layers = colorize(overlay, c.colormap())
+            self.view.set_overlay(overlay, self._layers)
+
+    def model_ready(self, classifier: Predictor) -> None:
+        """Use ``classifier`` (the window's active model) from now on: the controls offer its blocks and classes,
+        the frame shown is classified again, a file's timeline is computed again."""
+        self.prediction.set_model(classifier.info, classifier.placement)
+        net = getattr(classifier, "net", None)
+        self.controls.set_model(list_blocks(net) if net is not None else [], classifier.label_names)
+        self.controls.setEnabled(not classifier.maps_unavailable)
+        self.session.reset()
+        self._layers = []
+        if self.session.current is not None:
+            self.show_frame(self.session.current)
+        if self.player.info is not None:
+            self.strip.set_duration(float(self.player.info.duration or 0.0))
+            self.session.start_timeline(self.player.path)
+
+    def _timeline_progress(self, done: int, total: int) -> None:
+        self.timeline_status.setText(f"Classifying frames: {done:,} of {total:,}…")
+
+    def _timeline_finished(self, text: str) -> None:
+        self.timeline_status.setText(text)
+        self.cancel_timeline_button.setEnabled(False)
+        self.export_button.setEnabled(bool(self.session.rows))
+
+    # --- snapshot, capture, teach, export --------------------------------------------------------------------
+
+    def snapshot(self) -> None:
+        """Save the frame shown into the data folder and hand it to the Image tab (``snapshot_saved``)."""
+        frame = self.session.current
+        if frame is None:
+            self.show_error("There is no frame to snapshot yet: open a video file or start a camera.")
+            return
+        self.workers.submit(
+            "io",
+            lambda _job: str(save_snapshot(frame.image, frame.source, frame.time)),
+            self.snapshot_saved.emit,
+            self.show_error,
+            what="Saving the snapshot…",
+        )
+
+    def start_capture(self) -> None:
+        """Start capturing frames into the class named in the class field (the frame shown first)."""
+        if not self.class_edit.text().strip():
+            self.show_error("Name the class to capture into first.")
+            return
+        self._capturing = True
+        if self.session.current is not None:
+            self._capture(self.session.current)
+
+    def stop_capture(self) -> None:
+        """Stop capturing frames."""
+        self._capturing = False
+
+    def _capture(self, frame: LiveFrame) -> None:
+        self._last_capture = time.monotonic()
+        name = self.class_edit.text().strip()
+
+        def job(_job) -> str:
+            return str(save_frame(frame.image, class_folder(name), capture_stem(frame.source, frame.time)))
+
+        def saved(_path: str) -> None:
+            self.captured += 1
+            counts = class_counts()
+            self.capture_label.setText(
+                "Captured: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" (in {captures_root()})"
+            )
+
+        self.workers.submit("io", job, saved, self.show_error)
+
+    def show_teach(self) -> TeachDialog:
+        """Show the Teach dialog on the captured classes (a labelled folder: one sub-folder per class); the taught
+        model becomes the active one (``model_taught``)."""
+        if self.teach_dialog is None:
+            self.teach_dialog = TeachDialog(self.workers, self)
+            self.teach_dialog.taught.connect(self.model_taught)
+        dialog = self.teach_dialog
+        dialog.prepare([], self.source_getter(), self.device_getter(), "live-captures")
+        if not dialog.controller.running:
+            dialog.folder_edit.setText(str(captures_root()))
+            dialog.folder_button.setChecked(True)
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def choose_export(self) -> None:
+        """Ask where to write the frame rows (Qt's dialog asks before replacing a file) and write them."""
+        stem = Path(self.player.path).stem or "video"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the frame rows", f"{stem}-frames.csv", "CSV (*.csv);;JSON Lines (*.jsonl)"
+        )
+        if path:
+            self.session.export_rows(path, overwrite=True)  # the dialog asked before an existing file
+
+    # --- messages and keys -------------------------------------------------------------------------------------
+
+    def show_error(self, message: str) -> None:
+        """Show ``message`` above the frame (and in the window's banner through ``failed``); the tab stays usable."""
+        self.message.setText(message)
+        self.message.show()
+        self.failed.emit(message)
+
+    def _note(self, text: str) -> None:
+        self.timeline_status.setText(text)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Space play/pause, ``.`` step, S snapshot, C (held) capture."""
+        key = event.key()
+        if key == Qt.Key.Key_C and not event.isAutoRepeat():
+            self.start_capture()
+        elif key == Qt.Key.Key_Space and self.player.info is not None:
+            self.player.toggle()
+        elif key == Qt.Key.Key_Period and self.player.info is not None:
+            self.player.step(1)
+        elif key == Qt.Key.Key_S:
+            self.snapshot()
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Releasing C stops capturing."""
+        if event.key() == Qt.Key.Key_C and not event.isAutoRepeat():
+            self.stop_capture()
+        else:
+            super().keyReleaseEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the camera, the player, the frame in flight, the timeline and any teaching (the window closes)."""
+        self.camera.stop()
+        self.player.stop()
+        self.session.shutdown()
+        if self.teach_dialog is not None:
+            self.teach_dialog.controller.cancel()

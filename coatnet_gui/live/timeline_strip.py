@@ -1,0 +1,107 @@
+"""The timeline strip under the scrubber: per sampled frame, a bar in its top-1 class's colour as tall as its
+confidence, a marker at the frame shown; a click seeks there (``seek_requested(seconds)``), hovering names the
+class."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from model.live.timeline import TimelineRow, row_at
+
+STRIP_HEIGHT = 44
+BACKGROUND = QColor("#2b2d30")
+MARKER = QColor("#ffffff")
+TEXT = QColor("#c8c8c8")
+# Okabe-Ito and Tableau colours, distinguishable by most people; class i takes colour i mod 10
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+
+
+def class_colour(index: int) -> QColor:
+    """Return the colour of class ``index`` in the strip."""
+    return QColor(PALETTE[index % len(PALETTE)])
+
+
+class TimelineStrip(QWidget):
+    """See the module docstring. :meth:`set_duration` for a new file, :meth:`add_rows` as they come,
+    :meth:`set_position` for the frame shown."""
+
+    seek_requested = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMinimumHeight(STRIP_HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMouseTracking(True)
+        self.setAccessibleName("Timeline: top-1 class and confidence over time; click to seek")
+        self.setToolTip("Top-1 class and confidence of each frame; click to show that frame")
+        self.duration = 0.0
+        self.rows: list[TimelineRow] = []
+        self.position: float | None = None
+        self.note = "Open a video file: its frames are classified here in the background."
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """A strip as wide as it is given and :data:`STRIP_HEIGHT` tall."""
+        return QSize(400, STRIP_HEIGHT)
+
+    def set_duration(self, seconds: float) -> None:
+        """Start a new file of ``seconds``: no rows yet."""
+        self.duration, self.rows, self.position = max(0.0, seconds), [], None
+        self.note = "Classifying the frames…"
+        self.update()
+
+    def clear(self, note: str) -> None:
+        """Show no file, only ``note``."""
+        self.duration, self.rows, self.position, self.note = 0.0, [], None, note
+        self.update()
+
+    def add_rows(self, rows: list[TimelineRow]) -> None:
+        """Add classified frames (in time order)."""
+        self.rows.extend(rows)
+        self.update()
+
+    def set_position(self, seconds: float | None) -> None:
+        """Mark the frame shown at ``seconds`` (None: no marker)."""
+        self.position = seconds
+        self.update()
+
+    def _x(self, seconds: float) -> float:
+        return 1.0 + (self.width() - 2.0) * (seconds / self.duration if self.duration > 0 else 0.0)
+
+    def _seconds(self, x: float) -> float:
+        return max(0.0, min(self.duration, (x - 1.0) / max(1.0, self.width() - 2.0) * self.duration))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """Draw the bars, the marker, or the note when there is nothing to draw."""
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
+        if not self.rows or self.duration <= 0:
+            painter.setPen(TEXT)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.note)
+            painter.end()
+            return
+        h = self.height() - 2.0
+        step = self.duration / max(1, len(self.rows)) if len(self.rows) > 1 else self.duration
+        width = max(1.0, self._x(step) - self._x(0.0))
+        for row in self.rows:
+            bar = h * max(0.05, row.confidence)
+            painter.fillRect(QRectF(self._x(row.time), 1.0 + h - bar, width, bar), class_colour(row.indices[0]))
+        if self.position is not None:
+            painter.setPen(QPen(MARKER, 2.0))
+            x = self._x(self.position)
+            painter.drawLine(int(x), 0, int(x), self.height())
+        painter.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """A left click seeks to the time under the cursor."""
+        if event.button() == Qt.MouseButton.LeftButton and self.duration > 0:
+            self.seek_requested.emit(self._seconds(event.position().x()))
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """Name the class and confidence of the frame under the cursor in the tooltip."""
+        row = row_at(self.rows, self._seconds(event.position().x())) if self.duration > 0 else None
+        if row is not None:
+            self.setToolTip(f"{row.time:.2f} s · {row.label} {row.confidence:.0%} — click to show this frame")
+        super().mouseMoveEvent(event)
