@@ -17,7 +17,7 @@ Decoding rules:
   aspect ratio is resampled to square pixels: ``info.width`` x ``info.height`` is what a player shows.
 - Sampling: every decoded frame, every ``every``-th, or the first frame at or after each step of ``1 / fps``
   seconds (on timestamps, so a variable frame rate samples evenly in time). :data:`DEFAULT_FPS` is the rate
-  the headless commands use when none is given.
+  the headless commands use when none is given (:mod:`model.video.files`).
 - Anything that fails (missing, not a video, no video stream, no decodable frame) raises :class:`VideoError`
   from :func:`open_video` with a one-line reason; a file damaged or truncated part-way yields its frames up to
   the damage, then :meth:`VideoReader.frames` raises :class:`VideoError` saying where it stopped.
@@ -38,6 +38,7 @@ import av
 from PIL import Image
 
 from model.data.decode import ALPHA_BACKGROUND
+from model.video.files import DEFAULT_FPS, VIDEO_SUFFIXES, is_video
 
 __all__ = [
     "DEFAULT_FPS",
@@ -50,13 +51,6 @@ __all__ = [
     "open_video",
 ]
 
-DEFAULT_FPS = 2.0  # frames per second of video that `classify` and `label` sample when neither --every nor --fps
-VIDEO_SUFFIXES = frozenset(
-    {
-        ".mp4", ".m4v", ".mov", ".qt", ".mkv", ".webm", ".avi", ".wmv", ".asf", ".flv", ".mpg", ".mpeg",
-        ".m2v", ".ts", ".mts", ".m2ts", ".3gp", ".3g2", ".ogv", ".y4m",
-    }
-)  # fmt: skip
 _ALPHA_DECODERS = {"vp8": "libvpx", "vp9": "libvpx-vp9"}  # FFmpeg's own VP8/VP9 decoders drop WebM's alpha
 _TRANSPOSE = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
 _EPS = 1e-6  # seconds: timestamps within this of a sampling step count as on it
@@ -91,11 +85,6 @@ class VideoFrame:
     index: int
     time: float
     image: Image.Image
-
-
-def is_video(path: str | os.PathLike) -> bool:
-    """Return True when ``path``'s name ends in one of :data:`VIDEO_SUFFIXES` (any letter case)."""
-    return os.path.splitext(os.fspath(path))[1].lower() in VIDEO_SUFFIXES
 
 
 def _check_file(path: Path) -> None:
