@@ -30,6 +30,7 @@ from coatnet_gui.batch.view import BatchView
 from coatnet_gui.image.session import Session
 from coatnet_gui.image.sources import ImageSource, LoadedImage
 from coatnet_gui.image.tab import ImageTab
+from coatnet_gui.live.tab import LiveTab
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import ViewState, colorize
 from coatnet_gui.widgets.banner import MessageBanner
@@ -69,6 +70,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.batch, "&Batch")
         self.audit = self._make_audit_tab()
         self.tabs.addTab(self.audit, "Audit")  # no Alt letter: the Image tab uses a and u; Ctrl+U
+        self.live = self._make_live_tab()
+        self.tabs.addTab(self.live, "Live")  # no Alt letter: the Image tab uses l; Ctrl+L
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the focus starts in a tab, where its keys work
         self.tabs.currentChanged.connect(self._focus_tab)
         central = QWidget()
@@ -141,6 +144,26 @@ class MainWindow(QMainWindow):
         self.image_tab.view.similar_requested.connect(self.similar.find_region)
         return tab
 
+    def _make_live_tab(self) -> LiveTab:
+        """Return the Live tab on the active model: a snapshot opens in the Image tab (with the Live tab's overlay
+        choice), a model taught from captures becomes the active one."""
+        tab = LiveTab(
+            self.workers,
+            lambda: self.session.classifier,
+            lambda: self.session.model_source or self.models.requested,
+            lambda: self.settings.device,
+        )
+        tab.snapshot_saved.connect(self._open_snapshot)
+        tab.model_taught.connect(self.load_model)
+        tab.failed.connect(self.show_error)
+        return tab
+
+    def _open_snapshot(self, path: str) -> None:
+        """Show the Live tab's snapshot at ``path`` in the Image tab, with the overlay the Live tab showed."""
+        self.image_tab.controls.choose(self.live.controls.spec())
+        self.tabs.setCurrentWidget(self.image_tab)
+        self.open_path(path)
+
     def _on_batch_offers(self, states: list) -> None:
         if states:
             runs = "A batch run" if len(states) == 1 else f"{len(states)} batch runs"
@@ -175,6 +198,8 @@ class MainWindow(QMainWindow):
             return
         if page is self.image_tab:
             self.image_tab.stack.currentWidget().setFocus()
+        elif page is self.live:
+            self.live.view.setFocus()
         else:
             page.table.setFocus()
 
@@ -271,6 +296,7 @@ class MainWindow(QMainWindow):
         self.result = None
         self.update_title()
         self.batch.model_ready(source)  # offers unexported runs back once
+        self.live.model_ready(classifier)
         folder = self.opener.take_pending_folder()
         if folder is not None:
             self.batch.set_folder(folder)
@@ -378,6 +404,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.batch.stop()
+        self.live.shutdown()
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         self.session.shutdown()

@@ -21,6 +21,7 @@ from coatnet_gui.app.view_export import ViewExport
 from coatnet_gui.audit.tab import AuditTab
 from coatnet_gui.batch.view import BatchView
 from coatnet_gui.image.tab import ImageTab
+from coatnet_gui.live.tab import LiveTab
 from coatnet_gui.widgets.model_menu import ModelMenu
 from model.resources import sample_images
 
@@ -33,6 +34,7 @@ class MenuHost(Protocol):
     image_tab: ImageTab
     batch: BatchView
     audit: AuditTab
+    live: LiveTab
     model_menu: ModelMenu
     opener: Opener
     exporter: ViewExport
@@ -99,6 +101,7 @@ def build_menus(window: MenuHost) -> Menus:
     _action(window, view, "&Image tab", "Ctrl+I", lambda: window.tabs.setCurrentWidget(tab))
     _action(window, view, "&Batch tab", "Ctrl+B", lambda: window.tabs.setCurrentWidget(window.batch))
     _action(window, view, "A&udit tab", "Ctrl+U", lambda: window.tabs.setCurrentWidget(window.audit))
+    _action(window, view, "&Live tab (camera, video)", "Ctrl+L", lambda: window.tabs.setCurrentWidget(window.live))
     _action(tab, view, "&Next image", "Alt+Right", lambda: tab.filmstrip.step(1), scoped=True)
     _action(tab, view, "&Previous image", "Alt+Left", lambda: tab.filmstrip.step(-1), scoped=True)
     toggle_action = _overlay_menu(window, bar.addMenu("&Overlay"))

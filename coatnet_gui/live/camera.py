@@ -10,12 +10,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QLoggingCategory, QObject, Signal
 
 from coatnet_gui.live.frames import LiveFrame, qimage_to_pil
 
 NO_CAMERA = "No camera found"
-ADDONS_HINT = "Cameras need PySide6-Addons of the same version as PySide6-Essentials (pip install 'coatnet-lens[camera]')."
+ADDONS_HINT = (
+    "Cameras need PySide6-Addons of the same version as PySide6-Essentials (pip install 'coatnet-lens[camera]')."
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class CameraChoice:
 
 def _multimedia():
     """Return the QtMultimedia module; raises ImportError with a readable message when it cannot be loaded."""
+    # its FFmpeg backend reports every optional library it lacks (pipewire, VA-API) on stderr at load: quiet
+    # (QT_LOGGING_RULES still decides over these rules)
+    QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver.warning=false\nqt.multimedia.ffmpeg.info=false")
     try:
         from PySide6 import QtMultimedia
     except ImportError as exc:  # the Addons wheel is missing, or a library it needs (libpulse) is

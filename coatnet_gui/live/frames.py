@@ -8,6 +8,8 @@ import numpy as np
 from PIL import Image
 from PySide6.QtGui import QImage
 
+from model.video.files import frame_key
+
 
 @dataclass(frozen=True, eq=False)
 class LiveFrame:
@@ -25,7 +27,7 @@ class LiveFrame:
     @property
     def name(self) -> str:
         """Return the frame's name: ``path#t=SECONDS`` for a file's frame, ``camera frame N`` else."""
-        return f"{self.source}#t={self.time:.3f}" if self.time is not None else f"{self.source} frame {self.index}"
+        return frame_key(self.source, self.time) if self.time is not None else f"{self.source} frame {self.index}"
 
 
 def qimage_to_pil(image: QImage) -> Image.Image:

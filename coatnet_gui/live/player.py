@@ -18,10 +18,11 @@ from PySide6.QtCore import QObject, Signal
 from coatnet_gui.live.frames import LiveFrame
 from coatnet_gui.qimage import pil_to_qimage
 from coatnet_gui.workers import Job, Workers
-from model.video import VideoInfo, open_video
+from model.video import VideoError, VideoInfo, open_video
 
 PLAYBACK = "live.playback"
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+SHORT_SIDE = 720  # frames are decoded with their shorter side at most this (a 4K file plays as 720p)
 _SLEEP_SLICE_S = 0.02  # a paced wait checks for a cancel this often
 
 
@@ -63,9 +64,9 @@ class FilePlayer(QObject):
         def job(_job: Job) -> tuple:
             with open_video(path) as reader:
                 info = reader.info
-                first = next(iter(reader.frames()), None)
+                first = next(iter(reader.frames(shrink_to=SHORT_SIDE)), None)
             if first is None:
-                raise ValueError(f"{os.path.basename(path)} holds no video frames.")
+                raise VideoError(f"{path}: holds no video frames")
             return info, _decoded(path, first)
 
         def done(result: tuple) -> None:
@@ -73,7 +74,8 @@ class FilePlayer(QObject):
             self.opened.emit(self.info)
             self._show(result[1])
 
-        self.workers.submit("playback", job, done, self._failed, latest=PLAYBACK, what=f"Opening {os.path.basename(path)}…")
+        what = f"Opening {os.path.basename(path)}…"
+        self.workers.submit("playback", job, done, self._failed, latest=PLAYBACK, what=what)
 
     def play(self) -> None:
         """Play from the frame shown (from the start once the end was reached) at :attr:`speed`."""
@@ -87,7 +89,7 @@ class FilePlayer(QObject):
         def job(job: Job) -> Iterator[tuple]:
             with open_video(path) as reader:
                 clock, first_time = time.perf_counter(), None
-                for frame in reader.frames(start=start):
+                for frame in reader.frames(start=start, shrink_to=SHORT_SIDE):
                     if frame.index <= skip:
                         continue
                     if first_time is None:
@@ -126,7 +128,7 @@ class FilePlayer(QObject):
         def job(_job: Job) -> tuple | None:
             shown = None
             with open_video(path) as reader:
-                for frame in reader.frames(start=start):
+                for frame in reader.frames(start=start, shrink_to=SHORT_SIDE):
                     shown = frame
                     if frame.index > after:
                         break
@@ -138,7 +140,8 @@ class FilePlayer(QObject):
         """Show the frame at ``seconds`` (and play on from there when playing)."""
         if self.info is None:
             return
-        seconds = max(0.0, min(float(seconds), float(self.info.duration or 0.0)))
+        last = max(0.0, float(self.info.duration or 0.0) - self._frame_s())  # a seek past the last frame finds none
+        seconds = max(0.0, min(float(seconds), last))
         if self.playing:
             self.workers.supersede(PLAYBACK)
             self.position, self.index = seconds, -1
@@ -148,7 +151,7 @@ class FilePlayer(QObject):
 
         def job(_job: Job) -> tuple | None:
             with open_video(path) as reader:
-                frame = next(iter(reader.frames(start=seconds)), None)
+                frame = next(iter(reader.frames(start=seconds, shrink_to=SHORT_SIDE)), None)
             return _decoded(path, frame) if frame is not None else None
 
         self.workers.submit("playback", job, self._show_if_any, self._failed, latest=PLAYBACK)

@@ -136,7 +136,8 @@ class LiveSession(QObject):
         if clf is None:
             return False
         spec, kind = self.spec, self.spec.kind
-        explain = self.overlay_on and not clf.maps_unavailable and (self.overlay is None or self.plan.due(kind, self._sent))
+        due = self.overlay is None or self.plan.due(kind, self._sent)
+        explain = self.overlay_on and not clf.maps_unavailable and due
         self._sent += 1
         size, labels = _live_size(model_view_box(clf, frame.image.size)), clf.label_names
 

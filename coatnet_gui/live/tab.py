@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -91,8 +91,9 @@ class LiveTab(QSplitter):
         self._last_capture = 0.0
         self.captured = 0
         self._build()
+        self.source_box.addItem("Video file", FILE_SOURCE)
         self._connect()
-        self.refresh_cameras()
+        self._cameras_listed = False  # QtMultimedia is loaded when the tab is first shown
         self._set_file_controls(False)
 
     # --- construction --------------------------------------------------------------------------------------
@@ -185,13 +186,13 @@ class LiveTab(QSplitter):
         self.rate_label.setWordWrap(True)
         self.controls = OverlayControls()
         self.snapshot_button = self._button(
-            "Snapshot to the Image tab", "Snapshot", "Open the frame shown in the Image tab with its full explanation (S)"
+            "Snapshot to the Image tab", "Snapshot", "Open the frame shown in the Image tab, fully explained (S)"
         )
         self.class_edit = QLineEdit()
         self.class_edit.setPlaceholderText("class to capture into")
         self.class_edit.setAccessibleName("Capture class")
         self.capture_button = self._button(
-            "Hold to capture", "Hold to capture frames", "While held (or while C is held), frames go into the class folder"
+            "Hold to capture", "Hold to capture frames", "While held (or C), frames go into the class's folder"
         )
         self.capture_label = QLabel("")
         self.capture_label.setWordWrap(True)
@@ -206,8 +207,10 @@ class LiveTab(QSplitter):
             ("Live", [self.stats_label, self.smooth_spin]),
             ("Prediction", [self.prediction]),
             ("Overlay", [self.rate_label, self.controls]),
-            ("Snapshot and capture", [self.snapshot_button, self.class_edit, self.capture_button,
-                                      self.capture_label, self.teach_button]),
+            (
+                "Snapshot and capture",
+                [self.snapshot_button, self.class_edit, self.capture_button, self.capture_label, self.teach_button],
+            ),
         ):
             group = QGroupBox(title)
             box = QVBoxLayout(group)
@@ -268,8 +271,15 @@ class LiveTab(QSplitter):
 
     # --- sources -------------------------------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """List the cameras the first time the tab shows."""
+        if not self._cameras_listed:
+            self.refresh_cameras()
+        super().showEvent(event)
+
     def refresh_cameras(self) -> list[CameraChoice]:
         """List the cameras in the source picker (it says "No camera found" when there is none); return them."""
+        self._cameras_listed = True
         cameras, note = list_cameras()
         self.source_box.blockSignals(True)
         self.source_box.clear()

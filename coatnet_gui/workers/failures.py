@@ -5,7 +5,8 @@ missing image or file (OSError, :class:`~model.data.decode.ImageLoadError`), a m
 (:class:`~model.weights.checkpoint.WeightsError`), a teach validation error (:class:`~model.teach.types.TeachError`),
 an audit's unusable input or refused label change (:class:`~model.audit.AuditError`,
 :class:`~model.audit.label_fixes.FixError`),
-an unreadable run journal, a manifest that is not ours, a GPU out of memory. They are shown and logged as one line.
+an unreadable video file, an unreadable run journal, a manifest that is not ours,
+a GPU out of memory. They are shown and logged as one line.
 Anything else is a defect: its traceback goes to the log file (:mod:`coatnet_gui.logs`), whose path the message
 names, so a bug report can carry it.
 """
@@ -44,8 +45,10 @@ OUT_OF_MEMORY = "The GPU ran out of memory. Choose Model ▸ Device ▸ CPU, or 
 
 
 def is_expected(exc: BaseException) -> bool:
-    """Return True when ``exc`` is a failure the user can act on (see the module docstring), not a defect."""
-    return isinstance(exc, EXPECTED)
+    """Return True when ``exc`` is a failure the user can act on (see the module docstring), not a defect; a
+    :class:`~model.video.VideoError` (an unreadable video file) is one too, checked without importing PyAV."""
+    reader = sys.modules.get("model.video.reader")
+    return isinstance(exc, EXPECTED) or (reader is not None and isinstance(exc, reader.VideoError))
 
 
 def first_line(exc: BaseException) -> str:

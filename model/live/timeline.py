@@ -26,6 +26,7 @@ from model.cancel import CancelToken, check
 from model.data.transform import preprocess
 from model.runtime.inference import Predictor
 from model.video import open_video
+from model.video.files import frame_key
 
 TIMELINE_MAX_ROWS = 2000  # a longer file is sampled evenly: every k-th frame, at most this many rows
 BATCH = 16  # frames per forward pass
@@ -48,7 +49,7 @@ class TimelineRow:
     @property
     def name(self) -> str:
         """Return the frame's name, ``path#t=SECONDS`` (3 decimals)."""
-        return f"{self.path}#t={self.time:.3f}"
+        return frame_key(self.path, self.time)
 
     @property
     def label(self) -> str:
@@ -99,6 +100,7 @@ def timeline_rows(
         total = int(reader.info.frames or 0)
         every = sample_every(total, limit)
         cfg = predictor.preprocess_cfg
+        side = 2 * max(cfg.input_size)  # decoded small: the model sees its input size, not 4K
         pending: list = []
 
         def classify(frames: list) -> list[TimelineRow]:
@@ -110,7 +112,7 @@ def timeline_rows(
                 for f, p in zip(frames, preds, strict=True)
             ]
 
-        for frame in reader.frames(every=every if every > 1 else None):
+        for frame in reader.frames(every=every if every > 1 else None, shrink_to=side):
             pending.append(frame)
             if len(pending) == BATCH:
                 check(cancel)

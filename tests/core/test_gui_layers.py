@@ -10,7 +10,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "coatnet_gui"
-TAB_PACKAGES = ("coatnet_gui.image", "coatnet_gui.batch", "coatnet_gui.app", "coatnet_gui.teach", "coatnet_gui.audit")
+TAB_PACKAGES = (
+    "coatnet_gui.image",
+    "coatnet_gui.batch",
+    "coatnet_gui.app",
+    "coatnet_gui.teach",
+    "coatnet_gui.audit",
+    "coatnet_gui.live",
+)
 
 
 def module_name(path: Path) -> str:

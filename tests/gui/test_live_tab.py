@@ -1,0 +1,204 @@
+"""The Live tab in the real window, offscreen, on small generated video files (PyAV) and the small model: a file
+plays and shows frames with an overlay; a query click moves the map; pause and step; a snapshot lands in the Image
+tab; frames captured into classes teach a model the tab then uses; the timeline strip fills, a click on it seeks and
+its rows export; no camera is said so; a bad file is an error in the window, the app keeps running; frames that
+arrive while the network is busy are dropped, not queued."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from live_clips import write_clip
+from PySide6.QtCore import QPoint, Qt
+
+from coatnet_gui.live.camera import NO_CAMERA
+from model.explain.maps import OverlaySpec
+from model.paths import data_dir
+
+TIMEOUT_MS = 60_000
+FRAMES = 12  # write_clip's default: 4 images held 3 frames each, 10 fps
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    return write_clip(tmp_path / "clip.mp4")
+
+
+@pytest.fixture
+def live(qtbot, window, clip: Path):
+    """The window's Live tab shown, the clip open and its first frame classified with an overlay."""
+    tab = window.live
+    window.tabs.setCurrentWidget(tab)
+    tab.open_file(clip)
+    qtbot.waitUntil(lambda: tab.session.result is not None and tab.session.overlay is not None, timeout=TIMEOUT_MS)
+    return tab
+
+
+def wait_frame(qtbot, tab, index: int) -> None:
+    """Wait until frame ``index`` is shown and classified, with no frame job left in flight."""
+    qtbot.waitUntil(
+        lambda: tab.player.index == index
+        and tab.session.result is not None
+        and tab.session.result.frame.index == index
+        and not tab.session.busy(),
+        timeout=TIMEOUT_MS,
+    )
+
+
+def test_a_file_shows_frames_with_an_overlay_and_a_click_moves_the_query(qtbot, live):
+    tab = live
+    assert tab.player.info.frames == FRAMES
+    assert tab.view.state is not None and tab.view.state.result is tab.session.overlay and tab.view.state.layers
+    assert tab.prediction.prediction is not None and len(tab.prediction.prediction.labels) == 5
+    assert "fps" in tab.stats_label.text() and "latency" in tab.stats_label.text()
+    tab.controls.choose(OverlaySpec(kind="attention", attention_mode="query", query=(0.5, 0.5)))
+    qtbot.waitUntil(lambda: tab.session.overlay is not None and tab.session.overlay.spec.query == (0.5, 0.5))
+    before = tab.session.overlay.panels[0].image.copy()
+    box = tab.view._layout.cells[0]  # the model's view on screen
+    point = QPoint(int(box.left + box.width * 0.15), int(box.top + box.height * 0.15))
+    qtbot.mouseClick(tab.view, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(
+        lambda: tab.session.overlay is not None and tab.session.overlay.spec.query[0] < 0.3, timeout=TIMEOUT_MS
+    )
+    assert tab.view.state.result is tab.session.overlay
+    assert not np.allclose(tab.session.overlay.panels[0].image, before)
+
+
+def test_play_pause_and_step(qtbot, live):
+    tab = live
+    assert tab.player.index == 0 and not tab.player.playing
+    tab.step_button.click()
+    wait_frame(qtbot, tab, 1)
+    tab.step_button.click()
+    wait_frame(qtbot, tab, 2)
+    assert tab.time_label.text().startswith("0:00.20")
+    tab.play_button.click()
+    assert tab.player.playing and tab.play_button.text() == "Pause"
+    with qtbot.waitSignal(tab.player.ended, timeout=TIMEOUT_MS):
+        pass
+    assert not tab.player.playing and tab.play_button.text() == "Play"
+    assert tab.player.index == FRAMES - 1
+    assert tab.session.stats.shown_count + tab.session.stats.dropped >= FRAMES - 3  # every frame shown or dropped
+    tab.play_button.click()  # from the start again, then pause: nothing more arrives
+    qtbot.waitUntil(lambda: tab.player.index < FRAMES - 1, timeout=TIMEOUT_MS)
+    tab.play_button.click()
+    assert not tab.player.playing
+    shown = tab.player.index
+    tab.step_button.click()
+    wait_frame(qtbot, tab, shown + 1)
+
+
+def test_snapshot_lands_in_the_image_tab(qtbot, window, live):
+    live.controls.choose(OverlaySpec(kind="gradcam"))
+    assert "every 3rd frame" in live.rate_label.text()
+    live.snapshot_button.click()
+    qtbot.waitUntil(lambda: window.session.image is not None, timeout=TIMEOUT_MS)
+    path = Path(window.session.image.source.path)
+    assert path.parent == data_dir() / "live-snapshots" and path.name.startswith("clip-t0.000")
+    assert window.tabs.currentWidget() is window.image_tab
+    qtbot.waitUntil(lambda: window.result is not None, timeout=TIMEOUT_MS)  # explained, with the Live tab's kind
+    assert window.result.spec.kind == "gradcam"
+
+
+def test_capture_into_classes_then_teach_gives_the_model_the_tab_uses(qtbot, window, live, tmp_path, monkeypatch):
+    monkeypatch.setenv("COATNET_LENS_CACHE", str(tmp_path / "cache"))
+    tab = live
+    for name, frames in (("dark things", (0, 1, 3)), ("light things", (6, 9, 10))):
+        tab.class_edit.setText(name)
+        for index in frames:
+            tab.player.seek(index / 10)
+            wait_frame(qtbot, tab, index)
+            qtbot.mousePress(tab.capture_button, Qt.MouseButton.LeftButton)
+            qtbot.mouseRelease(tab.capture_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.captured == 6, timeout=TIMEOUT_MS)
+    folders = sorted(p.name for p in (data_dir() / "live-captures").iterdir())
+    assert folders == ["dark things", "light things"]
+    assert "dark things 3" in tab.capture_label.text()
+
+    tab.teach_button.click()
+    dialog = tab.teach_dialog
+    assert dialog.isVisible() and dialog.folder_button.isChecked()
+    with qtbot.waitSignal(dialog.taught, timeout=120_000) as taught:
+        dialog.start()
+    checkpoint = taught.args[0]
+    qtbot.waitUntil(lambda: window.session.model_source == checkpoint, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: tab.session.result is not None
+        and set(tab.session.result.prediction.labels) == {"dark things", "light things"},
+        timeout=TIMEOUT_MS,
+    )
+    assert tab.prediction.model_label.text() == window.session.classifier.info.name
+
+
+def test_the_timeline_fills_a_click_seeks_and_the_rows_export(qtbot, live, tmp_path):
+    tab = live
+    qtbot.waitUntil(lambda: not tab.session.timeline_running(), timeout=TIMEOUT_MS)
+    assert len(tab.strip.rows) == FRAMES and [r.frame for r in tab.strip.rows] == list(range(FRAMES))
+    assert "12 frames classified" in tab.timeline_status.text() and tab.export_button.isEnabled()
+    x = int(tab.strip.width() * 0.75)
+    qtbot.mouseClick(tab.strip, Qt.MouseButton.LeftButton, pos=QPoint(x, tab.strip.height() // 2))
+    qtbot.waitUntil(lambda: tab.player.index >= 8, timeout=TIMEOUT_MS)
+    assert abs(tab.player.position - 0.75 * tab.player.info.duration) <= 0.11
+    assert tab.strip.position == tab.player.position
+
+    for suffix in ("csv", "jsonl"):
+        out = tmp_path / f"rows.{suffix}"
+        with qtbot.waitSignal(tab.session.exported, timeout=TIMEOUT_MS):
+            tab.session.export_rows(out)
+        text = out.read_text(encoding="utf-8")
+        if suffix == "csv":
+            rows = list(csv.DictReader(text.splitlines()))
+            assert rows[4]["path"] == f"{tab.player.path}#t=0.400" and rows[4]["frame"] == "4"
+        else:
+            rows = [json.loads(line) for line in text.splitlines()]
+            assert rows[4]["time"] == pytest.approx(0.4) and 0 < rows[4]["confidence"] <= 1
+        assert len(rows) == FRAMES
+    with qtbot.waitSignal(tab.failed, timeout=TIMEOUT_MS) as refused:  # never overwritten without asking
+        tab.session.export_rows(tmp_path / "rows.csv")
+    assert "exists already" in refused.args[0]
+
+
+def test_no_camera_is_said_in_the_picker(window):
+    tab = window.live
+    window.tabs.setCurrentWidget(tab)  # the cameras are listed when the tab first shows
+    texts = [tab.source_box.itemText(i) for i in range(tab.source_box.count())]
+    assert texts[0] == "Video file" and texts[-1] == NO_CAMERA
+    assert not tab.source_box.model().item(len(texts) - 1).isEnabled()
+    assert tab.camera_note.text().startswith(NO_CAMERA)
+
+
+def test_a_bad_file_is_an_error_in_the_window_and_the_app_keeps_running(qtbot, window, tmp_path, clip):
+    tab = window.live
+    window.tabs.setCurrentWidget(tab)
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(2000))
+    tab.open_file(bad)
+    qtbot.waitUntil(lambda: tab.message.isVisible(), timeout=TIMEOUT_MS)
+    assert "broken.mp4" in tab.message.text() and "details in" not in tab.message.text()  # expected, one line
+    assert window.banner.isVisible()
+    assert not tab.play_button.isEnabled()
+    tab.open_file(clip)
+    qtbot.waitUntil(lambda: tab.session.result is not None, timeout=TIMEOUT_MS)
+    assert tab.player.info is not None and not tab.message.isVisible()
+
+
+def test_frames_are_dropped_not_queued_while_the_network_is_busy(qtbot, live):
+    tab, session = live, live.session
+    qtbot.waitUntil(lambda: not session.busy(), timeout=TIMEOUT_MS)
+    first = session.current
+    session.reset()
+    assert session.offer(first)  # sent: the network is busy with it until its result comes back to this thread
+    later = [session.current] * 3
+    assert [session.offer(f) for f in later] == [False, False, False]
+    assert session.stats.dropped == 3 and tab.workers.pending("live") == 1
+    assert "3 dropped" in tab.stats_label.text()
+    qtbot.waitUntil(lambda: not session.busy(), timeout=TIMEOUT_MS)
+    assert session.stats.shown_count == 1 and tab.workers.pending("live") == 0  # the dropped ones never ran
