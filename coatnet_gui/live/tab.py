@@ -10,7 +10,6 @@ Keys while the focus is in the tab: Space play/pause, ``.`` step, S snapshot, ho
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QSlider,
@@ -35,24 +33,22 @@ from PySide6.QtWidgets import (
 
 from coatnet_gui.image.session import model_view_box
 from coatnet_gui.live.camera import CameraChoice, CameraSource, list_cameras
+from coatnet_gui.live.capture_panel import CapturePanel
 from coatnet_gui.live.frames import LiveFrame
 from coatnet_gui.live.player import SPEEDS, FilePlayer
 from coatnet_gui.live.session import LiveResult, LiveSession
 from coatnet_gui.live.timeline_strip import TimelineStrip
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import colorize
-from coatnet_gui.teach.dialog import TeachDialog
 from coatnet_gui.widgets.image_view import ImageView
 from coatnet_gui.widgets.overlay_controls import OverlayControls
 from coatnet_gui.widgets.prediction_panel import PredictionPanel
 from coatnet_gui.widgets.wheel_guard import guard_wheel
 from coatnet_gui.workers import Workers
 from model.explain.capture import list_blocks
-from model.live.captures import capture_stem, captures_root, class_counts, class_folder, save_frame, save_snapshot
 from model.runtime.inference import Predictor
 
 SIDEBAR_WIDTH = 340
-CAPTURE_INTERVAL_S = 0.2  # while capture is held, at most one frame per this many seconds
 FILE_SOURCE = "file"
 VIDEO_FILTER = "Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.mpg *.mpeg *.ogv *.gif);;All files (*)"
 
@@ -85,11 +81,7 @@ class LiveTab(QSplitter):
         self.session = LiveSession(workers, classifier_getter, self)
         self.player = FilePlayer(workers, self)
         self.camera = CameraSource(self)
-        self.teach_dialog: TeachDialog | None = None
         self._layers: list = []  # the shown overlay's colour-mapped layers
-        self._capturing = False
-        self._last_capture = 0.0
-        self.captured = 0
         self._build()
         self.source_box.addItem("Video file", FILE_SOURCE)
         self._connect()
@@ -185,21 +177,10 @@ class LiveTab(QSplitter):
         self.rate_label.setAccessibleName("Overlay rate")
         self.rate_label.setWordWrap(True)
         self.controls = OverlayControls()
-        self.snapshot_button = self._button(
-            "Snapshot to the Image tab", "Snapshot", "Open the frame shown in the Image tab, fully explained (S)"
-        )
-        self.class_edit = QLineEdit()
-        self.class_edit.setPlaceholderText("class to capture into")
-        self.class_edit.setAccessibleName("Capture class")
-        self.capture_button = self._button(
-            "Hold to capture", "Hold to capture frames", "While held (or C), frames go into the class's folder"
-        )
-        self.capture_label = QLabel("")
-        self.capture_label.setWordWrap(True)
-        self.capture_label.setAccessibleName("Captured frames")
-        self.teach_button = self._button(
-            "Teach from captures…", "Teach from the captured classes", "Teach a model the captured classes"
-        )
+        self.capture = CapturePanel(self.workers, lambda: self.session.current, self.source_getter, self.device_getter)
+        c = self.capture  # its parts, as the tab's: the tests and the keys reach them here
+        self.snapshot_button, self.class_edit, self.capture_button = c.snapshot_button, c.class_edit, c.capture_button
+        self.capture_label, self.teach_button = c.capture_label, c.teach_button
         sidebar = QWidget()
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(4, 0, 4, 0)
@@ -207,16 +188,13 @@ class LiveTab(QSplitter):
             ("Live", [self.stats_label, self.smooth_spin]),
             ("Prediction", [self.prediction]),
             ("Overlay", [self.rate_label, self.controls]),
-            (
-                "Snapshot and capture",
-                [self.snapshot_button, self.class_edit, self.capture_button, self.capture_label, self.teach_button],
-            ),
         ):
             group = QGroupBox(title)
             box = QVBoxLayout(group)
             for widget in widgets:
                 box.addWidget(widget)
             side.addWidget(group)
+        side.addWidget(self.capture)
         side.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(sidebar)
@@ -245,10 +223,9 @@ class LiveTab(QSplitter):
         self.cancel_timeline_button.clicked.connect(s.cancel_timeline)
         self.export_button.clicked.connect(self.choose_export)
         self.smooth_spin.valueChanged.connect(s.set_smoothing)
-        self.snapshot_button.clicked.connect(self.snapshot)
-        self.capture_button.pressed.connect(self.start_capture)
-        self.capture_button.released.connect(self.stop_capture)
-        self.teach_button.clicked.connect(self.show_teach)
+        self.capture.snapshot_saved.connect(self.snapshot_saved)
+        self.capture.model_taught.connect(self.model_taught)
+        self.capture.failed.connect(self.show_error)
         self.view.query_picked.connect(self.controls.set_query)
         self.prediction.class_clicked.connect(self.controls.set_class)
         self.prediction.top_class_shown.connect(self.controls.set_top_class)
@@ -364,8 +341,7 @@ class LiveTab(QSplitter):
                 self.seek_slider.blockSignals(False)
             self.strip.set_position(frame.time)
         self.session.offer(frame)
-        if self._capturing and time.monotonic() - self._last_capture >= CAPTURE_INTERVAL_S:
-            self._capture(frame)
+        self.capture.frame_arrived(frame)
 
     def _show_result(self, result: LiveResult) -> None:
         self.prediction.set_prediction(result.prediction)
@@ -413,65 +389,7 @@ class LiveTab(QSplitter):
         self.cancel_timeline_button.setEnabled(False)
         self.export_button.setEnabled(bool(self.session.rows))
 
-    # --- snapshot, capture, teach, export --------------------------------------------------------------------
-
-    def snapshot(self) -> None:
-        """Save the frame shown into the data folder and hand it to the Image tab (``snapshot_saved``)."""
-        frame = self.session.current
-        if frame is None:
-            self.show_error("There is no frame to snapshot yet: open a video file or start a camera.")
-            return
-        self.workers.submit(
-            "io",
-            lambda _job: str(save_snapshot(frame.image, frame.source, frame.time)),
-            self.snapshot_saved.emit,
-            self.show_error,
-            what="Saving the snapshot…",
-        )
-
-    def start_capture(self) -> None:
-        """Start capturing frames into the class named in the class field (the frame shown first)."""
-        if not self.class_edit.text().strip():
-            self.show_error("Name the class to capture into first.")
-            return
-        self._capturing = True
-        if self.session.current is not None:
-            self._capture(self.session.current)
-
-    def stop_capture(self) -> None:
-        """Stop capturing frames."""
-        self._capturing = False
-
-    def _capture(self, frame: LiveFrame) -> None:
-        self._last_capture = time.monotonic()
-        name = self.class_edit.text().strip()
-
-        def job(_job) -> str:
-            return str(save_frame(frame.image, class_folder(name), capture_stem(frame.source, frame.time)))
-
-        def saved(_path: str) -> None:
-            self.captured += 1
-            counts = class_counts()
-            self.capture_label.setText(
-                "Captured: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" (in {captures_root()})"
-            )
-
-        self.workers.submit("io", job, saved, self.show_error)
-
-    def show_teach(self) -> TeachDialog:
-        """Show the Teach dialog on the captured classes (a labelled folder: one sub-folder per class); the taught
-        model becomes the active one (``model_taught``)."""
-        if self.teach_dialog is None:
-            self.teach_dialog = TeachDialog(self.workers, self)
-            self.teach_dialog.taught.connect(self.model_taught)
-        dialog = self.teach_dialog
-        dialog.prepare([], self.source_getter(), self.device_getter(), "live-captures")
-        if not dialog.controller.running:
-            dialog.folder_edit.setText(str(captures_root()))
-            dialog.folder_button.setChecked(True)
-        dialog.show()
-        dialog.raise_()
-        return dialog
+    # --- export ------------------------------------------------------------------------------------------------
 
     def choose_export(self) -> None:
         """Ask where to write the frame rows (Qt's dialog asks before replacing a file) and write them."""
@@ -497,20 +415,20 @@ class LiveTab(QSplitter):
         """Space play/pause, ``.`` step, S snapshot, C (held) capture."""
         key = event.key()
         if key == Qt.Key.Key_C and not event.isAutoRepeat():
-            self.start_capture()
+            self.capture.start_capture()
         elif key == Qt.Key.Key_Space and self.player.info is not None:
             self.player.toggle()
         elif key == Qt.Key.Key_Period and self.player.info is not None:
             self.player.step(1)
         elif key == Qt.Key.Key_S:
-            self.snapshot()
+            self.capture.snapshot()
         else:
             super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         """Releasing C stops capturing."""
         if event.key() == Qt.Key.Key_C and not event.isAutoRepeat():
-            self.stop_capture()
+            self.capture.stop_capture()
         else:
             super().keyReleaseEvent(event)
 
@@ -519,5 +437,4 @@ class LiveTab(QSplitter):
         self.camera.stop()
         self.player.stop()
         self.session.shutdown()
-        if self.teach_dialog is not None:
-            self.teach_dialog.controller.cancel()
+        self.capture.shutdown()

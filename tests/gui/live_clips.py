@@ -21,7 +21,9 @@ def fmnist_images(count: int) -> list:
     return [(Image.open(p).convert("RGB"), name) for name, p in seen.items()]
 
 
-def write_clip(path: Path, count: int = 4, hold: int = 3, fps: int = 10, side: int = 96, codec: str = "libx264") -> Path:
+def write_clip(
+    path: Path, count: int = 4, hold: int = 3, fps: int = 10, side: int = 96, codec: str = "libx264"
+) -> Path:
     """Write ``count`` Fashion-MNIST images, each held ``hold`` frames, at ``fps`` as a ``side``-pixel square
     video to ``path`` (H.264 in MP4 by default); return ``path``."""
     import av

@@ -45,10 +45,12 @@ def live(qtbot, window, clip: Path):
 def wait_frame(qtbot, tab, index: int) -> None:
     """Wait until frame ``index`` is shown and classified, with no frame job left in flight."""
     qtbot.waitUntil(
-        lambda: tab.player.index == index
-        and tab.session.result is not None
-        and tab.session.result.frame.index == index
-        and not tab.session.busy(),
+        lambda: (
+            tab.player.index == index
+            and tab.session.result is not None
+            and tab.session.result.frame.index == index
+            and not tab.session.busy()
+        ),
         timeout=TIMEOUT_MS,
     )
 
@@ -118,21 +120,23 @@ def test_capture_into_classes_then_teach_gives_the_model_the_tab_uses(qtbot, win
             wait_frame(qtbot, tab, index)
             qtbot.mousePress(tab.capture_button, Qt.MouseButton.LeftButton)
             qtbot.mouseRelease(tab.capture_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.captured == 6, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: tab.capture.captured == 6, timeout=TIMEOUT_MS)
     folders = sorted(p.name for p in (data_dir() / "live-captures").iterdir())
     assert folders == ["dark things", "light things"]
     assert "dark things 3" in tab.capture_label.text()
 
     tab.teach_button.click()
-    dialog = tab.teach_dialog
+    dialog = tab.capture.teach_dialog
     assert dialog.isVisible() and dialog.folder_button.isChecked()
     with qtbot.waitSignal(dialog.taught, timeout=120_000) as taught:
         dialog.start()
     checkpoint = taught.args[0]
     qtbot.waitUntil(lambda: window.session.model_source == checkpoint, timeout=TIMEOUT_MS)
     qtbot.waitUntil(
-        lambda: tab.session.result is not None
-        and set(tab.session.result.prediction.labels) == {"dark things", "light things"},
+        lambda: (
+            tab.session.result is not None
+            and set(tab.session.result.prediction.labels) == {"dark things", "light things"}
+        ),
         timeout=TIMEOUT_MS,
     )
     assert tab.prediction.model_label.text() == window.session.classifier.info.name
