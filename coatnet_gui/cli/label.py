@@ -4,7 +4,9 @@
 through a journal ``<out>.journal`` that is deleted once the output is complete: a run that was killed or
 interrupted continues with ``--resume``. Progress (images/s, ETA) goes to stderr, the summary to stdout.
 ``--maps OUT_DIR`` also saves a map and an overlay per image (:mod:`model.explain.folder_maps`). CSV cells are
-spreadsheet-safe (:func:`model.batch.export.csv_cell`) unless ``--csv-raw``.
+spreadsheet-safe (:func:`model.batch.export.csv_cell`) unless ``--csv-raw``. Video files in the folder give one row
+per sampled frame (``--every N`` / ``--fps F``, default :data:`model.video.files.DEFAULT_FPS`), named
+``video#t=SECONDS`` with ``frame`` and ``time`` columns; ``--sort-into`` sorts images only.
 Exit status as for ``classify``: 0 all labelled, 1 some failed (error rows), 2 usage/model errors,
 130 interrupted.
 
@@ -29,6 +31,7 @@ from model.batch.progress import BatchProgress, format_seconds
 from model.batch.sort import apply_sort, folder_names, plan_sort
 from model.batch.undo import ForeignManifest, undo_sort
 from model.choices import MAP_KINDS
+from model.video.files import DEFAULT_FPS, Sampling, split_key
 
 if TYPE_CHECKING:
     from model.explain.folder_maps import MapStep
@@ -93,15 +96,32 @@ def reporting_failures(records: Iterable[dict], stream: TextIO = sys.stderr) -> 
     stream.flush()
 
 
+def _images_only(records: Iterable[dict], skipped: list[int]) -> Iterator[dict]:
+    """Yield the records that are not video frames; count the others in ``skipped[0]``."""
+    for record in records:
+        if split_key(record["path"])[1] is None:
+            yield record
+        else:
+            skipped[0] += 1
+
+
 def _sort(args: argparse.Namespace, journal_path: Path, label_names: list[str]) -> None:
-    """Sort the labelled files into class folders under ``--sort-into`` (or print the plan with --dry-run)."""
+    """Sort the labelled files into class folders under ``--sort-into`` (or print the plan with --dry-run); video
+    frames are left out (a video is not one class)."""
     verb, done = ("move", "moved") if args.move else ("copy", "copied")
+    frames = [0]
     try:
         steps = list(
             plan_sort(
-                read_records(journal_path), args.dir, args.sort_into, folder_names(label_names), args.uncertain_below
+                _images_only(read_records(journal_path), frames),
+                args.dir,
+                args.sort_into,
+                folder_names(label_names),
+                args.uncertain_below,
             )
         )
+        if frames[0]:
+            print(f"sort: {frames[0]} video frames are not sorted (only images go into class folders)")
         if args.dry_run:
             for step in steps:
                 print(f"would {verb} {step.src} -> {step.dst}")
@@ -120,7 +140,7 @@ def _sort(args: argparse.Namespace, journal_path: Path, label_names: list[str]) 
 def _resume_note(journal: Journal, journal_path: Path) -> None:
     """Say on stderr how much an earlier run did, or that there was none."""
     print(
-        f"resuming: {len(journal.done)} images already done"
+        f"resuming: {len(journal.done)} images or frames already done"
         if journal.resumed
         else f"no journal at {journal_path}; starting from the beginning",
         file=sys.stderr,
@@ -222,7 +242,8 @@ def _map_step(args: argparse.Namespace, clf: Classifier, root: Path) -> MapStep:
 def label_command(args: argparse.Namespace) -> int:
     """Run ``label``; return the exit status."""
     from model.batch.pipeline import BatchSettings, label_folder, open_journal
-    from model.batch.scan import count_images
+    from model.batch.scan import count_images, iter_images
+    from model.video.files import is_video
     from model.weights.loading import WeightsError
 
     if not args.maps and (args.map_stage or args.map != "gradcam"):
@@ -247,9 +268,17 @@ def label_command(args: argparse.Namespace) -> int:
         return cli_common.usage_error("--move needs --sort-into DEST")
     if args.uncertain_below is not None and not (args.sort_into and 0 <= args.uncertain_below <= 1):
         return cli_common.usage_error("--uncertain-below needs --sort-into DEST and a probability from 0 to 1")
+    try:
+        sampling = Sampling(args.every, args.fps)
+    except ValueError as exc:
+        return cli_common.usage_error(str(exc))
+    videos = sum(1 for e in iter_images(root, args.recursive, videos=True) if is_video(e.rel))
+    if args.maps and videos:
+        return cli_common.usage_error(f"--maps works on images only; {root} holds {videos} video files")
     if args.dry_run and not args.sort_into:
         n = count_images(root, args.recursive)
-        print(f"dry run: would label {n} images in {root} and write {out}")
+        also = f" and {videos} video files" if videos else ""
+        print(f"dry run: would label {n} images{also} in {root} and write {out}")
         return cli_common.EXIT_OK
     try:
         clf: Predictor = cli_common.open_classifier(args)
@@ -262,7 +291,7 @@ def label_command(args: argparse.Namespace) -> int:
         step = _map_step(args, clf, root) if args.maps else None
     except ValueError as exc:
         return cli_common.usage_error(str(exc))
-    settings = BatchSettings(args.recursive, args.topk, args.batch_size, args.workers, step)
+    settings = BatchSettings(args.recursive, args.topk, args.batch_size, args.workers, step, sampling)
     journal_path = out.with_name(out.name + ".journal")
     try:
         journal = open_journal(journal_path, clf, root, settings, resume=args.resume)
@@ -277,7 +306,8 @@ def label_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return _interrupted(bar, journal_path)
     bar.finish()
-    counts = write_export(reporting_failures(read_records(journal_path)), out, raw=args.csv_raw)
+    frames = bool(videos) and any("time" in record for record in read_records(journal_path))
+    counts = write_export(reporting_failures(read_records(journal_path)), out, raw=args.csv_raw, frames=frames)
     _summary(counts, progress, out)
     if args.sort_into:
         _sort(args, journal_path, clf.label_names)
@@ -309,6 +339,19 @@ def undo_sort_command(args: argparse.Namespace) -> int:
     return cli_common.EXIT_SOME_FAILED if result.problems else cli_common.EXIT_OK
 
 
+def add_sampling_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--every N`` / ``--fps F`` (which frames of a video file get a ``what``; one or the other)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--every", type=int, metavar="N", help=f"video files: a {what} for every N-th decoded frame")
+    group.add_argument(
+        "--fps",
+        type=float,
+        metavar="F",
+        help=f"video files: a {what} for F frames per second of video, on the frames' timestamps (default: "
+        f"{DEFAULT_FPS:g}); each named VIDEO#t=SECONDS (3 decimals)",
+    )
+
+
 def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``label`` and ``undo-sort`` on the ``coatnet-gui`` sub-command parser ``sub``."""
     label = cli_common.add_command(sub, "label", "label every image of a folder; write CSV or JSON Lines")
@@ -327,6 +370,7 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     label.add_argument("--batch-size", type=int, default=0, help="images per model call (default: by input size)")
     label.add_argument("--workers", type=int, default=0, help="decode threads (default: one per CPU core)")
     label.add_argument("--resume", action="store_true", help="continue an interrupted run from its journal")
+    add_sampling_arguments(label, "row")
     label.add_argument(
         "--engine",
         choices=("local", "ray"),

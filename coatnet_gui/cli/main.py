@@ -1,5 +1,8 @@
 """Headless commands: ``coatnet-gui classify IMAGE...`` (and the batch commands registered beside it).
 
+A video file among the images gives one prediction per sampled frame (``--every N`` / ``--fps F``, default
+:data:`model.video.files.DEFAULT_FPS`), named ``VIDEO#t=SECONDS``; ``--json`` adds ``frame`` and ``time``.
+
 Imports no Qt, so it works on machines without a display, and no torch until a command runs, so that ``--help``
 and ``--version`` answer at once. Exit status: 0 when every image was classified,
 1 when some failed (each failure is one ``path: error: reason`` line on stderr), 2 on usage or model errors.
@@ -28,11 +31,14 @@ from coatnet_gui.cli.common import (
 )
 from coatnet_gui.cli.explain import EXPLAIN_COMMANDS, add_explain_command
 from coatnet_gui.cli.export import EXPORT_COMMANDS, add_export_command
-from coatnet_gui.cli.label import BATCH_COMMANDS, add_batch_commands
+from coatnet_gui.cli.label import BATCH_COMMANDS, add_batch_commands, add_sampling_arguments
 from coatnet_gui.cli.train import TRAIN_COMMANDS, add_train_command
 
 if TYPE_CHECKING:
-    from model.runtime.inference import Prediction
+    from collections.abc import Iterator
+
+    from model.runtime.inference import Prediction, Predictor
+    from model.video.files import Sampling
 
 
 def format_prediction(pred: Prediction) -> str:
@@ -44,10 +50,29 @@ def format_prediction(pred: Prediction) -> str:
     return "\n".join(lines)
 
 
+def _predictions(clf: Predictor, paths: list[str], sampling: Sampling, k: int) -> Iterator[tuple[Prediction, dict]]:
+    """Yield each path's prediction in order with no extra fields, or per sampled frame of a video file its
+    prediction and ``frame``/``time`` (:func:`model.batch.videos.classify_video`)."""
+    from model.video.files import is_video
+
+    for path in paths:
+        if is_video(path):
+            from model.batch.videos import classify_video
+
+            yield from classify_video(clf, path, sampling, k)
+        else:
+            yield from ((pred, {}) for pred in clf.classify_files([path], k=k))
+
+
 def classify_command(args: argparse.Namespace) -> int:
     """Run ``classify``; return the exit status."""
+    from model.video.files import Sampling
     from model.weights.checkpoint import WeightsError  # torch: imported by the command, not by the parser
 
+    try:
+        sampling = Sampling(args.every, args.fps)
+    except ValueError as exc:
+        return usage_error(str(exc))
     try:
         clf = open_classifier(args)
     except WeightsError as exc:
@@ -55,12 +80,12 @@ def classify_command(args: argparse.Namespace) -> int:
     if not args.json:
         print(describe(clf))
     failed = 0
-    for pred in clf.classify_files(args.images, k=args.topk):
+    for pred, fields in _predictions(clf, args.images, sampling, args.topk):
         if pred.error:
             failed += 1
             report_failure(pred.path, pred.error)
         if args.json:
-            print(json.dumps(pred.as_json(), ensure_ascii=False), flush=True)
+            print(json.dumps({**pred.as_json(), **fields}, ensure_ascii=False), flush=True)
         elif not pred.error:
             print(format_prediction(pred), flush=True)
     return EXIT_SOME_FAILED if failed else EXIT_OK
@@ -81,9 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=about, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, prog="coatnet-gui", help=argparse.SUPPRESS)
     classify = add_command(sub, "classify", "print the top-k classes of each image")
-    classify.add_argument("images", nargs="+", help="image files")
+    classify.add_argument("images", nargs="+", help="image or video files")
     add_topk_argument(classify, "to print per image")
-    classify.add_argument("--json", action="store_true", help="one JSON object per image and line")
+    classify.add_argument("--json", action="store_true", help="one JSON object per image (or frame) and line")
+    add_sampling_arguments(classify, "prediction")
     add_model_arguments(classify)
     classify.set_defaults(run=classify_command)
     add_batch_commands(sub)

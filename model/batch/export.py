@@ -10,6 +10,10 @@ top-1, ``labels,indices,probs`` the top-k joined with ``;``, ``error`` empty whe
 columns empty when not). A name that is not valid UTF-8 is written with ``\\xNN`` escapes (the JSON Lines
 export keeps the exact bytes).
 
+A run that labelled video frames has two more fields, after those (:mod:`model.batch.videos`): ``frame`` (the
+decoded-frame number) and ``time`` (seconds); a frame's ``path`` is ``video#t=SECONDS``, and an image's row or a
+video's error row leaves them empty.
+
 A run that saved maps (``label --maps``, :mod:`model.explain.folder_maps`) has three more fields, last in CSV:
 ``map`` (the ``.npy`` map), ``overlay`` (the PNG) and ``deletion`` (the map's deletion area; empty when none).
 
@@ -38,6 +42,7 @@ from model.batch.journal import decode_path
 
 CSV_HEADER = ("path", "label", "index", "prob", "labels", "indices", "probs", "model", "device", "precision", "error")
 MAP_COLUMNS = ("map", "overlay", "deletion")  # CSV columns of a run that saved maps, after CSV_HEADER's
+VIDEO_COLUMNS = ("frame", "time")  # CSV columns of a run that labelled video frames, before MAP_COLUMNS
 EXPORT_SUFFIXES = (".csv", ".jsonl")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet evaluates a cell starting with one of these
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -111,22 +116,35 @@ def map_row(record: dict) -> list[str]:
     return [record.get("map", ""), record.get("overlay", ""), "" if deletion is None else str(deletion)]
 
 
+def video_row(record: dict) -> list[str]:
+    """Return the :data:`VIDEO_COLUMNS` fields of one record (empty for an image or an error row)."""
+    return ["" if record.get(key) is None else str(record[key]) for key in VIDEO_COLUMNS]
+
+
 def write_export(
-    records: Iterable[dict], path: str | os.PathLike, only: Container[str] | None = None, raw: bool = False
+    records: Iterable[dict],
+    path: str | os.PathLike,
+    only: Container[str] | None = None,
+    raw: bool = False,
+    frames: bool | None = None,
 ) -> ExportCounts:
     """Write ``records`` (streamed, any length) to ``path`` as CSV or JSON Lines by its suffix, atomically;
     return the counts. With ``only`` (file names as :func:`~model.batch.journal.decode_path` returns them,
-    e.g. the rows a table shows), the other records are left out. The CSV gains :data:`MAP_COLUMNS` when the
-    first record has a ``map`` field; its cells are spreadsheet-safe (:func:`csv_cell`) unless ``raw``."""
+    e.g. the rows a table shows), the other records are left out. The CSV gains :data:`VIDEO_COLUMNS` when
+    ``frames`` (None: when the first record has a ``time`` field) and :data:`MAP_COLUMNS` when the first record
+    has a ``map`` field; its cells are spreadsheet-safe (:func:`csv_cell`) unless ``raw``."""
     fmt = export_format(path)
     counts = ExportCounts()
     records = iter(records)
     first = next(records, None)
     maps = first is not None and "map" in first
+    if frames is None:
+        frames = first is not None and "time" in first
+    header = CSV_HEADER + (VIDEO_COLUMNS if frames else ()) + (MAP_COLUMNS if maps else ())
     with atomic_writer(path, newline="" if fmt == "csv" else None) as f:
         writer = CsvWriter(f, raw) if fmt == "csv" else None
         if writer:
-            writer.writerow(CSV_HEADER + MAP_COLUMNS if maps else CSV_HEADER)
+            writer.writerow(header)
         for record in itertools.chain([first] if first is not None else [], records):
             if only is not None and decode_path(record) not in only:
                 continue
@@ -135,7 +153,8 @@ def write_export(
             else:
                 counts.labelled += 1
             if writer:
-                writer.writerow(csv_row(record) + map_row(record) if maps else csv_row(record))
+                row = csv_row(record) + (video_row(record) if frames else [])
+                writer.writerow(row + map_row(record) if maps else row)
             else:
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
     return counts

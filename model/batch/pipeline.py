@@ -16,7 +16,9 @@ folder, and a resumed run forms the same batches as an uninterrupted one and end
 A :class:`~model.cancel.CancelToken` pauses or stops the run between batches; what is computed by then is
 committed, so the journal resumes. A :class:`ChunkStep` in the settings replaces the plain classification of
 each batch (``label --maps`` passes the folder maps' step); this package imports nothing from
-:mod:`model.explain`.
+:mod:`model.explain`. With ``settings.video`` (a :class:`~model.video.files.Sampling`) the folder's video files
+count too: each sampled frame is one item, named ``path#t=SECONDS``, whose record gains ``frame`` and ``time``
+(:mod:`model.batch.videos`; the video is decoded in the calling thread, its frames' pixels in the decode pool).
 """
 
 from __future__ import annotations
@@ -35,14 +37,16 @@ from typing import Protocol
 
 import torch
 
-from model.batch.journal import Journal, encode_path, printable
+from model.batch.journal import Journal, decode_path, encode_path, printable
 from model.batch.progress import BatchProgress
-from model.batch.scan import ScanEntry, count_images, iter_images
+from model.batch.scan import ScanEntry, iter_images
+from model.batch.videos import estimated_frames, video_items
 from model.cancel import Cancelled, CancelToken, check
 from model.data.decode import ImageLoadError
 from model.data.transform import PreprocessCfg, load_pixels, normalize
 from model.runtime.inference import TOP_K, Classifier, Prediction
 from model.runtime.threads import limit_this_thread
+from model.video.files import Sampling, is_video
 
 Loaded = tuple[str, torch.Tensor | None, str | None]  # (relative path, uint8 pixels (C, H, W), error)
 
@@ -70,13 +74,15 @@ class ChunkStep(Protocol):
 @dataclass(frozen=True)
 class BatchSettings:
     """How to label a folder. ``batch_size`` 0 picks one from the input size, ``workers`` 0 one decode
-    thread per CPU core; ``step`` replaces the plain classification of each batch (:class:`ChunkStep`)."""
+    thread per CPU core; ``step`` replaces the plain classification of each batch (:class:`ChunkStep`);
+    ``video``: which frames of the folder's video files to label (None: video files are left out)."""
 
     recursive: bool = False
     topk: int = TOP_K
     batch_size: int = 0
     workers: int = 0
     step: ChunkStep | None = None
+    video: Sampling | None = None
 
 
 def default_batch_size(input_size: int) -> int:
@@ -92,7 +98,8 @@ def effective_batch_size(clf: Classifier, settings: BatchSettings) -> int:
 
 def run_settings(clf: Classifier, root: str | os.PathLike, settings: BatchSettings) -> dict:
     """Return what a journal records about a run (a resumed run must match it): folder, scan mode, model,
-    top-k, batch size, device and precision, and the step's identity when it has one (the maps it saves)."""
+    top-k, batch size, device and precision, the step's identity when it has one (the maps it saves) and the
+    video sampling when videos are labelled."""
     return {
         "root": printable(os.path.abspath(root)),
         "recursive": settings.recursive,
@@ -102,6 +109,7 @@ def run_settings(clf: Classifier, root: str | os.PathLike, settings: BatchSettin
         "device": clf.placement.device,
         "precision": clf.placement.precision,
         **(settings.step.identity() if settings.step else {}),
+        **(settings.video.identity() if settings.video else {}),
     }
 
 
@@ -130,18 +138,44 @@ def load_entry(root: str, rel: str, cfg: PreprocessCfg) -> Loaded:
     return rel, tensor, None
 
 
-def _ordered(
-    pool: Executor, load: Callable[[str], Loaded], entries: Iterable[ScanEntry], window: int
-) -> Iterator[Loaded]:
-    """Yield ``load(rel)`` for each entry in order, keeping at most ``window`` loads submitted ahead."""
+def _work(
+    root: str, entries: Iterable[ScanEntry], done: set[str], settings: BatchSettings, cfg: PreprocessCfg, fields: dict
+) -> Iterator[Loaded | Callable[[], Loaded]]:
+    """Yield what is left to do of ``entries``, in order: a :data:`Loaded` already known (an unlistable folder) or
+    a function for the decode pool that returns it; a video file yields its frames' work
+    (:func:`~model.batch.videos.video_items`, which puts their ``frame``/``time`` fields in ``fields``)."""
+    for entry in entries:
+        if entry.rel in done:
+            continue
+        if entry.error:
+            yield entry.rel, None, entry.error
+        elif settings.video and is_video(entry.rel):
+            yield from video_items(root, entry.rel, settings.video, cfg, done, fields)
+        else:
+            yield partial(load_entry, root, entry.rel, cfg)
+
+
+def count_items(root: str | os.PathLike, settings: BatchSettings) -> int:
+    """Return how many items labelling ``root`` makes: its images, plus with ``settings.video`` about how many
+    frames are sampled from each video (from the headers)."""
+    total = 0
+    for entry in iter_images(root, settings.recursive, settings.video is not None):
+        video = settings.video is not None and entry.error is None and is_video(entry.rel)
+        total += estimated_frames(os.path.join(root, entry.rel), settings.video) if video else 1
+    return total
+
+
+def _ordered(pool: Executor, work: Iterable[Loaded | Callable[[], Loaded]], window: int) -> Iterator[Loaded]:
+    """Yield the :data:`Loaded` of each item of ``work`` in order (a function runs in ``pool``), keeping at most
+    ``window`` submitted ahead."""
     pending: deque[Future] = deque()
     try:
-        for entry in entries:
-            if entry.error:
-                pending.append(Future())
-                pending[-1].set_result((entry.rel, None, entry.error))
+        for item in work:
+            if callable(item):
+                pending.append(pool.submit(item))
             else:
-                pending.append(pool.submit(load, entry.rel))
+                pending.append(Future())
+                pending[-1].set_result(item)
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
@@ -231,7 +265,7 @@ def label_folder(
     """
     root = Path(root)
     previous = len(journal.done)
-    total = count_images(root, settings.recursive)
+    total = count_items(root, settings)
     progress = BatchProgress(total=total, done=previous, failed=journal.failed, resumed=previous)
     if on_chunk:
         on_chunk([], progress)
@@ -240,13 +274,18 @@ def label_folder(
     lanes = model_lanes(clf)
     share = max(1, torch.get_num_threads() // lanes)
     lane_pool = ThreadPoolExecutor(lanes, thread_name_prefix="model", initializer=limit_this_thread, initargs=(share,))
-    todo = (e for e in iter_images(root, settings.recursive) if e.rel not in journal.done)
-    loaded = _ordered(pool, partial(load_entry, str(root), cfg=clf.preprocess_cfg), todo, 2 * batch_size)
+    fields: dict[str, dict] = {}  # a video frame's frame/time, from its decoding until its record is committed
+    entries = iter_images(root, settings.recursive, settings.video is not None)
+    work = _work(str(root), entries, journal.done, settings, clf.preprocess_cfg, fields)
+    loaded = _ordered(pool, work, 2 * batch_size)
     running: deque[Future[list[dict]]] = deque()
     start, paused = time.perf_counter(), 0.0
 
     def commit_oldest() -> None:
         records = running.popleft().result()
+        if fields:
+            for record in records:
+                record.update(fields.pop(decode_path(record), {}))
         journal.commit(records)
         progress.done += len(records)
         progress.failed += sum(1 for r in records if r["error"])

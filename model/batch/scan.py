@@ -1,6 +1,7 @@
 """Finding the images of a folder as a stream, in a fixed order, without ever listing the whole tree.
 
-Which files count: names ending in one of :data:`model.data.decode.IMAGE_SUFFIXES` (any letter case). Hidden
+Which files count: names ending in one of :data:`model.data.decode.IMAGE_SUFFIXES` (any letter case), and with
+``videos=True`` also :data:`model.video.files.VIDEO_SUFFIXES` (the batch pipeline samples their frames). Hidden
 files and folders (a name starting with ``.``, or the hidden attribute on Windows) are skipped. Symlinks to
 files count. A symlinked folder is followed only when it points outside the scanned tree (inside, its target
 is scanned under its real path anyway), and a folder already visited (same device and inode) is entered once
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.data.decode import IMAGE_SUFFIXES
+from model.video.files import is_video
 
 _SUFFIXES = frozenset(s.lower() for s in IMAGE_SUFFIXES)
 _WINDOWS_HIDDEN = stat.FILE_ATTRIBUTE_HIDDEN if sys.platform == "win32" else 0  # the constant exists everywhere
@@ -65,9 +67,9 @@ def _dir_key(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def iter_images(root: str | os.PathLike, recursive: bool = False) -> Iterator[ScanEntry]:
-    """Yield the images under ``root`` in a stable order: each folder's entries sorted by name, sub-folders
-    entered where they sort (depth-first) when ``recursive``.
+def iter_images(root: str | os.PathLike, recursive: bool = False, videos: bool = False) -> Iterator[ScanEntry]:
+    """Yield the images (and with ``videos`` the video files) under ``root`` in a stable order: each folder's
+    entries sorted by name, sub-folders entered where they sort (depth-first) when ``recursive``.
 
     Memory holds one sorted listing per open folder level, never the tree. A sub-folder that cannot be
     listed yields a :class:`ScanEntry` with ``error`` set (``rel`` ends with ``/``); an unlistable root
@@ -89,7 +91,7 @@ def iter_images(root: str | os.PathLike, recursive: bool = False) -> Iterator[Sc
         except OSError:
             is_dir = False
         if not is_dir:
-            if is_image_name(entry.name) and _is_file(entry):
+            if (is_image_name(entry.name) or (videos and is_video(entry.name))) and _is_file(entry):
                 yield ScanEntry(rel)
             continue
         if not recursive or _links_inside(entry, real_root):
@@ -122,6 +124,6 @@ def _is_file(entry: os.DirEntry) -> bool:
         return False
 
 
-def count_images(root: str | os.PathLike, recursive: bool = False) -> int:
+def count_images(root: str | os.PathLike, recursive: bool = False, videos: bool = False) -> int:
     """Return how many entries :func:`iter_images` yields (a streaming pass; nothing is kept)."""
-    return sum(1 for _ in iter_images(root, recursive))
+    return sum(1 for _ in iter_images(root, recursive, videos))
