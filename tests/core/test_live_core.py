@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from video_clips import fashion_stills, held_frames, write_clip
 
 from model.live.captures import capture_stem, class_counts, class_folder, save_frame
 from model.live.pacing import FrameStats, RatePlan, Smoother, ordinal
 from model.live.timeline import row_at, sample_every, timeline_rows, write_rows
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
-from live_clips import fmnist_images, write_clip  # noqa: E402
 
 
 def test_frame_stats_count_rate_latency_and_drops():
@@ -62,7 +58,9 @@ def test_the_rate_plan_runs_slow_kinds_on_every_kth_frame_and_says_so():
 
 
 def test_captures_go_into_class_folders_and_never_overwrite(tmp_path):
-    image = fmnist_images(1)[0][0]
+    from PIL import Image
+
+    image = Image.open(fashion_stills(1)[0][0]).convert("RGB")
     folder = class_folder("my shoes/boots", tmp_path)
     assert folder.parent == tmp_path and folder.is_dir() and "/" not in folder.name
     stem = capture_stem("/videos/walk.mp4", 1.5)
@@ -83,7 +81,8 @@ def test_the_timeline_of_a_clip_classifies_every_frame_and_exports(tmp_path, sma
     from model.runtime.inference import Classifier
     from model.weights.loading import load_model
 
-    clip = write_clip(tmp_path / "clip.mp4", count=3, hold=2)
+    stills = [p for p, _name in fashion_stills(1)][:3]
+    clip = write_clip(tmp_path / "clip.mp4", held_frames(stills, hold=2, size=96))
     clf = Classifier(load_model(str(small_model_dir)), device="cpu")
     seen = []
     rows = [r for chunk in timeline_rows(clip, clf, progress=lambda d, t: seen.append((d, t))) for r in chunk]

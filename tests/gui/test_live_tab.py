@@ -16,20 +16,26 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from live_clips import write_clip
 from PySide6.QtCore import QPoint, Qt
+from video_clips import fashion_stills, held_frames, write_clip
 
 from coatnet_gui.live.camera import NO_CAMERA
 from model.explain.maps import OverlaySpec
 from model.paths import data_dir
 
 TIMEOUT_MS = 60_000
-FRAMES = 12  # write_clip's default: 4 images held 3 frames each, 10 fps
+FRAMES = 12  # fashion_clip's: 4 images held 3 frames each, 10 fps
+
+
+def fashion_clip(path: Path, count: int = 4, hold: int = 3) -> Path:
+    """Write ``count`` Fashion-MNIST images of different classes, each held ``hold`` frames, at 10 fps, 96 px."""
+    stills = [p for p, _name in fashion_stills(1)][:count]
+    return write_clip(path, held_frames(stills, hold=hold, size=96))
 
 
 @pytest.fixture
 def clip(tmp_path: Path) -> Path:
-    return write_clip(tmp_path / "clip.mp4")
+    return fashion_clip(tmp_path / "clip.mp4")
 
 
 @pytest.fixture
