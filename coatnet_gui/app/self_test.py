@@ -8,7 +8,8 @@ Runs the app's own code paths offscreen, one step at a time, and prints one line
     [ ok ] attention: ... -> /tmp/coatnet-self-test-.../attention.png
     [ ok ] grad-cam: ... -> /tmp/coatnet-self-test-.../grad-cam.png
     [ ok ] window: main window 1366x768 ... -> /tmp/coatnet-self-test-.../window.png
-    self-test passed: 6 steps in 4.2 s
+    [ ok ] video: 16 frames written (MPEG-4) and decoded, top-1 as the stills' for 16/16; Live tab ... -> live.png
+    self-test passed: 7 steps in 5.1 s
 
 A step fails when it raises or when its output is not sane (probabilities that do not sum to 1, maps that are
 not finite or out of range, PNG files missing or of the wrong size); steps that need a failed one are skipped.
@@ -30,7 +31,8 @@ import numpy as np
 
 from model.names import slug
 
-STEPS = ("qt", "model", "classify", "attention", "grad-cam", "window")
+STEPS = ("qt", "model", "classify", "attention", "grad-cam", "window", "video")
+VIDEO_SIDE, VIDEO_HOLD = 96, 2  # the video step's clip: each sample held this many frames, this many pixels square
 WINDOW_TIMEOUT_S = 120  # from creating the window to its first overlay
 _TOLERANCE = 1e-3  # probabilities and attention rows sum to 1 within this
 
@@ -243,6 +245,84 @@ def _window_step(sample: Path, model: str, out_dir: Path) -> tuple[Any, str]:
     return None, f"main window {size[0]}x{size[1]}, {sample.name}: {outcome['result'].caption} -> {path}"
 
 
+def _write_sample_clip(samples: list[Path], path: Path) -> Path:
+    """Write the ``samples``, each held :data:`VIDEO_HOLD` frames, as a small MPEG-4 video (FFmpeg's own encoder,
+    in every build of PyAV) at 10 fps; return ``path``."""
+    import av
+
+    from model.data.decode import load_image
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width = stream.height = VIDEO_SIDE
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"qscale": "2"}
+        for sample in samples:
+            frame = av.VideoFrame.from_image(load_image(sample).resize((VIDEO_SIDE, VIDEO_SIDE)))
+            for _ in range(VIDEO_HOLD):
+                container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+def _live_window(clip: Path, model: str, out_dir: Path) -> tuple[str, Path]:
+    """Play ``clip`` in the window's Live tab until a frame shows with its top-5 and overlay; save the tab as
+    ``live.png``; return the fps readout and the PNG's path."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from coatnet_gui.app.main_window import MainWindow
+    from coatnet_gui.app.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="coatnet-self-test-settings-") as folder:
+        settings = Settings(str(Path(folder) / "settings.ini"))
+        settings.model = model
+        window = MainWindow(settings)
+        live, outcome, loop = window.live, {}, QEventLoop()
+        live.session.result_ready.connect(
+            lambda r: (outcome.setdefault("result", r), loop.quit()) if live.session.overlay is not None else None
+        )
+        live.failed.connect(lambda message: (outcome.setdefault("error", message), loop.quit()))
+        window.session.model_ready.connect(lambda _c: live.open_file(clip))
+        QTimer.singleShot(WINDOW_TIMEOUT_S * 1000, loop.quit)
+        window.tabs.setCurrentWidget(live)
+        window.show()
+        loop.exec()
+        path = out_dir / "live.png"
+        saved = live.grab().save(str(path), "PNG")
+        readout = live.stats_label.text()
+        window.close()
+    _check("error" not in outcome, f"the Live tab reported: {outcome.get('error')}")
+    _check("result" in outcome, f"no live frame with an overlay within {WINDOW_TIMEOUT_S} s")
+    _check(saved and path.is_file(), f"could not write {path}")
+    return readout, path
+
+
+def _video_step(classified: tuple[Any, Path], model: str, out_dir: Path) -> tuple[Any, str]:
+    """Write the samples as a video, decode it (:mod:`model.video`: PyAV and its FFmpeg) and classify every frame
+    as the Live tab's timeline does: the frame times must be 0.1 s apart and the top-1 of at least 3 in 4 frames
+    that of its still; then play it in the window's Live tab until a frame shows with an overlay."""
+    from model.live.timeline import timeline_rows
+
+    classifier, _sample = classified
+    from model.resources import sample_images
+
+    samples = sample_images()
+    clip = _write_sample_clip(samples, out_dir / "samples.mp4")
+    stills = [p.labels[0] for p in classifier.classify_files(samples, k=1)]
+    rows = [row for chunk in timeline_rows(clip, classifier) for row in chunk]
+    _check(len(rows) == VIDEO_HOLD * len(samples), f"{len(rows)} frames decoded of {VIDEO_HOLD * len(samples)}")
+    times = [round(r.time, 3) for r in rows]
+    _check(times == [round(i / 10, 3) for i in range(len(rows))], f"frame times {times[:4]}... are not 0.1 s apart")
+    agree = sum(r.label == stills[r.frame // VIDEO_HOLD] for r in rows)
+    _check(4 * agree >= 3 * len(rows), f"top-1 as the still's for only {agree}/{len(rows)} frames")
+    readout, path = _live_window(clip, model, out_dir)
+    detail = (
+        f"{len(rows)} frames written (MPEG-4) and decoded, top-1 as the stills' for {agree}/{len(rows)}; "
+        f"Live tab: {readout} -> {path}"
+    )
+    return None, detail
+
+
 def run_self_test(out_dir: Path | None = None, model: str = "bundled") -> int:
     """Run every step, printing one line each; return 0 when all passed, else 1.
 
@@ -261,6 +341,7 @@ def run_self_test(out_dir: Path | None = None, model: str = "bundled") -> int:
     scene = runner.step("attention", lambda c, _app: _attention_step(c, out), classified, app)
     runner.step("grad-cam", lambda s: _grad_cam_step(s, out), scene)
     runner.step("window", lambda c, _app: _window_step(c[1], model, out), classified, app)
+    runner.step("video", lambda c, _app: _video_step(c, model, out), classified, app)
     seconds = time.perf_counter() - start
     if runner.not_passed:
         print(f"self-test FAILED: {', '.join(runner.not_passed)} did not pass ({seconds:.1f} s)", flush=True)

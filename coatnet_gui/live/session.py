@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -157,6 +157,8 @@ class LiveSession(QObject):
                 self.overlay = overlay
             mean = self.smoother.add(probs)
             prediction = clf.top_k(torch.from_numpy(np.ascontiguousarray(mean)), 5, frame.name, seconds)
+            if overlay is not None:  # the explanation's pass runs in fp32, without autocast
+                prediction = replace(prediction, precision="fp32")
             self.result = LiveResult(frame, prediction, overlay, seconds)
             self.result_ready.emit(self.result)
             self.stats.shown(frame.arrival, time.perf_counter())

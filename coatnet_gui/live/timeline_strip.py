@@ -14,6 +14,8 @@ STRIP_HEIGHT = 44
 BACKGROUND = QColor("#2b2d30")
 MARKER = QColor("#ffffff")
 TEXT = QColor("#c8c8c8")
+LABEL_BACK, LABEL_TEXT = QColor(0, 0, 0, 170), QColor("#f2f2f2")  # a class name over its run of frames
+LABEL_PAD = 4.0
 # Okabe-Ito and Tableau colours, distinguishable by most people; class i takes colour i mod 10
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
 
@@ -87,11 +89,32 @@ class TimelineStrip(QWidget):
         for row in self.rows:
             bar = h * max(0.05, row.confidence)
             painter.fillRect(QRectF(self._x(row.time), 1.0 + h - bar, width, bar), class_colour(row.indices[0]))
+        self._label_runs(painter, width)
         if self.position is not None:
             painter.setPen(QPen(MARKER, 2.0))
             x = self._x(self.position)
             painter.drawLine(int(x), 0, int(x), self.height())
         painter.end()
+
+    def _label_runs(self, painter: QPainter, width: float) -> None:
+        """Name the class of each run of frames with the same top-1, where the name fits (the colours' legend)."""
+        metrics = painter.fontMetrics()
+        start = 0
+        for i in range(1, len(self.rows) + 1):
+            if i < len(self.rows) and self.rows[i].indices[0] == self.rows[start].indices[0]:
+                continue
+            left, right = self._x(self.rows[start].time), self._x(self.rows[i - 1].time) + width
+            text = self.rows[start].label
+            room = right - left - 2 * LABEL_PAD
+            if room > 12:
+                text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(room))
+                box = QRectF(0, 0, metrics.horizontalAdvance(text) + 2 * LABEL_PAD, metrics.height())
+                box.moveCenter(QRectF(left, 0, right - left, self.height()).center())
+                if text != "…" and box.width() <= right - left:
+                    painter.fillRect(box, LABEL_BACK)
+                    painter.setPen(LABEL_TEXT)
+                    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+            start = i
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         """A left click seeks to the time under the cursor."""
