@@ -1,11 +1,15 @@
 """The Live tab's state and jobs: frames through the network, latest frame wins, and the file's timeline.
 
-A frame offered while the network is busy with the previous one is dropped, never queued (``FrameStats`` counts
-it): the ``live`` pool holds at most one frame job, submitted as the latest of its kind, so a new model or a stop
-supersedes it and nothing stale shows. A frame due for an overlay (:class:`~model.live.pacing.RatePlan`: Grad-CAM
-on every 3rd frame) is explained — one captured forward pass, the map computed by
-:func:`~model.explain.maps.compute_overlay`, as in the Image tab —, the others are only classified and keep the
-last map. The top-5 comes from the class probabilities averaged over the last N frames (:class:`Smoother`).
+Latest frame wins: the ``live`` pool holds at most one frame job. A frame offered while the network is busy waits
+in a single slot, and a newer one replaces it there: the replaced frame is dropped (``FrameStats`` counts it),
+never queued. When the network is free again the frame in the slot — the newest one, the one on screen — runs, so a
+paused file or the last frame of a clip always gets its own top-5. The frame job is submitted as the latest of its
+kind, so a new model or a stop supersedes it and nothing stale shows.
+
+A frame due for an overlay (:class:`~model.live.pacing.RatePlan`: Grad-CAM on every 3rd frame) is explained — one
+captured forward pass, the map computed by :func:`~model.explain.maps.compute_overlay`, as in the Image tab —, the
+others are only classified and keep the last map. The top-5 comes from the class probabilities averaged over the
+last N frames (:class:`Smoother`).
 
 The timeline classifies the whole file on the ``timeline`` pool (:func:`~model.live.timeline.timeline_rows`,
 cancellable), its rows arriving in chunks.
@@ -79,17 +83,20 @@ class LiveSession(QObject):
         self._busy: Job | None = None  # the frame job in flight
         self._sent = 0  # frames sent to the network since the map last changed
         self._redo = False  # run the frame shown again once the network is free (a new map was asked for)
+        self.waiting: LiveFrame | None = None  # the newest frame offered while the network was busy
         self._timeline: Job | None = None
 
     # --- frames --------------------------------------------------------------------------------------------
 
     def offer(self, frame: LiveFrame) -> bool:
-        """Send ``frame`` to the network when it is idle; otherwise drop it (counted, never queued). Return
-        whether it was sent."""
+        """Send ``frame`` to the network when it is idle; otherwise put it in the slot of the next frame, where it
+        replaces (drops, counted) the one waiting there. Return whether it was sent now."""
         self.current = frame
         if self._busy is not None:
-            self.stats.dropped_one()
-            self.stats_changed.emit(self.stats.text())
+            if self.waiting is not None:
+                self.stats.dropped_one()
+                self.stats_changed.emit(self.stats.text())
+            self.waiting = frame
             return False
         return self._send(frame)
 
@@ -125,7 +132,7 @@ class LiveSession(QObject):
     def reset(self) -> None:
         """Forget the statistics, the smoothing and the map (a new source or model); drop the frame in flight."""
         self.workers.supersede(FRAME)
-        self._busy, self._redo, self._sent = None, False, 0
+        self._busy, self._redo, self._sent, self.waiting = None, False, 0, None
         self.stats.reset()
         self.smoother.reset()
         self.overlay = self.result = None
@@ -166,17 +173,20 @@ class LiveSession(QObject):
             self._after()
 
         def error(message: str) -> None:
-            self._busy = None
+            self._busy, self.waiting = None, None
             self.failed.emit(message)
 
         self._busy = self.workers.submit("live", job, done, error, latest=FRAME)
         return True
 
     def _after(self) -> None:
-        if self._redo and self.current is not None:
-            self._redo = False
-            if self.result is None or self.current is not self.result.frame or self.overlay is None:
-                self._send(self.current)
+        """Run the frame waiting in the slot, else the frame shown again when a new map was asked for meanwhile."""
+        waiting, self.waiting = self.waiting, None
+        redo, self._redo = self._redo, False
+        if waiting is not None:
+            self._send(waiting)
+        elif redo and self.current is not None:
+            self._send(self.current)
 
     # --- the timeline ----------------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from model.batch.export import CsvWriter, export_format
 from model.cancel import CancelToken, check
 from model.data.transform import preprocess
 from model.runtime.inference import Predictor
-from model.video import open_video
+from model.video import VideoError, open_video
 from model.video.files import frame_key
 
 TIMELINE_MAX_ROWS = 2000  # a longer file is sampled evenly: every k-th frame, at most this many rows
@@ -94,7 +94,8 @@ def timeline_rows(
 ) -> Iterator[list[TimelineRow]]:
     """Yield the rows of ``path``'s frames (every k-th, :func:`sample_every`) in chunks of up to :data:`BATCH`, in
     time order, classified by ``predictor``. ``progress(frames done, frames in the file)``; ``cancel`` is checked
-    before each batch. Raises :class:`~model.video.VideoError` for a file that cannot be read."""
+    before each batch. Raises :class:`~model.video.VideoError` for a file that cannot be read, or (after the rows
+    of the frames before the break) for one damaged or truncated part-way."""
     name = os.fspath(path)
     with open_video(path) as reader:
         total = int(reader.info.frames or 0)
@@ -112,14 +113,19 @@ def timeline_rows(
                 for f, p in zip(frames, preds, strict=True)
             ]
 
-        for frame in reader.frames(every=every if every > 1 else None, shrink_to=side):
-            pending.append(frame)
-            if len(pending) == BATCH:
-                check(cancel)
+        try:
+            for frame in reader.frames(every=every if every > 1 else None, shrink_to=side):
+                pending.append(frame)
+                if len(pending) == BATCH:
+                    check(cancel)
+                    yield classify(pending)
+                    if progress is not None:
+                        progress(frame.index + 1, max(total, frame.index + 1))
+                    pending = []
+        except VideoError:  # damaged or truncated part-way: the frames before the break still get their rows
+            if pending:
                 yield classify(pending)
-                if progress is not None:
-                    progress(frame.index + 1, max(total, frame.index + 1))
-                pending = []
+            raise
         if pending:
             check(cancel)
             yield classify(pending)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from dataclasses import replace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
@@ -205,10 +206,33 @@ def test_frames_are_dropped_not_queued_while_the_network_is_busy(qtbot, live):
     qtbot.waitUntil(lambda: not session.busy(), timeout=TIMEOUT_MS)
     first = session.current
     session.reset()
+    ran = []
+    session.result_ready.connect(lambda result: ran.append(result.frame))
     assert session.offer(first)  # sent: the network is busy with it until its result comes back to this thread
-    later = [session.current] * 3
+    later = [replace(first, index=first.index + k) for k in (1, 2, 3)]
     assert [session.offer(f) for f in later] == [False, False, False]
-    assert session.stats.dropped == 3 and tab.workers.pending("live") == 1
-    assert "3 dropped" in tab.stats_label.text()
-    qtbot.waitUntil(lambda: not session.busy(), timeout=TIMEOUT_MS)
-    assert session.stats.shown_count == 1 and tab.workers.pending("live") == 0  # the dropped ones never ran
+    assert session.stats.dropped == 2 and session.waiting is later[-1]  # the newest waits, the others are dropped
+    assert tab.workers.pending("live") == 1  # one frame in the network, nothing queued behind it
+    assert "2 dropped" in tab.stats_label.text()
+    qtbot.waitUntil(lambda: not session.busy() and session.waiting is None, timeout=TIMEOUT_MS)
+    assert ran == [first, later[-1]] and session.stats.shown_count == 2  # the dropped frames never ran
+
+
+def test_a_truncated_file_plays_to_where_it_breaks_and_says_so(qtbot, window, tmp_path):
+    tab = window.live
+    window.tabs.setCurrentWidget(tab)
+    whole = fashion_clip(tmp_path / "whole.mkv").read_bytes()  # Matroska: playable without its end
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(whole[: int(len(whole) * 0.6)])
+    tab.open_file(cut)
+    qtbot.waitUntil(lambda: tab.session.result is not None, timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(tab.player.failed, timeout=TIMEOUT_MS) as failed:
+        tab.play_button.click()
+    assert "truncated" in failed.args[0] and not tab.player.playing and tab.play_button.text() == "Play"
+    assert "truncated" in tab.message.text() and not tab.message.isHidden()
+    assert 0 < tab.player.index < FRAMES - 1  # the frames before the break were shown
+    qtbot.waitUntil(lambda: not tab.session.timeline_running(), timeout=TIMEOUT_MS)
+    assert tab.timeline_status.text().startswith("Timeline stopped") and "truncated" in tab.timeline_status.text()
+    assert 0 < len(tab.strip.rows) < FRAMES
+    tab.player.seek(0.0)  # still usable
+    wait_frame(qtbot, tab, 0)
