@@ -104,6 +104,7 @@ def build_menus(window: MenuHost) -> Menus:
     _action(window, view, "&Live tab (camera, video)", "Ctrl+L", lambda: window.tabs.setCurrentWidget(window.live))
     _action(tab, view, "&Next image", "Alt+Right", lambda: tab.filmstrip.step(1), scoped=True)
     _action(tab, view, "&Previous image", "Alt+Left", lambda: tab.filmstrip.step(-1), scoped=True)
+    _live_entries(window.live, view)
     toggle_action = _overlay_menu(window, bar.addMenu("&Overlay"))
     bar.addMenu(window.model_menu)
     window.model_menu.addSeparator()
@@ -112,6 +113,15 @@ def build_menus(window: MenuHost) -> Menus:
     _action(window, help_menu, "&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents, window.show_shortcuts)
     _action(window, help_menu, "&About CoAtNet Lens", None, window.show_about)
     return Menus(toggle_action, recent_menu)
+
+
+def _live_entries(live: LiveTab, view: QMenu) -> None:
+    """Add the Live tab's keys to the View menu, scoped to that tab (holding C to capture is a key, not an
+    action: it acts while held)."""
+    view.addSeparator()
+    _action(live, view, "Live: play or pause", "Space", live.toggle_play, scoped=True)
+    _action(live, view, "Live: step one frame", ".", live.step, scoped=True)
+    _action(live, view, "Live: snapshot to the Image tab", "S", live.capture.snapshot, scoped=True)
 
 
 def _overlay_menu(window: MenuHost, overlay: QMenu) -> QAction:

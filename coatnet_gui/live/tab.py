@@ -4,7 +4,8 @@ with its top-5 and the overlay the Image tab draws (the same :class:`ImageView`,
 
 Layout and wiring only: the frames' network work is :class:`~coatnet_gui.live.session.LiveSession`'s, a file's
 decoding :class:`~coatnet_gui.live.player.FilePlayer`'s, a camera's :class:`~coatnet_gui.live.camera.CameraSource`'s.
-Keys while the focus is in the tab: Space play/pause, ``.`` step, S snapshot, hold C to capture.
+Keys while the focus is in the tab: Space play/pause, ``.`` step, S snapshot (View menu actions scoped to the tab),
+hold C to capture.
 """
 
 from __future__ import annotations
@@ -215,8 +216,8 @@ class LiveTab(QSplitter):
         s, p = self.session, self.player
         self.source_box.activated.connect(self._source_chosen)
         self.open_button.clicked.connect(self.choose_file)
-        self.play_button.clicked.connect(p.toggle)
-        self.step_button.clicked.connect(lambda: p.step(1))
+        self.play_button.clicked.connect(self.toggle_play)
+        self.step_button.clicked.connect(self.step)
         self.seek_slider.sliderMoved.connect(lambda value: p.seek(value / 1000))
         self.speed_box.currentIndexChanged.connect(lambda _i: p.set_speed(self.speed_box.currentData()))
         self.strip.seek_requested.connect(p.seek)
@@ -411,17 +412,20 @@ class LiveTab(QSplitter):
     def _note(self, text: str) -> None:
         self.timeline_status.setText(text)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        """Space play/pause, ``.`` step, S snapshot, C (held) capture."""
-        key = event.key()
-        if key == Qt.Key.Key_C and not event.isAutoRepeat():
-            self.capture.start_capture()
-        elif key == Qt.Key.Key_Space and self.player.info is not None:
+    def toggle_play(self) -> None:
+        """Play or pause the file (Space; nothing without a file)."""
+        if self.player.info is not None:
             self.player.toggle()
-        elif key == Qt.Key.Key_Period and self.player.info is not None:
+
+    def step(self) -> None:
+        """Pause and show the next frame of the file (``.``)."""
+        if self.player.info is not None:
             self.player.step(1)
-        elif key == Qt.Key.Key_S:
-            self.capture.snapshot()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Pressing C starts capturing (Space, ``.`` and S are the View menu's actions, scoped to the tab)."""
+        if event.key() == Qt.Key.Key_C and not event.isAutoRepeat():
+            self.capture.start_capture()
         else:
             super().keyPressEvent(event)
 

@@ -89,6 +89,9 @@ def test_play_pause_and_step(qtbot, live):
     tab.step_button.click()
     wait_frame(qtbot, tab, 2)
     assert tab.time_label.text().startswith("0:00.20")
+    tab.view.setFocus()  # the key "." steps too (a View menu action scoped to the tab)
+    qtbot.keyClick(tab.view, Qt.Key.Key_Period)
+    wait_frame(qtbot, tab, 3)
     tab.play_button.click()
     assert tab.player.playing and tab.play_button.text() == "Pause"
     with qtbot.waitSignal(tab.player.ended, timeout=TIMEOUT_MS):
@@ -125,8 +128,15 @@ def test_capture_into_classes_then_teach_gives_the_model_the_tab_uses(qtbot, win
         for index in frames:
             tab.player.seek(index / 10)
             wait_frame(qtbot, tab, index)
-            qtbot.mousePress(tab.capture_button, Qt.MouseButton.LeftButton)
-            qtbot.mouseRelease(tab.capture_button, Qt.MouseButton.LeftButton)
+            if name == "dark things":  # hold the button
+                qtbot.mousePress(tab.capture_button, Qt.MouseButton.LeftButton)
+                qtbot.mouseRelease(tab.capture_button, Qt.MouseButton.LeftButton)
+            else:  # hold C
+                tab.view.setFocus()
+                qtbot.keyPress(tab.view, Qt.Key.Key_C)
+                assert tab.capture.capturing
+                qtbot.keyRelease(tab.view, Qt.Key.Key_C)
+                assert not tab.capture.capturing
     qtbot.waitUntil(lambda: tab.capture.captured == 6, timeout=TIMEOUT_MS)
     folders = sorted(p.name for p in (data_dir() / "live-captures").iterdir())
     assert folders == ["dark things", "light things"]
