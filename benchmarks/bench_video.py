@@ -127,7 +127,7 @@ def live_steps(clf: Classifier) -> dict[str, Callable[[Image.Image], object]]:
 
 
 def live_rate(video: Path, step: Callable[[Image.Image], object], frames: int) -> float:
-    """Return frames/s of decoding ``frames`` frames of ``video`` and running ``step`` on each (after 3 warm-up
+    """Return frames/s of decoding ``frames`` frames of ``video`` and running ``step`` on each (after 8 warm-up
     frames)."""
     with open_video(video) as reader:
         decoded = reader.frames()
