@@ -24,16 +24,20 @@ def write_clip(
     time_base: Fraction | None = None,
     options: dict | None = None,
     container_options: dict | None = None,
+    bit_rate: int | None = None,
 ) -> Path:
     """Write ``frames`` (uint8 ``(H, W, 3)`` RGB or ``(H, W, 4)`` RGBA) as one video stream; ``pts`` (in
     ``time_base`` units) gives each frame's own timestamp (a variable frame rate); ``rotation`` the display
-    matrix's counter-clockwise degrees. Return ``path``."""
+    matrix's counter-clockwise degrees; ``bit_rate`` (bits/s) for encoders without a quality option (MPEG-4).
+    Return ``path``."""
     frames = list(frames)
     height, width = frames[0].shape[:2]
     with av.open(str(path), "w", options=container_options or {}) as container:
         stream = container.add_stream(codec, rate=rate)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         stream.options = {"crf": "18"} if codec == "libx264" and options is None else (options or {})
+        if bit_rate:
+            stream.bit_rate = bit_rate
         if time_base is not None:
             stream.codec_context.time_base = time_base
             stream.time_base = time_base
@@ -68,7 +72,7 @@ def fashion_stills(per_class: int = 2) -> list[tuple[Path, str]]:
     return [(path, name) for name, paths in sorted(chosen.items()) for path in paths]
 
 
-def held_frames(stills: list[Path], hold: int = 10, size: int = 56) -> list[np.ndarray]:
+def held_frames(stills: list[Path], hold: int = 10, size: int = 28) -> list[np.ndarray]:
     """Return each still (grey 28 x 28) scaled to ``size`` px (nearest) as RGB, repeated ``hold`` times."""
     from PIL import Image
 

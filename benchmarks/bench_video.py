@@ -1,0 +1,188 @@
+"""Video files: headless ``label`` of a video's frames against the same frames saved as PNG files, and the core
+per-frame rates a live view needs (decode + top-5, + the attention map from a query point, + Grad-CAM).
+
+    python benchmarks/bench_video.py [--frames 96] [--live-frames 24] [--skip-coatnet0]
+
+1. ``label``: a 640 x 480 H.264 file of ``--frames`` frames (moving shapes, 30 fps) and the same decoded frames
+   written as PNG files, each folder labelled by ``label_folder`` with the bundled model (every frame of the
+   video: ``Sampling(every=1)``), default batch size and decode threads, after one warm-up run. Prints both
+   rates (frames/s) and the ratio video / PNG; goal >= 0.8.
+2. Live rates on that file, frame by frame (batch 1, as a camera's frames come), decoding included:
+   ``top-5`` (decode, preprocess, forward in the placement's precision, top-5); ``+ attention`` (a forward in
+   fp32 capturing only the default attention block's record, the attention of the token at the query point
+   (0.4, 0.6), upsampled to the model's view: what the Image tab draws); ``+ Grad-CAM`` (a forward capturing
+   the default Grad-CAM block's activation with the graph kept, one backward pass for the top class, the map
+   upsampled). For the bundled model and coatnet_0_rw_224 with random weights (seed 0; a bare forward at
+   batch 1 is about 35 img/s on 2 cores). Goals (issue 21): bundled top-5 + attention >= 30 fps;
+   coatnet_0_rw_224 top-5 >= 20, + attention >= 15, + Grad-CAM >= 5 fps.
+
+Every figure names the CPU (benchmarks/_machine.py); each rate is one wall-clock pass after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import av
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from _machine import cpu_name  # noqa: E402
+
+from model import create_model  # noqa: E402
+from model.batch.journal import read_records  # noqa: E402
+from model.batch.pipeline import BatchSettings, label_folder, open_journal  # noqa: E402
+from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg, preprocess  # noqa: E402
+from model.explain.blocks import default_block  # noqa: E402
+from model.explain.capture import capture, list_blocks  # noqa: E402
+from model.explain.introspect import attention_from_query, grad_cam, upsample_map  # noqa: E402
+from model.runtime.inference import Classifier  # noqa: E402
+from model.video import Sampling, open_video  # noqa: E402
+from model.weights.loading import LoadedModel, ModelInfo, load_model  # noqa: E402
+
+SIZE = (640, 480)
+QUERY = (0.4, 0.6)
+LABEL_GOAL = 0.8
+LIVE_GOALS = {"bundled": {"top-5 + attention": 30.0}, "coatnet_0_rw_224": {"top-5": 20.0, "top-5 + attention": 15.0,
+              "top-5 + Grad-CAM": 5.0}}  # fmt: skip
+
+
+def write_video(path: Path, frames: int, rate: int = 30) -> None:
+    """Write ``frames`` frames of 640 x 480 moving shapes on a gradient as H.264 (yuv420p, crf 20)."""
+    base = np.linspace(0, 255, SIZE[0], dtype=np.float32)[None, :, None] * np.ones((SIZE[1], 1, 3), np.float32)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = *SIZE, "yuv420p"
+        stream.options = {"crf": "20", "preset": "veryfast"}
+        for i in range(frames):
+            picture = Image.fromarray((base * (0.5 + 0.5 * np.sin(i / 9))).astype(np.uint8))
+            draw = ImageDraw.Draw(picture)
+            x, y = 40 + (i * 7) % 480, 60 + (i * 5) % 300
+            draw.ellipse((x, y, x + 140, y + 120), fill=(230, 40, 40))
+            draw.rectangle((600 - x // 2, 300 - y // 3, 700 - x // 2, 420 - y // 3), fill=(20, 20, 200))
+            for packet in stream.encode(av.VideoFrame.from_image(picture)):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def label_rate(clf: Classifier, root: Path, journal: Path, video: Sampling | None) -> tuple[float, int]:
+    """Label ``root`` once; return (items/s, items)."""
+    settings = BatchSettings(video=video)
+    start = time.perf_counter()
+    with open_journal(journal, clf, root, settings) as j:
+        label_folder(clf, root, j, settings)
+    seconds = time.perf_counter() - start
+    count = sum(1 for r in read_records(journal) if not r["error"])
+    return count / seconds, count
+
+
+def random_classifier(config: str) -> Classifier:
+    """Return a CPU :class:`Classifier` of ``config`` with random weights (seed 0)."""
+    torch.manual_seed(0)
+    net = create_model(config).eval()
+    size = net.cfg.img_size
+    cfg = PreprocessCfg(input_size=(size, size), crop_pct=DEFAULT_PREPROCESS.crop_pct)
+    names = [f"class {i}" for i in range(net.cfg.num_classes)]
+    info = ModelInfo(config, config, "file", "random init", net.cfg.num_classes, names, "random", cfg)
+    return Classifier(LoadedModel(net, info), device="cpu")
+
+
+def live_steps(clf: Classifier) -> dict[str, Callable[[Image.Image], object]]:
+    """Return the per-frame work of each live rate (see the module's docstring)."""
+    blocks = list_blocks(clf.net)
+    attention = default_block("attention", blocks, "query").name
+    cam = default_block("gradcam", blocks).name
+    view = clf.preprocess_cfg.input_size
+
+    def top5(image: Image.Image) -> object:
+        return clf.top_k(clf.probabilities(preprocess(image, clf.preprocess_cfg)[None])[0], 5)
+
+    def with_attention(image: Image.Image) -> object:
+        pixels = preprocess(image, clf.preprocess_cfg)[None]
+        with torch.no_grad(), capture(clf.net, attention=[attention]) as captured:
+            logits = clf.net(pixels)
+        top = clf.top_k(logits.float().softmax(-1)[0], 5)
+        return top, upsample_map(attention_from_query(captured.attention[attention], QUERY), view)
+
+    def with_grad_cam(image: Image.Image) -> object:
+        pixels = preprocess(image, clf.preprocess_cfg)[None]
+        with capture(clf.net, activations=[cam], gradients=True) as captured:
+            logits = clf.net(pixels)
+        top = clf.top_k(logits.detach().float().softmax(-1)[0], 5)
+        gradient = captured.class_gradients(top.indices[0])[cam]
+        return top, upsample_map(grad_cam(captured.activations[cam], gradient), view)
+
+    return {"top-5": top5, "top-5 + attention": with_attention, "top-5 + Grad-CAM": with_grad_cam}
+
+
+def live_rate(video: Path, step: Callable[[Image.Image], object], frames: int) -> float:
+    """Return frames/s of decoding ``frames`` frames of ``video`` and running ``step`` on each (after 8 warm-up
+    frames)."""
+    with open_video(video) as reader:
+        decoded = reader.frames()
+        for _ in range(8):
+            step(next(decoded).image)
+        start = time.perf_counter()
+        done = 0
+        for frame in decoded:
+            step(frame.image)
+            done += 1
+            if done == frames:
+                break
+    return done / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frames", type=int, default=96, help="frames of the labelled video (default 96)")
+    parser.add_argument("--live-frames", type=int, default=24, help="frames per live rate (default 24)")
+    parser.add_argument("--skip-coatnet0", action="store_true", help="only the bundled model")
+    args = parser.parse_args()
+    print(f"CPU: {cpu_name()}; torch threads {torch.get_num_threads()}")
+    work = Path(tempfile.mkdtemp(prefix="bench_video_"))
+    try:
+        videos, pngs = work / "video", work / "png"
+        videos.mkdir()
+        pngs.mkdir()
+        clip = videos / "clip.mp4"
+        write_video(clip, max(args.frames, args.live_frames + 4))
+        with open_video(clip) as reader:
+            for frame in reader.frames():
+                if frame.index < args.frames:
+                    frame.image.save(pngs / f"frame_{frame.index:05d}.png", compress_level=1)
+        bundled = Classifier(load_model("bundled"))
+        label_rate(bundled, pngs, work / "warm.journal", None)
+        png_rate, png_count = label_rate(bundled, pngs, work / "png.journal", None)
+        video_rate, video_count = label_rate(bundled, videos, work / "video.journal", Sampling(every=1))
+        print(f"label, bundled model ({bundled.placement.device}, {bundled.placement.precision}), {SIZE[0]}x{SIZE[1]}:")
+        print(f"  PNG files  {png_count:5d} frames  {png_rate:7.1f} frames/s")
+        print(f"  video      {video_count:5d} frames  {video_rate:7.1f} frames/s")
+        ratio = video_rate / png_rate
+        print(f"  video / PNG = {ratio:.2f}x (goal >= {LABEL_GOAL}x: {'met' if ratio >= LABEL_GOAL else 'NOT met'})")
+        models = {"bundled": bundled}
+        if not args.skip_coatnet0:
+            models["coatnet_0_rw_224"] = random_classifier("coatnet_0_rw_224")
+        for name, clf in models.items():
+            print(f"live, {name} ({clf.placement.device}, {clf.placement.precision}; maps in fp32), batch 1:")
+            for what, step in live_steps(clf).items():
+                fps = live_rate(clip, step, args.live_frames)
+                goal = LIVE_GOALS.get(name, {}).get(what)
+                verdict = f" (goal >= {goal:g}: {'met' if fps >= goal else 'NOT met'})" if goal else ""
+                print(f"  {what:<18} {fps:7.1f} fps{verdict}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
