@@ -7,9 +7,9 @@ paused file or the last frame of a clip always gets its own top-5. The frame job
 kind, so a new model or a stop supersedes it and nothing stale shows.
 
 A frame due for an overlay (:class:`~model.live.pacing.RatePlan`: Grad-CAM on every 3rd frame) is explained — one
-captured forward pass, the map computed by :func:`~model.explain.maps.compute_overlay`, as in the Image tab —, the
-others are only classified and keep the last map. The top-5 comes from the class probabilities averaged over the
-last N frames (:class:`Smoother`).
+forward pass capturing only what the map reads (:func:`~model.live.maps.live_explanation`), the map computed by
+:func:`~model.explain.maps.compute_overlay` as in the Image tab —, the others are only classified and keep the last
+map. The top-5 comes from the class probabilities averaged over the last N frames (:class:`Smoother`).
 
 The timeline classifies the whole file on the ``timeline`` pool (:func:`~model.live.timeline.timeline_rows`,
 cancellable), its rows arriving in chunks.
@@ -30,6 +30,7 @@ from coatnet_gui.live.frames import LiveFrame
 from coatnet_gui.workers import Job, Workers
 from model.data.transform import preprocess
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
+from model.live.maps import live_explanation
 from model.live.pacing import FrameStats, RatePlan, Smoother
 from model.live.timeline import TimelineRow, timeline_rows, write_rows
 from model.runtime.inference import Prediction, Predictor
@@ -150,7 +151,7 @@ class LiveSession(QObject):
 
         def job(_job: Job) -> tuple:
             if explain:
-                explanation = clf.explain(frame.image)
+                explanation = live_explanation(clf, frame.image, spec)  # only what the map reads
                 overlay = compute_overlay(explanation, spec, size, labels)
                 return explanation.probs.numpy(), overlay, explanation.seconds
             start = time.perf_counter()

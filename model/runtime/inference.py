@@ -12,6 +12,7 @@ passes together, captures and backward passes alone), so the Image tab, the Batc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -182,15 +183,25 @@ class Classifier(Predictor):
             self.owner.fall_back(placement, f"{placement.device} ran out of memory")  # outside the shared hold
             fell_back = True
 
-    def explain(self, image: Image.Image) -> Explanation:
+    def explain(
+        self,
+        image: Image.Image,
+        *,
+        attention: str | list[str] = "all",
+        activations: str | list[str] = "all",
+        gradients: bool = True,
+    ) -> Explanation:
         """Run one fp32 forward pass on ``image`` capturing every block's attention and activations,
         keeping the graph so Grad-CAM for any class costs one backward pass, not another forward. Holds the
-        network alone meanwhile."""
+        network alone meanwhile. ``attention``, ``activations`` (block names, "all" or ``[]``) and ``gradients``
+        capture less: what one map needs (the Live tab, frame after frame; :func:`model.live.maps.map_needs`);
+        without ``gradients`` the pass builds no graph."""
         pixels = preprocess(image, self.preprocess_cfg)[None]
         with self.owner.exclusive() as placement:
             generation = self.owner.generation
             start = time.perf_counter()
-            with capture(self.net, attention="all", activations="all", gradients=True) as captured:
+            grad_mode = contextlib.nullcontext() if gradients else torch.no_grad()
+            with grad_mode, capture(self.net, attention, activations, gradients) as captured:
                 logits = self.net(placement.to_input(pixels))
             seconds = time.perf_counter() - start
         probs = logits.detach().float().softmax(-1)[0].cpu()

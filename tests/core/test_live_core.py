@@ -8,9 +8,13 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from video_clips import fashion_stills, held_frames, write_clip
 
+from model.explain.capture import list_blocks
+from model.explain.maps import OverlaySpec, compute_overlay
 from model.live.captures import capture_stem, class_counts, class_folder, save_frame
+from model.live.maps import live_explanation, map_needs
 from model.live.pacing import FrameStats, RatePlan, Smoother, ordinal
 from model.live.timeline import row_at, sample_every, timeline_rows, write_rows
 
@@ -109,3 +113,45 @@ def test_the_timeline_of_a_clip_classifies_every_frame_and_exports(tmp_path, sma
     assert first["frame"] == 0 and first["file"] == str(clip) and first["labels"] == list(rows[0].labels)
     with pytest.raises(ValueError):
         write_rows(tmp_path / "rows.txt", rows)
+
+
+def a_block(spec: OverlaySpec, blocks: list) -> str:
+    """Return the block ``spec`` resolves to."""
+    from model.explain.maps import resolve
+
+    return resolve(spec, blocks, 10).block
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        OverlaySpec(kind="attention", attention_mode="query", query=(0.3, 0.6)),
+        OverlaySpec(kind="attention", attention_mode="rollout"),
+        OverlaySpec(kind="activation"),
+        OverlaySpec(kind="gradcam"),
+    ],
+    ids=["query", "rollout", "activation", "gradcam"],
+)
+def test_a_live_explanation_captures_only_what_the_map_reads_and_gives_the_same_map(spec, small_model_dir):
+    from PIL import Image
+
+    from model.runtime.inference import Classifier
+    from model.weights.loading import load_model
+
+    clf = Classifier(load_model(str(small_model_dir)), device="cpu")
+    image = Image.open(fashion_stills(1)[0][0]).convert("RGB")
+    blocks = list_blocks(clf.net)
+    needs = map_needs(spec, blocks, 10)
+    lean = live_explanation(clf, image, spec)
+    assert sorted(lean.captured.attention) == sorted(needs.attention)
+    assert sorted(lean.captured.activations) == sorted(needs.activations)
+    assert lean.captured.keeps_graph == (spec.kind == "gradcam") == needs.gradients
+    if spec.kind == "attention" and spec.attention_mode == "rollout":  # every Transformer block up to the chosen
+        transformers = [b.name for b in blocks if b.kind == "transformer"]
+        assert needs.attention == transformers[: transformers.index(a_block(spec, blocks)) + 1]
+    full = clf.explain(image)
+    names = clf.label_names
+    a, b = compute_overlay(lean, spec, (48, 48), names), compute_overlay(full, spec, (48, 48), names)
+    assert a.block == b.block and a.caption == b.caption
+    np.testing.assert_allclose(a.panels[0].image, b.panels[0].image, atol=1e-5)
+    assert torch.allclose(lean.probs, full.probs, atol=1e-5)
