@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sys
 from dataclasses import replace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
@@ -84,6 +85,8 @@ def test_a_file_shows_frames_with_an_overlay_and_a_click_moves_the_query(qtbot, 
 def test_play_pause_and_step(qtbot, live):
     tab = live
     assert tab.player.index == 0 and not tab.player.playing
+    tab.smooth_spin.setValue(3)  # the top-5 averaged over the last 3 frames
+    assert tab.session.smoother.frames == 3
     tab.step_button.click()
     wait_frame(qtbot, tab, 1)
     tab.step_button.click()
@@ -187,9 +190,12 @@ def test_the_timeline_fills_a_click_seeks_and_the_rows_export(qtbot, live, tmp_p
     assert "exists already" in refused.args[0]
 
 
-def test_no_camera_is_said_in_the_picker(window):
+def test_view_menu_opens_the_tab_and_no_camera_is_said_in_the_picker(window):
     tab = window.live
-    window.tabs.setCurrentWidget(tab)  # the cameras are listed when the tab first shows
+    action = next(a for a in window.actions() if a.text() == "&Live tab (camera, video)")
+    assert action.shortcut().toString() == "Ctrl+L"
+    action.trigger()  # the cameras are listed when the tab first shows
+    assert window.tabs.currentWidget() is tab
     texts = [tab.source_box.itemText(i) for i in range(tab.source_box.count())]
     assert texts[0] == "Video file" and texts[-1] == NO_CAMERA
     assert not tab.source_box.model().item(len(texts) - 1).isEnabled()
@@ -246,3 +252,22 @@ def test_a_truncated_file_plays_to_where_it_breaks_and_says_so(qtbot, window, tm
     assert 0 < len(tab.strip.rows) < FRAMES
     tab.player.seek(0.0)  # still usable
     wait_frame(qtbot, tab, 0)
+
+
+def test_without_qtmultimedia_the_picker_says_why_and_a_gone_camera_is_a_message(qtbot, monkeypatch):
+    import PySide6
+
+    from coatnet_gui.live.camera import ADDONS_HINT, CameraChoice, CameraSource, list_cameras
+
+    monkeypatch.delattr(PySide6, "QtMultimedia", raising=False)
+    monkeypatch.setitem(sys.modules, "PySide6.QtMultimedia", None)  # as without PySide6-Addons: import fails
+    cameras, note = list_cameras()
+    assert cameras == [] and note.startswith(NO_CAMERA) and ADDONS_HINT in note
+    source = CameraSource()
+    with qtbot.waitSignal(source.failed) as failed:
+        source.start(CameraChoice(b"gone", "Desk camera"))
+    assert ADDONS_HINT in failed.args[0] and not source.running
+    monkeypatch.undo()
+    with qtbot.waitSignal(source.failed) as failed:  # QtMultimedia there, the camera not (unplugged)
+        source.start(CameraChoice(b"gone", "Desk camera"))
+    assert failed.args[0] == "The camera Desk camera is not connected any more." and not source.running
