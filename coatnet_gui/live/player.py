@@ -118,6 +118,11 @@ class FilePlayer(QObject):
         """Stop playing; nothing more of the file shows."""
         self.pause()
 
+    def close(self) -> None:
+        """Stop and forget the file (another source takes over)."""
+        self.stop()
+        self.path, self.info, self.position, self.index = "", None, 0.0, -1
+
     def step(self, frames: int = 1) -> None:
         """Pause and show the frame ``frames`` after the one shown (the last one at the end)."""
         self.pause()

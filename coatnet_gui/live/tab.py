@@ -218,7 +218,7 @@ class LiveTab(QSplitter):
         self.open_button.clicked.connect(self.choose_file)
         self.play_button.clicked.connect(self.toggle_play)
         self.step_button.clicked.connect(self.step)
-        self.seek_slider.sliderMoved.connect(lambda value: p.seek(value / 1000))
+        self.seek_slider.valueChanged.connect(lambda value: p.seek(value / 1000))  # drag, click, keys; not playback
         self.speed_box.currentIndexChanged.connect(lambda _i: p.set_speed(self.speed_box.currentData()))
         self.strip.seek_requested.connect(p.seek)
         self.cancel_timeline_button.clicked.connect(s.cancel_timeline)
@@ -275,7 +275,8 @@ class LiveTab(QSplitter):
     def _source_chosen(self, index: int) -> None:
         data = self.source_box.itemData(index)
         if isinstance(data, CameraChoice):
-            self.player.stop()
+            self.player.close()
+            self.session.cancel_timeline()
             self.session.reset()
             self._set_file_controls(False)
             self.strip.clear("The timeline is for video files.")
@@ -308,7 +309,10 @@ class LiveTab(QSplitter):
 
     def _file_opened(self, info) -> None:
         duration = float(info.duration or 0.0)
+        self.seek_slider.blockSignals(True)  # a new range is no seek
         self.seek_slider.setRange(0, int(duration * 1000))
+        self.seek_slider.setValue(0)
+        self.seek_slider.blockSignals(False)
         self._set_file_controls(True)
         self.strip.set_duration(duration)
         self.session.start_timeline(self.player.path)

@@ -271,3 +271,14 @@ def test_without_qtmultimedia_the_picker_says_why_and_a_gone_camera_is_a_message
     with qtbot.waitSignal(source.failed) as failed:  # QtMultimedia there, the camera not (unplugged)
         source.start(CameraChoice(b"gone", "Desk camera"))
     assert failed.args[0] == "The camera Desk camera is not connected any more." and not source.running
+
+
+def test_the_slider_seeks_and_a_second_file_starts_at_its_start(qtbot, live, tmp_path):
+    tab = live
+    tab.seek_slider.setValue(500)  # as a click on the track or an arrow key does
+    wait_frame(qtbot, tab, 5)
+    other = fashion_clip(tmp_path / "other.mp4", count=2)
+    tab.open_file(other)
+    qtbot.waitUntil(lambda: tab.player.path == str(other) and tab.session.result is not None, timeout=TIMEOUT_MS)
+    wait_frame(qtbot, tab, 0)
+    assert tab.seek_slider.value() == 0 and tab.seek_slider.maximum() == 600
