@@ -49,6 +49,12 @@ def test_names_and_sampling_rules():
     assert Sampling().rate == DEFAULT_FPS == 2.0 and Sampling(every=3).rate is None
     assert Sampling().identity() == {"video_fps": 2.0} and Sampling(every=3).identity() == {"video_every": 3}
     assert Sampling(fps=2).estimate(10.0, None, 25.0) == 20 and Sampling(every=4).estimate(None, 10, 25.0) == 3
+    assert Sampling(every=3).estimate(2.0, None, 10.0) == 7 and Sampling(fps=2).estimate(None, 50, 25.0) == 4
+    assert Sampling(every=3).estimate(2.0, 0, 0.0) == 1 and Sampling(fps=2).estimate(None, 50, 0.0) == 1
+    assert Sampling().estimate(0.1, None, 30.0) == 1 and Sampling(every=1).estimate(None, 2, 0.0) == 2
+    assert Sampling(every=3).estimate(None, None, 10.0) == 1 and Sampling(fps=2).estimate(None, None, 0.0) == 1
+    assert Sampling(every=1).every == 1 and Sampling(fps=0.5).rate == 0.5  # the smallest valid choices
+    assert hash(Sampling(every=2)) == hash(Sampling(every=2))  # frozen: part of the frozen BatchSettings
     for bad in ({"every": 0}, {"fps": 0.0}, {"fps": float("nan")}, {"every": 2, "fps": 1.0}):
         with pytest.raises(ValueError):
             Sampling(**bad)
