@@ -195,6 +195,19 @@ def test_a_truncated_file_gives_its_frames_up_to_the_damage_then_a_clear_error(t
     assert [white_columns(f.image) for f in got] == pytest.approx([i * 3 for i in range(len(got))], abs=1)
 
 
+def test_a_truncated_mp4_with_its_index_first_stops_at_the_damage(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    noise = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(40)]
+    options = {"movflags": "faststart"}  # the index (moov) before the data, as for streaming
+    whole = write_clip(tmp_path / "whole.mp4", noise, options={"crf": "30", "g": "10"}, container_options=options)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 7 // 10])
+    got = []
+    with open_video(cut) as video, pytest.raises(VideoError, match=r"of the header's 40 frames decoded"):
+        got.extend(video.frames())
+    assert 10 <= len(got) < 40 and [f.index for f in got] == list(range(len(got)))
+
+
 def test_bad_files_raise_a_one_line_video_error(tmp_path: Path):
     whole = write_clip(tmp_path / "whole.mp4", counting_frames(10))  # its index (moov) is at the end
     (tmp_path / "cut.mp4").write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
