@@ -49,6 +49,12 @@ def test_names_and_sampling_rules():
     assert Sampling().rate == DEFAULT_FPS == 2.0 and Sampling(every=3).rate is None
     assert Sampling().identity() == {"video_fps": 2.0} and Sampling(every=3).identity() == {"video_every": 3}
     assert Sampling(fps=2).estimate(10.0, None, 25.0) == 20 and Sampling(every=4).estimate(None, 10, 25.0) == 3
+    assert Sampling(every=3).estimate(2.0, None, 10.0) == 7 and Sampling(fps=2).estimate(None, 50, 25.0) == 4
+    assert Sampling(every=3).estimate(2.0, 0, 0.0) == 1 and Sampling(fps=2).estimate(None, 50, 0.0) == 1
+    assert Sampling().estimate(0.1, None, 30.0) == 1 and Sampling(every=1).estimate(None, 2, 0.0) == 2
+    assert Sampling(every=3).estimate(None, None, 10.0) == 1 and Sampling(fps=2).estimate(None, None, 0.0) == 1
+    assert Sampling(every=1).every == 1 and Sampling(fps=0.5).rate == 0.5  # the smallest valid choices
+    assert hash(Sampling(every=2)) == hash(Sampling(every=2))  # frozen: part of the frozen BatchSettings
     for bad in ({"every": 0}, {"fps": 0.0}, {"fps": float("nan")}, {"every": 2, "fps": 1.0}):
         with pytest.raises(ValueError):
             Sampling(**bad)
@@ -187,6 +193,19 @@ def test_a_truncated_file_gives_its_frames_up_to_the_damage_then_a_clear_error(t
             got.append(frame)
     assert 3 <= len(got) < 20
     assert [white_columns(f.image) for f in got] == pytest.approx([i * 3 for i in range(len(got))], abs=1)
+
+
+def test_a_truncated_mp4_with_its_index_first_stops_at_the_damage(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    noise = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(40)]
+    options = {"movflags": "faststart"}  # the index (moov) before the data, as for streaming
+    whole = write_clip(tmp_path / "whole.mp4", noise, options={"crf": "30", "g": "10"}, container_options=options)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 7 // 10])
+    got = []
+    with open_video(cut) as video, pytest.raises(VideoError, match=r"of the header's 40 frames decoded"):
+        got.extend(video.frames())
+    assert 10 <= len(got) < 40 and [f.index for f in got] == list(range(len(got)))
 
 
 def test_bad_files_raise_a_one_line_video_error(tmp_path: Path):
