@@ -6,8 +6,10 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
+
+from coatnet_gui.widgets.theme import text_colour
 
 LOSS_COLOR = QColor(40, 110, 200)
 ACCURACY_COLOR = QColor(220, 120, 20)
@@ -58,6 +60,9 @@ class TrainingChart(QWidget):
         palette = self.palette()
         text = palette.color(palette.ColorRole.WindowText)
         painter.fillRect(self.rect(), palette.color(palette.ColorRole.Base))
+        loss_colour, accuracy_colour = (
+            text_colour(c, palette, QPalette.ColorRole.Base) for c in (LOSS_COLOR, ACCURACY_COLOR)
+        )
         metrics = painter.fontMetrics()
         h = metrics.height()
         plot = QRectF(self.rect()).adjusted(metrics.horizontalAdvance("0.000") + 12, h + 8, -46, -2 * h - 8)
@@ -102,17 +107,17 @@ class TrainingChart(QWidget):
         painter.drawText(
             QRectF(plot.left(), plot.bottom() + h + 4, plot.width(), h), Qt.AlignmentFlag.AlignHCenter, "epoch"
         )
-        painter.setPen(LOSS_COLOR)
+        painter.setPen(loss_colour)
         painter.drawText(QRectF(plot.left(), 2, plot.width() / 2, h), left, "● training loss")
-        painter.setPen(ACCURACY_COLOR)
+        painter.setPen(accuracy_colour)
         painter.drawText(QRectF(plot.center().x(), 2, plot.width() / 2, h), right, "held-out accuracy ●")
         if not self.points:
             painter.setPen(text)
             painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, "The curves appear as the epochs end.")
             return
-        self._curve(painter, [QPointF(x_at(e), y_at(loss / loss_top)) for e, loss, _ in self.points], LOSS_COLOR)
+        self._curve(painter, [QPointF(x_at(e), y_at(loss / loss_top)) for e, loss, _ in self.points], loss_colour)
         accuracy = [QPointF(x_at(e), y_at(a)) for e, _, a in self.points if a is not None]
-        self._curve(painter, accuracy, ACCURACY_COLOR)
+        self._curve(painter, accuracy, accuracy_colour)
 
     @staticmethod
     def _curve(painter: QPainter, points: list[QPointF], color: QColor) -> None:

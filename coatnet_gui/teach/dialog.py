@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from coatnet_gui.teach.chart import TrainingChart
 from coatnet_gui.teach.controller import TeachController
 from coatnet_gui.teach.rows_source import describe_rows, plural
+from coatnet_gui.widgets.theme import text_colour
 from coatnet_gui.workers import Workers
 from model.paths import taught_models_dir
 from model.teach import TeachProgress, TeachResult, TeachSettings
@@ -149,7 +150,7 @@ class TeachDialog(QDialog):
         self.status.setMinimumHeight(4 * self.status.fontMetrics().lineSpacing())
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c02020;")
+        self.error_label.setStyleSheet(f"color: {text_colour('#c02020', self.palette()).name()};")
         self.error_label.hide()
 
         self.teach_button = QPushButton("Teach")

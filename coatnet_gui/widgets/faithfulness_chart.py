@@ -18,6 +18,7 @@ from coatnet_gui.widgets.plot import (
     plot_rect,
     small_font,
 )
+from coatnet_gui.widgets.theme import series, text_colour
 from model.choices import FILL_CHOICES
 from model.explain.faithfulness import Curves
 from model.explain.scoring import MapScore
@@ -36,7 +37,7 @@ def verdict_html(word: str) -> str:
     """Return a verdict ("better", "worse", "inconclusive") as coloured rich text with its sign."""
     text = VERDICT_WORDS.get(word, word)
     colour = VERDICT_COLOURS.get(word)
-    return f'<b style="color:{colour}">{text}</b>' if colour else f"<b>{text}</b>"
+    return f'<b style="color:{text_colour(colour).name()}">{text}</b>' if colour else f"<b>{text}</b>"
 
 
 def interval_text(interval: Interval) -> str:
@@ -93,10 +94,11 @@ class CurvePlot(SidebarChart):
         draw_axes(painter, axes, X_TICKS, Y_TICKS, "pixels removed / revealed (%)", "p(class)", palette, font)
         if self.curves is None:
             return
-        lines = [(self.curves.deletion, DELETION, Qt.PenStyle.SolidLine)]
-        lines.append((self.curves.insertion, INSERTION, Qt.PenStyle.SolidLine))
+        deletion, insertion = series(DELETION, palette), series(INSERTION, palette)  # visible on light and dark
+        lines = [(self.curves.deletion, deletion, Qt.PenStyle.SolidLine)]
+        lines.append((self.curves.insertion, insertion, Qt.PenStyle.SolidLine))
         if self.random is not None:
-            lines += [(self.random.deletion, DELETION, RANDOM_STYLE), (self.random.insertion, INSERTION, RANDOM_STYLE)]
+            lines += [(self.random.deletion, deletion, RANDOM_STYLE), (self.random.insertion, insertion, RANDOM_STYLE)]
         painter.save()
         painter.setClipRect(axes.rect.adjusted(-1, -1, 1, 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -108,7 +110,7 @@ class CurvePlot(SidebarChart):
             painter.setPen(QPen(colour, 1.6, style))
             painter.drawPath(path)
         painter.restore()
-        entries = [LegendEntry("deletion", line_sample(DELETION)), LegendEntry("insertion", line_sample(INSERTION))]
+        entries = [LegendEntry("deletion", line_sample(deletion)), LegendEntry("insertion", line_sample(insertion))]
         if self.random is not None:
             dashed = line_sample(palette.color(QPalette.ColorRole.WindowText), RANDOM_STYLE)
             entries.append(LegendEntry("random (mean)", dashed))

@@ -8,6 +8,8 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from coatnet_gui.widgets.theme import series
+
 POSITION = QColor("#8b5cf6")
 CONTENT = QColor("#14b8a6")
 SELECTED = QColor("#f59e0b")
@@ -100,12 +102,13 @@ class HeadShareChart(QWidget):
         """Draw the bars and, under each, its head number and positional share."""
         painter = QPainter(self)
         palette = self.palette()
+        content, position, selected = (series(c, palette) for c in (CONTENT, POSITION, SELECTED))
         for head, (share, rect) in enumerate(zip(self.shares, self._bar_rects(), strict=True)):
-            painter.fillRect(rect, CONTENT)
+            painter.fillRect(rect, content)
             positional = rect.height() * share
-            painter.fillRect(QRectF(rect.left(), rect.bottom() - positional, rect.width(), positional), POSITION)
+            painter.fillRect(QRectF(rect.left(), rect.bottom() - positional, rect.width(), positional), position)
             if head == self.selected:
-                painter.setPen(SELECTED)
+                painter.setPen(selected)
                 painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         for label in self.labels():

@@ -5,10 +5,11 @@ intervals underneath. Clicking a row shows that map."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from coatnet_gui.widgets.faithfulness_chart import VERDICT_COLOURS, VERDICT_WORDS
+from coatnet_gui.widgets.theme import text_colour
 from model.explain.scoring import ScoreTable
 
 RANDOM_ROW = "random orders (95 %)"
@@ -66,7 +67,7 @@ class ScoreTableView(QTableWidget):
                 if c >= 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if word in VERDICT_COLOURS:
-                    item.setForeground(QColor(VERDICT_COLOURS[word]))
+                    item.setForeground(text_colour(VERDICT_COLOURS[word], self.palette(), QPalette.ColorRole.Base))
                 if name == RANDOM_ROW:
                     item.setForeground(grey)
                     item.setFlags(Qt.ItemFlag.ItemIsEnabled)
