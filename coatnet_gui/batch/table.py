@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QPalette
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -422,6 +422,19 @@ class BatchTableView(QTableView):
         header.resizeSection(COL_MARGIN, 70)
         header.resizeSection(COL_ERROR, 220)
         header.resizeSection(COL_MAP, THUMB_PX + 60)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Enter opens the current row's image, as a double-click does (on the Corrected cell it edits the class):
+        the table is usable without a mouse."""
+        current = self.currentIndex()
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers()
+        if enter and current.isValid() and self.state() != QAbstractItemView.State.EditingState:
+            if current.column() == COL_CORRECTED:
+                self.edit(current)
+            else:
+                self.doubleClicked.emit(current)
+            return
+        super().keyPressEvent(event)
 
     def selected_source_rows(self) -> np.ndarray:
         """Return the source rows of the selected rows, in the shown order, shape ``(selected,)``. Reads the

@@ -38,6 +38,8 @@ class TrainingChart(QWidget):
         self.points: list[tuple[int, float, float | None]] = []  # (epoch, loss, accuracy)
         self.total_epochs = 0
         self.setMinimumSize(320, 180)
+        self.setAccessibleName("Teaching progress chart")
+        self.setAccessibleDescription("The curves appear as the epochs end.")
 
     def sizeHint(self) -> QSize:
         return QSize(480, 240)
@@ -45,12 +47,15 @@ class TrainingChart(QWidget):
     def clear(self, total_epochs: int = 0) -> None:
         """Forget the points; the x axis runs to ``total_epochs``."""
         self.points, self.total_epochs = [], total_epochs
+        self.setAccessibleDescription("The curves appear as the epochs end.")
         self.update()
 
     def add(self, epoch: int, loss: float, accuracy: float | None) -> None:
         """Add epoch ``epoch``'s training ``loss`` and held-out ``accuracy`` (0–1; None when not measured)."""
         self.points.append((epoch, loss, accuracy))
         self.total_epochs = max(self.total_epochs, epoch)
+        held_out = f", held-out accuracy {accuracy:.1%}" if accuracy is not None else ""
+        self.setAccessibleDescription(f"Epoch {epoch} of {self.total_epochs}: training loss {loss:.3g}{held_out}")
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override

@@ -76,6 +76,7 @@ class CurvePlot(SidebarChart):
         self.curves: Curves | None = None
         self.random: Curves | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Faithfulness curves")
         self.setToolTip(
             "Deletion: the map's most important pixels are replaced first (by the chosen fill); a faithful map "
             "makes the class probability fall fast (small area).\nInsertion: they are revealed first on the filled "
@@ -85,6 +86,12 @@ class CurvePlot(SidebarChart):
     def set_curves(self, curves: Curves | None, random: Curves | None) -> None:
         """Show ``curves`` and the random order's (None: an empty frame)."""
         self.curves, self.random = curves, random
+        text = ""
+        if curves is not None:
+            text = f"Deletion area {curves.deletion_area:.3f}, insertion area {curves.insertion_area:.3f}"
+            if random is not None:
+                text += f"; random order: deletion {random.deletion_area:.3f}, insertion {random.insertion_area:.3f}"
+        self.setAccessibleDescription(text or "No curves yet")
         self.update()
 
     def paint(self, painter: QPainter, area: QRectF) -> None:

@@ -60,6 +60,7 @@ class HeadShareChart(QWidget):
         super().__init__(parent)
         self.shares: list[float] = []
         self.selected: int | None = None
+        self.setAccessibleName("Positional share of each head")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(
             "How positional each head is: var(w[i−j]) / (var(w[i−j]) + var(q·k/√d)) over keys, averaged over "

@@ -168,6 +168,7 @@ class HeadStatsChart(SidebarChart):
         super().__init__(parent)
         self.state = HeadChartState([])
         self._axes: Axes | None = None
+        self.setAccessibleName("Attention heads chart")
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)

@@ -27,6 +27,19 @@ BACKGROUND = QColor("#2b2d30")
 ERROR_TEXT = QColor("#f5a3a3")
 
 
+def overlay_summary(result: OverlayResult | None) -> str:
+    """Return what the overlay shows, for a screen reader: each panel's title and value range, the query point."""
+    if result is None:
+        return "No overlay"
+    parts = [f"{p.title}: {result.unit} from {p.lo:.3g} to {p.hi:.3g}" for p in result.panels[:8]]
+    more = f"; and {len(result.panels) - 8} more panels" if len(result.panels) > 8 else ""
+    query = ""
+    if result.spec.uses_query:
+        fy, fx = result.spec.query
+        query = f"; query point at {fx:.0%} across, {fy:.0%} down (arrow keys move it)"
+    return "; ".join(parts) + more + query
+
+
 class ImageView(QWidget):
     """Paints a :class:`~coatnet_gui.overlay.paint.ViewState`. Emits ``query_picked(fy, fx)`` (fractions of the
     model's view) on a click or arrow key, and ``hovered(text)`` with the value under the cursor (again when a new
@@ -73,6 +86,7 @@ class ImageView(QWidget):
         """Draw ``result`` with its colour-mapped ``layers`` (None removes the overlay)."""
         if self.state is not None:
             self.state.result, self.state.layers = result, layers
+            self.setAccessibleDescription(overlay_summary(result))
             self.update()
             self._describe_cursor()
 

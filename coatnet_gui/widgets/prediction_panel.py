@@ -42,7 +42,10 @@ class ClassBar(QAbstractButton):
             f"{label}: {probability * 100:.2f}% (class {class_index}) — click for its Grad-CAM;\n"
             "Ctrl+click (Cmd+click): why the Grad-CAM class and not this one"
         )
-        self.setAccessibleName(f"{label} {probability * 100:.1f} percent")
+        self.setAccessibleName(f"{label}, {probability * 100:.1f} percent")
+        self.setAccessibleDescription(
+            "Press Space for its Grad-CAM; Ctrl+Space: why the Grad-CAM class and not this one"
+        )
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override

@@ -34,6 +34,7 @@ class CascadePlot(SidebarChart):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.report: SanityReport | None = None
+        self.setAccessibleName("Sanity check: map correlation as the network is randomised")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(
             "The network (a copy) is randomised from the head down, one part after another; after each step the "
@@ -44,6 +45,10 @@ class CascadePlot(SidebarChart):
     def set_report(self, report: SanityReport | None) -> None:
         """Show ``report`` (None: an empty frame)."""
         self.report = report
+        kinds = report.kinds.items() if report is not None else []
+        self.setAccessibleDescription(
+            "; ".join(f"{NAMES.get(n, n)}: Spearman {k.final.spearman:.2f} after full randomisation" for n, k in kinds)
+        )
         self.update()
 
     def paint(self, painter: QPainter, area: QRectF) -> None:
