@@ -64,7 +64,8 @@ def crosshair(window, wait: Callable[[Callable[[], bool]], None]) -> dict:
     from model.explain.introspect import grid_cell
 
     r, c = grid_cell((rows, cols), *window.result.spec.query)
-    token = (cell.left + c * cell.width / cols, cell.top + r * cell.height / rows, cell.width / cols, cell.height / rows)
+    w, h = cell.width / cols, cell.height / rows
+    token = (cell.left + c * w, cell.top + r * h, w, h)
     expected = ((token[0] + token[2] / 2) * ratio, (token[1] + token[3] / 2) * ratio)
     found = locate_crosshair(_pixels(grab))
     return {"ratio": ratio, "grab": [grab.width(), grab.height()], "expected": expected, "token": token, **found}
