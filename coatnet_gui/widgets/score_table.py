@@ -41,6 +41,8 @@ class ScoreTableView(QTableWidget):
         self.scores: ScoreTable | None = None
         self.names: list[str] = []  # the map of each row, in rank order
         self.cellClicked.connect(self._clicked)
+        self.setAccessibleName("Faithfulness of each map kind")
+        self.activated.connect(lambda index: self._clicked(index.row(), index.column()))  # Enter shows the map
 
     def set_scores(self, scores: ScoreTable) -> None:
         """Show ``scores`` ranked, each area with its verdict, and the random orders' intervals in a last, greyed
