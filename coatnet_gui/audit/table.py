@@ -236,6 +236,7 @@ class AuditTableView(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between cells): no keyboard trap
         self.setSortingEnabled(True)
         self.horizontalHeader().setSortIndicator(COL_SUSPECT, Qt.SortOrder.DescendingOrder)
         self.horizontalHeader().setSectionResizeMode(COL_REASON, QHeaderView.ResizeMode.Stretch)

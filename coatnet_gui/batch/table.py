@@ -403,6 +403,7 @@ class BatchTableView(QTableView):
         super().__init__(parent)
         self.setModel(proxy)
         self.setSortingEnabled(True)
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between cells): no keyboard trap
         self.sortByColumn(COL_PATH, Qt.SortOrder.AscendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         triggers = QAbstractItemView.EditTrigger

@@ -19,17 +19,23 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMenuBar,
+    QMessageBox,
+    QProgressDialog,
     QScrollBar,
     QTabBar,
     QWidget,
 )
 
 INTERACTIVE = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit, QAbstractSlider, QAbstractItemView)
+# Qt's own dialogs name their controls themselves; reading their labels' buddies from Python crashes PySide6
+QT_DIALOGS = (QFileDialog, QMessageBox, QInputDialog, QProgressDialog)
 _INNER_OF = (QComboBox, QAbstractSpinBox, QAbstractItemView, QMenuBar, QTabBar)  # their own parts, named by Qt
 
 
@@ -109,7 +115,8 @@ class AccessibleNames(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         """Name a control as it shows; never consume the event."""
         if event.type() == QEvent.Type.Show and isinstance(watched, QWidget) and is_control(watched):
-            name_control(watched)
+            if not isinstance(watched.window(), QT_DIALOGS):
+                name_control(watched)
         return False
 
     @classmethod
