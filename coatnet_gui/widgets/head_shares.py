@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from coatnet_gui.widgets.theme import series
@@ -61,6 +72,7 @@ class HeadShareChart(QWidget):
         self.shares: list[float] = []
         self.selected: int | None = None
         self.setAccessibleName("Positional share of each head")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Left/Right pick the previous/next head
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(
             "How positional each head is: var(w[i−j]) / (var(w[i−j]) + var(q·k/√d)) over keys, averaged over "
@@ -118,7 +130,29 @@ class HeadShareChart(QWidget):
             line = QRectF(label.rect.left(), label.rect.top(), label.rect.width(), half)
             painter.drawText(line, Qt.AlignmentFlag.AlignCenter, label.head)
             painter.drawText(line.translated(0, half), Qt.AlignmentFlag.AlignCenter, label.percent)
+        if self.hasFocus():
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 1.5, Qt.PenStyle.DotLine))
+            painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         painter.end()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Left and Right pick the previous or next head, as a click on its bar does."""
+        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(Qt.Key(event.key()))
+        if step is None or not self.shares:
+            super().keyPressEvent(event)
+            return
+        at = self.selected if self.selected is not None else (-1 if step > 0 else 0)
+        self.head_clicked.emit((at + step) % len(self.shares))
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Show the focus frame."""
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Hide the focus frame."""
+        self.update()
+        super().focusOutEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         """Clicking a bar picks that head."""

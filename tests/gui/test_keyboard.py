@@ -201,3 +201,31 @@ def test_shortcuts_dialog_lists_the_windows_actions(qtbot, window):
     key("F1")  # Help ▸ Keyboard shortcuts
     listed = set(seen[0]) if seen else set()
     assert texts <= listed and "Move the query point by one token" in listed
+
+
+def test_head_charts_step_through_heads_by_keys(qtbot, window, sample):
+    from gui_helpers import show
+
+    show(qtbot, window, sample)
+    window.activateWindow()
+    tab = window.image_tab
+    chart = tab.checks.heads
+    tab.checks.setCurrentWidget(chart.parentWidget())
+    qtbot.waitUntil(lambda: bool(chart.state.stats), timeout=TIMEOUT_MS)
+    chart.setFocus()
+    qtbot.waitUntil(chart.hasFocus)
+    key("Right")  # the first head of the first block
+    settle(qtbot, window)
+    first = min(chart.state.stats, key=lambda s: (s.depth, s.head))
+    spec = window.result.spec
+    assert (spec.kind, spec.block, spec.head) == ("attention", first.block, first.head)
+    key("Right")
+    settle(qtbot, window)
+    assert window.result.spec.head == first.head + 1 or window.result.spec.block != first.block
+    shares = tab.controls.share_chart
+    shares.setFocus()
+    qtbot.waitUntil(shares.hasFocus)
+    before = window.result.spec.head
+    key("Left")
+    settle(qtbot, window)
+    assert window.result.spec.head != before
