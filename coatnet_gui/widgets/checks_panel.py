@@ -40,6 +40,9 @@ class ChecksPanel(QTabWidget):
         self.auto_score.toggled.connect(lambda on: self.schedule_score() if on else None)
         self.fill_box = QComboBox()
         self.fill_box.setAccessibleName("Fill for removed pixels")
+        # its longest entry made the sidebar wider than its scroll area, cutting off the bars' percentages
+        self.fill_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.fill_box.setMinimumContentsLength(18)
         for key, text in FILL_CHOICES.items():
             self.fill_box.addItem(f"Fill: {text}", key)
         self.fill_box.setToolTip(

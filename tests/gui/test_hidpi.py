@@ -96,3 +96,17 @@ def test_self_test_passes_at_2x(tmp_path):
     assert proc.returncode == 0 and "self-test passed" in proc.stdout, proc.stdout + proc.stderr
     window = QImage(str(tmp_path / "out" / "window.png"))
     assert window.width() >= 2 * 1000  # grabbed at 2x
+
+
+def test_the_sidebar_fits_its_scroll_area_so_the_percentages_show(qtbot, window, sample):
+    """The fill combo's longest entry made the sidebar wider than its scroll area: the bars' percentages were cut
+    off at the right (seen in the screenshots)."""
+    from gui_helpers import show
+
+    window.resize(1366, 768)
+    show(qtbot, window, sample)
+    sidebar = window.image_tab.sidebar
+    qtbot.waitUntil(lambda: sidebar.widget().width() <= sidebar.viewport().width())
+    bar = next(b for b in window.image_tab.prediction.bars if not b.isHidden())
+    right = bar.mapTo(sidebar.viewport(), bar.rect().topRight()).x()
+    assert right <= sidebar.viewport().width()
