@@ -105,6 +105,7 @@ class TeachDialog(QDialog):
         self.floor_spin.setSuffix(" %")
         self.floor_spin.setPrefix("accept the model's label at or above ")
         self.floor_spin.setToolTip(FLOOR_TIP)
+        self.floor_spin.setAccessibleName("Accept the model's label at or above this confidence")
         self.floor_spin.valueChanged.connect(lambda _value: self._describe_rows())
         rows_row = QHBoxLayout()
         rows_row.addWidget(self.rows_button)

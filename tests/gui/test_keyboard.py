@@ -229,3 +229,33 @@ def test_head_charts_step_through_heads_by_keys(qtbot, window, sample):
     key("Left")
     settle(qtbot, window)
     assert window.result.spec.head != before
+
+
+def test_teach_dialog_is_usable_by_keys(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    key("Ctrl+T")  # Model ▸ Teach your classes…
+    dialog = window.batch.teach_dialog
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible())
+    dialog = window.batch.teach_dialog
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    reached = set()
+    for _ in range(30):
+        focused = QApplication.focusWidget()
+        assert focused is not None and dialog.isAncestorOf(focused)
+        reached.add(focused)
+        key("Tab")
+    wanted = [dialog.rows_button, dialog.floor_spin, dialog.folder_edit, dialog.mode_box, dialog.epochs_spin]
+    wanted += [dialog.out_edit, dialog.teach_button]
+    wanted = [w for w in wanted if w.isEnabled()]  # no run shown: the rows choice is off
+    assert dialog.folder_edit in wanted and len(wanted) >= 5
+    assert all(w in reached for w in wanted), [w.accessibleName() for w in wanted if w not in reached]
+    assert dialog.teach_button.isDefault()  # Enter teaches
+    dialog.mode_box.setFocus()
+    qtbot.waitUntil(dialog.mode_box.hasFocus)
+    before = dialog.mode_box.currentIndex()
+    key("Down")
+    assert dialog.mode_box.currentIndex() != before
+    key("Escape")
+    qtbot.waitUntil(lambda: not dialog.isVisible())
