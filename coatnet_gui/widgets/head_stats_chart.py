@@ -38,6 +38,7 @@ from coatnet_gui.widgets.plot import (
     small_font,
     tick_text,
 )
+from coatnet_gui.widgets.theme import series
 from model.explain.head_stats import HeadStats
 
 METRICS: dict[str, str] = {
@@ -118,14 +119,14 @@ def paint_head_chart(painter: QPainter, area: QRectF, state: HeadChartState, pal
         painter.setBrush(share_colour(s.positional))
         painter.drawEllipse(point, POINT_RADIUS, POINT_RADIUS)
         if state.selected == (s.block, s.head):
-            painter.setPen(QPen(SELECTED, 2.2))
+            painter.setPen(QPen(series(SELECTED, palette), 2.2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(point, POINT_RADIUS + 3, POINT_RADIUS + 3)
     if state.stats:
         entries = [
             LegendEntry("content-led", _dot(share_colour(0.0))),
             LegendEntry("position-led", _dot(share_colour(1.0))),
-            LegendEntry("shown", _ring(SELECTED)),
+            LegendEntry("shown", _ring(series(SELECTED, palette))),
         ]
         draw_legend(painter, legend_rect(area, font), entries, palette, font)
     return axes

@@ -29,6 +29,8 @@ class MapCanvas(QWidget):
         self.setMouseTracking(True)
         self.setMinimumSize(240, 200)
         self.setFocusPolicy(Qt.FocusPolicy.WheelFocus)
+        self.setAccessibleName("Map of the audited images")
+        self.setAccessibleDescription("One point per image, placed by its features: similar images lie close")
         self._points: MapRows | None = None
         self._xy = np.zeros((0, 2), np.float32)
         self._colouring: Colouring | None = None

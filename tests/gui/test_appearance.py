@@ -72,6 +72,10 @@ def test_key_widgets_of_the_window_render_legible_text(qtbot, window, sample, mo
     name_part = QRect(0, 0, int(bar.width() * 0.4), bar.height())
     widgets = [(prediction.model_label, None), (bar, name_part), (window.image_tab.hover, None)]
     widgets.append((window.image_tab.controls.kind_box, None))
+    for kind in ("error", "info"):
+        window.banner.show_message(f"An {kind} message", kind)
+        qtbot.waitUntil(window.banner.label.isVisible)
+        assert rendered_contrast(window.banner.label) >= TEXT_RATIO, kind
     for widget, rect in widgets:
         ratio = rendered_contrast(widget, rect)
         assert ratio >= TEXT_RATIO, f"{type(widget).__name__}: {ratio:.2f}"
