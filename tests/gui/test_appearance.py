@@ -139,3 +139,18 @@ def test_appearance_is_remembered_and_offered_in_the_view_menu(qtbot, window, qa
     window.settings.store.setValue("view/appearance", "purple")
     assert window.settings.appearance == "system"  # an unknown value falls back
     assert Qt.ColorScheme is not None
+
+
+def test_system_follows_the_platforms_colour_scheme(qapp, monkeypatch):
+    """The offscreen platform has no colour scheme (and ignores ``setColorScheme``): the platform's answer is
+    replaced here by what a dark desktop (GNOME, macOS, Windows) says."""
+    from coatnet_gui.app import appearance
+
+    try:
+        monkeypatch.setattr(appearance, "system_is_dark", lambda: True)
+        assert apply_appearance(qapp, "system") == "dark"
+        assert apply_appearance(qapp, "light") == "light"  # an explicit choice wins over the platform's
+        monkeypatch.setattr(appearance, "system_is_dark", lambda: False)
+        assert apply_appearance(qapp, "system") == "light"
+    finally:
+        apply_appearance(qapp, "system")
