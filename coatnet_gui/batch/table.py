@@ -404,6 +404,8 @@ class BatchTableView(QTableView):
         self.setModel(proxy)
         self.setSortingEnabled(True)
         self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between cells): no keyboard trap
+        self.setAccessibleName("Labelled images")
+        self.setAccessibleDescription("Arrows move; Enter opens the image; F2 (Enter on Corrected) edits the class")
         self.sortByColumn(COL_PATH, Qt.SortOrder.AscendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         triggers = QAbstractItemView.EditTrigger

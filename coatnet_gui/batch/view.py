@@ -160,11 +160,6 @@ class BatchView(QWidget):
             self.filter_bar.max_spin,
         )
         self.table = BatchTableView(self.proxy)
-        self.table.setAccessibleName("Labelled images")
-        self.table.setAccessibleDescription(
-            "One row per image: the label, your correction, the confidence. Arrow keys move, F2 or Enter edits the "
-            "Corrected cell, Enter on another cell opens the image"
-        )
         self.table.setColumnHidden(COL_MAP, True)  # shown for a run that saves maps
         self.table.doubleClicked.connect(self._open_row)
         self.table.customContextMenuRequested.connect(self._row_menu)
