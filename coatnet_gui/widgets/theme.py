@@ -68,7 +68,9 @@ def series(colour: QColor | str, palette: QPalette | None = None) -> QColor:
     return legible(QColor(colour), background(palette), GRAPHIC_RATIO)
 
 
-def text_colour(colour: QColor | str, palette: QPalette | None = None, role=QPalette.ColorRole.Window) -> QColor:
+def text_colour(
+    colour: QColor | str, palette: QPalette | None = None, role: QPalette.ColorRole = QPalette.ColorRole.Window
+) -> QColor:
     """Return ``colour`` made readable as text (4.5:1) on ``palette``'s ``role`` background (Window; Base in
     tables)."""
     return legible(QColor(colour), background(palette, role), TEXT_RATIO)
