@@ -7,6 +7,7 @@ result as JSON."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -68,7 +69,21 @@ def crosshair(window, wait: Callable[[Callable[[], bool]], None]) -> dict:
     token = (cell.left + c * w, cell.top + r * h, w, h)
     expected = ((token[0] + token[2] / 2) * ratio, (token[1] + token[3] / 2) * ratio)
     found = locate_crosshair(_pixels(grab))
-    return {"ratio": ratio, "grab": [grab.width(), grab.height()], "expected": expected, "token": token, **found}
+    from coatnet_gui.overlay.paint import render_view
+
+    saved = render_view(view.state)  # what Save view writes: the picture's own pixels, whatever the screen
+    picture = view.state.image
+    left = (saved.width() - picture.width()) // 2  # a narrow picture is centred above its colour bar's strip
+    pixels = _pixels(saved)[: picture.height(), left : left + picture.width()]  # the picture with its marker
+    digest = hashlib.sha256(pixels.tobytes()).hexdigest()  # (text is hinted differently at 2x: left out)
+    return {
+        "ratio": ratio,
+        "grab": [grab.width(), grab.height()],
+        "expected": expected,
+        "token": token,
+        "saved": [saved.width(), saved.height(), saved.devicePixelRatio(), digest],
+        **found,
+    }
 
 
 def main(image: str, model_dir: str, out: str) -> int:

@@ -54,13 +54,21 @@ def _assert_centred(found: dict, ratio: float) -> None:
     assert abs(cx - ex) <= 1.5 and abs(cy - ey) <= 1.5, f"crosshair at {(cx, cy)}, token centre {(ex, ey)}"
 
 
-def test_crosshair_is_at_the_query_token_centre_at_1x(qtbot, window, black_png):
+@pytest.fixture(scope="module")
+def at_1x() -> dict:
+    """The probe's result in this process (1x), kept for the 2x run to compare with."""
+    return {}
+
+
+def test_crosshair_is_at_the_query_token_centre_at_1x(qtbot, window, black_png, at_1x):
     window.open_path(str(black_png))
     qtbot.waitUntil(lambda: window.result is not None, timeout=TIMEOUT_MS)
-    _assert_centred(crosshair(window, lambda c: qtbot.waitUntil(c, timeout=TIMEOUT_MS)), 1.0)
+    found = crosshair(window, lambda c: qtbot.waitUntil(c, timeout=TIMEOUT_MS))
+    _assert_centred(found, 1.0)
+    at_1x.update(found)
 
 
-def test_crosshair_is_at_the_query_token_centre_at_2x(tmp_path, small_model_dir, black_png):
+def test_crosshair_is_at_the_query_token_centre_at_2x(tmp_path, small_model_dir, black_png, at_1x):
     out = tmp_path / "found.json"
     cmd = [sys.executable, str(PROBE), str(black_png), str(small_model_dir), str(out)]
     proc = subprocess.run(cmd, env=_env(tmp_path, "2"), capture_output=True, text=True, timeout=300, cwd=tmp_path)
@@ -68,6 +76,8 @@ def test_crosshair_is_at_the_query_token_centre_at_2x(tmp_path, small_model_dir,
     found = json.loads(out.read_text())
     assert found["grab"][0] >= 2 * 600  # the grab is in device pixels
     _assert_centred(found, 2.0)
+    if at_1x:  # a saved view is the picture at its own resolution, the same pixels at 1x and 2x
+        assert found["saved"] == at_1x["saved"]
 
 
 def test_locate_crosshair_finds_an_off_centre_cross():
