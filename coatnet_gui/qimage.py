@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
-from PySide6.QtGui import QImage
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -17,3 +18,26 @@ def to_qimage(rgb: np.ndarray) -> QImage:
 def pil_to_qimage(image: Image.Image) -> QImage:
     """Return a PIL image (any mode, converted to RGB) as a QImage."""
     return to_qimage(np.asarray(image.convert("RGB")))
+
+
+def screen_ratio() -> float:
+    """Return the device pixel ratio of the screens (the largest; 2 at ``QT_SCALE_FACTOR=2`` or on a Retina display),
+    1 without a GUI application. Call it on the GUI thread and pass it to work done elsewhere."""
+    app = QGuiApplication.instance()
+    return float(app.devicePixelRatio()) if isinstance(app, QGuiApplication) else 1.0
+
+
+def device_pixmap(image: QImage, side: int, ratio: float) -> QPixmap:
+    """Return ``image`` as a pixmap that fits ``side`` x ``side`` logical pixels and has ``ratio`` device pixels per
+    logical pixel (``setDevicePixelRatio``), so that it is drawn sharp rather than upscaled on a HiDPI screen. A larger
+    image is shrunk smoothly; a smaller one is kept as it is (its pixels are drawn as they are)."""
+    target = max(1, round(side * ratio))
+    if image.isNull():
+        return QPixmap()
+    if max(image.width(), image.height()) > target:
+        image = image.scaled(
+            target, target, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+    pixmap = QPixmap.fromImage(image)
+    pixmap.setDevicePixelRatio(max(1.0, max(image.width(), image.height()) / side))
+    return pixmap

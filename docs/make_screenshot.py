@@ -1,12 +1,17 @@
 """Make ``docs/screenshot.png``: the real main window on an X screen, a sample with an attention overlay.
 
     xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python docs/make_screenshot.py [--out PNG] [--sample IMAGE]
-        [--kind KIND] [--mode MODE] [--head HEAD]
+        [--kind KIND] [--mode MODE] [--head HEAD] [--appearance system|light|dark]
+
+    QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 .venv/bin/python docs/make_screenshot.py \
+        --appearance light --out docs/window_2x_light.png
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshot.py --appearance dark --out docs/window_1x_dark.png
 
 Opens the window at 1366x768 with settings in a temporary file (yours are not touched), shows a bundled sample,
 picks the first Transformer block's attention from a query point (``--mode`` and ``--head`` pick another attention
 map, e.g. ``--mode bias --head all`` for small multiples of the learned bias; ``--kind gradcam`` another overlay),
-waits for the overlay and grabs the whole screen through the platform (what a screenshot tool would see).
+waits for the overlay and grabs the whole screen through the platform (what a screenshot tool would see); on the
+``offscreen`` platform, which has no screen to grab, the window itself, in device pixels (2x at QT_SCALE_FACTOR=2).
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from coatnet_gui.app.appearance import apply_appearance
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.app.launch import app_icon, open_arguments
 from coatnet_gui.app.main_window import MainWindow
@@ -38,11 +45,13 @@ def main() -> int:
     parser.add_argument("--kind", default="attention", choices=sorted(KINDS), help="overlay type")
     parser.add_argument("--mode", default="query", choices=sorted(ATTENTION_MODES), help="attention mode")
     parser.add_argument("--head", default=HEAD_MEAN, help='a head number, "mean" or "all"')
+    parser.add_argument("--appearance", default="system", choices=("system", "light", "dark"), help="View ▸ Appearance")
     args = parser.parse_args()
     out = args.out
     app = QApplication([sys.argv[0]])
     app.setWindowIcon(app_icon())
     collect_on_gui_thread()  # as the app does
+    apply_appearance(app, args.appearance)
     settings = Settings(str(Path(tempfile.mkdtemp()) / "settings.ini"))
     settings.model = args.model
     head = int(args.head) if args.head.isdigit() else args.head
@@ -67,7 +76,8 @@ def main() -> int:
             QTimer.singleShot(500, finish)
 
     def finish() -> None:
-        screen = window.screen().grabWindow(0)
+        offscreen = QGuiApplication.platformName() == "offscreen"
+        screen = window.grab() if offscreen else window.screen().grabWindow(0)
         screen.save(str(out))
         print(f"wrote {out} ({screen.width()}x{screen.height()})")
         app.exit(0)

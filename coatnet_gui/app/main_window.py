@@ -33,6 +33,7 @@ from coatnet_gui.image.tab import ImageTab
 from coatnet_gui.live.tab import LiveTab
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import ViewState, colorize
+from coatnet_gui.widgets.accessibility import AccessibleNames, name_controls
 from coatnet_gui.widgets.banner import MessageBanner
 from coatnet_gui.widgets.download_bar import DownloadBar
 from coatnet_gui.widgets.file_dialogs import FileDialogs
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(settings.geometry)
         else:
             self.resize(1366, 768)
+        AccessibleNames.install()  # controls shown later (dialogs, bars, pages) are named as they show
+        name_controls(self)
         self.update_title()
         self.load_model(settings.model)
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QTabWidget, QWidget
 
+from coatnet_gui.app.appearance import appearance_menu
 from coatnet_gui.app.opening import Opener
 from coatnet_gui.app.settings import Settings
 from coatnet_gui.app.view_export import ViewExport
@@ -105,6 +106,8 @@ def build_menus(window: MenuHost) -> Menus:
     _action(tab, view, "&Next image", "Alt+Right", lambda: tab.filmstrip.step(1), scoped=True)
     _action(tab, view, "&Previous image", "Alt+Left", lambda: tab.filmstrip.step(-1), scoped=True)
     _live_entries(window.live, view)
+    view.addSeparator()
+    appearance_menu(view, window.settings)
     toggle_action = _overlay_menu(window, bar.addMenu("&Overlay"))
     bar.addMenu(window.model_menu)
     window.model_menu.addSeparator()

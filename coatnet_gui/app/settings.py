@@ -104,6 +104,17 @@ class Settings:
     def overlay_visible(self, visible: bool) -> None:
         self.store.setValue("overlay/visible", "true" if visible else "false")
 
+    # --- appearance (View ▸ Appearance) ---
+    @property
+    def appearance(self) -> str:
+        """How the window looks: "system" (the platform's style and colour scheme), "light" or "dark"."""
+        value = self._text("view/appearance", "system")
+        return value if value in ("system", "light", "dark") else "system"
+
+    @appearance.setter
+    def appearance(self, mode: str) -> None:
+        self.store.setValue("view/appearance", mode)
+
     @property
     def geometry(self) -> QByteArray | None:
         """The main window's saved geometry, or None."""

@@ -115,6 +115,7 @@ class AuditTab(QWidget):
         self.only_suspects = QCheckBox("Only suspects")
         self.only_suspects.setToolTip("Only the rows whose label is likely wrong (issue: label)")
         self.issue_box = QComboBox()
+        self.issue_box.setAccessibleName("Show issue")
         self.issue_box.addItem("Every issue", ALL_ISSUES)
         for issue in ISSUES:
             self.issue_box.addItem(issue, issue)
@@ -124,6 +125,7 @@ class AuditTab(QWidget):
         self.proxy = AuditFilter(self)
         self.proxy.setSourceModel(self.model)
         self.table = AuditTableView(self.proxy)
+        self.table.setAccessibleName("Audited images")
         self.extras = QTabWidget()
         self.details = DetailsPage()
         self.extras.addTab(self.details, "Details")

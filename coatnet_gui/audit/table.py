@@ -11,9 +11,10 @@ import os
 
 import numpy as np
 from PySide6.QtCore import QAbstractProxyModel, QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from coatnet_gui.widgets.theme import text_colour
 from model.audit import ISSUES, AuditRow
 from model.audit.report import percent
 
@@ -80,7 +81,7 @@ class AuditTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SUSPECT, COL_GROUP):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and row.issue == "label" and col in (COL_GIVEN, COL_SUSPECT):
-            return QColor(200, 40, 40)
+            return text_colour(QColor(200, 40, 40), None, QPalette.ColorRole.Base)
         return None
 
     def _text(self, row: AuditRow, col: int) -> str:
@@ -235,6 +236,7 @@ class AuditTableView(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between cells): no keyboard trap
         self.setSortingEnabled(True)
         self.horizontalHeader().setSortIndicator(COL_SUSPECT, Qt.SortOrder.DescendingOrder)
         self.horizontalHeader().setSectionResizeMode(COL_REASON, QHeaderView.ResizeMode.Stretch)

@@ -26,6 +26,9 @@ class FilterBar(QWidget):
             spin.setValue(value)
             spin.valueChanged.connect(self.apply)
         self.class_box.currentIndexChanged.connect(self.apply)
+        self.class_box.setAccessibleName("Show class")
+        self.min_spin.setAccessibleName("Lowest confidence shown")
+        self.max_spin.setAccessibleName("Highest confidence shown")
         self.corrected_box = QComboBox()
         for text, value in (("all rows", None), ("not corrected", False), ("corrected", True)):
             self.corrected_box.addItem(text, value)

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -54,10 +54,11 @@ from coatnet_gui.batch.rows import (
     sort_order,
 )
 from coatnet_gui.batch.thumbnails import THUMB_PX, Thumbnails
+from coatnet_gui.widgets.theme import text_colour, tint
 from coatnet_gui.workers import Workers
 
-_ERROR_BRUSH = QBrush(QColor(200, 40, 40))
-_CORRECTED_BRUSH = QBrush(QColor(120, 200, 120, 70))  # translucent: readable on light and dark themes
+ERROR_COLOUR = QColor(200, 40, 40)  # made readable on the palette's Base when shown (theme.text_colour)
+CORRECTED_COLOUR = QColor(70, 190, 70)  # a corrected row's tint, mixed into the palette's Base (theme.tint)
 _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 Index = QModelIndex | QPersistentModelIndex
@@ -209,9 +210,9 @@ class BatchTableModel(QAbstractTableModel):
         elif role == Qt.ItemDataRole.ToolTipRole:
             return self.store.top_k_text(row)
         elif role == Qt.ItemDataRole.ForegroundRole and row.error:
-            return _ERROR_BRUSH
+            return QBrush(text_colour(ERROR_COLOUR, None, QPalette.ColorRole.Base))
         elif role == Qt.ItemDataRole.BackgroundRole and self.store.corrected[row_index] >= 0:
-            return _CORRECTED_BRUSH
+            return QBrush(tint(CORRECTED_COLOUR))
         elif role == Qt.ItemDataRole.FontRole and col == COL_CORRECTED and self.store.corrected[row_index] >= 0:
             font = QFont()
             font.setBold(True)
@@ -402,6 +403,9 @@ class BatchTableView(QTableView):
         super().__init__(parent)
         self.setModel(proxy)
         self.setSortingEnabled(True)
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between cells): no keyboard trap
+        self.setAccessibleName("Labelled images")
+        self.setAccessibleDescription("Arrows move; Enter opens the image; F2 (Enter on Corrected) edits the class")
         self.sortByColumn(COL_PATH, Qt.SortOrder.AscendingOrder)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         triggers = QAbstractItemView.EditTrigger
@@ -421,6 +425,19 @@ class BatchTableView(QTableView):
         header.resizeSection(COL_MARGIN, 70)
         header.resizeSection(COL_ERROR, 220)
         header.resizeSection(COL_MAP, THUMB_PX + 60)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Enter opens the current row's image, as a double-click does (on the Corrected cell it edits the class):
+        the table is usable without a mouse."""
+        current = self.currentIndex()
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers()
+        if enter and current.isValid() and self.state() != QAbstractItemView.State.EditingState:
+            if current.column() == COL_CORRECTED:
+                self.edit(current)
+            else:
+                self.doubleClicked.emit(current)
+            return
+        super().keyPressEvent(event)
 
     def selected_source_rows(self) -> np.ndarray:
         """Return the source rows of the selected rows, in the shown order, shape ``(selected,)``. Reads the

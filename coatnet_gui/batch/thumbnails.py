@@ -14,7 +14,7 @@ from PIL import ImageOps
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QPixmap
 
-from coatnet_gui.qimage import pil_to_qimage
+from coatnet_gui.qimage import device_pixmap, pil_to_qimage, screen_ratio
 from coatnet_gui.workers import Job, Workers
 from model.data.decode import load_image
 
@@ -42,6 +42,7 @@ class Thumbnails(QObject):
         super().__init__(parent)
         self.workers = workers
         self.side = side
+        self.ratio = screen_ratio()  # decoded at side x ratio device pixels: sharp on a HiDPI screen
         self._cache: OrderedDict[str, QPixmap] = OrderedDict()
         self._pending: set[str] = set()
 
@@ -54,7 +55,7 @@ class Thumbnails(QObject):
             self._pending.add(path)
 
             def decode(_job: Job) -> QImage:
-                return decode_thumbnail(path, self.side)
+                return decode_thumbnail(path, round(self.side * self.ratio))
 
             self.workers.submit(POOL, decode, lambda image: self._decoded(path, image), lambda _message: None)
         return None
@@ -72,7 +73,7 @@ class Thumbnails(QObject):
         if path not in self._pending:
             return  # asked for before clear(): from an earlier run
         self._pending.discard(path)
-        self._cache[path] = QPixmap.fromImage(image)
+        self._cache[path] = device_pixmap(image, self.side, self.ratio)
         while len(self._cache) > THUMB_CACHE:
             self._cache.popitem(last=False)
         self.ready.emit(path)

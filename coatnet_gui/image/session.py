@@ -23,6 +23,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 from coatnet_gui.image.sources import ImageSource, LoadedImage, read_image
 from coatnet_gui.overlay.geometry import Box, crop_box
 from coatnet_gui.overlay.paint import ViewState, render_view
+from coatnet_gui.qimage import screen_ratio
 from coatnet_gui.workers import Job, Workers
 from model.atomic import write_bytes_atomically
 from model.explain.faithfulness import DEFAULT_FILL
@@ -188,7 +189,8 @@ class Session(QObject):
 
         def read() -> None:
             what = f"Reading {source.name}…"
-            self.workers.submit("io", lambda _job: read_image(source), done, error, latest=READ, what=what)
+            ratio = screen_ratio()  # thumbnails as sharp as the screen
+            self.workers.submit("io", lambda _job: read_image(source, ratio), done, error, latest=READ, what=what)
 
         if source.path is None or classifier is None:
             read()
@@ -203,7 +205,8 @@ class Session(QObject):
     ) -> None:
         """Decode ``source`` in the background for its thumbnail only: ``on_done(loaded)`` or ``on_error(why)``
         runs on the GUI thread; the shown image does not change."""
-        self.run("io", "", lambda: read_image(source), on_done, on_error)
+        ratio = screen_ratio()
+        self.run("io", "", lambda: read_image(source, ratio), on_done, on_error)
 
     def set_overlay(self, spec: OverlaySpec) -> None:
         """Show overlay ``spec``: computed from the stored explanation, without running the network again."""

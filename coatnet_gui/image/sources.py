@@ -78,8 +78,11 @@ def fetch_url(url: str) -> bytes:
     return data
 
 
-def read_image(source: ImageSource) -> LoadedImage:
-    """Decode ``source`` (downloading a web address first); raises ImageLoadError/OSError when it cannot."""
+def read_image(source: ImageSource, ratio: float = 1.0) -> LoadedImage:
+    """Decode ``source`` (downloading a web address first); raises ImageLoadError/OSError when it cannot. The
+    thumbnail fits :data:`THUMBNAIL_SIDE` logical pixels at ``ratio`` device pixels each (the screen's
+    :func:`~coatnet_gui.qimage.screen_ratio`): ``THUMBNAIL_SIDE * ratio`` pixels a side, its device pixel ratio
+    set, so that it stays sharp on a HiDPI screen."""
     if source.path is not None:
         image = load_image(source.path)
     elif source.data is not None:
@@ -88,14 +91,17 @@ def read_image(source: ImageSource) -> LoadedImage:
         image = load_image(_encode_png(source.qimage))
     else:
         image = load_image(fetch_url(source.url or ""))
-    scale = THUMBNAIL_SIDE / max(image.size)
+    side = max(1, round(THUMBNAIL_SIDE * max(1.0, ratio)))
+    scale = side / max(image.size)
     if scale > 1:  # tiny images (28x28 Fashion-MNIST) are scaled up, their pixels kept sharp
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         thumb = image.resize(size, Image.Resampling.NEAREST)
     else:
         thumb = image.copy()
-        thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-    return LoadedImage(source, image, pil_to_qimage(image), pil_to_qimage(thumb))
+        thumb.thumbnail((side, side))
+    thumbnail = pil_to_qimage(thumb)
+    thumbnail.setDevicePixelRatio(side / THUMBNAIL_SIDE)
+    return LoadedImage(source, image, pil_to_qimage(image), thumbnail)
 
 
 def image_subfolders(folder: str | os.PathLike) -> int:

@@ -103,9 +103,12 @@ class ImageTab(QSplitter):
         scroll.setWidget(sidebar)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from control to control; the area follows the focus
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(SIDEBAR_WIDTH - 40)
         self.sidebar = scroll
+        self.setAccessibleName("Image tab")
+        self.hover.setAccessibleName("Value under the cursor")
         self.wheel_guard = guard_wheel(scroll)  # a wheel turn over a combo or tab bar scrolls the sidebar
 
         self.addWidget(left)

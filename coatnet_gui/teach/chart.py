@@ -6,8 +6,10 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
+
+from coatnet_gui.widgets.theme import text_colour
 
 LOSS_COLOR = QColor(40, 110, 200)
 ACCURACY_COLOR = QColor(220, 120, 20)
@@ -36,6 +38,8 @@ class TrainingChart(QWidget):
         self.points: list[tuple[int, float, float | None]] = []  # (epoch, loss, accuracy)
         self.total_epochs = 0
         self.setMinimumSize(320, 180)
+        self.setAccessibleName("Teaching progress chart")
+        self.setAccessibleDescription("The curves appear as the epochs end.")
 
     def sizeHint(self) -> QSize:
         return QSize(480, 240)
@@ -43,12 +47,15 @@ class TrainingChart(QWidget):
     def clear(self, total_epochs: int = 0) -> None:
         """Forget the points; the x axis runs to ``total_epochs``."""
         self.points, self.total_epochs = [], total_epochs
+        self.setAccessibleDescription("The curves appear as the epochs end.")
         self.update()
 
     def add(self, epoch: int, loss: float, accuracy: float | None) -> None:
         """Add epoch ``epoch``'s training ``loss`` and held-out ``accuracy`` (0–1; None when not measured)."""
         self.points.append((epoch, loss, accuracy))
         self.total_epochs = max(self.total_epochs, epoch)
+        held_out = f", held-out accuracy {accuracy:.1%}" if accuracy is not None else ""
+        self.setAccessibleDescription(f"Epoch {epoch} of {self.total_epochs}: training loss {loss:.3g}{held_out}")
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
@@ -58,6 +65,9 @@ class TrainingChart(QWidget):
         palette = self.palette()
         text = palette.color(palette.ColorRole.WindowText)
         painter.fillRect(self.rect(), palette.color(palette.ColorRole.Base))
+        loss_colour, accuracy_colour = (
+            text_colour(c, palette, QPalette.ColorRole.Base) for c in (LOSS_COLOR, ACCURACY_COLOR)
+        )
         metrics = painter.fontMetrics()
         h = metrics.height()
         plot = QRectF(self.rect()).adjusted(metrics.horizontalAdvance("0.000") + 12, h + 8, -46, -2 * h - 8)
@@ -102,17 +112,17 @@ class TrainingChart(QWidget):
         painter.drawText(
             QRectF(plot.left(), plot.bottom() + h + 4, plot.width(), h), Qt.AlignmentFlag.AlignHCenter, "epoch"
         )
-        painter.setPen(LOSS_COLOR)
+        painter.setPen(loss_colour)
         painter.drawText(QRectF(plot.left(), 2, plot.width() / 2, h), left, "● training loss")
-        painter.setPen(ACCURACY_COLOR)
+        painter.setPen(accuracy_colour)
         painter.drawText(QRectF(plot.center().x(), 2, plot.width() / 2, h), right, "held-out accuracy ●")
         if not self.points:
             painter.setPen(text)
             painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, "The curves appear as the epochs end.")
             return
-        self._curve(painter, [QPointF(x_at(e), y_at(loss / loss_top)) for e, loss, _ in self.points], LOSS_COLOR)
+        self._curve(painter, [QPointF(x_at(e), y_at(loss / loss_top)) for e, loss, _ in self.points], loss_colour)
         accuracy = [QPointF(x_at(e), y_at(a)) for e, _, a in self.points if a is not None]
-        self._curve(painter, accuracy, ACCURACY_COLOR)
+        self._curve(painter, accuracy, accuracy_colour)
 
     @staticmethod
     def _curve(painter: QPainter, points: list[QPointF], color: QColor) -> None:

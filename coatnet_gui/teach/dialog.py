@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from coatnet_gui.teach.chart import TrainingChart
 from coatnet_gui.teach.controller import TeachController
 from coatnet_gui.teach.rows_source import describe_rows, plural
+from coatnet_gui.widgets.theme import text_colour
 from coatnet_gui.workers import Workers
 from model.paths import taught_models_dir
 from model.teach import TeachProgress, TeachResult, TeachSettings
@@ -104,6 +105,7 @@ class TeachDialog(QDialog):
         self.floor_spin.setSuffix(" %")
         self.floor_spin.setPrefix("accept the model's label at or above ")
         self.floor_spin.setToolTip(FLOOR_TIP)
+        self.floor_spin.setAccessibleName("Accept the model's label at or above this confidence")
         self.floor_spin.valueChanged.connect(lambda _value: self._describe_rows())
         rows_row = QHBoxLayout()
         rows_row.addWidget(self.rows_button)
@@ -111,9 +113,11 @@ class TeachDialog(QDialog):
         rows_row.addStretch(1)
         self.folder_button = QRadioButton("Labelled folder (one sub-folder per class):")
         self.folder_edit = QLineEdit()
+        self.folder_edit.setAccessibleName("Labelled folder")
         self.folder_edit.setPlaceholderText("A folder with one sub-folder of images per class")
         self.folder_edit.textEdited.connect(lambda _text: self.folder_button.setChecked(True))
         choose_folder = QPushButton("Choose…")
+        choose_folder.setAccessibleName("Choose the labelled folder")
         choose_folder.clicked.connect(self._choose_folder)
         folder_row = QHBoxLayout()
         for w, stretch in ((self.folder_button, 0), (self.folder_edit, 1), (choose_folder, 0)):
@@ -127,6 +131,7 @@ class TeachDialog(QDialog):
         self.epochs_spin.setRange(0, 1000)
         self.epochs_spin.setSpecialValueText("the mode's default")
         self.out_edit = QLineEdit()
+        self.out_edit.setAccessibleName("Save the model as")
         choose_out = QPushButton("Save as…")
         choose_out.clicked.connect(self._choose_output)
         out_row = QHBoxLayout()
@@ -149,7 +154,7 @@ class TeachDialog(QDialog):
         self.status.setMinimumHeight(4 * self.status.fontMetrics().lineSpacing())
         self.error_label = QLabel("")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c02020;")
+        self.error_label.setStyleSheet(f"color: {text_colour('#c02020', self.palette()).name()};")
         self.error_label.hide()
 
         self.teach_button = QPushButton("Teach")

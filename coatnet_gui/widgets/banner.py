@@ -5,6 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from coatnet_gui.widgets.theme import is_dark
+
+_DARK_STYLES = {  # the same messages on a dark theme: dark tinted strips, light text (over 7:1)
+    "error": "QFrame#banner { background: #3b1f22; border: 1px solid #8a3b3b; border-radius: 4px; } "
+    "QLabel { color: #ffd7d7; }",
+    "info": "QFrame#banner { background: #1d2a40; border: 1px solid #3d5f9a; border-radius: 4px; } "
+    "QLabel { color: #d6e4ff; }",
+}
 _STYLES = {
     "error": "QFrame#banner { background: #fde8e8; border: 1px solid #f5a3a3; border-radius: 4px; } "
     "QLabel { color: #7f1d1d; }",
@@ -28,6 +36,7 @@ class MessageBanner(QFrame):
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
+        close.setAccessibleName("Dismiss the message")
         close.clicked.connect(self.dismiss)
         layout.addWidget(self.label, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
@@ -37,7 +46,7 @@ class MessageBanner(QFrame):
     def show_message(self, text: str, kind: str = "error") -> None:
         """Show ``text`` as an ``error`` or an ``info`` note."""
         self.kind = kind
-        self.setStyleSheet(_STYLES[kind])
+        self.setStyleSheet((_DARK_STYLES if is_dark(self.palette()) else _STYLES)[kind])
         self.label.setText(text)
         self.setAccessibleName(f"{kind}: {text}")
         self.show()

@@ -39,6 +39,10 @@ class ChecksPanel(QTabWidget):
         )
         self.auto_score.toggled.connect(lambda on: self.schedule_score() if on else None)
         self.fill_box = QComboBox()
+        self.fill_box.setAccessibleName("Fill for removed pixels")
+        # its longest entry made the sidebar wider than its scroll area, cutting off the bars' percentages
+        self.fill_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.fill_box.setMinimumContentsLength(18)
         for key, text in FILL_CHOICES.items():
             self.fill_box.addItem(f"Fill: {text}", key)
         self.fill_box.setToolTip(
@@ -74,6 +78,7 @@ class ChecksPanel(QTabWidget):
         self.addTab(faith_page, "Faithfulness")
 
         self.metric_box = QComboBox()
+        self.metric_box.setAccessibleName("Head chart metric")
         for key, text in METRICS.items():
             self.metric_box.addItem(text, key)
         self.metric_box.setToolTip("What the chart plots for each head, against the depth of its block")

@@ -58,6 +58,7 @@ class EmbeddingMap(QWidget):
         self._xy: np.ndarray | None = None
         self.state = ""
         self.colour_by = QComboBox()
+        self.colour_by.setAccessibleName("Colour the points by")
         self.colour_by.addItems([f"Colour by {name}" for name in COLOURINGS])
         self.colour_by.currentIndexChanged.connect(self._recolour)
         self.fit_button = QPushButton("Fit")

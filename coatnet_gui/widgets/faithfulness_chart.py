@@ -18,6 +18,7 @@ from coatnet_gui.widgets.plot import (
     plot_rect,
     small_font,
 )
+from coatnet_gui.widgets.theme import series, text_colour
 from model.choices import FILL_CHOICES
 from model.explain.faithfulness import Curves
 from model.explain.scoring import MapScore
@@ -36,7 +37,7 @@ def verdict_html(word: str) -> str:
     """Return a verdict ("better", "worse", "inconclusive") as coloured rich text with its sign."""
     text = VERDICT_WORDS.get(word, word)
     colour = VERDICT_COLOURS.get(word)
-    return f'<b style="color:{colour}">{text}</b>' if colour else f"<b>{text}</b>"
+    return f'<b style="color:{text_colour(colour).name()}">{text}</b>' if colour else f"<b>{text}</b>"
 
 
 def interval_text(interval: Interval) -> str:
@@ -75,6 +76,7 @@ class CurvePlot(SidebarChart):
         self.curves: Curves | None = None
         self.random: Curves | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Faithfulness curves")
         self.setToolTip(
             "Deletion: the map's most important pixels are replaced first (by the chosen fill); a faithful map "
             "makes the class probability fall fast (small area).\nInsertion: they are revealed first on the filled "
@@ -84,6 +86,12 @@ class CurvePlot(SidebarChart):
     def set_curves(self, curves: Curves | None, random: Curves | None) -> None:
         """Show ``curves`` and the random order's (None: an empty frame)."""
         self.curves, self.random = curves, random
+        text = ""
+        if curves is not None:
+            text = f"Deletion area {curves.deletion_area:.3f}, insertion area {curves.insertion_area:.3f}"
+            if random is not None:
+                text += f"; random order: deletion {random.deletion_area:.3f}, insertion {random.insertion_area:.3f}"
+        self.setAccessibleDescription(text or "No curves yet")
         self.update()
 
     def paint(self, painter: QPainter, area: QRectF) -> None:
@@ -93,10 +101,11 @@ class CurvePlot(SidebarChart):
         draw_axes(painter, axes, X_TICKS, Y_TICKS, "pixels removed / revealed (%)", "p(class)", palette, font)
         if self.curves is None:
             return
-        lines = [(self.curves.deletion, DELETION, Qt.PenStyle.SolidLine)]
-        lines.append((self.curves.insertion, INSERTION, Qt.PenStyle.SolidLine))
+        deletion, insertion = series(DELETION, palette), series(INSERTION, palette)  # visible on light and dark
+        lines = [(self.curves.deletion, deletion, Qt.PenStyle.SolidLine)]
+        lines.append((self.curves.insertion, insertion, Qt.PenStyle.SolidLine))
         if self.random is not None:
-            lines += [(self.random.deletion, DELETION, RANDOM_STYLE), (self.random.insertion, INSERTION, RANDOM_STYLE)]
+            lines += [(self.random.deletion, deletion, RANDOM_STYLE), (self.random.insertion, insertion, RANDOM_STYLE)]
         painter.save()
         painter.setClipRect(axes.rect.adjusted(-1, -1, 1, 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -108,7 +117,7 @@ class CurvePlot(SidebarChart):
             painter.setPen(QPen(colour, 1.6, style))
             painter.drawPath(path)
         painter.restore()
-        entries = [LegendEntry("deletion", line_sample(DELETION)), LegendEntry("insertion", line_sample(INSERTION))]
+        entries = [LegendEntry("deletion", line_sample(deletion)), LegendEntry("insertion", line_sample(insertion))]
         if self.random is not None:
             dashed = line_sample(palette.color(QPalette.ColorRole.WindowText), RANDOM_STYLE)
             entries.append(LegendEntry("random (mean)", dashed))

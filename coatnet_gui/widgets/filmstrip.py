@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Protocol
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QImage
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QStyle, QWidget
+
+from coatnet_gui.qimage import device_pixmap
 
 
 class FilmItem(Protocol):
@@ -80,7 +82,7 @@ class Filmstrip(QListWidget):
         """Show ``thumbnail`` for ``source``'s item."""
         item = self._find(source.key)
         if item is not None:
-            item.setIcon(QIcon(QPixmap.fromImage(thumbnail)))
+            item.setIcon(QIcon(device_pixmap(thumbnail, self.side, max(1.0, thumbnail.devicePixelRatio()))))
             item.setToolTip(self._where(source))
             item.setData(_FAILED, None)
 

@@ -5,8 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from coatnet_gui.widgets.theme import series
 
 POSITION = QColor("#8b5cf6")
 CONTENT = QColor("#14b8a6")
@@ -58,6 +71,8 @@ class HeadShareChart(QWidget):
         super().__init__(parent)
         self.shares: list[float] = []
         self.selected: int | None = None
+        self.setAccessibleName("Positional share of each head")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Left/Right pick the previous/next head
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(
             "How positional each head is: var(w[i−j]) / (var(w[i−j]) + var(q·k/√d)) over keys, averaged over "
@@ -100,12 +115,13 @@ class HeadShareChart(QWidget):
         """Draw the bars and, under each, its head number and positional share."""
         painter = QPainter(self)
         palette = self.palette()
+        content, position, selected = (series(c, palette) for c in (CONTENT, POSITION, SELECTED))
         for head, (share, rect) in enumerate(zip(self.shares, self._bar_rects(), strict=True)):
-            painter.fillRect(rect, CONTENT)
+            painter.fillRect(rect, content)
             positional = rect.height() * share
-            painter.fillRect(QRectF(rect.left(), rect.bottom() - positional, rect.width(), positional), POSITION)
+            painter.fillRect(QRectF(rect.left(), rect.bottom() - positional, rect.width(), positional), position)
             if head == self.selected:
-                painter.setPen(SELECTED)
+                painter.setPen(selected)
                 painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         for label in self.labels():
@@ -114,7 +130,29 @@ class HeadShareChart(QWidget):
             line = QRectF(label.rect.left(), label.rect.top(), label.rect.width(), half)
             painter.drawText(line, Qt.AlignmentFlag.AlignCenter, label.head)
             painter.drawText(line.translated(0, half), Qt.AlignmentFlag.AlignCenter, label.percent)
+        if self.hasFocus():
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 1.5, Qt.PenStyle.DotLine))
+            painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         painter.end()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Left and Right pick the previous or next head, as a click on its bar does."""
+        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(Qt.Key(event.key()))
+        if step is None or not self.shares:
+            super().keyPressEvent(event)
+            return
+        at = self.selected if self.selected is not None else (-1 if step > 0 else 0)
+        self.head_clicked.emit((at + step) % len(self.shares))
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Show the focus frame."""
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Hide the focus frame."""
+        self.update()
+        super().focusOutEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         """Clicking a bar picks that head."""

@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
     QFont,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPalette,
@@ -29,6 +30,7 @@ from coatnet_gui.widgets.plot import (
     SidebarChart,
     chart_png,
     draw_axes,
+    draw_focus,
     draw_legend,
     legend_rect,
     nice_ticks,
@@ -36,6 +38,7 @@ from coatnet_gui.widgets.plot import (
     small_font,
     tick_text,
 )
+from coatnet_gui.widgets.theme import series
 from model.explain.head_stats import HeadStats
 
 METRICS: dict[str, str] = {
@@ -116,14 +119,14 @@ def paint_head_chart(painter: QPainter, area: QRectF, state: HeadChartState, pal
         painter.setBrush(share_colour(s.positional))
         painter.drawEllipse(point, POINT_RADIUS, POINT_RADIUS)
         if state.selected == (s.block, s.head):
-            painter.setPen(QPen(SELECTED, 2.2))
+            painter.setPen(QPen(series(SELECTED, palette), 2.2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(point, POINT_RADIUS + 3, POINT_RADIUS + 3)
     if state.stats:
         entries = [
             LegendEntry("content-led", _dot(share_colour(0.0))),
             LegendEntry("position-led", _dot(share_colour(1.0))),
-            LegendEntry("shown", _ring(SELECTED)),
+            LegendEntry("shown", _ring(series(SELECTED, palette))),
         ]
         draw_legend(painter, legend_rect(area, font), entries, palette, font)
     return axes
@@ -168,7 +171,9 @@ class HeadStatsChart(SidebarChart):
         super().__init__(parent)
         self.state = HeadChartState([])
         self._axes: Axes | None = None
+        self.setAccessibleName("Attention heads chart")
         self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # arrow keys step through the heads
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
         self.setToolTip("One point per head. Click a point to show that head's map; right-click to save the chart.")
@@ -192,6 +197,23 @@ class HeadStatsChart(SidebarChart):
     def paint(self, painter: QPainter, area: QRectF) -> None:
         """Paint the chart into ``area`` and keep its axes (clicks and tooltips find points through them)."""
         self._axes = paint_head_chart(painter, area, self.state, self.palette(), small_font(self.font()))
+        if self.hasFocus() and painter.device() is self:
+            draw_focus(painter, area, self.palette())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """Left/Up and Right/Down show the previous or next head's map (by depth, then head): the chart works
+        without a mouse."""
+        step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1}.get(
+            Qt.Key(event.key())
+        )
+        stats = sorted(self.state.stats, key=lambda s: (s.depth, s.head))
+        if step is None or not stats:
+            super().keyPressEvent(event)
+            return
+        keys = [(s.block, s.head) for s in stats]
+        at = keys.index(self.state.selected) if self.state.selected in keys else (-1 if step > 0 else 0)
+        block, head = keys[(at + step) % len(keys)]
+        self.head_clicked.emit(block, head)
 
     def point_of(self, block: str, head: int) -> QPointF:
         """Return the widget position of the point of ``head`` of ``block`` (KeyError when it is not shown)."""

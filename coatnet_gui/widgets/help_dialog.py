@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -34,12 +34,56 @@ def shortcut_rows(menu_bar: QMenuBar) -> list[tuple[str, str, str]]:
     return rows
 
 
+def widget_shortcut_rows(root: QWidget, menu_bar: QMenuBar) -> list[tuple[str, str, str]]:
+    """Return ``(where, action, shortcut)`` for every shortcut under ``root`` outside ``menu_bar``'s menus: actions
+    added to widgets (context menus, tool buttons) and ``QShortcut`` objects, where being the widget they belong
+    to (its accessible name, else its class)."""
+    in_menus: set[int] = set()
+
+    def collect(menu: QMenu) -> None:
+        for action in menu.actions():
+            in_menus.add(id(action))
+            if action.menu() is not None:
+                collect(action.menu())
+
+    for action in menu_bar.actions():
+        if action.menu() is not None:
+            collect(action.menu())
+    rows, seen = [], set()
+    native = QKeySequence.SequenceFormat.NativeText
+    for action in root.findChildren(QAction):
+        key = (action.text(), action.shortcut().toString())
+        if action.shortcut().isEmpty() or id(action) in in_menus or key in seen:
+            continue
+        seen.add(key)
+        owner = action.parent()
+        where = owner.accessibleName() if isinstance(owner, QWidget) and owner.accessibleName() else "Window"
+        rows.append((where, action.text().replace("&", ""), action.shortcut().toString(native)))
+    for shortcut in root.findChildren(QShortcut):
+        owner = shortcut.parent()
+        where = owner.accessibleName() if isinstance(owner, QWidget) and owner.accessibleName() else "Window"
+        text = shortcut.whatsThis() or shortcut.objectName() or "Shortcut"
+        rows.append((where, text, shortcut.key().toString(native)))
+    return rows
+
+
+KEY_ROWS = [  # keys that widgets handle themselves (not actions): the image view, tables, lists
+    ("Image", "Move the query point by one token", "Arrow keys (image focused)"),
+    ("Image", "Query point to the centre", "Home (image focused)"),
+    ("Prediction", "Grad-CAM of a class; Ctrl: why the Grad-CAM class and not this one", "Space, Ctrl+Space"),
+    ("Batch table", "Open the image of the current row", "Enter"),
+    ("Batch table", "Edit the Corrected class of the current row", "F2 (or Enter on the Corrected cell)"),
+    ("Everywhere", "Next / previous control", "Tab, Shift+Tab"),
+    ("Dialogs", "Close without acting", "Esc"),
+]
+
+
 def show_shortcuts(parent: QWidget, menu_bar: QMenuBar) -> None:
-    """Show the shortcut table in a dialog."""
-    rows = shortcut_rows(menu_bar)
-    rows.append(("Image", "Move the query point by one token", "Arrow keys (image focused)"))
-    rows.append(("Image", "Query point to the centre", "Home (image focused)"))
+    """Show the shortcut table in a dialog: every menu action with a shortcut, every other action and QShortcut
+    under ``parent``, and the keys widgets handle themselves (:data:`KEY_ROWS`)."""
+    rows = shortcut_rows(menu_bar) + widget_shortcut_rows(parent, menu_bar) + KEY_ROWS
     dialog = QDialog(parent)
+    dialog.setObjectName("shortcutsDialog")
     dialog.setWindowTitle("Keyboard shortcuts")
     table = QTableWidget(len(rows), 3)
     table.setHorizontalHeaderLabels(["Menu", "Action", "Shortcut"])
@@ -49,6 +93,7 @@ def show_shortcuts(parent: QWidget, menu_bar: QMenuBar) -> None:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.verticalHeader().hide()
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setAccessibleName("Keyboard shortcuts")
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QContextMenuEvent, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QFocusEvent,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from coatnet_gui.overlay.geometry import Box
@@ -14,6 +25,19 @@ from model.explain.maps import OverlayResult
 MARGIN = 8.0
 BACKGROUND = QColor("#2b2d30")
 ERROR_TEXT = QColor("#f5a3a3")
+
+
+def overlay_summary(result: OverlayResult | None) -> str:
+    """Return what the overlay shows, for a screen reader: each panel's title and value range, the query point."""
+    if result is None:
+        return "No overlay"
+    parts = [f"{p.title}: {result.unit} from {p.lo:.3g} to {p.hi:.3g}" for p in result.panels[:8]]
+    more = f"; and {len(result.panels) - 8} more panels" if len(result.panels) > 8 else ""
+    query = ""
+    if result.spec.uses_query:
+        fy, fx = result.spec.query
+        query = f"; query point at {fx:.0%} across, {fy:.0%} down (arrow keys move it)"
+    return "; ".join(parts) + more + query
 
 
 class ImageView(QWidget):
@@ -62,6 +86,7 @@ class ImageView(QWidget):
         """Draw ``result`` with its colour-mapped ``layers`` (None removes the overlay)."""
         if self.state is not None:
             self.state.result, self.state.layers = result, layers
+            self.setAccessibleDescription(overlay_summary(result))
             self.update()
             self._describe_cursor()
 
@@ -100,7 +125,21 @@ class ImageView(QWidget):
             painter.setPen(ERROR_TEXT)
             flags = Qt.AlignmentFlag.AlignCenter.value | Qt.TextFlag.TextWordWrap.value
             painter.drawText(QRectF(self.rect()).adjusted(4 * MARGIN, 0, -4 * MARGIN, 0), flags, self.error)
+        if self.hasFocus():  # keyboard users see where the arrow keys act
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         painter.end()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Show the focus frame."""
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Hide the focus frame."""
+        self.update()
+        super().focusOutEvent(event)
 
     def _hit(self, event: QMouseEvent) -> tuple[int, float, float] | None:
         if self._layout is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
+from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPalette, QPen, QPolygonF, QWheelEvent
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from coatnet_gui.widgets.map_points import Colouring, MapRows, View, inside_polygon, nearest_point, raster
@@ -29,6 +29,8 @@ class MapCanvas(QWidget):
         self.setMouseTracking(True)
         self.setMinimumSize(240, 200)
         self.setFocusPolicy(Qt.FocusPolicy.WheelFocus)
+        self.setAccessibleName("Map of the audited images")
+        self.setAccessibleDescription("One point per image, placed by its features: similar images lie close")
         self._points: MapRows | None = None
         self._xy = np.zeros((0, 2), np.float32)
         self._colouring: Colouring | None = None
@@ -93,18 +95,20 @@ class MapCanvas(QWidget):
     # Painting ------------------------------------------------------------------------------------------------------
     def paintEvent(self, _event) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(255, 255, 255))
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.Text)
+        painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))
         if self._image is not None:
             painter.drawImage(0, 0, self._image)
         else:
-            painter.setPen(QColor(120, 120, 120))
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No map yet")
         if len(self._lasso) > 1:
-            painter.setPen(QPen(QColor(30, 30, 30), 1, Qt.PenStyle.DashLine))
+            painter.setPen(QPen(text, 1, Qt.PenStyle.DashLine))
             painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in self._lasso]))
         if 0 <= self._hovered < len(self._screen):
             x, y = self._screen[self._hovered]
-            painter.setPen(QPen(QColor(0, 0, 0), 2))
+            painter.setPen(QPen(text, 2))
             painter.drawEllipse(QPointF(float(x), float(y)), 5.0, 5.0)
         painter.end()
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from coatnet_gui.widgets.head_shares import CONTENT, POSITION, HeadShareChart
+from coatnet_gui.widgets.theme import series
 from model.explain.blocks import blocks_for
 from model.explain.capture import BlockInfo
 from model.explain.colormaps import COLORMAPS
@@ -127,9 +128,10 @@ class OverlayControls(QWidget):
         self.form.addRow("Opacit&y", self.opacity_slider)
 
         self.share_title = QLabel(
-            f"How positional is each head? <span style='color:{POSITION.name()}'>■</span> position "
-            f"<span style='color:{CONTENT.name()}'>■</span> content"
+            f"How positional is each head? <span style='color:{series(POSITION).name()}'>■</span>&nbsp;position "
+            f"<span style='color:{series(CONTENT).name()}'>■</span>&nbsp;content"
         )
+        self.share_title.setWordWrap(True)  # never wider than the sidebar
         self.share_chart = HeadShareChart()
         self.share_chart.head_clicked.connect(lambda head: self._change(head=head))
         self.form.addRow(self.share_title)

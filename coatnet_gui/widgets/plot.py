@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QColor, QFocusEvent, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QWidget
 
 TICK = 4.0  # tick length in pixels
@@ -59,6 +59,16 @@ class SidebarChart(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.paint(painter, QRectF(self.rect()))
         painter.end()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Repaint: a focusable chart shows its focus."""
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Repaint without the focus frame."""
+        self.update()
+        super().focusOutEvent(event)
 
     def paint(self, painter: QPainter, area: QRectF) -> None:
         """Paint the chart into ``area``: each chart's own drawing."""
@@ -182,6 +192,15 @@ def draw_legend(
         text = QRectF(x + sample_w + PAD, area.top(), width, area.height())
         painter.drawText(text, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, entry.text)
         x += width + 2 * PAD
+
+
+def draw_focus(painter: QPainter, area: QRectF, palette: QPalette) -> None:
+    """Draw the keyboard focus around ``area``: a dotted frame in ``palette``'s highlight colour."""
+    painter.save()
+    painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 1.5, Qt.PenStyle.DotLine))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(area.adjusted(1, 1, -1, -1))
+    painter.restore()
 
 
 def legend_rect(area: QRectF, font: QFont) -> QRectF:

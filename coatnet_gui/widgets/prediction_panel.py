@@ -9,6 +9,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QAbstractButton, QLabel, QVBoxLayout, QWidget
 
+from coatnet_gui.widgets.theme import series, text_colour
 from model.runtime.device import Placement
 from model.runtime.inference import TOP_K, Prediction
 from model.weights.loading import ModelInfo
@@ -41,7 +42,10 @@ class ClassBar(QAbstractButton):
             f"{label}: {probability * 100:.2f}% (class {class_index}) — click for its Grad-CAM;\n"
             "Ctrl+click (Cmd+click): why the Grad-CAM class and not this one"
         )
-        self.setAccessibleName(f"{label} {probability * 100:.1f} percent")
+        self.setAccessibleName(f"{label}, {probability * 100:.1f} percent")
+        self.setAccessibleDescription(
+            "Press Space for its Grad-CAM; Ctrl+Space: why the Grad-CAM class and not this one"
+        )
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -53,12 +57,13 @@ class ClassBar(QAbstractButton):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics, palette = self.fontMetrics(), self.palette()
+        accent, selected, versus = (series(c, palette) for c in (ACCENT, SELECTED, VERSUS))  # light or dark theme
         rect = QRectF(self.rect()).adjusted(1, 1, -1, -1)
         if self.versus:
-            painter.setPen(QPen(VERSUS, 1.5, Qt.PenStyle.DashLine))
+            painter.setPen(QPen(versus, 1.5, Qt.PenStyle.DashLine))
             painter.drawRoundedRect(rect, 4, 4)
         elif self.isChecked() or self.hasFocus():
-            painter.setPen(SELECTED if self.isChecked() else palette.color(QPalette.ColorRole.Highlight))
+            painter.setPen(QPen(selected if self.isChecked() else palette.color(QPalette.ColorRole.Highlight), 2))
             painter.drawRoundedRect(rect, 4, 4)
         name_w = rect.width() * NAME_SHARE
         percent_w = metrics.horizontalAdvance("100.0%") + 6
@@ -74,7 +79,7 @@ class ClassBar(QAbstractButton):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(palette.color(QPalette.ColorRole.Midlight))
         painter.drawRoundedRect(track, 3, 3)
-        painter.setBrush(SELECTED if self.isChecked() else ACCENT)
+        painter.setBrush(selected if self.isChecked() else accent)
         painter.drawRoundedRect(QRectF(track.left(), track.top(), track.width() * self.probability, track_h), 3, 3)
         painter.setPen(palette.color(QPalette.ColorRole.WindowText))
         name = metrics.elidedText(self.label, Qt.TextElideMode.ElideRight, int(name_rect.width()))
@@ -141,7 +146,8 @@ class PredictionPanel(QWidget):
         self.model_label.setText(info.name)
         lines = (info.name, f"config {info.config_name}", info.location)
         self.model_label.setToolTip("<p>" + "<br>".join(map(html.escape, lines)) + "</p>")
-        warning = "".join(f"<br><span style='color:#b35900'>⚠ {html.escape(w)}</span>" for w in info.warnings)
+        orange = text_colour("#b35900", self.palette()).name()
+        warning = "".join(f"<br><span style='color:{orange}'>⚠ {html.escape(w)}</span>" for w in info.warnings)
         self.labels_label.setText(f"Label set: <b>{html.escape(info.label_set)}</b>{warning}")
         self.labels_label.setToolTip(
             f"This model only answers with these {info.num_classes} classes, whatever the image shows."

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from coatnet_gui.widgets.plot import Axes, SidebarChart, draw_axes, plot_rect, small_font
+from coatnet_gui.widgets.theme import series
 from model.explain.sanity import INSENSITIVE, THRESHOLD, SanityReport
 
 COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be185d", "#4b5563"]
@@ -33,6 +34,7 @@ class CascadePlot(SidebarChart):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.report: SanityReport | None = None
+        self.setAccessibleName("Sanity check: map correlation as the network is randomised")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(
             "The network (a copy) is randomised from the head down, one part after another; after each step the "
@@ -43,6 +45,10 @@ class CascadePlot(SidebarChart):
     def set_report(self, report: SanityReport | None) -> None:
         """Show ``report`` (None: an empty frame)."""
         self.report = report
+        kinds = report.kinds.items() if report is not None else []
+        self.setAccessibleDescription(
+            "; ".join(f"{NAMES.get(n, n)}: Spearman {k.final.spearman:.2f} after full randomisation" for n, k in kinds)
+        )
         self.update()
 
     def paint(self, painter: QPainter, area: QRectF) -> None:
@@ -63,7 +69,7 @@ class CascadePlot(SidebarChart):
             path = QPainterPath(axes.point(0, values[0]))
             for x, y in enumerate(values[1:], start=1):
                 path.lineTo(axes.point(x, y))
-            painter.setPen(QPen(QColor(COLOURS[i % len(COLOURS)]), 1.8))
+            painter.setPen(QPen(series(COLOURS[i % len(COLOURS)], palette), 1.8))
             painter.drawPath(path)
 
 
@@ -72,7 +78,7 @@ def summary_html(report: SanityReport) -> str:
     correlation after full randomisation, whether it changes with the model, and the random-logit similarity."""
     lines = []
     for i, (name, kind) in enumerate(report.kinds.items()):
-        colour = COLOURS[i % len(COLOURS)]
+        colour = series(COLOURS[i % len(COLOURS)]).name()
         flag = f"<b>{INSENSITIVE}</b>" if kind.insensitive else "changes with the model"
         lines.append(
             f'<span style="color:{colour}">■</span> {NAMES.get(name, name)}: {kind.final.spearman:.2f} — {flag}'

@@ -5,10 +5,11 @@ intervals underneath. Clicking a row shows that map."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from coatnet_gui.widgets.faithfulness_chart import VERDICT_COLOURS, VERDICT_WORDS
+from coatnet_gui.widgets.theme import text_colour
 from model.explain.scoring import ScoreTable
 
 RANDOM_ROW = "random orders (95 %)"
@@ -24,6 +25,7 @@ class ScoreTableView(QTableWidget):
         super().__init__(0, len(HEADERS), parent)
         self.setHorizontalHeaderLabels(HEADERS)
         self.verticalHeader().hide()
+        self.setTabKeyNavigation(False)  # Tab moves on to the next control
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -40,6 +42,8 @@ class ScoreTableView(QTableWidget):
         self.scores: ScoreTable | None = None
         self.names: list[str] = []  # the map of each row, in rank order
         self.cellClicked.connect(self._clicked)
+        self.setAccessibleName("Faithfulness of each map kind")
+        self.activated.connect(lambda index: self._clicked(index.row(), index.column()))  # Enter shows the map
 
     def set_scores(self, scores: ScoreTable) -> None:
         """Show ``scores`` ranked, each area with its verdict, and the random orders' intervals in a last, greyed
@@ -66,7 +70,7 @@ class ScoreTableView(QTableWidget):
                 if c >= 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if word in VERDICT_COLOURS:
-                    item.setForeground(QColor(VERDICT_COLOURS[word]))
+                    item.setForeground(text_colour(VERDICT_COLOURS[word], self.palette(), QPalette.ColorRole.Base))
                 if name == RANDOM_ROW:
                     item.setForeground(grey)
                     item.setFlags(Qt.ItemFlag.ItemIsEnabled)
