@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractProxyModel,
     QAbstractTableModel,
     QModelIndex,
@@ -61,11 +62,28 @@ _CORRECTED_BRUSH = QBrush(QColor(120, 200, 120, 70))  # translucent: readable on
 _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 Index = QModelIndex | QPersistentModelIndex
-_HEADER_TIPS = {
-    COL_CORRECTED: "The class you gave the image (F2 or double-click to edit; empty: the model's Top-1 stands)",
-    COL_MARGIN: "Top-1 minus top-2 probability, in percentage points: the smaller, the less certain the model",
-    COL_MAP: "The saved map over the image, and its deletion score (lower: the map finds what the model uses)",
+_HEADER_TIPS = {  # translated in headerData (context "BatchTableModel"), as are the titles of COLUMNS
+    COL_CORRECTED: QT_TRANSLATE_NOOP(
+        "BatchTableModel", "The class you gave the image (F2 or double-click to edit; empty: the model's Top-1 stands)"
+    ),
+    COL_MARGIN: QT_TRANSLATE_NOOP(
+        "BatchTableModel",
+        "Top-1 minus top-2 probability, in percentage points: the smaller, the less certain the model",
+    ),
+    COL_MAP: QT_TRANSLATE_NOOP(
+        "BatchTableModel",
+        "The saved map over the image, and its deletion score (lower: the map finds what the model uses)",
+    ),
 }
+_TITLES = (  # COLUMNS, marked for lupdate
+    QT_TRANSLATE_NOOP("BatchTableModel", "Path"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Top-1"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Corrected"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Confidence"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Margin"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Error"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Map"),
+)
 
 
 class BatchTableModel(QAbstractTableModel):
@@ -178,9 +196,9 @@ class BatchTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return self.tr(COLUMNS[section]) if COLUMNS[section] else ""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return _HEADER_TIPS.get(section)
+            return self.tr(_HEADER_TIPS[section]) if section in _HEADER_TIPS else None
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
@@ -193,7 +211,7 @@ class BatchTableModel(QAbstractTableModel):
             if col == COL_PATH:
                 return row.shown
             if col == COL_LABEL:
-                return "error" if row.error else self.store.label(row.top1)
+                return self.tr("error") if row.error else self.store.label(row.top1)
             if col == COL_CORRECTED:
                 return self.store.corrected_name(row_index) or ""
             if col == COL_PROB:
