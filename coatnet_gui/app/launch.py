@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from coatnet_gui import i18n
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.app.main_window import MainWindow
 from coatnet_gui.app.none_guard import guard_none_refcount
@@ -51,7 +52,9 @@ def run_app(argv: list[str]) -> int:
     app.setDesktopFileName(APP_ID)  # Wayland: the window belongs to the installed desktop entry (its icon, name)
     collect_on_gui_thread()  # once, before any worker thread starts
     setup_logging()  # warnings and tracebacks to <data folder>/logs/, one line each to stderr
-    window = MainWindow(Settings())
+    settings = Settings()
+    i18n.install(app, i18n.resolve(settings.language))  # before any widget: texts are translated as they are made
+    window = MainWindow(settings)
     window.show()
     if binding_warning is not None:
         window.banner.show_message(binding_warning.removeprefix("coatnet-gui: "), "info")

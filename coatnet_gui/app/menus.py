@@ -15,6 +15,8 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QTabWidget, QWidget
 
+from coatnet_gui.app.feedback import Feedback
+from coatnet_gui.app.language_menu import add_language_menu
 from coatnet_gui.app.opening import Opener
 from coatnet_gui.app.settings import Settings
 from coatnet_gui.app.view_export import ViewExport
@@ -38,6 +40,7 @@ class MenuHost(Protocol):
     model_menu: ModelMenu
     opener: Opener
     exporter: ViewExport
+    feedback: Feedback
 
     def menuBar(self) -> QMenuBar: ...  # noqa: N802 - Qt's name
     def addAction(self, action: QAction) -> None: ...  # noqa: N802 - Qt's name
@@ -125,6 +128,7 @@ def build_menus(window: MenuHost) -> Menus:
     bar.addMenu(window.model_menu)
     window.model_menu.addSeparator()
     _action(window, window.model_menu, translate("Menus", "&Teach your classes…"), "Ctrl+T", lambda: show_teach(window))
+    add_language_menu(bar.addMenu(translate("Menus", "&Settings")), window.settings, window.feedback.note)
     help_menu = bar.addMenu(translate("Menus", "&Help"))
     _action(
         window,
