@@ -1,0 +1,46 @@
+"""The core's words as the UI shows them, translated: the overlay kinds and modes of
+:mod:`model.explain.maps` and the block labels of :class:`~model.explain.capture.BlockInfo`. The core keeps them
+English (they also go into saved files); the marks below let ``pyside6-lupdate`` collect them (context
+"ModelTexts")."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from model.explain.capture import BlockInfo
+
+_MARKED = (  # the values of KINDS, ATTENTION_MODES and ACTIVATION_MODES (a test checks that they are all here)
+    QT_TRANSLATE_NOOP("ModelTexts", "Relative attention"),
+    QT_TRANSLATE_NOOP("ModelTexts", "Conv activations"),
+    QT_TRANSLATE_NOOP("ModelTexts", "Grad-CAM"),
+    QT_TRANSLATE_NOOP("ModelTexts", "From the query point"),
+    QT_TRANSLATE_NOOP("ModelTexts", "Attention received"),
+    QT_TRANSLATE_NOOP("ModelTexts", "Rollout, all tokens"),
+    QT_TRANSLATE_NOOP("ModelTexts", "Rollout from the query"),
+    QT_TRANSLATE_NOOP("ModelTexts", "Split: content | position | full"),
+    QT_TRANSLATE_NOOP("ModelTexts", "Content only, softmax(q·k/√d)"),
+    QT_TRANSLATE_NOOP("ModelTexts", "Position only, softmax(w[i−j])"),
+    QT_TRANSLATE_NOOP("ModelTexts", "Learned bias w[i−j] at the query"),
+    QT_TRANSLATE_NOOP("ModelTexts", "Mean |activation|"),
+    QT_TRANSLATE_NOOP("ModelTexts", "One channel"),
+    QT_TRANSLATE_NOOP("ModelTexts", "Strongest channels"),
+)
+MARKED = frozenset(_MARKED)
+
+
+def core_text(text: str) -> str:
+    """Return the core's ``text`` (a kind or mode name) translated; unknown texts come back as they are."""
+    return QCoreApplication.translate("ModelTexts", text)
+
+
+def block_text(block: BlockInfo) -> str:
+    """Return ``block``'s label as :attr:`BlockInfo.label` words it, translated: e.g. "S3.1 attention (12 heads,
+    14x14)"."""
+    h, w = block.grid
+    if block.kind == "stem":
+        text = QCoreApplication.translate("ModelTexts", "S0 stem ({channels} ch, {h}x{w})")
+    elif block.kind == "mbconv":
+        text = QCoreApplication.translate("ModelTexts", "S{stage}.{index} MBConv ({channels} ch, {h}x{w})")
+    else:
+        text = QCoreApplication.translate("ModelTexts", "S{stage}.{index} attention ({heads} heads, {h}x{w})")
+    return text.format(stage=block.stage, index=block.index, channels=block.channels, heads=block.heads, h=h, w=w)
