@@ -1,5 +1,5 @@
-"""The core's words as the UI shows them, translated: the overlay kinds and modes of
-:mod:`model.explain.maps` and the block labels of :class:`~model.explain.capture.BlockInfo`. The core keeps them
+"""The core's words as the UI shows them, translated: the overlay kinds and modes of :mod:`model.explain.maps`, the
+fills of :mod:`model.choices` and the block labels of :class:`~model.explain.capture.BlockInfo`. The core keeps them
 English (they also go into saved files); the marks below let ``pyside6-lupdate`` collect them (context
 "ModelTexts")."""
 
@@ -24,12 +24,17 @@ _MARKED = (  # the values of KINDS, ATTENTION_MODES and ACTIVATION_MODES (a test
     QT_TRANSLATE_NOOP("ModelTexts", "Mean |activation|"),
     QT_TRANSLATE_NOOP("ModelTexts", "One channel"),
     QT_TRANSLATE_NOOP("ModelTexts", "Strongest channels"),
+    # the values of model.choices.FILL_CHOICES
+    QT_TRANSLATE_NOOP("ModelTexts", "a blurred copy of the image"),
+    QT_TRANSLATE_NOOP("ModelTexts", "the training data's mean colour"),
+    QT_TRANSLATE_NOOP("ModelTexts", "noise with the training data's mean and spread"),
+    QT_TRANSLATE_NOOP("ModelTexts", "ROAD's noisy linear imputation from the neighbours"),
 )
 MARKED = frozenset(_MARKED)
 
 
 def core_text(text: str) -> str:
-    """Return the core's ``text`` (a kind or mode name) translated; unknown texts come back as they are."""
+    """Return the core's ``text`` (a kind, mode or fill) translated; unknown texts come back as they are."""
     return QCoreApplication.translate("ModelTexts", text)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -37,12 +38,24 @@ def shortcut_rows(menu_bar: QMenuBar) -> list[tuple[str, str, str]]:
 def show_shortcuts(parent: QWidget, menu_bar: QMenuBar) -> None:
     """Show the shortcut table in a dialog."""
     rows = shortcut_rows(menu_bar)
-    rows.append(("Image", "Move the query point by one token", "Arrow keys (image focused)"))
-    rows.append(("Image", "Query point to the centre", "Home (image focused)"))
+    translate = QCoreApplication.translate
+    image = translate("Shortcuts", "Image")
+    rows.append(
+        (
+            image,
+            translate("Shortcuts", "Move the query point by one token"),
+            translate("Shortcuts", "Arrow keys (image focused)"),
+        )
+    )
+    rows.append(
+        (image, translate("Shortcuts", "Query point to the centre"), translate("Shortcuts", "Home (image focused)"))
+    )
     dialog = QDialog(parent)
-    dialog.setWindowTitle("Keyboard shortcuts")
+    dialog.setWindowTitle(translate("Shortcuts", "Keyboard shortcuts"))
     table = QTableWidget(len(rows), 3)
-    table.setHorizontalHeaderLabels(["Menu", "Action", "Shortcut"])
+    table.setHorizontalHeaderLabels(
+        [translate("Shortcuts", "Menu"), translate("Shortcuts", "Action"), translate("Shortcuts", "Shortcut")]
+    )
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             table.setItem(r, c, QTableWidgetItem(text))
