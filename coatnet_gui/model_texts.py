@@ -29,12 +29,19 @@ _MARKED = (  # the values of KINDS, ATTENTION_MODES and ACTIVATION_MODES (a test
     QT_TRANSLATE_NOOP("ModelTexts", "the training data's mean colour"),
     QT_TRANSLATE_NOOP("ModelTexts", "noise with the training data's mean and spread"),
     QT_TRANSLATE_NOOP("ModelTexts", "ROAD's noisy linear imputation from the neighbours"),
+    # the audit's issues, model.audit.ISSUES
+    QT_TRANSLATE_NOOP("ModelTexts", "error"),
+    QT_TRANSLATE_NOOP("ModelTexts", "label"),
+    QT_TRANSLATE_NOOP("ModelTexts", "duplicate"),
+    QT_TRANSLATE_NOOP("ModelTexts", "near-duplicate"),
+    QT_TRANSLATE_NOOP("ModelTexts", "outlier"),
+    QT_TRANSLATE_NOOP("ModelTexts", "ok"),
 )
 MARKED = frozenset(_MARKED)
 
 
 def core_text(text: str) -> str:
-    """Return the core's ``text`` (a kind, mode or fill) translated; unknown texts come back as they are."""
+    """Return the core's ``text`` (a kind, mode, fill or issue) translated; unknown texts come back as they are."""
     return QCoreApplication.translate("ModelTexts", text)
 
 

@@ -37,6 +37,9 @@ VERDICT_WORDS = {  # inconclusive: the word alone; translated where shown (conte
 INCONCLUSIVE_WORD = QT_TRANSLATE_NOOP("Faithfulness", "inconclusive")
 
 
+translate = QCoreApplication.translate
+
+
 def _t(text: str) -> str:
     """Return ``text`` translated in the context "Faithfulness"."""
     return QCoreApplication.translate("Faithfulness", text)
@@ -56,7 +59,7 @@ def verdict_html(word: str) -> str:
 
 def interval_text(interval: Interval) -> str:
     """Return the random orders' 95 % interval as "random 0.41–0.47"."""
-    return _t("random {lo:.3f}–{hi:.3f}").format(lo=interval.lo, hi=interval.hi)
+    return translate("Faithfulness", "random {lo:.3f}–{hi:.3f}").format(lo=interval.lo, hi=interval.hi)
 
 
 def score_text(score: MapScore) -> str:
@@ -65,14 +68,14 @@ def score_text(score: MapScore) -> str:
     barely reacts to the fill."""
     mine, verdicts = score.scores.map, score.scores.verdicts
     fill = core_text(FILL_CHOICES.get(score.scores.fill, score.scores.fill))
-    head = f"<b>{score.title}</b> · “{score.class_name}” · " + _t("{steps} steps · fill: {fill}").format(
-        steps=score.scores.steps, fill=fill
-    )
+    head = f"<b>{score.title}</b> · “{score.class_name}” · " + translate(
+        "Faithfulness", "{steps} steps · fill: {fill}"
+    ).format(steps=score.scores.steps, fill=fill)
     if verdicts is None:
-        areas = _t("Deletion {deletion:.3f} · insertion {insertion:.3f}")
+        areas = translate("Faithfulness", "Deletion {deletion:.3f} · insertion {insertion:.3f}")
         return f"{head}<br>" + areas.format(deletion=mine.deletion_area, insertion=mine.insertion_area)
-    deletion = _t("Deletion area <b>{area:.3f}</b> ({interval}, lower is better): {verdict}")
-    insertion = _t("Insertion area <b>{area:.3f}</b> ({interval}, higher is better): {verdict}")
+    deletion = translate("Faithfulness", "Deletion area <b>{area:.3f}</b> ({interval}, lower is better): {verdict}")
+    insertion = translate("Faithfulness", "Insertion area <b>{area:.3f}</b> ({interval}, higher is better): {verdict}")
     text = (
         f"{head}<br>"
         + deletion.format(
@@ -88,8 +91,10 @@ def score_text(score: MapScore) -> str:
         )
     )
     if verdicts.flat:
-        flat = _t("The model barely reacts to this fill (p moves less than {range} over all steps)")
-        text += "<br>⚠ " + flat.format(range=FLAT_RANGE) + _t(": choose another fill above.")
+        flat = translate(
+            "Faithfulness", "The model barely reacts to this fill (p moves less than {range} over all steps)"
+        )
+        text += "<br>⚠ " + flat.format(range=FLAT_RANGE) + translate("Faithfulness", ": choose another fill above.")
     return text
 
 
@@ -105,11 +110,12 @@ class CurvePlot(SidebarChart):
         self.random: Curves | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(
-            _t(
+            translate(
+                "Faithfulness",
                 "Deletion: the map's most important pixels are replaced first (by the chosen fill); a faithful map "
                 "makes the class probability fall fast (small area).\nInsertion: they are revealed first on the "
                 "filled image; the probability should rise fast (large area). Dashed: the mean of several random "
-                "orders."
+                "orders.",
             )
         )
 
@@ -122,7 +128,16 @@ class CurvePlot(SidebarChart):
         """Paint the chart into ``area`` (on screen or on an image)."""
         palette, font = self.palette(), small_font(self.font())
         axes = Axes(plot_rect(area, font, [t for _v, t in Y_TICKS], X_TICKS[-1][1]), (0.0, 1.0), (0.0, 1.0))
-        draw_axes(painter, axes, X_TICKS, Y_TICKS, _t("pixels removed / revealed (%)"), "p(class)", palette, font)
+        draw_axes(
+            painter,
+            axes,
+            X_TICKS,
+            Y_TICKS,
+            translate("Faithfulness", "pixels removed / revealed (%)"),
+            "p(class)",
+            palette,
+            font,
+        )
         if self.curves is None:
             return
         lines = [(self.curves.deletion, DELETION, Qt.PenStyle.SolidLine)]
@@ -140,11 +155,11 @@ class CurvePlot(SidebarChart):
             painter.setPen(QPen(colour, 1.6, style))
             painter.drawPath(path)
         painter.restore()
-        entries = [LegendEntry(_t("deletion"), line_sample(DELETION))]
-        entries.append(LegendEntry(_t("insertion"), line_sample(INSERTION)))
+        entries = [LegendEntry(translate("Faithfulness", "deletion"), line_sample(DELETION))]
+        entries.append(LegendEntry(translate("Faithfulness", "insertion"), line_sample(INSERTION)))
         if self.random is not None:
             dashed = line_sample(palette.color(QPalette.ColorRole.WindowText), RANDOM_STYLE)
-            entries.append(LegendEntry(_t("random (mean)"), dashed))
+            entries.append(LegendEntry(translate("Faithfulness", "random (mean)"), dashed))
         draw_legend(painter, legend_rect(area, font), entries, palette, font)
 
 
@@ -162,7 +177,7 @@ class FaithfulnessView(QWidget):
         layout.addWidget(self.plot)
         layout.addWidget(self.numbers)
         self.score: MapScore | None = None
-        self.show_message(_t("Open an image to score its map."))
+        self.show_message(translate("Faithfulness", "Open an image to score its map."))
 
     def show_score(self, score: MapScore) -> None:
         """Show the curves and areas of ``score``."""

@@ -30,6 +30,9 @@ MARKED = (  # the cascade's parts as the x axis names them, and the core's verdi
 )
 
 
+translate = QCoreApplication.translate
+
+
 def _t(text: str) -> str:
     """Return ``text`` translated in the context "Sanity" (a word marked above)."""
     return QCoreApplication.translate("Sanity", text)
@@ -70,7 +73,7 @@ class CascadePlot(SidebarChart):
         parts = ("original", *(self.report.parts if self.report else ("head", "S4", "S3", "S2", "S1", "stem")))
         x_ticks = [(float(i), _t(p)) for i, p in enumerate(parts)]
         axes = Axes(plot_rect(area, font, [t for _v, t in Y_TICKS], parts[-1]), (0.0, len(parts) - 1.0), (-1.0, 1.0))
-        draw_axes(painter, axes, x_ticks, Y_TICKS, _t("randomised down to"), "Spearman", palette, font)
+        draw_axes(painter, axes, x_ticks, Y_TICKS, translate("Sanity", "randomised down to"), "Spearman", palette, font)
         threshold = QColor(palette.color(QPalette.ColorRole.WindowText))
         painter.setPen(QPen(threshold, 1, Qt.PenStyle.DashLine))
         painter.drawLine(axes.point(0, THRESHOLD), axes.point(len(parts) - 1, THRESHOLD))
@@ -92,8 +95,8 @@ def summary_html(report: SanityReport) -> str:
     lines = []
     for i, (name, kind) in enumerate(report.kinds.items()):
         colour = COLOURS[i % len(COLOURS)]
-        flag = f"<b>{_t(INSENSITIVE)}</b>" if kind.insensitive else _t("changes with the model")
-        line = _t("{name}: {spearman:.2f} — {flag} (other class: {other:.2f})").format(
+        flag = f"<b>{_t(INSENSITIVE)}</b>" if kind.insensitive else translate("Sanity", "changes with the model")
+        line = translate("Sanity", "{name}: {spearman:.2f} — {flag} (other class: {other:.2f})").format(
             name=kind_name(name), spearman=kind.final.spearman, flag=flag, other=kind.random_logit.spearman
         )
         lines.append(f'<span style="color:{colour}">■</span> {line}')
