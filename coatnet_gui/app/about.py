@@ -3,14 +3,12 @@ model and where it came from, and the data folder (kept runs, taught models)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
-
 import platform
 from importlib import metadata
 
 import PySide6
 import torch
-from PySide6.QtCore import Qt, qVersion
+from PySide6.QtCore import QCoreApplication, Qt, qVersion
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from model.paths import cache_dir, data_dir
