@@ -152,13 +152,15 @@ class BatchSession(QObject):
         when it cannot go on: its folder or run is gone, or it needs another device."""
         state = self.store.load(key)
         if state is None:
-            self.message.emit("That run is gone from the data folder.")
+            self.message.emit(self.tr("That run is gone from the data folder."))
             return False
         settings = dataclasses.replace(
             self.defaults, recursive=state.recursive, topk=state.topk, batch_size=state.batch_size
         )
         if not os.path.isdir(state.root):
-            self.message.emit(f"{state.root} is not there any more: put it back, or discard its run.")
+            self.message.emit(
+                self.tr("{path} is not there any more: put it back, or discard its run.").format(path=state.root)
+            )
             return False
         if clf is not None and state.maps:
             settings = self.with_maps(clf, state.root, settings)
@@ -168,12 +170,16 @@ class BatchSession(QObject):
             return True
         if clf is None or state.model_source != model_source:
             self._pending_resume = key
-            self.message.emit(f"Loading {state.model} ({state.model_source}) to resume {state.root}…")
+            loading = self.tr("Loading {model} ({source}) to resume {path}…")
+            self.message.emit(loading.format(model=state.model, source=state.model_source, path=state.root))
             self.model_requested.emit(state.model_source)
             return True
-        self.message.emit(
-            f"{state.root} was labelled with {state.model} on {state.device} {state.precision}; choose that "
+        other = self.tr(
+            "{path} was labelled with {model} on {device} {precision}; choose that "
             "device in the Model menu to resume it."
+        )
+        self.message.emit(
+            other.format(path=state.root, model=state.model, device=state.device, precision=state.precision)
         )
         return False
 
@@ -190,16 +196,18 @@ class BatchSession(QObject):
         try:
             self.store.discard(key)
         except (OSError, ValueError) as exc:
-            self.message.emit(f"Could not discard that run: {exc}")
+            self.message.emit(self.tr("Could not discard that run: {error}").format(error=exc))
         self.refresh_offers()
 
     def restore(self, key: str) -> None:
         """Bring the discarded run ``key`` back among the offered runs."""
         try:
             if not self.store.restore(key):
-                self.message.emit("That run cannot be brought back: it is gone, or it was labelled again meanwhile.")
+                self.message.emit(
+                    self.tr("That run cannot be brought back: it is gone, or it was labelled again meanwhile.")
+                )
         except (OSError, ValueError) as exc:
-            self.message.emit(f"Could not bring that run back: {exc}")
+            self.message.emit(self.tr("Could not bring that run back: {error}").format(error=exc))
         self.refresh_offers()
 
     def refresh_offers(self) -> None:
@@ -346,7 +354,7 @@ class BatchSession(QObject):
 
         def failed(message: str) -> None:
             self._writing = False
-            self.message.emit(f"Could not save the corrections: {message}")
+            self.message.emit(self.tr("Could not save the corrections: {error}").format(error=message))
 
         self._writing = True
         self.workers.submit("io", lambda _job: self.store.save_corrections(key, corrections), written, failed)
@@ -361,7 +369,7 @@ class BatchSession(QObject):
         why not."""
         state = self.state
         if state is None:
-            self.export_failed.emit(path, "Nothing has been labelled yet.")
+            self.export_failed.emit(path, self.tr("Nothing has been labelled yet."))
             return
         journal, store, total = self.store.journal_path(state.key), self.store, state.done
         unwritten = self._unwritten[1] if self._unwritten is not None and self._unwritten[0] == state.key else None
@@ -382,7 +390,13 @@ class BatchSession(QObject):
             self.export_failed.emit(path, message)
 
         self.workers.submit(
-            "io", job, written, failed, on_progress=self.export_progress.emit, on_cancelled=failed, what="Exporting…"
+            "io",
+            job,
+            written,
+            failed,
+            on_progress=self.export_progress.emit,
+            on_cancelled=failed,
+            what=self.tr("Exporting…"),
         )
 
     def sort_files(self, steps: list[SortStep], dest: str, move: bool) -> None:
@@ -391,8 +405,10 @@ class BatchSession(QObject):
 
     def _sorted(self, result: SortResult) -> None:
         self.manifest = str(result.manifest)
-        failed = f"; {len(result.failed)} failed (first: {result.failed[0][1]})" if result.failed else ""
-        self.operation_finished.emit(f"Sorted {result.done} files{failed}. Manifest: {self.manifest}")
+        some = self.tr("; {n} failed (first: {error})")
+        failed = some.format(n=len(result.failed), error=result.failed[0][1]) if result.failed else ""
+        sorted_ = self.tr("Sorted {n} files{failed}. Manifest: {manifest}")
+        self.operation_finished.emit(sorted_.format(n=result.done, failed=failed, manifest=self.manifest))
 
     def undo_sort(self, manifest: str, allow_foreign: bool = False) -> None:
         """Undo the sort recorded in ``manifest`` in the background (see :func:`model.batch.undo.undo_sort` for
@@ -417,7 +433,7 @@ class BatchSession(QObject):
 
         self.busy = True
         self.busy_changed.emit(True)
-        failed = finish(lambda message: self.operation_finished.emit(f"Failed: {message}"))
+        failed = finish(lambda message: self.operation_finished.emit(self.tr("Failed: {error}").format(error=message)))
         self.workers.submit("io", lambda _job: fn(), finish(on_done), failed)
 
     def shutdown(self) -> None:
