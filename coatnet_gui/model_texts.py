@@ -5,6 +5,8 @@ English (they also go into saved files); the marks below let ``pyside6-lupdate``
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from model.explain.capture import BlockInfo
@@ -56,3 +58,49 @@ def block_text(block: BlockInfo) -> str:
     else:
         text = QCoreApplication.translate("ModelTexts", "S{stage}.{index} attention ({heads} heads, {h}x{w})")
     return text.format(stage=block.stage, index=block.index, channels=block.channels, heads=block.heads, h=h, w=w)
+
+
+_CAPTION_PARTS = (  # (pattern of one " · " part of OverlayResult.caption, its translatable text)
+    (r"mean of heads", QT_TRANSLATE_NOOP("ModelTexts", "mean of heads")),
+    (r"all heads", QT_TRANSLATE_NOOP("ModelTexts", "all heads")),
+    (r"head (?P<h>\d+)", QT_TRANSLATE_NOOP("ModelTexts", "head {h}")),
+    (
+        r"query token \((?P<row>\d+), (?P<column>\d+)\)",
+        QT_TRANSLATE_NOOP("ModelTexts", "query token ({row}, {column})"),
+    ),
+    (r"Grad-CAM for “(?P<name>.*)”", QT_TRANSLATE_NOOP("ModelTexts", "Grad-CAM for “{name}”")),
+    (
+        r"Grad-CAM for “(?P<name>.*)” vs “(?P<other>.*)”: what favours .* over .*",
+        QT_TRANSLATE_NOOP("ModelTexts", "Grad-CAM for “{name}” vs “{other}”: what favours {name} over {other}"),
+    ),
+    (r"channel (?P<c>\d+)", QT_TRANSLATE_NOOP("ModelTexts", "channel {c}")),
+    (
+        r"the (?P<n>\d+) channels with the largest mean \|activation\|",
+        QT_TRANSLATE_NOOP("ModelTexts", "the {n} channels with the largest mean |activation|"),
+    ),
+    (r"mean \|activation\|", QT_TRANSLATE_NOOP("ModelTexts", "mean |activation|")),
+)
+_ROLLOUT = re.compile(r"rollout through (?P<n>\d+) Transformer block\(s\) to .*")
+
+
+def caption_text(caption: str, block: BlockInfo) -> str:
+    """Return the core's map ``caption`` (:attr:`OverlayResult.caption`, " · "-separated parts that start with
+    ``block``'s label) translated part by part; a part it does not know stays as it is."""
+    rollout = _ROLLOUT.fullmatch(caption)
+    if rollout:
+        text = QCoreApplication.translate("ModelTexts", "rollout through {n} Transformer block(s) to {block}")
+        return text.format(n=rollout["n"], block=block_text(block))
+    parts = []
+    for part in caption.split(" · "):
+        if part == block.label:
+            parts.append(block_text(block))
+            continue
+        for pattern, text in _CAPTION_PARTS:
+            found = re.fullmatch(pattern, part)
+            if found:
+                part = QCoreApplication.translate("ModelTexts", text).format(**found.groupdict())
+                break
+        else:
+            part = core_text(part)
+        parts.append(part)
+    return " · ".join(parts)

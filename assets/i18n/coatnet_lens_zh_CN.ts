@@ -1855,6 +1855,46 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <source>S{stage}.{index} attention ({heads} heads, {h}x{w})</source>
         <translation>S{stage}.{index} 注意力（{heads} 个头，{h}x{w}）</translation>
     </message>
+    <message>
+        <source>mean of heads</source>
+        <translation>各头平均</translation>
+    </message>
+    <message>
+        <source>all heads</source>
+        <translation>所有头</translation>
+    </message>
+    <message>
+        <source>head {h}</source>
+        <translation>注意力头 {h}</translation>
+    </message>
+    <message>
+        <source>query token ({row}, {column})</source>
+        <translation>查询 token ({row}, {column})</translation>
+    </message>
+    <message>
+        <source>Grad-CAM for “{name}”</source>
+        <translation>“{name}”的 Grad-CAM 类激活图</translation>
+    </message>
+    <message>
+        <source>Grad-CAM for “{name}” vs “{other}”: what favours {name} over {other}</source>
+        <translation>“{name}”对比“{other}”的 Grad-CAM：哪些区域更支持 {name} 而非 {other}</translation>
+    </message>
+    <message>
+        <source>channel {c}</source>
+        <translation>通道 {c}</translation>
+    </message>
+    <message>
+        <source>the {n} channels with the largest mean |activation|</source>
+        <translation>平均 |激活| 最大的 {n} 个通道</translation>
+    </message>
+    <message>
+        <source>mean |activation|</source>
+        <translation>平均 |激活|</translation>
+    </message>
+    <message>
+        <source>rollout through {n} Transformer block(s) to {block}</source>
+        <translation>经过 {n} 个 Transformer 块展开至 {block} 的注意力（Rollout）</translation>
+    </message>
 </context>
 <context>
     <name>OfferBar</name>

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coatnet_gui.model_texts import block_text, core_text
+from coatnet_gui.model_texts import block_text, caption_text, core_text
 from coatnet_gui.widgets.head_shares import CONTENT, POSITION, HeadShareChart
 from model.explain.blocks import blocks_for
 from model.explain.capture import BlockInfo
@@ -327,7 +327,7 @@ class OverlayControls(QWidget):
 
     def show_result(self, result: OverlayResult) -> None:
         """Describe the overlay on screen and, for attention, how positional each head of its block is."""
-        self.caption.setText(result.caption)
+        self.caption.setText(caption_text(result.caption, result.block))
         selected = result.spec.head if isinstance(result.spec.head, int) else None
         self.share_chart.set_shares(result.head_shares, selected)
 
