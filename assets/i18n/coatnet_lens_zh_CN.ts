@@ -1552,8 +1552,8 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <translation>教模型认识你的类别(&amp;T)…</translation>
     </message>
     <message>
-        <source>&amp;Settings</source>
-        <translation>设置(&amp;S)</translation>
+        <source>Setti&amp;ngs</source>
+        <translation>设置(&amp;N)</translation>
     </message>
     <message>
         <source>&amp;Help</source>

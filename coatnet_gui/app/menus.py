@@ -128,7 +128,7 @@ def build_menus(window: MenuHost) -> Menus:
     bar.addMenu(window.model_menu)
     window.model_menu.addSeparator()
     _action(window, window.model_menu, translate("Menus", "&Teach your classes…"), "Ctrl+T", lambda: show_teach(window))
-    add_language_menu(bar.addMenu(translate("Menus", "&Settings")), window.settings, window.feedback.note)
+    add_language_menu(bar.addMenu(translate("Menus", "Setti&ngs")), window.settings, window.feedback.note)
     help_menu = bar.addMenu(translate("Menus", "&Help"))
     _action(
         window,

@@ -153,7 +153,7 @@ def test_settings_language_saves_the_choice_for_the_next_start(qtbot, settings):
     from gui_helpers import open_window
 
     window = open_window(qtbot, settings)
-    [language] = [a.menu() for a in window.menuBar().actions() if a.text() == "&Settings"]
+    [language] = [a.menu() for a in window.menuBar().actions() if a.text() == "Setti&ngs"]
     [menu] = [a.menu() for a in language.actions() if a.menu() is not None]
     assert [a.text() for a in menu.actions()] == ["&System language", "English", "简体中文"]
     assert [a.isChecked() for a in menu.actions()] == [True, False, False]
