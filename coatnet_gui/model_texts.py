@@ -1,7 +1,7 @@
 """The core's words as the UI shows them, translated: the overlay kinds and modes of :mod:`model.explain.maps`, the
-fills of :mod:`model.choices` and the block labels of :class:`~model.explain.capture.BlockInfo`. The core keeps them
-English (they also go into saved files); the marks below let ``pyside6-lupdate`` collect them (context
-"ModelTexts")."""
+fills of :mod:`model.choices`, the audit's issues, the maps' units and captions, and the block labels of
+:class:`~model.explain.capture.BlockInfo`. The core keeps them English (they also go into saved files); the marks
+below let ``pyside6-lupdate`` collect them (context "ModelTexts")."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ _MARKED = (  # the values of KINDS, ATTENTION_MODES and ACTIVATION_MODES (a test
     QT_TRANSLATE_NOOP("ModelTexts", "near-duplicate"),
     QT_TRANSLATE_NOOP("ModelTexts", "outlier"),
     QT_TRANSLATE_NOOP("ModelTexts", "ok"),
+    # the units of the maps (OverlayResult.unit), on the colour bar and in the hover line
+    QT_TRANSLATE_NOOP("ModelTexts", "attention weight"),
+    QT_TRANSLATE_NOOP("ModelTexts", "rollout weight"),
+    QT_TRANSLATE_NOOP("ModelTexts", "bias (logit)"),
+    QT_TRANSLATE_NOOP("ModelTexts", "activation"),
 )
 MARKED = frozenset(_MARKED)
 

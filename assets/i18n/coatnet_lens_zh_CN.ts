@@ -1844,6 +1844,22 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <translation>正常</translation>
     </message>
     <message>
+        <source>attention weight</source>
+        <translation>注意力权重</translation>
+    </message>
+    <message>
+        <source>rollout weight</source>
+        <translation>展开权重</translation>
+    </message>
+    <message>
+        <source>bias (logit)</source>
+        <translation>偏置（logit）</translation>
+    </message>
+    <message>
+        <source>activation</source>
+        <translation>激活</translation>
+    </message>
+    <message>
         <source>S0 stem ({channels} ch, {h}x{w})</source>
         <translation>S0 stem 主干（{channels} 通道，{h}x{w}）</translation>
     </message>
@@ -2067,6 +2083,17 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     <message>
         <source>All heads (grid)</source>
         <translation>所有头（网格）</translation>
+    </message>
+</context>
+<context>
+    <name>Paint</name>
+    <message>
+        <source>{unit} · each panel coloured over its own range, symmetric around 0</source>
+        <translation>{unit} · 每个面板按各自的取值范围着色，关于 0 对称</translation>
+    </message>
+    <message>
+        <source>{unit} · each panel coloured over its own range</source>
+        <translation>{unit} · 每个面板按各自的取值范围着色</translation>
     </message>
 </context>
 <context>

@@ -6,6 +6,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QContextMenuEvent, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
+from coatnet_gui.model_texts import core_text
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import ViewLayout, ViewState, layout_view, locate, paint_view
 from model.explain.introspect import grid_cell
@@ -160,7 +161,9 @@ class ImageView(QWidget):
         value, row, column = result.value_at(index, fy, fx)
         at = self.tr("{title} · {unit} {value:.4g} at token ({row}, {column})")
         return (
-            at.format(title=result.panels[index].title, unit=result.unit, value=value, row=row, column=column)
+            at.format(
+                title=result.panels[index].title, unit=core_text(result.unit), value=value, row=row, column=column
+            )
             + f" · {where}"
         )
 
