@@ -69,6 +69,11 @@ def install(app: QCoreApplication, language: str) -> list[QTranslator]:
     return installed
 
 
+def percent(fraction: float, decimals: int = 1) -> str:
+    """Return ``fraction`` (0-1) as a percentage in the default locale's digits and decimal point, e.g. "90.7%"."""
+    return QLocale().toString(fraction * 100, "f", decimals) + "%"
+
+
 def source_files(root: Path) -> list[Path]:
     """Return the Python files of ``root``/coatnet_gui whose strings are translated (all but the command line's),
     sorted."""

@@ -55,6 +55,7 @@ from coatnet_gui.batch.rows import (
     sort_order,
 )
 from coatnet_gui.batch.thumbnails import THUMB_PX, Thumbnails
+from coatnet_gui.i18n import percent
 from coatnet_gui.workers import Workers
 
 _ERROR_BRUSH = QBrush(QColor(200, 40, 40))
@@ -215,7 +216,7 @@ class BatchTableModel(QAbstractTableModel):
             if col == COL_CORRECTED:
                 return self.store.corrected_name(row_index) or ""
             if col == COL_PROB:
-                return "" if row.error else f"{row.confidence * 100:.1f}%"
+                return "" if row.error else percent(row.confidence)
             if col == COL_MARGIN:
                 return "" if row.error else f"{row.margin * 100:.1f}"
             if col == COL_ERROR:

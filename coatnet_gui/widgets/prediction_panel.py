@@ -9,6 +9,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QAbstractButton, QLabel, QVBoxLayout, QWidget
 
+from coatnet_gui.i18n import percent
 from model.runtime.device import Placement
 from model.runtime.inference import TOP_K, Prediction
 from model.weights.loading import ModelInfo
@@ -82,7 +83,7 @@ class ClassBar(QAbstractButton):
         name = metrics.elidedText(self.label, Qt.TextElideMode.ElideRight, int(name_rect.width()))
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
         painter.drawText(
-            percent_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{self.probability * 100:.1f}%"
+            percent_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, percent(self.probability)
         )
         painter.end()
 

@@ -110,3 +110,15 @@ def test_the_language_setting_is_validated(tmp_path: Path):
 
 def test_the_translation_is_found_through_the_assets():
     assert i18n.translation_file("zh_CN").is_file() and i18n.translation_file("zh_CN", ".ts").is_file()
+
+
+def test_percentages_follow_the_default_locale():
+    """The prediction bars and the Batch table's confidence write their percentages as the locale does."""
+    before = QLocale()
+    try:
+        QLocale.setDefault(QLocale("zh_CN"))
+        assert i18n.percent(0.9071) == "90.7%"
+        QLocale.setDefault(QLocale("de_DE"))  # a locale with a decimal comma: the formatting is QLocale's
+        assert i18n.percent(0.9071) == "90,7%"
+    finally:
+        QLocale.setDefault(before)
