@@ -44,13 +44,14 @@ PROPER_NOUNS += ("GPU", "MPS", "Apple", "CPU", "Top-1", "top-1", "fp32", "bf16",
 @pytest.fixture
 def zh_cn(qapp) -> Iterator[None]:
     """The app in Simplified Chinese, as ``run_app`` sets it up for a zh_CN system; English again afterwards."""
+    before = QLocale()
     translators = i18n.install(qapp, "zh_CN")
     assert len(translators) == 2  # the app's and Qt's own (standard buttons)
     yield
     for translator in translators:
         qapp.removeTranslator(translator)
     qapp.setProperty("coatnet_translators", 0)
-    QLocale.setDefault(QLocale("en_US"))
+    QLocale.setDefault(before)
 
 
 def widget_texts(root: QWidget) -> Iterator[tuple[str, str]]:
