@@ -409,18 +409,6 @@
         <translation>该运行已不在数据文件夹中。</translation>
     </message>
     <message>
-        <source>{path} is not there any more: put it back, or discard its run.</source>
-        <translation>{path} 已不存在：请将其放回，或丢弃该运行。</translation>
-    </message>
-    <message>
-        <source>Loading {model} ({source}) to resume {path}…</source>
-        <translation>正在加载 {model}（{source}）以继续 {path}…</translation>
-    </message>
-    <message>
-        <source>{path} was labelled with {model} on {device} {precision}; choose that device in the Model menu to resume it.</source>
-        <translation>{path} 是用 {model} 在 {device} {precision} 上标注的；请在“模型”菜单中选择该设备以继续。</translation>
-    </message>
-    <message>
         <source>Could not discard that run: {error}</source>
         <translation>无法丢弃该运行：{error}</translation>
     </message>
@@ -443,14 +431,6 @@
     <message>
         <source>Exporting…</source>
         <translation>正在导出…</translation>
-    </message>
-    <message>
-        <source>; {n} failed (first: {error})</source>
-        <translation>；{n} 个失败（首个：{error}）</translation>
-    </message>
-    <message>
-        <source>Sorted {n} files{failed}. Manifest: {manifest}</source>
-        <translation>已分拣 {n} 个文件{failed}。清单：{manifest}</translation>
     </message>
     <message>
         <source>Failed: {error}</source>
@@ -527,6 +507,26 @@
         <source>Discarded the run of {root} ({done:,} images{corrected}).</source>
         <translation>已丢弃 {root} 的运行（{done:,} 张图像{corrected}）。</translation>
     </message>
+    <message>
+        <source>{root} is not there any more: put it back, or discard its run.</source>
+        <translation>{root} 已不存在：请将其放回，或丢弃该运行。</translation>
+    </message>
+    <message>
+        <source>Loading {model} ({source}) to resume {root}…</source>
+        <translation>正在加载 {model}（{source}）以继续 {root}…</translation>
+    </message>
+    <message>
+        <source>{root} was labelled with {model} on {device} {precision}; choose that device in the Model menu to resume it.</source>
+        <translation>{root} 是用 {model} 在 {device} {precision} 上标注的；请在“模型”菜单中选择该设备以继续。</translation>
+    </message>
+    <message>
+        <source>; {n} failed (first: {error})</source>
+        <translation>；{n} 个失败（首个：{error}）</translation>
+    </message>
+    <message>
+        <source>Sorted {n} files{failed}. Manifest: {manifest}</source>
+        <translation>已分拣 {n} 个文件{failed}。清单：{manifest}</translation>
+    </message>
 </context>
 <context>
     <name>BatchTableModel</name>
@@ -577,10 +577,6 @@
 </context>
 <context>
     <name>BatchView</name>
-    <message>
-        <source>The labels before the relabel are back.</source>
-        <translation>已恢复重新标注之前的标签。</translation>
-    </message>
     <message>
         <source>Export…</source>
         <translation>导出…</translation>
@@ -2013,6 +2009,10 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <translation>通道(&amp;C)</translation>
     </message>
     <message>
+        <source>Grad-CAM for the top class again</source>
+        <translation>重新显示最高类别的 Grad-CAM</translation>
+    </message>
+    <message>
         <source>C&amp;lass</source>
         <translation>类别(&amp;L)</translation>
     </message>
@@ -2021,8 +2021,8 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <translation>最高类别(&amp;P)</translation>
     </message>
     <message>
-        <source>Grad-CAM for the top class again</source>
-        <translation>重新显示最高类别的 Grad-CAM</translation>
+        <source>Plain Grad-CAM of the class again, without a class B</source>
+        <translation>重新显示该类别的普通 Grad-CAM，不对比类别 B</translation>
     </message>
     <message>
         <source>Ve&amp;rsus</source>
@@ -2033,16 +2033,12 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <translation>清除(&amp;A)</translation>
     </message>
     <message>
-        <source>Plain Grad-CAM of the class again, without a class B</source>
-        <translation>重新显示该类别的普通 Grad-CAM，不对比类别 B</translation>
+        <source>Colour map of the overlay; signed maps (learned bias, one channel) use a diverging map (coolwarm, unless RdBu is chosen) over a range symmetric around 0</source>
+        <translation>叠加图的色图；有正负号的热力图（学到的偏置、单个通道）使用发散色图（coolwarm，除非选择了 RdBu），取值范围关于 0 对称</translation>
     </message>
     <message>
         <source>Colo&amp;urs</source>
         <translation>色图(&amp;U)</translation>
-    </message>
-    <message>
-        <source>Colour map of the overlay; signed maps (learned bias, one channel) use a diverging map (coolwarm, unless RdBu is chosen) over a range symmetric around 0</source>
-        <translation>叠加图的色图；有正负号的热力图（学到的偏置、单个通道）使用发散色图（coolwarm，除非选择了 RdBu），取值范围关于 0 对称</translation>
     </message>
     <message>
         <source>Opacity of the overlay</source>
@@ -2053,8 +2049,8 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <translation>不透明度(&amp;Y)</translation>
     </message>
     <message>
-        <source>How positional is each head? &lt;span style=&apos;color:{position}&apos;&gt;■&lt;/span&gt; position &lt;span style=&apos;color:{content}&apos;&gt;■&lt;/span&gt; content</source>
-        <translation>每个注意力头有多依赖位置？&lt;span style=&apos;color:{position}&apos;&gt;■&lt;/span&gt; 位置 &lt;span style=&apos;color:{content}&apos;&gt;■&lt;/span&gt; 内容</translation>
+        <source>How positional is each head? {position} position {content} content</source>
+        <translation>每个注意力头有多依赖位置？{position} 位置 {content} 内容</translation>
     </message>
     <message>
         <source>Grad-CAM for any class of the model: type part of its name, or click a prediction bar</source>
@@ -2234,6 +2230,10 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     <message>
         <source>{model} labelled this run already: teach or choose another model to relabel.</source>
         <translation>{model} 已标注过这次运行：请教出或选择另一个模型来重新标注。</translation>
+    </message>
+    <message>
+        <source>The labels before the relabel are back.</source>
+        <translation>已恢复重新标注之前的标签。</translation>
     </message>
 </context>
 <context>

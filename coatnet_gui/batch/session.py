@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 
 from coatnet_gui.batch.corrections import Corrections, write_corrected_export
 from coatnet_gui.batch.runs import RunState, RunStore
+from coatnet_gui.batch.status_text import resume_problem_text, sorted_text
 from coatnet_gui.workers import Job, Workers
 from model.batch.export import ExportCounts
 from model.batch.journal import JournalError, read_records
@@ -158,9 +159,7 @@ class BatchSession(QObject):
             self.defaults, recursive=state.recursive, topk=state.topk, batch_size=state.batch_size
         )
         if not os.path.isdir(state.root):
-            self.message.emit(
-                self.tr("{path} is not there any more: put it back, or discard its run.").format(path=state.root)
-            )
+            self.message.emit(resume_problem_text(state, "gone"))
             return False
         if clf is not None and state.maps:
             settings = self.with_maps(clf, state.root, settings)
@@ -170,17 +169,10 @@ class BatchSession(QObject):
             return True
         if clf is None or state.model_source != model_source:
             self._pending_resume = key
-            loading = self.tr("Loading {model} ({source}) to resume {path}…")
-            self.message.emit(loading.format(model=state.model, source=state.model_source, path=state.root))
+            self.message.emit(resume_problem_text(state, "loading"))
             self.model_requested.emit(state.model_source)
             return True
-        other = self.tr(
-            "{path} was labelled with {model} on {device} {precision}; choose that "
-            "device in the Model menu to resume it."
-        )
-        self.message.emit(
-            other.format(path=state.root, model=state.model, device=state.device, precision=state.precision)
-        )
+        self.message.emit(resume_problem_text(state, "device"))
         return False
 
     def model_ready(self, clf: Classifier, model_source: str) -> None:
@@ -389,14 +381,9 @@ class BatchSession(QObject):
         def failed(message: str) -> None:  # or cancelled (the app closing): no file is left
             self.export_failed.emit(path, message)
 
+        exporting = self.tr("Exporting…")
         self.workers.submit(
-            "io",
-            job,
-            written,
-            failed,
-            on_progress=self.export_progress.emit,
-            on_cancelled=failed,
-            what=self.tr("Exporting…"),
+            "io", job, written, failed, on_progress=self.export_progress.emit, on_cancelled=failed, what=exporting
         )
 
     def sort_files(self, steps: list[SortStep], dest: str, move: bool) -> None:
@@ -405,10 +392,7 @@ class BatchSession(QObject):
 
     def _sorted(self, result: SortResult) -> None:
         self.manifest = str(result.manifest)
-        some = self.tr("; {n} failed (first: {error})")
-        failed = some.format(n=len(result.failed), error=result.failed[0][1]) if result.failed else ""
-        sorted_ = self.tr("Sorted {n} files{failed}. Manifest: {manifest}")
-        self.operation_finished.emit(sorted_.format(n=result.done, failed=failed, manifest=self.manifest))
+        self.operation_finished.emit(sorted_text(result.done, result.failed, self.manifest))
 
     def undo_sort(self, manifest: str, allow_foreign: bool = False) -> None:
         """Undo the sort recorded in ``manifest`` in the background (see :func:`model.batch.undo.undo_sort` for

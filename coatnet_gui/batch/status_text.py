@@ -1,18 +1,22 @@
-"""The Batch tab's status lines, translatable (context "BatchStatus"): a run's progress, its end, and the offer of a
-stored run."""
+"""The Batch tab's status lines, without Qt (Qt's translation is looked up only when a line is made, in the context
+"BatchStatus"): a run's progress, its end, and the offer of a stored run."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from PySide6.QtCore import QCoreApplication
 
 from model.batch.progress import BatchProgress, format_seconds
 
 if TYPE_CHECKING:  # runs.py finds the data folder with Qt; this module stays importable without it
     from coatnet_gui.batch.runs import RunState
 
-translate = QCoreApplication.translate
+
+def translate(context: str, text: str) -> str:
+    """Return ``text`` translated by the app's translators (Qt's ``QCoreApplication.translate``); the module
+    itself imports no Qt."""
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate(context, text)
 
 
 def progress_text(progress: BatchProgress, paused: bool) -> str:
@@ -71,3 +75,28 @@ def discarded_text(state: RunState) -> str:
     corrected = translate("BatchStatus", ", {n:,} corrected").format(n=state.corrected) if state.corrected else ""
     line = translate("BatchStatus", "Discarded the run of {root} ({done:,} images{corrected}).")
     return line.format(root=state.root, done=state.done, corrected=corrected)
+
+
+def resume_problem_text(state: RunState, problem: str) -> str:
+    """Return why the stored run ``state`` does not resume right away: its folder is ``"gone"``, its model is
+    ``"loading"``, or it needs ``"device"``, the device it was labelled on."""
+    lines = {
+        "gone": translate("BatchStatus", "{root} is not there any more: put it back, or discard its run."),
+        "loading": translate("BatchStatus", "Loading {model} ({source}) to resume {root}…"),
+        "device": translate(
+            "BatchStatus",
+            "{root} was labelled with {model} on {device} {precision}; choose that device in the Model menu to "
+            "resume it.",
+        ),
+    }
+    return lines[problem].format(
+        root=state.root, model=state.model, source=state.model_source, device=state.device, precision=state.precision
+    )
+
+
+def sorted_text(done: int, failed: list[tuple[object, str]], manifest: str) -> str:
+    """Return the line after sorting ``done`` files into folders, ``failed`` the ``(file, reason)`` that failed."""
+    some = translate("BatchStatus", "; {n} failed (first: {error})")
+    failures = some.format(n=len(failed), error=failed[0][1]) if failed else ""
+    line = translate("BatchStatus", "Sorted {n} files{failed}. Manifest: {manifest}")
+    return line.format(n=done, failed=failures, manifest=manifest)

@@ -133,6 +133,7 @@ class RunVersions(QObject):
             show_stored(s, older, records)
             store.discard(newer.key)  # here, not on a worker: a relabel started next may reuse its folder
             self.shown.emit(older.key)
+            self.message.emit(self.tr("The labels before the relabel are back."))
 
         s.workers.submit("io", job, loaded, self.message.emit)
         return True

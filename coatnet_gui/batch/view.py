@@ -124,9 +124,6 @@ class BatchView(QWidget):
         self.export_status.may_close.connect(self._approve_close)
         self.table_model.corrections_changed.connect(self._save_corrections)
         self.versions.message.connect(self.status.setText)
-        self.versions.shown.connect(
-            lambda _key: self.status.setText(self.tr("The labels before the relabel are back."))
-        )
 
     @property
     def journal_path(self) -> str | None:
@@ -286,8 +283,7 @@ class BatchView(QWidget):
         self.session.cancel()
 
     def stop(self) -> None:
-        """Cancel any run (it stays on disk) and any teaching, and wait for the background jobs (call before the
-        window closes)."""
+        """Cancel any run (it stays on disk) and any teaching; wait for the background jobs (before closing)."""
         if self.teach_dialog is not None:
             self.teach_dialog.shutdown()
         self.session.shutdown()
@@ -346,15 +342,14 @@ class BatchView(QWidget):
         self.table.scrollToTop()
 
     def _row_menu(self, pos: QPoint) -> None:
-        selected = len(self.table.selected_source_rows())
+        selected = len(self.table.selected_source_rows()) > 0
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.addAction(self.tr("Set class…"), self.choose_class_for_selection).setEnabled(selected > 0)
+        menu.addAction(self.tr("Set class…"), self.choose_class_for_selection).setEnabled(selected)
+        set_to = self.tr("Set class: {name}")
         for name in self.recent_classes:
-            menu.addAction(
-                self.tr("Set class: {name}").format(name=name), lambda n=name: self.set_class_of_selection(n)
-            ).setEnabled(selected > 0)
-        menu.addAction(self.tr("Clear correction"), lambda: self.set_class_of_selection(None)).setEnabled(selected > 0)
+            menu.addAction(set_to.format(name=name), lambda n=name: self.set_class_of_selection(n)).setEnabled(selected)
+        menu.addAction(self.tr("Clear correction"), lambda: self.set_class_of_selection(None)).setEnabled(selected)
         menu.addAction(self.tr("New class…"), lambda: ask_new_class(self, self.table_model.add_class))
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
@@ -366,9 +361,8 @@ class BatchView(QWidget):
             dialog = self.teach_dialog = TeachDialog(self.session.workers, self)
             dialog.taught.connect(self._taught)
             dialog.relabel_requested.connect(self.relabel)
-            dialog.controller.failed.connect(
-                lambda message: self.status.setText(self.tr("Teaching failed: {message}").format(message=message))
-            )
+            failed = self.tr("Teaching failed: {message}")
+            dialog.controller.failed.connect(lambda message: self.status.setText(failed.format(message=message)))
             dialog.model_active(self.model_source)
         clf = self.classifier_getter()
         device = clf.placement.device if clf is not None else "auto"

@@ -108,30 +108,21 @@ class OverlayControls(QWidget):
         self.form.addRow(self.tr("&Channel"), self.channel_box)
 
         self.class_box = self._class_picker()
+        top_tip = self.tr("Grad-CAM for the top class again")
         self.top_class_button, self.class_row = self._picker_row(
-            self.tr("C&lass"),
-            self.class_box,
-            self.tr("To&p class"),
-            self.tr("Grad-CAM for the top class again"),
-            class_index=None,
+            self.tr("C&lass"), self.class_box, self.tr("To&p class"), top_tip, class_index=None
         )
         self.versus_box = self._versus_picker()
+        plain_tip = self.tr("Plain Grad-CAM of the class again, without a class B")
         self.clear_versus_button, self.versus_row = self._picker_row(
-            self.tr("Ve&rsus"),
-            self.versus_box,
-            self.tr("Cle&ar"),
-            self.tr("Plain Grad-CAM of the class again, without a class B"),
-            versus=None,
+            self.tr("Ve&rsus"), self.versus_box, self.tr("Cle&ar"), plain_tip, versus=None
         )
 
-        self.cmap_box = self._combo(
-            self.tr("Colo&urs"),
-            self.tr(
-                "Colour map of the overlay; signed maps (learned bias, one channel) use a diverging map (coolwarm, "
-                "unless RdBu is chosen) over a range symmetric around 0"
-            ),
-            None,
+        cmap_tip = self.tr(
+            "Colour map of the overlay; signed maps (learned bias, one channel) use a diverging map (coolwarm, "
+            "unless RdBu is chosen) over a range symmetric around 0"
         )
+        self.cmap_box = self._combo(self.tr("Colo&urs"), cmap_tip, None)
         _fill(self.cmap_box, [(name, name) for name in COLORMAPS], COLORMAPS[0])
         self.cmap_box.currentIndexChanged.connect(self.appearance_changed)
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
@@ -141,12 +132,9 @@ class OverlayControls(QWidget):
         self.opacity_slider.valueChanged.connect(self.appearance_changed)
         self.form.addRow(self.tr("Opacit&y"), self.opacity_slider)
 
-        self.share_title = QLabel(
-            self.tr(
-                "How positional is each head? <span style='color:{position}'>■</span> position "
-                "<span style='color:{content}'>■</span> content"
-            ).format(position=POSITION.name(), content=CONTENT.name())
-        )
+        title = self.tr("How positional is each head? {position} position {content} content")
+        swatch = "<span style='color:{}'>■</span>".format
+        self.share_title = QLabel(title.format(position=swatch(POSITION.name()), content=swatch(CONTENT.name())))
         self.share_chart = HeadShareChart()
         self.share_chart.head_clicked.connect(lambda head: self._change(head=head))
         self.form.addRow(self.share_title)

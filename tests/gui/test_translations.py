@@ -65,6 +65,7 @@ def test_every_message_is_translated_with_its_placeholders_and_mnemonic():
     for context, message in found:
         source, translation = message.findtext("source"), message.find("translation")
         where = f"{context}: {source!r}"
+        assert context, f"no context (lupdate could not tell the class of a tr() call): {where}"
         assert translation is not None and translation.get("type") is None, f"unfinished or obsolete: {where}"
         text = translation.text or ""
         assert text.strip(), f"empty translation: {where}"
