@@ -40,8 +40,15 @@ def assets_dir() -> Path:
 
 
 def asset_path(*parts: str) -> Path:
-    """Return the path of ``<assets>/<parts...>`` (it may not exist; callers report that)."""
-    return assets_dir().joinpath(*parts)
+    """Return the path of ``<assets>/<parts...>`` (it may not exist; callers report that). A file that the
+    installed assets lack but the checkout beside the ``model`` package has (an editable install made from another
+    checkout of the repository, e.g. a git worktree) is taken from the checkout."""
+    path = assets_dir().joinpath(*parts)
+    if not path.exists():
+        checkout = Path(__file__).resolve().parent.parent.joinpath("assets", *parts)
+        if checkout.exists():
+            return checkout
+    return path
 
 
 BUNDLED_MODEL_DIR = ("models", "coatnet_fmnist_96")

@@ -8,11 +8,13 @@ from importlib import metadata
 
 import PySide6
 import torch
-from PySide6.QtCore import Qt, qVersion
+from PySide6.QtCore import QCoreApplication, Qt, qVersion
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from model.paths import cache_dir, data_dir
 from model.runtime.inference import Classifier
+
+translate = QCoreApplication.translate
 
 APP_NAME = "CoAtNet Lens"
 DISTRIBUTION = "coatnet-lens"
@@ -35,22 +37,34 @@ def about_lines(classifier: Classifier | None, model_source: str, device_choice:
         f"Qt {qVersion()} (PySide6 {PySide6.__version__})",
     ]
     if classifier is None:
-        lines += [f"Device: {device_choice} (no model loaded)", "Model: none loaded"]
+        lines += [
+            translate("About", "Device: {device} (no model loaded)").format(device=device_choice),
+            translate("About", "Model: none loaded"),
+        ]
     else:
         info, placement = classifier.info, classifier.placement
         lines += [
-            f"Device: {placement.device}, {placement.precision} (asked for: {device_choice})",
-            f"Model: {info.name} · {info.label_set}",
-            f"Model source: {info.source}: {info.location or model_source}",
+            translate("About", "Device: {device}, {precision} (asked for: {choice})").format(
+                device=placement.device, precision=placement.precision, choice=device_choice
+            ),
+            translate("About", "Model: {name} · {labels}").format(name=info.name, labels=info.label_set),
+            translate("About", "Model source: {source}: {location}").format(
+                source=info.source, location=info.location or model_source
+            ),
         ]
-    lines += [f"Data folder: {data_dir()}", f"Cache folder: {cache_dir()}"]
+    lines += [
+        translate("About", "Data folder: {path}").format(path=data_dir()),
+        translate("About", "Cache folder: {path}").format(path=cache_dir()),
+    ]
     return lines
 
 
 def show_about(parent: QWidget, lines: list[str]) -> QMessageBox:
     """Show ``lines`` in a non-blocking About box (its text selectable, to paste into a bug report); return it."""
     close = QMessageBox.StandardButton.Close
-    box = QMessageBox(QMessageBox.Icon.Information, f"About {APP_NAME}", lines[0], close, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Information, translate("About", "About {name}").format(name=APP_NAME), lines[0], close, parent
+    )
     box.setInformativeText("\n".join(lines[1:]))
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -8,12 +8,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QStatusBar
 
 from coatnet_gui.batch.view import BatchView
 from coatnet_gui.widgets.overlay_controls import OverlayControls
 from model.names import folder_name
 from model.runtime.inference import Classifier
+
+translate = QCoreApplication.translate
 
 
 def model_class(names: list[str], name: str) -> int | None:
@@ -82,19 +85,24 @@ class AuditLink:
         spec = replace(self.controls.spec(), kind="gradcam")
         if a is not None and b is not None and a != b:
             spec = replace(spec, class_index=a, versus=b)
-            note = f"Grad-CAM: why {given} (given) and not {suggested} (suggested)."
+            note = translate("AuditLink", "Grad-CAM: why {given} (given) and not {suggested} (suggested).").format(
+                given=given, suggested=suggested
+            )
         else:
             shown = b if b is not None else a
             spec = replace(spec, class_index=shown, versus=None)
             missing = [c for c, k in ((given, a), (suggested, b)) if c and k is None]
             why = (
-                f"the active model has no class {' or '.join(map(repr, missing))}"
+                translate("AuditLink", "the active model has no class {names}").format(
+                    names=translate("AuditLink", " or ").join(map(repr, missing))
+                )
                 if missing
-                else "given and suggested agree"
+                else translate("AuditLink", "given and suggested agree")
                 if given and given == suggested
-                else "nothing to compare"
+                else translate("AuditLink", "nothing to compare")
             )
-            note = f"Grad-CAM of {names[shown] if shown is not None else 'the top class'} only: {why}."
+            top = names[shown] if shown is not None else translate("AuditLink", "the top class")
+            note = translate("AuditLink", "Grad-CAM of {name} only: {why}.").format(name=top, why=why)
         self.controls.choose(spec)
         self.open_path(path)
         self.status.showMessage(note, 15_000)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication
+
 from coatnet_gui.app.feedback import Feedback
 from coatnet_gui.image.session import Session
 from coatnet_gui.widgets.checks_panel import ChecksPanel
@@ -15,6 +17,8 @@ from model.atomic import write_bytes_atomically
 from model.explain.head_stats import HeadStats
 from model.explain.maps import OverlayResult
 from model.names import file_stem
+
+translate = QCoreApplication.translate
 
 
 class Checks:
@@ -53,7 +57,7 @@ class Checks:
         result = self.result()
         if result is None:
             return
-        self.checks.faithfulness.show_message("Scoring the map…")
+        self.checks.faithfulness.show_message(translate("Checks", "Scoring the map…"))
         self.session.score_map(result)
 
     def show_head_stats(self, stats: list[HeadStats]) -> None:
@@ -61,26 +65,32 @@ class Checks:
         checks = self.checks
         checks.heads.set_stats(stats)
         if not stats:
-            checks.show_head_note("This model has no Transformer blocks: no attention heads to show.")
+            checks.show_head_note(
+                translate("Checks", "This model has no Transformer blocks: no attention heads to show.")
+            )
             return
         blocks = len({s.block for s in stats})
-        checks.show_head_note(
-            f"{len(stats)} heads in {blocks} Transformer blocks. Distance: how far each head looks, weighted by its "
-            "attention (ViT paper, Fig. 7). Click a point to show that head's map."
+        note = translate(
+            "Checks",
+            "{heads} heads in {blocks} Transformer blocks. Distance: how far each head looks, weighted by its "
+            "attention (ViT paper, Fig. 7). Click a point to show that head's map.",
         )
+        checks.show_head_note(note.format(heads=len(stats), blocks=blocks))
 
     def save_chart(self, path: str) -> None:
         """Write the head chart to ``path`` as PNG, painted and written atomically off the GUI thread."""
         if not self.checks.heads.state.stats:
-            self.feedback.error("There is no head chart to save: open an image with a model that has attention.")
+            self.feedback.error(
+                translate("Checks", "There is no head chart to save: open an image with a model that has attention.")
+            )
             return
         job = self.checks.heads.png_job()
         name = Path(path).name
         self.session.run(
             "io",
-            f"Saving {name}…",
+            translate("Checks", "Saving {name}…").format(name=name),
             lambda: write_bytes_atomically(path, job()),
-            lambda _none: self.feedback.status(f"Saved the head chart to {path}"),
+            lambda _none: self.feedback.status(translate("Checks", "Saved the head chart to {path}").format(path=path)),
             self.feedback.error,
         )
 
@@ -88,6 +98,11 @@ class Checks:
         """Ask where to save the head chart as PNG, then save it."""
         image = self.session.image
         stem = file_stem(Path(image.source.name).stem) if image is not None else "view"
-        path = self.dialogs.save_file("chart", "Save head chart", f"{stem}_heads.png", "PNG image (*.png)")
+        path = self.dialogs.save_file(
+            "chart",
+            translate("Checks", "Save head chart"),
+            f"{stem}_heads.png",
+            translate("Checks", "PNG image (*.png)"),
+        )
         if path:
             self.save_chart(path)

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from coatnet_gui import i18n
 from coatnet_gui.app.appearance import apply_appearance
 from coatnet_gui.app.gc_guard import collect_on_gui_thread
 from coatnet_gui.app.main_window import MainWindow
@@ -53,6 +54,7 @@ def run_app(argv: list[str]) -> int:
     collect_on_gui_thread()  # once, before any worker thread starts
     setup_logging()  # warnings and tracebacks to <data folder>/logs/, one line each to stderr
     settings = Settings()
+    i18n.install(app, i18n.resolve(settings.language))  # before any widget: texts are translated as they are made
     apply_appearance(app, settings.appearance)  # before the window: its widgets start with the palette
     window = MainWindow(settings)
     window.show()

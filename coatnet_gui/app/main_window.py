@@ -66,13 +66,13 @@ class MainWindow(QMainWindow):
         self.dialogs = FileDialogs(self, settings.store)
         self.image_tab = ImageTab()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.image_tab, "&Image")
+        self.tabs.addTab(self.image_tab, self.tr("&Image"))
         self.batch = self._make_batch_view()
-        self.tabs.addTab(self.batch, "&Batch")
+        self.tabs.addTab(self.batch, self.tr("&Batch"))
         self.audit = self._make_audit_tab()
-        self.tabs.addTab(self.audit, "Audit")  # no Alt letter: the Image tab uses a and u; Ctrl+U
+        self.tabs.addTab(self.audit, self.tr("Audit"))  # no Alt letter: the Image tab uses a and u; Ctrl+U
         self.live = self._make_live_tab()
-        self.tabs.addTab(self.live, "Live")  # no Alt letter: the Image tab uses l; Ctrl+L
+        self.tabs.addTab(self.live, self.tr("Live"))  # no Alt letter: the Image tab uses l; Ctrl+L
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the focus starts in a tab, where its keys work
         self.tabs.currentChanged.connect(self._focus_tab)
         central = QWidget()
@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
 
         self.download_bar = DownloadBar()
         self.working_label = QLabel("")
-        self.model_status = QLabel("No model")
+        self.model_status = QLabel(self.tr("No model"))
         self.statusBar().addPermanentWidget(self.working_label)
         self.statusBar().addPermanentWidget(self.download_bar)
         self.statusBar().addPermanentWidget(self.model_status)
@@ -169,8 +169,11 @@ class MainWindow(QMainWindow):
 
     def _on_batch_offers(self, states: list) -> None:
         if states:
-            runs = "A batch run" if len(states) == 1 else f"{len(states)} batch runs"
-            message = f"{runs} with unexported results can be resumed in the Batch tab (Ctrl+B)."
+            message = (
+                self.tr("A batch run with unexported results can be resumed in the Batch tab (Ctrl+B).")
+                if len(states) == 1
+                else self.tr("{n} batch runs with unexported results can be resumed in the Batch tab (Ctrl+B).")
+            ).format(n=len(states))
             self.statusBar().showMessage(message, 30_000)  # not the banner: that one is for errors and notes
 
     def _connect(self) -> None:
@@ -326,7 +329,7 @@ class MainWindow(QMainWindow):
     def _on_image_failed(self, source: ImageSource, message: str) -> None:
         """Show why ``source`` could not be opened in place of the previous image, and mark it in the strip."""
         tab = self.image_tab
-        tab.view.set_error(f"{source.name} could not be opened.\n\n{message}")
+        tab.view.set_error(self.tr("{name} could not be opened.").format(name=source.name) + f"\n\n{message}")
         tab.show_image_page(True)
         tab.filmstrip.mark_failed(source, message)
         tab.prediction.clear_prediction()
@@ -380,11 +383,11 @@ class MainWindow(QMainWindow):
         if image is not None:
             parts.append(image.source.name)
         elif self.failed_source is not None:
-            parts.append(f"{self.failed_source.name} (could not be opened)")
+            parts.append(self.tr("{name} (could not be opened)").format(name=self.failed_source.name))
         if classifier is not None:
             parts.append(f"{classifier.info.name} · {classifier.info.label_set}")
         else:
-            parts.append("no model loaded")
+            parts.append(self.tr("no model loaded"))
         self.setWindowTitle(" — ".join(parts))
 
     # --- Qt events -----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel
 
 from coatnet_gui.app.feedback import Feedback
@@ -14,6 +15,8 @@ from coatnet_gui.image.session import Session
 from coatnet_gui.widgets.download_bar import DownloadBar
 from coatnet_gui.widgets.model_menu import ModelMenu
 from model.runtime.inference import Classifier
+
+translate = QCoreApplication.translate
 
 
 class ModelStatus:
@@ -78,5 +81,5 @@ class ModelStatus:
         self.model_menu.set_downloading(False)
         self.model_menu.set_active(self.session.model_source)
         if self.session.classifier is None and self.requested != "bundled":
-            self.feedback.note(f"{message} Using the bundled model instead.")
+            self.feedback.note(message + " " + translate("ModelStatus", "Using the bundled model instead."))
             self.load("bundled")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QMimeData
 from PySide6.QtWidgets import QTabWidget
 
 from coatnet_gui.app.feedback import Feedback
@@ -17,7 +17,11 @@ from coatnet_gui.image.tab import ImageTab
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.data.decode import IMAGE_SUFFIXES
 
-CHECKPOINT_FILTER = "Models (*.safetensors *.pth *.pt *.bin *.onnx);;ONNX, predictions only (*.onnx);;All files (*)"
+translate = QCoreApplication.translate
+
+CHECKPOINT_FILTER = QT_TRANSLATE_NOOP(
+    "Opener", "Models (*.safetensors *.pth *.pt *.bin *.onnx);;ONNX, predictions only (*.onnx);;All files (*)"
+)
 
 
 class Opener:
@@ -78,8 +82,11 @@ class Opener:
         recursive = self.batch.recursive_box
         if count == 0 or recursive.isChecked():
             return
-        folders = "1 sub-folder" if count == 1 else f"{count} sub-folders"
-        hint = f"{folders} of {Path(folder).name} with images not included — tick Include sub-folders"
+        hint = (
+            translate("Opener", "1 sub-folder of {name} with images not included — tick Include sub-folders")
+            if count == 1
+            else translate("Opener", "{n} sub-folders of {name} with images not included — tick Include sub-folders")
+        ).format(n=count, name=Path(folder).name)
         recursive.setToolTip(hint)
         self.feedback.status(hint, 60_000)
 
@@ -87,7 +94,9 @@ class Opener:
         """Open what a drop or the clipboard carries: image files, folders, browser images, URLs."""
         images, folders = sources_from_mime(mime)
         if not images and not folders:
-            self.feedback.error("Nothing to open there: drop or paste image files, a folder, or an image.")
+            self.feedback.error(
+                translate("Opener", "Nothing to open there: drop or paste image files, a folder, or an image.")
+            )
             return
         if folders:
             self.open_folder(folders[0])
@@ -97,18 +106,24 @@ class Opener:
     def choose_images(self) -> None:
         """Ask for image files and open them."""
         patterns = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
-        paths = self.dialogs.open_files("image", "Open images", f"Images ({patterns});;All files (*)")
+        paths = self.dialogs.open_files(
+            "image",
+            translate("Opener", "Open images"),
+            translate("Opener", "Images ({patterns});;All files (*)").format(patterns=patterns),
+        )
         if paths:
             self.open_sources([ImageSource.file(p) for p in paths])
 
     def choose_folder(self) -> None:
         """Ask for a folder and hand it to the batch labeller."""
-        folder = self.dialogs.open_folder("Folder to label")
+        folder = self.dialogs.open_folder(translate("Opener", "Folder to label"))
         if folder:
             self.open_folder(folder)
 
     def choose_checkpoint(self) -> None:
         """Ask for a checkpoint file and load it."""
-        path = self.dialogs.open_file("checkpoint", "Open checkpoint", CHECKPOINT_FILTER)
+        path = self.dialogs.open_file(
+            "checkpoint", translate("Opener", "Open checkpoint"), translate("Opener", CHECKPOINT_FILTER)
+        )
         if path:
             self.load_model(path)

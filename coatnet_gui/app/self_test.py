@@ -85,6 +85,12 @@ def _qt_step() -> tuple[Any, str]:
     leak = none_leak_per_call()
     _check(leak == 0, f"the Qt binding drops {leak:.2f} references to None per void call (PySide6 6.12.0?)")
     app = QApplication.instance() or QApplication(["coatnet-gui", "--self-test"])
+    from coatnet_gui import i18n
+
+    language = i18n.resolve(i18n.SYSTEM)  # $COATNET_LENS_LANG, else the system locale's
+    if not app.property("coatnet_translators"):
+        translators = i18n.install(app, language)
+        _check(language == i18n.ENGLISH or len(translators) == 2, f"the {language} translation did not load")
     h, w = 16, 24
     rgb = np.zeros((h, w, 3), dtype=np.uint8)
     rgb[..., 0] = np.arange(w, dtype=np.uint8)[None, :] * 10
@@ -97,7 +103,7 @@ def _qt_step() -> tuple[Any, str]:
     _check(not decoded.isNull(), "QImage could not decode the PNG it wrote")
     rows = np.frombuffer(decoded.constBits(), dtype=np.uint8).reshape(h, decoded.bytesPerLine())
     _check(np.array_equal(rows[:, : 3 * w].reshape(h, w, 3), rgb), "pixels changed in the PNG round trip")
-    return app, f"platform {app.platformName()!r}, QImage PNG round trip {w}x{h}"
+    return app, f"platform {app.platformName()!r}, QImage PNG round trip {w}x{h}, language {language}"
 
 
 def _model_step(source: str) -> tuple[Any, str]:

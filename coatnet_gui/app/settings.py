@@ -13,6 +13,7 @@ from dataclasses import asdict, fields
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from coatnet_gui.i18n import CHOICES, SYSTEM
 from model.explain.colormaps import COLORMAPS
 from model.explain.maps import OverlaySpec
 from model.paths import APPLICATION, ORGANIZATION, settings_file
@@ -114,6 +115,16 @@ class Settings:
     @appearance.setter
     def appearance(self, mode: str) -> None:
         self.store.setValue("view/appearance", mode)
+
+    @property
+    def language(self) -> str:
+        """The UI language chosen: "system" (the system locale's), "en" or a shipped translation ("zh_CN")."""
+        value = self._text("ui/language", SYSTEM)
+        return value if value in CHOICES else SYSTEM
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self.store.setValue("ui/language", value)
 
     @property
     def geometry(self) -> QByteArray | None:

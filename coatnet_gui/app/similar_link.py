@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QTabWidget
 
 from coatnet_gui.app.feedback import Feedback
@@ -15,6 +16,8 @@ from coatnet_gui.audit.tab import AuditTab
 from coatnet_gui.batch.thumbnails import Thumbnails
 from coatnet_gui.image.session import Session
 from model.features.query import RegionQuery, region_features
+
+translate = QCoreApplication.translate
 
 THUMBNAIL_SIDE = 72
 REGION = "similar.region"
@@ -35,7 +38,7 @@ class SimilarLink:
         self.session, self.audit, self.tabs, self.feedback = session, audit, tabs, feedback
         self.thumbnails = Thumbnails(session.workers, audit, side=THUMBNAIL_SIDE)
         self.page = SimilarPage(session.workers, self.thumbnails, lambda: audit.result, lambda: session.classifier)
-        audit.extras.addTab(self.page, "Similar")
+        audit.extras.addTab(self.page, translate("SimilarLink", "Similar"))
         audit.selection_changed.connect(self.page.on_selection)
         self.page.strip.set_class_requested.connect(audit.set_class_for)
         self.page.strip.open_requested.connect(open_path)
@@ -50,22 +53,31 @@ class SimilarLink:
         features of the last-stage token there (from the explanation, on the ``model`` pool)."""
         classifier, explanation, image = self.session.classifier, self.session.explanation, self.session.image
         if classifier is None or explanation is None or image is None:
-            self.feedback.error("Open an image and wait for its explanation first: the region's features come from it.")
+            self.feedback.error(
+                translate(
+                    "SimilarLink",
+                    "Open an image and wait for its explanation first: the region's features come from it.",
+                )
+            )
             return
         self.show_page()
         name = image.source.name
 
         def found(region: RegionQuery) -> None:
             (row, column), (rows, columns) = region.cell, region.grid
-            what = f"Most like the region of {name} at token ({row + 1}, {column + 1}) of {rows}x{columns}"
+            what = translate(
+                "SimilarLink", "Most like the region of {name} at token ({row}, {column}) of {rows}x{columns}"
+            ).format(name=name, row=row + 1, column=column + 1, rows=rows, columns=columns)
             self.page.query_vector(region.vector, what)
 
-        self.page.strip.show_message(f"Computing the features of the region of {name}…")
+        self.page.strip.show_message(
+            translate("SimilarLink", "Computing the features of the region of {name}…").format(name=name)
+        )
         self.session.workers.submit(
             "model",
             lambda _job: region_features(classifier, explanation, fy, fx),
             found,
             self.feedback.error,
             latest=REGION,
-            what="Features of the region…",
+            what=translate("SimilarLink", "Features of the region…"),
         )

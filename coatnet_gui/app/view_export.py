@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QGuiApplication
 
 from coatnet_gui.app.feedback import Feedback
@@ -23,6 +24,8 @@ from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.explain.faithfulness import DEFAULT_STEPS
 from model.explain.maps import OverlayResult
 from model.names import file_stem
+
+translate = QCoreApplication.translate
 
 
 class ViewExport:
@@ -68,16 +71,19 @@ class ViewExport:
         thread: the status bar says "Saving…", then where it went; a failure shows in the banner."""
         state = self.current_view()
         if state is None:
-            self.feedback.error("Open an image first: there is no view to save.")
+            self.feedback.error(translate("ViewExport", "Open an image first: there is no view to save."))
             return
         snapshot = replace(state, layers=list(state.layers))  # the view may change while the worker paints
         name = Path(path).name
-        self.feedback.status(f"Saving {name}…")
+        saving = translate("ViewExport", "Saving {name}…").format(name=name)
+        self.feedback.status(saving)
         self.session.run(
             "io",
-            f"Saving {name}…",
+            saving,
             lambda: write_view_png(snapshot, path),
-            lambda _none: self.feedback.status(f"Saved the view to {path}", 10_000),
+            lambda _none: self.feedback.status(
+                translate("ViewExport", "Saved the view to {path}").format(path=path), 10_000
+            ),
             self.feedback.error,
         )
 
@@ -86,25 +92,38 @@ class ViewExport:
         with a JSON file beside it (``path`` + ".json") that says what the array holds."""
         result = self.result()
         if result is None:
-            self.feedback.error("There is no overlay map to save yet.")
+            self.feedback.error(translate("ViewExport", "There is no overlay map to save yet."))
             return
         array = result.raw()
         try:
             write_map(path, array, self.describe_map(result))
         except OSError as exc:
-            self.feedback.error(f"Could not write {path}: {exc.strerror or exc}.")
+            self.feedback.error(
+                translate("ViewExport", "Could not write {path}: {error}.").format(path=path, error=exc.strerror or exc)
+            )
             return
-        self.feedback.status(f"Saved the map {array.shape} and its description to {path}", 10_000)
+        saved = translate("ViewExport", "Saved the map {shape} and its description to {path}")
+        self.feedback.status(saved.format(shape=array.shape, path=path), 10_000)
 
     def choose_save_view(self) -> None:
         """Ask where to save the tab's view as PNG, then save it."""
-        path = self.dialogs.save_file("view", "Save view", self.name_for(".png"), "PNG image (*.png)")
+        path = self.dialogs.save_file(
+            "view",
+            translate("ViewExport", "Save view"),
+            self.name_for(".png"),
+            translate("ViewExport", "PNG image (*.png)"),
+        )
         if path:
             self.save_view(path)
 
     def choose_save_map(self) -> None:
         """Ask where to save the tab's raw map, then save it."""
-        path = self.dialogs.save_file("map", "Save raw map", self.name_for(".npy"), "NumPy array (*.npy)")
+        path = self.dialogs.save_file(
+            "map",
+            translate("ViewExport", "Save raw map"),
+            self.name_for(".npy"),
+            translate("ViewExport", "NumPy array (*.npy)"),
+        )
         if path:
             self.save_map(path)
 
@@ -117,7 +136,11 @@ class ViewExport:
         classifier, explanation, loaded = session.classifier, session.explanation, session.image
         box = session.view_box()
         if classifier is None or explanation is None or loaded is None or box is None:
-            self.feedback.error("Open an image first (and let it be explained): there is nothing to put on a sheet.")
+            self.feedback.error(
+                translate(
+                    "ViewExport", "Open an image first (and let it be explained): there is nothing to put on a sheet."
+                )
+            )
             return
         spec, colormap, opacity = controls.spec(), controls.colormap(), controls.opacity()
         result = self.result()
@@ -141,18 +164,19 @@ class ViewExport:
             content = SheetContent(
                 loaded.qimage, box, loaded.source.name, prediction, model_lines, settings, maps, colormap, opacity
             )
+            exported = translate("ViewExport", "Exported the explanation sheet to {path}").format(path=path)
             session.run(
                 "io",
-                f"Saving {name}…",
+                translate("ViewExport", "Saving {name}…").format(name=name),
                 lambda: write_sheet_png(content, path),
-                lambda _none: self.feedback.status(f"Exported the explanation sheet to {path}", 10_000),
+                lambda _none: self.feedback.status(exported, 10_000),
                 self.feedback.error,
             )
 
-        self.feedback.status(f"Preparing {name}…")
+        self.feedback.status(translate("ViewExport", "Preparing {name}…").format(name=name))
         session.run(
             "model",
-            f"Scoring the maps for {name}…",
+            translate("ViewExport", "Scoring the maps for {name}…").format(name=name),
             lambda: gather_maps(classifier, explanation, spec, box, fill),
             gathered,
             self.feedback.error,
@@ -163,7 +187,12 @@ class ViewExport:
         image = self.session.image
         stem = Path(image.source.name).stem if image is not None else "view"
         name = f"{file_stem(stem)}_sheet.png"
-        path = self.dialogs.save_file("sheet", "Export explanation sheet", name, "PNG image (*.png)")
+        path = self.dialogs.save_file(
+            "sheet",
+            translate("ViewExport", "Export explanation sheet"),
+            name,
+            translate("ViewExport", "PNG image (*.png)"),
+        )
         if path:
             self.export_sheet(path)
 
@@ -171,7 +200,7 @@ class ViewExport:
         """Put the tab's view (image with overlay) on the clipboard."""
         state = self.current_view()
         if state is None:
-            self.feedback.error("Open an image first: there is no view to copy.")
+            self.feedback.error(translate("ViewExport", "Open an image first: there is no view to copy."))
             return
         QGuiApplication.clipboard().setImage(render_view(state))
-        self.feedback.status("Copied the view to the clipboard", 3000)
+        self.feedback.status(translate("ViewExport", "Copied the view to the clipboard"), 3000)

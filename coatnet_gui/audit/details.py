@@ -6,13 +6,22 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
+from coatnet_gui.model_texts import core_text
 from model.audit import AuditResult, AuditRow
 from model.audit.report import percent
 
 TOP_CLASSES = 5  # probabilities listed per row
+
+
+translate = QCoreApplication.translate
+
+
+def _t(text: str) -> str:
+    """Return ``text`` translated in the context "AuditDetails"."""
+    return QCoreApplication.translate("AuditDetails", text)
 
 
 def row_probabilities(result: AuditResult, index: int) -> list[tuple[str, float]]:
@@ -31,26 +40,34 @@ def row_probabilities(result: AuditResult, index: int) -> list[tuple[str, float]
 def details_html(row: AuditRow, probabilities: list[tuple[str, float]]) -> str:
     """Return the details of ``row`` as rich text."""
     e = html.escape
+    given = e(row.given or translate("AuditDetails", "unlabelled"))
     lines = [
         f"<b>{e(row.path)}</b>",
-        f"Given: <b>{e(row.given or 'unlabelled')}</b> &nbsp; Suggested: <b>{e(row.suggested or '—')}</b>",
-        f"Suspect: {percent(row.suspect)} &nbsp; Issue: {e(row.issue)}"
-        + (f" &nbsp; Group: {row.group}" if row.group else ""),
-        f"Reason: {e(row.reason or '—')}",
+        translate("AuditDetails", "Given: <b>{given}</b> &nbsp; Suggested: <b>{suggested}</b>").format(
+            given=given, suggested=e(row.suggested or "—")
+        ),
+        translate("AuditDetails", "Suspect: {suspect} &nbsp; Issue: {issue}").format(
+            suspect=percent(row.suspect), issue=e(core_text(row.issue))
+        )
+        + (translate("AuditDetails", " &nbsp; Group: {group}").format(group=row.group) if row.group else ""),
+        translate("AuditDetails", "Reason: {reason}").format(reason=e(row.reason or "—")),
     ]
     if probabilities:
-        lines.append("Out-of-fold probabilities: " + ", ".join(f"{e(c)} {percent(p)}" for c, p in probabilities))
+        lines.append(
+            translate("AuditDetails", "Out-of-fold probabilities: ")
+            + ", ".join(f"{e(c)} {percent(p)}" for c, p in probabilities)
+        )
     return "<br>".join(lines)
 
 
 class DetailsPage(QScrollArea):
     """Shows one audit row (:meth:`show_row`), or a hint when none is selected."""
 
-    HINT = "Select a row to see why it was flagged."
+    HINT = QT_TRANSLATE_NOOP("AuditDetails", "Select a row to see why it was flagged.")  # translated where shown
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.label = QLabel(self.HINT)
+        self.label = QLabel(_t(self.HINT))
         self.label.setWordWrap(True)
         self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -60,6 +77,6 @@ class DetailsPage(QScrollArea):
     def show_row(self, result: AuditResult | None, index: int | None) -> None:
         """Show audit row ``index`` of ``result`` (None: the hint)."""
         if result is None or index is None:
-            self.label.setText(self.HINT)
+            self.label.setText(_t(self.HINT))
             return
         self.label.setText(details_html(result.rows[index], row_probabilities(result, index)))

@@ -92,7 +92,7 @@ class LabelFixer(QObject):
         if self.source is None or self.busy:
             return
         if not wanted:
-            self.message.emit("Nothing to change: the rows already have those classes.")
+            self.message.emit(self.tr("Nothing to change: the rows already have those classes."))
             return
         before = {i: dataclasses.replace(self.rows[i]) for i in wanted}
         kind, source = self.source.kind, self.source
@@ -102,7 +102,10 @@ class LabelFixer(QObject):
             self.batch_corrections_requested.emit({self.rows[i].path: c for i, c in wanted.items()})
             for i, c in wanted.items():
                 changed_row(self.rows[i], c)
-            self._push(Change(before, {p: previous.get(p) for p in paths}), f"Set {len(wanted):,} rows of the run.")
+            self._push(
+                Change(before, {p: previous.get(p) for p in paths}),
+                self.tr("Set {n:,} rows of the run.").format(n=len(wanted)),
+            )
         elif kind == FOLDER:
             changes = {self.rows[i].path: (self.rows[i].given, c) for i, c in wanted.items()}
             self._run(lambda: move_to_classes(source.root, changes), lambda move: self._moved(before, wanted, move))
@@ -122,7 +125,9 @@ class LabelFixer(QObject):
         if isinstance(change.undo, dict):
             self.stack.pop()
             self.batch_corrections_requested.emit(dict(change.undo))
-            self._restore(change, f"Undone: {len(change.rows):,} rows of the run are back as they were.")
+            self._restore(
+                change, self.tr("Undone: {n:,} rows of the run are back as they were.").format(n=len(change.rows))
+            )
         elif isinstance(change.undo, FolderMove):
             back = lambda row: os.path.exists(row.path)  # noqa: E731 - a row whose file is back where it was
             self._run(lambda: undo_moves(change.undo), lambda result: self._undone(change, result.report(), back))
@@ -131,7 +136,7 @@ class LabelFixer(QObject):
 
             def restored(_none: None) -> None:
                 self.source.table_sha = edit.previous
-                self._undone(change, f"Undone: {edit.table.name} is back as it was.")
+                self._undone(change, self.tr("Undone: {name} is back as it was.").format(name=edit.table.name))
 
             self._run(lambda: undo_table_edit(edit), restored)
 
@@ -142,11 +147,15 @@ class LabelFixer(QObject):
         for i in moved:
             new_path = move.moved[self.rows[i].path]
             changed_row(self.rows[i], os.path.basename(os.path.dirname(new_path)), new_path)  # its folder's name
-        refused = f"; {len(move.refused):,} left as they are (first: {move.refused[0][1]})" if move.refused else ""
+        left = self.tr("; {n:,} left as they are (first: {reason})")
+        refused = left.format(n=len(move.refused), reason=move.refused[0][1]) if move.refused else ""
         if moved:
-            self._push(Change({i: before[i] for i in moved}, move), f"Moved {len(moved):,} files{refused}.")
+            self._push(
+                Change({i: before[i] for i in moved}, move),
+                self.tr("Moved {n:,} files{refused}.").format(n=len(moved), refused=refused),
+            )
         else:
-            self.message.emit(f"Nothing moved{refused}.")
+            self.message.emit(self.tr("Nothing moved{refused}.").format(refused=refused))
 
     def _edited(self, before: dict[int, AuditRow], wanted: dict[int, str], edit: TableEdit) -> None:
         self.source.table_sha = edit.written
@@ -154,7 +163,10 @@ class LabelFixer(QObject):
         done = {i: c for i, c in wanted.items() if self.rows[i].path not in refused}
         for i, c in done.items():
             changed_row(self.rows[i], c)
-        self._push(Change({i: before[i] for i in done}, edit), f"Set {edit.changed:,} rows of {edit.table.name}.")
+        self._push(
+            Change({i: before[i] for i in done}, edit),
+            self.tr("Set {n:,} rows of {name}.").format(n=edit.changed, name=edit.table.name),
+        )
 
     def _undone(self, change: Change, text: str, back: Callable[[AuditRow], bool] | None = None) -> None:
         if self.stack and self.stack[-1] is change:
@@ -186,9 +198,9 @@ class LabelFixer(QObject):
 
         def failed(message: str) -> None:
             self._set_busy(False)
-            self.message.emit(f"Nothing changed: {message}")
+            self.message.emit(self.tr("Nothing changed: {error}").format(error=message))
 
-        self.workers.submit("io", lambda _job: fn(), done, failed, what="Changing labels…")
+        self.workers.submit("io", lambda _job: fn(), done, failed, what=self.tr("Changing labels…"))
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

@@ -58,27 +58,31 @@ class KeepOneDialog(QDialog):
 
     def __init__(self, plan: list[KeptGroup], root: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Keep one per duplicate group")
+        self.setWindowTitle(self.tr("Keep one per duplicate group"))
         self.plan, self.root = plan, root
         moving = sum(len(g.move) for g in plan)
         self.intro = QLabel(
-            f"{len(plan):,} groups: one file stays in each, {moving:,} files move into the folder below, at their "
-            "paths inside the audited folder. Undo keep one moves them back."
+            self.tr(
+                "{groups:,} groups: one file stays in each, {moving:,} files move into the folder below, at their "
+                "paths inside the audited folder. Undo keep one moves them back."
+            ).format(groups=len(plan), moving=moving)
         )
         self.intro.setWordWrap(True)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["File", "Goes to"])
+        self.tree.setHeaderLabels([self.tr("File"), self.tr("Goes to")])
         self.dest_edit = QLineEdit(str(default_dest(root)))
-        self.browse = QPushButton("Choose…")
+        self.browse = QPushButton(self.tr("Choose…"))
         self.problem = QLabel("")
         self.problem.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.move_button = self.buttons.addButton(f"Move {moving:,} files", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.move_button = self.buttons.addButton(
+            self.tr("Move {n:,} files").format(n=moving), QDialogButtonBox.ButtonRole.AcceptRole
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addWidget(self.tree, 1)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Move into:"))
+        row.addWidget(QLabel(self.tr("Move into:")))
         row.addWidget(self.dest_edit, 1)
         row.addWidget(self.browse)
         layout.addLayout(row)
@@ -103,7 +107,9 @@ class KeepOneDialog(QDialog):
             return []
 
     def _choose(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Move the duplicates into", os.path.dirname(self.dest()))
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Move the duplicates into"), os.path.dirname(self.dest())
+        )
         if folder:
             self.dest_edit.setText(folder)
 
@@ -111,19 +117,22 @@ class KeepOneDialog(QDialog):
         """Redraw the preview for the DEST typed, and say why it is refused (the move button off) when it is."""
         try:
             dest = str(check_dest(self.dest(), self.root)) if self.dest() else ""
-            self.problem.setText("" if dest else "Choose a folder to move the duplicates into.")
+            self.problem.setText("" if dest else self.tr("Choose a folder to move the duplicates into."))
         except KeepOneError as exc:
             dest = ""
             self.problem.setText(str(exc))
         self.move_button.setEnabled(bool(dest) and any(g.move for g in self.plan))
         self.tree.clear()
         for group in self.plan:
-            kept = _rel(group.keep, self.root) if group.keep is not None else "(none)"
-            top = QTreeWidgetItem([f"Group {group.number}: keep {kept}", group.why])
+            kept = _rel(group.keep, self.root) if group.keep is not None else self.tr("(none)")
+            top = QTreeWidgetItem(
+                [self.tr("Group {number}: keep {kept}").format(number=group.number, kept=kept), group.why]
+            )
             for path in group.move:
                 inside = not os.path.relpath(path, self.root).startswith("..")
                 where = os.path.join(dest, _rel(path, self.root)) if dest and inside else ""
-                top.addChild(QTreeWidgetItem([f"move {_rel(path, self.root)}", where or "stays (outside the folder)"]))
+                moved = self.tr("move {path}").format(path=_rel(path, self.root))
+                top.addChild(QTreeWidgetItem([moved, where or self.tr("stays (outside the folder)")]))
             self.tree.addTopLevelItem(top)
             top.setExpanded(True)
         self.tree.resizeColumnToContents(0)
@@ -148,10 +157,12 @@ class KeepOneControl(QObject):
     ):
         super().__init__(parent)
         self.workers, self.context, self.redraw, self.parent_widget = workers, context, redraw, parent
-        self.keep_button = QPushButton("Keep one…")
-        self.keep_button.setToolTip("Keep one file per duplicate group and move the others into a folder, with undo")
-        self.undo_button = QPushButton("Undo keep one")
-        self.undo_button.setToolTip("Move the files the last keep one moved back where they were")
+        self.keep_button = QPushButton(self.tr("Keep one…"))
+        self.keep_button.setToolTip(
+            self.tr("Keep one file per duplicate group and move the others into a folder, with undo")
+        )
+        self.undo_button = QPushButton(self.tr("Undo keep one"))
+        self.undo_button.setToolTip(self.tr("Move the files the last keep one moved back where they were"))
         self.keep_button.clicked.connect(self.open_dialog)
         self.undo_button.clicked.connect(self.undo)
         self.dialog: KeepOneDialog | None = None
@@ -172,7 +183,7 @@ class KeepOneControl(QObject):
         chosen = {r.group for r in result.rows if r.group and r.path in set(selected)}
         plan = [g for g in plan_keep_one(result, root, chosen or None) if g.move]
         if not plan:
-            self.message.emit("No duplicate group to keep one of.")
+            self.message.emit(self.tr("No duplicate group to keep one of."))
             return
         self.dialog = KeepOneDialog(plan, root, self.parent_widget)
         self.dialog.accepted.connect(lambda: self._start(plan, root, self.dialog.dest()))
@@ -200,11 +211,13 @@ class KeepOneControl(QObject):
                 self.stack.append((outcome.manifest, result, before))
             self._set_busy(False)
             self.redraw(moving)
-            first = f" (first: {outcome.failed[0][1]})" if outcome.failed else ""
-            self.message.emit(f"Keep one: {outcome.summary()}{first}. Manifest: {outcome.manifest or 'none'}.")
+            first = self.tr(" (first: {error})").format(error=outcome.failed[0][1]) if outcome.failed else ""
+            line = self.tr("Keep one: {summary}{first}. Manifest: {manifest}.")
+            manifest = outcome.manifest or self.tr("none")
+            self.message.emit(line.format(summary=outcome.summary(), first=first, manifest=manifest))
             self.done.emit(outcome)
 
-        self._run(lambda: keep_one(plan, root, dest), finished, "Moving duplicates…")
+        self._run(lambda: keep_one(plan, root, dest), finished, self.tr("Moving duplicates…"))
 
     def undo(self) -> None:
         """Undo the last keep one (its manifest's moves), off the GUI thread."""
@@ -221,17 +234,17 @@ class KeepOneControl(QObject):
                         for f in dataclasses.fields(row):
                             setattr(result.rows[i], f.name, getattr(row, f.name))
                 self.redraw(list(before))
-            self.message.emit(f"Undo keep one: {undone.report()}")
+            self.message.emit(self.tr("Undo keep one: {report}").format(report=undone.report()))
             self.undone.emit(undone)
 
-        self._run(lambda: undo_sort(manifest), finished, "Moving duplicates back…")
+        self._run(lambda: undo_sort(manifest), finished, self.tr("Moving duplicates back…"))
 
     def _run(self, fn: Callable[[], object], on_done: Callable[[object], None], what: str) -> None:
         self._set_busy(True)
 
         def failed(text: str) -> None:
             self._set_busy(False)
-            self.message.emit(f"Nothing moved: {text}")
+            self.message.emit(self.tr("Nothing moved: {error}").format(error=text))
 
         self.workers.submit("io", lambda _job: fn(), on_done, failed, what=what)
 

@@ -26,12 +26,12 @@ class MapPage(QWidget):
         self.lassoed_rows: list[int] | None = None
         self._mapped: AuditResult | None = None  # the audit the map shows
         self.map = EmbeddingMap(workers)
-        self.show_button = QPushButton("Show map")
-        self.show_button.setToolTip("Map the audited images by their features (PCA at once, then refined)")
-        self.hint = QLabel("Audit first: the map places similar images together.")
+        self.show_button = QPushButton(self.tr("Show map"))
+        self.show_button.setToolTip(self.tr("Map the audited images by their features (PCA at once, then refined)"))
+        self.hint = QLabel(self.tr("Audit first: the map places similar images together."))
         self.lasso_label = QLabel()
-        self.set_class_button = QPushButton("Set class for these…")
-        self.show_all_button = QPushButton("Show all")
+        self.set_class_button = QPushButton(self.tr("Set class for these…"))
+        self.show_all_button = QPushButton(self.tr("Show all"))
         bar = QHBoxLayout()
         for w in (self.show_button, self.hint):
             bar.addWidget(w)
@@ -51,7 +51,7 @@ class MapPage(QWidget):
         tab.session.finished.connect(self._new_audit)
         tab.fixer.rows_changed.connect(self._labels_changed)
         tab.extras.currentChanged.connect(self._page_changed)
-        tab.extras.addTab(self, "Map")
+        tab.extras.addTab(self, self.tr("Map"))
 
     @property
     def lassoed(self) -> list[str] | None:
@@ -65,12 +65,12 @@ class MapPage(QWidget):
         """Map the tab's audit (said in the hint when there is none)."""
         result = self.tab.result
         if result is None:
-            self.hint.setText("Audit first: the map places similar images together.")
+            self.hint.setText(self.tr("Audit first: the map places similar images together."))
             return
         self._mapped = result
         if self.map.show_result(result):
             self.hint.setText(
-                "Drag to lasso points; wheel to zoom; right-drag to pan; click a point to select its row."
+                self.tr("Drag to lasso points; wheel to zoom; right-drag to pan; click a point to select its row.")
             )
         else:
             self.hint.setText("")
@@ -96,7 +96,7 @@ class MapPage(QWidget):
         self.lassoed_rows = list(rows)
         self.tab.show_only(self.lassoed)
         self.tab.table.clearSelection()
-        self.lasso_label.setText(f"Showing {len(rows):,} lassoed rows —")
+        self.lasso_label.setText(self.tr("Showing {n:,} lassoed rows —").format(n=len(rows)))
         self._show_lasso_bar(True)
 
     def _show_lasso_bar(self, shown: bool) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from coatnet_gui.workers import Job, Workers
 from model.audit import AuditProgress, AuditResult, AuditSet, AuditSettings, audit, read_audit_set
@@ -39,9 +39,12 @@ class AuditSource:
 
     def describe(self) -> str:
         """Return what was audited, in words."""
+        translate = QCoreApplication.translate
         if self.kind == TABLE and self.table is not None:
-            return f"the table {self.table}"
-        return f"the Batch run of {self.root}" if self.kind == BATCH else f"the folder {self.root}"
+            return translate("AuditSession", "the table {path}").format(path=self.table)
+        if self.kind == BATCH:
+            return translate("AuditSession", "the Batch run of {path}").format(path=self.root)
+        return translate("AuditSession", "the folder {path}").format(path=self.root)
 
 
 def batch_audit_set(root: str, pairs: list[tuple[str, str]]) -> AuditSet:
@@ -92,7 +95,7 @@ class AuditSession(QObject):
             data = read_audit_set(where)
             return data, AuditSource(FOLDER, data.root)
 
-        self._start(read, base, device, f"Auditing {where.name}…")
+        self._start(read, base, device, self.tr("Auditing {name}…").format(name=where.name))
 
     def audit_rows(self, root: str, pairs: list[tuple[str, str]], base: str, device: str) -> None:
         """Audit a Batch run's rows ``(absolute path, given class)`` of the folder ``root``."""
@@ -100,7 +103,8 @@ class AuditSession(QObject):
         def read() -> tuple[AuditSet, AuditSource]:
             return batch_audit_set(root, pairs), AuditSource(BATCH, Path(root))
 
-        self._start(read, base, device, f"Auditing the Batch run of {os.path.basename(root)}…")
+        what = self.tr("Auditing the Batch run of {name}…").format(name=os.path.basename(root))
+        self._start(read, base, device, what)
 
     def cancel(self) -> None:
         """Stop the audit at its next step (the features computed so far stay cached)."""
@@ -149,5 +153,13 @@ class AuditSession(QObject):
 
 def phase_text(p: AuditProgress) -> str:
     """Return one progress step in words: ``"features 120/300"``."""
-    names = {"hashes": "reading files", "labels": "out-of-fold heads", "thumbnails": "thumbnails"}
+    translate = QCoreApplication.translate
+    names = {
+        "hashes": translate("AuditSession", "reading files"),
+        "labels": translate("AuditSession", "out-of-fold heads"),
+        "thumbnails": translate("AuditSession", "thumbnails"),
+        "features": translate("AuditSession", "features"),
+        "outliers": translate("AuditSession", "outliers"),
+        "duplicates": translate("AuditSession", "duplicates"),
+    }
     return f"{names.get(p.phase, p.phase)} {p.done}/{p.total}"

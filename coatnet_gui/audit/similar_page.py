@@ -60,7 +60,9 @@ class SimilarPage(QWidget):
         """Return the audit to search, or None after saying why there is none."""
         result = self.result_getter()
         if result is None or result.vectors is None or not len(result.vectors):
-            self.strip.show_message("Audit a folder first: similar images are searched among the audited images.")
+            self.strip.show_message(
+                self.tr("Audit a folder first: similar images are searched among the audited images.")
+            )
             return None
         return result
 
@@ -84,10 +86,12 @@ class SimilarPage(QWidget):
         rows = {r.path: i for i, r in enumerate(result.rows)}
         at = np.flatnonzero(result.vector_rows == rows.get(os.path.abspath(path), -1))
         if not len(at):
-            self.strip.show_message(f"{os.path.basename(path)} has no features (unreadable): nothing to compare.")
+            self.strip.show_message(
+                self.tr("{name} has no features (unreadable): nothing to compare.").format(name=os.path.basename(path))
+            )
             return
         vector = result.vectors[int(at[0])]
-        self._search(result, vector, int(at[0]), f"Most like {os.path.basename(path)}")
+        self._search(result, vector, int(at[0]), self.tr("Most like {name}").format(name=os.path.basename(path)))
 
     def query_vector(self, vector: np.ndarray, what: str) -> None:
         """Show the images most like the features ``vector`` ``(width,)``; ``what`` says what it is."""
@@ -102,16 +106,20 @@ class SimilarPage(QWidget):
         if self._ready() is None:
             return
         if classifier is None:
-            self.strip.show_message("No model is loaded: the features of a dropped image come from the active model.")
+            self.strip.show_message(
+                self.tr("No model is loaded: the features of a dropped image come from the active model.")
+            )
             return
-        self.strip.show_message(f"Computing the features of {name}…")
+        self.strip.show_message(self.tr("Computing the features of {name}…").format(name=name))
         self.workers.submit(
             "model",
             lambda _job: final_features(classifier, path),
-            lambda vector: self.query_vector(vector, f"Most like {name} (dropped)"),
-            lambda message: self.strip.show_message(f"Could not read {name}: {message}"),
+            lambda vector: self.query_vector(vector, self.tr("Most like {name} (dropped)").format(name=name)),
+            lambda message: self.strip.show_message(
+                self.tr("Could not read {name}: {error}").format(name=name, error=message)
+            ),
             latest=FEATURES,
-            what=f"Features of {name}…",
+            what=self.tr("Features of {name}…").format(name=name),
         )
 
     def refresh(self) -> None:
@@ -127,8 +135,10 @@ class SimilarPage(QWidget):
         index = self._index_of(result)
         if len(vector) != index.width:
             self.strip.show_message(
-                f"The query has {len(vector)} features but the audit's images {index.width}: the audit was made with"
-                " another model. Audit again with the active model."
+                self.tr(
+                    "The query has {n} features but the audit's images {width}: the audit was made with"
+                    " another model. Audit again with the active model."
+                ).format(n=len(vector), width=index.width)
             )
             return
 
@@ -137,11 +147,11 @@ class SimilarPage(QWidget):
             rows = [result.rows[int(result.vector_rows[i])] for i in found.tolist()]
             return [SimilarItem(r.path, float(s), r.given) for r, s in zip(rows, sims.tolist(), strict=True)]
 
-        self.strip.show_message(f"{what}: searching…")
+        self.strip.show_message(self.tr("{what}: searching…").format(what=what))
         self.workers.submit(
             "io",
             job,
             lambda items: self.strip.show_results(what, items),
-            lambda message: self.strip.show_message(f"The search failed: {message}"),
+            lambda message: self.strip.show_message(self.tr("The search failed: {error}").format(error=message)),
             latest=SEARCH,
         )

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -42,6 +42,7 @@ from coatnet_gui.audit.fixes import CorrectionsGetter, LabelFixer
 from coatnet_gui.audit.keep_one_dialog import KeepOneControl
 from coatnet_gui.audit.session import AuditSession, AuditSource, phase_text
 from coatnet_gui.audit.table import ALL_ISSUES, COL_SUSPECT, AuditFilter, AuditTableModel, AuditTableView
+from coatnet_gui.model_texts import core_text
 from coatnet_gui.widgets.class_prompt import ask_class
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from coatnet_gui.workers import Workers
@@ -49,7 +50,7 @@ from model.audit import ISSUES, AuditProgress, AuditResult
 from model.runtime.inference import Classifier
 
 RowsGetter = Callable[[], "tuple[str, list[tuple[str, str]]] | None"]
-TABLE_FILTER = "Tables from label (*.csv *.jsonl)"
+TABLE_FILTER = QT_TRANSLATE_NOOP("AuditTab", "Tables from label (*.csv *.jsonl)")  # translated where used
 
 
 class AuditTab(QWidget):
@@ -96,29 +97,33 @@ class AuditTab(QWidget):
     # --- layout ------------------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.folder_button = QPushButton("Audit a folder…")
-        self.folder_button.setToolTip("A folder of class folders (its labels are the folder names), or plain images")
-        self.table_button = QPushButton("Audit a table…")
-        self.table_button.setToolTip("A CSV/JSONL from `label` (or the Batch tab's export); its corrected column wins")
-        self.batch_button = QPushButton("Audit the Batch run")
-        self.batch_button.setToolTip("The Batch tab's run: a row's correction, else the model's top-1")
-        self.cancel_button = QPushButton("Cancel")
+        self.folder_button = QPushButton(self.tr("Audit a folder…"))
+        self.folder_button.setToolTip(
+            self.tr("A folder of class folders (its labels are the folder names), or plain images")
+        )
+        self.table_button = QPushButton(self.tr("Audit a table…"))
+        self.table_button.setToolTip(
+            self.tr("A CSV/JSONL from `label` (or the Batch tab's export); its corrected column wins")
+        )
+        self.batch_button = QPushButton(self.tr("Audit the Batch run"))
+        self.batch_button.setToolTip(self.tr("The Batch tab's run: a row's correction, else the model's top-1"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
-        self.status = QLabel("Audit a labelled folder, a table or the Batch run to find likely wrong labels.")
+        self.status = QLabel(self.tr("Audit a labelled folder, a table or the Batch run to find likely wrong labels."))
         self.status.setWordWrap(True)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.wrong_first_button = QPushButton("Likely wrong first")
-        self.only_suspects = QCheckBox("Only suspects")
-        self.only_suspects.setToolTip("Only the rows whose label is likely wrong (issue: label)")
+        self.wrong_first_button = QPushButton(self.tr("Likely wrong first"))
+        self.only_suspects = QCheckBox(self.tr("Only suspects"))
+        self.only_suspects.setToolTip(self.tr("Only the rows whose label is likely wrong (issue: label)"))
         self.issue_box = QComboBox()
         self.issue_box.setAccessibleName("Show issue")
-        self.issue_box.addItem("Every issue", ALL_ISSUES)
+        self.issue_box.addItem(self.tr("Every issue"), ALL_ISSUES)
         for issue in ISSUES:
-            self.issue_box.addItem(issue, issue)
+            self.issue_box.addItem(core_text(issue), issue)
         self.shown_label = QLabel("")
 
         self.model = AuditTableModel(self)
@@ -128,7 +133,7 @@ class AuditTab(QWidget):
         self.table.setAccessibleName("Audited images")
         self.extras = QTabWidget()
         self.details = DetailsPage()
-        self.extras.addTab(self.details, "Details")
+        self.extras.addTab(self.details, self.tr("Details"))
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.extras)
@@ -136,11 +141,13 @@ class AuditTab(QWidget):
         split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
 
-        self.accept_button = QPushButton("Accept suggestion")
-        self.accept_button.setToolTip("Give the selected rows their suggested class where the labels live")
-        self.set_class_button = QPushButton("Set class…")
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Take back the last accepted suggestion or set class (again for the one before)")
+        self.accept_button = QPushButton(self.tr("Accept suggestion"))
+        self.accept_button.setToolTip(self.tr("Give the selected rows their suggested class where the labels live"))
+        self.set_class_button = QPushButton(self.tr("Set class…"))
+        self.undo_button = QPushButton(self.tr("Undo"))
+        self.undo_button.setToolTip(
+            self.tr("Take back the last accepted suggestion or set class (again for the one before)")
+        )
 
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -151,7 +158,7 @@ class AuditTab(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.summary)
         filters = QHBoxLayout()
-        for w in (self.wrong_first_button, self.only_suspects, QLabel("Issue:"), self.issue_box):
+        for w in (self.wrong_first_button, self.only_suspects, QLabel(self.tr("Issue:")), self.issue_box):
             filters.addWidget(w)
         filters.addStretch(1)
         filters.addWidget(self.shown_label)
@@ -170,8 +177,12 @@ class AuditTab(QWidget):
         s.started.connect(self._on_started)
         s.progress.connect(self._on_progress)
         s.finished.connect(self._on_finished)
-        s.failed.connect(lambda message: self.status.setText(f"The audit failed: {message}"))
-        s.cancelled.connect(lambda: self.status.setText("Audit cancelled; the features computed so far are kept."))
+        s.failed.connect(
+            lambda message: self.status.setText(self.tr("The audit failed: {message}").format(message=message))
+        )
+        s.cancelled.connect(
+            lambda: self.status.setText(self.tr("Audit cancelled; the features computed so far are kept."))
+        )
         s.running_changed.connect(self._set_running)
         f = self.fixer
         f.rows_changed.connect(self._rows_changed)
@@ -214,7 +225,7 @@ class AuditTab(QWidget):
         """Return the active model's ``(source, device)``, or None (said in the status line) when none is loaded."""
         clf, source = self.classifier_getter(), self.source_getter()
         if clf is None or not source:
-            self.status.setText("No model is loaded yet; the audit uses the active model's features.")
+            self.status.setText(self.tr("No model is loaded yet; the audit uses the active model's features."))
             return None
         return source, clf.placement.device
 
@@ -228,7 +239,7 @@ class AuditTab(QWidget):
         """Audit the Batch tab's run (said in the status line when there is none)."""
         found = self.batch_rows() if self.batch_rows is not None else None
         if not found or not found[1]:
-            self.status.setText("The Batch tab has no labelled run to audit yet.")
+            self.status.setText(self.tr("The Batch tab has no labelled run to audit yet."))
             return
         base = self._base()
         if base is not None:
@@ -239,12 +250,12 @@ class AuditTab(QWidget):
         self.session.cancel()
 
     def _choose_folder(self) -> None:
-        folder = self.dialogs.open_folder("Audit a folder of class folders")
+        folder = self.dialogs.open_folder(self.tr("Audit a folder of class folders"))
         if folder:
             self.audit_path(folder)
 
     def _choose_table(self) -> None:
-        table = self.dialogs.open_file("export", "Audit a table from label", TABLE_FILTER)
+        table = self.dialogs.open_file("export", self.tr("Audit a table from label"), self.tr(TABLE_FILTER))
         if table:
             self.audit_path(table)
 
@@ -263,9 +274,9 @@ class AuditTab(QWidget):
         self.model.reset(result.rows, str(source.root))
         self.proxy.paths = None
         self.sort_likely_wrong_first()
-        notes = "".join(f"<br>Note: {n}" for n in result.notes)
+        notes = "".join("<br>" + self.tr("Note: {note}").format(note=n) for n in result.notes)
         self.summary.setText(f"{result.summary()}{notes}")
-        self.status.setText(f"Audited {source.describe()}.")
+        self.status.setText(self.tr("Audited {source}.").format(source=source.describe()))
         self._set_running(False)
         self._selection_changed()
 
@@ -289,7 +300,8 @@ class AuditTab(QWidget):
 
     def _count_shown(self) -> None:
         total = len(self.model.rows)
-        self.shown_label.setText(f"{self.proxy.rowCount():,} of {total:,} shown" if total else "")
+        shown = self.tr("{shown:,} of {total:,} shown").format(shown=self.proxy.rowCount(), total=total)
+        self.shown_label.setText(shown if total else "")
 
     def selected_rows(self) -> list[int]:
         """Return the audit row indices of the selected rows, in the shown order."""
@@ -316,13 +328,14 @@ class AuditTab(QWidget):
         selected = len(self.selected_rows()) > 0
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.addAction("Accept suggestion", self.accept_selection).setEnabled(selected)
-        menu.addAction("Set class…", lambda: self.set_class_for(self.selected_paths())).setEnabled(selected)
+        menu.addAction(self.tr("Accept suggestion"), self.accept_selection).setEnabled(selected)
+        menu.addAction(self.tr("Set class…"), lambda: self.set_class_for(self.selected_paths())).setEnabled(selected)
         for name in self.recent_classes:
-            menu.addAction(f"Set class: {name}", lambda n=name: self.apply_class(self.selected_paths(), n)).setEnabled(
-                selected
-            )
-        menu.addAction("Undo", self.fixer.undo).setEnabled(bool(self.fixer.stack) and not self.fixer.busy)
+            menu.addAction(
+                self.tr("Set class: {name}").format(name=name),
+                lambda n=name: self.apply_class(self.selected_paths(), n),
+            ).setEnabled(selected)
+        menu.addAction(self.tr("Undo"), self.fixer.undo).setEnabled(bool(self.fixer.stack) and not self.fixer.busy)
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     # --- fixing ------------------------------------------------------------------------------------------
@@ -331,7 +344,7 @@ class AuditTab(QWidget):
         """Give each selected row its suggested class (rows without a suggestion are left out)."""
         rows = [i for i in self.selected_rows() if self.model.rows[i].suggested]
         if not rows:
-            self.status.setText("Select rows with a suggestion first.")
+            self.status.setText(self.tr("Select rows with a suggestion first."))
             return
         self.fixer.apply(rows, [self.model.rows[i].suggested for i in rows])
 
@@ -339,7 +352,7 @@ class AuditTab(QWidget):
         """Ask which class to give the images ``paths`` (absolute), then give it to them with undo."""
         count = len(self._rows_of(paths))
         if not count:
-            self.status.setText("Select the rows to give a class first.")
+            self.status.setText(self.tr("Select the rows to give a class first."))
             return
         known = self.result.classes if self.result is not None else []
         classes = [*self.recent_classes, *(c for c in known if c not in self.recent_classes)]

@@ -10,7 +10,15 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PySide6.QtCore import QAbstractProxyModel, QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractProxyModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -19,14 +27,32 @@ from model.audit import ISSUES, AuditRow
 from model.audit.report import percent
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Path", "Given", "Suggested", "Suspect", "Issue", "Group", "Reason")
+COLUMNS = (  # translated in headerData (context "AuditTableModel"), as are the TIPS
+    QT_TRANSLATE_NOOP("AuditTableModel", "Path"),
+    QT_TRANSLATE_NOOP("AuditTableModel", "Given"),
+    QT_TRANSLATE_NOOP("AuditTableModel", "Suggested"),
+    QT_TRANSLATE_NOOP("AuditTableModel", "Suspect"),
+    QT_TRANSLATE_NOOP("AuditTableModel", "Issue"),
+    QT_TRANSLATE_NOOP("AuditTableModel", "Group"),
+    QT_TRANSLATE_NOOP("AuditTableModel", "Reason"),
+)
 COL_PATH, COL_GIVEN, COL_SUGGESTED, COL_SUSPECT, COL_ISSUE, COL_GROUP, COL_REASON = range(len(COLUMNS))
 TIPS = {
-    COL_GIVEN: "The class the image has now (its folder, the table's corrected or label column, the run's class)",
-    COL_SUGGESTED: "The most probable class out of fold (heads that never saw this image)",
-    COL_SUSPECT: "How little the other images support the given class: 100 % = almost surely wrong",
-    COL_ISSUE: "label: likely wrong label; duplicate / near-duplicate; outlier; error: unreadable or missing",
-    COL_GROUP: "The duplicate group (0: none)",
+    COL_GIVEN: QT_TRANSLATE_NOOP(
+        "AuditTableModel",
+        "The class the image has now (its folder, the table's corrected or label column, the run's class)",
+    ),
+    COL_SUGGESTED: QT_TRANSLATE_NOOP(
+        "AuditTableModel", "The most probable class out of fold (heads that never saw this image)"
+    ),
+    COL_SUSPECT: QT_TRANSLATE_NOOP(
+        "AuditTableModel", "How little the other images support the given class: 100 % = almost surely wrong"
+    ),
+    COL_ISSUE: QT_TRANSLATE_NOOP(
+        "AuditTableModel",
+        "label: likely wrong label; duplicate / near-duplicate; outlier; error: unreadable or missing",
+    ),
+    COL_GROUP: QT_TRANSLATE_NOOP("AuditTableModel", "The duplicate group (0: none)"),
 }
 ALL_ISSUES = ""  # the issue filter's value for every issue
 
@@ -67,8 +93,8 @@ class AuditTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return TIPS.get(section) if role == Qt.ItemDataRole.ToolTipRole else None
+            return self.tr(COLUMNS[section])
+        return self.tr(TIPS[section]) if role == Qt.ItemDataRole.ToolTipRole and section in TIPS else None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

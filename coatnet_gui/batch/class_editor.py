@@ -81,12 +81,12 @@ class ClassDelegate(QStyledItemDelegate):
         view = self.parent()
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "New class",
-            f"Add the new class '{name}'?",
+            self.tr("New class"),
+            self.tr("Add the new class '{name}'?").format(name=name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             view if isinstance(view, QWidget) else None,
         )
-        box.setInformativeText("It is not one of the classes yet; check its spelling.")
+        box.setInformativeText(self.tr("It is not one of the classes yet; check its spelling."))
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.asking = box

@@ -27,11 +27,12 @@ class ExportStatus(QObject):
 
     def show_progress(self, done: int, total: int) -> None:
         """Show that ``done`` of ``total`` rows are written."""
-        self.status.setText(f"Exporting… {done:,} of {total:,} rows")
+        self.status.setText(self.tr("Exporting… {done:,} of {total:,} rows").format(done=done, total=total))
 
     def show_written(self, path: str, counts: ExportCounts) -> None:
         """Show what the export to ``path`` holds; emit ``may_close`` when the window waited for it."""
-        self.status.setText(f"Exported {counts.labelled} labelled and {counts.failed} failed images to {path}.")
+        exported = self.tr("Exported {labelled} labelled and {failed} failed images to {path}.")
+        self.status.setText(exported.format(labelled=counts.labelled, failed=counts.failed, path=path))
         waiting, self.close_when_written = self.close_when_written, False
         if waiting and not self.session.has_unexported():
             self.may_close.emit()
@@ -39,7 +40,8 @@ class ExportStatus(QObject):
     def show_failed(self, path: str, message: str) -> None:
         """Show why the export to ``path`` failed, on the status line and in a warning that does not block."""
         self.close_when_written = False
-        self.status.setText(f"Could not export to {path}: {message}")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Export", f"Could not export to {path}: {message}", parent=self.tab)
+        text = self.tr("Could not export to {path}: {error}").format(path=path, error=message)
+        self.status.setText(text)
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Export"), text, parent=self.tab)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

@@ -30,14 +30,24 @@ class FilterBar(QWidget):
         self.min_spin.setAccessibleName("Lowest confidence shown")
         self.max_spin.setAccessibleName("Highest confidence shown")
         self.corrected_box = QComboBox()
-        for text, value in (("all rows", None), ("not corrected", False), ("corrected", True)):
+        for text, value in (
+            (self.tr("all rows"), None),
+            (self.tr("not corrected"), False),
+            (self.tr("corrected"), True),
+        ):
             self.corrected_box.addItem(text, value)
-        self.corrected_box.setToolTip("Only the rows you have not corrected yet, or only those you have")
+        self.corrected_box.setToolTip(self.tr("Only the rows you have not corrected yet, or only those you have"))
         self.corrected_box.currentIndexChanged.connect(self.apply)
         self.shown_label = QLabel()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for w in (QLabel("Show:"), self.class_box, QLabel("confidence from"), self.min_spin, QLabel("to")):
+        for w in (
+            QLabel(self.tr("Show:")),
+            self.class_box,
+            QLabel(self.tr("confidence from")),
+            self.min_spin,
+            QLabel(self.tr("to")),
+        ):
             layout.addWidget(w)
         layout.addWidget(self.max_spin)
         layout.addWidget(self.corrected_box)
@@ -58,8 +68,8 @@ class FilterBar(QWidget):
         for box in boxes:
             box.blockSignals(True)
         self.class_box.clear()
-        self.class_box.addItem("All classes", ALL)
-        self.class_box.addItem("Failed", FAILED)
+        self.class_box.addItem(self.tr("All classes"), ALL)
+        self.class_box.addItem(self.tr("Failed"), FAILED)
         for i, name in enumerate(label_names):
             self.class_box.addItem(name, i)
         self.min_spin.setValue(0.0)
@@ -74,7 +84,10 @@ class FilterBar(QWidget):
         """Write each class entry's row count into its text (only the entries whose count changed)."""
         counts = self.model.store.class_counts() if len(self._names) == len(self.model.label_names) else None
         failed = int(self.model.store.failed.sum())
-        texts = [f"All classes ({self.model.rowCount():,})", f"Failed ({failed:,})"]
+        texts = [
+            self.tr("All classes ({n:,})").format(n=self.model.rowCount()),
+            self.tr("Failed ({n:,})").format(n=failed),
+        ]
         texts += [f"{name} ({int(counts[i]) if counts is not None else 0:,})" for i, name in enumerate(self._names)]
         for i, text in enumerate(texts):
             if self.class_box.itemText(i) != text:
@@ -89,4 +102,6 @@ class FilterBar(QWidget):
         self._update_shown()
 
     def _update_shown(self) -> None:
-        self.shown_label.setText(f"{self.proxy.rowCount():,} of {self.model.rowCount():,} shown")
+        self.shown_label.setText(
+            self.tr("{shown:,} of {total:,} shown").format(shown=self.proxy.rowCount(), total=self.model.rowCount())
+        )

@@ -38,12 +38,12 @@ class OfferBar(QFrame):
                 while item.layout().count():
                     item.layout().takeAt(0).widget().deleteLater()
         for state in states:
-            resume, discard = QPushButton("Resume"), QPushButton("Discard…")
+            resume, discard = QPushButton(self.tr("Resume")), QPushButton(self.tr("Discard…"))
             resume.clicked.connect(lambda _checked=False, k=state.key: self.resume_requested.emit(k))
             discard.clicked.connect(lambda _checked=False, s=state: self.ask_discard(s))
             self._add_line(offer_text(state), resume, discard)
         if self.discarded is not None:
-            undo = QPushButton("Undo discard")
+            undo = QPushButton(self.tr("Undo discard"))
             undo.clicked.connect(self._undo_discard)
             self._add_line(discarded_text(self.discarded), undo)
         self.setVisible(bool(states) or self.discarded is not None)
@@ -61,7 +61,7 @@ class OfferBar(QFrame):
         ``discard_requested`` and offer "Undo discard"."""
         answer = QMessageBox.question(
             self,
-            "Discard run",
+            self.tr("Discard run"),
             discard_question(state, DISCARD_KEEP_DAYS),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,

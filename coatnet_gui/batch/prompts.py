@@ -7,13 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from coatnet_gui.widgets.class_prompt import ask_class
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.batch.manifest import read_manifest
 from model.batch.undo import undo_question
+
+translate = QCoreApplication.translate
 
 __all__ = ["ask_class", "ask_close", "ask_export_path", "ask_new_class", "ask_undo"]
 
@@ -22,8 +24,12 @@ def ask_export_path(dialogs: FileDialogs, shown_only: bool) -> str:
     """Ask where to export (in the folder of the last export, never the images' folder by default); return the
     chosen path, or "" when cancelled."""
     name = "coatnet-labels-shown.csv" if shown_only else "coatnet-labels.csv"
-    title = "Export the shown rows" if shown_only else "Export results"
-    return dialogs.save_file("export", title, name, "CSV (*.csv);;JSON Lines (*.jsonl)")
+    title = (
+        translate("BatchPrompts", "Export the shown rows")
+        if shown_only
+        else translate("BatchPrompts", "Export results")
+    )
+    return dialogs.save_file("export", title, name, translate("BatchPrompts", "CSV (*.csv);;JSON Lines (*.jsonl)"))
 
 
 def ask_undo(parent: QWidget, manifest: str | None) -> tuple[str, bool] | None:
@@ -31,30 +37,51 @@ def ask_undo(parent: QWidget, manifest: str | None) -> tuple[str, bool] | None:
     ``(manifest, allow_foreign)`` to undo, or None when cancelled, declined or unreadable (a warning says why).
     A manifest this app did not sign for this user is shown in full, with a warning, and its default is Cancel."""
     if manifest is None:
-        manifest, _ = QFileDialog.getOpenFileName(parent, "Undo the sort of", "", "Sort manifest (*.jsonl)")
+        manifest, _ = QFileDialog.getOpenFileName(
+            parent,
+            translate("BatchPrompts", "Undo the sort of"),
+            "",
+            translate("BatchPrompts", "Sort manifest (*.jsonl)"),
+        )
     if not manifest:
         return None
     try:
         read = read_manifest(manifest)
         question = undo_question(read)
     except (OSError, ValueError) as exc:
-        QMessageBox.warning(parent, "Undo sort", f"Cannot undo: {exc}")
+        QMessageBox.warning(
+            parent,
+            translate("BatchPrompts", "Undo sort"),
+            translate("BatchPrompts", "Cannot undo: {error}").format(error=exc),
+        )
         return None
-    box = QMessageBox(QMessageBox.Icon.Question, "Undo sort", question, QMessageBox.StandardButton.Cancel, parent)
-    undo = box.addButton("Undo", QMessageBox.ButtonRole.AcceptRole)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        translate("BatchPrompts", "Undo sort"),
+        question,
+        QMessageBox.StandardButton.Cancel,
+        parent,
+    )
+    undo = box.addButton(translate("BatchPrompts", "Undo"), QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     if not read.trusted:
         box.setIcon(QMessageBox.Icon.Warning)
         box.setText(
-            f"{Path(manifest).name} was not written by CoAtNet Lens for you, or it was changed since. "
-            f"It lists {read.files:,} files; look at them under Show Details."
+            translate(
+                "BatchPrompts",
+                "{name} was not written by CoAtNet Lens for you, or it was changed since. "
+                "It lists {n:,} files; look at them under Show Details.",
+            ).format(name=Path(manifest).name, n=read.files)
         )
         box.setInformativeText(
-            f"Undo would only remove copies inside {read.dest} that are identical to the file they list; "
-            "nothing is moved out of that folder."
+            translate(
+                "BatchPrompts",
+                "Undo would only remove copies inside {dest} that are identical to the file they list; "
+                "nothing is moved out of that folder.",
+            ).format(dest=read.dest)
         )
         box.setDetailedText(read.describe(limit=5000))
-        undo.setText("Undo inside this folder only")
+        undo.setText(translate("BatchPrompts", "Undo inside this folder only"))
     box.exec()
     return (manifest, not read.trusted) if box.clickedButton() is undo else None
 
@@ -64,14 +91,16 @@ def ask_close(parent: QWidget, done: int, root: str, answered: Callable[[bool], 
     anyway / Cancel); call ``answered(True)`` after "Export…", ``answered(False)`` after "Quit anyway"."""
     box = QMessageBox(
         QMessageBox.Icon.Question,
-        "Unexported results",
-        f"{done:,} labelled images of {root} are not exported yet.",
+        translate("BatchPrompts", "Unexported results"),
+        translate("BatchPrompts", "{n:,} labelled images of {root} are not exported yet.").format(n=done, root=root),
         QMessageBox.StandardButton.Cancel,
         parent,
     )
-    box.setInformativeText("They are kept and offered again at the next start if you quit anyway.")
-    export = box.addButton("Export…", QMessageBox.ButtonRole.AcceptRole)
-    quit_anyway = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
+    box.setInformativeText(
+        translate("BatchPrompts", "They are kept and offered again at the next start if you quit anyway.")
+    )
+    export = box.addButton(translate("BatchPrompts", "Export…"), QMessageBox.ButtonRole.AcceptRole)
+    quit_anyway = box.addButton(translate("BatchPrompts", "Quit anyway"), QMessageBox.ButtonRole.DestructiveRole)
     box.setDefaultButton(export)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
@@ -87,8 +116,8 @@ def ask_new_class(parent: QWidget, answered: Callable[[str], None]) -> QInputDia
     """Ask, without blocking, for the name of a new class; call ``answered(name)`` when it is not empty. Return
     the dialog."""
     dialog = QInputDialog(parent)
-    dialog.setWindowTitle("New class")
-    dialog.setLabelText("Name of the new class:")
+    dialog.setWindowTitle(translate("BatchPrompts", "New class"))
+    dialog.setLabelText(translate("BatchPrompts", "Name of the new class:"))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.textValueSelected.connect(lambda text: answered(text.strip()) if text.strip() else None)
     dialog.open()

@@ -31,23 +31,25 @@ class RunBar(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.folder_edit = QLineEdit()
-        self.folder_edit.setPlaceholderText("Choose or drop a folder of images")
+        self.folder_edit.setPlaceholderText(self.tr("Choose or drop a folder of images"))
         self.folder_edit.returnPressed.connect(self.start_requested)
-        choose = QPushButton("Choose folder…")
+        choose = QPushButton(self.tr("Choose folder…"))
         choose.clicked.connect(self._choose_folder)
-        self.recursive_box = QCheckBox("Include sub-folders")
-        self.maps_box = QCheckBox("Save maps")
+        self.recursive_box = QCheckBox(self.tr("Include sub-folders"))
+        self.maps_box = QCheckBox(self.tr("Save maps"))
         self.maps_box.setToolTip(
-            "Also save a Grad-CAM map per image: a .npy, an overlay PNG on the original (shown in the Map column) "
-            "and its deletion score, in the app's data folder; exports name the files"
+            self.tr(
+                "Also save a Grad-CAM map per image: a .npy, an overlay PNG on the original (shown in the Map column) "
+                "and its deletion score, in the app's data folder; exports name the files"
+            )
         )
-        self.start_button = QPushButton("Label")
+        self.start_button = QPushButton(self.tr("Label"))
         self.start_button.clicked.connect(self.start_requested)
-        self.pause_button = QPushButton("Pause")
+        self.pause_button = QPushButton(self.tr("Pause"))
         self.pause_button.setCheckable(True)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.progress_bar = QProgressBar()
-        self.status = QLabel("No folder labelled yet.")
+        self.status = QLabel(self.tr("No folder labelled yet."))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -72,7 +74,7 @@ class RunBar(QWidget):
     def show_scanning(self, root: str) -> None:
         """Show that the run on ``root`` lists its folder (a busy bar)."""
         self.folder_edit.setText(root)
-        self.status.setText(f"Scanning {root}…")
+        self.status.setText(self.tr("Scanning {path}…").format(path=root))
         self.progress_bar.setRange(0, 0)
 
     def show_progress(self, progress: BatchProgress) -> None:
@@ -90,9 +92,9 @@ class RunBar(QWidget):
     def show_failed(self, message: str) -> None:
         """Show that the run stopped on an error ``message``."""
         self.progress_bar.setRange(0, 1)
-        self.status.setText(f"The run stopped: {message}")
+        self.status.setText(self.tr("The run stopped: {message}").format(message=message))
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Label the images of", self.folder_edit.text())
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Label the images of"), self.folder_edit.text())
         if folder:
             self.folder_chosen.emit(folder)

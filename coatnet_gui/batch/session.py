@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 
 from coatnet_gui.batch.corrections import Corrections, write_corrected_export
 from coatnet_gui.batch.runs import RunState, RunStore
+from coatnet_gui.batch.status_text import resume_problem_text, sorted_text
 from coatnet_gui.workers import Job, Workers
 from model.batch.export import ExportCounts
 from model.batch.journal import JournalError, read_records
@@ -152,13 +153,13 @@ class BatchSession(QObject):
         when it cannot go on: its folder or run is gone, or it needs another device."""
         state = self.store.load(key)
         if state is None:
-            self.message.emit("That run is gone from the data folder.")
+            self.message.emit(self.tr("That run is gone from the data folder."))
             return False
         settings = dataclasses.replace(
             self.defaults, recursive=state.recursive, topk=state.topk, batch_size=state.batch_size
         )
         if not os.path.isdir(state.root):
-            self.message.emit(f"{state.root} is not there any more: put it back, or discard its run.")
+            self.message.emit(resume_problem_text(state, "gone"))
             return False
         if clf is not None and state.maps:
             settings = self.with_maps(clf, state.root, settings)
@@ -168,13 +169,10 @@ class BatchSession(QObject):
             return True
         if clf is None or state.model_source != model_source:
             self._pending_resume = key
-            self.message.emit(f"Loading {state.model} ({state.model_source}) to resume {state.root}…")
+            self.message.emit(resume_problem_text(state, "loading"))
             self.model_requested.emit(state.model_source)
             return True
-        self.message.emit(
-            f"{state.root} was labelled with {state.model} on {state.device} {state.precision}; choose that "
-            "device in the Model menu to resume it."
-        )
+        self.message.emit(resume_problem_text(state, "device"))
         return False
 
     def model_ready(self, clf: Classifier, model_source: str) -> None:
@@ -190,16 +188,18 @@ class BatchSession(QObject):
         try:
             self.store.discard(key)
         except (OSError, ValueError) as exc:
-            self.message.emit(f"Could not discard that run: {exc}")
+            self.message.emit(self.tr("Could not discard that run: {error}").format(error=exc))
         self.refresh_offers()
 
     def restore(self, key: str) -> None:
         """Bring the discarded run ``key`` back among the offered runs."""
         try:
             if not self.store.restore(key):
-                self.message.emit("That run cannot be brought back: it is gone, or it was labelled again meanwhile.")
+                self.message.emit(
+                    self.tr("That run cannot be brought back: it is gone, or it was labelled again meanwhile.")
+                )
         except (OSError, ValueError) as exc:
-            self.message.emit(f"Could not bring that run back: {exc}")
+            self.message.emit(self.tr("Could not bring that run back: {error}").format(error=exc))
         self.refresh_offers()
 
     def refresh_offers(self) -> None:
@@ -346,7 +346,7 @@ class BatchSession(QObject):
 
         def failed(message: str) -> None:
             self._writing = False
-            self.message.emit(f"Could not save the corrections: {message}")
+            self.message.emit(self.tr("Could not save the corrections: {error}").format(error=message))
 
         self._writing = True
         self.workers.submit("io", lambda _job: self.store.save_corrections(key, corrections), written, failed)
@@ -361,7 +361,7 @@ class BatchSession(QObject):
         why not."""
         state = self.state
         if state is None:
-            self.export_failed.emit(path, "Nothing has been labelled yet.")
+            self.export_failed.emit(path, self.tr("Nothing has been labelled yet."))
             return
         journal, store, total = self.store.journal_path(state.key), self.store, state.done
         unwritten = self._unwritten[1] if self._unwritten is not None and self._unwritten[0] == state.key else None
@@ -381,8 +381,9 @@ class BatchSession(QObject):
         def failed(message: str) -> None:  # or cancelled (the app closing): no file is left
             self.export_failed.emit(path, message)
 
+        exporting = self.tr("Exporting…")
         self.workers.submit(
-            "io", job, written, failed, on_progress=self.export_progress.emit, on_cancelled=failed, what="Exporting…"
+            "io", job, written, failed, on_progress=self.export_progress.emit, on_cancelled=failed, what=exporting
         )
 
     def sort_files(self, steps: list[SortStep], dest: str, move: bool) -> None:
@@ -391,8 +392,7 @@ class BatchSession(QObject):
 
     def _sorted(self, result: SortResult) -> None:
         self.manifest = str(result.manifest)
-        failed = f"; {len(result.failed)} failed (first: {result.failed[0][1]})" if result.failed else ""
-        self.operation_finished.emit(f"Sorted {result.done} files{failed}. Manifest: {self.manifest}")
+        self.operation_finished.emit(sorted_text(result.done, result.failed, self.manifest))
 
     def undo_sort(self, manifest: str, allow_foreign: bool = False) -> None:
         """Undo the sort recorded in ``manifest`` in the background (see :func:`model.batch.undo.undo_sort` for
@@ -417,7 +417,7 @@ class BatchSession(QObject):
 
         self.busy = True
         self.busy_changed.emit(True)
-        failed = finish(lambda message: self.operation_finished.emit(f"Failed: {message}"))
+        failed = finish(lambda message: self.operation_finished.emit(self.tr("Failed: {error}").format(error=message)))
         self.workers.submit("io", lambda _job: fn(), finish(on_done), failed)
 
     def shutdown(self) -> None:

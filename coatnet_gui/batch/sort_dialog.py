@@ -77,7 +77,7 @@ class SortDialog(QDialog):
         corrections: dict[str, str] | None = None,
     ):
         super().__init__(parent)
-        self.setWindowTitle("Sort into class folders")
+        self.setWindowTitle(self.tr("Sort into class folders"))
         self.resize(720, 560)
         self.corrections = dict(corrections or {})
         classes = list(label_names) + sorted(set(self.corrections.values()) - set(label_names))
@@ -86,25 +86,27 @@ class SortDialog(QDialog):
         self._corrected = _corrected_records(self.records, self.corrections, classes)
         self.shown = set(shown) if shown is not None else None
         self.steps: list[SortStep] = []
-        self.dest_edit = QLineEdit(str(Path(root).parent / f"{Path(root).name} sorted"))
+        self.dest_edit = QLineEdit(str(Path(root).parent / self.tr("{name} sorted").format(name=Path(root).name)))
         self.dest_edit.editingFinished.connect(self.refresh)
-        choose = QPushButton("Choose…")
+        choose = QPushButton(self.tr("Choose…"))
         choose.clicked.connect(self._choose)
-        self.copy_button = QRadioButton("Copy (the originals stay where they are)")
-        self.move_button = QRadioButton("Move (undo with “Undo sort”)")
+        self.copy_button = QRadioButton(self.tr("Copy (the originals stay where they are)"))
+        self.move_button = QRadioButton(self.tr("Move (undo with “Undo sort”)"))
         self.copy_button.setChecked(True)
         self.move_button.toggled.connect(self.refresh)
         partial = self.shown is not None and len(self.shown) < len(self.records)
-        self.shown_box = QCheckBox(f"Only the {len(self.shown or ()):,} rows the table shows")
+        self.shown_box = QCheckBox(self.tr("Only the {n:,} rows the table shows").format(n=len(self.shown or ())))
         self.shown_box.setChecked(partial)
         self.shown_box.setEnabled(partial)
         self.shown_box.toggled.connect(self.refresh)
         corrected = sum(1 for r in self.records if decode_path(r) in self.corrections and not r.get("error"))
-        self.corrected_box = QCheckBox(f"The {corrected:,} corrected images go to the class you gave them")
+        self.corrected_box = QCheckBox(
+            self.tr("The {n:,} corrected images go to the class you gave them").format(n=corrected)
+        )
         self.corrected_box.setChecked(corrected > 0)
         self.corrected_box.setEnabled(corrected > 0)
         self.corrected_box.toggled.connect(self.refresh)
-        self.uncertain_box = QCheckBox("Images below")
+        self.uncertain_box = QCheckBox(self.tr("Images below"))
         self.uncertain_spin = QDoubleSpinBox()
         self.uncertain_spin.setRange(0.0, 100.0)
         self.uncertain_spin.setSuffix(" %")
@@ -114,10 +116,10 @@ class SortDialog(QDialog):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Class folder / file", "From"])
+        self.tree.setHeaderLabels([self.tr("Class folder / file"), self.tr("From")])
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.sort_button = self.buttons.addButton("Sort", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.sort_button = self.buttons.addButton(self.tr("Sort"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         for button in (*self.buttons.buttons(), choose):
@@ -127,7 +129,7 @@ class SortDialog(QDialog):
 
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Into:"))
+        row.addWidget(QLabel(self.tr("Into:")))
         row.addWidget(self.dest_edit, 1)
         row.addWidget(choose)
         layout.addLayout(row)
@@ -138,7 +140,7 @@ class SortDialog(QDialog):
         threshold = QHBoxLayout()
         threshold.addWidget(self.uncertain_box)
         threshold.addWidget(self.uncertain_spin)
-        threshold.addWidget(QLabel("top-1 confidence go to an “uncertain” folder"))
+        threshold.addWidget(QLabel(self.tr("top-1 confidence go to an “uncertain” folder")))
         threshold.addStretch(1)
         layout.addLayout(threshold)
         layout.addWidget(self.summary)
@@ -177,7 +179,7 @@ class SortDialog(QDialog):
             self.refresh()
 
     def _choose(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Sort into", self.dest)
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Sort into"), self.dest)
         if folder:
             self.dest_edit.setText(folder)
             self.refresh()
@@ -194,26 +196,34 @@ class SortDialog(QDialog):
         except ValueError as exc:  # a record naming a file outside the labelled folder: sort nothing
             self.steps = []
             self.tree.clear()
-            self.summary.setText(f"Cannot sort: {exc}")
+            self.summary.setText(self.tr("Cannot sort: {error}").format(error=exc))
             self.sort_button.setEnabled(False)
             return
         counts = Counter(step.folder for step in self.steps)
         self.tree.clear()
         items: dict[str, QTreeWidgetItem] = {}
         for folder in sorted(counts):
-            items[folder] = QTreeWidgetItem(self.tree, [f"{folder}  ({counts[folder]:,} files)", ""])
+            items[folder] = QTreeWidgetItem(
+                self.tree, [self.tr("{folder}  ({n:,} files)").format(folder=folder, n=counts[folder]), ""]
+            )
         listed: Counter = Counter()
         for step in self.steps:
             if listed[step.folder] < PREVIEW_FILES:
                 listed[step.folder] += 1
                 QTreeWidgetItem(items[step.folder], [step.dst.name, str(step.src)])
         renamed = sum(1 for s in self.steps if s.dst.name != s.src.name)
-        verb = "Move" if self.move else "Copy"
-        self.summary.setText(
-            f"{verb} {len(self.steps):,} files into {len(counts)} folders under {self.dest or '…'}"
-            + (f"; {renamed:,} get a numbered name because theirs is taken" if renamed else "")
-            + ". Images that could not be labelled are left out. Nothing changes until you click "
-            + f"“{verb} {len(self.steps):,} files”."
+        button = (self.tr("Move {n:,} files") if self.move else self.tr("Copy {n:,} files")).format(n=len(self.steps))
+        plan = (
+            self.tr("Move {n:,} files into {folders} folders under {dest}")
+            if self.move
+            else self.tr("Copy {n:,} files into {folders} folders under {dest}")
         )
-        self.sort_button.setText(f"{verb} {len(self.steps):,} files")
+        numbered = self.tr("; {n:,} get a numbered name because theirs is taken")
+        tail = self.tr(". Images that could not be labelled are left out. Nothing changes until you click “{button}”.")
+        self.summary.setText(
+            plan.format(n=len(self.steps), folders=len(counts), dest=self.dest or "…")
+            + (numbered.format(n=renamed) if renamed else "")
+            + tail.format(button=button)
+        )
+        self.sort_button.setText(button)
         self.sort_button.setEnabled(bool(self.steps))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractProxyModel,
     QAbstractTableModel,
     QModelIndex,
@@ -54,6 +55,7 @@ from coatnet_gui.batch.rows import (
     sort_order,
 )
 from coatnet_gui.batch.thumbnails import THUMB_PX, Thumbnails
+from coatnet_gui.i18n import percent
 from coatnet_gui.widgets.theme import text_colour, tint
 from coatnet_gui.workers import Workers
 
@@ -62,11 +64,28 @@ CORRECTED_COLOUR = QColor(70, 190, 70)  # a corrected row's tint, mixed into the
 _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 Index = QModelIndex | QPersistentModelIndex
-_HEADER_TIPS = {
-    COL_CORRECTED: "The class you gave the image (F2 or double-click to edit; empty: the model's Top-1 stands)",
-    COL_MARGIN: "Top-1 minus top-2 probability, in percentage points: the smaller, the less certain the model",
-    COL_MAP: "The saved map over the image, and its deletion score (lower: the map finds what the model uses)",
+_HEADER_TIPS = {  # translated in headerData (context "BatchTableModel"), as are the titles of COLUMNS
+    COL_CORRECTED: QT_TRANSLATE_NOOP(
+        "BatchTableModel", "The class you gave the image (F2 or double-click to edit; empty: the model's Top-1 stands)"
+    ),
+    COL_MARGIN: QT_TRANSLATE_NOOP(
+        "BatchTableModel",
+        "Top-1 minus top-2 probability, in percentage points: the smaller, the less certain the model",
+    ),
+    COL_MAP: QT_TRANSLATE_NOOP(
+        "BatchTableModel",
+        "The saved map over the image, and its deletion score (lower: the map finds what the model uses)",
+    ),
 }
+_TITLES = (  # COLUMNS, marked for lupdate
+    QT_TRANSLATE_NOOP("BatchTableModel", "Path"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Top-1"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Corrected"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Confidence"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Margin"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Error"),
+    QT_TRANSLATE_NOOP("BatchTableModel", "Map"),
+)
 
 
 class BatchTableModel(QAbstractTableModel):
@@ -179,9 +198,9 @@ class BatchTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return self.tr(COLUMNS[section]) if COLUMNS[section] else ""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return _HEADER_TIPS.get(section)
+            return self.tr(_HEADER_TIPS[section]) if section in _HEADER_TIPS else None
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
@@ -194,11 +213,11 @@ class BatchTableModel(QAbstractTableModel):
             if col == COL_PATH:
                 return row.shown
             if col == COL_LABEL:
-                return "error" if row.error else self.store.label(row.top1)
+                return self.tr("error") if row.error else self.store.label(row.top1)
             if col == COL_CORRECTED:
                 return self.store.corrected_name(row_index) or ""
             if col == COL_PROB:
-                return "" if row.error else f"{row.confidence * 100:.1f}%"
+                return "" if row.error else percent(row.confidence)
             if col == COL_MARGIN:
                 return "" if row.error else f"{row.margin * 100:.1f}"
             if col == COL_ERROR:

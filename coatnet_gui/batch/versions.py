@@ -75,13 +75,17 @@ class RunVersions(QObject):
         if state is None:
             return False
         if s.running:
-            self.message.emit("A run is going: relabel once it ends (or cancel it).")
+            self.message.emit(self.tr("A run is going: relabel once it ends (or cancel it)."))
             return False
         if not os.path.isdir(state.root):
-            self.message.emit(f"{state.root} is not there any more.")
+            self.message.emit(self.tr("{path} is not there any more.").format(path=state.root))
             return False
         if state.model_source == model_source:
-            self.message.emit(f"{state.model} labelled this run already: teach or choose another model to relabel.")
+            self.message.emit(
+                self.tr("{model} labelled this run already: teach or choose another model to relabel.").format(
+                    model=state.model
+                )
+            )
             return False
         carry = s.corrections()
         s.start(state.root, state.recursive, clf, model_source, carry=carry, maps=state.maps, previous=state.key)
@@ -129,6 +133,7 @@ class RunVersions(QObject):
             show_stored(s, older, records)
             store.discard(newer.key)  # here, not on a worker: a relabel started next may reuse its folder
             self.shown.emit(older.key)
+            self.message.emit(self.tr("The labels before the relabel are back."))
 
         s.workers.submit("io", job, loaded, self.message.emit)
         return True

@@ -124,7 +124,6 @@ class BatchView(QWidget):
         self.export_status.may_close.connect(self._approve_close)
         self.table_model.corrections_changed.connect(self._save_corrections)
         self.versions.message.connect(self.status.setText)
-        self.versions.shown.connect(lambda _key: self.status.setText("The labels before the relabel are back."))
 
     @property
     def journal_path(self) -> str | None:
@@ -173,13 +172,13 @@ class BatchView(QWidget):
         self.correct_bar.undo_relabel_requested.connect(self.versions.go_back)
         self.set_class_button = self.correct_bar.set_class_button
 
-        self.export_button = QPushButton("Export…")
+        self.export_button = QPushButton(self.tr("Export…"))
         self.export_button.clicked.connect(self._export)
-        self.export_shown_button = QPushButton("Export shown rows…")
+        self.export_shown_button = QPushButton(self.tr("Export shown rows…"))
         self.export_shown_button.clicked.connect(lambda: self._export(shown_only=True))
-        self.sort_button = QPushButton("Sort into folders…")
+        self.sort_button = QPushButton(self.tr("Sort into folders…"))
         self.sort_button.clicked.connect(self._sort)
-        self.undo_button = QPushButton("Undo sort…")
+        self.undo_button = QPushButton(self.tr("Undo sort…"))
         self.undo_button.clicked.connect(self._undo)
 
         layout = QVBoxLayout(self)
@@ -221,14 +220,14 @@ class BatchView(QWidget):
         root = self.folder_edit.text().strip()
         clf = self.classifier_getter()
         if clf is None:
-            self.status.setText("No model is loaded yet; wait for it or choose one in the Model menu.")
+            self.status.setText(self.tr("No model is loaded yet; wait for it or choose one in the Model menu."))
             return
         if not os.path.isdir(root):
-            self.status.setText(f"{root or 'Nothing'} is not a folder.")
+            self.status.setText(self.tr("{path} is not a folder.").format(path=root or self.tr("Nothing")))
             return
         maps = self.run_bar.maps_box.isChecked()
         if maps and clf.maps_unavailable:
-            self.status.setText(f"{clf.maps_unavailable} Uncheck Save maps to label with it.")
+            self.status.setText(clf.maps_unavailable + " " + self.tr("Uncheck Save maps to label with it."))
             return
         self.session.start(os.path.abspath(root), self.recursive_box.isChecked(), clf, self.model_source, maps=maps)
 
@@ -277,15 +276,14 @@ class BatchView(QWidget):
         if not self.session.running:
             return
         self.session.pause(paused)
-        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setText(self.tr("Resume") if paused else self.tr("Pause"))
 
     def cancel(self) -> None:
         """Stop the running labelling before its next batch."""
         self.session.cancel()
 
     def stop(self) -> None:
-        """Cancel any run (it stays on disk) and any teaching, and wait for the background jobs (call before the
-        window closes)."""
+        """Cancel any run (it stays on disk) and any teaching; wait for the background jobs (before closing)."""
         if self.teach_dialog is not None:
             self.teach_dialog.shutdown()
         self.session.shutdown()
@@ -332,7 +330,7 @@ class BatchView(QWidget):
         """Ask which class to give the selected rows (nothing when none is selected)."""
         count = len(self.table.selected_source_rows())
         if count == 0:
-            self.status.setText("Select the rows to correct first.")
+            self.status.setText(self.tr("Select the rows to correct first."))
             return
         classes = [*self.recent_classes, *(c for c in self.table_model.store.classes if c not in self.recent_classes)]
         ask_class(self, classes, count, self.set_class_of_selection)
@@ -344,14 +342,15 @@ class BatchView(QWidget):
         self.table.scrollToTop()
 
     def _row_menu(self, pos: QPoint) -> None:
-        selected = len(self.table.selected_source_rows())
+        selected = len(self.table.selected_source_rows()) > 0
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.addAction("Set class…", self.choose_class_for_selection).setEnabled(selected > 0)
+        menu.addAction(self.tr("Set class…"), self.choose_class_for_selection).setEnabled(selected)
+        set_to = self.tr("Set class: {name}")
         for name in self.recent_classes:
-            menu.addAction(f"Set class: {name}", lambda n=name: self.set_class_of_selection(n)).setEnabled(selected > 0)
-        menu.addAction("Clear correction", lambda: self.set_class_of_selection(None)).setEnabled(selected > 0)
-        menu.addAction("New class…", lambda: ask_new_class(self, self.table_model.add_class))
+            menu.addAction(set_to.format(name=name), lambda n=name: self.set_class_of_selection(n)).setEnabled(selected)
+        menu.addAction(self.tr("Clear correction"), lambda: self.set_class_of_selection(None)).setEnabled(selected)
+        menu.addAction(self.tr("New class…"), lambda: ask_new_class(self, self.table_model.add_class))
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     # --- teaching ----------------------------------------------------------------------------------------
@@ -362,7 +361,8 @@ class BatchView(QWidget):
             dialog = self.teach_dialog = TeachDialog(self.session.workers, self)
             dialog.taught.connect(self._taught)
             dialog.relabel_requested.connect(self.relabel)
-            dialog.controller.failed.connect(lambda message: self.status.setText(f"Teaching failed: {message}"))
+            failed = self.tr("Teaching failed: {message}")
+            dialog.controller.failed.connect(lambda message: self.status.setText(failed.format(message=message)))
             dialog.model_active(self.model_source)
         clf = self.classifier_getter()
         device = clf.placement.device if clf is not None else "auto"
@@ -373,7 +373,7 @@ class BatchView(QWidget):
         return self.teach_dialog
 
     def _taught(self, checkpoint: str) -> None:
-        self.status.setText(f"Taught a model: {checkpoint}. Loading it as the active model…")
+        self.status.setText(self.tr("Taught a model: {path}. Loading it as the active model…").format(path=checkpoint))
         self.model_taught.emit(checkpoint)
 
     def relabel(self) -> None:

@@ -137,7 +137,7 @@ class Session(QObject):
             on_progress=self.download_progress.emit,
             on_cancelled=error,
             latest=MODEL,
-            what="Loading model…",
+            what=self.tr("Loading model…"),
         )
 
     def cancel_download(self) -> None:
@@ -158,7 +158,7 @@ class Session(QObject):
             return Classifier(LoadedModel(current.net, current.info), device=device)
 
         self.workers.submit(
-            "model", job, self._set_classifier, self.failed.emit, latest=MODEL, what="Moving the model…"
+            "model", job, self._set_classifier, self.failed.emit, latest=MODEL, what=self.tr("Moving the model…")
         )
 
     def open_image(self, source: ImageSource) -> None:
@@ -188,7 +188,7 @@ class Session(QObject):
             self.image_failed.emit(source, message)
 
         def read() -> None:
-            what = f"Reading {source.name}…"
+            what = self.tr("Reading {name}…").format(name=source.name)
             ratio = screen_ratio()  # thumbnails as sharp as the screen
             self.workers.submit("io", lambda _job: read_image(source, ratio), done, error, latest=READ, what=what)
 
@@ -222,16 +222,18 @@ class Session(QObject):
         reason = unscorable_reason(result)
         if classifier is None or explanation is None or reason:
             self.workers.supersede(SCORE)
-            self.score_unavailable.emit(reason or "Open an image first.")
+            self.score_unavailable.emit(reason or self.tr("Open an image first."))
             return
         self._score(
             SCORE,
-            "Scoring the map…",
+            self.tr("Scoring the map…"),
             lambda job: score_overlay(
                 classifier, explanation, result, baselines=baselines, cancel=job.token, fill=fill
             ),
             self.score_ready.emit,
-            lambda message: self.score_unavailable.emit(f"Could not score the map: {message}"),
+            lambda message: self.score_unavailable.emit(
+                self.tr("Could not score the map: {error}").format(error=message)
+            ),
         )
 
     def score_all_maps(self) -> None:
@@ -240,13 +242,13 @@ class Session(QObject):
         classifier, explanation, spec, baselines = self.classifier, self.explanation, self.spec, self._baselines
         fill = self.fill
         if classifier is None or explanation is None:
-            message = "Open an image first: there are no maps to score."
+            message = self.tr("Open an image first: there are no maps to score.")
             self.failed.emit(message)
             self.scores_failed.emit(message)
             return
         self._score(
             SCORES,
-            "Scoring every map…",
+            self.tr("Scoring every map…"),
             lambda job: score_all_maps(classifier, explanation, spec, baselines=baselines, cancel=job.token, fill=fill),
             self.scores_ready.emit,
             self.scores_failed.emit,
@@ -259,7 +261,9 @@ class Session(QObject):
         image or a new model stop it before its next pass."""
         classifier, explanation = self.classifier, self.explanation
         if classifier is None or explanation is None:
-            self.sanity_failed.emit((classifier.maps_unavailable if classifier else "") or "Open an image first.")
+            self.sanity_failed.emit(
+                (classifier.maps_unavailable if classifier else "") or self.tr("Open an image first.")
+            )
             return
         image = explanation.image
 
@@ -274,7 +278,7 @@ class Session(QObject):
             error,
             on_progress=self.sanity_progress.emit,
             latest=SANITY,
-            what="Randomising a copy of the network…",
+            what=self.tr("Randomising a copy of the network…"),
         )
 
     def cancel_sanity(self) -> None:
@@ -364,7 +368,7 @@ class Session(QObject):
         def job(_job: Job) -> Prediction | None:
             return classifier.classify_files([path])[0] if self._opening is opening else None
 
-        self.workers.submit("model", job, classified, failed, what="Classifying…")
+        self.workers.submit("model", job, classified, failed, what=self.tr("Classifying…"))
 
     def _classify_image(self, classifier: Predictor, loaded: LoadedImage) -> None:
         """Classify the decoded image ``loaded`` on the model pool (``prediction_ready``)."""
@@ -375,7 +379,7 @@ class Session(QObject):
             self.prediction_ready.emit,
             self.failed.emit,
             latest=PREDICTION,
-            what="Classifying…",
+            what=self.tr("Classifying…"),
         )
 
     def _analyse(self, classify: bool = True) -> None:
@@ -405,7 +409,7 @@ class Session(QObject):
             explained,
             self.failed.emit,
             latest=ANALYSIS,
-            what="Explaining…",
+            what=self.tr("Explaining…"),
         )
 
     def _request_head_stats(self, classifier: Classifier, explanation: Explanation) -> None:
@@ -428,5 +432,5 @@ class Session(QObject):
             self.overlay_ready.emit,
             self.failed.emit,
             latest=OVERLAY,
-            what="Computing the overlay…",
+            what=self.tr("Computing the overlay…"),
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
@@ -29,24 +29,28 @@ from coatnet_gui.widgets.wheel_guard import guard_wheel
 from model.explain.maps import OverlaySpec
 
 SIDEBAR_WIDTH = 350
-HOVER_HINT = "Hover over the image to read the map's value; click (or use the arrow keys) to move the query point."
-HOVER_HINT_TO_QUERY = "Hover over the image to read the map's value; a click shows the attention from that point."
-HOVER_HINT_VALUE = "Hover over the image to read the map's value."
+HOVER_HINT = QT_TRANSLATE_NOOP(  # the hints and tooltips are translated where shown (context "ImageTab")
+    "ImageTab", "Hover over the image to read the map's value; click (or use the arrow keys) to move the query point."
+)
+HOVER_HINT_TO_QUERY = QT_TRANSLATE_NOOP(
+    "ImageTab", "Hover over the image to read the map's value; a click shows the attention from that point."
+)
+HOVER_HINT_VALUE = QT_TRANSLATE_NOOP("ImageTab", "Hover over the image to read the map's value.")
 
 
 def hover_hint(spec: OverlaySpec) -> str:
     """Return the hint shown under the image while nothing is hovered: it names the query point only where a
     click moves it (attention maps from the query point) or switches to such a map (the other attention maps)."""
     if spec.uses_query:
-        return HOVER_HINT
-    return HOVER_HINT_TO_QUERY if spec.kind == "attention" else HOVER_HINT_VALUE
+        return QCoreApplication.translate("ImageTab", HOVER_HINT)
+    return QCoreApplication.translate("ImageTab", HOVER_HINT_TO_QUERY if spec.kind == "attention" else HOVER_HINT_VALUE)
 
 
 def view_tooltip(spec: OverlaySpec) -> str:
     """Return the image view's tooltip for ``spec``: what a click and the arrow keys do there."""
     if spec.kind == "attention":
-        return "Click to set the query point; arrow keys move it by one token"
-    return "Hover to read the map's value under the cursor"
+        return QCoreApplication.translate("ImageTab", "Click to set the query point; arrow keys move it by one token")
+    return QCoreApplication.translate("ImageTab", "Hover to read the map's value under the cursor")
 
 
 class ImageTab(QSplitter):
@@ -62,10 +66,10 @@ class ImageTab(QSplitter):
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.view)
         self.filmstrip = Filmstrip(THUMBNAIL_SIDE)
-        self.hover = QLabel(HOVER_HINT)
+        self.hover = QLabel(self.tr(HOVER_HINT))
         self._hovering = False
         self.hover.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hover.setToolTip("The value of the overlay under the cursor, on the block's own token grid")
+        self.hover.setToolTip(self.tr("The value of the overlay under the cursor, on the block's own token grid"))
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 4, 0)
@@ -89,9 +93,9 @@ class ImageTab(QSplitter):
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(4, 0, 4, 0)
         for title, widgets in (
-            ("Prediction", [self.prediction]),
-            ("Overlay", [self.maps_note, self.controls]),
-            ("Checks", [self.checks]),
+            (self.tr("Prediction"), [self.prediction]),
+            (self.tr("Overlay"), [self.maps_note, self.controls]),
+            (self.tr("Checks"), [self.checks]),
         ):
             group = QGroupBox(title)
             column = QVBoxLayout(group)

@@ -14,9 +14,10 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
+from coatnet_gui.model_texts import core_text
 from coatnet_gui.overlay.geometry import Box, fit_box, grid_cells
 from coatnet_gui.qimage import to_qimage
 from model.explain import colormaps
@@ -188,12 +189,18 @@ def paint_view(painter: QPainter, state: ViewState, area: Box, scale: float = 1.
         for panel, layer, bar in zip(result.panels, state.layers, layout.bars, strict=False):
             cmap = layer.text(COLORMAP_KEY) or colormaps.COLORMAPS[0]
             if layout.image_rect is not None:
-                _colorbar(painter, bar, cmap, panel, result.unit)
+                _colorbar(painter, bar, cmap, panel, core_text(result.unit))
             else:
                 _cell_colorbar(painter, bar, cmap, panel)
         if layout.note is not None:
-            symmetric = ", symmetric around 0" if result.signed else ""
-            _note(painter, layout.note, f"{result.unit} · each panel coloured over its own range{symmetric}")
+            note = (
+                QCoreApplication.translate(
+                    "Paint", "{unit} · each panel coloured over its own range, symmetric around 0"
+                )
+                if result.signed
+                else QCoreApplication.translate("Paint", "{unit} · each panel coloured over its own range")
+            )
+            _note(painter, layout.note, note.format(unit=core_text(result.unit)))
     return layout
 
 

@@ -110,15 +110,15 @@ class TrainingChart(QWidget):
             painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 4))
             painter.drawText(QRectF(x - 30, plot.bottom() + 4, 60, h), Qt.AlignmentFlag.AlignHCenter, f"{int(t)}")
         painter.drawText(
-            QRectF(plot.left(), plot.bottom() + h + 4, plot.width(), h), Qt.AlignmentFlag.AlignHCenter, "epoch"
+            QRectF(plot.left(), plot.bottom() + h + 4, plot.width(), h), Qt.AlignmentFlag.AlignHCenter, self.tr("epoch")
         )
         painter.setPen(loss_colour)
-        painter.drawText(QRectF(plot.left(), 2, plot.width() / 2, h), left, "● training loss")
+        painter.drawText(QRectF(plot.left(), 2, plot.width() / 2, h), left, self.tr("● training loss"))
         painter.setPen(accuracy_colour)
-        painter.drawText(QRectF(plot.center().x(), 2, plot.width() / 2, h), right, "held-out accuracy ●")
+        painter.drawText(QRectF(plot.center().x(), 2, plot.width() / 2, h), right, self.tr("held-out accuracy ●"))
         if not self.points:
             painter.setPen(text)
-            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, "The curves appear as the epochs end.")
+            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, self.tr("The curves appear as the epochs end."))
             return
         self._curve(painter, [QPointF(x_at(e), y_at(loss / loss_top)) for e, loss, _ in self.points], loss_colour)
         accuracy = [QPointF(x_at(e), y_at(a)) for e, _, a in self.points if a is not None]

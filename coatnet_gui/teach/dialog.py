@@ -18,7 +18,7 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,25 +37,30 @@ from PySide6.QtWidgets import (
 
 from coatnet_gui.teach.chart import TrainingChart
 from coatnet_gui.teach.controller import TeachController
-from coatnet_gui.teach.rows_source import describe_rows, plural
+from coatnet_gui.teach.rows_source import describe_rows
 from coatnet_gui.widgets.theme import text_colour
 from coatnet_gui.workers import Workers
 from model.paths import taught_models_dir
 from model.teach import TeachProgress, TeachResult, TeachSettings
 from model.teach.dataset import TableRow
 
-MODES = (
-    ("head", "Head only: the base frozen, its features cached (fast, also on a CPU)"),
-    ("finetune", "Fine-tune the last stage and the head (slow without a GPU)"),
+MODES = (  # the texts are translated where they are shown (context "TeachDialog")
+    ("head", QT_TRANSLATE_NOOP("TeachDialog", "Head only: the base frozen, its features cached (fast, also on a CPU)")),
+    ("finetune", QT_TRANSLATE_NOOP("TeachDialog", "Fine-tune the last stage and the head (slow without a GPU)")),
 )
-_PHASES = {"features": "Reading features", "train": "Training", "evaluate": "Checking on held-out images"}
+_PHASES = {
+    "features": QT_TRANSLATE_NOOP("TeachDialog", "Reading features"),
+    "train": QT_TRANSLATE_NOOP("TeachDialog", "Training"),
+    "evaluate": QT_TRANSLATE_NOOP("TeachDialog", "Checking on held-out images"),
+}
 # the share of the bar each phase fills, in order: reading features is the long part on a CPU
 _BAR_SHARES = {"features": (0, 400), "train": (400, 950), "evaluate": (950, 1000)}
 _BAR_MAX = 1000
-FLOOR_TIP = (
+FLOOR_TIP = QT_TRANSLATE_NOOP(
+    "TeachDialog",
     "Teaching learns from every row of the run: a row you corrected counts with your class, a row you left counts "
     "with the model's label, as you accepted it. Raise this to use only the model's labels it is at least this "
-    "sure of (the corrected rows always count). 0 %: every row, which measured best on Fashion-MNIST."
+    "sure of (the corrected rows always count). 0 %: every row, which measured best on Fashion-MNIST.",
 )
 
 
@@ -80,7 +85,7 @@ class TeachDialog(QDialog):
 
     def __init__(self, workers: Workers, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Teach your classes")
+        self.setWindowTitle(self.tr("Teach your classes"))
         self.controller = TeachController(workers, self)
         self.rows: list[TableRow] = []
         self._suggested = ("", "")  # (the run's folder name, the output suggested for it)
@@ -98,25 +103,25 @@ class TeachDialog(QDialog):
         self._set_running(False)
 
     def _build(self) -> None:
-        self.rows_button = QRadioButton("This run's rows")
+        self.rows_button = QRadioButton(self.tr("This run's rows"))
         self.rows_button.setChecked(True)
         self.floor_spin = QSpinBox()
         self.floor_spin.setRange(0, 99)
         self.floor_spin.setSuffix(" %")
-        self.floor_spin.setPrefix("accept the model's label at or above ")
-        self.floor_spin.setToolTip(FLOOR_TIP)
+        self.floor_spin.setPrefix(self.tr("accept the model's label at or above "))
+        self.floor_spin.setToolTip(self.tr(FLOOR_TIP))
         self.floor_spin.setAccessibleName("Accept the model's label at or above this confidence")
         self.floor_spin.valueChanged.connect(lambda _value: self._describe_rows())
         rows_row = QHBoxLayout()
         rows_row.addWidget(self.rows_button)
         rows_row.addWidget(self.floor_spin)
         rows_row.addStretch(1)
-        self.folder_button = QRadioButton("Labelled folder (one sub-folder per class):")
+        self.folder_button = QRadioButton(self.tr("Labelled folder (one sub-folder per class):"))
         self.folder_edit = QLineEdit()
         self.folder_edit.setAccessibleName("Labelled folder")
-        self.folder_edit.setPlaceholderText("A folder with one sub-folder of images per class")
+        self.folder_edit.setPlaceholderText(self.tr("A folder with one sub-folder of images per class"))
         self.folder_edit.textEdited.connect(lambda _text: self.folder_button.setChecked(True))
-        choose_folder = QPushButton("Choose…")
+        choose_folder = QPushButton(self.tr("Choose…"))
         choose_folder.setAccessibleName("Choose the labelled folder")
         choose_folder.clicked.connect(self._choose_folder)
         folder_row = QHBoxLayout()
@@ -126,22 +131,22 @@ class TeachDialog(QDialog):
         self.base_label = QLabel()
         self.mode_box = QComboBox()
         for mode, text in MODES:
-            self.mode_box.addItem(text, mode)
+            self.mode_box.addItem(self.tr(text), mode)
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setRange(0, 1000)
-        self.epochs_spin.setSpecialValueText("the mode's default")
+        self.epochs_spin.setSpecialValueText(self.tr("the mode's default"))
         self.out_edit = QLineEdit()
         self.out_edit.setAccessibleName("Save the model as")
-        choose_out = QPushButton("Save as…")
+        choose_out = QPushButton(self.tr("Save as…"))
         choose_out.clicked.connect(self._choose_output)
         out_row = QHBoxLayout()
         out_row.addWidget(self.out_edit, 1)
         out_row.addWidget(choose_out)
         form = QFormLayout()
-        form.addRow("Base model:", self.base_label)
-        form.addRow("Mode:", self.mode_box)
-        form.addRow("Epochs:", self.epochs_spin)
-        form.addRow("Save the model as:", out_row)
+        form.addRow(self.tr("Base model:"), self.base_label)
+        form.addRow(self.tr("Mode:"), self.mode_box)
+        form.addRow(self.tr("Epochs:"), self.epochs_spin)
+        form.addRow(self.tr("Save the model as:"), out_row)
 
         self.chart = TrainingChart()
         self.progress_bar = QProgressBar()
@@ -157,14 +162,14 @@ class TeachDialog(QDialog):
         self.error_label.setStyleSheet(f"color: {text_colour('#c02020', self.palette()).name()};")
         self.error_label.hide()
 
-        self.teach_button = QPushButton("Teach")
+        self.teach_button = QPushButton(self.tr("Teach"))
         self.teach_button.setDefault(True)
         self.teach_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel teaching")
+        self.cancel_button = QPushButton(self.tr("Cancel teaching"))
         self.cancel_button.clicked.connect(self.controller.cancel)
-        self.relabel_button = QPushButton("Relabel the folder with it")
+        self.relabel_button = QPushButton(self.tr("Relabel the folder with it"))
         self.relabel_button.clicked.connect(self.relabel_requested)
-        close = QPushButton("Close")
+        close = QPushButton(self.tr("Close"))
         close.clicked.connect(self.hide)
         buttons = QHBoxLayout()
         for w in (self.teach_button, self.cancel_button, self.relabel_button):
@@ -173,7 +178,7 @@ class TeachDialog(QDialog):
         buttons.addWidget(close)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Teach from:"))
+        layout.addWidget(QLabel(self.tr("Teach from:")))
         layout.addLayout(rows_row)
         layout.addLayout(folder_row)
         layout.addLayout(form)
@@ -195,7 +200,7 @@ class TeachDialog(QDialog):
         self._describe_rows()
         if not self.rows:
             self.folder_button.setChecked(True)
-        self.base_label.setText(base or "no model loaded")
+        self.base_label.setText(base or self.tr("no model loaded"))
         last_name, last_out = self._suggested
         follows = name != last_name and self.out_edit.text() == last_out  # the user did not edit the suggestion
         if not self.out_edit.text() or self.result is not None or follows:
@@ -206,12 +211,21 @@ class TeachDialog(QDialog):
 
     def _describe_rows(self) -> None:
         if not self.rows:
-            self.rows_button.setText("This run's rows: no run is shown yet")
+            self.rows_button.setText(self.tr("This run's rows: no run is shown yet"))
             return
         images, corrected, classes = describe_rows(self.rows, self.floor_spin.value() / 100)
+        line = self.tr("This run's rows: {images}, {corrected:,} corrected, {classes}")
         self.rows_button.setText(
-            f"This run's rows: {plural(images, 'image')}, {corrected:,} corrected, {plural(classes, 'class')}"
+            line.format(images=self._images(images), corrected=corrected, classes=self._classes(classes))
         )
+
+    def _images(self, count: int) -> str:
+        """Return "1 image" or "{count} images", translated."""
+        return (self.tr("{n:,} image") if count == 1 else self.tr("{n:,} images")).format(n=count)
+
+    def _classes(self, count: int) -> str:
+        """Return "1 class" or "{count} classes", translated."""
+        return (self.tr("{n:,} class") if count == 1 else self.tr("{n:,} classes")).format(n=count)
 
     def settings(self) -> TeachSettings:
         """Return the settings chosen in the dialog."""
@@ -230,42 +244,44 @@ class TeachDialog(QDialog):
         else:
             source = self.folder_edit.text().strip()
             if not os.path.isdir(source):
-                self._show_error(f"{source or 'Nothing'} is not a folder.")
+                self._show_error(self.tr("{path} is not a folder.").format(path=source or self.tr("Nothing")))
                 return
         if not self.base:
-            self._show_error("No model is loaded to teach on yet.")
+            self._show_error(self.tr("No model is loaded to teach on yet."))
             return
         if not out:
-            self._show_error("Say where to save the model.")
+            self._show_error(self.tr("Say where to save the model."))
             return
         if not out.endswith(".safetensors"):
             out += ".safetensors"
             self.out_edit.setText(out)
         if os.path.exists(out):
-            self._show_error(f"{out} exists already: choose another name (nothing is overwritten).")
+            self._show_error(
+                self.tr("{path} exists already: choose another name (nothing is overwritten).").format(path=out)
+            )
             return
         self.error_label.hide()
         self.result = None
         settings = self.settings()
         self.chart.clear(settings.epochs or 0)
-        self.status.setText("Starting…")
+        self.status.setText(self.tr("Starting…"))
         self.progress_bar.setValue(0)
         self.controller.start(self.base, source, out, settings, min_prob=self.floor_spin.value() / 100)
 
     def _rows_advice(self, images: int, classes: int) -> str:
         """Return what to do when the run's rows give fewer than two classes."""
         if images == 0:
-            return "This run has no labelled rows to teach from (lower the floor, or label a folder first)."
-        return (
-            f"Teaching needs at least two classes, and the run's rows give {plural(classes, 'class')}: give some "
+            return self.tr("This run has no labelled rows to teach from (lower the floor, or label a folder first).")
+        return self.tr(
+            "Teaching needs at least two classes, and the run's rows give {classes}: give some "
             "rows another class in the table (Set class…), or lower the floor so that more of the model's labels count."
-        )
+        ).format(classes=self._classes(classes))
 
     def model_active(self, source: str) -> None:
         """Note that the window's active model is now ``source``; "Relabel" is offered once that is the taught
         model."""
         self.active_source = source
-        active = " It is the active model now."
+        active = self.tr(" It is the active model now.")
         if self.result is not None and source == str(self.result.checkpoint) and active not in self.status.text():
             self.status.setText(self.status.text() + active)
         self._set_running(self.controller.running)
@@ -286,24 +302,39 @@ class TeachDialog(QDialog):
     def _on_progress(self, p: TeachProgress) -> None:
         low, high = _BAR_SHARES.get(p.phase, (0, _BAR_MAX))
         self.progress_bar.setValue(low + (high - low) * min(p.done, p.total) // max(1, p.total))
-        what = _PHASES.get(p.phase, p.phase)
-        unit = {"features": " images", "train": " epochs"}.get(p.phase)
-        line = f"{what}: {p.done:,} of {p.total:,}{unit}" if unit else f"{what}…"
+        what = self.tr(_PHASES[p.phase]) if p.phase in _PHASES else p.phase
+        units = {
+            "features": self.tr("{what}: {done:,} of {total:,} images"),
+            "train": self.tr("{what}: {done:,} of {total:,} epochs"),
+        }
+        line = units[p.phase] if p.phase in units else self.tr("{what}…")
+        line = line.format(what=what, done=p.done, total=p.total)
         if p.phase == "train" and p.loss is not None:
             if self.chart.total_epochs < p.total:
                 self.chart.total_epochs = p.total
             self.chart.add(p.done, p.loss, p.val_accuracy)
-            accuracy = f", held-out accuracy {p.val_accuracy:.1%}" if p.val_accuracy is not None else ""
-            line += f" · loss {p.loss:.4f}{accuracy}"
+            held_out = self.tr(", held-out accuracy {accuracy:.1%}")
+            accuracy = held_out.format(accuracy=p.val_accuracy) if p.val_accuracy is not None else ""
+            line += self.tr(" · loss {loss:.4f}").format(loss=p.loss) + accuracy
         self.status.setText(line)
 
     def _on_finished(self, result: TeachResult) -> None:
         self.result = result
-        skipped = f" {len(result.skipped)} files were skipped." if result.skipped else ""
+        skipped = self.tr(" {n} files were skipped.").format(n=len(result.skipped)) if result.skipped else ""
+        line = self.tr(
+            "Taught {classes} ({names}): held-out accuracy {accuracy:.1%}, features: {features}. "
+            "Saved {path} (model card beside it)."
+        )
+        names = ", ".join(result.classes)
         self.status.setText(
-            f"Taught {plural(len(result.classes), 'class')} ({', '.join(result.classes)}): held-out accuracy "
-            f"{result.val_accuracy:.1%}, features: {result.features}. Saved {result.checkpoint} (model card "
-            f"beside it).{skipped}"
+            line.format(
+                classes=self._classes(len(result.classes)),
+                names=names,
+                accuracy=result.val_accuracy,
+                features=result.features,
+                path=result.checkpoint,
+            )
+            + skipped
         )
         self.progress_bar.setValue(_BAR_MAX)
         self._set_running(False)
@@ -313,20 +344,22 @@ class TeachDialog(QDialog):
         if self.rows_button.isChecked() and "at least two classes" in message:  # the core's advice is for folders
             images, _, classes = describe_rows(self.rows, self.floor_spin.value() / 100)
             message = self._rows_advice(images, min(classes, 1))
-        self._show_error(f"Teaching failed: {message}")
+        self._show_error(self.tr("Teaching failed: {message}").format(message=message))
         self.status.setText("")
         self.progress_bar.reset()
 
     def _on_cancelled(self) -> None:
         self.progress_bar.reset()
-        self.status.setText("Teaching cancelled; nothing was saved.")
+        self.status.setText(self.tr("Teaching cancelled; nothing was saved."))
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)
         self.error_label.show()
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Teach from the labelled folder", self.folder_edit.text())
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Teach from the labelled folder"), self.folder_edit.text()
+        )
         if folder:
             self.folder_edit.setText(folder)
             self.folder_button.setChecked(True)
@@ -334,9 +367,9 @@ class TeachDialog(QDialog):
     def _choose_output(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self,
-            "Save the taught model as",
+            self.tr("Save the taught model as"),
             self.out_edit.text(),
-            "Checkpoints (*.safetensors)",
+            self.tr("Checkpoints (*.safetensors)"),
             options=QFileDialog.Option.DontConfirmOverwrite,  # an existing file is refused, never overwritten
         )
         if path:

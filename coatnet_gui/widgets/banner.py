@@ -35,7 +35,7 @@ class MessageBanner(QFrame):
         close = QToolButton()
         close.setText("✕")
         close.setAutoRaise(True)
-        close.setToolTip("Dismiss")
+        close.setToolTip(self.tr("Dismiss"))
         close.setAccessibleName("Dismiss the message")
         close.clicked.connect(self.dismiss)
         layout.addWidget(self.label, 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
+from coatnet_gui.model_texts import core_text
 from coatnet_gui.widgets.faithfulness_chart import FaithfulnessView
 from coatnet_gui.widgets.head_stats_chart import METRICS, HeadStatsChart
 from coatnet_gui.widgets.sanity_chart import SanityView
@@ -31,11 +32,13 @@ class ChecksPanel(QTabWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.faithfulness = FaithfulnessView()
-        self.auto_score = QCheckBox("Score the map on screen")
+        self.auto_score = QCheckBox(self.tr("Score the map on screen"))
         self.auto_score.setChecked(True)
         self.auto_score.setToolTip(
-            "Deletion and insertion curves of the map on screen (2 × 31 perturbed images through the network, "
-            "on the model's thread), beside those of a random order"
+            self.tr(
+                "Deletion and insertion curves of the map on screen (2 × 31 perturbed images through the network, "
+                "on the model's thread), beside those of a random order"
+            )
         )
         self.auto_score.toggled.connect(lambda on: self.schedule_score() if on else None)
         self.fill_box = QComboBox()
@@ -44,17 +47,21 @@ class ChecksPanel(QTabWidget):
         self.fill_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.fill_box.setMinimumContentsLength(18)
         for key, text in FILL_CHOICES.items():
-            self.fill_box.addItem(f"Fill: {text}", key)
+            self.fill_box.addItem(self.tr("Fill: {fill}").format(fill=core_text(text)), key)
         self.fill_box.setToolTip(
-            "What replaces the removed pixels. When the model barely reacts to a fill (a blur keeps the shape of a "
-            "garment, for one), the curves are flat and say nothing: try the dataset mean, noise, or ROAD's "
-            "imputation from the neighbouring pixels (Rong et al. 2022; the slowest)."
+            self.tr(
+                "What replaces the removed pixels. When the model barely reacts to a fill (a blur keeps the shape of "
+                "a garment, for one), the curves are flat and say nothing: try the dataset mean, noise, or ROAD's "
+                "imputation from the neighbouring pixels (Rong et al. 2022; the slowest)."
+            )
         )
         self.fill_box.currentIndexChanged.connect(self._fill_chosen)
-        self.score_all_button = QPushButton("&Score all maps")
+        self.score_all_button = QPushButton(self.tr("&Score all maps"))
         self.score_all_button.setToolTip(
-            "Score one map of each kind that ranks pixels (Grad-CAM, rollout, attention received and from the query "
-            "point, activations) for the top class, ranked: which view explains this prediction best"
+            self.tr(
+                "Score one map of each kind that ranks pixels (Grad-CAM, rollout, attention received and from the "
+                "query point, activations) for the top class, ranked: which view explains this prediction best"
+            )
         )
         self.score_all_button.clicked.connect(self._score_all)
         self.table_status = QLabel("")
@@ -75,13 +82,13 @@ class ChecksPanel(QTabWidget):
         )
         for widget in widgets:
             column.addWidget(widget)
-        self.addTab(faith_page, "Faithfulness")
+        self.addTab(faith_page, self.tr("Faithfulness"))
 
         self.metric_box = QComboBox()
         self.metric_box.setAccessibleName("Head chart metric")
         for key, text in METRICS.items():
-            self.metric_box.addItem(text, key)
-        self.metric_box.setToolTip("What the chart plots for each head, against the depth of its block")
+            self.metric_box.addItem(self.tr(text), key)
+        self.metric_box.setToolTip(self.tr("What the chart plots for each head, against the depth of its block"))
         self.heads = HeadStatsChart()
         self.metric_box.currentIndexChanged.connect(lambda _i: self.heads.set_metric(self.metric_box.currentData()))
         self.heads_note = QLabel("")
@@ -93,9 +100,9 @@ class ChecksPanel(QTabWidget):
         column.addWidget(self.heads)
         column.addWidget(self.heads_note)
         column.addStretch(1)
-        self.addTab(heads_page, "Heads")
+        self.addTab(heads_page, self.tr("Heads"))
         self.sanity = SanityView()
-        self.addTab(self.sanity, "Sanity")
+        self.addTab(self.sanity, self.tr("Sanity"))
 
         self._shown: OverlaySpec | None = None  # the spec of the map on screen
         self._timer = QTimer(self)
@@ -119,8 +126,8 @@ class ChecksPanel(QTabWidget):
         self._shown = spec
         score = self.faithfulness.score
         if score is None or score.spec != spec:
-            waiting = "The map is scored once it stays on screen a moment."
-            off = "Tick “Score the map on screen” to score this map."
+            waiting = self.tr("The map is scored once it stays on screen a moment.")
+            off = self.tr("Tick “Score the map on screen” to score this map.")
             self.faithfulness.show_message(waiting if self.auto_score.isChecked() else off)
         self.schedule_score()
 
@@ -130,7 +137,7 @@ class ChecksPanel(QTabWidget):
 
     def _fill_chosen(self, _index: int) -> None:
         self.fill_changed.emit(self.fill())
-        self.faithfulness.show_message("Scoring the map with the new fill…")
+        self.faithfulness.show_message(self.tr("Scoring the map with the new fill…"))
         self.schedule_score()
 
     def schedule_score(self) -> None:
@@ -144,7 +151,7 @@ class ChecksPanel(QTabWidget):
             self.score_wanted.emit()
 
     def _score_all(self) -> None:
-        self.table_status.setText("Scoring every map…")
+        self.table_status.setText(self.tr("Scoring every map…"))
         self.score_all_button.setEnabled(False)
         self.score_all_clicked.emit()
 
@@ -153,9 +160,11 @@ class ChecksPanel(QTabWidget):
         self.table.set_scores(scores)
         self.updateGeometry()  # a tab widget does not follow its page's new height by itself: it would squeeze
         self.score_all_button.setEnabled(True)
-        steps, fill = scores.table.steps, FILL_CHOICES.get(scores.table.fill, scores.table.fill)
+        steps, fill = scores.table.steps, core_text(FILL_CHOICES.get(scores.table.fill, scores.table.fill))
         self.table_status.setText(
-            f"For “{scores.class_name}”, {steps} steps, fill: {fill}. Click a row to show that map."
+            self.tr("For “{name}”, {steps} steps, fill: {fill}. Click a row to show that map.").format(
+                name=scores.class_name, steps=steps, fill=fill
+            )
         )
 
     def scoring_failed(self) -> None:
@@ -167,7 +176,7 @@ class ChecksPanel(QTabWidget):
         """Forget the scores and head statistics of the previous image or model."""
         self._timer.stop()
         self._shown = None
-        self.faithfulness.show_message("Scoring starts when the map has been computed.")
+        self.faithfulness.show_message(self.tr("Scoring starts when the map has been computed."))
         self.table.clear_scores()
         self.table_status.setText("")
         self.score_all_button.setEnabled(True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QInputDialog, QWidget
 
 
@@ -14,8 +14,11 @@ def ask_class(parent: QWidget, classes: list[str], count: int, answered: Callabl
     new name; call ``answered(name)`` with the stripped name. The field starts empty and OK (or Enter) does
     nothing while it is: an immediate Enter never gives every selected row the first class. Return the dialog."""
     dialog = QInputDialog(parent)
-    dialog.setWindowTitle("Set class")
-    dialog.setLabelText(f"Class of the {count:,} selected images (choose, or type a new class):")
+    dialog.setWindowTitle(QCoreApplication.translate("ClassPrompt", "Set class"))
+    label = QCoreApplication.translate(
+        "ClassPrompt", "Class of the {n:,} selected images (choose, or type a new class):"
+    )
+    dialog.setLabelText(label.format(n=count))
     dialog.setComboBoxItems(classes)
     dialog.setComboBoxEditable(True)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -26,6 +29,6 @@ def ask_class(parent: QWidget, classes: list[str], count: int, answered: Callabl
     combo.lineEdit().textChanged.connect(lambda text: ok.setEnabled(bool(text.strip())))
     combo.setCurrentIndex(-1)  # after open(): the dialog fills in the first class when it shows
     combo.setEditText("")
-    combo.lineEdit().setPlaceholderText("Type or choose a class")
+    combo.lineEdit().setPlaceholderText(QCoreApplication.translate("ClassPrompt", "Type or choose a class"))
     ok.setEnabled(False)
     return dialog

@@ -19,8 +19,8 @@ class DownloadBar(QWidget):
         self.bar = QProgressBar()
         self.bar.setFixedWidth(180)
         self.bar.setTextVisible(True)
-        self.cancel = QPushButton("Cancel")
-        self.cancel.setToolTip("Stop the download (Esc); what arrived is kept for the next attempt")
+        self.cancel = QPushButton(self.tr("Cancel"))
+        self.cancel.setToolTip(self.tr("Stop the download (Esc); what arrived is kept for the next attempt"))
         self.cancel.clicked.connect(self.cancel_clicked)
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
@@ -29,7 +29,7 @@ class DownloadBar(QWidget):
 
     def start(self, name: str) -> None:
         """Show that ``name`` is loading (a busy bar until the size is known)."""
-        self.label.setText(f"Loading {name}")
+        self.label.setText(self.tr("Loading {name}").format(name=name))
         self.bar.setRange(0, 0)
         self.bar.setFormat("")
         self.show()

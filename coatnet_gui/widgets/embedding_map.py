@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from coatnet_gui.widgets.map_canvas import MapCanvas
@@ -23,6 +23,16 @@ from model.runtime.threads import thread_limit
 
 POOL = "map"
 KIND = "embedding-map"  # latest wins: a new map supersedes the one refining
+MARKED = (  # map_points' words, translated where shown: the colourings and the legend's (class names stay)
+    QT_TRANSLATE_NOOP("EmbeddingMap", "given label"),
+    QT_TRANSLATE_NOOP("EmbeddingMap", "suggestion"),
+    QT_TRANSLATE_NOOP("EmbeddingMap", "suspect"),
+    QT_TRANSLATE_NOOP("EmbeddingMap", "confidence"),
+    QT_TRANSLATE_NOOP("EmbeddingMap", "none"),
+    QT_TRANSLATE_NOOP("EmbeddingMap", "no label check"),
+    QT_TRANSLATE_NOOP("EmbeddingMap", "0 (fits its label)"),
+    QT_TRANSLATE_NOOP("EmbeddingMap", "1 (likely wrong)"),
+)
 
 
 def map_job(vectors: np.ndarray, settings: MapSettings):
@@ -59,11 +69,11 @@ class EmbeddingMap(QWidget):
         self.state = ""
         self.colour_by = QComboBox()
         self.colour_by.setAccessibleName("Colour the points by")
-        self.colour_by.addItems([f"Colour by {name}" for name in COLOURINGS])
+        self.colour_by.addItems([self.tr("Colour by {how}").format(how=self.tr(name)) for name in COLOURINGS])
         self.colour_by.currentIndexChanged.connect(self._recolour)
-        self.fit_button = QPushButton("Fit")
-        self.fit_button.setToolTip("Show every point again (or double-click the map)")
-        self.status = QLabel("No map yet")
+        self.fit_button = QPushButton(self.tr("Fit"))
+        self.fit_button.setToolTip(self.tr("Show every point again (or double-click the map)"))
+        self.status = QLabel(self.tr("No map yet"))
         self.status.setWordWrap(True)
         self.legend = QLabel()
         self.legend.setWordWrap(True)
@@ -88,7 +98,7 @@ class EmbeddingMap(QWidget):
             self.cancel()
             self._points, self._xy, self.state = None, None, ""
             self.canvas.clear()
-            self.status.setText("No map: the audit has no feature vectors (no readable image)")
+            self.status.setText(self.tr("No map: the audit has no feature vectors (no readable image)"))
             return False
         points = map_rows(result.rows, result.vector_rows, result.classes)
         self.show_vectors(result.vectors, points)
@@ -98,7 +108,7 @@ class EmbeddingMap(QWidget):
         """Map ``vectors`` ``(m, width)``, point ``r`` showing ``points``' row ``r``."""
         self._points, self._xy = points, None
         self.state = "refining"
-        self.status.setText(f"Mapping {len(points.rows):,} images…")
+        self.status.setText(self.tr("Mapping {n:,} images…").format(n=len(points.rows)))
         self._job = self._workers.submit(
             POOL,
             map_job(np.asarray(vectors, np.float32), self._settings),
@@ -107,7 +117,7 @@ class EmbeddingMap(QWidget):
             on_report=self._on_step,
             on_cancelled=self._on_cancelled,
             latest=KIND,
-            what="Refining the map",
+            what=self.tr("Refining the map"),
         )
 
     def update_points(self, points: MapRows) -> None:
@@ -125,7 +135,7 @@ class EmbeddingMap(QWidget):
         self._workers.supersede(KIND)
         if self.state == "refining":
             self.state = "cancelled"
-            self.status.setText("Map refinement stopped")
+            self.status.setText(self.tr("Map refinement stopped"))
 
     def current_colouring(self) -> Colouring | None:
         """Return the colouring shown (None before a map)."""
@@ -141,10 +151,12 @@ class EmbeddingMap(QWidget):
         if self._points is None:
             return
         if step.phase == "neighbours":
-            self.status.setText(f"Refining: neighbours {step.done} / {step.total} blocks")
+            self.status.setText(
+                self.tr("Refining: neighbours {done} / {total} blocks").format(done=step.done, total=step.total)
+            )
             return
         if step.layout is None:
-            self.status.setText(f"Refining: epoch {step.done} / {step.total}")
+            self.status.setText(self.tr("Refining: epoch {done} / {total}").format(done=step.done, total=step.total))
             return
         first = self._xy is None
         self._xy = step.layout
@@ -154,24 +166,25 @@ class EmbeddingMap(QWidget):
         else:
             self.canvas.set_layout(step.layout)
         if step.phase == "pca":
-            self.status.setText(f"{len(self._points.rows):,} images: PCA map; refining…")
+            self.status.setText(self.tr("{n:,} images: PCA map; refining…").format(n=len(self._points.rows)))
             self.layout_shown.emit("pca")
         else:
-            self.status.setText(f"Refining: epoch {step.done} / {step.total}")
+            self.status.setText(self.tr("Refining: epoch {done} / {total}").format(done=step.done, total=step.total))
             self.layout_shown.emit("refining")
 
     def _on_done(self, _result: object) -> None:
         self.state = "refined"
-        self.status.setText(f"{len(self._points.rows):,} images, refined map (UMAP-like)" if self._points else "")
+        refined = self.tr("{n:,} images, refined map (UMAP-like)")
+        self.status.setText(refined.format(n=len(self._points.rows)) if self._points else "")
         self.layout_shown.emit("refined")
 
     def _on_failed(self, message: str) -> None:
         self.state = "failed"
-        self.status.setText(f"Map refinement failed: {message}")
+        self.status.setText(self.tr("Map refinement failed: {error}").format(error=message))
 
     def _on_cancelled(self, _message: str) -> None:
         self.state = "cancelled"
-        self.status.setText("Map refinement stopped")
+        self.status.setText(self.tr("Map refinement stopped"))
 
     def _recolour(self) -> None:
         shown = self.current_colouring()
@@ -186,10 +199,11 @@ class EmbeddingMap(QWidget):
             self.legend.clear()
             return
         parts = [
-            f'<span style="color:#{r:02x}{g:02x}{b:02x}">●</span>&nbsp;{name}' for name, (r, g, b) in shown.entries
+            f'<span style="color:#{r:02x}{g:02x}{b:02x}">●</span>&nbsp;{self.tr(name)}'
+            for name, (r, g, b) in shown.entries
         ]
         if shown.gradient is not None:
             table = lookup_table(CONTINUOUS_MAP)
             ramp = "".join(f'<span style="color:#{r:02x}{g:02x}{b:02x}">■</span>' for r, g, b in table[::32].tolist())
-            parts.insert(0, f"{shown.gradient[0]} {ramp} {shown.gradient[1]}")
+            parts.insert(0, f"{self.tr(shown.gradient[0])} {ramp} {self.tr(shown.gradient[1])}")
         self.legend.setText("&nbsp;&nbsp; ".join(parts))

@@ -3,10 +3,11 @@ on real axes with a legend, and the areas as numbers (deletion: lower is better,
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from coatnet_gui.model_texts import core_text
 from coatnet_gui.widgets.plot import (
     Axes,
     LegendEntry,
@@ -22,7 +23,7 @@ from coatnet_gui.widgets.theme import series, text_colour
 from model.choices import FILL_CHOICES
 from model.explain.faithfulness import Curves
 from model.explain.scoring import MapScore
-from model.explain.verdicts import BETTER, FLAT_MESSAGE, WORSE, Interval
+from model.explain.verdicts import BETTER, FLAT_RANGE, WORSE, Interval
 
 DELETION = QColor("#dc2626")
 INSERTION = QColor("#2563eb")
@@ -30,19 +31,36 @@ RANDOM_STYLE = Qt.PenStyle.DashLine
 Y_TICKS = [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
 X_TICKS = [(0.0, "0"), (0.25, "25"), (0.5, "50"), (0.75, "75"), (1.0, "100")]
 VERDICT_COLOURS = {BETTER: "#15803d", WORSE: "#b91c1c"}  # inconclusive: the text's own colour
-VERDICT_WORDS = {BETTER: "✓ better", WORSE: "✗ worse"}  # inconclusive: the word alone
+VERDICT_WORDS = {  # inconclusive: the word alone; translated where shown (context "Faithfulness")
+    BETTER: QT_TRANSLATE_NOOP("Faithfulness", "✓ better"),
+    WORSE: QT_TRANSLATE_NOOP("Faithfulness", "✗ worse"),
+}
+INCONCLUSIVE_WORD = QT_TRANSLATE_NOOP("Faithfulness", "inconclusive")
+
+
+translate = QCoreApplication.translate
+
+
+def _t(text: str) -> str:
+    """Return ``text`` translated in the context "Faithfulness"."""
+    return QCoreApplication.translate("Faithfulness", text)
+
+
+def verdict_word(word: str) -> str:
+    """Return the translated word of verdict ``word`` ("better", "worse", "inconclusive"), with its sign."""
+    return _t(VERDICT_WORDS.get(word, word))
 
 
 def verdict_html(word: str) -> str:
     """Return a verdict ("better", "worse", "inconclusive") as coloured rich text with its sign."""
-    text = VERDICT_WORDS.get(word, word)
+    text = verdict_word(word)
     colour = VERDICT_COLOURS.get(word)
     return f'<b style="color:{text_colour(colour).name()}">{text}</b>' if colour else f"<b>{text}</b>"
 
 
 def interval_text(interval: Interval) -> str:
     """Return the random orders' 95 % interval as "random 0.41–0.47"."""
-    return f"random {interval.lo:.3f}–{interval.hi:.3f}"
+    return translate("Faithfulness", "random {lo:.3f}–{hi:.3f}").format(lo=interval.lo, hi=interval.hi)
 
 
 def score_text(score: MapScore) -> str:
@@ -50,18 +68,34 @@ def score_text(score: MapScore) -> str:
     95 % interval, each with its verdict (better / worse / inconclusive), the fill, and a warning when the model
     barely reacts to the fill."""
     mine, verdicts = score.scores.map, score.scores.verdicts
-    fill = FILL_CHOICES.get(score.scores.fill, score.scores.fill)
-    head = f"<b>{score.title}</b> · “{score.class_name}” · {score.scores.steps} steps · fill: {fill}"
+    fill = core_text(FILL_CHOICES.get(score.scores.fill, score.scores.fill))
+    head = f"<b>{score.title}</b> · “{score.class_name}” · " + translate(
+        "Faithfulness", "{steps} steps · fill: {fill}"
+    ).format(steps=score.scores.steps, fill=fill)
     if verdicts is None:
-        return f"{head}<br>Deletion {mine.deletion_area:.3f} · insertion {mine.insertion_area:.3f}"
+        areas = translate("Faithfulness", "Deletion {deletion:.3f} · insertion {insertion:.3f}")
+        return f"{head}<br>" + areas.format(deletion=mine.deletion_area, insertion=mine.insertion_area)
+    deletion = translate("Faithfulness", "Deletion area <b>{area:.3f}</b> ({interval}, lower is better): {verdict}")
+    insertion = translate("Faithfulness", "Insertion area <b>{area:.3f}</b> ({interval}, higher is better): {verdict}")
     text = (
-        f"{head}<br>Deletion area <b>{mine.deletion_area:.3f}</b> ({interval_text(verdicts.deletion_interval)}, "
-        f"lower is better): {verdict_html(verdicts.deletion)}<br>"
-        f"Insertion area <b>{mine.insertion_area:.3f}</b> ({interval_text(verdicts.insertion_interval)}, higher is "
-        f"better): {verdict_html(verdicts.insertion)}"
+        f"{head}<br>"
+        + deletion.format(
+            area=mine.deletion_area,
+            interval=interval_text(verdicts.deletion_interval),
+            verdict=verdict_html(verdicts.deletion),
+        )
+        + "<br>"
+        + insertion.format(
+            area=mine.insertion_area,
+            interval=interval_text(verdicts.insertion_interval),
+            verdict=verdict_html(verdicts.insertion),
+        )
     )
     if verdicts.flat:
-        text += f"<br>⚠ {FLAT_MESSAGE[0].upper()}{FLAT_MESSAGE[1:]}: choose another fill above."
+        flat = translate(
+            "Faithfulness", "The model barely reacts to this fill (p moves less than {range} over all steps)"
+        )
+        text += "<br>⚠ " + flat.format(range=FLAT_RANGE) + translate("Faithfulness", ": choose another fill above.")
     return text
 
 
@@ -78,9 +112,13 @@ class CurvePlot(SidebarChart):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Faithfulness curves")
         self.setToolTip(
-            "Deletion: the map's most important pixels are replaced first (by the chosen fill); a faithful map "
-            "makes the class probability fall fast (small area).\nInsertion: they are revealed first on the filled "
-            "image; the probability should rise fast (large area). Dashed: the mean of several random orders."
+            translate(
+                "Faithfulness",
+                "Deletion: the map's most important pixels are replaced first (by the chosen fill); a faithful map "
+                "makes the class probability fall fast (small area).\nInsertion: they are revealed first on the "
+                "filled image; the probability should rise fast (large area). Dashed: the mean of several random "
+                "orders.",
+            )
         )
 
     def set_curves(self, curves: Curves | None, random: Curves | None) -> None:
@@ -98,7 +136,16 @@ class CurvePlot(SidebarChart):
         """Paint the chart into ``area`` (on screen or on an image)."""
         palette, font = self.palette(), small_font(self.font())
         axes = Axes(plot_rect(area, font, [t for _v, t in Y_TICKS], X_TICKS[-1][1]), (0.0, 1.0), (0.0, 1.0))
-        draw_axes(painter, axes, X_TICKS, Y_TICKS, "pixels removed / revealed (%)", "p(class)", palette, font)
+        draw_axes(
+            painter,
+            axes,
+            X_TICKS,
+            Y_TICKS,
+            translate("Faithfulness", "pixels removed / revealed (%)"),
+            "p(class)",
+            palette,
+            font,
+        )
         if self.curves is None:
             return
         deletion, insertion = series(DELETION, palette), series(INSERTION, palette)  # visible on light and dark
@@ -117,10 +164,11 @@ class CurvePlot(SidebarChart):
             painter.setPen(QPen(colour, 1.6, style))
             painter.drawPath(path)
         painter.restore()
-        entries = [LegendEntry("deletion", line_sample(deletion)), LegendEntry("insertion", line_sample(insertion))]
+        entries = [LegendEntry(translate("Faithfulness", "deletion"), line_sample(deletion))]
+        entries.append(LegendEntry(translate("Faithfulness", "insertion"), line_sample(insertion)))
         if self.random is not None:
             dashed = line_sample(palette.color(QPalette.ColorRole.WindowText), RANDOM_STYLE)
-            entries.append(LegendEntry("random (mean)", dashed))
+            entries.append(LegendEntry(translate("Faithfulness", "random (mean)"), dashed))
         draw_legend(painter, legend_rect(area, font), entries, palette, font)
 
 
@@ -138,7 +186,7 @@ class FaithfulnessView(QWidget):
         layout.addWidget(self.plot)
         layout.addWidget(self.numbers)
         self.score: MapScore | None = None
-        self.show_message("Open an image to score its map.")
+        self.show_message(translate("Faithfulness", "Open an image to score its map."))
 
     def show_score(self, score: MapScore) -> None:
         """Show the curves and areas of ``score``."""

@@ -91,7 +91,7 @@ class Filmstrip(QListWidget):
         item = self._find(source.key)
         if item is not None:
             item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical))
-            item.setToolTip(f"{self._where(source)}\nCould not be opened: {reason}")
+            item.setToolTip(self._where(source) + "\n" + self.tr("Could not be opened: {reason}").format(reason=reason))
             item.setData(_FAILED, reason)
 
     def failed_reason(self, source: FilmItem) -> str:

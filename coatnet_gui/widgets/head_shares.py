@@ -75,8 +75,10 @@ class HeadShareChart(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Left/Right pick the previous/next head
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(
-            "How positional each head is: var(w[i−j]) / (var(w[i−j]) + var(q·k/√d)) over keys, averaged over "
-            "queries.\nPurple: the share decided by position, teal: by content. Click a bar to pick the head."
+            self.tr(
+                "How positional each head is: var(w[i−j]) / (var(w[i−j]) + var(q·k/√d)) over keys, averaged over "
+                "queries.\nPurple: the share decided by position, teal: by content. Click a bar to pick the head."
+            )
         )
 
     def set_shares(self, shares: list[float], selected: int | None) -> None:

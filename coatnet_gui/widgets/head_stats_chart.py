@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -41,12 +41,17 @@ from coatnet_gui.widgets.plot import (
 from coatnet_gui.widgets.theme import series
 from model.explain.head_stats import HeadStats
 
-METRICS: dict[str, str] = {
-    "distance": "Mean attention distance (input px)",
-    "positional": "Positional share",
-    "entropy": "Attention entropy (nats)",
+METRICS: dict[str, str] = {  # the texts are translated where shown (context "ChecksPanel")
+    "distance": QT_TRANSLATE_NOOP("ChecksPanel", "Mean attention distance (input px)"),
+    "positional": QT_TRANSLATE_NOOP("ChecksPanel", "Positional share"),
+    "entropy": QT_TRANSLATE_NOOP("ChecksPanel", "Attention entropy (nats)"),
 }
-AXIS_TITLES = {"distance": "distance (px)", "positional": "positional share", "entropy": "entropy (nats)"}
+AXIS_TITLES = {  # translated where drawn (context "HeadStatsChart")
+    "distance": QT_TRANSLATE_NOOP("HeadStatsChart", "distance (px)"),
+    "positional": QT_TRANSLATE_NOOP("HeadStatsChart", "positional share"),
+    "entropy": QT_TRANSLATE_NOOP("HeadStatsChart", "entropy (nats)"),
+}
+translate = QCoreApplication.translate
 POINT_RADIUS = 4.5
 HIT_RADIUS = 9.0
 SPREAD = 0.6  # of one depth step: the heads of a block spread side by side over this width
@@ -112,8 +117,13 @@ def paint_head_chart(painter: QPainter, area: QRectF, state: HeadChartState, pal
     for s in state.stats:
         blocks.setdefault(s.depth, short_block(s))
     x_ticks = [(float(d), name) for d, name in sorted(blocks.items())]
-    x_title = "depth: Transformer block" if state.stats else "no Transformer blocks"
-    draw_axes(painter, axes, x_ticks, y_ticks, x_title, AXIS_TITLES[state.metric], palette, font)
+    x_title = (
+        QT_TRANSLATE_NOOP("HeadStatsChart", "depth: Transformer block")
+        if state.stats
+        else QT_TRANSLATE_NOOP("HeadStatsChart", "no Transformer blocks")
+    )
+    y_title = translate("HeadStatsChart", AXIS_TITLES[state.metric])
+    draw_axes(painter, axes, x_ticks, y_ticks, translate("HeadStatsChart", x_title), y_title, palette, font)
     for s, point in zip(state.stats, head_positions(state, axes), strict=True):
         painter.setPen(QPen(palette.color(QPalette.ColorRole.WindowText), 0.8))
         painter.setBrush(share_colour(s.positional))
@@ -124,9 +134,9 @@ def paint_head_chart(painter: QPainter, area: QRectF, state: HeadChartState, pal
             painter.drawEllipse(point, POINT_RADIUS + 3, POINT_RADIUS + 3)
     if state.stats:
         entries = [
-            LegendEntry("content-led", _dot(share_colour(0.0))),
-            LegendEntry("position-led", _dot(share_colour(1.0))),
-            LegendEntry("shown", _ring(series(SELECTED, palette))),
+            LegendEntry(translate("HeadStatsChart", "content-led"), _dot(share_colour(0.0))),
+            LegendEntry(translate("HeadStatsChart", "position-led"), _dot(share_colour(1.0))),
+            LegendEntry(translate("HeadStatsChart", "shown"), _ring(series(SELECTED, palette))),
         ]
         draw_legend(painter, legend_rect(area, font), entries, palette, font)
     return axes
@@ -152,9 +162,17 @@ def _ring(colour: QColor) -> Callable[[QPainter, QRectF], None]:
 
 def head_text(s: HeadStats) -> str:
     """Return one head's statistics as a line for the tooltip."""
-    return (
-        f"{short_block(s)} head {s.head}: distance {s.distance:.1f} px · {s.positional:.0%} positional · "
-        f"entropy {s.entropy:.2f} nats (uniform {math.log(s.tokens):.2f})"
+    return translate(
+        "HeadStatsChart",
+        "{block} head {head}: distance {distance:.1f} px · {positional:.0%} positional · "
+        "entropy {entropy:.2f} nats (uniform {uniform:.2f})",
+    ).format(
+        block=short_block(s),
+        head=s.head,
+        distance=s.distance,
+        positional=s.positional,
+        entropy=s.entropy,
+        uniform=math.log(s.tokens),
     )
 
 
@@ -176,7 +194,9 @@ class HeadStatsChart(SidebarChart):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # arrow keys step through the heads
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)
-        self.setToolTip("One point per head. Click a point to show that head's map; right-click to save the chart.")
+        self.setToolTip(
+            self.tr("One point per head. Click a point to show that head's map; right-click to save the chart.")
+        )
 
     def set_stats(self, stats: list[HeadStats]) -> None:
         """Show ``stats`` (every head of the explained image; empty for a model without attention)."""
@@ -253,7 +273,7 @@ class HeadStatsChart(SidebarChart):
     def context_menu(self) -> QMenu:
         """Return the chart's context menu: "Save as PNG…"."""
         menu = QMenu(self)
-        menu.addAction("Save as PNG…").triggered.connect(lambda _checked=False: self.save_requested.emit())
+        menu.addAction(self.tr("Save as PNG…")).triggered.connect(lambda _checked=False: self.save_requested.emit())
         return menu
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -68,25 +69,57 @@ def widget_shortcut_rows(root: QWidget, menu_bar: QMenuBar) -> list[tuple[str, s
 
 
 KEY_ROWS = [  # keys that widgets handle themselves (not actions): the image view, tables, lists
-    ("Image", "Move the query point by one token", "Arrow keys (image focused)"),
-    ("Image", "Query point to the centre", "Home (image focused)"),
-    ("Prediction", "Grad-CAM of a class; Ctrl: why the Grad-CAM class and not this one", "Space, Ctrl+Space"),
-    ("Batch table", "Open the image of the current row", "Enter"),
-    ("Batch table", "Edit the Corrected class of the current row", "F2 (or Enter on the Corrected cell)"),
-    ("Everywhere", "Next / previous control", "Tab, Shift+Tab"),
-    ("Dialogs", "Close without acting", "Esc"),
+    (
+        QT_TRANSLATE_NOOP("Shortcuts", "Image"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Move the query point by one token"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Arrow keys (image focused)"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("Shortcuts", "Image"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Query point to the centre"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Home (image focused)"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("Shortcuts", "Prediction"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Grad-CAM of a class; Ctrl: why the Grad-CAM class and not this one"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Space, Ctrl+Space"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("Shortcuts", "Batch table"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Open the image of the current row"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Enter"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("Shortcuts", "Batch table"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Edit the Corrected class of the current row"),
+        QT_TRANSLATE_NOOP("Shortcuts", "F2 (or Enter on the Corrected cell)"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("Shortcuts", "Everywhere"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Next / previous control"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Tab, Shift+Tab"),
+    ),
+    (
+        QT_TRANSLATE_NOOP("Shortcuts", "Dialogs"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Close without acting"),
+        QT_TRANSLATE_NOOP("Shortcuts", "Esc"),
+    ),
 ]
 
 
 def show_shortcuts(parent: QWidget, menu_bar: QMenuBar) -> None:
     """Show the shortcut table in a dialog: every menu action with a shortcut, every other action and QShortcut
     under ``parent``, and the keys widgets handle themselves (:data:`KEY_ROWS`)."""
-    rows = shortcut_rows(menu_bar) + widget_shortcut_rows(parent, menu_bar) + KEY_ROWS
+    translate = QCoreApplication.translate
+    keys = [tuple(translate("Shortcuts", text) for text in row) for row in KEY_ROWS]
+    rows = shortcut_rows(menu_bar) + widget_shortcut_rows(parent, menu_bar) + keys
     dialog = QDialog(parent)
     dialog.setObjectName("shortcutsDialog")
-    dialog.setWindowTitle("Keyboard shortcuts")
+    dialog.setWindowTitle(translate("Shortcuts", "Keyboard shortcuts"))
     table = QTableWidget(len(rows), 3)
-    table.setHorizontalHeaderLabels(["Menu", "Action", "Shortcut"])
+    table.setHorizontalHeaderLabels(
+        [translate("Shortcuts", "Menu"), translate("Shortcuts", "Action"), translate("Shortcuts", "Shortcut")]
+    )
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             table.setItem(r, c, QTableWidgetItem(text))

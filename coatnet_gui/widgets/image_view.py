@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -17,6 +17,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
+from coatnet_gui.model_texts import core_text
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import ViewLayout, ViewState, layout_view, locate, paint_view
 from model.explain.introspect import grid_cell
@@ -57,7 +58,9 @@ class ImageView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
         self.setAccessibleName("Image with overlay")
-        self.setToolTip("Click to set the query point; arrow keys move it by one token")
+        self.setToolTip(
+            QCoreApplication.translate("ImageTab", "Click to set the query point; arrow keys move it by one token")
+        )
         self.state: ViewState | None = None
         self._layout: ViewLayout | None = None
         self._visible, self._opacity = True, 0.6
@@ -161,8 +164,10 @@ class ImageView(QWidget):
             return None
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        action = menu.addAction("Find similar images here", lambda: self.similar_requested.emit(hit[1], hit[2]))
-        action.setToolTip("The audited images most like this region (the Audit tab's Similar page)")
+        action = menu.addAction(
+            self.tr("Find similar images here"), lambda: self.similar_requested.emit(hit[1], hit[2])
+        )
+        action.setToolTip(self.tr("The audited images most like this region (the Audit tab's Similar page)"))
         return menu
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
@@ -188,12 +193,18 @@ class ImageView(QWidget):
         index, fy, fx = hit
         assert self.state is not None
         x, y = self.state.view_box.point(fy, fx)
-        where = f"pixel ({int(x)}, {int(y)})"
+        where = self.tr("pixel ({x}, {y})").format(x=int(x), y=int(y))
         result = self.state.result
         if result is None or not self.state.visible:
             return where
         value, row, column = result.value_at(index, fy, fx)
-        return f"{result.panels[index].title} · {result.unit} {value:.4g} at token ({row}, {column}) · {where}"
+        at = self.tr("{title} · {unit} {value:.4g} at token ({row}, {column})")
+        return (
+            at.format(
+                title=result.panels[index].title, unit=core_text(result.unit), value=value, row=row, column=column
+            )
+            + f" · {where}"
+        )
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         """Arrow keys move the query point by one token of the block's grid; Home centres it."""

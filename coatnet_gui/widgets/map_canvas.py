@@ -102,7 +102,7 @@ class MapCanvas(QWidget):
             painter.drawImage(0, 0, self._image)
         else:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No map yet")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("No map yet"))
         if len(self._lasso) > 1:
             painter.setPen(QPen(text, 1, Qt.PenStyle.DashLine))
             painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in self._lasso]))
@@ -194,7 +194,9 @@ class MapCanvas(QWidget):
         points = self._points
         assert points is not None
         given, suggested = int(points.given[index]), int(points.suggested[index])
-        lines = [points.paths[index], f"given: {points.classes[given] if given >= 0 else '(none)'}"]
+        given_name = points.classes[given] if given >= 0 else self.tr("(none)")
+        lines = [points.paths[index], self.tr("given: {name}").format(name=given_name)]
         if suggested >= 0:
-            lines.append(f"suggested: {points.classes[suggested]} (suspect {points.suspect[index]:.2f})")
+            suggested_line = self.tr("suggested: {name} (suspect {suspect:.2f})")
+            lines.append(suggested_line.format(name=points.classes[suggested], suspect=points.suspect[index]))
         return "\n".join(lines)

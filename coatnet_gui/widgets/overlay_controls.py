@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coatnet_gui.model_texts import block_text, caption_text, core_text
 from coatnet_gui.widgets.head_shares import CONTENT, POSITION, HeadShareChart
 from coatnet_gui.widgets.theme import series
 from model.explain.blocks import blocks_for
@@ -86,50 +87,56 @@ class OverlayControls(QWidget):
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
-        self.visible_box = QCheckBox("Show overlay")
+        self.visible_box = QCheckBox(self.tr("Show overlay"))
         self.visible_box.setChecked(True)
         self.visible_box.toggled.connect(self.appearance_changed)
         self.form.addRow(self.visible_box)
-        self.kind_box = self._combo("&Type", "What to draw over the image", "kind")
-        _fill(self.kind_box, [(text, key) for key, text in KINDS.items()], self._spec.kind)
-        self.block_box = self._combo("Bloc&k", "The block whose output or attention is shown", "block")
+        self.kind_box = self._combo(self.tr("&Type"), self.tr("What to draw over the image"), "kind")
+        _fill(self.kind_box, [(core_text(text), key) for key, text in KINDS.items()], self._spec.kind)
+        self.block_box = self._combo(
+            self.tr("Bloc&k"), self.tr("The block whose output or attention is shown"), "block"
+        )
         self.mode_box = QComboBox()
         self.mode_box.currentIndexChanged.connect(self._mode_chosen)
-        self.mode_box.setToolTip("How the map is computed from what the forward pass captured")
-        self.form.addRow("Mo&de", self.mode_box)
-        self.head_box = self._combo("H&ead", "One head, the mean over heads, or all heads side by side", "head")
+        self.mode_box.setToolTip(self.tr("How the map is computed from what the forward pass captured"))
+        self.form.addRow(self.tr("Mo&de"), self.mode_box)
+        self.head_box = self._combo(
+            self.tr("H&ead"), self.tr("One head, the mean over heads, or all heads side by side"), "head"
+        )
         self.channel_box = QSpinBox()
-        self.channel_box.setToolTip("Channel index of the block's output")
+        self.channel_box.setToolTip(self.tr("Channel index of the block's output"))
         self.channel_box.valueChanged.connect(lambda value: self._change(channel=value))
-        self.form.addRow("&Channel", self.channel_box)
+        self.form.addRow(self.tr("&Channel"), self.channel_box)
 
         self.class_box = self._class_picker()
+        top_tip = self.tr("Grad-CAM for the top class again")
         self.top_class_button, self.class_row = self._picker_row(
-            "C&lass", self.class_box, "To&p class", "Grad-CAM for the top class again", class_index=None
+            self.tr("C&lass"), self.class_box, self.tr("To&p class"), top_tip, class_index=None
         )
         self.versus_box = self._versus_picker()
+        plain_tip = self.tr("Plain Grad-CAM of the class again, without a class B")
         self.clear_versus_button, self.versus_row = self._picker_row(
-            "Ve&rsus", self.versus_box, "Cle&ar", "Plain Grad-CAM of the class again, without a class B", versus=None
+            self.tr("Ve&rsus"), self.versus_box, self.tr("Cle&ar"), plain_tip, versus=None
         )
 
-        self.cmap_box = self._combo(
-            "Colo&urs",
+        cmap_tip = self.tr(
             "Colour map of the overlay; signed maps (learned bias, one channel) use a diverging map (coolwarm, "
-            "unless RdBu is chosen) over a range symmetric around 0",
-            None,
+            "unless RdBu is chosen) over a range symmetric around 0"
         )
+        self.cmap_box = self._combo(self.tr("Colo&urs"), cmap_tip, None)
         _fill(self.cmap_box, [(name, name) for name in COLORMAPS], COLORMAPS[0])
         self.cmap_box.currentIndexChanged.connect(self.appearance_changed)
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self.opacity_slider.setRange(0, 100)
         self.opacity_slider.setValue(60)
-        self.opacity_slider.setToolTip("Opacity of the overlay")
+        self.opacity_slider.setToolTip(self.tr("Opacity of the overlay"))
         self.opacity_slider.valueChanged.connect(self.appearance_changed)
-        self.form.addRow("Opacit&y", self.opacity_slider)
+        self.form.addRow(self.tr("Opacit&y"), self.opacity_slider)
 
+        title = self.tr("How positional is each head? {position} position {content} content")
+        swatch = "<span style='color:{}'>■</span>&nbsp;".format
         self.share_title = QLabel(
-            f"How positional is each head? <span style='color:{series(POSITION).name()}'>■</span>&nbsp;position "
-            f"<span style='color:{series(CONTENT).name()}'>■</span>&nbsp;content"
+            title.format(position=swatch(series(POSITION).name()), content=swatch(series(CONTENT).name()))
         )
         self.share_title.setWordWrap(True)  # never wider than the sidebar
         self.share_chart = HeadShareChart()
@@ -202,8 +209,8 @@ class OverlayControls(QWidget):
         filters them by substring (any case) and Enter takes the first match."""
         box, completer = self._searchable_classes(
             QStringListModel(self),
-            "Grad-CAM for any class of the model: type part of its name, or click a prediction bar",
-            "top class · type to search",
+            self.tr("Grad-CAM for any class of the model: type part of its name, or click a prediction bar"),
+            self.tr("top class · type to search"),
         )
         completer.activated[str].connect(self._class_typed)
         box.activated.connect(lambda row: self._change(class_index=row))
@@ -215,9 +222,11 @@ class OverlayControls(QWidget):
         Enter takes the first match, an empty entry clears B."""
         box, completer = self._searchable_classes(
             self.class_box.model(),
-            "Why A and not B: Grad-CAM of logit A − logit B shows the regions that favour the Grad-CAM class over "
-            "this one. Ctrl+click (Cmd+click) a prediction bar to set it; Clear to go back",
-            "none · Ctrl+click a bar",
+            self.tr(
+                "Why A and not B: Grad-CAM of logit A − logit B shows the regions that favour the Grad-CAM class "
+                "over this one. Ctrl+click (Cmd+click) a prediction bar to set it; Clear to go back"
+            ),
+            self.tr("none · Ctrl+click a bar"),
         )
         completer.activated[str].connect(self._versus_typed)
         box.activated.connect(lambda row: self.set_versus(row))
@@ -310,7 +319,7 @@ class OverlayControls(QWidget):
 
     def show_result(self, result: OverlayResult) -> None:
         """Describe the overlay on screen and, for attention, how positional each head of its block is."""
-        self.caption.setText(result.caption)
+        self.caption.setText(caption_text(result.caption, result.block))
         selected = result.spec.head if isinstance(result.spec.head, int) else None
         self.share_chart.set_shares(result.head_shares, selected)
 
@@ -414,17 +423,17 @@ class OverlayControls(QWidget):
     def _refresh(self) -> None:
         """Make every control show ``self._spec`` (without emitting)."""
         spec = self._spec
-        _fill(self.kind_box, [(text, key) for key, text in KINDS.items()], spec.kind)
+        _fill(self.kind_box, [(core_text(text), key) for key, text in KINDS.items()], spec.kind)
         blocks = blocks_for(spec.kind, self._blocks)
-        _fill(self.block_box, [(b.label, b.name) for b in blocks], spec.block)
+        _fill(self.block_box, [(block_text(b), b.name) for b in blocks], spec.block)
         modes = ATTENTION_MODES if spec.kind == "attention" else ACTIVATION_MODES
         current_mode = spec.attention_mode if spec.kind == "attention" else spec.activation_mode
-        _fill(self.mode_box, [(text, key) for key, text in modes.items()], current_mode)
+        _fill(self.mode_box, [(core_text(text), key) for key, text in modes.items()], current_mode)
         block = next((b for b in blocks if b.name == spec.block), None)
         heads = block.heads if block is not None and block.heads else 0
-        head_items: list[tuple[str, Any]] = [("Mean of heads", HEAD_MEAN)]
-        head_items += [(f"Head {h}", h) for h in range(heads)]
-        head_items.append(("All heads (grid)", HEAD_ALL))
+        head_items: list[tuple[str, Any]] = [(self.tr("Mean of heads"), HEAD_MEAN)]
+        head_items += [(self.tr("Head {h}").format(h=h), h) for h in range(heads)]
+        head_items.append((self.tr("All heads (grid)"), HEAD_ALL))
         _fill(self.head_box, head_items, spec.head)
         self.channel_box.blockSignals(True)
         self.channel_box.setRange(0, max(0, (block.channels - 1) if block is not None else 0))

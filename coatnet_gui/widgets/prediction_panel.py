@@ -9,6 +9,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QAbstractButton, QLabel, QVBoxLayout, QWidget
 
+from coatnet_gui.i18n import percent
 from coatnet_gui.widgets.theme import series, text_colour
 from model.runtime.device import Placement
 from model.runtime.inference import TOP_K, Prediction
@@ -39,8 +40,10 @@ class ClassBar(QAbstractButton):
         """Show ``label`` with ``probability`` (0-1); ``class_index`` is its index among the model's classes."""
         self.label, self.probability, self.class_index = label, probability, class_index
         self.setToolTip(
-            f"{label}: {probability * 100:.2f}% (class {class_index}) — click for its Grad-CAM;\n"
-            "Ctrl+click (Cmd+click): why the Grad-CAM class and not this one"
+            self.tr(
+                "{label}: {percent:.2f}% (class {index}) — click for its Grad-CAM;\n"
+                "Ctrl+click (Cmd+click): why the Grad-CAM class and not this one"
+            ).format(label=label, percent=probability * 100, index=class_index)
         )
         self.setAccessibleName(f"{label}, {probability * 100:.1f} percent")
         self.setAccessibleDescription(
@@ -85,7 +88,7 @@ class ClassBar(QAbstractButton):
         name = metrics.elidedText(self.label, Qt.TextElideMode.ElideRight, int(name_rect.width()))
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
         painter.drawText(
-            percent_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{self.probability * 100:.1f}%"
+            percent_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, percent(self.probability)
         )
         painter.end()
 
@@ -114,7 +117,7 @@ class PredictionPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        self.model_label = QLabel("No model loaded")
+        self.model_label = QLabel(self.tr("No model loaded"))
         self.model_label.setTextFormat(Qt.TextFormat.PlainText)  # a checkpoint's file name is not markup
         self.model_label.setWordWrap(True)
         font = self.model_label.font()
@@ -144,17 +147,20 @@ class PredictionPanel(QWidget):
     def set_model(self, info: ModelInfo, placement: Placement) -> None:
         """Show the active model, its label set and where it runs; clears the previous prediction."""
         self.model_label.setText(info.name)
-        lines = (info.name, f"config {info.config_name}", info.location)
+        lines = (info.name, self.tr("config {name}").format(name=info.config_name), info.location)
         self.model_label.setToolTip("<p>" + "<br>".join(map(html.escape, lines)) + "</p>")
         orange = text_colour("#b35900", self.palette()).name()
         warning = "".join(f"<br><span style='color:{orange}'>⚠ {html.escape(w)}</span>" for w in info.warnings)
-        self.labels_label.setText(f"Label set: <b>{html.escape(info.label_set)}</b>{warning}")
+        self.labels_label.setText(
+            self.tr("Label set: <b>{name}</b>").format(name=html.escape(info.label_set)) + warning
+        )
         self.labels_label.setToolTip(
-            f"This model only answers with these {info.num_classes} classes, whatever the image shows."
+            self.tr("This model only answers with these {n} classes, whatever the image shows.").format(
+                n=info.num_classes
+            )
         )
-        device = (
-            f"Runs on {placement.device.upper() if placement.device != 'cpu' else 'the CPU'}, {placement.precision}"
-        )
+        where = placement.device.upper() if placement.device != "cpu" else self.tr("the CPU")
+        device = self.tr("Runs on {device}, {precision}").format(device=where, precision=placement.precision)
         self.device_label.setText(device + (f"<br><i>{placement.note}</i>" if placement.note else ""))
         self.clear_prediction()
 
@@ -191,9 +197,9 @@ class PredictionPanel(QWidget):
         if p is None:
             self.timing_label.setText("")
             return
-        text = f"Inference {p.seconds * 1000:.0f} ms ({p.precision})"
+        text = self.tr("Inference {ms:.0f} ms ({precision})").format(ms=p.seconds * 1000, precision=p.precision)
         if self._explain_seconds is not None:
-            text += f" · explanation {self._explain_seconds * 1000:.0f} ms (fp32)"
+            text += self.tr(" · explanation {ms:.0f} ms (fp32)").format(ms=self._explain_seconds * 1000)
         self.timing_label.setText(text)
 
     def _bar_clicked(self, bar: ClassBar) -> None:

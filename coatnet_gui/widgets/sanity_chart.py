@@ -4,7 +4,7 @@ dashed, and a coloured list that says which kinds change with the model and whic
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -14,15 +14,34 @@ from model.explain.sanity import INSENSITIVE, THRESHOLD, SanityReport
 
 COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be185d", "#4b5563"]
 Y_TICKS = [(-1.0, "−1"), (0.0, "0"), (THRESHOLD, f"{THRESHOLD:g}"), (1.0, "1")]
-NAMES = {
-    "gradcam": "Grad-CAM",
-    "rollout": "rollout",
-    "received": "received",
-    "activation": "activation",
-    "query": "from a point",
-    "content": "content only",
-    "position": "position only",
+NAMES = {  # translated where shown (context "Sanity")
+    "gradcam": QT_TRANSLATE_NOOP("Sanity", "Grad-CAM"),
+    "rollout": QT_TRANSLATE_NOOP("Sanity", "rollout"),
+    "received": QT_TRANSLATE_NOOP("Sanity", "received"),
+    "activation": QT_TRANSLATE_NOOP("Sanity", "activation"),
+    "query": QT_TRANSLATE_NOOP("Sanity", "from a point"),
+    "content": QT_TRANSLATE_NOOP("Sanity", "content only"),
+    "position": QT_TRANSLATE_NOOP("Sanity", "position only"),
 }
+MARKED = (  # the cascade's parts as the x axis names them, and the core's verdict (model.explain.sanity)
+    QT_TRANSLATE_NOOP("Sanity", "original"),
+    QT_TRANSLATE_NOOP("Sanity", "head"),
+    QT_TRANSLATE_NOOP("Sanity", "stem"),
+    QT_TRANSLATE_NOOP("Sanity", "insensitive to the model"),
+)
+
+
+translate = QCoreApplication.translate
+
+
+def _t(text: str) -> str:
+    """Return ``text`` translated in the context "Sanity" (a word marked above)."""
+    return QCoreApplication.translate("Sanity", text)
+
+
+def kind_name(name: str) -> str:
+    """Return the translated name of map kind ``name``."""
+    return _t(NAMES[name]) if name in NAMES else name
 
 
 class CascadePlot(SidebarChart):
@@ -37,9 +56,12 @@ class CascadePlot(SidebarChart):
         self.setAccessibleName("Sanity check: map correlation as the network is randomised")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip(
-            "The network (a copy) is randomised from the head down, one part after another; after each step the "
-            f"map of the same image and class is computed again. A map still correlated above {THRESHOLD:g} with "
-            "the original after the stem is random too does not depend on the model (Adebayo et al. 2018)."
+            QCoreApplication.translate(
+                "Sanity",
+                "The network (a copy) is randomised from the head down, one part after another; after each step the "
+                "map of the same image and class is computed again. A map still correlated above {threshold:g} with "
+                "the original after the stem is random too does not depend on the model (Adebayo et al. 2018).",
+            ).format(threshold=THRESHOLD)
         )
 
     def set_report(self, report: SanityReport | None) -> None:
@@ -55,9 +77,9 @@ class CascadePlot(SidebarChart):
         """Paint the chart into ``area``."""
         palette, font = self.palette(), small_font(self.font())
         parts = ("original", *(self.report.parts if self.report else ("head", "S4", "S3", "S2", "S1", "stem")))
-        x_ticks = [(float(i), p) for i, p in enumerate(parts)]
+        x_ticks = [(float(i), _t(p)) for i, p in enumerate(parts)]
         axes = Axes(plot_rect(area, font, [t for _v, t in Y_TICKS], parts[-1]), (0.0, len(parts) - 1.0), (-1.0, 1.0))
-        draw_axes(painter, axes, x_ticks, Y_TICKS, "randomised down to", "Spearman", palette, font)
+        draw_axes(painter, axes, x_ticks, Y_TICKS, translate("Sanity", "randomised down to"), "Spearman", palette, font)
         threshold = QColor(palette.color(QPalette.ColorRole.WindowText))
         painter.setPen(QPen(threshold, 1, Qt.PenStyle.DashLine))
         painter.drawLine(axes.point(0, THRESHOLD), axes.point(len(parts) - 1, THRESHOLD))
@@ -79,11 +101,11 @@ def summary_html(report: SanityReport) -> str:
     lines = []
     for i, (name, kind) in enumerate(report.kinds.items()):
         colour = series(COLOURS[i % len(COLOURS)]).name()
-        flag = f"<b>{INSENSITIVE}</b>" if kind.insensitive else "changes with the model"
-        lines.append(
-            f'<span style="color:{colour}">■</span> {NAMES.get(name, name)}: {kind.final.spearman:.2f} — {flag}'
-            f" (other class: {kind.random_logit.spearman:.2f})"
+        flag = f"<b>{_t(INSENSITIVE)}</b>" if kind.insensitive else translate("Sanity", "changes with the model")
+        line = translate("Sanity", "{name}: {spearman:.2f} — {flag} (other class: {other:.2f})").format(
+            name=kind_name(name), spearman=kind.final.spearman, flag=flag, other=kind.random_logit.spearman
         )
+        lines.append(f'<span style="color:{colour}">■</span> {line}')
     return "<br>".join(lines)
 
 
@@ -97,14 +119,16 @@ class SanityView(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.run_button = QPushButton("Run sanity check")
+        self.run_button = QPushButton(self.tr("Run sanity check"))
         self.run_button.setToolTip(
-            "Randomise a copy of the network from the head down and see whether each kind of map changes "
-            "(7 explanations of this image; the model in use is not touched)"
+            self.tr(
+                "Randomise a copy of the network from the head down and see whether each kind of map changes "
+                "(7 explanations of this image; the model in use is not touched)"
+            )
         )
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setEnabled(False)
-        self.status = QLabel("Checks whether each map depends on the model's weights at all.")
+        self.status = QLabel(self.tr("Checks whether each map depends on the model's weights at all."))
         self.status.setWordWrap(True)
         self.plot = CascadePlot()
         self.summary = QLabel("")
@@ -126,12 +150,12 @@ class SanityView(QWidget):
     def _run(self) -> None:
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.status.setText("Randomising a copy of the network…")
+        self.status.setText(self.tr("Randomising a copy of the network…"))
         self.run_clicked.emit()
 
     def _cancel(self) -> None:
         self.cancel_clicked.emit()
-        self._idle("Cancelled.")
+        self._idle(self.tr("Cancelled."))
 
     def _idle(self, text: str) -> None:
         self.run_button.setEnabled(True)
@@ -140,24 +164,29 @@ class SanityView(QWidget):
 
     def show_progress(self, done: int, total: int) -> None:
         """Show how many of the cascade's passes have run."""
-        self.status.setText(f"Randomising a copy of the network… {done}/{total} passes")
+        self.status.setText(
+            self.tr("Randomising a copy of the network… {done}/{total} passes").format(done=done, total=total)
+        )
 
     def show_report(self, report: SanityReport) -> None:
         """Show the curves and summary of ``report``."""
         self.report = report
         self.plot.set_report(report)
         self.summary.setText(summary_html(report))
-        flagged = [NAMES.get(n, n) for n, k in report.kinds.items() if k.insensitive]
-        verdict = f"{', '.join(flagged)}: {INSENSITIVE}." if flagged else "Every map changes with the model."
-        self._idle(f"Randomised head → stem (threshold Spearman {THRESHOLD:g}). {verdict}")
+        flagged = [kind_name(n) for n, k in report.kinds.items() if k.insensitive]
+        verdict = (
+            f"{', '.join(flagged)}: {_t(INSENSITIVE)}." if flagged else self.tr("Every map changes with the model.")
+        )
+        done = self.tr("Randomised head → stem (threshold Spearman {threshold:g}).").format(threshold=THRESHOLD)
+        self._idle(f"{done} {verdict}")
 
     def show_failure(self, message: str) -> None:
         """Say that the check failed (the window shows the error too)."""
-        self._idle(f"The sanity check failed: {message}")
+        self._idle(self.tr("The sanity check failed: {message}").format(message=message))
 
     def clear(self) -> None:
         """Forget the report of the previous image or model."""
         self.report = None
         self.plot.set_report(None)
         self.summary.setText("")
-        self._idle("Checks whether each map depends on the model's weights at all.")
+        self._idle(self.tr("Checks whether each map depends on the model's weights at all."))

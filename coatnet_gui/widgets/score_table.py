@@ -4,16 +4,21 @@ intervals underneath. Clicking a row shows that map."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from coatnet_gui.widgets.faithfulness_chart import VERDICT_COLOURS, VERDICT_WORDS
+from coatnet_gui.widgets.faithfulness_chart import VERDICT_COLOURS, verdict_word
 from coatnet_gui.widgets.theme import text_colour
 from model.explain.scoring import ScoreTable
 
-RANDOM_ROW = "random orders (95 %)"
-HEADERS = ["#", "Map", "Deletion ↓", "Insertion ↑"]
+RANDOM_ROW = QT_TRANSLATE_NOOP("ScoreTableView", "random orders (95 %)")  # translated where shown
+HEADERS = [  # translated where shown
+    "#",
+    QT_TRANSLATE_NOOP("ScoreTableView", "Map"),
+    QT_TRANSLATE_NOOP("ScoreTableView", "Deletion ↓"),
+    QT_TRANSLATE_NOOP("ScoreTableView", "Insertion ↑"),
+]
 
 
 class ScoreTableView(QTableWidget):
@@ -23,7 +28,7 @@ class ScoreTableView(QTableWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(0, len(HEADERS), parent)
-        self.setHorizontalHeaderLabels(HEADERS)
+        self.setHorizontalHeaderLabels([self.tr(h) for h in HEADERS])
         self.verticalHeader().hide()
         self.setTabKeyNavigation(False)  # Tab moves on to the next control
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -34,10 +39,12 @@ class ScoreTableView(QTableWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.setToolTip(
-            "One map of each kind for the top class, most faithful first (lowest deletion area), each area with its "
-            "verdict against several random orders: better, worse, or inconclusive (inside the random orders' 95 % "
-            "interval, or the model barely reacts to the fill). Below the maps: that interval. Click a row to show "
-            "that map."
+            self.tr(
+                "One map of each kind for the top class, most faithful first (lowest deletion area), each area with "
+                "its verdict against several random orders: better, worse, or inconclusive (inside the random "
+                "orders' 95 % interval, or the model barely reacts to the fill). Below the maps: that interval. "
+                "Click a row to show that map."
+            )
         )
         self.scores: ScoreTable | None = None
         self.names: list[str] = []  # the map of each row, in rank order
@@ -55,8 +62,8 @@ class ScoreTableView(QTableWidget):
         rows = []
         for i, (name, curves) in enumerate(ranked):
             verdicts = table.verdicts(name)
-            deletion = (f"{curves.deletion_area:.3f} {VERDICT_WORDS.get(verdicts.deletion, verdicts.deletion)}",)
-            insertion = (f"{curves.insertion_area:.3f} {VERDICT_WORDS.get(verdicts.insertion, verdicts.insertion)}",)
+            deletion = (f"{curves.deletion_area:.3f} {verdict_word(verdicts.deletion)}",)
+            insertion = (f"{curves.insertion_area:.3f} {verdict_word(verdicts.insertion)}",)
             rows.append((str(i + 1), name, deletion + (verdicts.deletion,), insertion + (verdicts.insertion,)))
         if ranked:
             first = table.verdicts(ranked[0][0])
@@ -66,7 +73,7 @@ class ScoreTableView(QTableWidget):
         grey = self.palette().color(QPalette.ColorRole.PlaceholderText)
         for r, (rank, name, deletion, insertion) in enumerate(rows):
             for c, (text, word) in enumerate(((rank, ""), (name, ""), deletion, insertion)):
-                item = QTableWidgetItem(text)
+                item = QTableWidgetItem(self.tr(RANDOM_ROW) if text == RANDOM_ROW and c == 1 else text)
                 if c >= 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if word in VERDICT_COLOURS:

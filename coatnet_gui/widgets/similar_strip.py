@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QSize, Qt, Signal, SignalInstance
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,7 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 _PATH = Qt.ItemDataRole.UserRole
-HINT = "Select a row, drop an image here, or right-click the image in the Image tab: Find similar images here."
+HINT = QT_TRANSLATE_NOOP(  # translated where shown
+    "SimilarStrip",
+    "Select a row, drop an image here, or right-click the image in the Image tab: Find similar images here.",
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ class ThumbnailSource(Protocol):
 
 def caption(item: SimilarItem) -> str:
     """Return the text under a thumbnail: the given class (or "unlabelled") and the similarity."""
-    return f"{item.given or 'unlabelled'}\n{item.similarity:.2f}"
+    given = item.given or QCoreApplication.translate("SimilarStrip", "unlabelled")
+    return f"{given}\n{item.similarity:.2f}"
 
 
 class ResultList(QListWidget):
@@ -79,7 +83,7 @@ class SimilarStrip(QWidget):
         self.side = side
         self.shown: list[SimilarItem] = []
         self.setAcceptDrops(True)
-        self.title = QLabel(HINT)
+        self.title = QLabel(self.tr(HINT))
         self.title.setWordWrap(True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.list = ResultList()
@@ -91,12 +95,12 @@ class SimilarStrip(QWidget):
         self.list.setIconSize(QSize(side, side))
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.list.setAccessibleName("Similar images")
-        self.list.setToolTip("Double-click or Enter opens an image; select several for Set class")
+        self.list.setToolTip(self.tr("Double-click or Enter opens an image; select several for Set class"))
         self.list.itemDoubleClicked.connect(lambda item: self.open_requested.emit(item.data(_PATH)))
         self.list.enter_pressed.connect(self._open_current)
         self.list.itemSelectionChanged.connect(self._update_button)
-        self.set_class_button = QPushButton("Set class for these…")
-        self.set_class_button.setToolTip("Give one class to the selected images, or to every image shown")
+        self.set_class_button = QPushButton(self.tr("Set class for these…"))
+        self.set_class_button.setToolTip(self.tr("Give one class to the selected images, or to every image shown"))
         self.set_class_button.clicked.connect(self._set_class)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -113,13 +117,20 @@ class SimilarStrip(QWidget):
         """Show ``items`` (most similar first) under the title ``query`` (what was searched for, in words)."""
         self.shown = list(items)
         self.list.clear()
-        self.title.setText(query if items else f"{query}: nothing found.")
+        self.title.setText(query if items else self.tr("{query}: nothing found.").format(query=query))
         placeholder = QPixmap(self.side, self.side)
         placeholder.fill(Qt.GlobalColor.transparent)
         for found in items:
             item = QListWidgetItem(caption(found), self.list)
             item.setData(_PATH, found.path)
-            item.setToolTip(f"{found.path}\ngiven: {found.given or 'none'}\nsimilarity {found.similarity:.3f}")
+            given = found.given or self.tr("none")
+            item.setToolTip(
+                found.path
+                + "\n"
+                + self.tr("given: {given}\nsimilarity {similarity:.3f}").format(
+                    given=given, similarity=found.similarity
+                )
+            )
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             item.setSizeHint(QSize(self.side + 24, self.side + 2 * self.fontMetrics().height() + 10))
             picture = self.thumbnails.get(found.path)
@@ -135,7 +146,7 @@ class SimilarStrip(QWidget):
 
     def clear(self) -> None:
         """Show nothing but the hint."""
-        self.show_message(HINT)
+        self.show_message(self.tr(HINT))
 
     def selected_paths(self) -> list[str]:
         """Return the paths of the selected thumbnails, in the strip's order."""
@@ -154,7 +165,9 @@ class SimilarStrip(QWidget):
         selected = len(self.selected_paths())
         self.set_class_button.setEnabled(bool(self.shown))
         count = selected or len(self.shown)
-        self.set_class_button.setText(f"Set class for these {count}…" if self.shown else "Set class for these…")
+        self.set_class_button.setText(
+            self.tr("Set class for these {n}…").format(n=count) if self.shown else self.tr("Set class for these…")
+        )
 
     def _open_current(self) -> None:
         item = self.list.currentItem()

@@ -116,6 +116,7 @@ def test_both_distributions_carry_the_assets(installed: Install):
         "coatnet_lens_assets/labels/imagenet-1k.txt",
         "coatnet_lens_assets/icons/coatnet-lens.svg",
         "coatnet_lens_assets/samples/fashion_bag.png",
+        "coatnet_lens_assets/i18n/coatnet_lens_zh_CN.qm",
     ):
         assert asset in names
         assert "assets/" + asset.split("/", 1)[1] in in_sdist  # the sdist keeps the checkout's layout

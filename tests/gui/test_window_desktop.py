@@ -219,7 +219,7 @@ def test_each_alt_letter_opens_one_thing_on_each_tab(window):
 
     bar = window.menuBar()
     shared = [a.text() for a in bar.actions()] + [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert mnemonics(shared) == ["f", "v", "o", "m", "h", "i", "b"]
+    assert mnemonics(shared) == ["f", "v", "o", "m", "n", "h", "i", "b"]
     for tab in (window.image_tab, window.batch, window.audit):
         texts = [w.text() for w in tab.findChildren(QLabel) if w.buddy() is not None]
         texts += [w.text() for w in tab.findChildren(QAbstractButton)]
