@@ -18,6 +18,7 @@ from coatnet_gui.cli.common import (
     EXIT_SOME_FAILED,
     add_command,
     add_model_arguments,
+    add_runtime_argument,
     add_topk_argument,
     describe,
     open_classifier,
@@ -49,7 +50,7 @@ def classify_command(args: argparse.Namespace) -> int:
     from model.weights.checkpoint import WeightsError  # torch: imported by the command, not by the parser
 
     try:
-        clf = open_classifier(args)
+        clf = open_classifier(args, batch_sizes=(1,))
     except WeightsError as exc:
         return usage_error(str(exc))
     if not args.json:
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_topk_argument(classify, "to print per image")
     classify.add_argument("--json", action="store_true", help="one JSON object per image and line")
     add_model_arguments(classify)
+    add_runtime_argument(classify)
     classify.set_defaults(run=classify_command)
     add_batch_commands(sub)
     add_train_command(sub)
