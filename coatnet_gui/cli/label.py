@@ -57,10 +57,10 @@ class TerminalProgress:
     """Draws :func:`progress_line` on ``stream``: redrawn in place at most 5 times a second on a terminal,
     a new line every 10 s otherwise."""
 
-    def __init__(self, stream: TextIO = sys.stderr, runtime: Callable[[], str] | None = None):
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None, runtime: Callable[[], str] | None = None):
+        self.stream = stream or sys.stderr  # looked up now: a redirected stderr is honoured
         self.runtime = runtime or str  # says what runs the network now ("" when not given)
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self.last = 0.0
         self.progress = BatchProgress()
 

@@ -139,3 +139,17 @@ def test_compiled_agrees_and_a_second_process_reuses_the_compile_cache(cache, sl
     assert first["inductor"].get("fxgraph_cache_miss", 0) >= 1 and not first["inductor"].get("fxgraph_cache_hit")
     assert second["inductor"].get("fxgraph_cache_hit", 0) >= 1 and not second["inductor"].get("fxgraph_cache_miss")
     assert list((cache / "compiled" / "inductor").iterdir()), "inductor's caches live in the app's cache folder"
+
+
+def test_label_says_which_runtime_ran_in_its_header_and_progress_line(tmp_path, capfd, cache):
+    runtime = EXPORTED[0] if EXPORTED else "torch"
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for name in ("00000_Ankle-boot.png", "00001_Pullover.png", "00002_Trouser.png"):
+        (folder / name).write_bytes((SLICE / name).read_bytes())
+    out = tmp_path / "out.csv"
+    assert main(["label", str(folder), "--out", str(out), "--runtime", runtime, "--device", "cpu"]) == 0
+    err = capfd.readouterr().err
+    assert f"| runtime: {runtime}" in err
+    assert any("3/3 100%" in line and f"[{runtime}]" in line for line in err.splitlines()), err
+    assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == 3
