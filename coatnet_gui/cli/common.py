@@ -129,7 +129,7 @@ def open_classifier(args: argparse.Namespace, batch_work: bool = False, batch_si
         args.device,
         labels=getattr(args, "labels", None),
         progress=download_progress(),
-        runtime=getattr(args, "runtime", "torch"),
+        runtime=getattr(args, "runtime", None),
         batch_work=batch_work,
         batch_sizes=batch_sizes,
     )

@@ -47,6 +47,7 @@ def configure_compile_cache() -> Path:
         os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(folder)
         inductor_config.fx_graph_cache = True
         inductor_config.freezing = True
+        inductor_config.cpp.weight_prepack = False  # prepacked (mkldnn) weights cannot be pickled: no FX graph cache
         functorch_config.enable_autograd_cache = True
         return folder
 

@@ -255,25 +255,25 @@ def open_predictor(
     labels: str | os.PathLike | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: CancelToken | None = None,
-    runtime: str = "torch",
+    runtime: str | None = None,
     batch_work: bool = False,
     batch_sizes: tuple[int, ...] = (),
 ) -> Predictor:
     """Return the classifier for ``source``: an ``.onnx`` file runs through onnxruntime
     (:class:`~model.runtime.onnx_runtime.OnnxClassifier`, predictions only), anything else
-    :func:`~model.weights.loading.load_model` opens, run by ``runtime`` (torch, compiled, onnxruntime, openvino or
-    auto: :func:`~model.runtime.runtimes.open_runtime`, with ``batch_work`` and ``batch_sizes``). ``labels``,
+    :func:`~model.weights.loading.load_model` opens, run by ``runtime`` (None: torch; torch, compiled, onnxruntime,
+    openvino or auto: :func:`~model.runtime.runtimes.open_runtime`, with ``batch_work`` and ``batch_sizes``). ``labels``,
     ``progress`` and ``cancel`` as for ``load_model``. Raises :class:`~model.weights.checkpoint.WeightsError` with
     one line (:class:`~model.runtime.runtimes.RuntimeUnavailable` for a runtime that cannot run here)."""
     if is_onnx_file(source):
         from model.runtime.onnx_runtime import OnnxClassifier  # onnxruntime only when an ONNX file is opened
         from model.runtime.runtimes import RuntimeUnavailable
 
-        if runtime not in ("auto", "onnxruntime"):
+        if runtime not in (None, "auto", "onnxruntime"):
             raise RuntimeUnavailable(f"an .onnx file runs through onnxruntime, not --runtime {runtime}")
         return OnnxClassifier(source, device=device, labels=labels)
     loaded = load_model(source, progress=progress, cancel=cancel, labels=labels)
-    if runtime == "torch":
+    if runtime in (None, "torch"):
         return Classifier(loaded, device=device)
     from model.runtime.runtimes import open_runtime
 

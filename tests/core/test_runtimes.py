@@ -120,6 +120,7 @@ print(json.dumps({"ready": clf.compiled_ready, "error": clf.compile_error, "runt
 """
 
 
+@pytest.mark.slow  # two processes compiling the tiny model: ~1 min on 2 quiet cores
 def test_compiled_agrees_and_a_second_process_reuses_the_compile_cache(cache, slice_batch, tmp_path):
     batch, reference = slice_batch
     pixels = tmp_path / "batch.pt"
