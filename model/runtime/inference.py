@@ -262,9 +262,10 @@ def open_predictor(
     """Return the classifier for ``source``: an ``.onnx`` file runs through onnxruntime
     (:class:`~model.runtime.onnx_runtime.OnnxClassifier`, predictions only), anything else
     :func:`~model.weights.loading.load_model` opens, run by ``runtime`` (None: torch; torch, compiled, onnxruntime,
-    openvino or auto: :func:`~model.runtime.runtimes.open_runtime`, with ``batch_work`` and ``batch_sizes``). ``labels``,
-    ``progress`` and ``cancel`` as for ``load_model``. Raises :class:`~model.weights.checkpoint.WeightsError` with
-    one line (:class:`~model.runtime.runtimes.RuntimeUnavailable` for a runtime that cannot run here)."""
+    openvino or auto: :func:`~model.runtime.runtimes.open_runtime`, with ``batch_work`` and ``batch_sizes``).
+    ``labels``, ``progress`` and ``cancel`` as for ``load_model``. Raises
+    :class:`~model.weights.checkpoint.WeightsError` with one line (:class:`~model.runtime.runtimes.RuntimeUnavailable`
+    for a runtime that cannot run here)."""
     if is_onnx_file(source):
         from model.runtime.onnx_runtime import OnnxClassifier  # onnxruntime only when an ONNX file is opened
         from model.runtime.runtimes import RuntimeUnavailable
