@@ -26,18 +26,20 @@ from model.runtime.inference import Classifier
 from model.weights.loading import LoadedModel
 
 _CONFIGURED = threading.Lock()
+_USER_DIR = os.environ.get("TORCHINDUCTOR_CACHE_DIR")  # read before inductor's import sets its default there
 
 
 def compile_cache_dir() -> Path:
     """Return where inductor's caches live: ``<cache folder>/compiled/inductor`` (``TORCHINDUCTOR_CACHE_DIR`` when
-    the user set it)."""
-    return Path(os.environ.get("TORCHINDUCTOR_CACHE_DIR") or cache_dir() / "compiled" / "inductor")
+    the user set it before this module was imported)."""
+    return Path(_USER_DIR or cache_dir() / "compiled" / "inductor")
 
 
 def configure_compile_cache() -> Path:
     """Point inductor's on-disk caches (the FX graph cache, the AOT autograd cache and the compiled kernels) at
     :func:`compile_cache_dir` and switch on what makes CPU inference fast (weights frozen into the graph, so batch
-    norms fold and oneDNN prepacks them); return the folder. Call before the first compile."""
+    norms fold into the convolutions) while staying cacheable (no oneDNN weight prepacking: prepacked weights cannot
+    be pickled, and inductor then bypasses its FX graph cache); return the folder. Call before the first compile."""
     import torch._functorch.config as functorch_config
     import torch._inductor.config as inductor_config
 
