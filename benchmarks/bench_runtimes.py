@@ -105,7 +105,8 @@ def main() -> None:
     loaded = LoadedModel(net, info)
     skipped = {r: unavailable_reason(r) for r in args.runtimes if unavailable_reason(r)}
     peak, how = peak_flops()
-    rows = []
+    print(f"\n{CONFIG}, random weights, {cpu_name()}, torch {torch.__version__}, median of {args.repeats}")
+    print(f"{flops / 1e9:.2f} GFLOP per image; estimated bf16 peak {peak / 1e12:.2f} TFLOP/s = {how}", flush=True)
     for batch in args.batches:
         x = torch.randn(batch, 3, side, side, generator=torch.Generator().manual_seed(batch))
         x_cl = x.contiguous(memory_format=torch.channels_last)
@@ -125,11 +126,16 @@ def main() -> None:
         if args.llga:
             runs["llga"] = llga_module(create_model(CONFIG).eval().to(memory_format=torch.channels_last), x_cl)
         times = interleaved_medians(runs, args.repeats, warmup=2)
-        rows += [(batch, name, seconds, times["timm"]) for name, seconds in times.items()]
+        rows = [(batch, name, seconds, times["timm"]) for name, seconds in times.items()]
+        print_rows(rows, flops, peak)
+    for runtime, reason in skipped.items():
+        print(f"{runtime}: not run ({reason})")
+
+
+def print_rows(rows: list[tuple[int, str, float, float]], flops: float, peak: float) -> None:
+    """Print one batch size's rows (batch, runtime, seconds, timm's seconds) with the load average."""
     load = os.getloadavg()
-    print(f"\n{CONFIG}, random weights, {cpu_name()}, torch {torch.__version__}, median of {args.repeats}")
-    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {flops / 1e9:.2f} GFLOP per image")
-    print(f"estimated bf16 peak {peak / 1e12:.2f} TFLOP/s = {how}")
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     print(f"{'batch':>5s} {'runtime':12s} {'img/s':>8s} {'x timm':>7s} {'TFLOP/s':>8s} {'of peak':>8s}")
     for batch, name, seconds, timm in rows:
         rate = batch / seconds
@@ -138,9 +144,7 @@ def main() -> None:
             goal = f"  (goal x{GOAL:g}: {'met' if timm / seconds >= GOAL else 'missed'})"
         achieved = rate * flops / 1e12
         share = rate * flops / peak
-        print(f"{batch:5d} {name:12s} {rate:8.1f} {timm / seconds:7.2f} {achieved:8.3f} {share:8.1%}{goal}")
-    for runtime, reason in skipped.items():
-        print(f"{runtime}: not run ({reason})")
+        print(f"{batch:5d} {name:12s} {rate:8.1f} {timm / seconds:7.2f} {achieved:8.3f} {share:8.1%}{goal}", flush=True)
 
 
 if __name__ == "__main__":

@@ -26,13 +26,17 @@ from model.runtime.inference import Classifier
 from model.weights.loading import LoadedModel
 
 _CONFIGURED = threading.Lock()
-_USER_DIR = os.environ.get("TORCHINDUCTOR_CACHE_DIR")  # read before inductor's import sets its default there
 
 
 def compile_cache_dir() -> Path:
-    """Return where inductor's caches live: ``<cache folder>/compiled/inductor`` (``TORCHINDUCTOR_CACHE_DIR`` when
-    the user set it before this module was imported)."""
-    return Path(_USER_DIR or cache_dir() / "compiled" / "inductor")
+    """Return where inductor's caches live: ``<cache folder>/compiled/inductor``, or ``TORCHINDUCTOR_CACHE_DIR``
+    when the user set it (inductor's import sets it to its default, which does not count)."""
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+    user = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    if user and user != default_cache_dir():
+        return Path(user)
+    return cache_dir() / "compiled" / "inductor"
 
 
 def configure_compile_cache() -> Path:
