@@ -13,6 +13,9 @@ every side. Sections (each reports on its own; one that fails prints why and the
 * ``throughput``: images/s of ours against timm's twin (same weights), both eager with AMP (fp16 autocast) and
   channels_last, at batch 1, 64 and 256, median of interleaved repeats. Published anchor (RTX 4090, AMP,
   eager, batch 1024): coatnet_0_rw 3,444 img/s, nano 4,114;
+* ``runtimes``: onnxruntime's CUDA provider (when installed) on the cached ONNX export and the ``compiled``
+  runtime (torch.compile, inductor's CUDA backend) against the eager network, coatnet_0_rw_224 at batch 64: top-1
+  agreement, compile seconds, images/s (``--runtimes-on-cpu`` runs this section alone on the CPU, a dry run);
 * ``labelling``: a folder of 12-megapixel JPEGs (plus a PNG, a CMYK JPEG and a broken file) labelled with
   coatnet_0_rw_224 on CUDA: ``label_folder`` with Pillow decode threads, against nvJPEG batches through
   :func:`model.data.gpu_decode.decode_batch` (files it refuses go to Pillow); images/s, top-1 agreement, and
@@ -180,6 +183,67 @@ def throughput(repeats: int) -> None:
         torch.cuda.empty_cache()
 
 
+def runtimes(device: str = "cuda", config: str = "coatnet_0_rw_224", batch: int = 64, repeats: int = 5) -> None:
+    """The runtimes of ``model.runtime.runtimes`` on ``device`` against the eager network in its placement:
+    onnxruntime's CUDA provider (when installed) on the cached ONNX export, and ``compiled`` (torch.compile,
+    inductor's CUDA backend, its cache in a temporary folder): compile seconds, top-1 agreement with eager on
+    ``batch`` seeded images, images/s of both (interleaved). ``device="cpu"`` runs the same checks on the CPU
+    (``--runtimes-on-cpu``: a dry run of this section without a GPU)."""
+    import onnxruntime as ort
+
+    from model.data.transform import PreprocessCfg as Cfg
+    from model.runtime.runtimes import open_runtime, unavailable_reason
+    from model.weights.loading import LoadedModel, ModelInfo
+
+    os.environ["COATNET_LENS_CACHE"] = tempfile.mkdtemp(prefix="gpu-check-cache-")
+    net = seeded_model(config)
+    side = net.cfg.img_size
+    names = [str(i) for i in range(net.cfg.num_classes)]
+    loaded = LoadedModel(
+        net, ModelInfo(config, config, "file", "random", len(names), names, "custom", Cfg((side, side)))
+    )
+    eager = Classifier(loaded, device=device)
+    x = inputs(net, batch)
+    reference = eager.probabilities(x)
+    runs: dict[str, Callable[[], object]] = {"eager": lambda: eager.probabilities(x)}
+    print(f"  eager: {eager.placement.device} ({eager.placement.precision}), batch {batch}, {config}")
+    wanted = "CUDAExecutionProvider" if device == "cuda" else "CPUExecutionProvider"
+    if unavailable_reason("onnxruntime"):
+        print(f"  onnxruntime: skipped ({unavailable_reason('onnxruntime')})")
+    elif wanted not in ort.get_available_providers():
+        print(f"  onnxruntime: skipped (no {wanted}; onnxruntime-gpu brings it)")
+    else:
+        start = time.perf_counter()
+        clf = open_runtime(LoadedModel(seeded_model(config), loaded.info), "onnxruntime", device)
+        print(f"  onnxruntime: exported and opened in {time.perf_counter() - start:.1f} s on {clf.placement.device}")
+        probs = clf.probabilities(x)
+        agree = (probs.argmax(-1) == reference.argmax(-1)).float().mean().item()
+        check(
+            "runtimes: onnxruntime top-1 agreement with eager",
+            agree >= BOUNDS["low-precision top-1 agreement"],
+            f"{agree:.1%}, largest |Δp| {(probs - reference).abs().max().item():.2e}",
+        )
+        runs["onnxruntime"] = lambda clf=clf: clf.probabilities(x)
+    start = time.perf_counter()
+    compiled = open_runtime(LoadedModel(seeded_model(config), loaded.info), "compiled", device, batch_sizes=(batch,))
+    ready = compiled.wait()
+    check(
+        "runtimes: compiled is ready",
+        ready,
+        compiled.compile_error or f"compiled in {time.perf_counter() - start:.0f} s",
+    )
+    if ready:
+        agree = (compiled.probabilities(x).argmax(-1) == reference.argmax(-1)).float().mean().item()
+        check(
+            "runtimes: compiled top-1 agreement with eager",
+            agree >= BOUNDS["low-precision top-1 agreement"],
+            f"{agree:.1%}",
+        )
+        runs["compiled"] = lambda: compiled.probabilities(x)
+    times = interleaved_medians(runs, repeats, warmup=2)
+    print("  " + ", ".join(f"{name} {batch / t:.1f} img/s (x{times['eager'] / t:.2f})" for name, t in times.items()))
+
+
 def gpu_normalize(pixels: torch.Tensor, cfg: PreprocessCfg) -> torch.Tensor:
     """Return the model input ``(B, 3, H, W)`` float32 from uint8 ``(B, 3, H, W)`` pixels, on their device."""
     mean = torch.tensor(cfg.mean, device=pixels.device)[:, None, None]
@@ -265,8 +329,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jpegs", type=int, default=48, help="12-megapixel JPEGs in the labelling folder")
     parser.add_argument("--repeats", type=int, default=10, help="timed repeats per throughput case")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["correctness", "explain", "throughput", "labelling"])
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["correctness", "explain", "throughput", "runtimes", "labelling"]
+    )
+    parser.add_argument("--runtimes-on-cpu", action="store_true", help="only the runtimes section, on the CPU")
     args = parser.parse_args()
+    if args.runtimes_on_cpu:  # a dry run of the new section on a machine without a GPU (small model and batch)
+        runtimes("cpu", "coatnet_nano_rw_224", batch=4, repeats=2)
+        print(f"\n{'all checks met' if not failures else 'MISSED: ' + ', '.join(failures)}")
+        return 1 if failures else 0
     if not torch.cuda.is_available():
         print("gpu_check: no CUDA device here (torch.cuda.is_available() is False): nothing to check.")
         return 0
@@ -275,6 +346,7 @@ def main() -> int:
         "correctness": correctness,
         "explain": explain,
         "throughput": lambda: throughput(args.repeats),
+        "runtimes": runtimes,
         "labelling": lambda: labelling(args.jpegs),
     }
     for name, section in sections.items():

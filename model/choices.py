@@ -7,6 +7,7 @@ starts in a fraction of a second. The modules that use them re-export them where
 from __future__ import annotations
 
 DEVICE_CHOICES = ("auto", "cuda", "mps", "cpu")
+RUNTIME_CHOICES = ("auto", "torch", "compiled", "onnxruntime", "openvino")  # model.runtime.runtimes
 TOP_K = 5  # classes shown or kept per image unless asked otherwise (GUI panel, CLI, batch labelling)
 MAP_KINDS: dict[str, str] = {
     "gradcam": "Grad-CAM of the top-1 class",

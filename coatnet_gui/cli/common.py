@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from model.choices import DEVICE_CHOICES, TOP_K
+from model.choices import DEVICE_CHOICES, RUNTIME_CHOICES, TOP_K
 
 if TYPE_CHECKING:
     from model.runtime.inference import Predictor
@@ -80,6 +80,18 @@ def add_device_argument(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def add_runtime_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--runtime`` (auto, torch, compiled, onnxruntime, openvino): what runs the plain forward passes."""
+    parser.add_argument(
+        "--runtime",
+        choices=RUNTIME_CHOICES,
+        default="auto",
+        help="what runs the network's predictions: 'auto' (default; README, Runtimes), 'torch' (eager), 'compiled' "
+        "(torch.compile, cached per model and machine), 'onnxruntime' or 'openvino' (a cached ONNX export); maps "
+        "always use the eager network",
+    )
+
+
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--model``, ``--device`` and ``--labels`` (shared by every command that runs the network)."""
     parser.add_argument(
@@ -105,12 +117,22 @@ def download_progress(stream=sys.stderr) -> Callable[[int, int], None]:
     return report
 
 
-def open_classifier(args: argparse.Namespace) -> Predictor:
-    """Return the classifier for ``--model``/``--device`` (a PyTorch ``Classifier``, or an ``OnnxClassifier`` for an
-    .onnx file); raises WeightsError when it cannot load."""
+def open_classifier(args: argparse.Namespace, batch_work: bool = False, batch_sizes: tuple[int, ...] = ()) -> Predictor:
+    """Return the classifier for ``--model``/``--device``/``--runtime`` (a PyTorch ``Classifier`` or one of the
+    runtimes of ``model.runtime.runtimes``, or an ``OnnxClassifier`` for an .onnx file); ``batch_work`` and
+    ``batch_sizes`` tell the automatic runtime choice what it is for. Raises WeightsError when it cannot load
+    (``RuntimeUnavailable``, one line, for a runtime that cannot run here)."""
     from model.runtime.inference import open_predictor
 
-    clf = open_predictor(args.model, args.device, labels=getattr(args, "labels", None), progress=download_progress())
+    clf = open_predictor(
+        args.model,
+        args.device,
+        labels=getattr(args, "labels", None),
+        progress=download_progress(),
+        runtime=getattr(args, "runtime", None),
+        batch_work=batch_work,
+        batch_sizes=batch_sizes,
+    )
     warn_about_model(clf.info.warnings)
     return clf
 
@@ -127,6 +149,5 @@ def describe(clf: Predictor) -> str:
     when it is not PyTorch)."""
     p = clf.placement
     names = clf.info.label_set + (f" from {clf.info.label_source}" if clf.info.label_source else "")
-    runtime = f" | runtime: {clf.runtime}" if clf.runtime != "torch" else ""
-    line = f"model: {clf.info.name} | labels: {names} | device: {p.device} ({p.precision}){runtime}"
+    line = f"model: {clf.info.name} | labels: {names} | device: {p.device} ({p.precision}) | runtime: {clf.runtime}"
     return line + (f"\nnote: {p.note}" if p.note else "")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -44,23 +44,26 @@ _SHOW_FAILURES = 10
 RAY_MISSING = "--engine ray needs Ray, which is not installed: pip install 'coatnet-lens[cluster]'"
 
 
-def progress_line(p: BatchProgress, width: int = 24) -> str:
-    """Return one line for the terminal: bar, counts, percentage, images/s, ETA and failures."""
+def progress_line(p: BatchProgress, width: int = 24, runtime: str = "") -> str:
+    """Return one line for the terminal: bar, counts, percentage, images/s, ETA, failures and the ``runtime`` that
+    runs the network now (when given)."""
     frac = p.done / p.total if p.total else 1.0
     fill = int(frac * width)
     eta = format_seconds(p.eta) if p.eta is not None else "--:--"
     failed = f"  {p.failed} failed" if p.failed else ""
     bar = "#" * fill + "." * (width - fill)
-    return f"[{bar}] {p.done}/{p.total} {frac:4.0%}  {p.rate:6.1f} img/s  ETA {eta}{failed}"
+    runs = f"  [{runtime}]" if runtime else ""
+    return f"[{bar}] {p.done}/{p.total} {frac:4.0%}  {p.rate:6.1f} img/s  ETA {eta}{failed}{runs}"
 
 
 class TerminalProgress:
     """Draws :func:`progress_line` on ``stream``: redrawn in place at most 5 times a second on a terminal,
     a new line every 10 s otherwise."""
 
-    def __init__(self, stream: TextIO = sys.stderr):
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream: TextIO | None = None, runtime: Callable[[], str] | None = None):
+        self.stream = stream or sys.stderr  # looked up now: a redirected stderr is honoured
+        self.runtime = runtime or str  # says what runs the network now ("" when not given)
+        self.tty = self.stream.isatty()
         self.last = 0.0
         self.progress = BatchProgress()
 
@@ -70,12 +73,13 @@ class TerminalProgress:
         now = time.monotonic()
         if now - self.last >= (0.2 if self.tty else 10.0):
             self.last = now
-            self.stream.write(("\r" if self.tty else "") + progress_line(progress) + ("" if self.tty else "\n"))
+            line = progress_line(progress, runtime=self.runtime())
+            self.stream.write(("\r" if self.tty else "") + line + ("" if self.tty else "\n"))
             self.stream.flush()
 
     def finish(self) -> None:
         """Draw the final state and end the line."""
-        self.stream.write(("\r" if self.tty else "") + progress_line(self.progress) + "\n")
+        self.stream.write(("\r" if self.tty else "") + progress_line(self.progress, runtime=self.runtime()) + "\n")
         self.stream.flush()
 
 
@@ -281,7 +285,8 @@ def label_command(args: argparse.Namespace) -> int:
         print(f"dry run: would label {n} images{also} in {root} and write {out}")
         return cli_common.EXIT_OK
     try:
-        clf: Predictor = cli_common.open_classifier(args)
+        sizes = (args.batch_size,) if args.batch_size else ()
+        clf: Predictor = cli_common.open_classifier(args, batch_work=True, batch_sizes=sizes)
     except WeightsError as exc:
         return cli_common.usage_error(str(exc))
     print(cli_common.describe(clf), file=sys.stderr)
@@ -299,7 +304,7 @@ def label_command(args: argparse.Namespace) -> int:
         return cli_common.usage_error(str(exc))
     if args.resume:
         _resume_note(journal, journal_path)
-    bar = TerminalProgress()
+    bar = TerminalProgress(runtime=lambda: clf.runtime_now)
     try:
         with journal:
             progress = label_folder(clf, root, journal, settings, on_chunk=bar.update)
@@ -420,6 +425,7 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
         help="with --sort-into, print the plan and copy/move nothing; without, only count images",
     )
     cli_common.add_model_arguments(label)
+    cli_common.add_runtime_argument(label)
     label.set_defaults(run=label_command)
     undo = cli_common.add_command(sub, "undo-sort", "undo a --sort-into run from its manifest")
     undo.add_argument("manifest", help="the coatnet-sort-*.jsonl file that the sort wrote into DEST")

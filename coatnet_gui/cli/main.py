@@ -21,6 +21,7 @@ from coatnet_gui.cli.common import (
     EXIT_SOME_FAILED,
     add_command,
     add_model_arguments,
+    add_runtime_argument,
     add_topk_argument,
     describe,
     open_classifier,
@@ -74,7 +75,7 @@ def classify_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return usage_error(str(exc))
     try:
-        clf = open_classifier(args)
+        clf = open_classifier(args, batch_sizes=(1,))
     except WeightsError as exc:
         return usage_error(str(exc))
     if not args.json:
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--json", action="store_true", help="one JSON object per image (or frame) and line")
     add_sampling_arguments(classify, "prediction")
     add_model_arguments(classify)
+    add_runtime_argument(classify)
     classify.set_defaults(run=classify_command)
     add_batch_commands(sub)
     add_train_command(sub)

@@ -28,8 +28,10 @@ def make_act(name: str, inplace: bool = False) -> nn.Module:
 
 def inference_cacheable(module: nn.Module) -> bool:
     """Return whether ``module`` may use tensors kept from earlier forward passes: in eval mode with no autograd
-    graph being recorded (``no_grad`` or ``inference_mode``). Training and explaining (gradients) build afresh."""
-    return not module.training and not torch.is_grad_enabled()
+    graph being recorded (``no_grad`` or ``inference_mode``). Training and explaining (gradients) build afresh, and
+    so does a graph being traced by ``torch.compile`` (its compiler folds the same constants once, at compile time:
+    the plain path traces without graph breaks)."""
+    return not module.training and not torch.is_grad_enabled() and not torch.compiler.is_compiling()
 
 
 class InferenceCache:

@@ -73,13 +73,19 @@ class Predictor:
     """
 
     info: ModelInfo
-    runtime = "torch"  # what runs the network: "torch" or "onnxruntime"
+    runtime = "torch"  # what runs the network: one of model.choices.RUNTIME_CHOICES but "auto"
     maps_unavailable = ""
 
     @property
     def placement(self) -> Placement:
         """Where and in what precision the network runs."""
         raise NotImplementedError
+
+    @property
+    def runtime_now(self) -> str:
+        """What runs the plain forward passes at this moment (the progress line's word): ``runtime`` unless the
+        runtime is still getting ready (the compiled one says "torch, compiling")."""
+        return self.runtime
 
     def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
         """Return softmax probabilities ``(B, classes)`` float32 on the CPU for a preprocessed ``(B, 3, H, W)``."""
@@ -260,13 +266,27 @@ def open_predictor(
     labels: str | os.PathLike | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancel: CancelToken | None = None,
+    runtime: str | None = None,
+    batch_work: bool = False,
+    batch_sizes: tuple[int, ...] = (),
 ) -> Predictor:
     """Return the classifier for ``source``: an ``.onnx`` file runs through onnxruntime
     (:class:`~model.runtime.onnx_runtime.OnnxClassifier`, predictions only), anything else
-    :func:`~model.weights.loading.load_model` opens through a :class:`Classifier`. ``labels``, ``progress`` and
-    ``cancel`` as for ``load_model``. Raises :class:`~model.weights.checkpoint.WeightsError` with one line."""
+    :func:`~model.weights.loading.load_model` opens, run by ``runtime`` (None: torch; torch, compiled, onnxruntime,
+    openvino or auto: :func:`~model.runtime.runtimes.open_runtime`, with ``batch_work`` and ``batch_sizes``).
+    ``labels``, ``progress`` and ``cancel`` as for ``load_model``. Raises
+    :class:`~model.weights.checkpoint.WeightsError` with one line (:class:`~model.runtime.runtimes.RuntimeUnavailable`
+    for a runtime that cannot run here)."""
     if is_onnx_file(source):
         from model.runtime.onnx_runtime import OnnxClassifier  # onnxruntime only when an ONNX file is opened
+        from model.runtime.runtimes import RuntimeUnavailable
 
+        if runtime not in (None, "auto", "onnxruntime"):
+            raise RuntimeUnavailable(f"an .onnx file runs through onnxruntime, not --runtime {runtime}")
         return OnnxClassifier(source, device=device, labels=labels)
-    return Classifier(load_model(source, progress=progress, cancel=cancel, labels=labels), device=device)
+    loaded = load_model(source, progress=progress, cancel=cancel, labels=labels)
+    if runtime in (None, "torch"):
+        return Classifier(loaded, device=device)
+    from model.runtime.runtimes import open_runtime
+
+    return open_runtime(loaded, runtime, device, batch_work=batch_work, batch_sizes=batch_sizes)
