@@ -55,8 +55,10 @@ from coatnet_gui.batch.rows import (
 )
 from coatnet_gui.batch.thumbnails import THUMB_PX, Thumbnails
 from coatnet_gui.workers import Workers
+from model.explain.verdicts import BETTER, WORSE
 
 _ERROR_BRUSH = QBrush(QColor(200, 40, 40))
+_VERDICT_BRUSHES = {BETTER: QBrush(QColor("#15803d")), WORSE: QBrush(QColor("#b91c1c"))}  # as the Checks panel
 _CORRECTED_BRUSH = QBrush(QColor(120, 200, 120, 70))  # translucent: readable on light and dark themes
 _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
@@ -64,7 +66,8 @@ Index = QModelIndex | QPersistentModelIndex
 _HEADER_TIPS = {
     COL_CORRECTED: "The class you gave the image (F2 or double-click to edit; empty: the model's Top-1 stands)",
     COL_MARGIN: "Top-1 minus top-2 probability, in percentage points: the smaller, the less certain the model",
-    COL_MAP: "The saved map over the image, and its deletion score (lower: the map finds what the model uses)",
+    COL_MAP: "The saved map over the image, its deletion score (lower: the map finds what the model uses) and the "
+    "verdict against random orders of the same image: better, worse or inconclusive (inside their 95 % interval)",
 }
 
 
@@ -203,13 +206,15 @@ class BatchTableModel(QAbstractTableModel):
             if col == COL_ERROR:
                 return row.error or ""
             if col == COL_MAP:
-                return "" if row.deletion is None else f"{row.deletion:.3f}"
+                return row.map_text
         elif role == Qt.ItemDataRole.EditRole and col == COL_CORRECTED:
             return self.store.corrected_name(row_index) or self.store.label(row.top1)
         elif role == Qt.ItemDataRole.ToolTipRole:
-            return self.store.top_k_text(row)
+            return row.map_tip if col == COL_MAP and row.deletion is not None else self.store.top_k_text(row)
         elif role == Qt.ItemDataRole.ForegroundRole and row.error:
             return _ERROR_BRUSH
+        elif role == Qt.ItemDataRole.ForegroundRole and col == COL_MAP and row.verdict in _VERDICT_BRUSHES:
+            return _VERDICT_BRUSHES[row.verdict]
         elif role == Qt.ItemDataRole.BackgroundRole and self.store.corrected[row_index] >= 0:
             return _CORRECTED_BRUSH
         elif role == Qt.ItemDataRole.FontRole and col == COL_CORRECTED and self.store.corrected[row_index] >= 0:
