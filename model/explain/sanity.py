@@ -335,8 +335,8 @@ def sanity_check(
 
     Runs on a copy of ``clf``'s network (made holding the network alone; the original is never changed): one
     capturing forward and backward pass for the original maps and one per cascade step (from the randomised part
-    up), on the network's device, in fp32. ``cancel``: checked between steps (raises :class:`~model.cancel.Cancelled`); ``progress(done, total)``
-    after each pass."""
+    up), on the network's device, in fp32. ``cancel``: checked between steps (raises
+    :class:`~model.cancel.Cancelled`); ``progress(done, total)`` after each pass."""
     net, device = _take_copy(clf)
     try:
         return _cascade(clf, net, device, image, kinds, class_index, extra, seed, cancel, progress)
