@@ -8,13 +8,14 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
+import dataclasses
 import shutil
 from pathlib import Path
 
 import pytest
 
 from coatnet_gui.batch.runs import RunState
-from coatnet_gui.batch.versions import label_names_of
+from coatnet_gui.batch.versions import label_names_of, show_stored
 from coatnet_gui.batch.view import BatchView
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model
@@ -125,3 +126,19 @@ def test_label_names_fill_gaps_and_prefer_the_stored_ones():
         "class 0",
         "Bag",
     ]
+
+
+def test_going_back_does_nothing_once_the_user_moved_on(qtbot, labelled: BatchView, second_model_dir: Path):
+    """Mutant: ``or`` -> ``and`` in go_back's check (a stored run shown meanwhile, not running, was replaced)."""
+    versions, session = labelled.versions, labelled.session
+    second = Classifier(load_model(str(second_model_dir)), device="cpu")
+    with qtbot.waitSignal(versions.preview_ready, timeout=TIMEOUT_MS):
+        assert versions.relabel(second, str(second_model_dir)) is True
+    newer = session.state
+    assert versions.go_back() is True
+    moved_on = dataclasses.replace(newer)  # the user shows another run (here: an equal copy) before it loads
+    show_stored(session, moved_on, [])
+    assert session.workers.wait("io", TIMEOUT_MS)
+    with qtbot.assertNotEmitted(versions.shown):
+        qtbot.wait(50)  # the finished job's result comes through the event loop
+    assert session.state is moved_on and session.store.journal_path(newer.key).exists()
