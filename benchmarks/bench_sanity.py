@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benchmarks' shared timing helper
+from _machine import cpu_name  # noqa: E402
 from _timing import interleaved_samples  # noqa: E402
 
 from model import create_model
@@ -104,7 +105,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timing-config", default="coatnet_0_rw_224", help="'' to skip the larger model")
     args = parser.parse_args()
-    print(f"CPU, fp32, {torch.get_num_threads()} threads")
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+    print(f"{cpu_name()}, fp32, {torch.get_num_threads()} threads, load average {load}")
     clf = Classifier(load_model("bundled"), device="cpu")
     files = sorted(SLICE.glob("*.png"))[: args.images]
     images = [load_image(f) for f in files]

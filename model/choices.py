@@ -27,3 +27,6 @@ FILL_CHOICES: dict[str, str] = {
     "noise": "noise with the training data's mean and spread",
     "road": "ROAD's noisy linear imputation from the neighbours",
 }
+# random orders per image behind the verdict of ``label --maps`` and the Batch tab's maps (t(3) = 3.18 for the
+# interval); each costs as much as the map's own deletion score
+MAP_ORDERS = 4

@@ -18,10 +18,12 @@ from typing import NamedTuple
 import numpy as np
 
 from model.batch.journal import decode_path
+from model.explain.verdicts import BETTER, WORSE
 from model.runtime.inference import top_k_lines
 
 COLUMNS = ("", "Path", "Top-1", "Corrected", "Confidence", "Margin", "Error", "Map")
 COL_THUMB, COL_PATH, COL_LABEL, COL_CORRECTED, COL_PROB, COL_MARGIN, COL_ERROR, COL_MAP = range(8)
+VERDICT_WORDS = {BETTER: "✓ better", WORSE: "✗ worse"}  # the Map column's words; inconclusive: the word alone
 NOT_CORRECTED = -1  # the corrected class of a row the user left as the model said
 FAILED = -2  # class filter value: only error rows
 ALL = -1  # class filter value: every row
@@ -30,8 +32,10 @@ ALL = -1  # class filter value: every row
 class Row(NamedTuple):
     """One image of the table: ``rel`` (``os.fsdecode`` form, relative to the folder), its top-k ``indices``
     and ``probs``, ``shown`` (the path as displayed) and ``error`` (None when labelled); for a run that saved
-    maps, the ``overlay`` PNG's path and the map's ``deletion`` score. A tuple of strings and numbers, so the
-    garbage collector stops tracking it: 50,000 rows add nothing to a collection's time."""
+    maps, the ``overlay`` PNG's path, the map's ``deletion`` score, the random orders' interval ``random_lo`` ..
+    ``random_hi``, the ``verdict`` against them and the ``fill`` (:mod:`model.explain.folder_maps`). A tuple of
+    strings and numbers, so the garbage collector stops tracking it: 50,000 rows add nothing to a collection's
+    time."""
 
     rel: str
     shown: str
@@ -40,6 +44,10 @@ class Row(NamedTuple):
     error: str | None
     overlay: str = ""
     deletion: float | None = None
+    random_lo: float | None = None
+    random_hi: float | None = None
+    verdict: str = ""
+    fill: str = ""
 
     @classmethod
     def from_record(cls, record: dict) -> Row:
@@ -52,6 +60,30 @@ class Row(NamedTuple):
             record["error"],
             decode_path(record, "overlay") if record.get("overlay") else "",
             record.get("deletion"),
+            record.get("random_lo"),
+            record.get("random_hi"),
+            record.get("verdict") or "",
+            record.get("fill") or "",
+        )
+
+    @property
+    def map_text(self) -> str:
+        """The Map column's text: the deletion area and the verdict against random orders ("0.412 ✓ better"), the
+        area alone for a run without random orders, "" without a score."""
+        if self.deletion is None:
+            return ""
+        return f"{self.deletion:.3f} {VERDICT_WORDS.get(self.verdict, self.verdict)}".rstrip()
+
+    @property
+    def map_tip(self) -> str:
+        """The Map column's tooltip: the area, the random orders' interval, the fill and the verdict."""
+        if self.deletion is None:
+            return ""
+        if not self.verdict or self.random_lo is None or self.random_hi is None:
+            return f"Deletion area {self.deletion:.3f} (lower: the map finds what the model uses)"
+        return (
+            f"Deletion area {self.deletion:.3f} against random orders {self.random_lo:.3f}–{self.random_hi:.3f} "
+            f"(95 %), pixels removed with the {self.fill or 'blur'} fill: {self.verdict}"
         )
 
     @property

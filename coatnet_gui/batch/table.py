@@ -58,8 +58,11 @@ from coatnet_gui.batch.thumbnails import THUMB_PX, Thumbnails
 from coatnet_gui.i18n import percent
 from coatnet_gui.widgets.theme import text_colour, tint
 from coatnet_gui.workers import Workers
+from model.explain.verdicts import BETTER, WORSE
 
 ERROR_COLOUR = QColor(200, 40, 40)  # made readable on the palette's Base when shown (theme.text_colour)
+# a verdict as the Checks panel colours it, made readable on the palette's Base when shown
+VERDICT_COLOURS = {BETTER: QColor("#15803d"), WORSE: QColor("#b91c1c")}
 CORRECTED_COLOUR = QColor(70, 190, 70)  # a corrected row's tint, mixed into the palette's Base (theme.tint)
 _ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
@@ -74,7 +77,8 @@ _HEADER_TIPS = {  # translated in headerData (context "BatchTableModel"), as are
     ),
     COL_MAP: QT_TRANSLATE_NOOP(
         "BatchTableModel",
-        "The saved map over the image, and its deletion score (lower: the map finds what the model uses)",
+        "The saved map over the image, its deletion score (lower: the map finds what the model uses) and the "
+        "verdict against random orders of the same image: better, worse or inconclusive (inside their 95 % interval)",
     ),
 }
 _TITLES = (  # COLUMNS, marked for lupdate
@@ -223,13 +227,15 @@ class BatchTableModel(QAbstractTableModel):
             if col == COL_ERROR:
                 return row.error or ""
             if col == COL_MAP:
-                return "" if row.deletion is None else f"{row.deletion:.3f}"
+                return row.map_text
         elif role == Qt.ItemDataRole.EditRole and col == COL_CORRECTED:
             return self.store.corrected_name(row_index) or self.store.label(row.top1)
         elif role == Qt.ItemDataRole.ToolTipRole:
-            return self.store.top_k_text(row)
+            return row.map_tip if col == COL_MAP and row.deletion is not None else self.store.top_k_text(row)
         elif role == Qt.ItemDataRole.ForegroundRole and row.error:
             return QBrush(text_colour(ERROR_COLOUR, None, QPalette.ColorRole.Base))
+        elif role == Qt.ItemDataRole.ForegroundRole and col == COL_MAP and row.verdict in VERDICT_COLOURS:
+            return QBrush(text_colour(VERDICT_COLOURS[row.verdict], None, QPalette.ColorRole.Base))
         elif role == Qt.ItemDataRole.BackgroundRole and self.store.corrected[row_index] >= 0:
             return QBrush(tint(CORRECTED_COLOUR))
         elif role == Qt.ItemDataRole.FontRole and col == COL_CORRECTED and self.store.corrected[row_index] >= 0:

@@ -30,7 +30,7 @@ from model.batch.manifest import read_manifest
 from model.batch.progress import BatchProgress, format_seconds
 from model.batch.sort import apply_sort, folder_names, plan_sort
 from model.batch.undo import ForeignManifest, undo_sort
-from model.choices import MAP_KINDS
+from model.choices import MAP_KINDS, MAP_ORDERS
 from model.video.files import DEFAULT_FPS, Sampling, split_key
 
 if TYPE_CHECKING:
@@ -226,7 +226,8 @@ def _label_on_ray(args: argparse.Namespace) -> int:
 
 
 def _map_step(args: argparse.Namespace, clf: Classifier, root: Path) -> MapStep:
-    """Return the batch step that saves the maps of ``--maps``/``--map``/``--map-stage``/``--map-steps``; raises
+    """Return the batch step that saves the maps of ``--maps``/``--map``/``--map-stage``/``--map-steps``/
+    ``--map-orders``; raises
     ValueError with the reason when they do not fit the model or the folder."""
     from model.explain.folder_maps import MapSettings, MapStep, resolve_block
 
@@ -235,12 +236,14 @@ def _map_step(args: argparse.Namespace, clf: Classifier, root: Path) -> MapStep:
         raise ValueError(f"--maps {args.maps} would put the maps among the images it labels; choose another folder")
     if args.map_steps < 0 or args.map_steps == 1:
         raise ValueError("--map-steps must be 0 (no deletion score) or 2 or more")
+    if args.map_orders < 0 or args.map_orders == 1:
+        raise ValueError("--map-orders must be 0 (no verdict) or 2 or more (an interval needs a spread)")
     block = resolve_block(clf.net, args.map, args.map_stage or "")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValueError(f"cannot create --maps {args.maps}: {exc.strerror or exc}") from None
-    return MapStep(MapSettings(str(out_dir), args.map, block.name, args.map_steps))
+    return MapStep(MapSettings(str(out_dir), args.map, block.name, args.map_steps, orders=args.map_orders))
 
 
 def label_command(args: argparse.Namespace) -> int:
@@ -392,7 +395,8 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
         "--maps",
         metavar="OUT_DIR",
         help="also save per image the map (.npy) and an overlay on the original (.png) into OUT_DIR; the results "
-        "gain the map, overlay and deletion columns",
+        "gain the map, overlay and deletion columns, and the verdict against random orders (better, worse or "
+        "inconclusive) with their interval and the fill",
     )
     label.add_argument(
         "--map", choices=tuple(MAP_KINDS), default="gradcam", help="with --maps: which map (default: %(default)s)"
@@ -408,6 +412,14 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
         default=16,
         metavar="K",
         help="with --maps: deletion steps of the faithfulness score, 0 for none (default: %(default)s)",
+    )
+    label.add_argument(
+        "--map-orders",
+        type=int,
+        default=MAP_ORDERS,
+        metavar="N",
+        help="with --maps: seeded random orders per image behind the verdict; each costs as much as the map's score; "
+        "0 for the area alone (default: %(default)s)",
     )
     label.add_argument("--sort-into", metavar="DEST", help="then copy (or --move) each image into DEST/<class>/")
     label.add_argument(

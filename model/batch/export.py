@@ -14,8 +14,10 @@ A run that labelled video frames has two more fields, after those (:mod:`model.b
 decoded-frame number) and ``time`` (seconds); a frame's ``path`` is ``video#t=SECONDS``, and an image's row or a
 video's error row leaves them empty.
 
-A run that saved maps (``label --maps``, :mod:`model.explain.folder_maps`) has three more fields, last in CSV:
-``map`` (the ``.npy`` map), ``overlay`` (the PNG) and ``deletion`` (the map's deletion area; empty when none).
+A run that saved maps (``label --maps``, :mod:`model.explain.folder_maps`) has more fields, last in CSV: ``map``
+(the ``.npy`` map), ``overlay`` (the PNG), ``deletion`` (the map's deletion area; empty when none), ``random_lo``
+and ``random_hi`` (the 95 % interval of a random order's area), ``verdict`` (``better``, ``worse`` or
+``inconclusive`` against the random orders) and ``fill`` (how pixels were removed); JSON Lines also has ``flat``.
 
 CSV cells are safe to open in a spreadsheet (OWASP's CSV injection): a cell that would start with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return (a file named ``=1+2.png``, a class taught as ``=HYPERLINK(...)``) is
@@ -41,7 +43,15 @@ from model.atomic import atomic_writer
 from model.batch.journal import decode_path
 
 CSV_HEADER = ("path", "label", "index", "prob", "labels", "indices", "probs", "model", "device", "precision", "error")
-MAP_COLUMNS = ("map", "overlay", "deletion")  # CSV columns of a run that saved maps, after CSV_HEADER's
+MAP_COLUMNS = (
+    "map",
+    "overlay",
+    "deletion",
+    "random_lo",
+    "random_hi",
+    "verdict",
+    "fill",
+)  # CSV columns of a run that saved maps, after CSV_HEADER's
 VIDEO_COLUMNS = ("frame", "time")  # CSV columns of a run that labelled video frames, before MAP_COLUMNS
 EXPORT_SUFFIXES = (".csv", ".jsonl")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet evaluates a cell starting with one of these
@@ -112,8 +122,14 @@ def csv_row(record: dict) -> list[str]:
 
 def map_row(record: dict) -> list[str]:
     """Return the :data:`MAP_COLUMNS` fields of one record of a run that saved maps (empty when it has none)."""
-    deletion = record.get("deletion")
-    return [record.get("map", ""), record.get("overlay", ""), "" if deletion is None else str(deletion)]
+    numbers = ["" if record.get(k) is None else str(record[k]) for k in ("deletion", "random_lo", "random_hi")]
+    return [
+        record.get("map", ""),
+        record.get("overlay", ""),
+        *numbers,
+        record.get("verdict", ""),
+        record.get("fill", ""),
+    ]
 
 
 def video_row(record: dict) -> list[str]:

@@ -304,13 +304,44 @@ def deletion_areas(
     through the model about ``batch`` at a time (what the folder maps and the tests use; one image's full curves are
     :func:`faithfulness`'s).
     """
+    return curve_areas(deletion_curves(clf, x, maps, class_indices, steps, seed=seed, probs=probs, batch=batch))[:, 0]
+
+
+def curve_areas(curves: np.ndarray) -> np.ndarray:
+    """Return the trapezoid area of each curve of ``curves`` ``(..., steps + 1)`` (values at equally spaced
+    fractions 0..1), shaped ``curves.shape[:-1]``."""
+    fractions = np.linspace(0.0, 1.0, curves.shape[-1])
+    flat = curves.reshape(-1, curves.shape[-1])
+    return np.array([_area(fractions, row) for row in flat]).reshape(curves.shape[:-1])
+
+
+def deletion_curves(
+    clf: Classifier,
+    x: torch.Tensor,
+    maps: MapLike | None,
+    class_indices: Sequence[int] | torch.Tensor,
+    steps: int = DEFAULT_STEPS,
+    *,
+    seed: int = 0,
+    probs: torch.Tensor | None = None,
+    batch: int = 64,
+    orders: int = 0,
+) -> np.ndarray:
+    """Return the deletion curves ``(B, 1 + orders, steps + 1)`` float64 of each image of a batch ``x``
+    ``(B, 3, H, W)`` for its class ``class_indices[i]``, the pixels replaced by the blurred fill: curve 0 removes
+    them in the order of ``maps[i]`` (``(B, h, w)``, any grid; a seeded random order per image when ``maps`` is
+    None), curves 1.. in each of ``orders`` seeded random orders, the same for every image and the same as
+    :func:`faithfulness`'s (seeds ``seed`` .. ``seed + orders - 1``). Arguments as for :func:`deletion_areas`;
+    costs ``(1 + orders) * (steps - 1)`` images per image, and the blurred one."""
     if steps < 2:
         raise ValueError(f"steps must be 2 or more, not {steps}")
     x = x.detach().float().cpu()
     count, size = x.shape[0], (x.shape[-2], x.shape[-1])
     classes = torch.as_tensor(class_indices, dtype=torch.long).reshape(count)
     blurred = blurred_input(x)
-    per_image = batch // steps + 1  # images whose perturbed copies make one model call
+    shared = random_orders(size, orders, seed)
+    curves = 1 + orders
+    per_image = batch // (steps * curves) + 1  # images whose perturbed copies make one model call
     rows = []
     for start in range(0, count, per_image):
         part = range(start, min(count, start + per_image))
@@ -318,20 +349,23 @@ def deletion_areas(
         for i in part:
             order = random_order(size, seed + i) if maps is None else pixel_order(maps[i], size, seed)
             fill = replace_with(x[i], blurred[i])  # the folder maps' scores use the blurred fill
-            images.append(_perturbed(fill, size, order, steps, True, False))
+            images += [_perturbed(fill, size, o, steps, True, False) for o in [order, *shared]]
         images.append(blurred[part.start : part.stop])
-        wanted = [classes[part.start : part.stop].repeat_interleave(steps - 1), classes[part.start : part.stop]]
+        wanted = [
+            classes[part.start : part.stop].repeat_interleave(curves * (steps - 1)),
+            classes[part.start : part.stop],
+        ]
         if probs is None:
             images.append(x[part.start : part.stop])
             wanted.append(classes[part.start : part.stop])
         target = _target(clf, torch.cat(images), torch.cat(wanted), batch + per_image * 2)
         n = len(part)
-        inner = target[: n * (steps - 1)].view(n, steps - 1)
-        blurred_p = target[n * (steps - 1) : n * steps]
+        inner = target[: n * curves * (steps - 1)].view(n, curves, steps - 1)
+        blurred_p = target[n * curves * (steps - 1) : n * curves * (steps - 1) + n]
         if probs is None:
-            full = target[n * steps :]
+            full = target[n * curves * (steps - 1) + n :]
         else:
             full = probs[part.start : part.stop].float().cpu().gather(1, classes[part.start : part.stop, None])[:, 0]
-        rows.append(torch.cat([full[:, None], inner, blurred_p[:, None]], dim=1))
-    fractions = np.linspace(0.0, 1.0, steps + 1)
-    return np.array([_area(fractions, row) for row in torch.cat(rows).double().numpy()])
+        ends = [full[:, None, None].expand(n, curves, 1), inner, blurred_p[:, None, None].expand(n, curves, 1)]
+        rows.append(torch.cat(ends, dim=2))
+    return torch.cat(rows).double().numpy()

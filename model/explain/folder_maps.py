@@ -6,8 +6,12 @@
 Per image it writes ``OUT_DIR/<file name>.<kind>.npy`` (the map on the block's grid, float32) and
 ``OUT_DIR/<file name>.<kind>.png`` (the map over the full-resolution original, EXIF-rotated, where the model saw
 it, with the crop box drawn: :mod:`model.explain.render`), and returns the fields the results file gains:
-``map``, ``overlay`` (their paths) and ``deletion`` (the map's deletion area, :mod:`model.explain.faithfulness`;
-lower is more faithful).
+``map``, ``overlay`` (their paths), ``deletion`` (the map's deletion area, :mod:`model.explain.faithfulness`;
+lower is more faithful) and, against ``orders`` seeded random orders of the same image (the window's orders),
+``random_lo`` .. ``random_hi`` (the 95 % interval of a random order's deletion area), ``verdict`` (``better``,
+``worse`` or ``inconclusive``, :mod:`model.explain.verdicts`; inconclusive too when the curves are flat: ``flat``)
+and ``fill`` (``blur``: the pixels are replaced by a blurred copy). Each random order costs as much as the map's
+own score: ``orders`` 0 keeps the area alone.
 
 Batches: one forward pass per batch explains every image for its own top-1 class. Grad-CAM takes one backward
 pass of the sum of the images' target logits, which gives each image its own class gradient (the images of a
@@ -28,30 +32,35 @@ from PIL import Image
 
 from model.atomic import write_bytes_atomically
 from model.batch.journal import encode_path, printable
+from model.choices import MAP_ORDERS
 from model.data.decode import ImageLoadError, load_image
 from model.data.transform import crop_box
 from model.explain import introspect
 from model.explain.blocks import blocks_for
 from model.explain.capture import BlockInfo, capture, list_blocks
-from model.explain.faithfulness import DEFAULT_STEPS, deletion_areas
+from model.explain.faithfulness import DEFAULT_STEPS, curve_areas, deletion_curves
 from model.explain.maps import resolve_map_block
 from model.explain.render import DEFAULT_COLORMAP, overlay_on_original
+from model.explain.verdicts import is_flat, random_interval, verdict
 from model.net.blocks import AttentionRecord
 from model.net.coatnet import CoAtNet
 from model.runtime.inference import Classifier
+
+FILL = "blur"  # the folder maps' scores replace pixels by a blurred copy of the image
 
 
 @dataclass(frozen=True)
 class MapSettings:
     """What to save for each image: maps of ``kind`` (a key of :data:`~model.choices.MAP_KINDS`) at ``block`` (a
     block name; "" is the kind's default, :func:`resolve_block`) into ``out_dir``, scored with ``steps`` deletion
-    steps (0: no score), drawn with ``colormap``."""
+    steps (0: no score) against ``orders`` seeded random orders (0: no verdict), drawn with ``colormap``."""
 
     out_dir: str
     kind: str = "gradcam"
     block: str = ""
     steps: int = DEFAULT_STEPS
     colormap: str = DEFAULT_COLORMAP
+    orders: int = MAP_ORDERS
 
     def identity(self) -> dict:
         """Return the JSON fields a batch journal records about the maps (a resumed run must match them)."""
@@ -60,6 +69,8 @@ class MapSettings:
             "kind": self.kind,
             "block": self.block,
             "steps": self.steps,
+            "orders": self.orders,
+            "fill": FILL,
         }
 
 
@@ -169,7 +180,37 @@ def _png_bytes(picture: Image.Image) -> bytes:
 
 def empty_fields() -> dict:
     """Return the map fields of a row without a map (an image that could not be read)."""
-    return {"map": "", "overlay": "", "deletion": None}
+    return {
+        "map": "",
+        "overlay": "",
+        "deletion": None,
+        "random_lo": None,
+        "random_hi": None,
+        "verdict": "",
+        "flat": None,
+        "fill": "",
+    }
+
+
+def score_fields(curves: np.ndarray) -> list[dict]:
+    """Return per image the score fields of its deletion curves ``(B, 1 + orders, steps + 1)`` (the map's, then the
+    random orders', :func:`~model.explain.faithfulness.deletion_curves`): ``deletion`` and, with random orders,
+    ``random_lo``, ``random_hi``, ``verdict`` (lower than the interval: better), ``flat`` and ``fill``."""
+    out = []
+    for rows, areas in zip(curves, curve_areas(curves), strict=True):
+        fields: dict = {"deletion": round(float(areas[0]), 6)}
+        if len(areas) > 1:
+            interval = random_interval(areas[1:])
+            flat = is_flat(list(rows))
+            fields.update(
+                random_lo=round(interval.lo, 6),
+                random_hi=round(interval.hi, 6),
+                verdict=verdict(float(areas[0]), interval, higher_is_better=False, flat=flat),
+                flat=flat,
+                fill=FILL,
+            )
+        out.append(fields)
+    return out
 
 
 def maps_for_chunk(
@@ -180,14 +221,16 @@ def maps_for_chunk(
     gains (:data:`~model.batch.export.MAP_COLUMNS`; paths as :func:`~model.batch.journal.encode_path` writes them)."""
     block = resolve_block(clf.net, settings.kind, settings.block)
     result = compute_maps(clf, batch, settings.kind, block)
-    scores: list[float | None] = [None] * len(rels)
+    scores: list[dict] = [{"deletion": None}] * len(rels)
     if settings.steps:
-        areas = deletion_areas(clf, batch, result.maps, result.classes, settings.steps, probs=result.probs)
-        scores = [round(float(a), 6) for a in areas]
+        curves = deletion_curves(
+            clf, batch, result.maps, result.classes, settings.steps, probs=result.probs, orders=settings.orders
+        )
+        scores = score_fields(curves)
     fields = []
     for rel, grid_map, score in zip(rels, result.maps.numpy(), scores, strict=True):
         npy, png = save_map(clf, root, rel, grid_map, settings)
-        fields.append({**encode_path(npy, "map"), **encode_path(png, "overlay"), "deletion": score})
+        fields.append({**encode_path(npy, "map"), **encode_path(png, "overlay"), **score})
     return result.probs, fields
 
 

@@ -60,12 +60,15 @@ def test_an_empty_export_has_its_header_and_no_rows(tmp_path: Path):
 
 
 def test_a_run_with_maps_gains_the_map_columns(tmp_path: Path):
-    """Mutants: the map columns added to every export, or the deletion area lost."""
-    with_maps = [{**GOOD, "map": "maps/a.npy", "overlay": "maps/a.png", "deletion": 0.125}, {**BAD, "map": ""}]
+    """Mutants: the map columns added to every export, or the deletion area, its interval or its verdict lost."""
+    scored = {"deletion": 0.125, "random_lo": 0.25, "random_hi": 0.5, "verdict": "better", "fill": "blur"}
+    with_maps = [{**GOOD, "map": "maps/a.npy", "overlay": "maps/a.png", **scored}, {**BAD, "map": ""}]
     write_export(iter(with_maps), tmp_path / "maps.csv")
     header, good, bad = _rows(tmp_path / "maps.csv")
     assert tuple(header) == CSV_HEADER + MAP_COLUMNS
-    assert good[-3:] == ["maps/a.npy", "maps/a.png", "0.125"] and bad[-3:] == ["", "", ""]
+    assert MAP_COLUMNS == ("map", "overlay", "deletion", "random_lo", "random_hi", "verdict", "fill")
+    assert good[-7:] == ["maps/a.npy", "maps/a.png", "0.125", "0.25", "0.5", "better", "blur"]
+    assert bad[-7:] == [""] * 7
 
 
 def test_json_lines_hold_the_records_as_they_are_with_names_readable(tmp_path: Path):

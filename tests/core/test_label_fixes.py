@@ -198,7 +198,8 @@ def test_a_table_without_a_corrected_column_gets_one(tmp_path: Path):
     table = csv_table(tmp_path / "t.csv", [["a.png", "Shirt"], ["b.png", "Coat"]], ["path", "label"], ending="\n")
     before = table.read_bytes()
     edit = set_corrected(table, tmp_path, {str(tmp_path / "b.png"): "Bag"}, file_digest(table), tmp_path / "u")
-    assert table.read_text() == "path,label,corrected\na.png,Shirt,\nb.png,Coat,Bag\n"
+    # bytes, not read_text(): the header keeps the table's own line end (a CRLF header in an LF table passed before)
+    assert table.read_bytes() == b"path,label,corrected\na.png,Shirt,\nb.png,Coat,Bag\n"
     assert classes_in(table) == {str(tmp_path / "a.png"): "Shirt", str(tmp_path / "b.png"): "Bag"}
     undo_table_edit(edit)
     assert table.read_bytes() == before
@@ -215,6 +216,23 @@ def test_jsonl_tables_keep_their_other_lines_and_fields(tmp_path: Path):
     assert classes_in(table)[str(tmp_path / "a.png")] == "Coat"
     undo_table_edit(edit)
     assert table.read_bytes() == before
+
+
+def test_jsonl_corrections_keep_names_readable(tmp_path: Path):
+    """Mutant: ``ensure_ascii`` on (the corrected line's names turned into ``\\u`` escapes in the user's file)."""
+    table = tmp_path / "t.jsonl"
+    table.write_text(json.dumps({"path": "猫.png", "label": "Bag"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    set_corrected(table, tmp_path, {str(tmp_path / "猫.png"): "Tシャツ"}, file_digest(table), tmp_path / "u")
+    assert table.read_bytes() == '{"path": "猫.png", "label": "Bag", "corrected": "Tシャツ"}\n'.encode()
+
+
+def test_a_relative_root_given_as_text_moves_like_an_absolute_one(photos: Path, monkeypatch):
+    """Mutant: the root not made absolute (a ``str`` root then fails)."""
+    monkeypatch.chdir(photos.parent)
+    a = str(photos / "Shirt" / "a.png")
+    move = move_to_classes("photos", {a: ("Shirt", "Coat")})
+    assert move.refused == [] and move.moved == {a: str(photos / "Coat" / "a (2).png")}
+    assert move.root == photos and undo_moves(move).restored == 1
 
 
 def test_a_table_that_changed_since_it_was_read_is_refused(table: Path, tmp_path: Path):

@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt
 
 from coatnet_gui.batch.rows import COL_MAP
 from coatnet_gui.batch.view import BatchView
+from model.batch.export import MAP_COLUMNS
 from model.runtime.inference import Classifier
 
 TIMEOUT_MS = 60_000
@@ -52,7 +53,12 @@ def test_save_maps_fills_the_map_column_and_the_export(
             continue
         assert Path(row.overlay).is_file() and Path(row.overlay).is_relative_to(data_dir / "batch-maps")
         assert Path(row.overlay).name == f"{row.rel}.gradcam.png"
-        assert 0.0 <= float(model.data(model.index(r, COL_MAP))) <= 1.0
+        area, _, word = model.data(model.index(r, COL_MAP)).partition(" ")
+        assert 0.0 <= float(area) <= 1.0 and row.deletion == pytest.approx(float(area), abs=5e-4)
+        assert word == {"better": "✓ better", "worse": "✗ worse"}.get(row.verdict, "inconclusive")  # three words
+        assert row.random_lo is not None and row.random_hi is not None and row.fill == "blur"
+        tip = model.data(model.index(r, COL_MAP), Qt.ItemDataRole.ToolTipRole)
+        assert f"{row.random_lo:.3f}–{row.random_hi:.3f}" in tip and "blur" in tip and tip.endswith(row.verdict)
     good = next(r for r, row in enumerate(model.rows) if not row.error)
     model.data(model.index(good, COL_MAP), Qt.ItemDataRole.DecorationRole)  # queues the overlay's thumbnail
     assert model.wait_for_thumbnails(TIMEOUT_MS)
@@ -62,7 +68,7 @@ def test_save_maps_fills_the_map_column_and_the_export(
     out = tmp_path / "labels.csv"
     export(qtbot, view, out)
     rows = {r["path"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
-    assert list(rows["broken.png"])[-4:] == ["map", "overlay", "deletion", "corrected"]
+    assert list(rows["broken.png"])[-8:] == [*MAP_COLUMNS, "corrected"]
     saved = rows[model.rows[good].rel]
     assert np.load(saved["map"]).dtype == np.float32 and saved["overlay"] == model.rows[good].overlay
 
