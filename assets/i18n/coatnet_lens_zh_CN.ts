@@ -37,6 +37,25 @@
     </message>
 </context>
 <context>
+    <name>Appearance</name>
+    <message>
+        <source>&amp;System</source>
+        <translation>跟随系统(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Light</source>
+        <translation>浅色(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Dark</source>
+        <translation>深色(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Appearance</source>
+        <translation>外观(&amp;A)</translation>
+    </message>
+</context>
+<context>
     <name>AuditDetails</name>
     <message>
         <source>unlabelled</source>
@@ -539,8 +558,8 @@
         <translation>Top-1 与 Top-2 概率之差（百分点）：越小，模型越不确定</translation>
     </message>
     <message>
-        <source>The saved map over the image, and its deletion score (lower: the map finds what the model uses)</source>
-        <translation>叠加在图像上的已保存热力图及其删除得分（越低：热力图越准确地找到了模型所依据的区域）</translation>
+        <source>The saved map over the image, its deletion score (lower: the map finds what the model uses) and the verdict against random orders of the same image: better, worse or inconclusive (inside their 95 % interval)</source>
+        <translation>图像上保存的热力图、其删除分数（越低表示热力图越能找到模型所依据的区域），以及与同一图像随机顺序相比的结论：更好、更差或无定论（落在其 95% 区间内）</translation>
     </message>
     <message>
         <source>Path</source>
@@ -1391,6 +1410,10 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <translation>审查</translation>
     </message>
     <message>
+        <source>Live</source>
+        <translation>实时</translation>
+    </message>
+    <message>
         <source>No model</source>
         <translation>无模型</translation>
     </message>
@@ -1532,6 +1555,10 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <translation>审查标签页(&amp;U)</translation>
     </message>
     <message>
+        <source>&amp;Live tab (camera, video)</source>
+        <translation>实时标签页（摄像头、视频）(&amp;L)</translation>
+    </message>
+    <message>
         <source>&amp;Next image</source>
         <translation>下一张图像(&amp;N)</translation>
     </message>
@@ -1562,6 +1589,18 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     <message>
         <source>&amp;About CoAtNet Lens</source>
         <translation>关于 CoAtNet Lens(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Live: play or pause</source>
+        <translation>实时：播放或暂停</translation>
+    </message>
+    <message>
+        <source>Live: step one frame</source>
+        <translation>实时：前进一帧</translation>
+    </message>
+    <message>
+        <source>Live: snapshot to the Image tab</source>
+        <translation>实时：快照发送到图像标签页</translation>
     </message>
     <message>
         <source>&amp;Show overlay</source>
@@ -2437,6 +2476,62 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     <message>
         <source>Home (image focused)</source>
         <translation>Home（图像获得焦点时）</translation>
+    </message>
+    <message>
+        <source>Prediction</source>
+        <translation>预测</translation>
+    </message>
+    <message>
+        <source>Grad-CAM of a class; Ctrl: why the Grad-CAM class and not this one</source>
+        <translation>某一类别的 Grad-CAM 类激活图；Ctrl：为何是 Grad-CAM 类别而不是这一类</translation>
+    </message>
+    <message>
+        <source>Space, Ctrl+Space</source>
+        <translation>Space，Ctrl+Space</translation>
+    </message>
+    <message>
+        <source>Batch table</source>
+        <translation>批量表格</translation>
+    </message>
+    <message>
+        <source>Open the image of the current row</source>
+        <translation>打开当前行的图像</translation>
+    </message>
+    <message>
+        <source>Enter</source>
+        <translation>Enter</translation>
+    </message>
+    <message>
+        <source>Edit the Corrected class of the current row</source>
+        <translation>编辑当前行的“已更正”类别</translation>
+    </message>
+    <message>
+        <source>F2 (or Enter on the Corrected cell)</source>
+        <translation>F2（或在“已更正”单元格上按 Enter）</translation>
+    </message>
+    <message>
+        <source>Everywhere</source>
+        <translation>任意位置</translation>
+    </message>
+    <message>
+        <source>Next / previous control</source>
+        <translation>下一个 / 上一个控件</translation>
+    </message>
+    <message>
+        <source>Tab, Shift+Tab</source>
+        <translation>Tab，Shift+Tab</translation>
+    </message>
+    <message>
+        <source>Dialogs</source>
+        <translation>对话框</translation>
+    </message>
+    <message>
+        <source>Close without acting</source>
+        <translation>关闭且不执行操作</translation>
+    </message>
+    <message>
+        <source>Esc</source>
+        <translation>Esc</translation>
     </message>
     <message>
         <source>Keyboard shortcuts</source>

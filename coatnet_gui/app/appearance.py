@@ -8,14 +8,18 @@ follow."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QStyleFactory
 
 from coatnet_gui.app.settings import Settings
 from coatnet_gui.widgets.theme import TEXT_RATIO, is_dark, legible
 
-MODES = {"system": "&System", "light": "&Light", "dark": "&Dark"}
+MODES = {  # translated where the menu is made
+    "system": QT_TRANSLATE_NOOP("Appearance", "&System"),
+    "light": QT_TRANSLATE_NOOP("Appearance", "&Light"),
+    "dark": QT_TRANSLATE_NOOP("Appearance", "&Dark"),
+}
 _platform: dict[str, object] = {}  # the style name and palette the application started with
 
 
@@ -92,11 +96,11 @@ def apply_appearance(app: QApplication, mode: str) -> str:
 def appearance_menu(menu: QMenu, settings: Settings) -> QActionGroup:
     """Add the Appearance submenu (System / Light / Dark, the current one checked) to ``menu``; a choice applies at
     once and is remembered. Return the action group."""
-    sub = menu.addMenu("&Appearance")
+    sub = menu.addMenu(QCoreApplication.translate("Appearance", "&Appearance"))
     group = QActionGroup(sub)
     group.setExclusive(True)
     for mode, text in MODES.items():
-        action = QAction(text, sub, checkable=True)
+        action = QAction(QCoreApplication.translate("Appearance", text), sub, checkable=True)
         action.setData(mode)
         action.setChecked(mode == settings.appearance)
         group.addAction(action)

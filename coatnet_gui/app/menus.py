@@ -158,9 +158,9 @@ def _live_entries(live: LiveTab, view: QMenu) -> None:
     """Add the Live tab's keys to the View menu, scoped to that tab (holding C to capture is a key, not an
     action: it acts while held)."""
     view.addSeparator()
-    _action(live, view, "Live: play or pause", "Space", live.toggle_play, scoped=True)
-    _action(live, view, "Live: step one frame", ".", live.step, scoped=True)
-    _action(live, view, "Live: snapshot to the Image tab", "S", live.capture.snapshot, scoped=True)
+    _action(live, view, translate("Menus", "Live: play or pause"), "Space", live.toggle_play, scoped=True)
+    _action(live, view, translate("Menus", "Live: step one frame"), ".", live.step, scoped=True)
+    _action(live, view, translate("Menus", "Live: snapshot to the Image tab"), "S", live.capture.snapshot, scoped=True)
 
 
 def _overlay_menu(window: MenuHost, overlay: QMenu) -> QAction:
