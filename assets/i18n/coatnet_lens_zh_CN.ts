@@ -2487,7 +2487,7 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     </message>
     <message>
         <source>Space, Ctrl+Space</source>
-        <translation>Space，Ctrl+Space</translation>
+        <translation>空格键，Ctrl+空格键</translation>
     </message>
     <message>
         <source>Batch table</source>
@@ -2499,7 +2499,7 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     </message>
     <message>
         <source>Enter</source>
-        <translation>Enter</translation>
+        <translation>回车键（Enter）</translation>
     </message>
     <message>
         <source>Edit the Corrected class of the current row</source>
@@ -2519,7 +2519,7 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     </message>
     <message>
         <source>Tab, Shift+Tab</source>
-        <translation>Tab，Shift+Tab</translation>
+        <translation>Tab 键，Shift+Tab 键</translation>
     </message>
     <message>
         <source>Dialogs</source>
@@ -2531,7 +2531,7 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     </message>
     <message>
         <source>Esc</source>
-        <translation>Esc</translation>
+        <translation>Esc 键</translation>
     </message>
     <message>
         <source>Keyboard shortcuts</source>

@@ -86,7 +86,8 @@ def test_lasso_on_the_map_narrows_the_table_then_set_class_and_undo(qtbot, audit
         c for c, box in boxes.items() if any(truth[names[p]][0] != folder_name(c) for p in np.flatnonzero(inside(box)))
     ]
     assert fixable, "no cluster's middle holds a flipped image"
-    chosen = fixable[0]
+    # the purest such middle (by true class): which box a stray point falls into varies with the CPU's precision
+    chosen = max(fixable, key=lambda c: float(np.mean(true[inside(boxes[c])] == c)))
     x0, y0, x1, y1 = boxes[chosen]
     lasso(page.map.canvas, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
     expected = sorted(result.rows[int(result.vector_rows[p])].path for p in np.flatnonzero(inside(boxes[chosen])))

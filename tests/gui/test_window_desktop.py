@@ -195,7 +195,8 @@ def test_about_names_the_versions_device_model_and_data_folder(qtbot, window, tm
     assert lines[0].startswith("CoAtNet Lens ") and lines[0] != "CoAtNet Lens unknown"
     assert f"Python {platform.python_version()}" in text and f"torch {torch.__version__}" in text
     assert f"Qt {qVersion()}" in text
-    assert "Device: cpu, fp32 (asked for: cpu)" in lines
+    precision = window.session.classifier.placement.precision  # bf16 on a CPU with AMX or AVX-512-BF16
+    assert f"Device: cpu, {precision} (asked for: cpu)" in lines and precision in ("fp32", "bf16")
     assert f"Model: {info.name} · {info.label_set}" in lines
     assert f"Model source: {info.source}: {info.location}" in lines and info.location
     assert f"Data folder: {tmp_path / 'data'}" in lines and data_dir() == tmp_path / "data"  # the settings fixture's
