@@ -35,6 +35,7 @@ class ClassBar(QAbstractButton):
         self.label, self.probability, self.class_index = "", 0.0, -1
         self.versus = False
         self.modifiers = Qt.KeyboardModifier.NoModifier
+        self.setAccessibleName("No prediction yet")  # read before the first prediction (e.g. the Live tab's)
 
     def set_class(self, label: str, probability: float, class_index: int) -> None:
         """Show ``label`` with ``probability`` (0-1); ``class_index`` is its index among the model's classes."""

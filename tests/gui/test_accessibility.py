@@ -32,7 +32,7 @@ def unnamed_controls(root: QWidget) -> list[str]:
 
 def test_every_control_of_the_window_and_the_teach_dialog_has_an_accessible_name(qtbot, window, sample):
     show(qtbot, window, sample)
-    for tab in (window.image_tab, window.batch, window.audit):
+    for tab in (window.image_tab, window.batch, window.audit, window.live):
         window.tabs.setCurrentWidget(tab)
         qtbot.wait(1)
     assert sum(is_control(w) for w in window.findChildren(QWidget)) > 60  # the walk sees the real window
