@@ -666,6 +666,91 @@
     </message>
 </context>
 <context>
+    <name>Camera</name>
+    <message>
+        <source>No camera found</source>
+        <translation>未找到摄像头</translation>
+    </message>
+    <message>
+        <source>Cameras need PySide6-Addons of the same version as PySide6-Essentials (pip install &apos;coatnet-lens[camera]&apos;).</source>
+        <translation>摄像头需要与 PySide6-Essentials 版本相同的 PySide6-Addons（pip install &apos;coatnet-lens[camera]&apos;）。</translation>
+    </message>
+</context>
+<context>
+    <name>CameraSource</name>
+    <message>
+        <source>The camera {name} is not connected any more.</source>
+        <translation>摄像头 {name} 已不再连接。</translation>
+    </message>
+    <message>
+        <source>The camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>it may be in use by another program</source>
+        <translation>它可能正被其他程序占用</translation>
+    </message>
+    <message>
+        <source>{name} stopped: {why}.</source>
+        <translation>{name} 已停止：{why}。</translation>
+    </message>
+    <message>
+        <source>{name} was disconnected.</source>
+        <translation>{name} 已断开连接。</translation>
+    </message>
+</context>
+<context>
+    <name>CapturePanel</name>
+    <message>
+        <source>Snapshot and capture</source>
+        <translation>快照与采集</translation>
+    </message>
+    <message>
+        <source>Snapshot to the Image tab</source>
+        <translation>快照发送到图像标签页</translation>
+    </message>
+    <message>
+        <source>Open the frame shown in the Image tab, fully explained (S)</source>
+        <translation>在图像标签页中打开当前显示的帧，并给出完整解释 (S)</translation>
+    </message>
+    <message>
+        <source>class to capture into</source>
+        <translation>要采集到的类别</translation>
+    </message>
+    <message>
+        <source>Hold to capture</source>
+        <translation>按住以采集</translation>
+    </message>
+    <message>
+        <source>While held (or C), frames go into the class&apos;s folder</source>
+        <translation>按住时（或按住 C 键），帧会存入该类别的文件夹</translation>
+    </message>
+    <message>
+        <source>Teach from captures…</source>
+        <translation>从采集的帧教学…</translation>
+    </message>
+    <message>
+        <source>Teach a model the captured classes</source>
+        <translation>教模型认识采集到的类别</translation>
+    </message>
+    <message>
+        <source>There is no frame to snapshot yet: open a video file or start a camera.</source>
+        <translation>还没有可快照的帧：请打开视频文件或启动摄像头。</translation>
+    </message>
+    <message>
+        <source>Saving the snapshot…</source>
+        <translation>正在保存快照…</translation>
+    </message>
+    <message>
+        <source>Name the class to capture into first.</source>
+        <translation>请先填写要采集到的类别名称。</translation>
+    </message>
+    <message>
+        <source>Captured: {counts} (in {folder})</source>
+        <translation>已采集：{counts}（位于 {folder}）</translation>
+    </message>
+</context>
+<context>
     <name>Checks</name>
     <message>
         <source>Scoring the map…</source>
@@ -1060,6 +1145,17 @@ Insertion: they are revealed first on the filled image; the probability should r
     </message>
 </context>
 <context>
+    <name>FilePlayer</name>
+    <message>
+        <source>{path}: holds no video frames</source>
+        <translation>{path}：不含视频帧</translation>
+    </message>
+    <message>
+        <source>Opening {name}…</source>
+        <translation>正在打开 {name}…</translation>
+    </message>
+</context>
+<context>
     <name>Filmstrip</name>
     <message>
         <source>Could not be opened: {reason}</source>
@@ -1393,6 +1489,200 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     <message>
         <source>The language changes when CoAtNet Lens starts again.</source>
         <translation>语言将在 CoAtNet Lens 重新启动后生效。</translation>
+    </message>
+</context>
+<context>
+    <name>LiveSession</name>
+    <message>
+        <source>Timeline: {n:,} frames classified.</source>
+        <translation>时间轴：已分类 {n:,} 帧。</translation>
+    </message>
+    <message>
+        <source>Timeline stopped: {message}</source>
+        <translation>时间轴已停止：{message}</translation>
+    </message>
+    <message>
+        <source>Timeline cancelled after {n:,} frames.</source>
+        <translation>时间轴在分类 {n:,} 帧后已取消。</translation>
+    </message>
+    <message>
+        <source>Classifying the video&apos;s frames…</source>
+        <translation>正在对视频的帧进行分类…</translation>
+    </message>
+    <message>
+        <source>There are no frame rows to export yet.</source>
+        <translation>还没有可导出的帧行。</translation>
+    </message>
+    <message>
+        <source>Exporting the frame rows…</source>
+        <translation>正在导出帧行…</translation>
+    </message>
+    <message>
+        <source>{fps} fps · latency {ms} ms · {n:,} dropped</source>
+        <translation>{fps} 帧/秒 · 延迟 {ms} 毫秒 · 丢弃 {n:,} 帧</translation>
+    </message>
+</context>
+<context>
+    <name>LiveTab</name>
+    <message>
+        <source>Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.mpg *.mpeg *.ogv *.gif);;All files (*)</source>
+        <translation>视频 (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.mpg *.mpeg *.ogv *.gif);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Grad-CAM</source>
+        <translation>Grad-CAM 类激活图</translation>
+    </message>
+    <message>
+        <source>Attention</source>
+        <translation>注意力</translation>
+    </message>
+    <message>
+        <source>Activations</source>
+        <translation>激活</translation>
+    </message>
+    <message>
+        <source>{n}st</source>
+        <translation>{n}</translation>
+    </message>
+    <message>
+        <source>{n}nd</source>
+        <translation>{n}</translation>
+    </message>
+    <message>
+        <source>{n}rd</source>
+        <translation>{n}</translation>
+    </message>
+    <message>
+        <source>{n}th</source>
+        <translation>{n}</translation>
+    </message>
+    <message>
+        <source>Video file</source>
+        <translation>视频文件</translation>
+    </message>
+    <message>
+        <source>A video file, or one of the cameras found</source>
+        <translation>视频文件，或找到的某个摄像头</translation>
+    </message>
+    <message>
+        <source>Open video…</source>
+        <translation>打开视频…</translation>
+    </message>
+    <message>
+        <source>Play a video file in the Live tab</source>
+        <translation>在实时标签页中播放视频文件</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>来源：</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Play or pause the video (Space)</source>
+        <translation>播放或暂停视频（空格键）</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>单步</translation>
+    </message>
+    <message>
+        <source>Pause and show the next frame (.)</source>
+        <translation>暂停并显示下一帧 (.)</translation>
+    </message>
+    <message>
+        <source>Drag to show another moment of the video</source>
+        <translation>拖动以显示视频的其他时刻</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop classifying the file&apos;s frames</source>
+        <translation>停止对文件的帧进行分类</translation>
+    </message>
+    <message>
+        <source>Export rows…</source>
+        <translation>导出行…</translation>
+    </message>
+    <message>
+        <source>Write the classified frames as CSV or JSON Lines</source>
+        <translation>将已分类的帧写为 CSV 或 JSON Lines 文件</translation>
+    </message>
+    <message>
+        <source>smooth over </source>
+        <translation>平滑 </translation>
+    </message>
+    <message>
+        <source> frame(s)</source>
+        <translation> 帧</translation>
+    </message>
+    <message>
+        <source>The top-5 of the class probabilities averaged over the last N frames (1: none)</source>
+        <translation>前 5 名取自最近 N 帧的类别概率平均值（1：不平滑）</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <source>Prediction</source>
+        <translation>预测</translation>
+    </message>
+    <message>
+        <source>Overlay</source>
+        <translation>叠加图</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Wrote {n:,} frame rows to {path}.</source>
+        <translation>已将 {n:,} 条帧行写入 {path}。</translation>
+    </message>
+    <message>
+        <source>Camera: {name}</source>
+        <translation>摄像头：{name}</translation>
+    </message>
+    <message>
+        <source>The timeline is for video files.</source>
+        <translation>时间轴仅适用于视频文件。</translation>
+    </message>
+    <message>
+        <source>Starting {name}…</source>
+        <translation>正在启动 {name}…</translation>
+    </message>
+    <message>
+        <source>Open a video file</source>
+        <translation>打开视频文件</translation>
+    </message>
+    <message>
+        <source>Opening…</source>
+        <translation>正在打开…</translation>
+    </message>
+    <message>
+        <source>{kind} on every frame</source>
+        <translation>{kind}：每帧计算</translation>
+    </message>
+    <message>
+        <source>{kind} every {ordinal} frame</source>
+        <translation>{kind}：每 {ordinal} 帧计算一次</translation>
+    </message>
+    <message>
+        <source>Classifying frames: {done:,} of {total:,}…</source>
+        <translation>正在分类帧：{done:,} / {total:,}…</translation>
+    </message>
+    <message>
+        <source>Export the frame rows</source>
+        <translation>导出帧行</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv);;JSON Lines (*.jsonl)</source>
+        <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
     </message>
 </context>
 <context>
@@ -2957,6 +3247,25 @@ similarity {similarity:.3f}</source>
     <message>
         <source>Checkpoints (*.safetensors)</source>
         <translation>检查点 (*.safetensors)</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineStrip</name>
+    <message>
+        <source>Top-1 class and confidence of each frame; click to show that frame</source>
+        <translation>每帧的 Top-1 类别及置信度；点击即可显示该帧</translation>
+    </message>
+    <message>
+        <source>Open a video file: its frames are classified here in the background.</source>
+        <translation>打开视频文件：其帧会在后台分类并显示于此。</translation>
+    </message>
+    <message>
+        <source>Classifying the frames…</source>
+        <translation>正在对帧进行分类…</translation>
+    </message>
+    <message>
+        <source>{time} s · {label} {confidence} — click to show this frame</source>
+        <translation>{time} 秒 · {label} {confidence} — 点击显示此帧</translation>
     </message>
 </context>
 <context>

@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QLoggingCategory, QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLoggingCategory, QObject, Signal
 
 from coatnet_gui.live.frames import LiveFrame, qimage_to_pil
 
-NO_CAMERA = "No camera found"
-ADDONS_HINT = (
-    "Cameras need PySide6-Addons of the same version as PySide6-Essentials (pip install 'coatnet-lens[camera]')."
+NO_CAMERA = QT_TRANSLATE_NOOP("Camera", "No camera found")  # English here; translated where shown
+ADDONS_HINT = QT_TRANSLATE_NOOP(
+    "Camera",
+    "Cameras need PySide6-Addons of the same version as PySide6-Essentials (pip install 'coatnet-lens[camera]').",
 )
 
 
@@ -36,7 +37,7 @@ def _multimedia():
     try:
         from PySide6 import QtMultimedia
     except ImportError as exc:  # the Addons wheel is missing, or a library it needs (libpulse) is
-        raise ImportError(f"{ADDONS_HINT} ({exc})") from None
+        raise ImportError(f"{QCoreApplication.translate('Camera', ADDONS_HINT)} ({exc})") from None
     return QtMultimedia
 
 
@@ -46,9 +47,9 @@ def list_cameras() -> tuple[list[CameraChoice], str]:
     try:
         mm = _multimedia()
     except ImportError as exc:
-        return [], f"{NO_CAMERA}: {exc}"
+        return [], f"{QCoreApplication.translate('Camera', NO_CAMERA)}: {exc}"
     cameras = [CameraChoice(bytes(d.id().data()), d.description()) for d in mm.QMediaDevices.videoInputs()]
-    return cameras, "" if cameras else NO_CAMERA
+    return cameras, "" if cameras else QCoreApplication.translate("Camera", NO_CAMERA)
 
 
 class CameraSource(QObject):
@@ -80,7 +81,7 @@ class CameraSource(QObject):
             return
         device = next((d for d in mm.QMediaDevices.videoInputs() if bytes(d.id().data()) == choice.device_id), None)
         if device is None:
-            self.failed.emit(f"The camera {choice.description} is not connected any more.")
+            self.failed.emit(self.tr("The camera {name} is not connected any more.").format(name=choice.description))
             return
         self.choice, self._index = choice, 0
         self._camera = mm.QCamera(device, self)
@@ -115,9 +116,10 @@ class CameraSource(QObject):
         self.frame_ready.emit(LiveFrame(qimage_to_pil(image), image, self._index, None, name, time.perf_counter()))
 
     def _on_error(self, _error, message: str) -> None:
-        name = self.choice.description if self.choice is not None else "The camera"
+        name = self.choice.description if self.choice is not None else self.tr("The camera")
         self.stop()
-        self.failed.emit(f"{name} stopped: {message or 'it may be in use by another program'}.")
+        why = message or self.tr("it may be in use by another program")
+        self.failed.emit(self.tr("{name} stopped: {why}.").format(name=name, why=why))
 
     def _check_present(self) -> None:
         if self.choice is None or self._camera is None:
@@ -126,4 +128,4 @@ class CameraSource(QObject):
         if self.choice.device_id not in ids:
             name = self.choice.description
             self.stop()
-            self.failed.emit(f"{name} was disconnected.")
+            self.failed.emit(self.tr("{name} was disconnected.").format(name=name))

@@ -44,7 +44,8 @@ class CapturePanel(QGroupBox):
         device_getter: Callable[[], str],
         parent: QWidget | None = None,
     ):
-        super().__init__("Snapshot and capture", parent)
+        super().__init__(parent)
+        self.setTitle(self.tr("Snapshot and capture"))
         self.workers, self.current = workers, current
         self.source_getter, self.device_getter = source_getter, device_getter
         self.teach_dialog: TeachDialog | None = None
@@ -52,19 +53,25 @@ class CapturePanel(QGroupBox):
         self.captured = 0  # frames saved since the app started
         self._last_capture = 0.0
         self.snapshot_button = _button(
-            "Snapshot to the Image tab", "Snapshot", "Open the frame shown in the Image tab, fully explained (S)"
+            self.tr("Snapshot to the Image tab"),
+            "Snapshot",
+            self.tr("Open the frame shown in the Image tab, fully explained (S)"),
         )
         self.class_edit = QLineEdit()
-        self.class_edit.setPlaceholderText("class to capture into")
+        self.class_edit.setPlaceholderText(self.tr("class to capture into"))
         self.class_edit.setAccessibleName("Capture class")
         self.capture_button = _button(
-            "Hold to capture", "Hold to capture frames", "While held (or C), frames go into the class's folder"
+            self.tr("Hold to capture"),
+            "Hold to capture frames",
+            self.tr("While held (or C), frames go into the class's folder"),
         )
         self.capture_label = QLabel("")
         self.capture_label.setWordWrap(True)
         self.capture_label.setAccessibleName("Captured frames")
         self.teach_button = _button(
-            "Teach from captures…", "Teach from the captured classes", "Teach a model the captured classes"
+            self.tr("Teach from captures…"),
+            "Teach from the captured classes",
+            self.tr("Teach a model the captured classes"),
         )
         box = QVBoxLayout(self)
         for widget in (self.snapshot_button, self.class_edit, self.capture_button, self.capture_label):
@@ -79,20 +86,20 @@ class CapturePanel(QGroupBox):
         """Save the frame shown into the data folder and hand it to the Image tab (``snapshot_saved``)."""
         frame = self.current()
         if frame is None:
-            self.failed.emit("There is no frame to snapshot yet: open a video file or start a camera.")
+            self.failed.emit(self.tr("There is no frame to snapshot yet: open a video file or start a camera."))
             return
         self.workers.submit(
             "io",
             lambda _job: str(save_snapshot(frame.image, frame.source, frame.time)),
             self.snapshot_saved.emit,
             self.failed.emit,
-            what="Saving the snapshot…",
+            what=self.tr("Saving the snapshot…"),
         )
 
     def start_capture(self) -> None:
         """Start capturing into the class named in the class field, the frame shown first."""
         if not self.class_edit.text().strip():
-            self.failed.emit("Name the class to capture into first.")
+            self.failed.emit(self.tr("Name the class to capture into first."))
             return
         self.capturing = True
         frame = self.current()
@@ -118,7 +125,9 @@ class CapturePanel(QGroupBox):
         def saved(_path: str) -> None:
             self.captured += 1
             counts = ", ".join(f"{k} {v}" for k, v in class_counts().items())
-            self.capture_label.setText(f"Captured: {counts} (in {captures_root()})")
+            self.capture_label.setText(
+                self.tr("Captured: {counts} (in {folder})").format(counts=counts, folder=captures_root())
+            )
 
         self.workers.submit("io", job, saved, self.failed.emit)
 

@@ -60,13 +60,14 @@ class FilePlayer(QObject):
         self.stop()
         self.path, self.info, self.position, self.index = os.fspath(path), None, 0.0, -1
         path = self.path
+        empty = self.tr("{path}: holds no video frames").format(path=path)
 
         def job(_job: Job) -> tuple:
             with open_video(path) as reader:
                 info = reader.info
                 first = next(iter(reader.frames(shrink_to=SHORT_SIDE)), None)
             if first is None:
-                raise VideoError(f"{path}: holds no video frames")
+                raise VideoError(empty)
             return info, _decoded(path, first)
 
         def done(result: tuple) -> None:
@@ -74,7 +75,7 @@ class FilePlayer(QObject):
             self.opened.emit(self.info)
             self._show(result[1])
 
-        what = f"Opening {os.path.basename(path)}…"
+        what = self.tr("Opening {name}…").format(name=os.path.basename(path))
         self.workers.submit("playback", job, done, self._failed, latest=PLAYBACK, what=what)
 
     def play(self) -> None:

@@ -96,7 +96,7 @@ class LiveSession(QObject):
         if self._busy is not None:
             if self.waiting is not None:
                 self.stats.dropped_one()
-                self.stats_changed.emit(self.stats.text())
+                self.stats_changed.emit(self.stats_text())
             self.waiting = frame
             return False
         return self._send(frame)
@@ -137,7 +137,7 @@ class LiveSession(QObject):
         self.stats.reset()
         self.smoother.reset()
         self.overlay = self.result = None
-        self.stats_changed.emit(self.stats.text())
+        self.stats_changed.emit(self.stats_text())
 
     def _send(self, frame: LiveFrame) -> bool:
         clf: Predictor | None = self.classifier_getter()
@@ -170,7 +170,7 @@ class LiveSession(QObject):
             self.result = LiveResult(frame, prediction, overlay, seconds)
             self.result_ready.emit(self.result)
             self.stats.shown(frame.arrival, time.perf_counter())
-            self.stats_changed.emit(self.stats.text())
+            self.stats_changed.emit(self.stats_text())
             self._after()
 
         def error(message: str) -> None:
@@ -205,16 +205,16 @@ class LiveSession(QObject):
 
         def done(_result: object) -> None:
             self._timeline = None
-            self.timeline_finished.emit(f"Timeline: {len(self.rows):,} frames classified.")
+            self.timeline_finished.emit(self.tr("Timeline: {n:,} frames classified.").format(n=len(self.rows)))
 
         def error(message: str) -> None:
             self._timeline = None
-            self.timeline_finished.emit(f"Timeline stopped: {message}")
+            self.timeline_finished.emit(self.tr("Timeline stopped: {message}").format(message=message))
             self.failed.emit(message)
 
         def cancelled(_message: str) -> None:
             self._timeline = None
-            self.timeline_finished.emit(f"Timeline cancelled after {len(self.rows):,} frames.")
+            self.timeline_finished.emit(self.tr("Timeline cancelled after {n:,} frames.").format(n=len(self.rows)))
 
         self._timeline = self.workers.submit(
             "timeline",
@@ -225,7 +225,7 @@ class LiveSession(QObject):
             on_progress=self.timeline_progress.emit,
             on_cancelled=cancelled,
             latest=TIMELINE,
-            what="Classifying the video's frames…",
+            what=self.tr("Classifying the video's frames…"),
         )
 
     def cancel_timeline(self) -> None:
@@ -242,7 +242,7 @@ class LiveSession(QObject):
         or ``failed``. An existing file is replaced only with ``overwrite`` (the user was asked)."""
         rows, target = list(self.rows), os.fspath(path)
         if not rows:
-            self.failed.emit("There are no frame rows to export yet.")
+            self.failed.emit(self.tr("There are no frame rows to export yet."))
             return
         self.workers.submit(
             "io",
@@ -250,8 +250,14 @@ class LiveSession(QObject):
             lambda count: self.exported.emit(target, count),
             self.failed.emit,
             latest=EXPORT,
-            what="Exporting the frame rows…",
+            what=self.tr("Exporting the frame rows…"),
         )
+
+    def stats_text(self) -> str:
+        """Return the readout the tab shows, translated: "24.8 fps · latency 38 ms · 12 dropped"."""
+        s = self.stats
+        text = self.tr("{fps} fps · latency {ms} ms · {n:,} dropped")
+        return text.format(fps=f"{s.fps:.1f}", ms=f"{s.latency * 1000:.0f}", n=s.dropped)
 
     def shutdown(self) -> None:
         """Stop the frame in flight and the timeline (the tab is closing)."""

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from coatnet_gui.image.session import model_view_box
-from coatnet_gui.live.camera import CameraChoice, CameraSource, list_cameras
+from coatnet_gui.live.camera import NO_CAMERA, CameraChoice, CameraSource, list_cameras
 from coatnet_gui.live.capture_panel import CapturePanel
 from coatnet_gui.live.frames import LiveFrame
 from coatnet_gui.live.player import SPEEDS, FilePlayer
@@ -47,11 +47,25 @@ from coatnet_gui.widgets.prediction_panel import PredictionPanel
 from coatnet_gui.widgets.wheel_guard import guard_wheel
 from coatnet_gui.workers import Workers
 from model.explain.capture import list_blocks
+from model.live.pacing import KIND_NAMES, ordinal
 from model.runtime.inference import Predictor
 
 SIDEBAR_WIDTH = 340
 FILE_SOURCE = "file"
-VIDEO_FILTER = "Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.mpg *.mpeg *.ogv *.gif);;All files (*)"
+VIDEO_FILTER = QT_TRANSLATE_NOOP(
+    "LiveTab", "Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.mpg *.mpeg *.ogv *.gif);;All files (*)"
+)
+KIND_TEXTS = {  # model.live.pacing.KIND_NAMES as the rate line shows them, translated there
+    "gradcam": QT_TRANSLATE_NOOP("LiveTab", "Grad-CAM"),
+    "attention": QT_TRANSLATE_NOOP("LiveTab", "Attention"),
+    "activation": QT_TRANSLATE_NOOP("LiveTab", "Activations"),
+}
+ORDINALS = {  # the suffixes of model.live.pacing.ordinal, translated where shown
+    "st": QT_TRANSLATE_NOOP("LiveTab", "{n}st"),
+    "nd": QT_TRANSLATE_NOOP("LiveTab", "{n}nd"),
+    "rd": QT_TRANSLATE_NOOP("LiveTab", "{n}rd"),
+    "th": QT_TRANSLATE_NOOP("LiveTab", "{n}th"),
+}
 
 
 def _time_text(seconds: float) -> str:
@@ -84,7 +98,7 @@ class LiveTab(QSplitter):
         self.camera = CameraSource(self)
         self._layers: list = []  # the shown overlay's colour-mapped layers
         self._build()
-        self.source_box.addItem("Video file", FILE_SOURCE)
+        self.source_box.addItem(self.tr("Video file"), FILE_SOURCE)
         self._connect()
         self._cameras_listed = False  # QtMultimedia is loaded when the tab is first shown
         self._set_file_controls(False)
@@ -100,12 +114,14 @@ class LiveTab(QSplitter):
     def _build(self) -> None:
         self.source_box = QComboBox()
         self.source_box.setAccessibleName("Live source")
-        self.source_box.setToolTip("A video file, or one of the cameras found")
-        self.open_button = self._button("Open video…", "Open a video file", "Play a video file in the Live tab")
+        self.source_box.setToolTip(self.tr("A video file, or one of the cameras found"))
+        self.open_button = self._button(
+            self.tr("Open video…"), "Open a video file", self.tr("Play a video file in the Live tab")
+        )
         self.camera_note = QLabel("")
         self.camera_note.setAccessibleName("Camera status")
         source_row = QHBoxLayout()
-        source_row.addWidget(QLabel("Source:"))
+        source_row.addWidget(QLabel(self.tr("Source:")))
         source_row.addWidget(self.source_box, 1)
         source_row.addWidget(self.open_button)
         source_row.addWidget(self.camera_note, 1)
@@ -118,11 +134,11 @@ class LiveTab(QSplitter):
         self.message.setAccessibleName("Live tab message")
         self.message.hide()
 
-        self.play_button = self._button("Play", "Play or pause", "Play or pause the video (Space)")
-        self.step_button = self._button("Step", "Step one frame", "Pause and show the next frame (.)")
+        self.play_button = self._button(self.tr("Play"), "Play or pause", self.tr("Play or pause the video (Space)"))
+        self.step_button = self._button(self.tr("Step"), "Step one frame", self.tr("Pause and show the next frame (.)"))
         self.seek_slider = QSlider(Qt.Orientation.Horizontal)
         self.seek_slider.setAccessibleName("Seek")
-        self.seek_slider.setToolTip("Drag to show another moment of the video")
+        self.seek_slider.setToolTip(self.tr("Drag to show another moment of the video"))
         self.time_label = QLabel("0:00.00 / 0:00.00")
         self.time_label.setAccessibleName("Time")
         self.speed_box = QComboBox()
@@ -143,9 +159,13 @@ class LiveTab(QSplitter):
         self.strip = TimelineStrip()
         self.timeline_status = QLabel("")
         self.timeline_status.setAccessibleName("Timeline status")
-        self.cancel_timeline_button = self._button("Stop", "Stop the timeline", "Stop classifying the file's frames")
+        self.cancel_timeline_button = self._button(
+            self.tr("Stop"), "Stop the timeline", self.tr("Stop classifying the file's frames")
+        )
         self.export_button = self._button(
-            "Export rows…", "Export the frame rows", "Write the classified frames as CSV or JSON Lines"
+            self.tr("Export rows…"),
+            "Export the frame rows",
+            self.tr("Write the classified frames as CSV or JSON Lines"),
         )
         timeline_row = QHBoxLayout()
         timeline_row.addWidget(self.timeline_status, 1)
@@ -162,17 +182,19 @@ class LiveTab(QSplitter):
         column.addWidget(self.strip)
         column.addLayout(timeline_row)
 
-        self.stats_label = QLabel("0.0 fps · latency 0 ms · 0 dropped")
+        self.stats_label = QLabel(self.session.stats_text())
         self.stats_label.setAccessibleName("Frames per second, latency and dropped frames")
         font = self.stats_label.font()
         font.setBold(True)
         self.stats_label.setFont(font)
         self.smooth_spin = QSpinBox()
         self.smooth_spin.setRange(1, 60)
-        self.smooth_spin.setPrefix("smooth over ")
-        self.smooth_spin.setSuffix(" frame(s)")
+        self.smooth_spin.setPrefix(self.tr("smooth over "))
+        self.smooth_spin.setSuffix(self.tr(" frame(s)"))
         self.smooth_spin.setAccessibleName("Smoothing: frames averaged")
-        self.smooth_spin.setToolTip("The top-5 of the class probabilities averaged over the last N frames (1: none)")
+        self.smooth_spin.setToolTip(
+            self.tr("The top-5 of the class probabilities averaged over the last N frames (1: none)")
+        )
         self.prediction = PredictionPanel()
         self.rate_label = QLabel("")
         self.rate_label.setAccessibleName("Overlay rate")
@@ -186,9 +208,9 @@ class LiveTab(QSplitter):
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(4, 0, 4, 0)
         for title, widgets in (
-            ("Live", [self.stats_label, self.smooth_spin]),
-            ("Prediction", [self.prediction]),
-            ("Overlay", [self.rate_label, self.controls]),
+            (self.tr("Live"), [self.stats_label, self.smooth_spin]),
+            (self.tr("Prediction"), [self.prediction]),
+            (self.tr("Overlay"), [self.rate_label, self.controls]),
         ):
             group = QGroupBox(title)
             box = QVBoxLayout(group)
@@ -235,7 +257,9 @@ class LiveTab(QSplitter):
         p.opened.connect(self._file_opened)
         p.frame_ready.connect(self.show_frame)
         p.failed.connect(self.show_error)
-        p.playing_changed.connect(lambda playing: self.play_button.setText("Pause" if playing else "Play"))
+        p.playing_changed.connect(
+            lambda playing: self.play_button.setText(self.tr("Pause") if playing else self.tr("Play"))
+        )
         self.camera.frame_ready.connect(self.show_frame)
         self.camera.failed.connect(self._camera_failed)
         s.result_ready.connect(self._show_result)
@@ -244,7 +268,9 @@ class LiveTab(QSplitter):
         s.timeline_rows.connect(self.strip.add_rows)
         s.timeline_progress.connect(self._timeline_progress)
         s.timeline_finished.connect(self._timeline_finished)
-        s.exported.connect(lambda path, n: self._note(f"Wrote {n:,} frame rows to {path}."))
+        s.exported.connect(
+            lambda path, n: self._note(self.tr("Wrote {n:,} frame rows to {path}.").format(n=n, path=path))
+        )
         self._spec_changed(self.controls.spec())
 
     # --- sources -------------------------------------------------------------------------------------------
@@ -261,11 +287,11 @@ class LiveTab(QSplitter):
         cameras, note = list_cameras()
         self.source_box.blockSignals(True)
         self.source_box.clear()
-        self.source_box.addItem("Video file", FILE_SOURCE)
+        self.source_box.addItem(self.tr("Video file"), FILE_SOURCE)
         for camera in cameras:
-            self.source_box.addItem(f"Camera: {camera.description}", camera)
+            self.source_box.addItem(self.tr("Camera: {name}").format(name=camera.description), camera)
         if not cameras:
-            self.source_box.addItem(note.split(":")[0])
+            self.source_box.addItem(QCoreApplication.translate("Camera", NO_CAMERA))
             self.source_box.model().item(self.source_box.count() - 1).setEnabled(False)
         self.source_box.blockSignals(False)
         self.camera_note.setText(note)
@@ -279,8 +305,8 @@ class LiveTab(QSplitter):
             self.session.cancel_timeline()
             self.session.reset()
             self._set_file_controls(False)
-            self.strip.clear("The timeline is for video files.")
-            self.camera_note.setText(f"Starting {data.description}…")
+            self.strip.clear(self.tr("The timeline is for video files."))
+            self.camera_note.setText(self.tr("Starting {name}…").format(name=data.description))
             self.camera.start(data)
         else:
             self.camera.stop()
@@ -292,7 +318,7 @@ class LiveTab(QSplitter):
 
     def choose_file(self) -> None:
         """Ask for a video file and play it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open a video file", "", VIDEO_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a video file"), "", self.tr(VIDEO_FILTER))
         if path:
             self.open_file(path)
 
@@ -303,7 +329,7 @@ class LiveTab(QSplitter):
         self.session.reset()
         self.session.cancel_timeline()
         self.message.hide()
-        self.strip.clear("Opening…")
+        self.strip.clear(self.tr("Opening…"))
         self._set_file_controls(False)
         self.player.open(path)
 
@@ -359,7 +385,17 @@ class LiveTab(QSplitter):
 
     def _spec_changed(self, spec) -> None:
         self.session.set_spec(spec)
-        self.rate_label.setText(self.session.plan.describe(spec.kind))
+        self.rate_label.setText(self.rate_text(spec.kind))
+
+    def rate_text(self, kind: str) -> str:
+        """Return the overlay rate the tab states, translated: "Grad-CAM every 3rd frame", "Attention on every
+        frame" (:meth:`model.live.pacing.RatePlan.describe` in the UI's language)."""
+        name = self.tr(KIND_TEXTS[kind]) if kind in KIND_TEXTS else KIND_NAMES.get(kind, kind)
+        k = self.session.plan.period(kind)
+        if k == 1:
+            return self.tr("{kind} on every frame").format(kind=name)
+        nth = self.tr(ORDINALS[ordinal(k)[len(str(k)) :]]).format(n=k)
+        return self.tr("{kind} every {ordinal} frame").format(kind=name, ordinal=nth)
 
     def _appearance_changed(self) -> None:
         c = self.controls
@@ -387,7 +423,9 @@ class LiveTab(QSplitter):
             self.session.start_timeline(self.player.path)
 
     def _timeline_progress(self, done: int, total: int) -> None:
-        self.timeline_status.setText(f"Classifying frames: {done:,} of {total:,}…")
+        self.timeline_status.setText(
+            self.tr("Classifying frames: {done:,} of {total:,}…").format(done=done, total=total)
+        )
 
     def _timeline_finished(self, text: str) -> None:
         self.timeline_status.setText(text)
@@ -400,7 +438,7 @@ class LiveTab(QSplitter):
         """Ask where to write the frame rows (Qt's dialog asks before replacing a file) and write them."""
         stem = Path(self.player.path).stem or "video"
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export the frame rows", f"{stem}-frames.csv", "CSV (*.csv);;JSON Lines (*.jsonl)"
+            self, self.tr("Export the frame rows"), f"{stem}-frames.csv", self.tr("CSV (*.csv);;JSON Lines (*.jsonl)")
         )
         if path:
             self.session.export_rows(path, overwrite=True)  # the dialog asked before an existing file

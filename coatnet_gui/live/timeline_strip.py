@@ -4,10 +4,11 @@ class."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QLocale, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from coatnet_gui import i18n
 from model.live.timeline import TimelineRow, row_at
 
 STRIP_HEIGHT = 44
@@ -37,11 +38,11 @@ class TimelineStrip(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
         self.setAccessibleName("Timeline: top-1 class and confidence over time; click to seek")
-        self.setToolTip("Top-1 class and confidence of each frame; click to show that frame")
+        self.setToolTip(self.tr("Top-1 class and confidence of each frame; click to show that frame"))
         self.duration = 0.0
         self.rows: list[TimelineRow] = []
         self.position: float | None = None
-        self.note = "Open a video file: its frames are classified here in the background."
+        self.note = self.tr("Open a video file: its frames are classified here in the background.")
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         """A strip as wide as it is given and :data:`STRIP_HEIGHT` tall."""
@@ -50,7 +51,7 @@ class TimelineStrip(QWidget):
     def set_duration(self, seconds: float) -> None:
         """Start a new file of ``seconds``: no rows yet."""
         self.duration, self.rows, self.position = max(0.0, seconds), [], None
-        self.note = "Classifying the frames…"
+        self.note = self.tr("Classifying the frames…")
         self.update()
 
     def clear(self, note: str) -> None:
@@ -126,5 +127,7 @@ class TimelineStrip(QWidget):
         """Name the class and confidence of the frame under the cursor in the tooltip."""
         row = row_at(self.rows, self._seconds(event.position().x())) if self.duration > 0 else None
         if row is not None:
-            self.setToolTip(f"{row.time:.2f} s · {row.label} {row.confidence:.0%} — click to show this frame")
+            tip = self.tr("{time} s · {label} {confidence} — click to show this frame")
+            time = QLocale().toString(row.time, "f", 2)
+            self.setToolTip(tip.format(time=time, label=row.label, confidence=i18n.percent(row.confidence, 0)))
         super().mouseMoveEvent(event)

@@ -23,6 +23,7 @@ from video_clips import fashion_stills, held_frames, write_clip
 
 from coatnet_gui.live.camera import NO_CAMERA
 from model.explain.maps import OverlaySpec
+from model.live.pacing import KIND_NAMES
 from model.paths import data_dir
 
 TIMEOUT_MS = 60_000
@@ -114,6 +115,10 @@ def test_play_pause_and_step(qtbot, live):
 def test_snapshot_lands_in_the_image_tab(qtbot, window, live):
     live.controls.choose(OverlaySpec(kind="gradcam"))
     assert "every 3rd frame" in live.rate_label.text()
+    # the tab's translatable wording is the core's in English (the rate line and the readout)
+    plan, stats = live.session.plan, live.session.stats
+    assert [live.rate_text(k) for k in KIND_NAMES] == [plan.describe(k) for k in KIND_NAMES]
+    assert live.session.stats_text() == stats.text() and live.stats_label.text() == stats.text()
     live.snapshot_button.click()
     qtbot.waitUntil(lambda: window.session.image is not None, timeout=TIMEOUT_MS)
     path = Path(window.session.image.source.path)

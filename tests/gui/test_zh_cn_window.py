@@ -1,6 +1,7 @@
 """The window in Simplified Chinese: with the zh_CN translators installed, no user-visible text of the main window
-(every tab), its menus (every action, submenus included, filled as they open), the Batch tab and the Teach dialog is
-left in English; Settings ▸ Language saves the choice for the next start; ``--self-test`` passes in zh_CN.
+(every tab), its menus (every action, submenus included, filled as they open), the Batch tab, the Teach dialog and
+the Live tab (a video file open, its timeline, a capture, the strip's hover tip) is left in English; Settings ▸
+Language saves the choice for the next start; ``--self-test`` passes in zh_CN.
 
 A text counts as translated when it holds Chinese characters, or when nothing Latin is left once the proper nouns
 (CoAtNet, Grad-CAM, CPU…), the model's class names and name, file names and paths are taken out. Font rendering
@@ -16,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -178,3 +180,43 @@ def test_self_test_passes_in_chinese(tmp_path: Path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "language zh_CN" in done.stdout and "self-test passed" in done.stdout
     assert (tmp_path / "out" / "window.png").stat().st_size > 0
+
+
+def test_no_english_is_left_in_the_live_tab(qtbot, settings, tmp_path: Path, zh_cn):
+    """The Live tab with a video file open, its timeline classified, a frame captured and a message shown: every
+    text of it (labels, buttons, tooltips, the source picker, the readouts, the strip's note and hover tip)."""
+    from gui_helpers import open_window
+    from video_clips import fashion_stills, held_frames, write_clip
+
+    window: MainWindow = open_window(qtbot, settings)
+    tab = window.live
+    window.tabs.setCurrentWidget(tab)
+    note = tab.strip.note  # before any file: what the strip says
+    clip = write_clip(tmp_path / "clip.mp4", held_frames([p for p, _n in fashion_stills(1)][:2], hold=2, size=64))
+    tab.open_file(clip)
+    qtbot.waitUntil(lambda: tab.session.result is not None and tab.session.overlay is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: not tab.session.timeline_running() and bool(tab.strip.rows), timeout=60_000)
+    tab.capture.start_capture()  # no class named yet: a message above the frame
+    assert not tab.message.isHidden()
+    tab.class_edit.setText("shirts")
+    tab.capture.start_capture()
+    qtbot.waitUntil(lambda: bool(tab.capture_label.text()), timeout=60_000)
+    tab.capture.stop_capture()
+    strip = tab.strip
+    at = QPointF(strip.width() / 2, strip.height() / 2)
+    no_button, no_key = Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    move = QMouseEvent(QEvent.Type.MouseMove, at, strip.mapToGlobal(at), no_button, no_button, no_key)
+    QCoreApplication.sendEvent(strip, move)  # the hover tip names the frame under the cursor
+    tab.toggle_play()
+    playing = tab.play_button.text()
+    tab.player.pause()
+    clf = window.session.classifier
+    camera = tab.camera_note.text()  # "" with a camera, else why none, in Chinese; a library's error may follow
+    library_error = camera.rsplit(" (", 1)[1] if " (" in camera else ""
+    allowed = [*PROPER_NOUNS, *clf.label_names, clf.info.name, "shirts", clip.name, *COLORMAPS, library_error]
+    texts = [*widget_texts(tab), ("strip note", note), ("play button", playing)]
+    texts += [("rate", tab.rate_text(kind)) for kind in ("gradcam", "attention", "activation")]
+    assert len(texts) > 60 and any("快照与采集" in t for _w, t in texts) and "每 3 帧" in tab.rate_text("gradcam")
+    assert "秒" in strip.toolTip() and "点击显示此帧" in strip.toolTip()
+    assert CJK.search(camera) or not camera
+    assert untranslated(texts, allowed) == []
