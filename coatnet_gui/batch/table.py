@@ -1,5 +1,6 @@
 """The batch view's Qt table: :class:`BatchTableModel` (one compact row per labelled image, with its thumbnail),
-:class:`BatchFilter` (the shown rows, sorted and filtered) and :class:`BatchTableView` (the widget).
+:class:`BatchFilter` (the shown rows, sorted and filtered); the widget is
+:class:`~coatnet_gui.batch.table_view.BatchTableView`.
 
 Sorting and filtering never call ``data()`` per row or per comparison: the rows and their numpy key arrays are a
 :class:`~coatnet_gui.batch.rows.RowStore`, and :class:`BatchFilter` holds the shown rows as one index array,
@@ -23,19 +24,11 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QPalette
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
-    QTableView,
-    QWidget,
-)
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 
-from coatnet_gui.batch.class_editor import ClassDelegate
 from coatnet_gui.batch.corrections import Corrections
 from coatnet_gui.batch.rows import (
     ALL,
@@ -54,7 +47,7 @@ from coatnet_gui.batch.rows import (
     merge_order,
     sort_order,
 )
-from coatnet_gui.batch.thumbnails import THUMB_PX, Thumbnails
+from coatnet_gui.batch.thumbnails import Thumbnails
 from coatnet_gui.i18n import percent
 from coatnet_gui.widgets.theme import text_colour, tint
 from coatnet_gui.workers import Workers
@@ -417,57 +410,3 @@ class BatchFilter(QAbstractProxyModel):
         if len(shown):  # one signal for the span of shown rows (a correction of thousands of rows is one repaint)
             first, last = int(shown.min()), int(shown.max())
             self.dataChanged.emit(self.index(first, top_left.column()), self.index(last, bottom_right.column()), roles)
-
-
-class BatchTableView(QTableView):
-    """The table of the Batch tab on ``proxy``: whole-row selection, a thumbnail-high row, the path column
-    stretched, sorted by path until a header is clicked. Only the Corrected cells are editable (F2, a click on
-    the selected cell, or a double-click there; a double-click elsewhere opens the image)."""
-
-    def __init__(self, proxy: BatchFilter, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setModel(proxy)
-        self.setSortingEnabled(True)
-        self.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between cells): no keyboard trap
-        self.setAccessibleName("Labelled images")
-        self.setAccessibleDescription("Arrows move; Enter opens the image; F2 (Enter on Corrected) edits the class")
-        self.sortByColumn(COL_PATH, Qt.SortOrder.AscendingOrder)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        triggers = QAbstractItemView.EditTrigger
-        self.setEditTriggers(triggers.EditKeyPressed | triggers.SelectedClicked | triggers.DoubleClicked)
-        model: BatchTableModel = proxy.sourceModel()
-        self.class_delegate = ClassDelegate(lambda: list(model.store.classes), self)
-        self.setItemDelegateForColumn(COL_CORRECTED, self.class_delegate)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(THUMB_PX + 4)
-        self.setIconSize(QSize(THUMB_PX, THUMB_PX))
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(COL_PATH, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(COL_THUMB, THUMB_PX + 8)
-        header.resizeSection(COL_CORRECTED, 130)
-        header.resizeSection(COL_PROB, 90)
-        header.resizeSection(COL_MARGIN, 70)
-        header.resizeSection(COL_ERROR, 220)
-        header.resizeSection(COL_MAP, THUMB_PX + 60)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        """Enter opens the current row's image, as a double-click does (on the Corrected cell it edits the class):
-        the table is usable without a mouse."""
-        current = self.currentIndex()
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers()
-        if enter and current.isValid() and self.state() != QAbstractItemView.State.EditingState:
-            if current.column() == COL_CORRECTED:
-                self.edit(current)
-            else:
-                self.doubleClicked.emit(current)
-            return
-        super().keyPressEvent(event)
-
-    def selected_source_rows(self) -> np.ndarray:
-        """Return the source rows of the selected rows, in the shown order, shape ``(selected,)``. Reads the
-        selection's ranges, not an index per row: selecting all of 50,000 rows is one range."""
-        proxy: BatchFilter = self.model()
-        ranges = [np.arange(r.top(), r.bottom() + 1) for r in self.selectionModel().selection()]
-        shown = np.unique(np.concatenate(ranges)) if ranges else np.empty(0, np.int64)
-        return proxy.source_rows()[shown]

@@ -42,7 +42,8 @@ from coatnet_gui.batch.run_bar import RunBar
 from coatnet_gui.batch.runs import RunState
 from coatnet_gui.batch.session import BatchSession
 from coatnet_gui.batch.sort_dialog import SortDialog
-from coatnet_gui.batch.table import BatchFilter, BatchTableModel, BatchTableView
+from coatnet_gui.batch.table import BatchFilter, BatchTableModel
+from coatnet_gui.batch.table_view import BatchTableView
 from coatnet_gui.batch.versions import RunVersions
 from coatnet_gui.teach.dialog import TeachDialog
 from coatnet_gui.teach.rows_source import table_rows
@@ -153,11 +154,8 @@ class BatchView(QWidget):
         self.proxy = BatchFilter(self)
         self.proxy.setSourceModel(self.table_model)
         self.filter_bar = FilterBar(self.proxy)
-        self.class_box, self.min_spin, self.max_spin = (
-            self.filter_bar.class_box,
-            self.filter_bar.min_spin,
-            self.filter_bar.max_spin,
-        )
+        bar = self.filter_bar
+        self.class_box, self.min_spin, self.max_spin = bar.class_box, bar.min_spin, bar.max_spin
         self.table = BatchTableView(self.proxy)
         self.table.setColumnHidden(COL_MAP, True)  # shown for a run that saves maps
         self.table.doubleClicked.connect(self._open_row)

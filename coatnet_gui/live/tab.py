@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -38,6 +38,7 @@ from coatnet_gui.live.capture_panel import CapturePanel
 from coatnet_gui.live.frames import LiveFrame
 from coatnet_gui.live.player import SPEEDS, FilePlayer
 from coatnet_gui.live.session import LiveResult, LiveSession
+from coatnet_gui.live.texts import VIDEO_FILTER, rate_text, time_text
 from coatnet_gui.live.timeline_strip import TimelineStrip
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import colorize
@@ -47,31 +48,10 @@ from coatnet_gui.widgets.prediction_panel import PredictionPanel
 from coatnet_gui.widgets.wheel_guard import guard_wheel
 from coatnet_gui.workers import Workers
 from model.explain.capture import list_blocks
-from model.live.pacing import KIND_NAMES, ordinal
 from model.runtime.inference import Predictor
 
 SIDEBAR_WIDTH = 340
 FILE_SOURCE = "file"
-VIDEO_FILTER = QT_TRANSLATE_NOOP(
-    "LiveTab", "Videos (*.mp4 *.m4v *.mov *.mkv *.webm *.avi *.mpg *.mpeg *.ogv *.gif);;All files (*)"
-)
-KIND_TEXTS = {  # model.live.pacing.KIND_NAMES as the rate line shows them, translated there
-    "gradcam": QT_TRANSLATE_NOOP("LiveTab", "Grad-CAM"),
-    "attention": QT_TRANSLATE_NOOP("LiveTab", "Attention"),
-    "activation": QT_TRANSLATE_NOOP("LiveTab", "Activations"),
-}
-ORDINALS = {  # the suffixes of model.live.pacing.ordinal, translated where shown
-    "st": QT_TRANSLATE_NOOP("LiveTab", "{n}st"),
-    "nd": QT_TRANSLATE_NOOP("LiveTab", "{n}nd"),
-    "rd": QT_TRANSLATE_NOOP("LiveTab", "{n}rd"),
-    "th": QT_TRANSLATE_NOOP("LiveTab", "{n}th"),
-}
-
-
-def _time_text(seconds: float) -> str:
-    minutes, rest = divmod(max(0.0, seconds), 60)
-    return f"{int(minutes)}:{rest:05.2f}"
-
 
 class LiveTab(QSplitter):
     """See the module docstring. ``classifier_getter()`` and ``source_getter()`` give the active model and its
@@ -102,8 +82,6 @@ class LiveTab(QSplitter):
         self._connect()
         self._cameras_listed = False  # QtMultimedia is loaded when the tab is first shown
         self._set_file_controls(False)
-
-    # --- construction --------------------------------------------------------------------------------------
 
     def _button(self, text: str, name: str, tip: str) -> QPushButton:
         button = QPushButton(text)
@@ -268,12 +246,9 @@ class LiveTab(QSplitter):
         s.timeline_rows.connect(self.strip.add_rows)
         s.timeline_progress.connect(self._timeline_progress)
         s.timeline_finished.connect(self._timeline_finished)
-        s.exported.connect(
-            lambda path, n: self._note(self.tr("Wrote {n:,} frame rows to {path}.").format(n=n, path=path))
-        )
+        wrote = self.tr("Wrote {n:,} frame rows to {path}.")
+        s.exported.connect(lambda path, n: self.timeline_status.setText(wrote.format(n=n, path=path)))
         self._spec_changed(self.controls.spec())
-
-    # --- sources -------------------------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         """List the cameras the first time the tab shows."""
@@ -350,8 +325,6 @@ class LiveTab(QSplitter):
         self.export_button.setEnabled(bool(self.session.rows))
         self.cancel_timeline_button.setEnabled(self.session.timeline_running())
 
-    # --- frames and results --------------------------------------------------------------------------------
-
     def show_frame(self, frame: LiveFrame) -> None:
         """Show ``frame`` with the map shown last, send it to the network (dropped when busy), capture it when
         capture is held."""
@@ -365,7 +338,7 @@ class LiveTab(QSplitter):
         if frame.time is not None:
             info = self.player.info
             total = float(info.duration or 0.0) if info is not None else 0.0
-            self.time_label.setText(f"{_time_text(frame.time)} / {_time_text(total)}")
+            self.time_label.setText(f"{time_text(frame.time)} / {time_text(total)}")
             if not self.seek_slider.isSliderDown():
                 self.seek_slider.blockSignals(True)
                 self.seek_slider.setValue(int(frame.time * 1000))
@@ -388,14 +361,8 @@ class LiveTab(QSplitter):
         self.rate_label.setText(self.rate_text(spec.kind))
 
     def rate_text(self, kind: str) -> str:
-        """Return the overlay rate the tab states, translated: "Grad-CAM every 3rd frame", "Attention on every
-        frame" (:meth:`model.live.pacing.RatePlan.describe` in the UI's language)."""
-        name = self.tr(KIND_TEXTS[kind]) if kind in KIND_TEXTS else KIND_NAMES.get(kind, kind)
-        k = self.session.plan.period(kind)
-        if k == 1:
-            return self.tr("{kind} on every frame").format(kind=name)
-        nth = self.tr(ORDINALS[ordinal(k)[len(str(k)) :]]).format(n=k)
-        return self.tr("{kind} every {ordinal} frame").format(kind=name, ordinal=nth)
+        """Return the overlay rate the tab states for map ``kind``, translated (:func:`texts.rate_text`)."""
+        return rate_text(kind, self.session.plan.period(kind))
 
     def _appearance_changed(self) -> None:
         c = self.controls
@@ -432,8 +399,6 @@ class LiveTab(QSplitter):
         self.cancel_timeline_button.setEnabled(False)
         self.export_button.setEnabled(bool(self.session.rows))
 
-    # --- export ------------------------------------------------------------------------------------------------
-
     def choose_export(self) -> None:
         """Ask where to write the frame rows (Qt's dialog asks before replacing a file) and write them."""
         stem = Path(self.player.path).stem or "video"
@@ -443,16 +408,11 @@ class LiveTab(QSplitter):
         if path:
             self.session.export_rows(path, overwrite=True)  # the dialog asked before an existing file
 
-    # --- messages and keys -------------------------------------------------------------------------------------
-
     def show_error(self, message: str) -> None:
         """Show ``message`` above the frame (and in the window's banner through ``failed``); the tab stays usable."""
         self.message.setText(message)
         self.message.show()
         self.failed.emit(message)
-
-    def _note(self, text: str) -> None:
-        self.timeline_status.setText(text)
 
     def toggle_play(self) -> None:
         """Play or pause the file (Space; nothing without a file)."""

@@ -132,12 +132,10 @@ class OverlayControls(QWidget):
         self.opacity_slider.setToolTip(self.tr("Opacity of the overlay"))
         self.opacity_slider.valueChanged.connect(self.appearance_changed)
         self.form.addRow(self.tr("Opacit&y"), self.opacity_slider)
-
         title = self.tr("How positional is each head? {position} position {content} content")
-        swatch = "<span style='color:{}'>■</span>&nbsp;".format
-        self.share_title = QLabel(
-            title.format(position=swatch(series(POSITION).name()), content=swatch(series(CONTENT).name()))
-        )
+        swatch = "<span style='color:{}'>■</span>".format
+        colours = {"position": swatch(series(POSITION).name()), "content": swatch(series(CONTENT).name())}
+        self.share_title = QLabel(title.format(**colours))
         self.share_title.setWordWrap(True)  # never wider than the sidebar
         self.share_chart = HeadShareChart()
         self.share_chart.head_clicked.connect(lambda head: self._change(head=head))
