@@ -141,7 +141,7 @@ def test_a_run_killed_mid_video_resumes_frame_by_frame(tmp_path: Path, small_mod
 
     resumed = run("label", folder, "--out", out, "--resume", *common)
     assert resumed.returncode == 0, resumed.stderr
-    assert "images or frames already done" in resumed.stderr and "labelled 241, failed 0" in resumed.stdout
+    assert "images or video frames already done" in resumed.stderr and "labelled 241, failed 0" in resumed.stdout
     whole = tmp_path / "whole.jsonl"
     assert run("label", folder, "--out", whole, *common).returncode == 0
     assert out.read_bytes() == whole.read_bytes()
