@@ -100,6 +100,8 @@ def choose_placement(device: str = "auto", precision: str = "auto") -> Placement
 
 
 def cpu_fallback(placement: Placement, reason: str) -> Placement:
-    """Return the CPU placement used after ``placement`` failed (e.g. GPU out of memory), noting ``reason``."""
-    cpu = choose_placement("cpu")
+    """Return the CPU placement used after ``placement`` failed (e.g. GPU out of memory), noting ``reason``. An fp32
+    placement stays fp32 (its numbers must not change with the device); others take the CPU's own choice (bf16 on
+    a CPU with AMX or AVX-512-BF16, else fp32)."""
+    cpu = choose_placement("cpu", "fp32" if placement.precision == "fp32" else "auto")
     return Placement(cpu.device, cpu.precision, cpu.channels_last, f"{reason}; fell back to the CPU")
