@@ -143,14 +143,11 @@ def _sort(args: argparse.Namespace, journal_path: Path, label_names: list[str]) 
 
 def _resume_note(journal: Journal, journal_path: Path) -> None:
     """Say on stderr how much an earlier run did, or that there was none."""
-    frames = any(split_key(key)[1] is not None for key in journal.done)
-    what = "images or video frames" if frames else "images"
-    print(
-        f"resuming: {len(journal.done)} {what} already done"
-        if journal.resumed
-        else f"no journal at {journal_path}; starting from the beginning",
-        file=sys.stderr,
-    )
+    if not journal.resumed:
+        print(f"no journal at {journal_path}; starting from the beginning", file=sys.stderr)
+        return
+    what = "images or video frames" if any(split_key(key)[1] is not None for key in journal.done) else "images"
+    print(f"resuming: {len(journal.done)} {what} already done", file=sys.stderr)
 
 
 def _interrupted(bar: TerminalProgress, journal_path: Path) -> int:
