@@ -123,6 +123,9 @@ def test_a_stopped_run_resumes_frame_by_frame_to_the_uninterrupted_result(clf: C
     sampling = Sampling(every=1)
     whole = label(clf, root, tmp_path / "whole", sampling, batch_size=4)
     assert len(whole) >= 33 and sum(1 for r in whole if r["error"]) == 2
+    assert [(r["frame"], r["time"]) for r in whole if r["path"].startswith("a.mp4")] == [
+        (i, pytest.approx(i / RATE)) for i in range(30)
+    ]
 
     token = CancelToken()
 
