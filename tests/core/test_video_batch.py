@@ -168,3 +168,24 @@ def test_a_4k_file_is_labelled_without_converting_it_at_full_size(clf: Classifie
     assert all(r["error"] is None and len(r["labels"]) == 5 for r in records)
     side = videos.shrink_side(clf.preprocess_cfg)
     assert sizes == [(round(3840 * side / 2160), side)] * 3 and side < 400
+
+
+def test_classify_video_gives_each_sampled_frame_then_the_damage(clf: Classifier, tmp_path: Path):
+    clip = write_clip(tmp_path / "c.mp4", [solid((i * 10, 200 - i * 5, 90), 32, 32) for i in range(25)], rate=RATE)
+    out = list(videos.classify_video(clf, str(clip), Sampling(every=4), 3, batch_size=3))
+    assert [(p.path, f) for p, f in out] == [
+        (frame_key(str(clip), i / RATE), {"frame": i, "time": pytest.approx(i / RATE)}) for i in range(0, 25, 4)
+    ]
+    assert all(p.error is None and len(p.labels) == 3 and p.seconds > 0 for p, _ in out)
+    root = tmp_path / "one"
+    root.mkdir()
+    (root / "c.mp4").write_bytes(clip.read_bytes())
+    rows = label(clf, root, tmp_path / "j", Sampling(every=4))
+    assert [r["labels"][0] for r in rows] == [p.labels[0] for p, _ in out]  # the same frames, the same classes
+
+    _bad_videos(tmp_path)
+    damaged = list(videos.classify_video(clf, str(tmp_path / "cut.webm"), Sampling(every=1), 2, batch_size=4))
+    assert len(damaged) >= 3 and all(p.error is None for p, _ in damaged[:-1])
+    last, fields = damaged[-1]
+    assert last.path == str(tmp_path / "cut.webm") and "truncated or damaged" in last.error and fields == {}
+    assert [f["frame"] for _, f in damaged[:-1]] == list(range(len(damaged) - 1))
