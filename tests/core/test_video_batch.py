@@ -167,7 +167,7 @@ def test_a_4k_file_is_labelled_without_converting_it_at_full_size(clf: Classifie
     assert [r["path"] for r in records] == [frame_key("uhd.mp4", i / RATE) for i in range(3)]
     assert all(r["error"] is None and len(r["labels"]) == 5 for r in records)
     side = videos.shrink_side(clf.preprocess_cfg)
-    assert sizes == [(round(3840 * side / 2160), side)] * 3 and side < 400
+    assert side == 2 * max(clf.preprocess_cfg.scale_size) and sizes == [(round(3840 * side / 2160), side)] * 3
 
 
 def test_classify_video_gives_each_sampled_frame_then_the_damage(clf: Classifier, tmp_path: Path):
