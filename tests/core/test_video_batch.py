@@ -20,7 +20,7 @@ from model.batch.journal import Journal, JournalError, read_records
 from model.batch.pipeline import BatchSettings, label_folder, open_journal, run_settings
 from model.cancel import Cancelled, CancelToken
 from model.runtime.inference import Classifier
-from model.video import Sampling, frame_key
+from model.video import Sampling, VideoError, frame_key, open_video
 from model.weights.loading import load_model
 
 HOLD, RATE = 10, 10  # each still is held for 10 frames of a 10 fps clip
@@ -123,6 +123,9 @@ def test_a_stopped_run_resumes_frame_by_frame_to_the_uninterrupted_result(clf: C
     sampling = Sampling(every=1)
     whole = label(clf, root, tmp_path / "whole", sampling, batch_size=4)
     assert len(whole) >= 33 and sum(1 for r in whole if r["error"]) == 2
+    assert [(r["frame"], r["time"]) for r in whole if r["path"].startswith("a.mp4")] == [
+        (i, pytest.approx(i / RATE)) for i in range(30)
+    ]
 
     token = CancelToken()
 
@@ -164,4 +167,30 @@ def test_a_4k_file_is_labelled_without_converting_it_at_full_size(clf: Classifie
     assert [r["path"] for r in records] == [frame_key("uhd.mp4", i / RATE) for i in range(3)]
     assert all(r["error"] is None and len(r["labels"]) == 5 for r in records)
     side = videos.shrink_side(clf.preprocess_cfg)
-    assert sizes == [(round(3840 * side / 2160), side)] * 3 and side < 400
+    assert side == 2 * max(clf.preprocess_cfg.scale_size) and sizes == [(round(3840 * side / 2160), side)] * 3
+
+
+def test_classify_video_gives_each_sampled_frame_then_the_damage(clf: Classifier, tmp_path: Path):
+    clip = write_clip(tmp_path / "c.mp4", [solid((i * 10, 200 - i * 5, 90), 32, 32) for i in range(25)], rate=RATE)
+    out = list(videos.classify_video(clf, str(clip), Sampling(every=4), 3, batch_size=3))
+    assert [(p.path, f) for p, f in out] == [
+        (frame_key(str(clip), i / RATE), {"frame": i, "time": pytest.approx(i / RATE)}) for i in range(0, 25, 4)
+    ]
+    assert all(p.error is None and len(p.labels) == 3 and 0 < p.seconds < 60 for p, _ in out)
+    root = tmp_path / "one"
+    root.mkdir()
+    (root / "c.mp4").write_bytes(clip.read_bytes())
+    rows = label(clf, root, tmp_path / "j", Sampling(every=4))
+    assert [r["labels"][0] for r in rows] == [p.labels[0] for p, _ in out]  # the same frames, the same classes
+
+    _bad_videos(tmp_path)
+    good = 0
+    with open_video(tmp_path / "cut.webm") as video, pytest.raises(VideoError):
+        for _ in video.frames():
+            good += 1
+    cut = str(tmp_path / "cut.webm")  # a batch larger than the good frames: all of them wait for the damage
+    damaged = list(videos.classify_video(clf, cut, Sampling(every=1), 2, batch_size=good + 1))
+    assert len(damaged) == good + 1 >= 3 and all(p.error is None for p, _ in damaged[:-1])
+    last, fields = damaged[-1]
+    assert last.path == str(tmp_path / "cut.webm") and "truncated or damaged" in last.error and fields == {}
+    assert [f["frame"] for _, f in damaged[:-1]] == list(range(len(damaged) - 1))
