@@ -8,10 +8,8 @@ from dataclasses import replace
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
-    QFrame,
     QGroupBox,
     QLabel,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -25,7 +23,7 @@ from coatnet_gui.widgets.image_view import ImageView
 from coatnet_gui.widgets.overlay_controls import OverlayControls
 from coatnet_gui.widgets.prediction_panel import PredictionPanel
 from coatnet_gui.widgets.welcome import Welcome
-from coatnet_gui.widgets.wheel_guard import guard_wheel
+from coatnet_gui.widgets.wheel_guard import add_sidebar
 from model.explain.maps import OverlaySpec
 
 SIDEBAR_WIDTH = 350
@@ -103,24 +101,9 @@ class ImageTab(QSplitter):
                 column.addWidget(widget)
             side.addWidget(group)
         side.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(sidebar)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from control to control; the area follows the focus
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(SIDEBAR_WIDTH - 40)
-        self.sidebar = scroll
+        self.sidebar, self.wheel_guard = add_sidebar(self, left, sidebar, SIDEBAR_WIDTH)
         self.setAccessibleName("Image tab")
         self.hover.setAccessibleName("Value under the cursor")
-        self.wheel_guard = guard_wheel(scroll)  # a wheel turn over a combo or tab bar scrolls the sidebar
-
-        self.addWidget(left)
-        self.addWidget(scroll)
-        self.setStretchFactor(0, 1)
-        self.setStretchFactor(1, 0)
-        self.setSizes([1000, SIDEBAR_WIDTH])
-        self.setChildrenCollapsible(False)
 
     def show_hover(self, text: str) -> None:
         """Show ``text`` (the value under the cursor) under the image, or the hint for the overlay when empty."""

@@ -9,22 +9,15 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from coatnet_gui.live.frames import LiveFrame
 from coatnet_gui.teach.dialog import TeachDialog
+from coatnet_gui.widgets.accessibility import named_button
 from coatnet_gui.workers import Workers
 from model.live.captures import capture_stem, captures_root, class_counts, class_folder, save_frame, save_snapshot
 
 CAPTURE_INTERVAL_S = 0.2  # while capture is held, at most one frame per this many seconds
-
-
-def _button(text: str, name: str, tip: str) -> QPushButton:
-    """Return a push button with an accessible name and a tooltip."""
-    button = QPushButton(text)
-    button.setAccessibleName(name)
-    button.setToolTip(tip)
-    return button
 
 
 class CapturePanel(QGroupBox):
@@ -52,7 +45,7 @@ class CapturePanel(QGroupBox):
         self.capturing = False
         self.captured = 0  # frames saved since the app started
         self._last_capture = 0.0
-        self.snapshot_button = _button(
+        self.snapshot_button = named_button(
             self.tr("Snapshot to the Image tab"),
             "Snapshot",
             self.tr("Open the frame shown in the Image tab, fully explained (S)"),
@@ -60,7 +53,7 @@ class CapturePanel(QGroupBox):
         self.class_edit = QLineEdit()
         self.class_edit.setPlaceholderText(self.tr("class to capture into"))
         self.class_edit.setAccessibleName("Capture class")
-        self.capture_button = _button(
+        self.capture_button = named_button(
             self.tr("Hold to capture"),
             "Hold to capture frames",
             self.tr("While held (or C), frames go into the class's folder"),
@@ -68,7 +61,7 @@ class CapturePanel(QGroupBox):
         self.capture_label = QLabel("")
         self.capture_label.setWordWrap(True)
         self.capture_label.setAccessibleName("Captured frames")
-        self.teach_button = _button(
+        self.teach_button = named_button(
             self.tr("Teach from captures…"),
             "Teach from the captured classes",
             self.tr("Teach a model the captured classes"),

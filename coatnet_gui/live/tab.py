@@ -19,12 +19,9 @@ from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
-    QScrollArea,
     QSlider,
     QSpinBox,
     QSplitter,
@@ -42,10 +39,11 @@ from coatnet_gui.live.texts import VIDEO_FILTER, rate_text, time_text
 from coatnet_gui.live.timeline_strip import TimelineStrip
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import colorize
+from coatnet_gui.widgets.accessibility import named_button
 from coatnet_gui.widgets.image_view import ImageView
 from coatnet_gui.widgets.overlay_controls import OverlayControls
 from coatnet_gui.widgets.prediction_panel import PredictionPanel
-from coatnet_gui.widgets.wheel_guard import guard_wheel
+from coatnet_gui.widgets.wheel_guard import add_sidebar
 from coatnet_gui.workers import Workers
 from model.explain.capture import list_blocks
 from model.runtime.inference import Predictor
@@ -83,17 +81,11 @@ class LiveTab(QSplitter):
         self._cameras_listed = False  # QtMultimedia is loaded when the tab is first shown
         self._set_file_controls(False)
 
-    def _button(self, text: str, name: str, tip: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setAccessibleName(name)
-        button.setToolTip(tip)
-        return button
-
     def _build(self) -> None:
         self.source_box = QComboBox()
         self.source_box.setAccessibleName("Live source")
         self.source_box.setToolTip(self.tr("A video file, or one of the cameras found"))
-        self.open_button = self._button(
+        self.open_button = named_button(
             self.tr("Open video…"), "Open a video file", self.tr("Play a video file in the Live tab")
         )
         self.camera_note = QLabel("")
@@ -112,8 +104,8 @@ class LiveTab(QSplitter):
         self.message.setAccessibleName("Live tab message")
         self.message.hide()
 
-        self.play_button = self._button(self.tr("Play"), "Play or pause", self.tr("Play or pause the video (Space)"))
-        self.step_button = self._button(self.tr("Step"), "Step one frame", self.tr("Pause and show the next frame (.)"))
+        self.play_button = named_button(self.tr("Play"), "Play or pause", self.tr("Play or pause the video (Space)"))
+        self.step_button = named_button(self.tr("Step"), "Step one frame", self.tr("Pause and show the next frame (.)"))
         self.seek_slider = QSlider(Qt.Orientation.Horizontal)
         self.seek_slider.setAccessibleName("Seek")
         self.seek_slider.setToolTip(self.tr("Drag to show another moment of the video"))
@@ -137,10 +129,10 @@ class LiveTab(QSplitter):
         self.strip = TimelineStrip()
         self.timeline_status = QLabel("")
         self.timeline_status.setAccessibleName("Timeline status")
-        self.cancel_timeline_button = self._button(
+        self.cancel_timeline_button = named_button(
             self.tr("Stop"), "Stop the timeline", self.tr("Stop classifying the file's frames")
         )
-        self.export_button = self._button(
+        self.export_button = named_button(
             self.tr("Export rows…"),
             "Export the frame rows",
             self.tr("Write the classified frames as CSV or JSON Lines"),
@@ -197,20 +189,7 @@ class LiveTab(QSplitter):
             side.addWidget(group)
         side.addWidget(self.capture)
         side.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(sidebar)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(SIDEBAR_WIDTH - 40)
-        self.sidebar = scroll
-        self.wheel_guard = guard_wheel(scroll)
-        self.addWidget(left)
-        self.addWidget(scroll)
-        self.setStretchFactor(0, 1)
-        self.setStretchFactor(1, 0)
-        self.setSizes([1000, SIDEBAR_WIDTH])
-        self.setChildrenCollapsible(False)
+        self.sidebar, self.wheel_guard = add_sidebar(self, left, sidebar, SIDEBAR_WIDTH)
 
     def _connect(self) -> None:
         s, p = self.session, self.player

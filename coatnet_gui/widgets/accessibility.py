@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QMenuBar,
     QMessageBox,
     QProgressDialog,
+    QPushButton,
     QScrollBar,
     QTabBar,
     QWidget,
@@ -125,3 +126,11 @@ class AccessibleNames(QObject):
         app = QApplication.instance()
         if app is not None and not any(isinstance(c, cls) for c in app.children()):
             app.installEventFilter(cls(app))
+
+
+def named_button(text: str, name: str, tip: str) -> QPushButton:
+    """Return a push button showing ``text``, read by screen readers as ``name``, with the tooltip ``tip``."""
+    button = QPushButton(text)
+    button.setAccessibleName(name)
+    button.setToolTip(tip)
+    return button

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QFocusEvent,
     QFont,
     QFontMetricsF,
     QKeyEvent,
@@ -15,10 +14,10 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPalette,
-    QPen,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from coatnet_gui.widgets.plot import FocusFrameWidget, draw_focus
 from coatnet_gui.widgets.theme import series
 
 POSITION = QColor("#8b5cf6")
@@ -61,7 +60,7 @@ def label_layout(shares: list[float], width: float, top: float, font: QFont) -> 
     ]
 
 
-class HeadShareChart(QWidget):
+class HeadShareChart(FocusFrameWidget):
     """One bar per head, split into its positional share (purple, bottom) and content share (teal, top).
     Emits ``head_clicked(head)`` when a bar is clicked."""
 
@@ -133,8 +132,7 @@ class HeadShareChart(QWidget):
             painter.drawText(line, Qt.AlignmentFlag.AlignCenter, label.head)
             painter.drawText(line.translated(0, half), Qt.AlignmentFlag.AlignCenter, label.percent)
         if self.hasFocus():
-            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 1.5, Qt.PenStyle.DotLine))
-            painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
+            draw_focus(painter, QRectF(self.rect()), palette)
         painter.end()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
@@ -145,16 +143,6 @@ class HeadShareChart(QWidget):
             return
         at = self.selected if self.selected is not None else (-1 if step > 0 else 0)
         self.head_clicked.emit((at + step) % len(self.shares))
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
-        """Show the focus frame."""
-        self.update()
-        super().focusInEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
-        """Hide the focus frame."""
-        self.update()
-        super().focusOutEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         """Clicking a bar picks that head."""

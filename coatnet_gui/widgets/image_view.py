@@ -6,7 +6,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
-    QFocusEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 from coatnet_gui.model_texts import core_text
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import ViewLayout, ViewState, layout_view, locate, paint_view
+from coatnet_gui.widgets.plot import FocusFrameWidget
 from model.explain.introspect import grid_cell
 from model.explain.maps import OverlayResult
 
@@ -41,7 +41,7 @@ def overlay_summary(result: OverlayResult | None) -> str:
     return "; ".join(parts) + more + query
 
 
-class ImageView(QWidget):
+class ImageView(FocusFrameWidget):
     """Paints a :class:`~coatnet_gui.overlay.paint.ViewState`. Emits ``query_picked(fy, fx)`` (fractions of the
     model's view) on a click or arrow key, and ``hovered(text)`` with the value under the cursor (again when a new
     overlay arrives under a cursor that has not moved). ``set_error`` shows a message instead of an image. Its context
@@ -133,16 +133,6 @@ class ImageView(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         painter.end()
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
-        """Show the focus frame."""
-        self.update()
-        super().focusInEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
-        """Hide the focus frame."""
-        self.update()
-        super().focusOutEvent(event)
 
     def _hit(self, event: QMouseEvent) -> tuple[int, float, float] | None:
         if self._layout is None:

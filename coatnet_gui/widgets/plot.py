@@ -39,7 +39,22 @@ def tick_text(value: float, step: float) -> str:
     return f"{value:.{decimals}f}"
 
 
-class SidebarChart(QWidget):
+class FocusFrameWidget(QWidget):
+    """A widget that draws its keyboard focus itself (:func:`draw_focus` when ``hasFocus()``): it repaints when the
+    focus comes and goes."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Repaint with the focus frame."""
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Repaint without the focus frame."""
+        self.update()
+        super().focusOutEvent(event)
+
+
+class SidebarChart(FocusFrameWidget):
     """A chart that sits in the sidebar: 300 x ``HEIGHT`` pixels wanted, never shorter than ``HEIGHT``, drawn by
     :meth:`paint` (which also draws it onto an image for the explanation sheet)."""
 
@@ -59,16 +74,6 @@ class SidebarChart(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.paint(painter, QRectF(self.rect()))
         painter.end()
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
-        """Repaint: a focusable chart shows its focus."""
-        self.update()
-        super().focusInEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
-        """Repaint without the focus frame."""
-        self.update()
-        super().focusOutEvent(event)
 
     def paint(self, painter: QPainter, area: QRectF) -> None:
         """Paint the chart into ``area``: each chart's own drawing."""

@@ -9,7 +9,17 @@ to the scroll area until they have the focus; then the wheel changes them, as th
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox, QScrollArea, QScrollBar, QTabBar, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QFrame,
+    QScrollArea,
+    QScrollBar,
+    QSplitter,
+    QTabBar,
+    QWidget,
+)
 
 GUARDED = (QComboBox, QAbstractSpinBox, QAbstractSlider, QTabBar)
 
@@ -39,3 +49,23 @@ class WheelGuard(QObject):
 def guard_wheel(scroll: QScrollArea) -> WheelGuard:
     """Guard the controls in ``scroll``'s panel against stray wheel turns; return the guard (owned by ``scroll``)."""
     return WheelGuard(scroll)
+
+
+def add_sidebar(splitter: QSplitter, main: QWidget, sidebar: QWidget, width: int) -> tuple[QScrollArea, WheelGuard]:
+    """Put ``main`` (stretching) and ``sidebar`` (``width`` pixels wide, in a vertical scroll area whose controls are
+    wheel-guarded) side by side in ``splitter``; return the scroll area and its guard."""
+    scroll = QScrollArea()
+    scroll.setWidget(sidebar)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from control to control; the area follows the focus
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setMinimumWidth(width - 40)
+    guard = guard_wheel(scroll)  # a wheel turn over a combo or tab bar scrolls the sidebar
+    splitter.addWidget(main)
+    splitter.addWidget(scroll)
+    splitter.setStretchFactor(0, 1)
+    splitter.setStretchFactor(1, 0)
+    splitter.setSizes([1000, width])
+    splitter.setChildrenCollapsible(False)
+    return scroll, guard
