@@ -74,6 +74,22 @@ class ImageLoadError(ValueError):
     """An image file that cannot be used; ``str(error)`` is a one-line reason for the user."""
 
 
+def file_problem(path: Path, kind: str) -> str | None:
+    """Return why ``path`` cannot be opened as ``kind`` ("an image", "a video"): missing, unreadable, a folder or
+    an empty file, as one line naming the path; None for a file with bytes in it."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return f"{path}: no such file"
+    except OSError as exc:
+        return f"{path}: cannot read: {exc.strerror or exc}"
+    if stat.S_ISDIR(info.st_mode):
+        return f"{path}: is a folder, not {kind}"
+    if info.st_size == 0:
+        return f"{path}: empty file (0 bytes)"
+    return None
+
+
 def _describe(source: str | os.PathLike | bytes) -> str:
     """Return how errors name ``source``: its path, or ``image data`` for bytes."""
     return "image data" if isinstance(source, bytes | bytearray) else os.fspath(source)
@@ -90,16 +106,9 @@ def open_image(source: str | os.PathLike | bytes) -> Image.Image:
     else:
         path = Path(source)
         suffix = path.suffix.lower()
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            raise ImageLoadError(f"{path}: no such file") from None
-        except OSError as exc:
-            raise ImageLoadError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        if stat.S_ISDIR(info.st_mode):
-            raise ImageLoadError(f"{path}: is a folder, not an image")
-        if info.st_size == 0:
-            raise ImageLoadError(f"{path}: empty file (0 bytes)")
+        problem = file_problem(path, "an image")
+        if problem:
+            raise ImageLoadError(problem)
         fp = os.fspath(path)
     try:
         image = Image.open(fp)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -37,7 +36,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from model.data.decode import ALPHA_BACKGROUND
+from model.data.decode import ALPHA_BACKGROUND, file_problem
 from model.video.files import DEFAULT_FPS, VIDEO_SUFFIXES, is_video
 
 __all__ = [
@@ -87,20 +86,6 @@ class VideoFrame:
     image: Image.Image
 
 
-def _check_file(path: Path) -> None:
-    """Raise :class:`VideoError` for a missing, empty or unreadable path, or a folder."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise VideoError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise VideoError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise VideoError(f"{path}: is a folder, not a video")
-    if info.st_size == 0:
-        raise VideoError(f"{path}: empty file (0 bytes)")
-
-
 def _quarter_turns(degrees: float) -> int:
     """Return ``degrees`` (counter-clockwise, any sign) as 0, 90, 180 or 270, rounded to the nearest quarter."""
     return int(round(degrees / 90.0)) % 4 * 90
@@ -116,7 +101,9 @@ class VideoReader:
     def __init__(self, path: str | os.PathLike):
         """Open ``path`` and decode its first frame; raises :class:`VideoError` (see :func:`open_video`)."""
         self.path = Path(path)
-        _check_file(self.path)
+        problem = file_problem(self.path, "a video")
+        if problem:
+            raise VideoError(problem)
         try:
             self._container = av.open(os.fspath(self.path), "r")
         except av.error.PermissionError:
