@@ -66,10 +66,10 @@ class OnnxRuntimeClassifier(_ExportedClassifier):
     def __init__(self, loaded: LoadedModel, device: str = "auto", precision: str = "auto"):
         import onnxruntime as ort
 
-        from model.runtime.onnx_runtime import _providers
+        from model.runtime.onnx_runtime import onnx_providers
 
         super().__init__(loaded, device, precision)
-        providers, self._placement = _providers(ort.get_available_providers(), self.owner.placement.device)
+        providers, self._placement = onnx_providers(ort.get_available_providers(), self.owner.placement.device)
         self.session = ort.InferenceSession(str(cached_export(loaded)), providers=providers)
         self._input = self.session.get_inputs()[0].name
         self._output = self.session.get_outputs()[0].name

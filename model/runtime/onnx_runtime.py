@@ -51,7 +51,7 @@ class OnnxClassifier(Predictor):
         path = Path(path).expanduser()
         if not path.is_file():
             raise WeightsError(f"No such file: {path}.")
-        providers, self._placement = _providers(ort.get_available_providers(), device)
+        providers, self._placement = onnx_providers(ort.get_available_providers(), device)
         try:
             self.session = ort.InferenceSession(str(path), providers=providers)
         except Exception as exc:  # onnxruntime's own kinds (InvalidProtobuf, Fail, ...): the file is not usable
@@ -95,7 +95,7 @@ class OnnxClassifier(Predictor):
         raise RuntimeError(MAPS_NEED_CHECKPOINT)
 
 
-def _providers(available: list[str], device: str) -> tuple[list[str], Placement]:
+def onnx_providers(available: list[str], device: str) -> tuple[list[str], Placement]:
     """Return onnxruntime's providers for ``device`` and the :class:`Placement` they mean."""
     if device in ("auto", "cuda") and "CUDAExecutionProvider" in available:
         return ["CUDAExecutionProvider", "CPUExecutionProvider"], Placement("cuda", "fp32", channels_last=False)

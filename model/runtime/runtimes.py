@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 
 from model.choices import RUNTIME_CHOICES
+from model.export import onnx_missing
 from model.runtime.inference import Classifier
 from model.weights.checkpoint import WeightsError
 from model.weights.loading import LoadedModel
@@ -40,7 +41,7 @@ def unavailable_reason(runtime: str) -> str:
         module, install = PACKAGES[runtime]
         missing = [name for name in ("onnx", module) if importlib.util.find_spec(name) is None]  # onnx: the export
         if missing:
-            return f"--runtime {runtime} needs {' and '.join(missing)}, which is not installed: {install}"
+            return onnx_missing(f"--runtime {runtime}", " and ".join(missing), install)
     if runtime == "compiled":
         import torch
 
