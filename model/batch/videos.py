@@ -24,6 +24,7 @@ from model.video.files import Sampling, frame_key
 
 if TYPE_CHECKING:
     from model.runtime.inference import Prediction, Predictor
+    from model.video.reader import VideoFrame
 
 Loaded = tuple  # (relative path or frame name, uint8 pixels (C, H, W) or None, error or None): pipeline.Loaded
 
@@ -32,6 +33,11 @@ def shrink_side(cfg: PreprocessCfg) -> int:
     """Return the shorter side a frame is scaled down to while decoding (twice the model's resize target: a 4K
     frame never goes through Pillow at full size, and the final resize still starts from more pixels)."""
     return 2 * max(cfg.scale_size)
+
+
+def frame_fields(frame: VideoFrame) -> dict:
+    """Return a frame's row fields: ``frame`` (the decoded-frame number) and ``time`` (seconds, to the microsecond)."""
+    return {"frame": frame.index, "time": round(frame.time, 6)}
 
 
 def frame_pixels(key: str, image: Image.Image, cfg: PreprocessCfg) -> Loaded:
@@ -58,7 +64,7 @@ def video_items(
                 key = frame_key(rel, frame.time)
                 if key in done:
                     continue
-                fields[key] = {"frame": frame.index, "time": round(frame.time, 6)}
+                fields[key] = frame_fields(frame)
                 yield partial(frame_pixels, key, frame.image, cfg)
     except VideoError as exc:
         yield rel, None, printable(str(exc))
@@ -101,7 +107,7 @@ def classify_video(
     try:
         with open_video(path) as video:
             for frame in video.frames(sampling.every, sampling.rate, shrink_to=shrink_side(cfg)):
-                fields = {"frame": frame.index, "time": round(frame.time, 6)}
+                fields = frame_fields(frame)
                 pending.append((frame_key(path, frame.time), model_pixels(frame.image, cfg), fields))
                 if len(pending) == batch_size:
                     yield from flush()
