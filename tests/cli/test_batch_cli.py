@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import csv
 import os
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from killed_runs import command, commits, kill_after_commits
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,19 +24,8 @@ def write_pngs(folder: Path, n: int) -> None:
         Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(folder / f"img_{i:04d}.png")
 
 
-def command(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "coatnet_gui", *map(str, args)]
-
-
 def run(*args: str | Path) -> subprocess.CompletedProcess:
     return subprocess.run(command(*args), capture_output=True, text=True, timeout=300, cwd=REPO, env=ENV)
-
-
-def commits(journal: Path) -> int:
-    try:
-        return journal.read_bytes().count(b'{"commit":')
-    except FileNotFoundError:
-        return 0
 
 
 @pytest.mark.slow
@@ -50,19 +37,7 @@ def test_a_killed_run_resumes_to_the_same_output_as_an_uninterrupted_one(tmp_pat
     out = tmp_path / "killed.jsonl"
     journal = tmp_path / "killed.jsonl.journal"
 
-    proc = subprocess.Popen(
-        command("label", folder, "--out", out, *common),
-        cwd=REPO,
-        env=ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while commits(journal) < 5 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert proc.poll() is None, "the run ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_after_commits(("label", folder, "--out", out, *common), journal, 5, ENV)
     done_before = commits(journal)
     assert 5 <= done_before < 61 and not out.exists()
 

@@ -7,23 +7,17 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from killed_runs import command, commits, kill_after_commits
 from PIL import Image
 from video_clips import solid, write_clip
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
-
-
-def command(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "coatnet_gui", *map(str, args)]
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess:
@@ -107,13 +101,6 @@ def test_sort_into_sorts_the_images_and_leaves_the_videos(tmp_path: Path, small_
     assert (folder / "b.mp4").is_file()
 
 
-def commits(journal: Path) -> int:
-    try:
-        return journal.read_bytes().count(b'{"commit":')
-    except FileNotFoundError:
-        return 0
-
-
 @pytest.mark.slow
 def test_a_run_killed_mid_video_resumes_frame_by_frame(tmp_path: Path, small_model_dir: Path):
     folder = tmp_path / "in"
@@ -123,19 +110,7 @@ def test_a_run_killed_mid_video_resumes_frame_by_frame(tmp_path: Path, small_mod
     common = ("--model", small_model_dir, "--batch-size", "4", "--workers", "1", "--every", "1")
     out, journal = tmp_path / "killed.jsonl", tmp_path / "killed.jsonl.journal"
 
-    proc = subprocess.Popen(
-        command("label", folder, "--out", out, *common),
-        cwd=REPO,
-        env=ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while commits(journal) < 5 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert proc.poll() is None, "the run ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_after_commits(("label", folder, "--out", out, *common), journal, 5, ENV)
     done_before = commits(journal)
     assert 5 <= done_before < 60 and not out.exists()
 

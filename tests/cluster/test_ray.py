@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from killed_runs import command, kill_after_commits
 
 from model.batch.journal import Journal, read_records
 from model.batch.pipeline import BatchSettings, label_folder, open_journal
@@ -72,29 +70,12 @@ def env() -> dict[str, str]:
     return {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
-def command(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "coatnet_gui", *map(str, args)]
-
-
-def commits(journal: Path) -> int:
-    try:
-        return journal.read_bytes().count(b'{"commit":')
-    except FileNotFoundError:
-        return 0
-
-
 def test_a_killed_driver_resumes_without_a_file_done_twice(ray_address: str, small_model_dir: Path, tmp_path: Path):
     folder = image_folder(tmp_path / "images", 120)
     out, journal = tmp_path / "labels.jsonl", tmp_path / "labels.jsonl.journal"
     args = ("label", folder, "--engine", "ray", "--address", ray_address, "--out", out, "--batch-size", "4")
     args += ("--model", small_model_dir)
-    proc = subprocess.Popen(command(*args), cwd=REPO, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while commits(journal) < 1 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert proc.poll() is None, "the run ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_after_commits(args, journal, 1, env())
     done_before = sum(1 for line in journal.read_text().splitlines()[1:] if '"commit"' not in line)
     assert 0 < done_before < 122 and not out.exists()
 
