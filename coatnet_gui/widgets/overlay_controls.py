@@ -132,8 +132,8 @@ class OverlayControls(QWidget):
         self.opacity_slider.setToolTip(self.tr("Opacity of the overlay"))
         self.opacity_slider.valueChanged.connect(self.appearance_changed)
         self.form.addRow(self.tr("Opacit&y"), self.opacity_slider)
-        title = self.tr("How positional is each head? {position} position {content} content")
-        swatch = "<span style='color:{}'>■</span>".format
+        title = self.tr("How positional is each head? {position} position {content} content").replace("} ", "}&nbsp;")
+        swatch = "<span style='color:{}'>■</span>".format  # kept with its word (&nbsp;): a wrap never parts them
         colours = {"position": swatch(series(POSITION).name()), "content": swatch(series(CONTENT).name())}
         self.share_title = QLabel(title.format(**colours))
         self.share_title.setWordWrap(True)  # never wider than the sidebar
