@@ -156,23 +156,38 @@ def _open_here() -> list[capture]:
     return _OPEN.captures
 
 
-def _hook(taps: _Taps, kind: str, name: str, _module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
-    _deliver(taps, kind, name, output)
+def _hook(
+    taps: _Taps, kind: str, name: str, _module: nn.Module, _inputs: tuple, output: torch.Tensor
+) -> torch.Tensor | None:
+    return _deliver(taps, kind, name, output)
 
 
-def _deliver(taps: _Taps, kind: str, name: str, value: torch.Tensor | AttentionRecord) -> None:
-    """Hand what block ``name`` computed to every capture open on this thread that asked for it."""
+def _deliver(taps: _Taps, kind: str, name: str, value: torch.Tensor | AttentionRecord) -> torch.Tensor | None:
+    """Hand what block ``name`` computed to every capture open on this thread that asked for it. Returns the
+    tensor the pass goes on with when a capture's graph starts at this block (see :class:`capture`), else None."""
+    starts_graph = (
+        kind == "activation"
+        and not torch.is_grad_enabled()  # no graph yet: nobody else (an outer capture, the caller) is building one
+        and any(cap._taps is taps and cap._graph_from == name for cap in _open_here())
+    )
+    if starts_graph:
+        torch.set_grad_enabled(True)
+        value = value.detach().requires_grad_(True)
     for cap in _open_here():
         if cap._taps is taps and (kind, name) in cap._keys:
             cap._record(kind, name, value)
+    return value if starts_graph else None
 
 
 class capture:  # noqa: N801 - used as a context manager, like torch.no_grad
     """Context manager that records, for the blocks asked for, what ``net`` computes inside it.
 
     ``attention``: Transformer block names or "all"; ``activations``: any block names or "all";
-    ``gradients``: keep the autograd graph so :meth:`Captured.class_gradients` works (enables grad
-    mode inside the context). Entering returns the :class:`Captured` that fills on each forward.
+    ``gradients``: keep the autograd graph so :meth:`Captured.class_gradients` works. The graph starts at the
+    first captured activation in forward order: the blocks before it run without one (their backward pass is
+    never needed for those gradients; for Grad-CAM at a late block that is most of the cost), and grad mode is on
+    from there to the end of the context (gradients to the input need autograd without a capture). Entering
+    returns the :class:`Captured` that fills on each forward.
 
     Only forward passes on the thread that entered the context are recorded: another thread running the same
     network meanwhile (a folder being labelled while the window explains an image), or capturing on it itself,
@@ -199,6 +214,9 @@ class capture:  # noqa: N801 - used as a context manager, like torch.no_grad
             self._keys.append(("logits", ""))
         self._taps: _Taps | None = None
         self._grad_was_enabled = torch.is_grad_enabled()
+        order = [b.name for b in list_blocks(net)]
+        firsts = sorted(self.activation_names, key=order.index)[:1]
+        self._graph_from = firsts[0] if gradients and firsts else None  # where the graph starts (see above)
 
     def __enter__(self) -> Captured:
         if self._keys:
@@ -211,7 +229,7 @@ class capture:  # noqa: N801 - used as a context manager, like torch.no_grad
             _open_here().append(self)
         if self.gradients:
             self._grad_was_enabled = torch.is_grad_enabled()
-            torch.set_grad_enabled(True)
+            torch.set_grad_enabled(self._graph_from is None)
         return self.result
 
     def __exit__(self, *exc: object) -> None:

@@ -29,6 +29,7 @@ step come from one blur, done as products with banded matrices. The numbers are 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import weakref
@@ -286,7 +287,12 @@ def _explain_copy(
     chain = _chain(net)
     x = pixels if below is None else below.inputs[start]
     inputs: dict[int, torch.Tensor] = {}
-    with capture(net, attention="all", activations=activations, gradients=True) as captured:
+    with (
+        capture(net, attention="all", activations=activations, gradients=True) as captured,
+        # a pass from ``below``'s input continues ``below``'s graph (the capture would start a new one at its
+        # first activation, which such a pass may never reach)
+        torch.enable_grad() if start else contextlib.nullcontext(),
+    ):
         for i in range(start, len(chain)):
             inputs[i] = x
             x = chain[i](x)

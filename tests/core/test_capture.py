@@ -113,6 +113,44 @@ def test_class_gradients_match_autograd_on_a_split_network(net_and_input):
     assert not torch.allclose(again["stem"], grads["stem"])
 
 
+def test_the_graph_starts_at_the_first_captured_activation_with_the_same_gradients(net_and_input):
+    """Grad-CAM at a late block needs no backward pass through the blocks before it: they run without a graph,
+    and the gradients are those of a pass that kept the whole graph."""
+    net, x = net_and_input
+    blocks = [b.name for b in list_blocks(net)]
+    late, later = blocks[-3], blocks[-1]
+    modules = dict(net.named_modules())
+    seen: dict[str, bool] = {}
+    hooks = [
+        modules[name].register_forward_hook(lambda _m, _i, out, name=name: seen.__setitem__(name, out.requires_grad))
+        for name in ("stem", late)
+    ]
+    try:
+        with capture(net, activations=[later, late], gradients=True) as cap:
+            logits = net(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert seen == {"stem": False, late: False}  # before the graph starts (a hook sees the output before the tap)
+    assert cap.activations[late].requires_grad and cap.activations[later].grad_fn is not None
+    klass = int(logits[0].argmax())
+    grads = cap.class_gradients(klass)
+    with torch.enable_grad():  # the reference: the whole graph, from the input, without a capture
+        kept: dict[str, torch.Tensor] = {}
+        hooks = [
+            modules[n].register_forward_hook(lambda _m, _i, out, n=n: kept.__setitem__(n, out)) for n in (late, later)
+        ]
+        try:
+            full = net(x.clone().requires_grad_())
+        finally:
+            for hook in hooks:
+                hook.remove()
+        expected = torch.autograd.grad(full[:, klass].sum(), [kept[late], kept[later]])
+    assert torch.allclose(grads[late], expected[0], atol=1e-5)
+    assert torch.allclose(grads[later], expected[1], atol=1e-5)
+    assert torch.is_grad_enabled()  # the mode the context was entered in is back
+
+
 def test_maps_have_the_grid_shape_and_sane_values(net_and_input):
     net, x = net_and_input
     blocks = list_blocks(net)
