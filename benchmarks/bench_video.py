@@ -7,14 +7,16 @@ per-frame rates a live view needs (decode + top-5, + the attention map from a qu
    written as PNG files, each folder labelled by ``label_folder`` with the bundled model (every frame of the
    video: ``Sampling(every=1)``), default batch size and decode threads, after one warm-up run. Prints both
    rates (frames/s) and the ratio video / PNG; goal >= 0.8.
-2. Live rates on that file, frame by frame (batch 1, as a camera's frames come), decoding included:
-   ``top-5`` (decode, preprocess, forward in the placement's precision, top-5); ``+ attention`` (a forward in
-   fp32 capturing only the default attention block's record, the attention of the token at the query point
-   (0.4, 0.6), upsampled to the model's view: what the Image tab draws); ``+ Grad-CAM`` (a forward capturing
-   the default Grad-CAM block's activation with the graph kept, one backward pass for the top class, the map
-   upsampled). For the bundled model and coatnet_0_rw_224 with random weights (seed 0; a bare forward at
-   batch 1 is about 35 img/s on 2 cores). Goals (issue 21): bundled top-5 + attention >= 30 fps;
-   coatnet_0_rw_224 top-5 >= 20, + attention >= 15, + Grad-CAM >= 5 fps.
+2. Live rates on that file, frame by frame (batch 1, as a camera's frames come), decoding included, each done
+   as the Live tab does it: ``top-5`` (decode, preprocess, forward in the placement's precision, top-5);
+   ``+ attention`` (:func:`model.live.maps.live_explanation`: one forward pass capturing only the default
+   attention block's record, then :func:`model.explain.maps.compute_overlay` of the attention from the query point
+   (0.4, 0.6) at the tab's map size); ``+ Grad-CAM`` (the same with the default Grad-CAM block's activation, the
+   graph from that block on and one backward pass for the top class). The maps are computed in the placement's
+   precision (bf16 on AMX / AVX-512-BF16), as the tab does; the same maps in fp32 (the Image tab's precision) are
+   timed in the same run as the reference. For the bundled model and coatnet_0_rw_224 with random weights (seed 0).
+   Goals (issue 21): bundled top-5 + attention >= 30 fps; coatnet_0_rw_224 top-5 >= 20, + attention >= 15,
+   + Grad-CAM >= 5 fps.
 
 Every figure names the CPU (benchmarks/_machine.py). ``label`` rates are one wall-clock run each after a warm-up;
 a live rate is the best of ``--passes`` passes (and their median), because on a shared 2-core machine one pass
@@ -47,15 +49,15 @@ from model import create_model  # noqa: E402
 from model.batch.journal import read_records  # noqa: E402
 from model.batch.pipeline import BatchSettings, label_folder, open_journal  # noqa: E402
 from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg, preprocess  # noqa: E402
-from model.explain.blocks import default_block  # noqa: E402
-from model.explain.capture import capture, list_blocks  # noqa: E402
-from model.explain.introspect import attention_from_query, grad_cam, upsample_map  # noqa: E402
+from model.explain.maps import OverlaySpec, compute_overlay  # noqa: E402
+from model.live.maps import live_explanation  # noqa: E402
 from model.runtime.inference import Classifier  # noqa: E402
 from model.video import Sampling, open_video  # noqa: E402
 from model.weights.loading import LoadedModel, ModelInfo, load_model  # noqa: E402
 
 SIZE = (640, 480)
 QUERY = (0.4, 0.6)
+MAP_SIZE = (420, 420)  # the Live tab's map over a 640 x 480 frame: the model's centre crop, in frame pixels
 LABEL_GOAL = 0.8
 LIVE_GOALS = {"bundled": {"top-5 + attention": 30.0}, "coatnet_0_rw_224": {"top-5": 20.0, "top-5 + attention": 15.0,
               "top-5 + Grad-CAM": 5.0}}  # fmt: skip
@@ -102,32 +104,27 @@ def random_classifier(config: str) -> Classifier:
     return Classifier(LoadedModel(net, info), device="cpu")
 
 
-def live_steps(clf: Classifier) -> dict[str, Callable[[Image.Image], object]]:
-    """Return the per-frame work of each live rate (see the module's docstring)."""
-    blocks = list_blocks(clf.net)
-    attention = default_block("attention", blocks, "query").name
-    cam = default_block("gradcam", blocks).name
-    view = clf.preprocess_cfg.input_size
+def live_steps(clf: Classifier, fast: bool) -> dict[str, Callable[[Image.Image], object]]:
+    """Return the per-frame work of each live rate, as the Live tab does it (see the module's docstring): the
+    maps through :func:`~model.live.maps.live_explanation` (``fast``: the placement's precision, the tab's
+    choice; else fp32, the reference) and :func:`~model.explain.maps.compute_overlay` at the tab's map size."""
+    specs = {
+        "top-5 + attention": OverlaySpec(kind="attention", attention_mode="query", query=QUERY),
+        "top-5 + Grad-CAM": OverlaySpec(kind="gradcam"),
+    }
+    size, labels = MAP_SIZE, clf.label_names
 
     def top5(image: Image.Image) -> object:
         return clf.top_k(clf.probabilities(preprocess(image, clf.preprocess_cfg)[None])[0], 5)
 
-    def with_attention(image: Image.Image) -> object:
-        pixels = preprocess(image, clf.preprocess_cfg)[None]
-        with torch.no_grad(), capture(clf.net, attention=[attention]) as captured:
-            logits = clf.net(pixels)
-        top = clf.top_k(logits.float().softmax(-1)[0], 5)
-        return top, upsample_map(attention_from_query(captured.attention[attention], QUERY), view)
+    def overlay(spec: OverlaySpec) -> Callable[[Image.Image], object]:
+        def step(image: Image.Image) -> object:
+            explanation = live_explanation(clf, image, spec, fast=fast)
+            return explanation.prediction, compute_overlay(explanation, spec, size, labels)
 
-    def with_grad_cam(image: Image.Image) -> object:
-        pixels = preprocess(image, clf.preprocess_cfg)[None]
-        with capture(clf.net, activations=[cam], gradients=True) as captured:
-            logits = clf.net(pixels)
-        top = clf.top_k(logits.detach().float().softmax(-1)[0], 5)
-        gradient = captured.class_gradients(top.indices[0])[cam]
-        return top, upsample_map(grad_cam(captured.activations[cam], gradient), view)
+        return step
 
-    return {"top-5": top5, "top-5 + attention": with_attention, "top-5 + Grad-CAM": with_grad_cam}
+    return {"top-5": top5, **{what: overlay(spec) for what, spec in specs.items()}}
 
 
 def live_rates(video: Path, step: Callable[[Image.Image], object], frames: int, passes: int) -> list[float]:
@@ -179,13 +176,20 @@ def main() -> None:
         if not args.skip_coatnet0:
             models["coatnet_0_rw_224"] = random_classifier("coatnet_0_rw_224")
         for name, clf in models.items():
-            print(f"live, {name} ({clf.placement.device}, {clf.placement.precision}; maps in fp32), batch 1:")
-            for what, step in live_steps(clf).items():
+            precision = clf.placement.precision
+            print(f"live, {name} ({clf.placement.device}, {precision}), batch 1; maps in {precision} as the tab")
+            print("  draws them, against fp32 maps (the Image tab's) in the same run:")
+            fast, fp32 = live_steps(clf, fast=True), live_steps(clf, fast=False)
+            for what, step in fast.items():
                 rates = live_rates(clip, step, args.live_frames, args.passes)
                 fps = max(rates)
                 goal = LIVE_GOALS.get(name, {}).get(what)
                 verdict = f" (goal >= {goal:g}: {'met' if fps >= goal else 'NOT met'})" if goal else ""
-                print(f"  {what:<18} best {fps:7.1f} fps, median {statistics.median(rates):7.1f}{verdict}")
+                line = f"  {what:<18} best {fps:7.1f} fps, median {statistics.median(rates):7.1f}{verdict}"
+                if what != "top-5":
+                    reference = max(live_rates(clip, fp32[what], args.live_frames, args.passes))
+                    line += f"; fp32 maps {reference:.1f} fps, x{fps / reference:.2f}"
+                print(line)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -153,20 +153,21 @@ class LiveSession(QObject):
             if explain:
                 explanation = live_explanation(clf, frame.image, spec)  # only what the map reads
                 overlay = compute_overlay(explanation, spec, size, labels)
-                return explanation.probs.numpy(), overlay, explanation.seconds
+                used = explanation.prediction.precision
+                return explanation.probs.numpy(), overlay, explanation.seconds, used
             start = time.perf_counter()
             probs = clf.probabilities(preprocess(frame.image, clf.preprocess_cfg)[None])[0]
-            return probs.numpy(), None, time.perf_counter() - start
+            return probs.numpy(), None, time.perf_counter() - start, ""
 
         def done(result: tuple) -> None:
             self._busy = None
-            probs, overlay, seconds = result
+            probs, overlay, seconds, precision = result
             if overlay is not None:
                 self.overlay = overlay
             mean = self.smoother.add(probs)
             prediction = clf.top_k(torch.from_numpy(np.ascontiguousarray(mean)), 5, frame.name, seconds)
-            if overlay is not None:  # the explanation's pass runs in fp32, without autocast
-                prediction = replace(prediction, precision="fp32")
+            if overlay is not None:  # the explanation's pass: fast, in the placement's precision (or fp32)
+                prediction = replace(prediction, precision=precision)
             self.result = LiveResult(frame, prediction, overlay, seconds)
             self.result_ready.emit(self.result)
             self.stats.shown(frame.arrival, time.perf_counter())

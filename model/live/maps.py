@@ -39,10 +39,13 @@ def map_needs(spec: OverlaySpec, blocks: list[BlockInfo], num_classes: int) -> M
     return MapNeeds([], [spec.block], spec.kind == "gradcam")
 
 
-def live_explanation(classifier: Classifier, image: Image.Image, spec: OverlaySpec) -> Explanation:
+def live_explanation(classifier: Classifier, image: Image.Image, spec: OverlaySpec, fast: bool = True) -> Explanation:
     """Return the :class:`~model.runtime.inference.Explanation` of ``image`` holding what the map of ``spec``
-    needs (:func:`map_needs`): one forward pass, a graph only for Grad-CAM."""
+    needs (:func:`map_needs`): one forward pass, a graph only for Grad-CAM and only from the map's block on. ``fast``
+    (the Live tab): in the placement's precision, bf16 on a CPU with AMX or AVX-512-BF16 (maps within a
+    correlation of 0.999 of fp32's on the bundled model; a snapshot is explained again in fp32 in the Image tab);
+    else fp32."""
     needs = map_needs(spec, list_blocks(classifier.net), len(classifier.label_names))
     return classifier.explain(
-        image, attention=needs.attention, activations=needs.activations, gradients=needs.gradients
+        image, attention=needs.attention, activations=needs.activations, gradients=needs.gradients, fast=fast
     )

@@ -196,22 +196,27 @@ class Classifier(Predictor):
         attention: str | list[str] = "all",
         activations: str | list[str] = "all",
         gradients: bool = True,
+        fast: bool = False,
     ) -> Explanation:
         """Run one fp32 forward pass on ``image`` capturing every block's attention and activations,
         keeping the graph so Grad-CAM for any class costs one backward pass, not another forward. Holds the
         network alone meanwhile. ``attention``, ``activations`` (block names, "all" or ``[]``) and ``gradients``
         capture less: what one map needs (the Live tab, frame after frame; :func:`model.live.maps.map_needs`);
-        without ``gradients`` the pass builds no graph."""
+        without ``gradients`` the pass builds no graph. ``fast``: the pass (and a Grad-CAM backward pass) runs in
+        the placement's precision, bf16 where the device runs bf16, as ``label --maps`` does: maps for a live
+        view; the Image tab keeps fp32."""
         pixels = preprocess(image, self.preprocess_cfg)[None]
         with self.owner.exclusive() as placement:
             generation = self.owner.generation
             start = time.perf_counter()
             grad_mode = contextlib.nullcontext() if gradients else torch.no_grad()
-            with grad_mode, capture(self.net, attention, activations, gradients) as captured:
+            precision = placement.autocast() if fast else contextlib.nullcontext()
+            with grad_mode, precision, capture(self.net, attention, activations, gradients) as captured:
                 logits = self.net(placement.to_input(pixels))
             seconds = time.perf_counter() - start
         probs = logits.detach().float().softmax(-1)[0].cpu()
-        prediction = replace(self.top_k(probs, TOP_K), precision="fp32")  # this pass runs without autocast
+        used = placement.precision if fast else "fp32"  # without ``fast`` the pass runs without autocast
+        prediction = replace(self.top_k(probs, TOP_K), precision=used)
         blocks = list_blocks(self.net)
         return Explanation(image, captured, probs, blocks, seconds, prediction, self.owner, generation)
 
