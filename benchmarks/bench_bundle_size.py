@@ -7,9 +7,9 @@ Walks a built one-folder bundle (no build here: the build is slow and made once)
 (links counted once, as the files they point to are). "Video/Live" is every file of PyAV (``av/``, ``av.libs/``)
 and of QtMultimedia (its bindings ``QtMultimedia*.abi3.so``, its libraries ``libQt6Multimedia*``, its plugins
 ``plugins/multimedia/``, its translations, and the FFmpeg libraries Qt ships for that plugin:
-``libav*``/``libsw*`` under ``PySide6/Qt/lib``); "before" is the same tree without them, computed. Prints the sizes and the ratio
-after / before. The machine is named (benchmarks/_machine.py) as in every benchmark, though sizes do not depend
-on it.
+``libav*``/``libsw*`` under ``PySide6/Qt/lib``); "before" is the same tree without them, computed. Prints the
+sizes and the ratio after / before. The machine is named (benchmarks/_machine.py) as in every benchmark, though
+sizes do not depend on it.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, Signal
 
 from coatnet_gui.image.session import map_size, model_view_box
 from coatnet_gui.live.frames import LiveFrame
+from coatnet_gui.overlay.paint import colorize
 from coatnet_gui.workers import Job, Workers
 from model.data.transform import preprocess
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
@@ -42,12 +43,15 @@ LIVE_MAP_SIDE = 512  # the longest side of a live map in pixels: drawn scaled, c
 @dataclass
 class LiveResult:
     """What one frame gave: the ``frame``, its smoothed top-5 ``prediction``, the ``overlay`` computed on it (None
-    when this frame kept the previous map), the network's ``seconds``."""
+    when this frame kept the previous map), the network's ``seconds``, and the overlay's colour-mapped ``layers``
+    (QImages), drawn in the worker with ``colormap``."""
 
     frame: LiveFrame
     prediction: Prediction
     overlay: OverlayResult | None
     seconds: float
+    layers: list | None = None
+    colormap: str = ""
 
 
 def _live_size(box) -> tuple[int, int]:
@@ -77,6 +81,7 @@ class LiveSession(QObject):
         self.stats, self.smoother, self.plan = FrameStats(), Smoother(1), RatePlan()
         self.spec = OverlaySpec()
         self.overlay_on = True
+        self.colormap = ""  # the colour map the tab draws maps with: the worker colours them (the tab sets it)
         self.current: LiveFrame | None = None  # the frame shown last
         self.result: LiveResult | None = None
         self.overlay: OverlayResult | None = None  # the map shown (perhaps of an earlier frame)
@@ -148,26 +153,28 @@ class LiveSession(QObject):
         explain = self.overlay_on and not clf.maps_unavailable and due
         self._sent += 1
         size, labels = _live_size(model_view_box(clf, frame.image.size)), clf.label_names
+        cmap = self.colormap
 
         def job(_job: Job) -> tuple:
             if explain:
                 explanation = live_explanation(clf, frame.image, spec)  # only what the map reads
                 overlay = compute_overlay(explanation, spec, size, labels)
-                return explanation.probs.numpy(), overlay, explanation.seconds
+                layers = colorize(overlay, cmap) if cmap else None  # off the GUI thread: it waits for the top-5
+                return explanation.probs.numpy(), overlay, explanation.seconds, layers
             start = time.perf_counter()
             probs = clf.probabilities(preprocess(frame.image, clf.preprocess_cfg)[None])[0]
-            return probs.numpy(), None, time.perf_counter() - start
+            return probs.numpy(), None, time.perf_counter() - start, None
 
         def done(result: tuple) -> None:
             self._busy = None
-            probs, overlay, seconds = result
+            probs, overlay, seconds, layers = result
             if overlay is not None:
                 self.overlay = overlay
             mean = self.smoother.add(probs)
             prediction = clf.top_k(torch.from_numpy(np.ascontiguousarray(mean)), 5, frame.name, seconds)
             if overlay is not None:  # the explanation's pass runs in fp32, without autocast
                 prediction = replace(prediction, precision="fp32")
-            self.result = LiveResult(frame, prediction, overlay, seconds)
+            self.result = LiveResult(frame, prediction, overlay, seconds, layers, cmap)
             self.result_ready.emit(self.result)
             self.stats.shown(frame.arrival, time.perf_counter())
             self.stats_changed.emit(self.stats_text())
