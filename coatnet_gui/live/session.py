@@ -159,7 +159,7 @@ class LiveSession(QObject):
             if explain:
                 explanation = live_explanation(clf, frame.image, spec)  # only what the map reads
                 overlay = compute_overlay(explanation, spec, size, labels)
-                layers = colorize(overlay, cmap) if cmap else None  # off the GUI thread: it waits for the top-5
+                layers = colorize(overlay, cmap) if cmap else None  # here, not on the busy GUI thread
                 return explanation.probs.numpy(), overlay, explanation.seconds, layers
             start = time.perf_counter()
             probs = clf.probabilities(preprocess(frame.image, clf.preprocess_cfg)[None])[0]

@@ -86,7 +86,7 @@ def test_a_file_shows_frames_with_an_overlay_and_a_click_moves_the_query(qtbot, 
 
 
 def test_maps_are_coloured_in_the_worker_with_the_colour_map_chosen(qtbot, live):
-    """The frame job colours its map off the GUI thread (where the top-5 would wait for it); the view draws those
+    """The frame job colours its map off the GUI thread (which has the arriving frames to show); the view draws those
     very layers, and a colour map chosen later reaches the next frame's job."""
     tab = live
     result = tab.session.result
