@@ -237,17 +237,17 @@ def played_latency(d: Driver) -> tuple[float, float, str]:
     tab.speed_box.setCurrentIndex(SPEEDS.index(1.0))
     tab.player.seek(0.0)
     d.wait(lambda: tab.player.index == 0 and not session.busy(), "frame 0")
-    network: list[float] = []
+    network: dict[int, float] = {}  # per frame shown (a frame with a map comes twice: its top-5, then its map)
 
     def record(result) -> None:
-        network.append(result.seconds)
+        network[id(result.frame)] = result.seconds
 
     session.result_ready.connect(record)
     session.stats.reset()
     tab.toggle_play()
     d.wait(lambda: not tab.player.playing, "the end of the clip")
     session.result_ready.disconnect(record)
-    return session.stats.latency, statistics.mean(network[1:] or network), session.stats_text()
+    return session.stats.latency, statistics.mean(list(network.values())[1:] or network.values()), session.stats_text()
 
 
 def latency_run(app: QApplication, name: str, clf: Classifier, clip: Path, frames: int) -> None:

@@ -9,7 +9,8 @@ kind, so a new model or a stop supersedes it and nothing stale shows.
 A frame due for an overlay (:class:`~model.live.pacing.RatePlan`: Grad-CAM on every 3rd frame) is explained — one
 forward pass capturing only what the map reads (:func:`~model.live.maps.live_explanation`), the map computed by
 :func:`~model.explain.maps.compute_overlay` as in the Image tab —, the others are only classified and keep the last
-map. The top-5 comes from the class probabilities averaged over the last N frames (:class:`Smoother`).
+map. The top-5 comes from the class probabilities averaged over the last N frames (:class:`Smoother`); it shows
+as soon as the forward pass ends, and a map follows when it is made (``result_ready`` twice for such a frame).
 
 The timeline classifies the whole file on the ``timeline`` pool (:func:`~model.live.timeline.timeline_rows`,
 cancellable), its rows arriving in chunks.
@@ -155,36 +156,44 @@ class LiveSession(QObject):
         size, labels = _live_size(model_view_box(clf, frame.image.size)), clf.label_names
         cmap = self.colormap
 
-        def job(_job: Job) -> tuple:
+        def job(job: Job) -> tuple:
             if explain:
                 explanation = live_explanation(clf, frame.image, spec)  # only what the map reads
+                job.report((explanation.probs.numpy(), explanation.seconds))  # the top-5 shows as the map is made
                 overlay = compute_overlay(explanation, spec, size, labels)
                 layers = colorize(overlay, cmap) if cmap else None  # here, not on the busy GUI thread
-                return explanation.probs.numpy(), overlay, explanation.seconds, layers
+                return None, overlay, explanation.seconds, layers
             start = time.perf_counter()
             probs = clf.probabilities(preprocess(frame.image, clf.preprocess_cfg)[None])[0]
             return probs.numpy(), None, time.perf_counter() - start, None
 
-        def done(result: tuple) -> None:
-            self._busy = None
-            probs, overlay, seconds, layers = result
-            if overlay is not None:
-                self.overlay = overlay
+        def top5(reported: tuple) -> None:
+            probs, seconds = reported
             mean = self.smoother.add(probs)
             prediction = clf.top_k(torch.from_numpy(np.ascontiguousarray(mean)), 5, frame.name, seconds)
-            if overlay is not None:  # the explanation's pass runs in fp32, without autocast
+            if explain:  # the explanation's pass runs in fp32, without autocast
                 prediction = replace(prediction, precision="fp32")
-            self.result = LiveResult(frame, prediction, overlay, seconds, layers, cmap)
+            self.result = LiveResult(frame, prediction, None, seconds)
             self.result_ready.emit(self.result)
             self.stats.shown(frame.arrival, time.perf_counter())
             self.stats_changed.emit(self.stats_text())
+
+        def done(result: tuple) -> None:
+            self._busy = None
+            probs, overlay, seconds, layers = result
+            if probs is not None:
+                top5((probs, seconds))
+            if overlay is not None and self.result is not None and self.result.frame is frame:
+                self.overlay = overlay
+                self.result = replace(self.result, overlay=overlay, layers=layers, colormap=cmap)
+                self.result_ready.emit(self.result)
             self._after()
 
         def error(message: str) -> None:
             self._busy, self.waiting = None, None
             self.failed.emit(message)
 
-        self._busy = self.workers.submit("live", job, done, error, latest=FRAME)
+        self._busy = self.workers.submit("live", job, done, error, on_report=top5, latest=FRAME)
         return True
 
     def _after(self) -> None:

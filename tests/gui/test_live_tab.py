@@ -259,7 +259,20 @@ def test_frames_are_dropped_not_queued_while_the_network_is_busy(qtbot, live):
     assert tab.workers.pending("live") == 1  # one frame in the network, nothing queued behind it
     assert "2 dropped" in tab.stats_label.text()
     qtbot.waitUntil(lambda: not session.busy() and session.waiting is None, timeout=TIMEOUT_MS)
+    ran = list(dict.fromkeys(ran))  # a frame with a map comes twice: its top-5, then its map
     assert ran == [first, later[-1]] and session.stats.shown_count == 2  # the dropped frames never ran
+
+
+def test_a_frames_top5_shows_before_its_map_is_made(qtbot, live):
+    tab, session = live, live.session
+    results = []
+    session.result_ready.connect(results.append)
+    session.stats.reset()
+    tab.step_button.click()
+    wait_frame(qtbot, tab, 1)
+    assert [r.overlay is None for r in results] == [True, False]  # the top-5 first, then the same frame's map
+    assert results[0].frame is results[1].frame and results[0].prediction == results[1].prediction
+    assert session.stats.shown_count == 1 and tab.view.state.result is results[1].overlay
 
 
 def test_a_truncated_file_plays_to_where_it_breaks_and_says_so(qtbot, window, tmp_path):
