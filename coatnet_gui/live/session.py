@@ -156,10 +156,10 @@ class LiveSession(QObject):
         size, labels = _live_size(model_view_box(clf, frame.image.size)), clf.label_names
         cmap = self.colormap
 
-        def job(job: Job) -> tuple:
+        def job(running: Job) -> tuple:
             if explain:
                 explanation = live_explanation(clf, frame.image, spec)  # only what the map reads
-                job.report((explanation.probs.numpy(), explanation.seconds))  # the top-5 shows as the map is made
+                running.report((explanation.probs.numpy(), explanation.seconds))  # the top-5 shows as the map is made
                 overlay = compute_overlay(explanation, spec, size, labels)
                 layers = colorize(overlay, cmap) if cmap else None  # here, not on the busy GUI thread
                 return None, overlay, explanation.seconds, layers
