@@ -9,7 +9,8 @@ kind, so a new model or a stop supersedes it and nothing stale shows.
 A frame due for an overlay (:class:`~model.live.pacing.RatePlan`: Grad-CAM on every 3rd frame) is explained — one
 forward pass capturing only what the map reads (:func:`~model.live.maps.live_explanation`), the map computed by
 :func:`~model.explain.maps.compute_overlay` as in the Image tab —, the others are only classified and keep the last
-map. The top-5 comes from the class probabilities averaged over the last N frames (:class:`Smoother`).
+map. The top-5 comes from the class probabilities averaged over the last N frames (:class:`Smoother`); it shows
+as soon as the forward pass ends, and a map follows when it is made (``result_ready`` twice for such a frame).
 
 The timeline classifies the whole file on the ``timeline`` pool (:func:`~model.live.timeline.timeline_rows`,
 cancellable), its rows arriving in chunks.
@@ -27,6 +28,7 @@ from PySide6.QtCore import QObject, Signal
 
 from coatnet_gui.image.session import map_size, model_view_box
 from coatnet_gui.live.frames import LiveFrame
+from coatnet_gui.overlay.paint import colorize
 from coatnet_gui.workers import Job, Workers
 from model.data.transform import preprocess
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
@@ -42,12 +44,15 @@ LIVE_MAP_SIDE = 512  # the longest side of a live map in pixels: drawn scaled, c
 @dataclass
 class LiveResult:
     """What one frame gave: the ``frame``, its smoothed top-5 ``prediction``, the ``overlay`` computed on it (None
-    when this frame kept the previous map), the network's ``seconds``."""
+    when this frame kept the previous map), the network's ``seconds``, and the overlay's colour-mapped ``layers``
+    (QImages), drawn in the worker with ``colormap``."""
 
     frame: LiveFrame
     prediction: Prediction
     overlay: OverlayResult | None
     seconds: float
+    layers: list | None = None
+    colormap: str = ""
 
 
 def _live_size(box) -> tuple[int, int]:
@@ -77,6 +82,7 @@ class LiveSession(QObject):
         self.stats, self.smoother, self.plan = FrameStats(), Smoother(1), RatePlan()
         self.spec = OverlaySpec()
         self.overlay_on = True
+        self.colormap = ""  # the colour map the tab draws maps with: the worker colours them (the tab sets it)
         self.current: LiveFrame | None = None  # the frame shown last
         self.result: LiveResult | None = None
         self.overlay: OverlayResult | None = None  # the map shown (perhaps of an earlier frame)
@@ -148,37 +154,47 @@ class LiveSession(QObject):
         explain = self.overlay_on and not clf.maps_unavailable and due
         self._sent += 1
         size, labels = _live_size(model_view_box(clf, frame.image.size)), clf.label_names
+        cmap = self.colormap
 
-        def job(_job: Job) -> tuple:
+        def job(running: Job) -> tuple:
             if explain:
                 explanation = live_explanation(clf, frame.image, spec)  # only what the map reads
-                overlay = compute_overlay(explanation, spec, size, labels)
                 used = explanation.prediction.precision
-                return explanation.probs.numpy(), overlay, explanation.seconds, used
+                running.report((explanation.probs.numpy(), explanation.seconds, used))  # top-5 shows as the map is made
+                overlay = compute_overlay(explanation, spec, size, labels)
+                layers = colorize(overlay, cmap) if cmap else None  # here, not on the busy GUI thread
+                return None, overlay, explanation.seconds, layers
             start = time.perf_counter()
             probs = clf.probabilities(preprocess(frame.image, clf.preprocess_cfg)[None])[0]
-            return probs.numpy(), None, time.perf_counter() - start, ""
+            return probs.numpy(), None, time.perf_counter() - start, None
 
-        def done(result: tuple) -> None:
-            self._busy = None
-            probs, overlay, seconds, precision = result
-            if overlay is not None:
-                self.overlay = overlay
+        def top5(reported: tuple) -> None:
+            probs, seconds, precision = reported
             mean = self.smoother.add(probs)
             prediction = clf.top_k(torch.from_numpy(np.ascontiguousarray(mean)), 5, frame.name, seconds)
-            if overlay is not None:  # the explanation's pass: fast, in the placement's precision (or fp32)
+            if precision:  # the explanation's pass: fast, in the placement's precision
                 prediction = replace(prediction, precision=precision)
-            self.result = LiveResult(frame, prediction, overlay, seconds)
+            self.result = LiveResult(frame, prediction, None, seconds)
             self.result_ready.emit(self.result)
             self.stats.shown(frame.arrival, time.perf_counter())
             self.stats_changed.emit(self.stats_text())
+
+        def done(result: tuple) -> None:
+            self._busy = None
+            probs, overlay, seconds, layers = result
+            if probs is not None:
+                top5((probs, seconds, ""))
+            if overlay is not None and self.result is not None and self.result.frame is frame:
+                self.overlay = overlay
+                self.result = replace(self.result, overlay=overlay, layers=layers, colormap=cmap)
+                self.result_ready.emit(self.result)
             self._after()
 
         def error(message: str) -> None:
             self._busy, self.waiting = None, None
             self.failed.emit(message)
 
-        self._busy = self.workers.submit("live", job, done, error, latest=FRAME)
+        self._busy = self.workers.submit("live", job, done, error, on_report=top5, latest=FRAME)
         return True
 
     def _after(self) -> None:

@@ -228,6 +228,7 @@ class LiveTab(QSplitter):
         wrote = self.tr("Wrote {n:,} frame rows to {path}.")
         s.exported.connect(lambda path, n: self.timeline_status.setText(wrote.format(n=n, path=path)))
         self._spec_changed(self.controls.spec())
+        self.session.colormap = self.controls.colormap()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         """List the cameras the first time the tab shows."""
@@ -329,7 +330,9 @@ class LiveTab(QSplitter):
     def _show_result(self, result: LiveResult) -> None:
         self.prediction.set_prediction(result.prediction)
         if result.overlay is not None:
-            self._layers = colorize(result.overlay, self.controls.colormap())
+            cmap = self.controls.colormap()
+            fresh = result.layers is not None and result.colormap == cmap  # coloured in the worker
+            self._layers = result.layers if fresh else colorize(result.overlay, cmap)
             self.controls.show_result(result.overlay)
         overlay = self.session.overlay
         if overlay is not None and self.controls.overlay_visible():
@@ -347,6 +350,7 @@ class LiveTab(QSplitter):
         c = self.controls
         self.view.set_opacity(c.opacity())
         self.view.set_overlay_visible(c.overlay_visible())
+        self.session.colormap = c.colormap()  # before a refresh: the worker colours the next map with it
         self.session.set_overlay_on(c.overlay_visible())
         overlay = self.session.overlay
         if overlay is not None:

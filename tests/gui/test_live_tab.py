@@ -22,6 +22,8 @@ from PySide6.QtCore import QPoint, Qt
 from video_clips import fashion_stills, held_frames, write_clip
 
 from coatnet_gui.live.camera import NO_CAMERA
+from coatnet_gui.overlay.paint import COLORMAP_KEY
+from model.explain.colormaps import for_map
 from model.explain.maps import OverlaySpec
 from model.live.pacing import KIND_NAMES
 from model.paths import data_dir
@@ -81,6 +83,27 @@ def test_a_file_shows_frames_with_an_overlay_and_a_click_moves_the_query(qtbot, 
     )
     assert tab.view.state.result is tab.session.overlay
     assert not np.allclose(tab.session.overlay.panels[0].image, before)
+
+
+def test_maps_are_coloured_in_the_worker_with_the_colour_map_chosen(qtbot, live):
+    """The frame job colours its map off the GUI thread (which has the arriving frames to show); the view draws those
+    very layers, and a colour map chosen later reaches the next frame's job."""
+    tab = live
+    result = tab.session.result
+    assert result.layers is not None and result.colormap == tab.controls.colormap()
+    assert tab.view.state.layers is result.layers
+    box = tab.controls.cmap_box
+    box.setCurrentIndex(next(i for i in range(box.count()) if box.itemData(i) != tab.controls.colormap()))
+    name = tab.controls.colormap()
+    assert tab.session.colormap == name
+    qtbot.waitUntil(lambda: tab.session.result is not result and not tab.session.busy(), timeout=TIMEOUT_MS)
+    assert tab.view.state.layers is tab.session.result.layers  # the frame shown, its map coloured anew
+    assert tab.view.state.layers[0].text(COLORMAP_KEY) == for_map(name, result.overlay.panels[0].signed)
+    tab.step_button.click()
+    wait_frame(qtbot, tab, 1)
+    stepped = tab.session.result
+    assert stepped.overlay is not None and stepped.colormap == name
+    assert tab.view.state.layers is stepped.layers
 
 
 def test_play_pause_and_step(qtbot, live):
@@ -236,7 +259,20 @@ def test_frames_are_dropped_not_queued_while_the_network_is_busy(qtbot, live):
     assert tab.workers.pending("live") == 1  # one frame in the network, nothing queued behind it
     assert "2 dropped" in tab.stats_label.text()
     qtbot.waitUntil(lambda: not session.busy() and session.waiting is None, timeout=TIMEOUT_MS)
+    ran = list(dict.fromkeys(ran))  # a frame with a map comes twice: its top-5, then its map
     assert ran == [first, later[-1]] and session.stats.shown_count == 2  # the dropped frames never ran
+
+
+def test_a_frames_top5_shows_before_its_map_is_made(qtbot, live):
+    tab, session = live, live.session
+    results = []
+    session.result_ready.connect(results.append)
+    session.stats.reset()
+    tab.step_button.click()
+    wait_frame(qtbot, tab, 1)
+    assert [r.overlay is None for r in results] == [True, False]  # the top-5 first, then the same frame's map
+    assert results[0].frame is results[1].frame and results[0].prediction == results[1].prediction
+    assert session.stats.shown_count == 1 and tab.view.state.result is results[1].overlay
 
 
 def test_a_truncated_file_plays_to_where_it_breaks_and_says_so(qtbot, window, tmp_path):
