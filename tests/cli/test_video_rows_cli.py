@@ -10,7 +10,6 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
 from killed_runs import command
 from video_clips import fashion_stills, held_frames, write_clip
 
