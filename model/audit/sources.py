@@ -15,6 +15,7 @@ from pathlib import Path
 from model.batch.scan import iter_images
 from model.teach.dataset import labelled_from_folder, labelled_from_table
 from model.teach.types import LabelledSet, TeachError
+from model.video.stills import frame_source
 
 TABLE_SUFFIXES = (".csv", ".jsonl")
 SPLIT_NAMES = {"train": "train", "training": "train", "val": "held-out", "valid": "held-out",
@@ -83,7 +84,8 @@ def _labelled(data: LabelledSet, split: str, root: Path) -> AuditSet:
     """Return a :class:`LabelledSet` as an :class:`AuditSet` of one split, listed files that are gone skipped."""
     paths, given, skipped = [], [], list(data.skipped)
     for path, label in zip(data.paths, data.labels, strict=True):
-        if os.path.isfile(path):
+        frame = frame_source(path)
+        if os.path.isfile(frame[0] if frame else path):  # a video's frame: its video (the frame is read later)
             paths.append(path)
             given.append(data.classes[label])
         else:

@@ -68,3 +68,18 @@ def test_train_teaches_from_frame_rows_measured_on_held_out_frames(tmp_path: Pat
     assert len(checked) == len(check_truth) == 30
     print(f"taught from {len(labelled)} frame rows: {right}/{len(checked)} held-out frames right")
     assert right / len(checked) >= 0.9
+
+
+def test_audit_decodes_frame_rows_and_a_held_still_makes_one_group(tmp_path: Path):
+    stills = fashion_stills(per_class=1)[:3]
+    folder = tmp_path / "in"
+    clip_of(folder, stills)
+    (folder / "copy.png").write_bytes(stills[0][0].read_bytes())  # the first still, also as an image
+    table = folder / "labels.csv"
+    assert run("label", folder, "--out", table, "--every", "1").returncode == 0
+    result = run("audit", table, "--out", tmp_path / "audit.csv")
+    assert result.returncode == 0, result.stderr
+    audited = {r["path"]: r for r in rows(tmp_path / "audit.csv")}
+    assert len(audited) == 7 and not [r for r in audited.values() if r["issue"] == "error"]
+    grouped = sorted(path for path, r in audited.items() if r["group"])
+    assert grouped == ["clip.mp4#t=0.000", "copy.png"]  # not the still's second frame, nor the other stills'
