@@ -28,7 +28,7 @@ from model.batch.export import ExportCounts, export_format, write_export
 from model.batch.journal import Journal, JournalError, read_records
 from model.batch.manifest import read_manifest
 from model.batch.progress import BatchProgress, format_seconds
-from model.batch.sort import apply_sort, folder_names, plan_sort
+from model.batch.sort import apply_sort, folder_names, is_frame_record, plan_sort
 from model.batch.undo import ForeignManifest, undo_sort
 from model.choices import MAP_KINDS, MAP_ORDERS
 from model.video.files import DEFAULT_FPS, Sampling, split_key
@@ -103,7 +103,7 @@ def reporting_failures(records: Iterable[dict], stream: TextIO = sys.stderr) -> 
 def _images_only(records: Iterable[dict], skipped: list[int]) -> Iterator[dict]:
     """Yield the records that are not video frames; count the others in ``skipped[0]``."""
     for record in records:
-        if split_key(record["path"])[1] is None:
+        if not is_frame_record(record):
             yield record
         else:
             skipped[0] += 1
@@ -279,8 +279,6 @@ def label_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return cli_common.usage_error(str(exc))
     videos = sum(1 for e in iter_images(root, args.recursive, videos=True) if is_video(e.rel))
-    if args.maps and videos:
-        return cli_common.usage_error(f"--maps works on images only; {root} holds {videos} video files")
     if args.dry_run and not args.sort_into:
         n = count_images(root, args.recursive)
         also = f" and {videos} video files" if videos else ""

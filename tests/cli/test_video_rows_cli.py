@@ -83,3 +83,23 @@ def test_audit_decodes_frame_rows_and_a_held_still_makes_one_group(tmp_path: Pat
     assert len(audited) == 7 and not [r for r in audited.values() if r["issue"] == "error"]
     grouped = sorted(path for path, r in audited.items() if r["group"])
     assert grouped == ["clip.mp4#t=0.000", "copy.png"]  # not the still's second frame, nor the other stills'
+
+
+def test_label_maps_saves_a_map_per_frame(tmp_path: Path):
+    import numpy as np
+    from PIL import Image
+
+    stills = fashion_stills(per_class=1)[:2]
+    folder = tmp_path / "in"
+    clip_of(folder, stills)
+    (folder / "copy.png").write_bytes(stills[1][0].read_bytes())  # the second still, also as an image
+    out, maps = tmp_path / "out.csv", tmp_path / "maps"
+    result = run("label", folder, "--out", out, "--every", str(HOLD), "--maps", maps, "--map-orders", "0")
+    assert result.returncode == 0, result.stderr
+    got = {r["path"]: r for r in rows(out)}
+    assert list(got) == ["clip.mp4#t=0.000", "clip.mp4#t=1.000", "copy.png"]
+    frame, image = got["clip.mp4#t=1.000"], got["copy.png"]
+    assert (frame["frame"], frame["time"]) == ("2", "1.0") and frame["map"].endswith("clip.mp4#t=1.000.gradcam.npy")
+    assert Image.open(frame["overlay"]).size == (28, 28) and frame["deletion"]
+    same = np.corrcoef(np.load(frame["map"]).ravel(), np.load(image["map"]).ravel())[0, 1]
+    assert same > 0.95  # the frame's map is the still's (H.264 changes a few pixels)

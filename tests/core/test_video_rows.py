@@ -72,3 +72,21 @@ def test_frames_of_one_held_still_do_not_flood_the_duplicate_groups():
     assert "labelled B and C" in groups.leaks[2] and set(groups.leaks) == {2}
     flat = find_groups(digests, thumbs, given)  # without the videos: every held frame in the image's group
     assert flat.group.tolist()[:4] == [1, 1, 1, 1]
+
+
+def test_sorting_leaves_frame_rows_out_and_never_touches_the_video(tmp_path: Path):
+    from model.batch.journal import encode_path
+    from model.batch.sort import apply_sort, is_frame_record, plan_sort
+
+    root, dest = tmp_path / "in", tmp_path / "sorted"
+    root.mkdir()
+    (root / "a.png").write_bytes(b"png")
+    (root / "clip.mp4").write_bytes(b"video")
+    names = ["a.png", "clip.mp4#t=0.000", "clip.mp4#t=0.500"]
+    records = [{**encode_path(n), "indices": [0], "probs": [0.9], "error": None} for n in names]
+    assert [is_frame_record(r) for r in records] == [False, True, True]
+    steps = list(plan_sort(records, root, dest, ["k"]))
+    assert [s.src.name for s in steps] == ["a.png"]
+    result = apply_sort(steps, dest, move=True)
+    assert result.done == 1 and not result.failed
+    assert (root / "clip.mp4").read_bytes() == b"video" and (dest / "k" / "a.png").is_file()
