@@ -90,3 +90,25 @@ def test_sorting_leaves_frame_rows_out_and_never_touches_the_video(tmp_path: Pat
     result = apply_sort(steps, dest, move=True)
     assert result.done == 1 and not result.failed
     assert (root / "clip.mp4").read_bytes() == b"video" and (dest / "k" / "a.png").is_file()
+
+
+def test_keep_one_never_plans_a_frame_and_keeps_the_image(tmp_path: Path):
+    from model.audit.keep_one import keep_one, plan_keep_one
+    from model.audit.report import AuditResult, AuditRow
+
+    root = tmp_path / "in"
+    root.mkdir()
+    Image.new("RGB", (8, 8)).save(root / "copy.png")
+    (root / "clip.mp4").write_bytes(b"video")
+    rows = [
+        AuditRow(str(root / "copy.png"), "A", group=1),
+        AuditRow(str(root / "clip.mp4#t=0.000"), "A", group=1),
+        AuditRow(str(root / "clip.mp4#t=2.000"), "A", group=2),  # a group of frames only
+        AuditRow(str(root / "other.mp4#t=0.000"), "A", group=2),
+    ]
+    plan = plan_keep_one(AuditResult(rows, ["A"]), root)
+    assert [(g.number, g.keep, g.move) for g in plan] == [(1, root / "copy.png", ())]
+    assert plan[0].why.endswith("1 video frames of the group stay in their videos")
+    outcome = keep_one(plan, root, tmp_path / "dups")
+    assert (outcome.kept, outcome.moved, outcome.failed) == (1, 0, [])
+    assert (root / "clip.mp4").read_bytes() == b"video" and (root / "copy.png").is_file()
