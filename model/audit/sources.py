@@ -80,12 +80,18 @@ def read_audit_set(
     return found
 
 
+def is_present(path: str) -> bool:
+    """Return True when the image file ``path`` exists, or for a video's frame ``video#t=SECONDS`` its video (the
+    frame itself is read with the others, an error row if it cannot be)."""
+    frame = frame_source(path)
+    return os.path.isfile(frame[0] if frame else path)
+
+
 def _labelled(data: LabelledSet, split: str, root: Path) -> AuditSet:
     """Return a :class:`LabelledSet` as an :class:`AuditSet` of one split, listed files that are gone skipped."""
     paths, given, skipped = [], [], list(data.skipped)
     for path, label in zip(data.paths, data.labels, strict=True):
-        frame = frame_source(path)
-        if os.path.isfile(frame[0] if frame else path):  # a video's frame: its video (the frame is read later)
+        if is_present(path):
             paths.append(path)
             given.append(data.classes[label])
         else:

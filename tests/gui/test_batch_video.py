@@ -90,3 +90,12 @@ def test_a_folder_with_a_video_labels_opens_corrects_and_exports_its_frames(qtbo
     assert [step.src.name for step in dialog.steps] == ["still.png"]
     assert "4 video frames are left out" in dialog.summary.text()
     dialog.close()
+
+
+def test_the_audit_tab_takes_a_batch_runs_frame_rows(tmp_path: Path):
+    from coatnet_gui.audit.session import batch_audit_set
+
+    (tmp_path / "clip.mp4").write_bytes(b"video")
+    pairs = [(str(tmp_path / "clip.mp4#t=0.500"), "A"), (str(tmp_path / "gone.mp4#t=0.500"), "A")]
+    found = batch_audit_set(str(tmp_path), pairs)
+    assert found.paths == [pairs[0][0]] and found.skipped == [(pairs[1][0], "missing: the file is not there any more")]
