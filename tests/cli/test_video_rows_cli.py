@@ -77,10 +77,11 @@ def test_audit_decodes_frame_rows_and_a_held_still_makes_one_group(tmp_path: Pat
     (folder / "copy.png").write_bytes(stills[0][0].read_bytes())  # the first still, also as an image
     table = folder / "labels.csv"
     assert run("label", folder, "--out", table, "--every", "1").returncode == 0
-    result = run("audit", table, "--out", tmp_path / "audit.csv")
+    result = run("audit", table, "--out", tmp_path / "audit.csv", "--folds", "2")
     assert result.returncode == 0, result.stderr
     audited = {r["path"]: r for r in rows(tmp_path / "audit.csv")}
     assert len(audited) == 7 and not [r for r in audited.values() if r["issue"] == "error"]
+    assert all(r["suggested"] and r["suspect"] for r in audited.values())  # the labels were checked
     grouped = sorted(path for path, r in audited.items() if r["group"])
     assert grouped == ["clip.mp4#t=0.000", "copy.png"]  # not the still's second frame, nor the other stills'
 

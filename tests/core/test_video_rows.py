@@ -38,6 +38,9 @@ def test_a_frame_name_reads_the_frame_label_decoded(clip: Path):
         assert np.array_equal(np.asarray(load_image(name)), np.asarray(image)), name
         pixels, size = load_pixels(name, cfg)
         assert size == (32, 32) and pixels.equal(model_pixels(small, cfg))
+    for i in [11, 3, 3, 2, 7, 0, 5, 4, 10]:  # back, again, forward, far: a seek, the same frame, decoding on
+        name = frame_key(str(clip), decoded[i][0])
+        assert np.array_equal(np.asarray(load_image(name)), np.asarray(decoded[i][1])), name
     digests = {file_digest(frame_key(str(clip), t)) for t, _ in decoded}
     assert len(digests) == 12 and file_digest(frame_key(str(clip), decoded[3][0])) in digests
 
