@@ -54,7 +54,7 @@ def read_frame(path: str, seconds: float, shrink_to: int | None = None) -> tuple
     try:
         opened = _opened(path, shrink_to)
         frame = opened.frame_at(want)
-    except VideoError:
+    except BaseException:  # a decoding error, or an interruption mid-frame: the next read starts afresh
         _forget()
         raise
     if frame is None:
