@@ -11,7 +11,8 @@ time less half a millisecond (the name rounds the time to three decimals), reach
 before it and decoding forward: the same pixels ``label`` saw. Each thread keeps its last video open: a later
 frame up to :data:`AHEAD_S` seconds on is reached by decoding forward from the last one read (frames read in time
 order cost about what decoding the video once does), anything else by a seek; a video whose file changed (size,
-time or inode) is opened again. PyAV is imported on the first frame read.
+time or inode) is opened again, and one left unread for :data:`IDLE_S` seconds is closed (no file stays held).
+PyAV is imported on the first frame read.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from model.video.files import split_key
 
 HALF_MS = 0.0005  # seconds: a frame name's time is rounded to the millisecond
 AHEAD_S = 4.0  # seconds: a later frame up to this far on is decoded forward, not sought
+IDLE_S = 2.0  # seconds: a video no frame was read from for this long is closed
 _THREAD = threading.local()
 
 
@@ -52,11 +54,17 @@ def read_frame(path: str, seconds: float, shrink_to: int | None = None) -> tuple
 
     want = max(0.0, seconds - HALF_MS)
     try:
-        opened = _opened(path, shrink_to)
-        frame = opened.frame_at(want)
+        while True:
+            opened = _opened(path, shrink_to)
+            with opened.lock:
+                if not opened.closed:  # else closed while idle: open it again
+                    frame = opened.frame_at(want)
+                    break
+            _THREAD.opened = None
     except BaseException:  # a decoding error, or an interruption mid-frame: the next read starts afresh
         _forget()
         raise
+    opened.close_when_idle()
     if frame is None:
         length = opened.video.info.duration
         raise VideoError(f"{path}: no frame at {seconds:.3f} s" + (f" (it lasts {length:.3f} s)" if length else ""))
@@ -76,6 +84,24 @@ class _Opened:
         self.time: float | None = None
         self.image: Image.Image | None = None
         self.floor = 0.0
+        self.lock = threading.Lock()  # the owning thread reads, the idle timer closes
+        self.closed = False
+        self.timer: threading.Timer | None = None
+
+    def close_when_idle(self) -> None:
+        """Close the file once no frame was read from it for :data:`IDLE_S` seconds (no file stays held open)."""
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = threading.Timer(IDLE_S, self.close)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def close(self) -> None:
+        """Close the video (the owning thread opens it again on its next read)."""
+        with self.lock:
+            if not self.closed:
+                self.closed, self.raw = True, None
+                self.video.close()
 
     def frame_at(self, want: float) -> Image.Image | None:
         """Return the first frame at or after ``want`` seconds (None when there is none)."""
@@ -121,4 +147,6 @@ def _forget() -> None:
     held: _Opened | None = getattr(_THREAD, "opened", None)
     _THREAD.opened = None
     if held is not None:
-        held.video.close()
+        if held.timer is not None:
+            held.timer.cancel()
+        held.close()

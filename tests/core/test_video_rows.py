@@ -4,6 +4,8 @@ audit's duplicate groups, where the frames of one held still do not flood the gr
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +34,9 @@ def test_a_frame_name_reads_the_frame_label_decoded(clip: Path):
         decoded = [(f.time, f.image) for f in video.frames()]
         shrunk = [f.image for f in again.frames(shrink_to=frame_side(cfg))]
     assert len(decoded) == 12 and any(round(t, 3) > t for t, _ in decoded)  # some names round the time up
-    for (time, image), small in zip(decoded, shrunk, strict=True):
-        name = frame_key(str(clip), time)
-        assert frame_source(name) == (str(clip), round(time, 3))
+    for (seconds, image), small in zip(decoded, shrunk, strict=True):
+        name = frame_key(str(clip), seconds)
+        assert frame_source(name) == (str(clip), round(seconds, 3))
         assert np.array_equal(np.asarray(load_image(name)), np.asarray(image)), name
         pixels, size = load_pixels(name, cfg)
         assert size == (32, 32) and pixels.equal(model_pixels(small, cfg))
@@ -115,3 +117,27 @@ def test_keep_one_never_plans_a_frame_and_keeps_the_image(tmp_path: Path):
     outcome = keep_one(plan, root, tmp_path / "dups")
     assert (outcome.kept, outcome.moved, outcome.failed) == (1, 0, [])
     assert (root / "clip.mp4").read_bytes() == b"video" and (root / "copy.png").is_file()
+
+
+def _holds(path: Path) -> bool:
+    """True when this process has ``path`` open (Linux: /proc/self/fd)."""
+    fds = Path("/proc/self/fd")
+    return any(os.path.realpath(fd) == str(path.resolve()) for fd in fds.iterdir()) if fds.is_dir() else False
+
+
+def test_an_idle_video_is_closed_and_opened_again_on_the_next_read(clip: Path, monkeypatch: pytest.MonkeyPatch):
+    from model.video import stills
+
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to see open files")
+    monkeypatch.setattr(stills, "IDLE_S", 0.05)
+    with open_video(clip) as video:
+        decoded = [(f.time, f.image) for f in video.frames()]
+    load_image(frame_key(str(clip), decoded[1][0]))
+    assert _holds(clip)  # kept open for the next frame
+    deadline = time.monotonic() + 30
+    while _holds(clip) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _holds(clip)  # closed while idle
+    again = load_image(frame_key(str(clip), decoded[2][0]))
+    assert np.array_equal(np.asarray(again), np.asarray(decoded[2][1]))
