@@ -205,3 +205,25 @@ def test_a_tied_leak_follows_the_suggestion_most_of_its_files_get(audited):
     kept = plan_keep_one(AuditResult(rows, ["Shirt", "T-shirt/top"]), root)[0]
     assert kept.keep in (paths["shirt"], paths["shirt-jpeg"])  # not the largest, shirt-big
     assert kept.why == "labelled Shirt, as the audit suggests for most of the group"
+
+
+def test_keep_one_never_plans_a_frame_and_keeps_the_image(tmp_path: Path):
+    from model.audit.keep_one import keep_one, plan_keep_one
+    from model.audit.report import AuditResult, AuditRow
+
+    root = tmp_path / "in"
+    root.mkdir()
+    Image.new("RGB", (8, 8)).save(root / "copy.png")
+    (root / "clip.mp4").write_bytes(b"video")
+    rows = [
+        AuditRow(str(root / "copy.png"), "A", group=1),
+        AuditRow(str(root / "clip.mp4#t=0.000"), "A", group=1),
+        AuditRow(str(root / "clip.mp4#t=2.000"), "A", group=2),  # a group of frames only
+        AuditRow(str(root / "other.mp4#t=0.000"), "A", group=2),
+    ]
+    plan = plan_keep_one(AuditResult(rows, ["A"]), root)
+    assert [(g.number, g.keep, g.move) for g in plan] == [(1, root / "copy.png", ())]
+    assert plan[0].why.endswith("1 video frames of the group stay in their videos")
+    outcome = keep_one(plan, root, tmp_path / "dups")
+    assert (outcome.kept, outcome.moved, outcome.failed) == (1, 0, [])
+    assert (root / "clip.mp4").read_bytes() == b"video" and (root / "copy.png").is_file()

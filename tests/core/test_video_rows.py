@@ -79,46 +79,6 @@ def test_frames_of_one_held_still_do_not_flood_the_duplicate_groups():
     assert flat.group.tolist()[:4] == [1, 1, 1, 1]
 
 
-def test_sorting_leaves_frame_rows_out_and_never_touches_the_video(tmp_path: Path):
-    from model.batch.journal import encode_path
-    from model.batch.sort import apply_sort, is_frame_record, plan_sort
-
-    root, dest = tmp_path / "in", tmp_path / "sorted"
-    root.mkdir()
-    (root / "a.png").write_bytes(b"png")
-    (root / "clip.mp4").write_bytes(b"video")
-    names = ["a.png", "clip.mp4#t=0.000", "clip.mp4#t=0.500"]
-    records = [{**encode_path(n), "indices": [0], "probs": [0.9], "error": None} for n in names]
-    assert [is_frame_record(r) for r in records] == [False, True, True]
-    steps = list(plan_sort(records, root, dest, ["k"]))
-    assert [s.src.name for s in steps] == ["a.png"]
-    result = apply_sort(steps, dest, move=True)
-    assert result.done == 1 and not result.failed
-    assert (root / "clip.mp4").read_bytes() == b"video" and (dest / "k" / "a.png").is_file()
-
-
-def test_keep_one_never_plans_a_frame_and_keeps_the_image(tmp_path: Path):
-    from model.audit.keep_one import keep_one, plan_keep_one
-    from model.audit.report import AuditResult, AuditRow
-
-    root = tmp_path / "in"
-    root.mkdir()
-    Image.new("RGB", (8, 8)).save(root / "copy.png")
-    (root / "clip.mp4").write_bytes(b"video")
-    rows = [
-        AuditRow(str(root / "copy.png"), "A", group=1),
-        AuditRow(str(root / "clip.mp4#t=0.000"), "A", group=1),
-        AuditRow(str(root / "clip.mp4#t=2.000"), "A", group=2),  # a group of frames only
-        AuditRow(str(root / "other.mp4#t=0.000"), "A", group=2),
-    ]
-    plan = plan_keep_one(AuditResult(rows, ["A"]), root)
-    assert [(g.number, g.keep, g.move) for g in plan] == [(1, root / "copy.png", ())]
-    assert plan[0].why.endswith("1 video frames of the group stay in their videos")
-    outcome = keep_one(plan, root, tmp_path / "dups")
-    assert (outcome.kept, outcome.moved, outcome.failed) == (1, 0, [])
-    assert (root / "clip.mp4").read_bytes() == b"video" and (root / "copy.png").is_file()
-
-
 def _holds(path: Path) -> bool:
     """True when this process has ``path`` open (Linux: /proc/self/fd)."""
     fds = Path("/proc/self/fd")
