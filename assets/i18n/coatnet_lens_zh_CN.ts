@@ -3041,6 +3041,10 @@ similarity {similarity:.3f}</source>
         <source>. Images that could not be labelled are left out. Nothing changes until you click “{button}”.</source>
         <translation>。无法标注的图像不包括在内。点击“{button}”之前不会有任何更改。</translation>
     </message>
+    <message>
+        <source> {n:,} video frames are left out: a frame is not a file, and a video is not one class.</source>
+        <translation> {n:,} 个视频帧不参与分类：帧不是文件，一个视频也不属于单一类别。</translation>
+    </message>
 </context>
 <context>
     <name>TeachDialog</name>

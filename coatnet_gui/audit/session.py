@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from coatnet_gui.workers import Job, Workers
 from model.audit import AuditProgress, AuditResult, AuditSet, AuditSettings, audit, read_audit_set
-from model.audit.sources import TRAIN
+from model.audit.sources import TRAIN, is_present
 from model.features import file_digest
 from model.weights.loading import load_model
 
@@ -52,7 +52,7 @@ def batch_audit_set(root: str, pairs: list[tuple[str, str]]) -> AuditSet:
     gone become skipped rows."""
     paths, given, skipped = [], [], []
     for path, label in pairs:
-        if os.path.isfile(path):
+        if is_present(path):  # a frame of a video that is there counts
             paths.append(path)
             given.append(label)
         else:

@@ -19,7 +19,17 @@ from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 from model.atomic import atomic_writer
-from model.batch.export import CSV_HEADER, MAP_COLUMNS, CsvWriter, ExportCounts, csv_row, export_format, map_row
+from model.batch.export import (
+    CSV_HEADER,
+    MAP_COLUMNS,
+    VIDEO_COLUMNS,
+    CsvWriter,
+    ExportCounts,
+    csv_row,
+    export_format,
+    map_row,
+    video_row,
+)
 from model.batch.journal import decode_path, encode_path
 
 CORRECTIONS_KEY = "coatnet_corrections"
@@ -72,21 +82,27 @@ def write_corrections(path: str | os.PathLike, corrections: Corrections) -> None
 
 
 def write_corrected_export(
-    records: Iterable[dict], path: str | os.PathLike, corrections: dict[str, str], only: Container[str] | None = None
+    records: Iterable[dict],
+    path: str | os.PathLike,
+    corrections: dict[str, str],
+    only: Container[str] | None = None,
+    frames: bool = False,
 ) -> ExportCounts:
     """Write ``records`` to ``path`` as :func:`~model.batch.export.write_export` does (CSV or JSON Lines by the
     suffix, atomically, ``only`` the named files when given), each with the class of ``corrections`` (file ->
-    class name) in its ``corrected`` column or field; return the counts. A run that saved maps has the map columns
-    before ``corrected``. CSV cells are spreadsheet-safe (:func:`~model.batch.export.csv_cell`)."""
+    class name) in its ``corrected`` column or field; return the counts. A run that labelled video frames
+    (``frames``) has the ``frame`` and ``time`` columns, and a run that saved maps the map columns, before
+    ``corrected``. CSV cells are spreadsheet-safe (:func:`~model.batch.export.csv_cell`)."""
     fmt = export_format(path)
     counts = ExportCounts()
     records = iter(records)
     first = next(records, None)
     maps = MAP_COLUMNS if first is not None and "map" in first else ()
+    video = VIDEO_COLUMNS if frames else ()
     with atomic_writer(path, newline="" if fmt == "csv" else None) as f:
         writer = CsvWriter(f) if fmt == "csv" else None
         if writer:
-            writer.writerow((*CSV_HEADER, *maps, CORRECTED_COLUMN))
+            writer.writerow((*CSV_HEADER, *video, *maps, CORRECTED_COLUMN))
         for record in itertools.chain([first] if first is not None else [], records):
             rel = decode_path(record)
             if only is not None and rel not in only:
@@ -97,7 +113,8 @@ def write_corrected_export(
                 counts.labelled += 1
             corrected = corrections.get(rel)
             if writer:
-                writer.writerow([*csv_row(record), *(map_row(record) if maps else []), corrected or ""])
+                extra = [*(video_row(record) if video else []), *(map_row(record) if maps else [])]
+                writer.writerow([*csv_row(record), *extra, corrected or ""])
             else:
                 f.write(json.dumps({**record, CORRECTED_COLUMN: corrected}, ensure_ascii=False) + "\n")
     return counts

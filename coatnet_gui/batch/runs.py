@@ -65,6 +65,7 @@ class RunState:
     updated: float = 0.0
     corrected: int = 0
     maps: bool = False  # the run saves a Grad-CAM map per image (see BatchSession.start)
+    video: bool = False  # the run labels a row per sampled frame of each video file (runs stored before: False)
     previous: str = ""  # the key of the run this one relabelled ("" for a first labelling)
     label_names: list[str] = field(default_factory=list)  # the model's classes, to show the run without it
 

@@ -35,6 +35,7 @@ from model.batch.sort import SortResult, SortStep, apply_sort
 from model.batch.undo import UndoResult, undo_sort
 from model.explain.folder_maps import MapSettings, MapStep
 from model.runtime.inference import Classifier
+from model.video.files import Sampling
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class BatchSession(QObject):
         super().__init__(parent)
         self.workers = workers
         self.store = store or RunStore()
-        self.defaults = BatchSettings()
+        self.defaults = BatchSettings(video=Sampling())  # video files: a row per frame, at the default rate
         self.state: RunState | None = None
         self.run_job: Job | None = None  # the labelling run going
         self._last_progress: BatchProgress | None = None
@@ -136,6 +137,7 @@ class BatchSession(QObject):
                 device=clf.placement.device,
                 precision=clf.placement.precision,
                 maps=maps,
+                video=settings.video is not None,
                 previous=previous if previous != key else "",
                 label_names=list(clf.label_names),
             )
@@ -155,9 +157,9 @@ class BatchSession(QObject):
         if state is None:
             self.message.emit(self.tr("That run is gone from the data folder."))
             return False
-        settings = dataclasses.replace(
-            self.defaults, recursive=state.recursive, topk=state.topk, batch_size=state.batch_size
-        )
+        video = (self.defaults.video or Sampling()) if state.video else None  # a run stored before videos: None
+        settings = dataclasses.replace(self.defaults, recursive=state.recursive, topk=state.topk, video=video)
+        settings = dataclasses.replace(settings, batch_size=state.batch_size)
         if not os.path.isdir(state.root):
             self.message.emit(resume_problem_text(state, "gone"))
             return False
@@ -369,8 +371,9 @@ class BatchSession(QObject):
 
         def job(running: Job) -> ExportCounts:
             corrections = unwritten if unwritten is not None else store.load_corrections(state.key)
+            frames = state.video and any("time" in record for record in read_records(journal))
             records = _counted(read_records(journal), running, total)
-            return write_corrected_export(records, path, corrections.labels, only)
+            return write_corrected_export(records, path, corrections.labels, only, frames)
 
         def written(counts: ExportCounts) -> None:
             if whole and self.state is state and not self.running and self._edits == edits:

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from model.batch.journal import decode_path, read_records
-from model.batch.sort import SortStep, folder_names, plan_sort
+from model.batch.sort import SortStep, folder_names, is_frame_record, plan_sort
 
 PREVIEW_FILES = 500  # files listed per class folder in the preview (all are sorted)
 
@@ -220,10 +220,13 @@ class SortDialog(QDialog):
         )
         numbered = self.tr("; {n:,} get a numbered name because theirs is taken")
         tail = self.tr(". Images that could not be labelled are left out. Nothing changes until you click “{button}”.")
+        frames = sum(1 for r in records if not r.get("error") and is_frame_record(r))
+        skipped = self.tr(" {n:,} video frames are left out: a frame is not a file, and a video is not one class.")
         self.summary.setText(
             plan.format(n=len(self.steps), folders=len(counts), dest=self.dest or "…")
             + (numbered.format(n=renamed) if renamed else "")
             + tail.format(button=button)
+            + (skipped.format(n=frames) if frames else "")
         )
         self.sort_button.setText(button)
         self.sort_button.setEnabled(bool(self.steps))

@@ -3,9 +3,9 @@
 ``label`` writes its results to ``--out`` (CSV or JSON Lines by suffix; default ``DIR/coatnet-labels.csv``)
 through a journal ``<out>.journal`` that is deleted once the output is complete: a run that was killed or
 interrupted continues with ``--resume``. Progress (images/s, ETA) goes to stderr, the summary to stdout.
-``--maps OUT_DIR`` also saves a map and an overlay per image (:mod:`model.explain.folder_maps`). CSV cells are
-spreadsheet-safe (:func:`model.batch.export.csv_cell`) unless ``--csv-raw``. Video files in the folder give one row
-per sampled frame (``--every N`` / ``--fps F``, default :data:`model.video.files.DEFAULT_FPS`), named
+``--maps OUT_DIR`` also saves a map and an overlay per image or frame (:mod:`model.explain.folder_maps`). CSV
+cells are spreadsheet-safe (:func:`model.batch.export.csv_cell`) unless ``--csv-raw``. Video files give one row per
+sampled frame (``--every N`` / ``--fps F``, default :data:`model.video.files.DEFAULT_FPS`; on either engine), named
 ``video#t=SECONDS`` with ``frame`` and ``time`` columns; ``--sort-into`` sorts images only.
 Exit status as for ``classify``: 0 all labelled, 1 some failed (error rows), 2 usage/model errors,
 130 interrupted.
@@ -28,10 +28,10 @@ from model.batch.export import ExportCounts, export_format, write_export
 from model.batch.journal import Journal, JournalError, read_records
 from model.batch.manifest import read_manifest
 from model.batch.progress import BatchProgress, format_seconds
-from model.batch.sort import apply_sort, folder_names, plan_sort
+from model.batch.sort import apply_sort, folder_names, is_frame_record, plan_sort
 from model.batch.undo import ForeignManifest, undo_sort
 from model.choices import MAP_KINDS, MAP_ORDERS
-from model.video.files import DEFAULT_FPS, Sampling, split_key
+from model.video.files import DEFAULT_FPS, Sampling, is_video, split_key
 
 if TYPE_CHECKING:
     from model.explain.folder_maps import MapStep
@@ -103,10 +103,9 @@ def reporting_failures(records: Iterable[dict], stream: TextIO = sys.stderr) -> 
 def _images_only(records: Iterable[dict], skipped: list[int]) -> Iterator[dict]:
     """Yield the records that are not video frames; count the others in ``skipped[0]``."""
     for record in records:
-        if split_key(record["path"])[1] is None:
+        skipped[0] += is_frame_record(record)
+        if not is_frame_record(record):
             yield record
-        else:
-            skipped[0] += 1
 
 
 def _sort(args: argparse.Namespace, journal_path: Path, label_names: list[str]) -> None:
@@ -189,13 +188,17 @@ def _label_on_ray(args: argparse.Namespace) -> int:
         source = open_source(args.dir)
         out = Path(args.out) if args.out else Path(args.dir if source.fs is None else ".") / DEFAULT_OUT
         output_format(out)
+        sampling = Sampling(args.every, args.fps)
         if args.dry_run:
-            n = sum(1 for _ in iter_source(source, args.recursive))
-            print(f"dry run: would label {n} images in {source.name} and write {out}")
+            kinds = [is_video(e.rel) for e in iter_source(source, args.recursive, videos=True)]
+            also = f" and {sum(kinds)} video files" if any(kinds) else ""
+            print(f"dry run: would label {kinds.count(False)} images{also} in {source.name} and write {out}")
             return cli_common.EXIT_OK
         loaded = load_model(args.model, progress=cli_common.download_progress(), labels=args.labels)
         cli_common.warn_about_model(loaded.warnings)
-        settings = ClusterSettings(args.recursive, args.topk, args.batch_size, args.actors, args.gpus_per_actor)
+        settings = ClusterSettings(
+            args.recursive, args.topk, args.batch_size, args.actors, args.gpus_per_actor, sampling
+        )
         journal_path = out.with_name(out.name + ".journal")
         journal = Journal(journal_path, run_settings(loaded, source, settings), resume=args.resume)
     except (SourceError, ValueError, WeightsError, JournalError) as exc:
@@ -218,7 +221,8 @@ def _label_on_ray(args: argparse.Namespace) -> int:
     finally:
         ray.shutdown()
     bar.finish()
-    counts = write_output(reporting_failures(read_records(journal_path)), out, raw=args.csv_raw)
+    frames = any("time" in record for record in read_records(journal_path))
+    counts = write_output(reporting_failures(read_records(journal_path)), out, raw=args.csv_raw, frames=frames)
     _summary(counts, progress, out)
     journal_path.unlink()
     return cli_common.EXIT_SOME_FAILED if counts.failed else cli_common.EXIT_OK
@@ -249,7 +253,6 @@ def label_command(args: argparse.Namespace) -> int:
     """Run ``label``; return the exit status."""
     from model.batch.pipeline import BatchSettings, label_folder, open_journal
     from model.batch.scan import count_images, iter_images
-    from model.video.files import is_video
     from model.weights.loading import WeightsError
 
     if not args.maps and (args.map_stage or args.map != "gradcam"):
@@ -279,8 +282,6 @@ def label_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return cli_common.usage_error(str(exc))
     videos = sum(1 for e in iter_images(root, args.recursive, videos=True) if is_video(e.rel))
-    if args.maps and videos:
-        return cli_common.usage_error(f"--maps works on images only; {root} holds {videos} video files")
     if args.dry_run and not args.sort_into:
         n = count_images(root, args.recursive)
         also = f" and {videos} video files" if videos else ""

@@ -11,6 +11,11 @@
   Thresholds measured on planted copies among the 10,000 Fashion-MNIST test images and real photos
   (benchmarks/bench_duplicates.py, which also says how many reported groups are false).
 - Groups: the pairs joined transitively, numbered 1, 2, ... in the order of their first row.
+- Frames of one video (rows ``video#t=SECONDS``; ``videos`` names each row's video): a held still or a static
+  scene gives many near-identical frames, which are expected: two frames of the same video given the same class
+  are not joined (they would flood the groups), and such a run of frames (a scene) joins other groups through
+  its first frame only (an image copied from the video makes a group of two, not of every frame). Frames of one
+  video given two classes are joined (a leak to fix), as is a frame with a frame of another video.
 - Leaks: a group whose images carry two given classes (one label is wrong, or the class is ambiguous), or that
   spans a training and a held-out split (the held-out score is inflated).
 """
@@ -165,10 +170,13 @@ def find_groups(
     given: list[str],
     splits: list[str] | None = None,
     cancel: CancelToken | None = None,
+    videos: list[str] | None = None,
 ) -> Groups:
     """Return the duplicate :class:`Groups` of ``N`` images: content ``digests``, thumbnails ``(N, SIZE, SIZE)``
-    uint8 (:func:`~model.audit.fingerprint.thumbnail`), ``given`` class names and ``splits`` (e.g. "train" /
-    "held-out"; None when there is one split)."""
+    uint8 (:func:`~model.audit.fingerprint.thumbnail`), ``given`` class names, ``splits`` (e.g. "train" /
+    "held-out"; None when there is one split) and ``videos`` (per row the video a frame comes from, "" for an
+    image; None when there are no frames): frames of one video given one class are not joined, and a scene of
+    them joins other groups through its first frame (see the module)."""
     n = len(digests)
     uf = _UnionFind(n)
     first: dict[str, int] = {}
@@ -179,8 +187,15 @@ def find_groups(
             exact[i] = exact[first[digest]] = True
         else:
             first[digest] = i
+    scene = _UnionFind(n)  # near-identical frames of one video with one class: a scene, its first frame stands in
+    cross = []
     for i, j in near_pairs(thumbs, cancel):
-        uf.union(i, j)
+        if videos and videos[i] and videos[i] == videos[j] and given[i] == given[j]:
+            scene.union(i, j)
+        else:
+            cross.append((i, j))
+    for i, j in cross:
+        uf.union(scene.find(i), scene.find(j))
     roots = np.array([uf.find(i) for i in range(n)], dtype=np.int64)
     sizes = np.bincount(roots, minlength=n)
     group = np.zeros(n, dtype=np.int64)

@@ -13,6 +13,10 @@ Which file is kept, per group:
 3. Among those: the largest picture (width x height), then the largest file, then the first path in sorting
    order. Files that are gone are never kept (and fail to move, said so).
 
+A video's frame (a row ``video#t=SECONDS``) is neither kept nor moved: it is not a file, and the video stays
+where it is. A group's plan covers its files only and says how many frames stay in their videos; a group of
+frames only has no plan.
+
 The others go to ``DEST/<their path relative to the audited folder>`` through :func:`model.batch.sort.apply_sort`
 (``move=True``): never overwriting (a taken name gets `` (2)``), only inside DEST, a signed manifest in DEST that
 :func:`model.batch.undo.undo_sort` (``coatnet-gui undo-sort MANIFEST``) reads to move them back. DEST is refused
@@ -25,7 +29,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -33,6 +37,7 @@ from PIL import Image, UnidentifiedImageError
 from model.audit.report import AuditResult, AuditRow
 from model.batch.sort import SortStep, apply_sort
 from model.fileguard import is_inside
+from model.video.files import split_key
 
 
 class KeepOneError(ValueError):
@@ -142,14 +147,23 @@ def _plan_group(number: int, rows: list[AuditRow], root: Path) -> KeptGroup:
 
 def plan_keep_one(result: AuditResult, root: str | os.PathLike, groups: Iterable[int] | None = None) -> list[KeptGroup]:
     """Return the plan for duplicate ``groups`` of ``result`` (group numbers; None: every group) whose images
-    were audited under ``root``: one :class:`KeptGroup` per group, in group order."""
+    were audited under ``root``: one :class:`KeptGroup` per group with a file, in group order (video frames are
+    left out of the plan, see the module)."""
     root = Path(os.path.abspath(root))
     members: dict[int, list[AuditRow]] = {}
+    frames: Counter[int] = Counter()
     for row in result.rows:
-        if row.group:
+        if row.group and split_key(row.path)[1] is not None:
+            frames[row.group] += 1
+        elif row.group:
             members.setdefault(row.group, []).append(row)
     chosen = sorted(members) if groups is None else sorted(set(groups) & set(members))
-    return [_plan_group(n, members[n], root) for n in chosen]
+    plan = [_plan_group(n, members[n], root) for n in chosen]
+    for i, group in enumerate(plan):
+        if frames[group.number]:
+            stay = f"{frames[group.number]} video frames of the group stay in their videos"
+            plan[i] = replace(group, why=f"{group.why}; {stay}" if group.why else stay)
+    return plan
 
 
 def keep_one_steps(plan: list[KeptGroup], root: str | os.PathLike, dest: str | os.PathLike) -> list[SortStep]:

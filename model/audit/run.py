@@ -31,6 +31,7 @@ from model.audit.similar import SimilarIndex
 from model.audit.sources import AuditSet
 from model.cancel import CancelToken, check
 from model.features import file_digest
+from model.video.stills import frame_source
 from model.weights.loading import LoadedModel, load_model
 
 _CHUNK = 256  # files hashed between two cancel checks and progress reports
@@ -255,6 +256,7 @@ def _check_duplicates(
         [data.given[i] for i in kept],
         [data.splits[i] for i in kept] if data.has_held_out else None,
         cancel,
+        [(frame_source(data.paths[i]) or ("",))[0] for i in kept],
     )
     first: dict[int, int] = {}
     same: dict[str, int] = {}

@@ -15,6 +15,7 @@ from pathlib import Path
 from model.batch.scan import iter_images
 from model.teach.dataset import labelled_from_folder, labelled_from_table
 from model.teach.types import LabelledSet, TeachError
+from model.video.stills import frame_source
 
 TABLE_SUFFIXES = (".csv", ".jsonl")
 SPLIT_NAMES = {"train": "train", "training": "train", "val": "held-out", "valid": "held-out",
@@ -79,11 +80,18 @@ def read_audit_set(
     return found
 
 
+def is_present(path: str) -> bool:
+    """Return True when the image file ``path`` exists, or for a video's frame ``video#t=SECONDS`` its video (the
+    frame itself is read with the others, an error row if it cannot be)."""
+    frame = frame_source(path)
+    return os.path.isfile(frame[0] if frame else path)
+
+
 def _labelled(data: LabelledSet, split: str, root: Path) -> AuditSet:
     """Return a :class:`LabelledSet` as an :class:`AuditSet` of one split, listed files that are gone skipped."""
     paths, given, skipped = [], [], list(data.skipped)
     for path, label in zip(data.paths, data.labels, strict=True):
-        if os.path.isfile(path):
+        if is_present(path):
             paths.append(path)
             given.append(data.classes[label])
         else:

@@ -7,7 +7,9 @@ signed manifest in DEST (:mod:`model.batch.manifest`, flushed per file, so an in
 too); :func:`model.batch.undo.undo_sort` moves moved files back and deletes copies that are still identical to
 their original. With a confidence threshold, images whose top-1 probability is below it go to an
 ``uncertain`` folder instead of a class folder. A file is placed only inside DEST (no link leads out of it), and
-a record whose path is absolute or climbs out of the labelled folder (``..``) is refused.
+a record whose path is absolute or climbs out of the labelled folder (``..``) is refused. A video frame's record
+(``video#t=SECONDS``, :func:`is_frame_record`) is left out: a frame is not a file to copy or move, and a video is
+not one class (the callers count them for their summaries).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from model.batch.journal import decode_path
 from model.batch.manifest import ManifestWriter
 from model.fileguard import claim, is_inside, numbered, transfer
 from model.names import folder_name
+from model.video.files import split_key
 
 UNCERTAIN = "uncertain"
 
@@ -51,6 +54,11 @@ def uncertain_folder(folders: list[str]) -> str:
     return name
 
 
+def is_frame_record(record: dict) -> bool:
+    """Return True when ``record`` is a video frame's (its path names ``video#t=SECONDS``): sorting leaves it out."""
+    return split_key(decode_path(record))[1] is not None
+
+
 @dataclass(frozen=True)
 class SortStep:
     """One file to copy or move: ``src`` into the class folder ``folder`` of the destination as ``dst``."""
@@ -70,13 +78,14 @@ def plan_sort(
     """Yield where each labelled record's file goes: ``dest/<folder of its top-1 class>/<file name>``, with a
     numbered name where the name is taken on disk or earlier in this plan. With ``uncertain_below`` (a
     probability, 0..1), a record whose top-1 probability is below it goes to ``dest/<uncertain_folder>``
-    instead. Error rows are left out; ``folders`` comes from :func:`folder_names`. Raises ``ValueError`` for
+    instead. Error rows and video frames' rows (:func:`is_frame_record`) are left out; ``folders`` comes from
+    :func:`folder_names`. Raises ``ValueError`` for
     a record whose path is absolute or climbs out of ``root`` (a journal this app did not write)."""
     root, dest = Path(os.path.abspath(root)), Path(os.path.abspath(dest))
     unsure = uncertain_folder(folders)
     planned: set[Path] = set()
     for record in records:
-        if record.get("error") or not record.get("indices"):
+        if record.get("error") or not record.get("indices") or is_frame_record(record):
             continue
         below = uncertain_below is not None and record["probs"][0] < uncertain_below
         folder = unsure if below else folders[record["indices"][0]]

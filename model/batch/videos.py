@@ -19,7 +19,7 @@ import torch
 from PIL import Image
 
 from model.batch.journal import printable
-from model.data.transform import PreprocessCfg, model_pixels, normalize
+from model.data.transform import PreprocessCfg, frame_side, model_pixels, normalize
 from model.video.files import Sampling, frame_key
 
 if TYPE_CHECKING:
@@ -30,9 +30,9 @@ Loaded = tuple  # (relative path or frame name, uint8 pixels (C, H, W) or None, 
 
 
 def shrink_side(cfg: PreprocessCfg) -> int:
-    """Return the shorter side a frame is scaled down to while decoding (twice the model's resize target: a 4K
-    frame never goes through Pillow at full size, and the final resize still starts from more pixels)."""
-    return 2 * max(cfg.scale_size)
+    """Return the shorter side a frame is scaled down to while decoding (:func:`model.data.transform.frame_side`,
+    which reading a frame back by its name uses too)."""
+    return frame_side(cfg)
 
 
 def frame_fields(frame: VideoFrame) -> dict:

@@ -4,7 +4,8 @@ plus Parquet for big runs, all atomic (a temp file beside the output, then ``os.
 Parquet holds the CSV's columns with their types: ``path``, ``label`` (top-1), ``index`` (int32), ``prob``
 (float32), ``labels`` / ``indices`` / ``probs`` (lists, the top-k), ``model``, ``device``, ``precision``,
 ``error`` (null when fine), plus ``path_b64`` (null unless the name is not valid UTF-8; see
-:mod:`model.batch.journal`). Rows are written in row groups of :data:`ROW_GROUP`, streamed.
+:mod:`model.batch.journal`) and, when the run labelled video frames, ``frame`` (int64) and ``time`` (float64,
+seconds; null for an image). Rows are written in row groups of :data:`ROW_GROUP`, streamed.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ def output_format(path: str | os.PathLike) -> str:
     return suffix[1:]
 
 
-def _schema():
-    """Return the Parquet schema of the results (pyarrow is imported only here)."""
+def _schema(frames: bool = False):
+    """Return the Parquet schema of the results, with ``frame`` and ``time`` when ``frames`` (pyarrow is imported
+    only here)."""
     import pyarrow as pa
 
+    video = [("frame", pa.int64()), ("time", pa.float64())] if frames else []
     return pa.schema(
         [
             ("path", pa.string()),
@@ -46,13 +49,14 @@ def _schema():
             ("precision", pa.string()),
             ("error", pa.string()),
             ("path_b64", pa.string()),
+            *video,
         ]
     )
 
 
-def _groups(records: Iterable[dict], counts: ExportCounts) -> Iterator[dict[str, list]]:
+def _groups(records: Iterable[dict], counts: ExportCounts, frames: bool = False) -> Iterator[dict[str, list]]:
     """Yield columns of up to :data:`ROW_GROUP` records each, counting labelled and failed ones."""
-    names = _schema().names
+    names = _schema(frames).names
     columns: dict[str, list] = {name: [] for name in names}
     for record in records:
         if record.get("error"):
@@ -80,24 +84,28 @@ def _groups(records: Iterable[dict], counts: ExportCounts) -> Iterator[dict[str,
         yield columns
 
 
-def write_parquet(records: Iterable[dict], path: str | os.PathLike) -> ExportCounts:
-    """Write ``records`` (journal records, streamed) to ``path`` as Parquet, atomically; return the counts."""
+def write_parquet(records: Iterable[dict], path: str | os.PathLike, frames: bool = False) -> ExportCounts:
+    """Write ``records`` (journal records, streamed) to ``path`` as Parquet, atomically, with the ``frame`` and
+    ``time`` columns when ``frames``; return the counts."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = _schema()
+    schema = _schema(frames)
     counts = ExportCounts()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with atomic_binary_writer(path) as f, pq.ParquetWriter(f, schema) as writer:
-        for columns in _groups(records, counts):
+        for columns in _groups(records, counts, frames):
             writer.write_table(pa.Table.from_pydict(columns, schema=schema))
     return counts
 
 
-def write_output(records: Iterable[dict], path: str | os.PathLike, raw: bool = False) -> ExportCounts:
+def write_output(
+    records: Iterable[dict], path: str | os.PathLike, raw: bool = False, frames: bool | None = None
+) -> ExportCounts:
     """Write ``records`` to ``path`` by its suffix (CSV / JSON Lines with the local engine's
     :func:`~model.batch.export.write_export`, spreadsheet-safe CSV unless ``raw``; else Parquet, which keeps raw
-    values), atomically; return the counts."""
+    values), atomically, with the ``frame`` and ``time`` columns when ``frames`` (a run that labelled video
+    frames; None: as :func:`~model.batch.export.write_export` decides, Parquet without); return the counts."""
     if output_format(path) == "parquet":
-        return write_parquet(records, path)
-    return write_export(records, path, raw=raw)
+        return write_parquet(records, path, bool(frames))
+    return write_export(records, path, raw=raw, frames=frames)

@@ -32,9 +32,11 @@ from model.batch.journal import Journal
 from model.batch.pipeline import default_batch_size
 from model.batch.progress import BatchProgress
 from model.batch.scan import ScanEntry
+from model.batch.videos import estimated_frames
 from model.cluster.source import Source, iter_source
 from model.cluster.stages import Labeller, decode_rows
 from model.runtime.inference import TOP_K
+from model.video.files import Sampling, is_video, split_key
 from model.weights.loading import LoadedModel
 
 if TYPE_CHECKING:
@@ -50,13 +52,15 @@ BLOCKS_PER_CPU = 4  # listing blocks per CPU of the cluster: enough decode tasks
 @dataclass(frozen=True)
 class ClusterSettings:
     """How to label on a cluster. 0 / None pick automatically: ``batch_size`` by input size (as locally),
-    ``actors`` and ``gpus_per_actor`` by the cluster's resources (:func:`plan_actors`)."""
+    ``actors`` and ``gpus_per_actor`` by the cluster's resources (:func:`plan_actors`); ``video`` as the local
+    engine's :class:`~model.batch.pipeline.BatchSettings` (one task decodes a whole video)."""
 
     recursive: bool = False
     topk: int = TOP_K
     batch_size: int = 0
     actors: int = 0
     gpus_per_actor: float | None = None
+    video: Sampling | None = None  # which frames of the video files to label (None: video files are left out)
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ def plan_actors(settings: ClusterSettings, cpus: float, gpus: float, nodes: int)
 
 def run_settings(loaded: LoadedModel, source: Source, settings: ClusterSettings) -> dict:
     """Return what the journal records about a cluster run (a resumed run must match it): the engine, the
-    source, scan mode, model, top-k and batch size."""
+    source, scan mode, model, top-k, batch size and the video sampling when videos are labelled."""
     return {
         "engine": ENGINE,
         "root": source.name,
@@ -95,6 +99,7 @@ def run_settings(loaded: LoadedModel, source: Source, settings: ClusterSettings)
         "model": loaded.info.name,
         "topk": settings.topk,
         "batch_size": settings.batch_size or default_batch_size(loaded.info.preprocess.input_size[-1]),
+        **(settings.video.identity() if settings.video else {}),
     }
 
 
@@ -130,15 +135,21 @@ def _cluster_shape() -> tuple[float, float, int]:
     return resources.get("CPU", 0.0), resources.get("GPU", 0.0), nodes
 
 
-def _dataset(todo: list[ScanEntry], source: Source, loaded: LoadedModel, settings: ClusterSettings) -> ray.data.Dataset:
-    """Return the Ray Dataset of ``todo``'s records (column ``record``: JSON texts)."""
+def _dataset(
+    todo: list[ScanEntry], source: Source, loaded: LoadedModel, settings: ClusterSettings, done: dict[str, list[str]]
+) -> ray.data.Dataset:
+    """Return the Ray Dataset of ``todo``'s records (column ``record``: JSON texts); ``done`` holds per video file
+    the names of its frames already in the journal."""
     import ray
     import ray.data
 
     cpus, gpus, nodes = _cluster_shape()
     plan = plan_actors(settings, cpus, gpus, nodes)
     batch_size = settings.batch_size or default_batch_size(loaded.info.preprocess.input_size[-1])
-    rows = [{"path": os.fsencode(entry.rel), "error": entry.error or ""} for entry in todo]
+    rows = [
+        {"path": os.fsencode(e.rel), "error": e.error or "", "done": json.dumps(done[e.rel]) if e.rel in done else ""}
+        for e in todo
+    ]
     per_block = max(1, min(batch_size, math.ceil(len(rows) / (BLOCKS_PER_CPU * max(1.0, cpus)))))
     listed = ray.data.from_items(rows, override_num_blocks=math.ceil(len(rows) / per_block))
     # Reserving memory also keeps Ray Data from fusing decoding into the actors (it fuses only stages with equal
@@ -146,7 +157,7 @@ def _dataset(todo: list[ScanEntry], source: Source, loaded: LoadedModel, setting
     decoded = listed.map_batches(
         decode_rows,
         batch_size=None,
-        fn_kwargs={"source": source, "cfg": loaded.info.preprocess},
+        fn_kwargs={"source": source, "cfg": loaded.info.preprocess, "sampling": settings.video},
         num_cpus=1,
         memory=DECODE_MEMORY,
     )
@@ -175,19 +186,35 @@ def label_source(
     :func:`model.batch.pipeline.label_folder` calls it.
     """
     previous = len(journal.done)
-    todo = [entry for entry in iter_source(source, settings.recursive) if entry.rel not in journal.done]
-    progress = BatchProgress(total=previous + len(todo), done=previous, failed=journal.failed, resumed=previous)
+    videos = settings.video is not None
+    todo = [entry for entry in iter_source(source, settings.recursive, videos) if entry.rel not in journal.done]
+    done: dict[str, list[str]] = {}  # per video file, its frames already committed (a resumed run skips them)
+    for key in journal.done:
+        path, seconds = split_key(key)
+        if seconds is not None:
+            done.setdefault(path, []).append(key)
+    total = previous + sum(_estimate(source, e, settings.video) for e in todo)
+    progress = BatchProgress(total=total, done=previous, failed=journal.failed, resumed=previous)
     if on_chunk:
         on_chunk([], progress)
     if not todo:
         return progress
     start = time.perf_counter()
-    for batch in _dataset(todo, source, loaded, settings).iter_batches(batch_size=None, batch_format="numpy"):
+    for batch in _dataset(todo, source, loaded, settings, done).iter_batches(batch_size=None, batch_format="numpy"):
         records = [json.loads(text) for text in batch["record"]]
         journal.commit(records)
         progress.done += len(records)
         progress.failed += sum(1 for r in records if r["error"])
+        progress.total = max(progress.total, progress.done)
         progress.seconds = time.perf_counter() - start
         if on_chunk:
             on_chunk(records, progress)
     return progress
+
+
+def _estimate(source: Source, entry: ScanEntry, sampling: Sampling | None) -> int:
+    """Return about how many rows ``entry`` makes: 1 for an image, a local video's sampled frames from its header
+    (a URL's video counts 1 until its frames come)."""
+    if sampling is None or entry.error or source.fs is not None or not is_video(entry.rel):
+        return 1
+    return estimated_frames(os.path.join(source.root, entry.rel), sampling)

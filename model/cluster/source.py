@@ -7,8 +7,11 @@
 A local folder is listed and read by the local engine's own code (:mod:`model.batch.scan`,
 :func:`model.batch.pipeline.load_entry`). A URL goes through pyarrow's file systems (``s3://``, ``gs://``,
 ``abfs://``, ``hdfs://``, ``file://``), or fsspec's for the schemes pyarrow does not know (``memory://``, and
-any fsspec plugin installed), with the same rules: image suffixes of :func:`~model.batch.scan.is_image_name`,
-no hidden (dot) names, each level sorted by name. A bad file gives the same reasons as locally, naming the URL.
+any fsspec plugin installed), with the same rules: image suffixes of :func:`~model.batch.scan.is_image_name`
+(and video files' when videos are labelled), no hidden (dot) names, each level sorted by name. A bad file gives
+the same reasons as locally, naming the URL. A video file is decoded per file in one task
+(:func:`read_video`, the local engine's :func:`~model.batch.videos.video_items`; a URL's video is first copied
+into a temporary folder where the task runs), which yields one item per sampled frame.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,8 +28,10 @@ from typing import TYPE_CHECKING
 from model.batch.journal import printable
 from model.batch.pipeline import Loaded, load_entry
 from model.batch.scan import ScanEntry, is_image_name, iter_images
+from model.batch.videos import video_items
 from model.data.decode import ImageLoadError
 from model.data.transform import PreprocessCfg, load_pixels
+from model.video.files import Sampling, is_video
 
 if TYPE_CHECKING:
     import pyarrow.fs
@@ -103,13 +109,14 @@ def _sort_key(rel: str) -> list[str]:
     return rel.split("/")
 
 
-def iter_source(source: Source, recursive: bool = False) -> Iterator[ScanEntry]:
-    """Yield the images of ``source`` as :class:`~model.batch.scan.ScanEntry` (``rel`` relative to the root,
-    ``/``-separated), in the local engine's order. A local folder streams; a URL is listed in one call (object
-    stores list flat anyway). Raises :class:`SourceError` when the root cannot be listed."""
+def iter_source(source: Source, recursive: bool = False, videos: bool = False) -> Iterator[ScanEntry]:
+    """Yield the images of ``source`` (and with ``videos`` its video files) as :class:`~model.batch.scan.ScanEntry`
+    (``rel`` relative to the root, ``/``-separated), in the local engine's order. A local folder streams; a URL is
+    listed in one call (object stores list flat anyway). Raises :class:`SourceError` when the root cannot be
+    listed."""
     if source.fs is None:
         try:
-            yield from iter_images(source.root, recursive)
+            yield from iter_images(source.root, recursive, videos)
         except OSError as exc:
             raise SourceError(f"{source.root}: cannot list: {exc.strerror or exc}") from None
         return
@@ -125,7 +132,8 @@ def iter_source(source: Source, recursive: bool = False) -> Iterator[ScanEntry]:
         if info.type != pafs.FileType.File or not info.path.startswith(prefix):
             continue
         rel = info.path[len(prefix) :]
-        if is_image_name(rel) and not any(part.startswith(".") for part in rel.split("/")):
+        wanted = is_image_name(rel) or (videos and is_video(rel))
+        if wanted and not any(part.startswith(".") for part in rel.split("/")):
             names.append(rel)
     for rel in sorted(names, key=_sort_key):
         yield ScanEntry(rel)
@@ -155,3 +163,39 @@ def read_entry(source: Source, rel: str, cfg: PreprocessCfg) -> Loaded:
         reason = str(exc)
         return rel, None, printable(f"{name}: {reason.removeprefix(_BYTES_NAME)}")
     return rel, pixels, None
+
+
+def read_video(
+    source: Source, rel: str, sampling: Sampling, cfg: PreprocessCfg, done: Container[str]
+) -> Iterator[tuple[Loaded, dict]]:
+    """Yield, per sampled frame of the video ``rel`` not in ``done``, its :data:`Loaded` (named
+    ``rel#t=SECONDS``) and its ``frame``/``time`` fields, as the local engine's
+    :func:`~model.batch.videos.video_items` makes them; a video that cannot be read, or stops early, ends with its
+    error item named ``rel`` (and no fields). A URL's video is copied into a temporary folder first."""
+    if source.fs is None:
+        yield from _frames(source.root, rel, sampling, cfg, done)
+        return
+    import pyarrow
+
+    with tempfile.TemporaryDirectory(prefix="coatnet-video-") as tmp:
+        local = os.path.join(tmp, *rel.split("/"))
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+        try:
+            with source.fs.open_input_stream(posixpath.join(source.root, rel)) as f, open(local, "wb") as out:
+                while chunk := f.read(1 << 20):
+                    out.write(chunk)
+        except (OSError, pyarrow.ArrowException) as exc:
+            yield (rel, None, printable(f"{source.describe(rel)}: cannot read: {exc}")), {}
+            return
+        for (key, pixels, error), fields in _frames(tmp, rel, sampling, cfg, done):
+            yield (key, pixels, error and error.replace(local, source.describe(rel))), fields
+
+
+def _frames(
+    root: str, rel: str, sampling: Sampling, cfg: PreprocessCfg, done: Container[str]
+) -> Iterator[tuple[Loaded, dict]]:
+    """Yield :func:`read_video`'s items for the video ``root/rel`` on this machine."""
+    fields: dict[str, dict] = {}
+    for item in video_items(root, rel, sampling, cfg, done, fields):
+        loaded = item() if callable(item) else item
+        yield loaded, fields.pop(loaded[0], {})

@@ -2,10 +2,13 @@
 
 Rows are columns of numpy arrays, as Ray Data hands them over:
 
-* listed: ``path`` (the name relative to the source, as ``os.fsencode`` bytes: any file name survives Arrow)
-  and ``error`` (a listing error, else ``""``);
-* decoded: the same plus ``pixels``, uint8 ``(N, 3, H, W)`` — the model's view of each image, zeros for a
-  failed one. Only these crops travel through the object store, never the image files;
+* listed: ``path`` (the name relative to the source, as ``os.fsencode`` bytes: any file name survives Arrow),
+  ``error`` (a listing error, else ``""``) and ``done`` (for a video file, a JSON list of its frames' names a
+  resumed run already holds, else ``""``);
+* decoded: ``path``, ``error``, ``pixels``, uint8 ``(N, 3, H, W)`` — the model's view of each image, zeros for a
+  failed one — and ``frame``/``time`` (-1 / NaN for an image). A video file's row becomes one row per sampled
+  frame (named ``video#t=SECONDS``; its error row after them when it is damaged): the decode of one video is
+  planned as one task. Only these crops travel through the object store, never the image or video files;
 * classified: ``record``, one JSON text per image, the local engine's journal record
   (:func:`model.batch.pipeline.classify_chunk`).
 """
@@ -13,33 +16,49 @@ Rows are columns of numpy arrays, as Ray Data hands them over:
 from __future__ import annotations
 
 import json
+import math
 import os
 
 import numpy as np
 import torch
 
 from model.batch.pipeline import Loaded, classify_chunk
-from model.cluster.source import Source, read_entry
+from model.cluster.source import Source, read_entry, read_video
 from model.data.transform import PreprocessCfg
 from model.runtime.inference import Classifier
+from model.video.files import Sampling, is_video
 from model.weights.loading import LoadedModel
 
 
-def decode_rows(batch: dict[str, np.ndarray], source: Source, cfg: PreprocessCfg) -> dict[str, np.ndarray]:
-    """Return the decoded columns (``path``, ``error``, ``pixels`` ``(N, 3, H, W)`` uint8) of listed rows."""
-    paths, errors = batch["path"], batch["error"]
-    height, width = cfg.input_size
-    pixels = np.zeros((len(paths), 3, height, width), dtype=np.uint8)
-    out_errors = []
-    for i, (raw, listed_error) in enumerate(zip(paths, errors, strict=True)):
+def decode_rows(
+    batch: dict[str, np.ndarray], source: Source, cfg: PreprocessCfg, sampling: Sampling | None = None
+) -> dict[str, np.ndarray]:
+    """Return the decoded columns (``path``, ``error``, ``pixels`` ``(N, 3, H, W)`` uint8, ``frame``, ``time``) of
+    listed rows; with ``sampling``, a video file's row becomes its sampled frames' rows (:func:`read_video`)."""
+    out: list[tuple[bytes, str, torch.Tensor | None, int, float]] = []
+    for raw, listed_error, done in zip(batch["path"], batch["error"], batch.get("done", [""] * len(batch["path"])),
+                                       strict=True):  # fmt: skip
+        rel = os.fsdecode(raw)
         if listed_error:
-            out_errors.append(listed_error)
-            continue
-        _, view, error = read_entry(source, os.fsdecode(raw), cfg)
-        out_errors.append(error or "")
+            out.append((raw, listed_error, None, -1, math.nan))
+        elif sampling is not None and is_video(rel):
+            for (key, view, error), fields in read_video(source, rel, sampling, cfg, set(json.loads(done or "[]"))):
+                out.append((os.fsencode(key), error or "", view, fields.get("frame", -1), fields.get("time", math.nan)))
+        else:
+            _, view, error = read_entry(source, rel, cfg)
+            out.append((raw, error or "", view, -1, math.nan))
+    height, width = cfg.input_size
+    pixels = np.zeros((len(out), 3, height, width), dtype=np.uint8)
+    for i, (_, _, view, _, _) in enumerate(out):
         if view is not None:
             pixels[i] = view.expand(3, -1, -1).numpy()  # grey images are one channel
-    return {"path": paths, "error": np.array(out_errors, dtype=object), "pixels": pixels}
+    return {
+        "path": np.array([row[0] for row in out], dtype=object),
+        "error": np.array([row[1] for row in out], dtype=object),
+        "pixels": pixels,
+        "frame": np.array([row[3] for row in out], dtype=np.int64),
+        "time": np.array([row[4] for row in out], dtype=np.float64),
+    }
 
 
 def _placement_device() -> str:
@@ -73,4 +92,7 @@ class Labeller:
             for i, (raw, error) in enumerate(zip(batch["path"], batch["error"], strict=True))
         ]
         records = classify_chunk(self.clf, chunk, self.topk)
+        for record, frame, seconds in zip(records, batch.get("frame", ()), batch.get("time", ()), strict=False):
+            if frame >= 0:  # a video frame's row, as the local engine's record
+                record.update(frame=int(frame), time=float(seconds))
         return {"record": np.array([json.dumps(r, ensure_ascii=False) for r in records], dtype=object)}

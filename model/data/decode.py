@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from model.video.stills import frame_source, read_frame
+
 __all__ = [
     "ALPHA_BACKGROUND",
     "IMAGE_SUFFIXES",
@@ -197,11 +199,26 @@ def decode_opened(image: Image.Image, source: str | os.PathLike | bytes, keep_gr
         raise ImageLoadError(f"{_describe(source)}: not enough memory to decode this image") from None
 
 
+def load_frame(path: str, seconds: float, shrink_to: int | None = None) -> tuple[Image.Image, tuple[int, int]]:
+    """Return :func:`model.video.stills.read_frame` of the sampled frame ``path#t=seconds`` (RGB image, the video's
+    size), its :class:`~model.video.reader.VideoError` raised as :class:`ImageLoadError` with the same reason."""
+    from model.video.reader import VideoError
+
+    try:
+        return read_frame(path, seconds, shrink_to)
+    except VideoError as exc:
+        raise ImageLoadError(str(exc)) from None
+
+
 def load_image(source: str | os.PathLike | bytes) -> Image.Image:
-    """Return the full-resolution RGB image in ``source`` (a path or the bytes of an image file).
+    """Return the full-resolution RGB image in ``source`` (a path or the bytes of an image file); a path that
+    names a video's sampled frame, ``video#t=SECONDS``, gives that frame (:mod:`model.video.stills`).
 
     Raises :class:`ImageLoadError` with a one-line reason when the file cannot be used.
     """
+    frame = frame_source(source)
+    if frame is not None:
+        return load_frame(*frame)[0]
     image = open_image(source)
     try:
         return decode_opened(image, source)

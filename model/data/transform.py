@@ -22,7 +22,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from model.data.decode import as_grey, decode_opened, is_plain_grey, open_image, swaps_sides, to_rgb
+from model.data.decode import as_grey, decode_opened, is_plain_grey, load_frame, open_image, swaps_sides, to_rgb
+from model.video.stills import frame_source
 
 __all__ = [
     "CROP_MODES",
@@ -142,6 +143,12 @@ def _draft_request(cfg: PreprocessCfg) -> tuple[int, int]:
     return side, side
 
 
+def frame_side(cfg: PreprocessCfg) -> int:
+    """Return the shorter side a video frame is scaled down to while decoding (twice the model's resize target: a
+    4K frame never goes through Pillow at full size, and the final resize still starts from more pixels)."""
+    return 2 * max(cfg.scale_size)
+
+
 def load_pixels(source: str | os.PathLike | bytes, cfg: PreprocessCfg) -> tuple[torch.Tensor, tuple[int, int]]:
     """Return ``(pixels, (width, height))``: the model's view of ``source`` as uint8 ``(C, H, W)`` (see
     :func:`model_pixels`; :func:`normalize` makes it the model input) and the size of the full image (after
@@ -149,9 +156,14 @@ def load_pixels(source: str | os.PathLike | bytes, cfg: PreprocessCfg) -> tuple[
 
     A JPEG far larger than the input decodes at 1/2, 1/4 or 1/8 scale (Pillow's ``draft``), never below the
     resize target, so the result stays close to the full-decode path (benchmarks/bench_decode.py measures
-    both speed and PSNR). Raises :class:`~model.data.decode.ImageLoadError` like
-    :func:`~model.data.decode.load_image`.
+    both speed and PSNR). A video's sampled frame, ``video#t=SECONDS``, is read as ``label`` decoded it
+    (:func:`~model.data.decode.load_frame`; the size is the video's). Raises
+    :class:`~model.data.decode.ImageLoadError` like :func:`~model.data.decode.load_image`.
     """
+    frame = frame_source(source)
+    if frame is not None:  # a video's sampled frame, shrunk while decoding as `label` decodes it
+        image, size = load_frame(*frame, shrink_to=frame_side(cfg))
+        return model_pixels(image, cfg), size
     image = open_image(source)
     try:
         width, height = image.size

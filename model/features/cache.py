@@ -28,6 +28,7 @@ from model.data.transform import PreprocessCfg
 from model.features.choice import feature_widths
 from model.net.coatnet import CoAtNet
 from model.paths import cache_dir
+from model.video.stills import frame_source
 
 CACHE_VERSION = "1"  # bump when what a cached file holds changes
 _HASH_CHUNK = 1 << 20
@@ -40,8 +41,12 @@ def default_cache_dir() -> Path:
 
 
 def file_digest(path: str | os.PathLike) -> str:
-    """Return the SHA-256 hex digest (64 characters) of a file's content, the cache's key of an image; raises
-    OSError when it cannot be read."""
+    """Return the SHA-256 hex digest (64 characters) of a file's content, the cache's key of an image; for a
+    video's sampled frame ``video#t=SECONDS`` (:func:`model.video.stills.frame_source`), the SHA-256 of the
+    video's digest and the time. Raises OSError when the file cannot be read."""
+    frame = frame_source(path)
+    if frame is not None:  # a video's sampled frame: the video's content and the frame's time
+        return hashlib.sha256(f"{file_digest(frame[0])}#t={frame[1]:.3f}".encode()).hexdigest()
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(_HASH_CHUNK):

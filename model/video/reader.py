@@ -252,6 +252,16 @@ class VideoReader:
         raw = itertools.chain([self._first], rest) if rest is not None and start == 0.0 else self._decode_from(start)
         yield from self._sample(raw, every, fps, start, shrink_to)
 
+    def timed(self, start: float = 0.0) -> Iterator[tuple[float, av.VideoFrame]]:
+        """Yield ``(time in seconds, raw frame)`` for every decoded frame from the keyframe at or before ``start``
+        on, not converted (:meth:`to_rgb` converts the one wanted); raises :class:`VideoError` when decoding
+        fails. Reading a few frames by their times costs no conversion of the frames between them."""
+        self._rest = None  # the demuxer moves: frames() seeks from now on
+        time: float | None = None
+        for frame in self._decode_from(max(0.0, float(start))):
+            time = self._time(frame, time)
+            yield time, frame
+
     def _sample(
         self, raw: Iterator[av.VideoFrame], every: int | None, fps: float | None, start: float, shrink_to: int | None
     ) -> Iterator[VideoFrame]:

@@ -85,9 +85,6 @@ def test_label_writes_a_row_per_frame_and_goes_on_past_bad_videos(tmp_path: Path
     ]
     assert all(r["label"] and not r["error"] for r in rows if r["path"] != "e.mkv")
 
-    maps = run("label", folder, "--maps", tmp_path / "maps", "--model", small_model_dir)
-    assert maps.returncode == 2 and "--maps works on images only" in maps.stderr
-
 
 def test_sort_into_sorts_the_images_and_leaves_the_videos(tmp_path: Path, small_model_dir: Path):
     folder, dest = tmp_path / "in", tmp_path / "sorted"

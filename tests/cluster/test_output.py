@@ -70,3 +70,19 @@ def test_output_formats():
     assert [output_format(p) for p in ("a.CSV", "b.jsonl", "c.parquet")] == ["csv", "jsonl", "parquet"]
     with pytest.raises(ValueError, match=r"\.csv, \.jsonl or \.parquet"):
         output_format("d.xlsx")
+
+
+def test_a_run_with_video_frames_gains_frame_and_time(tmp_path: Path):
+    frames = [*RECORDS[:1], {**record("clip.mp4#t=0.500", ["Bag"], [8], [0.9]), "frame": 15, "time": 0.5}]
+    for name in ("out.parquet", "out.csv"):
+        write_output(iter(frames), tmp_path / name, frames=True)
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert [(r["frame"], r["time"]) for r in rows] == [(None, None), (15, 0.5)]
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].endswith(",error,frame,time") and lines[2].endswith(",15,0.5")
+    assert "frame" not in pq.read_table(_plain(tmp_path)).column_names  # an images-only run: no such columns
+
+
+def _plain(tmp_path: Path) -> Path:
+    write_output(iter(RECORDS), tmp_path / "plain.parquet")
+    return tmp_path / "plain.parquet"

@@ -87,3 +87,41 @@ def test_a_killed_driver_resumes_without_a_file_done_twice(ray_address: str, sma
     assert "broken.png: error:" in resumed.stderr and not journal.exists()
     paths = [json.loads(line)["path"] for line in out.read_text().splitlines()]
     assert len(paths) == len(set(paths)) == 122
+
+
+def test_video_frames_equal_the_local_engines_and_resume_per_frame(
+    ray_address: str, small_model_dir: Path, tmp_path: Path
+):
+    from video_clips import solid, write_clip
+
+    from model.cluster.run import ClusterSettings, label_source, run_settings
+    from model.cluster.source import open_source
+    from model.video.files import Sampling
+
+    folder = image_folder(tmp_path / "images", 2, bad=False)
+    write_clip(folder / "clip.mp4", [solid((i * 25, 128, 255 - i * 25), 32, 32) for i in range(10)], rate=10)
+    (folder / "bad.mkv").write_bytes(b"\x1a\x45\xdf\xa3 not really matroska" * 4)
+    sampling = Sampling(every=3)
+    clf = Classifier(load_model(str(small_model_dir)))
+    local_settings = BatchSettings(batch_size=8, video=sampling)
+    with open_journal(tmp_path / "local.journal", clf, folder, local_settings) as journal:
+        label_folder(clf, folder, journal, local_settings)
+    local = {r["path"]: r for r in read_records(tmp_path / "local.journal")}
+    frames = [f"clip.mp4#t={t:.3f}" for t in (0.0, 0.3, 0.6, 0.9)]
+    assert set(frames) <= local.keys() and local["bad.mkv"]["error"]
+
+    loaded = load_model(str(small_model_dir))
+    settings = ClusterSettings(batch_size=8, video=sampling)
+    for text, name in ((str(folder), str(folder / "bad.mkv")), (folder.as_uri(), f"{folder.as_uri()}/bad.mkv")):
+        source, journal_path = open_source(text), tmp_path / f"{len(text)}.journal"
+        with Journal(journal_path, run_settings(loaded, source, settings)) as journal:
+            journal.commit([local[frames[1]]])  # an earlier run did this frame
+        with Journal(journal_path, run_settings(loaded, source, settings), resume=True) as journal:
+            label_source(loaded, source, journal, settings)
+        on_ray = [r for r in read_records(journal_path)]
+        assert sorted(r["path"] for r in on_ray) == sorted(local)  # each frame once
+        for record in on_ray:
+            theirs = local[record["path"]]
+            assert (record.get("frame"), record.get("time")) == (theirs.get("frame"), theirs.get("time"))
+            assert record["indices"][:1] == theirs["indices"][:1], record["path"]
+        assert next(r for r in on_ray if r["path"] == "bad.mkv")["error"].startswith(f"{name}: not a video")

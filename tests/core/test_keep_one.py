@@ -205,3 +205,55 @@ def test_a_tied_leak_follows_the_suggestion_most_of_its_files_get(audited):
     kept = plan_keep_one(AuditResult(rows, ["Shirt", "T-shirt/top"]), root)[0]
     assert kept.keep in (paths["shirt"], paths["shirt-jpeg"])  # not the largest, shirt-big
     assert kept.why == "labelled Shirt, as the audit suggests for most of the group"
+
+
+def test_keep_one_never_plans_a_frame_and_keeps_the_image(tmp_path: Path):
+    from model.audit.keep_one import keep_one, plan_keep_one
+    from model.audit.report import AuditResult, AuditRow
+
+    root = tmp_path / "in"
+    root.mkdir()
+    Image.new("RGB", (8, 8)).save(root / "copy.png")
+    (root / "clip.mp4").write_bytes(b"video")
+    rows = [
+        AuditRow(str(root / "copy.png"), "A", group=1),
+        AuditRow(str(root / "clip.mp4#t=0.000"), "A", group=1),
+        AuditRow(str(root / "clip.mp4#t=2.000"), "A", group=2),  # a group of frames only
+        AuditRow(str(root / "other.mp4#t=0.000"), "A", group=2),
+    ]
+    plan = plan_keep_one(AuditResult(rows, ["A"]), root)
+    assert [(g.number, g.keep, g.move) for g in plan] == [(1, root / "copy.png", ())]
+    assert plan[0].why.endswith("1 video frames of the group stay in their videos")
+    outcome = keep_one(plan, root, tmp_path / "dups")
+    assert (outcome.kept, outcome.moved, outcome.failed) == (1, 0, [])
+    assert (root / "clip.mp4").read_bytes() == b"video" and (root / "copy.png").is_file()
+
+
+def test_the_reason_names_pixels_and_an_unreadable_header_is_still_a_file(tmp_path: Path):
+    from model.audit.keep_one import plan_keep_one
+
+    root = tmp_path / "in"
+    root.mkdir()
+    Image.new("L", (30, 20)).save(root / "big.png")
+    Image.frombytes("L", (10, 10), bytes(range(0, 250, 5)) * 2).save(root / "small.png")  # more bytes, fewer pixels
+    (root / "x.png").write_bytes(b"not an image, longer")
+    (root / "y.png").write_bytes(b"not one")
+    rows = [
+        AuditRow(str(root / n), "A", group=g) for n, g in (("big.png", 1), ("small.png", 1), ("x.png", 2), ("y.png", 2))
+    ]
+    assert (root / "small.png").stat().st_size > (root / "big.png").stat().st_size
+    first, second = plan_keep_one(AuditResult(rows, ["A"]), root)
+    assert (first.keep, first.why) == (root / "big.png", "the largest (600 pixels)")
+    assert (second.keep, second.why) == (root / "x.png", "the largest file")  # headers unreadable, files there
+
+
+def test_keep_one_names_the_audited_folder_absolutely(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from model.audit.keep_one import KeptGroup, keep_one
+
+    (tmp_path / "in").mkdir()
+    Image.new("L", (4, 4)).save(tmp_path / "in" / "a.png")
+    Image.new("L", (4, 4)).save(tmp_path / "out.png")
+    monkeypatch.chdir(tmp_path)
+    plan = [KeptGroup(1, tmp_path / "in" / "a.png", (tmp_path / "out.png",), "")]
+    outcome = keep_one(plan, "in", tmp_path / "dups")
+    assert outcome.failed == [(tmp_path / "out.png", f"not moved: it is outside the audited folder {tmp_path / 'in'}")]

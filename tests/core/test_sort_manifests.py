@@ -361,3 +361,20 @@ def test_a_claimed_name_follows_the_umask_and_a_failed_move_keeps_the_source(
     with pytest.raises(PermissionError):
         transfer(tmp_path / "src.png", claimed, move=True)
     assert (tmp_path / "src.png").read_text() == "keep me" and not claimed.exists()
+
+
+def test_sorting_leaves_frame_rows_out_and_never_touches_the_video(tmp_path: Path):
+    from model.batch.sort import is_frame_record
+
+    root, dest = tmp_path / "in", tmp_path / "sorted"
+    root.mkdir()
+    (root / "a.png").write_bytes(b"png")
+    (root / "clip.mp4").write_bytes(b"video")
+    names = ["a.png", "clip.mp4#t=0.000", "clip.mp4#t=0.500"]
+    records = [{**encode_path(n), "indices": [0], "probs": [0.9], "error": None} for n in names]
+    assert [is_frame_record(r) for r in records] == [False, True, True]
+    steps = list(plan_sort(records, root, dest, ["k"]))
+    assert [s.src.name for s in steps] == ["a.png"]
+    result = apply_sort(steps, dest, move=True)
+    assert result.done == 1 and not result.failed
+    assert (root / "clip.mp4").read_bytes() == b"video" and (dest / "k" / "a.png").is_file()
