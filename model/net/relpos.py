@@ -13,22 +13,30 @@ Both expand the map to the ``(1, heads, N, N)`` bias added to q.k/sqrt(d) (N = H
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 from torch import nn
 
 from model.net.layers import CachingModule, InferenceCache, inference_cacheable
 
 
+@lru_cache(maxsize=16)
 def relative_position_index(height: int, width: int) -> torch.Tensor:
     """Return, for every (query, key) pair of an H x W grid, its row in the flattened offset table.
 
     Shape ``(N*N,)`` with N = H*W; row = ``(dy + H-1) * (2W-1) + (dx + W-1)``. Built on the CPU even under a
     ``torch.device("meta")`` context: meta kernels for these ops import torch._dynamo (0.7 s at start-up).
+
+    Computed once per grid and process, outside inference mode, and shared: every block on that grid holds the
+    same tensor as a read-only buffer (a network's ``.to()`` gives it its own copy). Building all named configs
+    on the meta device took 18 s without the sharing, most of it allocating these (N*N,) tensors.
     """
-    ys, xs = torch.meshgrid(torch.arange(height, device="cpu"), torch.arange(width, device="cpu"), indexing="ij")
-    coords = torch.stack((ys.flatten(), xs.flatten()))  # (2, N)
-    rel = coords[:, :, None] - coords[:, None, :]  # (2, N, N): query minus key
-    return ((rel[0] + height - 1) * (2 * width - 1) + rel[1] + width - 1).flatten()
+    with torch.inference_mode(False):
+        ys, xs = torch.meshgrid(torch.arange(height, device="cpu"), torch.arange(width, device="cpu"), indexing="ij")
+        coords = torch.stack((ys.flatten(), xs.flatten()))  # (2, N)
+        rel = coords[:, :, None] - coords[:, None, :]  # (2, N, N): query minus key
+        return ((rel[0] + height - 1) * (2 * width - 1) + rel[1] + width - 1).flatten()
 
 
 def log_spaced_offsets(height: int, width: int) -> torch.Tensor:

@@ -100,5 +100,6 @@ def test_bundle_contents(bundle: Path) -> None:
     assert (internal / "assets" / "models" / "coatnet_fmnist_96" / "model.safetensors").is_file()
     assert sorted((internal / "assets" / "samples").iterdir())
     assert (internal / "assets" / "labels" / "imagenet-1k.txt").is_file()
-    for unwanted in ("triton", "timm", "pytest", "torchvision", "PySide6/QtQml.abi3.so", "PySide6/QtQuick.abi3.so"):
+    unwanted_packages = ("triton", "timm", "pytest", "torchvision", "openvino", "scipy", "pandas", "pyarrow")
+    for unwanted in (*unwanted_packages, "PySide6/QtQml.abi3.so", "PySide6/QtQuick.abi3.so"):
         assert not (internal / unwanted).exists(), unwanted
