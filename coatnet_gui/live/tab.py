@@ -51,6 +51,7 @@ from model.runtime.inference import Predictor
 SIDEBAR_WIDTH = 340
 FILE_SOURCE = "file"
 
+
 class LiveTab(QSplitter):
     """See the module docstring. ``classifier_getter()`` and ``source_getter()`` give the active model and its
     source, ``device_getter()`` the device chosen. Signals: ``snapshot_saved(path)`` (the window opens it in the

@@ -142,7 +142,7 @@ def test_a_live_explanation_captures_only_what_the_map_reads_and_gives_the_same_
     image = Image.open(fashion_stills(1)[0][0]).convert("RGB")
     blocks = list_blocks(clf.net)
     needs = map_needs(spec, blocks, 10)
-    lean = live_explanation(clf, image, spec)
+    lean = live_explanation(clf, image, spec, fast=False)
     assert sorted(lean.captured.attention) == sorted(needs.attention)
     assert sorted(lean.captured.activations) == sorted(needs.activations)
     assert lean.captured.keeps_graph == (spec.kind == "gradcam") == needs.gradients
@@ -155,3 +155,10 @@ def test_a_live_explanation_captures_only_what_the_map_reads_and_gives_the_same_
     assert a.block == b.block and a.caption == b.caption
     np.testing.assert_allclose(a.panels[0].image, b.panels[0].image, atol=1e-5)
     assert torch.allclose(lean.probs, full.probs, atol=1e-5)
+    # the Live tab's fast pass runs in the placement's precision: the same map within bf16's rounding
+    fast = live_explanation(clf, image, spec)
+    assert fast.prediction.precision == clf.placement.precision
+    c = compute_overlay(fast, spec, (48, 48), names)
+    assert c.block == b.block
+    r = np.corrcoef(c.panels[0].image.ravel(), b.panels[0].image.ravel())[0, 1]
+    assert r > 0.99, f"fast {spec.kind} map correlates {r:.4f} with the fp32 map"
