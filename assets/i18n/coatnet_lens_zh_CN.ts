@@ -3153,6 +3153,10 @@ similarity {similarity:.3f}</source>
         <translation>本次运行的行：{images}，{corrected:,} 张已更正，{classes}</translation>
     </message>
     <message>
+        <source> (none corrected yet: the new model would only learn the labels this one gave)</source>
+        <translation>（尚无更正：新模型只会学到本模型给出的标签）</translation>
+    </message>
+    <message>
         <source>{n:,} image</source>
         <translation>{n:,} 张图像</translation>
     </message>

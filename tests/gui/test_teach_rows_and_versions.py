@@ -51,6 +51,17 @@ def test_rows_source_counts_every_row_and_the_floor(dialog: TeachDialog):
     assert plural(1, "class") == "1 class" and plural(2, "image") == "2 images"
 
 
+def test_rows_without_a_correction_say_teaching_would_only_repeat_the_labels(dialog: TeachDialog):
+    uncorrected = [ROWS[0], TableRow("/r/b.png", "Coat", 0.9), ROWS[3]]
+    dialog.prepare(uncorrected, "bundled", "cpu", "shop")
+    assert dialog.rows_button.text() == (
+        "This run's rows: 2 images, 0 corrected, 2 classes"
+        " (none corrected yet: the new model would only learn the labels this one gave)"
+    )
+    dialog.prepare(ROWS, "bundled", "cpu", "shop")  # one correction: the plain count
+    assert dialog.rows_button.text() == "This run's rows: 3 images, 1 corrected, 3 classes"
+
+
 def test_one_class_from_rows_says_what_to_do_with_rows(dialog: TeachDialog):
     dialog.prepare(ROWS[:1], "bundled", "cpu", "shop")
     assert dialog.rows_button.text() == "This run's rows: 1 image, 0 corrected, 1 class"
