@@ -23,10 +23,9 @@ from model.data.transform import PreprocessCfg, frame_side, model_pixels, normal
 from model.video.files import Sampling, frame_key
 
 if TYPE_CHECKING:
+    from model.batch.pipeline import Loaded  # (relative path or frame name, uint8 pixels or None, error or None)
     from model.runtime.inference import Prediction, Predictor
     from model.video.reader import VideoFrame
-
-Loaded = tuple  # (relative path or frame name, uint8 pixels (C, H, W) or None, error or None): pipeline.Loaded
 
 
 def shrink_side(cfg: PreprocessCfg) -> int:

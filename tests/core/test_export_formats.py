@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from model.batch.export import CSV_HEADER, MAP_COLUMNS, export_format, write_export
+from model.batch.export import CSV_HEADER, MAP_COLUMNS, VIDEO_COLUMNS, export_format, write_export
 from model.batch.journal import encode_path
 
 GOOD = {
@@ -69,6 +69,20 @@ def test_a_run_with_maps_gains_the_map_columns(tmp_path: Path):
     assert MAP_COLUMNS == ("map", "overlay", "deletion", "random_lo", "random_hi", "verdict", "fill")
     assert good[-7:] == ["maps/a.npy", "maps/a.png", "0.125", "0.25", "0.5", "better", "blur"]
     assert bad[-7:] == [""] * 7
+
+
+def test_a_run_with_video_frames_gains_frame_and_time_columns_unless_told_otherwise(tmp_path: Path):
+    """Mutants: the frame columns' values lost or inverted; ``frames`` not decided from the first record."""
+    frame = {**GOOD, **encode_path("clip.mp4#t=1.5"), "frame": 3, "time": 1.5}
+    write_export([frame, GOOD, BAD], tmp_path / "frames.csv")
+    header, first, image, bad = _rows(tmp_path / "frames.csv")
+    assert tuple(header) == CSV_HEADER + VIDEO_COLUMNS and VIDEO_COLUMNS == ("frame", "time")
+    assert first[-2:] == ["3", "1.5"] and image[-2:] == ["", ""] and bad[-2:] == ["", ""]
+    write_export([frame], tmp_path / "told.csv", frames=False)  # the caller's word wins over the first record
+    assert tuple(_rows(tmp_path / "told.csv")[0]) == CSV_HEADER
+    write_export([GOOD, frame], tmp_path / "later.csv", frames=True)  # frames further down a run
+    header, image, first = _rows(tmp_path / "later.csv")
+    assert tuple(header) == CSV_HEADER + VIDEO_COLUMNS and image[-2:] == ["", ""] and first[-2:] == ["3", "1.5"]
 
 
 def test_json_lines_hold_the_records_as_they_are_with_names_readable(tmp_path: Path):

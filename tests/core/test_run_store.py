@@ -39,9 +39,12 @@ def test_a_state_round_trips_and_a_wrong_type_or_another_key_is_not_read(
     assert loaded.updated > 0 and loaded == _state("k", label_names=names, previous="old", updated=loaded.updated)
     assert store.load("missing") is None
     good = json.loads((tmp_path / "k" / STATE_NAME).read_text(encoding="utf-8"))
-    older = {k: v for k, v in good.items() if k not in ("finished", "exported", "maps", "previous", "label_names")}
+    later = ("finished", "exported", "maps", "video", "previous", "label_names")
+    older = {k: v for k, v in good.items() if k not in later}
     was = RunState.from_json(older)  # a state written before those fields: an unfinished, unexported first run
-    assert (was.finished, was.exported, was.maps, was.previous, was.label_names) == (False, False, False, "", [])
+    assert (was.finished, was.exported, was.maps, was.video, was.previous, was.label_names) == (
+        False, False, False, False, "", []
+    )  # fmt: skip
     for bad in ({"topk": "5"}, {"topk": True}, {"finished": 1}, {"updated": "now"}, {"label_names": [1]}, {"key": "j"}):
         (tmp_path / "k" / STATE_NAME).write_text(json.dumps({**good, **bad}), encoding="utf-8")
         caplog.clear()
@@ -58,7 +61,7 @@ def test_discard_restore_and_purge_move_whole_runs_and_overwrite_nothing(tmp_pat
     assert not (tmp_path / "k").exists() and (tmp_path / "discarded" / "k" / STATE_NAME).is_file()
     store.discard("absent")  # nothing to discard: no error
     assert store.restore("k") and store.load("k") is not None
-    assert not store.restore("k")  # no discarded copy any more
+    assert store.restore("k") is False  # no discarded copy any more
     store.discard("k")
     store.save(_state("k", total=9))  # the same run started again
     assert not store.restore("k") and store.load("k").total == 9  # the new run is not overwritten
@@ -131,3 +134,35 @@ def test_purge_counts_days_of_86400_seconds(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(runs.time, "time", lambda: now)
     store.purge_discarded(days=30)
     assert list((tmp_path / "discarded").iterdir()) == []
+
+
+def test_a_run_is_purged_by_the_time_it_was_discarded_not_by_its_age(tmp_path: Path):
+    """Mutant: discard not stamping the time (a run labelled 40 days ago, discarded now, purged at once)."""
+    store = RunStore(tmp_path)
+    store.save(_state("k"))
+    then = time.time() - 40 * 86400
+    os.utime(tmp_path / "k", (then, then))
+    store.discard("k")
+    store.purge_discarded()
+    assert store.restore("k") is True and store.load("k") is not None
+
+
+def test_unreadable_corrections_are_logged_with_their_error_and_read_as_none(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    """Mutants: the warning or its exception left out."""
+    store = RunStore(tmp_path)
+    store.save(_state("k"))
+    store.corrections_path("k").write_text("{not json", encoding="utf-8")
+    assert store.load_corrections("k").labels == {}
+    record = caplog.records[-1]
+    assert "unreadable corrections of batch run k" in record.getMessage() and record.exc_info
+
+
+def test_a_run_naming_itself_as_previous_is_still_offered(tmp_path: Path):
+    """Mutant: ``and`` -> ``or`` in pending (a run whose previous is its own key hid itself)."""
+    store = RunStore(tmp_path)
+    store.save(_state("k", previous="k"))
+    _results(store, "k", 2)
+    offered, stale = store.pending()
+    assert [s.key for s in offered] == ["k"] and stale == []

@@ -170,9 +170,13 @@ def test_a_4k_file_is_labelled_without_converting_it_at_full_size(clf: Classifie
     assert side == 2 * max(clf.preprocess_cfg.scale_size) and sizes == [(round(3840 * side / 2160), side)] * 3
 
 
-def test_classify_video_gives_each_sampled_frame_then_the_damage(clf: Classifier, tmp_path: Path):
+def test_classify_video_gives_each_sampled_frame_then_the_damage(clf: Classifier, tmp_path: Path, monkeypatch):
     clip = write_clip(tmp_path / "c.mp4", [solid((i * 10, 200 - i * 5, 90), 32, 32) for i in range(25)], rate=RATE)
+    batches, probabilities = [], clf.probabilities
+    monkeypatch.setattr(clf, "probabilities", lambda x: batches.append(len(x)) or probabilities(x))
     out = list(videos.classify_video(clf, str(clip), Sampling(every=4), 3, batch_size=3))
+    assert batches == [3, 3, 1]  # frames go through batch_size at a time: a long video is never held whole
+    monkeypatch.undo()
     assert [(p.path, f) for p, f in out] == [
         (frame_key(str(clip), i / RATE), {"frame": i, "time": pytest.approx(i / RATE)}) for i in range(0, 25, 4)
     ]
@@ -194,3 +198,7 @@ def test_classify_video_gives_each_sampled_frame_then_the_damage(clf: Classifier
     last, fields = damaged[-1]
     assert last.path == str(tmp_path / "cut.webm") and "truncated or damaged" in last.error and fields == {}
     assert [f["frame"] for _, f in damaged[:-1]] == list(range(len(damaged) - 1))
+    # the progress bar's estimate: a file that is no video counts as its one error row
+    (tmp_path / "not.mp4").write_bytes(b"not a video at all")
+    assert videos.estimated_frames(tmp_path / "not.mp4", Sampling(every=4)) == 1
+    assert videos.estimated_frames(clip, Sampling(every=4)) == 7
