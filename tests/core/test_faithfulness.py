@@ -15,10 +15,12 @@ from model.data.transform import PreprocessCfg, load_and_preprocess
 from model.explain.faithfulness import (
     blurred_input,
     deletion_areas,
+    deletion_curves,
     faithfulness,
     faithfulness_of_maps,
     pixel_order,
     random_order,
+    random_orders,
 )
 from model.explain.folder_maps import compute_maps, resolve_block
 from model.runtime.inference import Classifier
@@ -118,6 +120,59 @@ def test_batched_deletion_areas_equal_the_single_image_ones(mean_classifier):
     np.testing.assert_allclose(deletion_areas(mean_classifier, x, maps, classes, 5, probs=probs), batched, atol=1e-6)
     random_first = faithfulness(mean_classifier, x[0], maps[0], 0, 5).random_orders[0].deletion_area
     assert deletion_areas(mean_classifier, x, None, classes, 5)[0] == pytest.approx(random_first, abs=1e-6)
+
+
+class CountingModel(MeanModel):
+    """:class:`MeanModel` that records how many images each forward pass gets."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls: list[int] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.calls.append(x.shape[0])
+        return super().forward(x)
+
+
+def _counting_classifier(size: tuple[int, int]) -> tuple[Classifier, CountingModel]:
+    net = CountingModel()
+    info = ModelInfo("mean", "mean", "file", "test", 2, ["a", "b"], "test", PreprocessCfg(input_size=size))
+    return Classifier(LoadedModel(net, info), device="cpu", precision="fp32"), net
+
+
+def test_a_wide_input_is_scored_exactly_at_the_cost_the_docstrings_give():
+    """Mutants: the input's width taken from its height; the empty input made twice; the random orders' seeds."""
+    size, steps = (6, 10), 4  # not square: a height read as the width fails
+    clf, net = _counting_classifier(size)
+    x = torch.rand(3, *size, generator=torch.Generator().manual_seed(3))
+    grid_map = torch.rand(*size, generator=torch.Generator().manual_seed(4))
+    probs = clf.probabilities(x[None])[0]
+    net.calls.clear()
+    score = faithfulness(clf, x, grid_map, 0, steps, probs=probs)
+    order = np.argsort(-grid_map.flatten().numpy(), kind="stable")
+    np.testing.assert_allclose(score.map.deletion, _expected_deletion(x, blurred_input(x), order, steps), atol=1e-6)
+    curves = 1 + len(score.random_orders)  # the map's order and the random ones, 2 * steps - 2 images each
+    assert sum(net.calls) == 1 + curves * (2 * steps - 2)  # and the filled input once: no other image
+    assert [o.tolist() for o in random_orders(size, 2)] == [random_order(size, s).tolist() for s in (0, 1)]
+    assert [o.tolist() for o in random_orders(size, 2, seed=5)] == [random_order(size, s).tolist() for s in (5, 6)]
+
+
+def test_deletion_curves_of_a_batch_with_shared_orders_equal_each_image_alone_in_passes_of_about_batch():
+    """Mutants: the images of a pass sliced apart wrongly, the width from the height, passes far above ``batch``."""
+    size, steps, batch = (6, 10), 4, 8
+    clf, net = _counting_classifier(size)
+    x = torch.rand(4, 3, *size, generator=torch.Generator().manual_seed(5))
+    maps = torch.rand(4, 3, 5, generator=torch.Generator().manual_seed(6))
+    classes = [0, 1, 1, 0]
+    together = deletion_curves(clf, x, maps, classes, steps, batch=batch, orders=2)
+    assert together.shape == (4, 3, steps + 1)
+    assert max(net.calls) <= batch * 7 // 4  # about ``batch`` images a pass (a part's blurred and full inputs on top)
+    for i in range(4):
+        alone = deletion_curves(clf, x[i : i + 1], maps[i : i + 1], classes[i : i + 1], steps, batch=batch, orders=2)
+        np.testing.assert_allclose(together[i], alone[0], atol=1e-6)
+    blurred = blurred_input(x[1])
+    shared = random_order(size, 1).numpy()  # the second shared order: seed 1
+    np.testing.assert_allclose(together[1, 2], 1 - _expected_deletion(x[1], blurred, shared, steps), atol=1e-6)
 
 
 class CancellingModel(MeanModel):
