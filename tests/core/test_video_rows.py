@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from video_clips import fashion_stills, held_frames, write_clip
+from video_clips import fashion_stills, held_frames, solid, write_clip
 
 from model.audit.duplicates import find_groups
 from model.audit.fingerprint import SIZE
@@ -101,3 +101,64 @@ def test_an_idle_video_is_closed_and_opened_again_on_the_next_read(clip: Path, m
     assert not _holds(clip)  # closed while idle
     again = load_image(frame_key(str(clip), decoded[2][0]))
     assert np.array_equal(np.asarray(again), np.asarray(decoded[2][1]))
+
+
+def test_frames_read_in_time_order_decode_the_video_once_and_another_video_closes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Mutants of stills.py whose frames are still right but cost a seek or a decode each, or keep a file open:
+    the held video never reused, a seek for every frame, the last frame not kept, the frame at 0 s skipped, the
+    previous video left open when another is read."""
+    from model.video import stills
+    from model.video.reader import VideoReader
+
+    colours = [solid((20 * i, 240 - 20 * i, (70 * i) % 256), 32, 32) for i in range(12)]  # every frame differs
+    clip = write_clip(tmp_path / "distinct.mp4", colours, rate=3)
+    other = write_clip(tmp_path / "other.mp4", colours[:3], rate=3)
+    with open_video(clip) as video:
+        decoded = [(f.time, f.image) for f in video.frames()]
+    assert decoded[0][0] == 0.0 and len(decoded) == 12
+    stills._forget()  # this thread starts with no video open
+    seeks, converted = [], []
+    timed, to_rgb = VideoReader.timed, VideoReader.to_rgb
+    monkeypatch.setattr(VideoReader, "timed", lambda self, start=0.0: seeks.append(start) or timed(self, start))
+    monkeypatch.setattr(VideoReader, "to_rgb", lambda self, *a, **k: converted.append(1) or to_rgb(self, *a, **k))
+    for seconds, image in decoded:  # in time order: one seek, each frame converted once
+        assert np.array_equal(np.asarray(load_image(frame_key(str(clip), seconds))), np.asarray(image)), seconds
+    assert len(seeks) == 1 and len(converted) == 12
+    for _ in range(2):  # the frame just read again: kept, neither sought nor converted again
+        assert np.array_equal(np.asarray(load_image(frame_key(str(clip), decoded[11][0]))), np.asarray(decoded[11][1]))
+    assert len(seeks) == 1 and len(converted) == 12
+    assert np.array_equal(np.asarray(load_image(frame_key(str(clip), 0.0))), np.asarray(decoded[0][1]))
+    assert len(seeks) == 2  # back to the start: a seek
+    for i in (5, 3):  # 5 decoded forward past 1..4, then 3: the frame before 5 is not 5
+        assert np.array_equal(np.asarray(load_image(frame_key(str(clip), decoded[i][0]))), np.asarray(decoded[i][1]))
+    with pytest.raises(ImageLoadError, match="no frame at 9.000 s"):  # past the end: the decoder runs out
+        load_image(f"{clip}#t=9.000")
+    again = load_image(frame_key(str(clip), decoded[5][0]))  # a frame after the one read before: sought afresh
+    assert np.array_equal(np.asarray(again), np.asarray(decoded[5][1]))
+    assert stills._THREAD.opened.timer.daemon  # the idle close never keeps a finished process waiting
+    if Path("/proc/self/fd").is_dir():
+        assert _holds(clip)
+        load_image(frame_key(str(other), 0.0))
+        assert _holds(other) and not _holds(clip)  # another video read: the first one closed at once
+    stills._forget()
+
+
+def test_a_decoding_error_on_a_videos_first_read_is_that_error_and_leaves_nothing_open(
+    clip: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Mutant: forgetting a video that failed before any frame was read raising AttributeError (no idle timer
+    yet) instead of the video's own error."""
+    from model.video import stills
+    from model.video.reader import VideoError, VideoReader
+
+    def failing(self, start=0.0):
+        raise VideoError(f"{self.path}: decoding failed at {start:.3f} s")
+        yield  # a generator, as timed is
+
+    stills._forget()
+    monkeypatch.setattr(VideoReader, "timed", failing)
+    with pytest.raises(ImageLoadError, match="decoding failed at 1.000 s"):
+        load_image(f"{clip}#t=1.000")
+    assert getattr(stills._THREAD, "opened", None) is None  # the failed video closed and forgotten
