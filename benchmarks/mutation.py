@@ -13,8 +13,9 @@ observable change) are listed with their reason in ``benchmarks/mutation_allow.t
 To keep a run short, give fast ``--tests`` (``--bare`` skips the plugins they do not use) and slower ones as
 ``--then``: only the survivors of the fast tests run against those.
 
-Run it again whenever one of these modules changes: sort, undo, manifest, fileguard, journal, export, atomic,
-teach's dataset reader, the corrections and run store (docs/ARCHITECTURE.md says so too).
+Run it again whenever one of these modules changes: sort, undo, manifest, signing, fileguard, journal, export,
+atomic, teach's dataset reader, the corrections and run store, relabel, label fixes, keep-one, faithfulness and the
+video rows (docs/ARCHITECTURE.md lists them and gives the commands).
 """
 
 from __future__ import annotations
