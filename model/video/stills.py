@@ -28,6 +28,7 @@ from model.video.files import split_key
 HALF_MS = 0.0005  # seconds: a frame name's time is rounded to the millisecond
 AHEAD_S = 4.0  # seconds: a later frame up to this far on is decoded forward, not sought
 IDLE_S = 2.0  # seconds: a video no frame was read from for this long is closed
+STOPPED_EARLY_S = 0.5  # seconds: frames that end this far before the header's length mean a damaged file
 _THREAD = threading.local()
 
 
@@ -66,7 +67,10 @@ def read_frame(path: str, seconds: float, shrink_to: int | None = None) -> tuple
         raise
     opened.close_when_idle()
     if frame is None:
-        length = opened.video.info.duration
+        length, end = opened.video.info.duration, opened.end
+        if length and end is not None and end + STOPPED_EARLY_S < length:  # the frames stop well before its length
+            stop = f"its frames stop at {end:.3f} s of {length:.3f} s (truncated or damaged?)"
+            raise VideoError(f"{path}: no frame at {seconds:.3f} s: {stop}")
         raise VideoError(f"{path}: no frame at {seconds:.3f} s" + (f" (it lasts {length:.3f} s)" if length else ""))
     return frame, (opened.video.info.width, opened.video.info.height)
 
@@ -84,6 +88,7 @@ class _Opened:
         self.time: float | None = None
         self.image: Image.Image | None = None
         self.floor = 0.0
+        self.end: float | None = None  # the last frame's time when the frames ran out (None: none after the seek)
         self.lock = threading.Lock()  # the owning thread reads, the idle timer closes
         self.closed = False
         self.timer: threading.Timer | None = None
@@ -118,6 +123,7 @@ class _Opened:
                 return self.image
             previous = time
         self.raw = self.time = self.image = None
+        self.end = previous
         return None
 
 

@@ -162,3 +162,24 @@ def test_a_decoding_error_on_a_videos_first_read_is_that_error_and_leaves_nothin
     with pytest.raises(ImageLoadError, match="decoding failed at 1.000 s"):
         load_image(f"{clip}#t=1.000")
     assert getattr(stills._THREAD, "opened", None) is None  # the failed video closed and forgotten
+
+
+def test_a_frame_past_where_a_truncated_video_stops_says_it_is_truncated(tmp_path: Path):
+    """A video cut short (a download or a recording cut off) after it was labelled: the frame's row says where its
+    frames stop, not only that the frame is missing; a time past a whole video's end keeps the plain message."""
+    from model.video import stills
+
+    whole = write_clip(tmp_path / "whole.webm", [solid((i * 12, 0, 0), 32, 32) for i in range(20)], codec="libvpx-vp9")
+    cut = tmp_path / "cut.webm"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 6 // 10])
+    with open_video(whole) as video:
+        length = video.info.duration
+    stills._forget()
+    with pytest.raises(ImageLoadError, match=r"no frame at 1\.900 s: its frames stop at [01]\.\d+ s of 2\.000 s "):
+        load_image(f"{cut}#t=1.900")
+    with pytest.raises(ImageLoadError, match=r"\(truncated or damaged\?\)"):
+        load_image(f"{cut}#t=1.900")
+    with pytest.raises(ImageLoadError, match=rf"whole.webm: no frame at 9.000 s \(it lasts {length:.3f} s\)$"):
+        load_image(f"{whole}#t=9.000")
+    assert np.asarray(load_image(f"{whole}#t=1.900")).shape == (32, 32, 3)  # the whole file has that frame
+    stills._forget()
