@@ -14,6 +14,7 @@ crash is only computed again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -28,7 +29,7 @@ from model.data.transform import PreprocessCfg
 from model.features.choice import feature_widths
 from model.net.coatnet import CoAtNet
 from model.paths import cache_dir
-from model.video.stills import frame_source
+from model.video.stills import file_signature, frame_source
 
 CACHE_VERSION = "1"  # bump when what a cached file holds changes
 _HASH_CHUNK = 1 << 20
@@ -46,12 +47,25 @@ def file_digest(path: str | os.PathLike) -> str:
     video's digest and the time. Raises OSError when the file cannot be read."""
     frame = frame_source(path)
     if frame is not None:  # a video's sampled frame: the video's content and the frame's time
-        return hashlib.sha256(f"{file_digest(frame[0])}#t={frame[1]:.3f}".encode()).hexdigest()
+        video = _video_digest(frame[0], file_signature(frame[0]))
+        return hashlib.sha256(f"{video}#t={frame[1]:.3f}".encode()).hexdigest()
+    return _content_digest(path)
+
+
+def _content_digest(path: str | os.PathLike) -> str:
+    """Return the SHA-256 hex digest of the file ``path``'s bytes (raises OSError)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(_HASH_CHUNK):
             h.update(chunk)
     return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=32)
+def _video_digest(path: str, signature: tuple) -> str:
+    """Return the digest of the video ``path`` once per ``signature`` (:func:`model.video.stills.file_signature`:
+    a changed file is hashed again): every sampled frame's digest starts from it, and a video holds many frames."""
+    return _content_digest(path)
 
 
 def base_key(net: CoAtNet, preprocess: PreprocessCfg) -> str:

@@ -127,7 +127,7 @@ class _Opened:
         return None
 
 
-def _signature(path: str) -> tuple:
+def file_signature(path: str) -> tuple:
     """Return what tells a changed file: size, modification time, inode (raises OSError for a missing one)."""
     info = os.stat(path)
     return info.st_size, info.st_mtime_ns, info.st_ino
@@ -137,7 +137,7 @@ def _opened(path: str, shrink_to: int | None) -> _Opened:
     """Return this thread's open video ``path`` (opened again when another video, size or file is asked for;
     :func:`~model.video.reader.open_video` raises for a missing or unreadable one)."""
     try:
-        signature = _signature(path)
+        signature = file_signature(path)
     except OSError:
         signature = ()
     held: _Opened | None = getattr(_THREAD, "opened", None)

@@ -183,3 +183,22 @@ def test_a_frame_past_where_a_truncated_video_stops_says_it_is_truncated(tmp_pat
         load_image(f"{whole}#t=9.000")
     assert np.asarray(load_image(f"{whole}#t=1.900")).shape == (32, 32, 3)  # the whole file has that frame
     stills._forget()
+
+
+def test_frame_digests_hash_their_video_once_and_again_when_it_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An audit hashes every frame row: the video's bytes are read once for all its frames (not once per frame),
+    and a video rewritten under the same name gives new digests."""
+    from model.features import cache
+
+    clip = write_clip(tmp_path / "v.mp4", [solid((30 * i, 90, 200 - 30 * i), 32, 32) for i in range(6)], rate=3)
+    hashed: list[str] = []
+    content = cache._content_digest
+    monkeypatch.setattr(cache, "_content_digest", lambda path: hashed.append(str(path)) or content(path))
+    cache._video_digest.cache_clear()
+    names = [frame_key(str(clip), i / 3) for i in range(6)]
+    digests = [file_digest(name) for name in names]
+    assert len(set(digests)) == 6 and hashed == [str(clip)]
+    assert [file_digest(name) for name in names] == digests and hashed == [str(clip)]
+    write_clip(clip, [solid((200 - 30 * i, 20, 30 * i), 32, 32) for i in range(6)], rate=3)  # the same name, new frames
+    changed = [file_digest(name) for name in names]
+    assert hashed == [str(clip)] * 2 and not set(changed) & set(digests)
