@@ -158,8 +158,8 @@ class BatchSession(QObject):
             self.message.emit(self.tr("That run is gone from the data folder."))
             return False
         video = (self.defaults.video or Sampling()) if state.video else None  # a run stored before videos: None
-        settings = dataclasses.replace(self.defaults, recursive=state.recursive, topk=state.topk, video=video)
-        settings = dataclasses.replace(settings, batch_size=state.batch_size)
+        stored = {"recursive": state.recursive, "topk": state.topk, "batch_size": state.batch_size}
+        settings = dataclasses.replace(self.defaults, **stored, video=video)
         if not os.path.isdir(state.root):
             self.message.emit(resume_problem_text(state, "gone"))
             return False

@@ -103,8 +103,8 @@ def reporting_failures(records: Iterable[dict], stream: TextIO = sys.stderr) -> 
 def _images_only(records: Iterable[dict], skipped: list[int]) -> Iterator[dict]:
     """Yield the records that are not video frames; count the others in ``skipped[0]``."""
     for record in records:
-        skipped[0] += is_frame_record(record)
-        if not is_frame_record(record):
+        skipped[0] += (frame := is_frame_record(record))
+        if not frame:
             yield record
 
 
