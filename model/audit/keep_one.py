@@ -37,7 +37,7 @@ from PIL import Image, UnidentifiedImageError
 from model.audit.report import AuditResult, AuditRow
 from model.batch.sort import SortStep, apply_sort
 from model.fileguard import is_inside
-from model.video.files import split_key
+from model.video.stills import frame_source
 
 
 class KeepOneError(ValueError):
@@ -153,7 +153,7 @@ def plan_keep_one(result: AuditResult, root: str | os.PathLike, groups: Iterable
     members: dict[int, list[AuditRow]] = {}
     frames: Counter[int] = Counter()
     for row in result.rows:
-        if row.group and split_key(row.path)[1] is not None:
+        if row.group and frame_source(row.path) is not None:  # the audit's own rule: a file of that name is a file
             frames[row.group] += 1
         elif row.group:
             members.setdefault(row.group, []).append(row)

@@ -229,6 +229,23 @@ def test_keep_one_never_plans_a_frame_and_keeps_the_image(tmp_path: Path):
     assert (root / "clip.mp4").read_bytes() == b"video" and (root / "copy.png").is_file()
 
 
+def test_a_file_literally_named_like_a_frame_is_a_file_to_keep_or_move(tmp_path: Path):
+    """The audit reads ``odd.mp4#t=1.000`` as the file of that name when it exists (model.video.stills.frame_source):
+    keep-one plans it like any file, not as a frame left in its video."""
+    from model.audit.keep_one import plan_keep_one
+    from model.audit.report import AuditResult, AuditRow
+
+    root = tmp_path / "in"
+    root.mkdir()
+    Image.new("RGB", (16, 16)).save(root / "odd.mp4#t=1.000", format="PNG")
+    Image.new("RGB", (8, 8)).save(root / "small.png")
+    rows = [AuditRow(str(root / "odd.mp4#t=1.000"), "A", group=1), AuditRow(str(root / "small.png"), "A", group=1)]
+    plan = plan_keep_one(AuditResult(rows, ["A"]), root)
+    assert [(g.keep, g.move, g.why) for g in plan] == [
+        (root / "odd.mp4#t=1.000", (root / "small.png",), "the largest (256 pixels)")
+    ]
+
+
 def test_the_reason_names_pixels_and_an_unreadable_header_is_still_a_file(tmp_path: Path):
     from model.audit.keep_one import plan_keep_one
 
