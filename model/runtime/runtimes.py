@@ -79,7 +79,8 @@ def open_runtime(
     batch_sizes: tuple[int, ...] = (),
 ) -> Classifier:
     """Return the classifier running ``loaded`` with ``runtime`` (one of :data:`~model.choices.RUNTIME_CHOICES`;
-    "auto" as :func:`auto_runtime`). ``batch_sizes``: what the compiled runtime compiles for (empty: its default).
+    "auto" as :func:`auto_runtime`). ``batch_sizes``: what the compiled runtime compiles for (empty: its default);
+    ``batch_work`` also gives OpenVINO its throughput hint (batches in flight at once, one stream each).
     Raises
     :class:`RuntimeUnavailable` (one line) when the runtime cannot run here."""
     if runtime == "auto":
@@ -98,5 +99,5 @@ def open_runtime(
     if runtime == "openvino":
         from model.runtime.exported import OpenVinoClassifier
 
-        return OpenVinoClassifier(loaded, device)
+        return OpenVinoClassifier(loaded, device, throughput=batch_work)
     return Classifier(loaded, device=device)
