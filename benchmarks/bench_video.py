@@ -16,7 +16,9 @@ per-frame rates a live view needs (decode + top-5, + the attention map from a qu
    precision (bf16 on AMX / AVX-512-BF16), as the tab does; the same maps in fp32 (the Image tab's precision) are
    timed in the same run as the reference. For the bundled model and coatnet_0_rw_224 with random weights (seed 0).
    Goals (issue 21): bundled top-5 + attention >= 30 fps; coatnet_0_rw_224 top-5 >= 20, + attention >= 15,
-   + Grad-CAM >= 5 fps.
+   + Grad-CAM >= 5 fps. Where OpenVINO is installed, also the tab's fast pass for frames without a map
+   (:mod:`model.live.fast_pass`, its export cached first): ``top-5, fast pass`` and ``Grad-CAM, tab's plan`` (a
+   Grad-CAM map on every 3rd frame, the fast pass on the others: the rate the tab reaches with Grad-CAM on).
 
 Every figure names the CPU (benchmarks/_machine.py). ``label`` rates are one wall-clock run each after a warm-up;
 a live rate is the best of ``--passes`` passes (and their median), because on a shared 2-core machine one pass
@@ -50,8 +52,10 @@ from model.batch.journal import read_records  # noqa: E402
 from model.batch.pipeline import BatchSettings, label_folder, open_journal  # noqa: E402
 from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg, preprocess  # noqa: E402
 from model.explain.maps import OverlaySpec, compute_overlay  # noqa: E402
+from model.live.fast_pass import fast_pass_unavailable, open_fast_pass  # noqa: E402
 from model.live.maps import live_explanation  # noqa: E402
-from model.runtime.inference import Classifier  # noqa: E402
+from model.live.pacing import RatePlan  # noqa: E402
+from model.runtime.inference import Classifier, Predictor  # noqa: E402
 from model.video import Sampling, open_video  # noqa: E402
 from model.weights.loading import LoadedModel, ModelInfo, load_model  # noqa: E402
 
@@ -60,7 +64,7 @@ QUERY = (0.4, 0.6)
 MAP_SIZE = (420, 420)  # the Live tab's map over a 640 x 480 frame: the model's centre crop, in frame pixels
 LABEL_GOAL = 0.8
 LIVE_GOALS = {"bundled": {"top-5 + attention": 30.0}, "coatnet_0_rw_224": {"top-5": 20.0, "top-5 + attention": 15.0,
-              "top-5 + Grad-CAM": 5.0}}  # fmt: skip
+              "top-5 + Grad-CAM": 5.0, "top-5, fast pass": 20.0, "Grad-CAM, tab's plan": 5.0}}  # fmt: skip
 
 
 def write_video(path: Path, frames: int, rate: int = 30) -> None:
@@ -104,10 +108,14 @@ def random_classifier(config: str) -> Classifier:
     return Classifier(LoadedModel(net, info), device="cpu")
 
 
-def live_steps(clf: Classifier, fast: bool) -> dict[str, Callable[[Image.Image], object]]:
+def live_steps(
+    clf: Classifier, fast: bool, fast_pass: Predictor | None = None
+) -> dict[str, Callable[[Image.Image], object]]:
     """Return the per-frame work of each live rate, as the Live tab does it (see the module's docstring): the
     maps through :func:`~model.live.maps.live_explanation` (``fast``: the placement's precision, the tab's
-    choice; else fp32, the reference) and :func:`~model.explain.maps.compute_overlay` at the tab's map size."""
+    choice; else fp32, the reference) and :func:`~model.explain.maps.compute_overlay` at the tab's map size.
+    With ``fast_pass`` (:func:`~model.live.fast_pass.open_fast_pass`) two more: ``top-5, fast pass`` and
+    ``Grad-CAM, tab's plan`` (a map on every 3rd frame, the fast pass on the others, as the tab runs it)."""
     specs = {
         "top-5 + attention": OverlaySpec(kind="attention", attention_mode="query", query=QUERY),
         "top-5 + Grad-CAM": OverlaySpec(kind="gradcam"),
@@ -124,7 +132,19 @@ def live_steps(clf: Classifier, fast: bool) -> dict[str, Callable[[Image.Image],
 
         return step
 
-    return {"top-5": top5, **{what: overlay(spec) for what, spec in specs.items()}}
+    steps = {"top-5": top5, **{what: overlay(spec) for what, spec in specs.items()}}
+    if fast_pass is not None:
+        gradcam, every = steps["top-5 + Grad-CAM"], RatePlan().period("gradcam")
+        frame_numbers = itertools.count()
+
+        def top5_fast(image: Image.Image) -> object:
+            return fast_pass.top_k(fast_pass.probabilities(preprocess(image, clf.preprocess_cfg)[None])[0], 5)
+
+        def planned(image: Image.Image) -> object:
+            return (gradcam if next(frame_numbers) % every == 0 else top5_fast)(image)
+
+        steps |= {"top-5, fast pass": top5_fast, "Grad-CAM, tab's plan": planned}
+    return steps
 
 
 def live_rates(video: Path, step: Callable[[Image.Image], object], frames: int, passes: int) -> list[float]:
@@ -179,14 +199,18 @@ def main() -> None:
             precision = clf.placement.precision
             print(f"live, {name} ({clf.placement.device}, {precision}), batch 1; maps in {precision} as the tab")
             print("  draws them, against fp32 maps (the Image tab's) in the same run:")
-            fast, fp32 = live_steps(clf, fast=True), live_steps(clf, fast=False)
+            start, quick = time.perf_counter(), None if fast_pass_unavailable(clf) else open_fast_pass(clf)
+            if quick is not None:
+                ready = time.perf_counter() - start
+                print(f"  fast pass ({quick.runtime}, {quick.placement.precision}) ready in {ready:.1f} s")
+            fast, fp32 = live_steps(clf, fast=True, fast_pass=quick), live_steps(clf, fast=False)
             for what, step in fast.items():
                 rates = live_rates(clip, step, args.live_frames, args.passes)
                 fps = max(rates)
                 goal = LIVE_GOALS.get(name, {}).get(what)
                 verdict = f" (goal >= {goal:g}: {'met' if fps >= goal else 'NOT met'})" if goal else ""
                 line = f"  {what:<18} best {fps:7.1f} fps, median {statistics.median(rates):7.1f}{verdict}"
-                if what != "top-5":
+                if what in fp32 and what != "top-5":
                     reference = max(live_rates(clip, fp32[what], args.live_frames, args.passes))
                     line += f"; fp32 maps {reference:.1f} fps, x{fps / reference:.2f}"
                 print(line)

@@ -1494,6 +1494,14 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
 <context>
     <name>LiveSession</name>
     <message>
+        <source>The fast pass could not be prepared; frames stay on PyTorch: {message}</source>
+        <translation>无法准备快速通道，帧继续由 PyTorch 处理：{message}</translation>
+    </message>
+    <message>
+        <source>Preparing the fast pass (OpenVINO) for the Live tab…</source>
+        <translation>正在为实时标签页准备快速通道（OpenVINO）…</translation>
+    </message>
+    <message>
         <source>Timeline: {n:,} frames classified.</source>
         <translation>时间轴：已分类 {n:,} 帧。</translation>
     </message>
@@ -1520,6 +1528,10 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     <message>
         <source>{fps} fps · latency {ms} ms · {n:,} dropped</source>
         <translation>{fps} 帧/秒 · 延迟 {ms} 毫秒 · 丢弃 {n:,} 帧</translation>
+    </message>
+    <message>
+        <source> · frames without a map: {runtime}</source>
+        <translation> · 无热图的帧：{runtime}</translation>
     </message>
 </context>
 <context>

@@ -12,6 +12,10 @@ forward pass capturing only what the map reads (:func:`~model.live.maps.live_exp
 map. The top-5 comes from the class probabilities averaged over the last N frames (:class:`Smoother`); it shows
 as soon as the forward pass ends, and a map follows when it is made (``result_ready`` twice for such a frame).
 
+A frame that needs no map runs through the fast pass (:mod:`model.live.fast_pass`: OpenVINO) once the plain passes
+proved slower than a camera's frame interval and the fast pass, prepared in the background on the ``io`` pool, is
+ready; the readout then names it. Frames due for a map keep the eager network.
+
 The timeline classifies the whole file on the ``timeline`` pool (:func:`~model.live.timeline.timeline_rows`,
 cancellable), its rows arriving in chunks.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -32,12 +37,20 @@ from coatnet_gui.overlay.paint import colorize
 from coatnet_gui.workers import Job, Workers
 from model.data.transform import preprocess
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
+from model.live.fast_pass import (
+    FAST_PASS_AFTER,
+    FAST_PASS_FRAMES,
+    fast_pass_unavailable,
+    open_fast_pass,
+    wants_fast_pass,
+)
 from model.live.maps import live_explanation
 from model.live.pacing import FrameStats, RatePlan, Smoother
 from model.live.timeline import TimelineRow, timeline_rows, write_rows
 from model.runtime.inference import Prediction, Predictor
 
-FRAME, TIMELINE, EXPORT = "live.frame", "live.timeline", "live.export"
+FRAME, TIMELINE, EXPORT, FAST = "live.frame", "live.timeline", "live.export", "live.fast"
+RUNTIME_NAMES = {"openvino": "OpenVINO"}
 LIVE_MAP_SIDE = 512  # the longest side of a live map in pixels: drawn scaled, computed small
 
 
@@ -92,6 +105,11 @@ class LiveSession(QObject):
         self._redo = False  # run the frame shown again once the network is free (a new map was asked for)
         self.waiting: LiveFrame | None = None  # the newest frame offered while the network was busy
         self._timeline: Job | None = None
+        self.fast_after: float | None = FAST_PASS_AFTER  # plain passes slower than this ask for the fast pass
+        self.fast: Predictor | None = None  # the fast pass of the model ``_fast_for``, once ready
+        self._fast_for: Predictor | None = None  # the model the fast pass was asked for (a new model asks again)
+        self._plain: deque[float] = deque(maxlen=FAST_PASS_FRAMES)  # the eager plain passes' seconds
+        self.runtime = ""  # what ran the last plain frame's pass: "" (the eager network) or the fast pass's name
 
     # --- frames --------------------------------------------------------------------------------------------
 
@@ -142,6 +160,7 @@ class LiveSession(QObject):
         self._busy, self._redo, self._sent, self.waiting = None, False, 0, None
         self.stats.reset()
         self.smoother.reset()
+        self._plain.clear()
         self.overlay = self.result = None
         self.stats_changed.emit(self.stats_text())
 
@@ -155,6 +174,12 @@ class LiveSession(QObject):
         self._sent += 1
         size, labels = _live_size(model_view_box(clf, frame.image.size)), clf.label_names
         cmap = self.colormap
+        if self._fast_for is not None and self._fast_for is not clf:  # another model: its fast pass goes
+            self.workers.supersede(FAST)
+            self.fast = self._fast_for = None
+            self._plain.clear()
+        fast = self.fast
+        plain = fast or clf
 
         def job(running: Job) -> tuple:
             if explain:
@@ -165,7 +190,7 @@ class LiveSession(QObject):
                 layers = colorize(overlay, cmap) if cmap else None  # here, not on the busy GUI thread
                 return None, overlay, explanation.seconds, layers
             start = time.perf_counter()
-            probs = clf.probabilities(preprocess(frame.image, clf.preprocess_cfg)[None])[0]
+            probs = plain.probabilities(preprocess(frame.image, clf.preprocess_cfg)[None])[0]
             return probs.numpy(), None, time.perf_counter() - start, None
 
         def top5(reported: tuple) -> None:
@@ -183,7 +208,11 @@ class LiveSession(QObject):
             self._busy = None
             probs, overlay, seconds, layers = result
             if probs is not None:
-                top5((probs, seconds, ""))
+                self.runtime = fast.runtime if fast is not None else ""
+                top5((probs, seconds, fast.placement.precision if fast is not None else ""))
+                if fast is None:
+                    self._plain.append(seconds)
+                    self._maybe_prepare_fast(clf)
             if overlay is not None and self.result is not None and self.result.frame is frame:
                 self.overlay = overlay
                 self.result = replace(self.result, overlay=overlay, layers=layers, colormap=cmap)
@@ -196,6 +225,36 @@ class LiveSession(QObject):
 
         self._busy = self.workers.submit("live", job, done, error, on_report=top5, latest=FRAME)
         return True
+
+    def _maybe_prepare_fast(self, clf: Predictor) -> None:
+        """Prepare the fast pass of ``clf`` in the background once its plain passes proved slow (and it can have
+        one); it is asked for once per model."""
+        if self.fast_after is None or self._fast_for is clf or not wants_fast_pass(self._plain, self.fast_after):
+            return
+        self._fast_for, self.fast = clf, None
+        if fast_pass_unavailable(clf):
+            return
+
+        def ready(fast: Predictor) -> None:
+            if self._fast_for is clf:
+                self.fast = fast
+                self.stats_changed.emit(self.stats_text())
+
+        def failed(message: str) -> None:  # the eager network goes on: the frames lose nothing but speed
+            self.failed.emit(
+                self.tr("The fast pass could not be prepared; frames stay on PyTorch: {message}").format(
+                    message=message
+                )
+            )
+
+        self.workers.submit(
+            "io",
+            lambda _job: open_fast_pass(clf),
+            ready,
+            failed,
+            latest=FAST,
+            what=self.tr("Preparing the fast pass (OpenVINO) for the Live tab…"),
+        )
 
     def _after(self) -> None:
         """Run the frame waiting in the slot, else the frame shown again when a new map was asked for meanwhile."""
@@ -274,9 +333,15 @@ class LiveSession(QObject):
         """Return the readout the tab shows, translated: "24.8 fps · latency 38 ms · 12 dropped"."""
         s = self.stats
         text = self.tr("{fps} fps · latency {ms} ms · {n:,} dropped")
-        return text.format(fps=f"{s.fps:.1f}", ms=f"{s.latency * 1000:.0f}", n=s.dropped)
+        text = text.format(fps=f"{s.fps:.1f}", ms=f"{s.latency * 1000:.0f}", n=s.dropped)
+        if self.fast is not None and self.runtime:
+            text += self.tr(" · frames without a map: {runtime}").format(
+                runtime=RUNTIME_NAMES.get(self.runtime, self.runtime)
+            )
+        return text
 
     def shutdown(self) -> None:
         """Stop the frame in flight and the timeline (the tab is closing)."""
         self.workers.supersede(FRAME)
+        self.workers.supersede(FAST)
         self.cancel_timeline()

@@ -2,7 +2,8 @@
 plays and shows frames with an overlay; a query click moves the map; pause and step; a snapshot lands in the Image
 tab; frames captured into classes teach a model the tab then uses; the timeline strip fills, a click on it seeks and
 its rows export; no camera is said so; a bad file is an error in the window, the app keeps running; frames that
-arrive while the network is busy are dropped, not queued."""
+arrive while the network is busy are dropped, not queued; slow plain passes hand frames without a map to the fast
+pass (OpenVINO)."""
 
 from __future__ import annotations
 
@@ -23,10 +24,13 @@ from video_clips import fashion_stills, held_frames, write_clip
 
 from coatnet_gui.live.camera import NO_CAMERA
 from coatnet_gui.overlay.paint import COLORMAP_KEY
+from model.data.transform import preprocess
 from model.explain.colormaps import for_map
 from model.explain.maps import OverlaySpec
+from model.live.fast_pass import FAST_PASS_FRAMES
 from model.live.pacing import KIND_NAMES
 from model.paths import data_dir
+from model.runtime.runtimes import unavailable_reason
 
 TIMEOUT_MS = 60_000
 FRAMES = 12  # fashion_clip's: 4 images held 3 frames each, 10 fps
@@ -331,3 +335,27 @@ def test_the_slider_seeks_and_a_second_file_starts_at_its_start(qtbot, live, tmp
     qtbot.waitUntil(lambda: tab.player.path == str(other) and tab.session.result is not None, timeout=TIMEOUT_MS)
     wait_frame(qtbot, tab, 0)
     assert tab.seek_slider.value() == 0 and tab.seek_slider.maximum() == 600
+
+
+@pytest.mark.skipif(bool(unavailable_reason("openvino")), reason="OpenVINO is not installed")
+def test_slow_plain_passes_move_frames_without_a_map_to_the_fast_pass(qtbot, live, tmp_path, monkeypatch):
+    monkeypatch.setenv("COATNET_LENS_CACHE", str(tmp_path / "cache"))
+    tab, session = live, live.session
+    clf = tab.classifier_getter()
+    session.fast_after = 0.0  # every pass counts as slow: the small model keeps up with a camera here
+    tab.controls.visible_box.setChecked(False)  # no map: every frame is a plain pass
+    for index in range(1, FAST_PASS_FRAMES + 1):  # frame 0 had a map (the fixture)
+        tab.step_button.click()
+        wait_frame(qtbot, tab, index)
+        assert session.runtime == ""  # the eager network until the fast pass is ready
+    qtbot.waitUntil(lambda: session.fast is not None, timeout=120_000)
+    for index in range(FAST_PASS_FRAMES + 1, FAST_PASS_FRAMES + 3):
+        tab.step_button.click()
+        wait_frame(qtbot, tab, index)
+        result = session.result
+        eager = clf.probabilities(preprocess(result.frame.image, clf.preprocess_cfg)[None])[0]
+        assert result.prediction.indices[0] == int(eager.argmax())  # smoothing is off: this frame alone
+        assert session.runtime == "openvino" and "frames without a map: OpenVINO" in tab.stats_label.text()
+    tab.controls.visible_box.setChecked(True)  # a map again: that frame runs on the eager network, which captures
+    qtbot.waitUntil(lambda: session.overlay is not None and not session.busy(), timeout=TIMEOUT_MS)
+    assert session.result.overlay is session.overlay
