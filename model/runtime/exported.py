@@ -86,9 +86,9 @@ class OnnxRuntimeClassifier(_ExportedClassifier):
 
 class OpenVinoClassifier(_ExportedClassifier):
     """The model's export compiled by OpenVINO for the CPU: bf16 inference where the CPU has AVX-512-BF16 or AMX
-    (``INFERENCE_PRECISION_HINT``), else fp32. Each pass takes an idle infer request from a pool, or makes one: passes
-on several threads run at once, and no request lives in a thread's locals (a Qt pool thread that ends would destroy
-it while Python deletes the thread's state, which crashed the window).
+    (``INFERENCE_PRECISION_HINT``), else fp32. Each pass takes an idle infer request from a pool, or makes one:
+    passes on several threads run at once, and no request lives in a thread's locals (a Qt pool thread that ends
+    would destroy it while Python deletes the thread's state, which crashed the window).
 
     ``throughput`` (batch work, whose model lanes run batches at once: :func:`~model.batch.pipeline.model_lanes`):
     OpenVINO's throughput hint, one stream per lane, each on its share of the cores — ×1.21 the latency hint's
