@@ -14,7 +14,9 @@ as soon as the forward pass ends, and a map follows when it is made (``result_re
 
 A frame that needs no map runs through the fast pass (:mod:`model.live.fast_pass`: OpenVINO) once the plain passes
 proved slower than a camera's frame interval and the fast pass, prepared in the background on the ``io`` pool, is
-ready; the readout then names it. Frames due for a map keep the eager network.
+ready; the readout then names it. Frames due for a map keep the eager network, and while the fast pass runs an
+attention or activation map comes on every 2nd frame (:data:`~model.live.pacing.FAST_PASS_PLAN`), so that every
+other frame is a fast one.
 
 The timeline classifies the whole file on the ``timeline`` pool (:func:`~model.live.timeline.timeline_rows`,
 cancellable), its rows arriving in chunks.
@@ -45,7 +47,7 @@ from model.live.fast_pass import (
     wants_fast_pass,
 )
 from model.live.maps import live_explanation
-from model.live.pacing import FrameStats, RatePlan, Smoother
+from model.live.pacing import FAST_PASS_PLAN, FrameStats, RatePlan, Smoother
 from model.live.timeline import TimelineRow, timeline_rows, write_rows
 from model.runtime.inference import Prediction, Predictor
 
@@ -79,7 +81,7 @@ class LiveSession(QObject):
     """See the module docstring. ``classifier_getter()`` returns the active model (shared with the other tabs).
     Signals: ``result_ready(LiveResult)``, ``stats_changed(text)``, ``failed(message)``,
     ``timeline_rows(list[TimelineRow])``, ``timeline_progress(done, total)``, ``timeline_finished(text)``,
-    ``exported(path, count)``."""
+    ``exported(path, count)``, ``plan_changed()`` (the rate plan changed: with the fast pass, maps every 2nd frame)."""
 
     result_ready = Signal(object)
     stats_changed = Signal(str)
@@ -88,6 +90,7 @@ class LiveSession(QObject):
     timeline_progress = Signal(int, int)
     timeline_finished = Signal(str)
     exported = Signal(str, int)
+    plan_changed = Signal()
 
     def __init__(self, workers: Workers, classifier_getter, parent: QObject | None = None):
         super().__init__(parent)
@@ -178,6 +181,7 @@ class LiveSession(QObject):
             self.workers.supersede(FAST)
             self.fast = self._fast_for = None
             self._plain.clear()
+            self._set_plan(RatePlan())
         fast = self.fast
         plain = fast or clf
 
@@ -238,6 +242,7 @@ class LiveSession(QObject):
         def ready(fast: Predictor) -> None:
             if self._fast_for is clf:
                 self.fast = fast
+                self._set_plan(FAST_PASS_PLAN)  # maps on every 2nd frame, the fast pass between
                 self.stats_changed.emit(self.stats_text())
 
         def failed(message: str) -> None:  # the eager network goes on: the frames lose nothing but speed
@@ -255,6 +260,11 @@ class LiveSession(QObject):
             latest=FAST,
             what=self.tr("Preparing the fast pass (OpenVINO) for the Live tab…"),
         )
+
+    def _set_plan(self, plan: RatePlan) -> None:
+        if plan != self.plan:
+            self.plan = plan
+            self.plan_changed.emit()
 
     def _after(self) -> None:
         """Run the frame waiting in the slot, else the frame shown again when a new map was asked for meanwhile."""

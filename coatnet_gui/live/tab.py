@@ -222,6 +222,7 @@ class LiveTab(QSplitter):
         self.camera.failed.connect(self._camera_failed)
         s.result_ready.connect(self._show_result)
         s.stats_changed.connect(self.stats_label.setText)
+        s.plan_changed.connect(lambda: self.rate_label.setText(self.rate_text(self.session.spec.kind)))
         s.failed.connect(self.show_error)
         s.timeline_rows.connect(self.strip.add_rows)
         s.timeline_progress.connect(self._timeline_progress)

@@ -20,6 +20,7 @@ from model.live.fast_pass import (
     open_fast_pass,
     wants_fast_pass,
 )
+from model.live.pacing import FAST_PASS_PLAN, RatePlan
 from model.runtime.inference import Classifier
 from model.runtime.runtimes import unavailable_reason
 from model.weights.loading import load_model
@@ -84,3 +85,10 @@ def test_the_fast_pass_gives_the_eager_classes_and_frames_run_while_it_is_made(t
     assert list((tmp_path / "cache" / "exported").glob("*.onnx"))
     again = open_fast_pass(clf)  # from the cached export and compile: no second export
     assert torch.equal(again.probabilities(batch[:50]).argmax(-1), quick[:50])
+
+
+def test_with_the_fast_pass_a_map_that_needs_a_whole_pass_comes_every_2nd_frame():
+    assert FAST_PASS_PLAN.describe("attention") == "Attention every 2nd frame"
+    assert FAST_PASS_PLAN.describe("activation") == "Activations every 2nd frame"
+    assert FAST_PASS_PLAN.describe("gradcam") == RatePlan().describe("gradcam") == "Grad-CAM every 3rd frame"
+    assert [FAST_PASS_PLAN.due("attention", n) for n in range(4)] == [True, False, True, False]

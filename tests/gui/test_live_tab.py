@@ -356,6 +356,14 @@ def test_slow_plain_passes_move_frames_without_a_map_to_the_fast_pass(qtbot, liv
         eager = clf.probabilities(preprocess(result.frame.image, clf.preprocess_cfg)[None])[0]
         assert result.prediction.indices[0] == int(eager.argmax())  # smoothing is off: this frame alone
         assert session.runtime == "openvino" and "frames without a map: OpenVINO" in tab.stats_label.text()
+    assert "Attention every 2nd frame" in tab.rate_label.text()  # a map takes a whole eager pass: every other frame
     tab.controls.visible_box.setChecked(True)  # a map again: that frame runs on the eager network, which captures
     qtbot.waitUntil(lambda: session.overlay is not None and not session.busy(), timeout=TIMEOUT_MS)
-    assert session.result.overlay is session.overlay
+    mapped = session.result
+    assert mapped.overlay is session.overlay
+    kinds = []
+    for index in range(mapped.frame.index + 1, mapped.frame.index + 3):
+        tab.step_button.click()
+        wait_frame(qtbot, tab, index)
+        kinds.append((session.result.overlay is not None, session.runtime))
+    assert sorted(kinds) == [(False, "openvino"), (True, "openvino")]  # one frame mapped, the other on the fast pass
