@@ -12,11 +12,11 @@ forward pass capturing only what the map reads (:func:`~model.live.maps.live_exp
 map. The top-5 comes from the class probabilities averaged over the last N frames (:class:`Smoother`); it shows
 as soon as the forward pass ends, and a map follows when it is made (``result_ready`` twice for such a frame).
 
-A frame that needs no map runs through the fast pass (:mod:`model.live.fast_pass`: OpenVINO) once the plain passes
-proved slower than a camera's frame interval and the fast pass, prepared in the background on the ``io`` pool, is
-ready; the readout then names it. Frames due for a map keep the eager network, and while the fast pass runs an
-attention or activation map comes on every 2nd frame (:data:`~model.live.pacing.FAST_PASS_PLAN`), so that every
-other frame is a fast one.
+A frame that needs no map runs through the fast pass (:mod:`model.live.fast_pass`: OpenVINO) once the network's
+forward passes (plain, or capturing for a map) proved slower than a camera's frame interval and the fast pass,
+prepared in the background on the ``io`` pool, is ready; the readout then names it. Frames due for a map keep the
+eager network, and while the fast pass runs an attention or activation map comes on every 2nd frame
+(:data:`~model.live.pacing.FAST_PASS_PLAN`), so that every other frame is a fast one.
 
 The timeline classifies the whole file on the ``timeline`` pool (:func:`~model.live.timeline.timeline_rows`,
 cancellable), its rows arriving in chunks.
@@ -108,10 +108,10 @@ class LiveSession(QObject):
         self._redo = False  # run the frame shown again once the network is free (a new map was asked for)
         self.waiting: LiveFrame | None = None  # the newest frame offered while the network was busy
         self._timeline: Job | None = None
-        self.fast_after: float | None = FAST_PASS_AFTER  # plain passes slower than this ask for the fast pass
+        self.fast_after: float | None = FAST_PASS_AFTER  # forward passes slower than this ask for the fast pass
         self.fast: Predictor | None = None  # the fast pass of the model ``_fast_for``, once ready
         self._fast_for: Predictor | None = None  # the model the fast pass was asked for (a new model asks again)
-        self._plain: deque[float] = deque(maxlen=FAST_PASS_FRAMES)  # the eager plain passes' seconds
+        self._eager: deque[float] = deque(maxlen=FAST_PASS_FRAMES)  # the eager network's last forward passes' seconds
         self.runtime = ""  # what ran the last plain frame's pass: "" (the eager network) or the fast pass's name
 
     # --- frames --------------------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ class LiveSession(QObject):
         self._busy, self._redo, self._sent, self.waiting = None, False, 0, None
         self.stats.reset()
         self.smoother.reset()
-        self._plain.clear()
+        self._eager.clear()
         self.overlay = self.result = None
         self.stats_changed.emit(self.stats_text())
 
@@ -180,7 +180,7 @@ class LiveSession(QObject):
         if self._fast_for is not None and self._fast_for is not clf:  # another model: its fast pass goes
             self.workers.supersede(FAST)
             self.fast = self._fast_for = None
-            self._plain.clear()
+            self._eager.clear()
             self._set_plan(RatePlan())
         fast = self.fast
         plain = fast or clf
@@ -214,9 +214,9 @@ class LiveSession(QObject):
             if probs is not None:
                 self.runtime = fast.runtime if fast is not None else ""
                 top5((probs, seconds, fast.placement.precision if fast is not None else ""))
-                if fast is None:
-                    self._plain.append(seconds)
-                    self._maybe_prepare_fast(clf)
+            if fast is None:  # an eager pass, plain or capturing for a map: is the model too slow for a camera?
+                self._eager.append(seconds)
+                self._maybe_prepare_fast(clf)
             if overlay is not None and self.result is not None and self.result.frame is frame:
                 self.overlay = overlay
                 self.result = replace(self.result, overlay=overlay, layers=layers, colormap=cmap)
@@ -231,9 +231,9 @@ class LiveSession(QObject):
         return True
 
     def _maybe_prepare_fast(self, clf: Predictor) -> None:
-        """Prepare the fast pass of ``clf`` in the background once its plain passes proved slow (and it can have
+        """Prepare the fast pass of ``clf`` in the background once its forward passes proved slow (and it can have
         one); it is asked for once per model."""
-        if self.fast_after is None or self._fast_for is clf or not wants_fast_pass(self._plain, self.fast_after):
+        if self.fast_after is None or self._fast_for is clf or not wants_fast_pass(self._eager, self.fast_after):
             return
         self._fast_for, self.fast = clf, None
         if fast_pass_unavailable(clf):

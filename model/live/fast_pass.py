@@ -3,7 +3,7 @@
 A large model cannot keep up with a camera in PyTorch on a CPU (coatnet_0_rw_224: 12 img/s at batch 1 on a 2-core
 Xeon with AMX), while its OpenVINO compile runs the same pass at 20 img/s. Frames that only need a top-5 use it
 once it is ready; frames due for a map keep the eager network, which is the only one that can capture (attention,
-activations, Grad-CAM). Nothing waits for it: the tab asks for it only after its plain passes proved slow
+activations, Grad-CAM). Nothing waits for it: the tab asks for it only after its forward passes proved slow
 (:func:`wants_fast_pass`), prepares it in the background (:func:`open_fast_pass`: the ONNX export, made once per
 model and kept in the cache folder, then OpenVINO's compile, itself cached) and keeps classifying meanwhile.
 
@@ -20,12 +20,12 @@ from collections.abc import Sequence
 from model.runtime.inference import Classifier, Predictor
 from model.weights.loading import LoadedModel
 
-FAST_PASS_AFTER = 1 / 30  # seconds: plain passes slower than a camera's frame interval ask for the fast pass
-FAST_PASS_FRAMES = 5  # plain passes averaged before asking
+FAST_PASS_AFTER = 1 / 30  # seconds: forward passes slower than a camera's frame interval ask for the fast pass
+FAST_PASS_FRAMES = 5  # forward passes averaged before asking (a map's capturing pass counts, its backward does not)
 
 
 def wants_fast_pass(seconds: Sequence[float], after: float = FAST_PASS_AFTER) -> bool:
-    """Return whether the last plain passes (their ``seconds``, oldest first) ask for the fast pass: at least
+    """Return whether the last forward passes (their ``seconds``, oldest first) ask for the fast pass: at least
     :data:`FAST_PASS_FRAMES` of them, averaging more than ``after`` seconds."""
     recent = list(seconds)[-FAST_PASS_FRAMES:]
     return len(recent) == FAST_PASS_FRAMES and sum(recent) / len(recent) > after
