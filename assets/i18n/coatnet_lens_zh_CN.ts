@@ -1530,8 +1530,8 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <translation>{fps} 帧/秒 · 延迟 {ms} 毫秒 · 丢弃 {n:,} 帧</translation>
     </message>
     <message>
-        <source> · frames without a map: {runtime}</source>
-        <translation> · 无热图的帧：{runtime}</translation>
+        <source>Frames without a map: {runtime}</source>
+        <translation>无热图的帧：{runtime}</translation>
     </message>
 </context>
 <context>
@@ -1675,6 +1675,10 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     <message>
         <source>Opening…</source>
         <translation>正在打开…</translation>
+    </message>
+    <message>
+        <source> (the frames between on {runtime})</source>
+        <translation>（其间的帧由 {runtime} 处理）</translation>
     </message>
     <message>
         <source>{kind} on every frame</source>

@@ -13,7 +13,8 @@ map. The top-5 comes from the class probabilities averaged over the last N frame
 as soon as the forward pass ends, and a map follows when it is made (``result_ready`` twice for such a frame).
 
 A frame that needs no map runs through the fast pass (:mod:`model.live.fast_pass`: OpenVINO) once the network's
-forward passes (plain, or capturing for a map) proved slower than a camera's frame interval and the fast pass,
+last 5 forward passes (plain, or capturing for a map; not while the timeline shares the cores) all took over 1/20 s
+and the fast pass,
 prepared in the background on the ``io`` pool, is ready; the readout then names it. Frames due for a map keep the
 eager network, and while the fast pass runs an attention or activation map comes on every 2nd frame
 (:data:`~model.live.pacing.FAST_PASS_PLAN`), so that every other frame is a fast one.
@@ -214,8 +215,8 @@ class LiveSession(QObject):
             if probs is not None:
                 self.runtime = fast.runtime if fast is not None else ""
                 top5((probs, seconds, fast.placement.precision if fast is not None else ""))
-            if fast is None:  # an eager pass, plain or capturing for a map: is the model too slow for a camera?
-                self._eager.append(seconds)
+            if fast is None and self._timeline is None:  # an eager pass, plain or for a map, not slowed by the
+                self._eager.append(seconds)  # timeline classifying the file on the other core: is the model slow?
                 self._maybe_prepare_fast(clf)
             if overlay is not None and self.result is not None and self.result.frame is frame:
                 self.overlay = overlay
@@ -345,10 +346,13 @@ class LiveSession(QObject):
         text = self.tr("{fps} fps · latency {ms} ms · {n:,} dropped")
         text = text.format(fps=f"{s.fps:.1f}", ms=f"{s.latency * 1000:.0f}", n=s.dropped)
         if self.fast is not None and self.runtime:
-            text += self.tr(" · frames without a map: {runtime}").format(
-                runtime=RUNTIME_NAMES.get(self.runtime, self.runtime)
-            )
+            text += "\n" + self.tr("Frames without a map: {runtime}").format(runtime=self.runtime_name())
         return text
+
+    def runtime_name(self) -> str:
+        """Return the fast pass's runtime as users know it ("OpenVINO"), or "" without one."""
+        runtime = self.fast.runtime if self.fast is not None else ""
+        return RUNTIME_NAMES.get(runtime, runtime)
 
     def shutdown(self) -> None:
         """Stop the frame in flight and the timeline (the tab is closing)."""

@@ -154,6 +154,7 @@ class LiveTab(QSplitter):
         column.addLayout(timeline_row)
 
         self.stats_label = QLabel(self.session.stats_text())
+        self.stats_label.setWordWrap(True)  # its second line (the fast pass) must not widen the sidebar
         self.stats_label.setAccessibleName("Frames per second, latency and dropped frames")
         font = self.stats_label.font()
         font.setBold(True)
@@ -345,8 +346,12 @@ class LiveTab(QSplitter):
         self.rate_label.setText(self.rate_text(spec.kind))
 
     def rate_text(self, kind: str) -> str:
-        """Return the overlay rate the tab states for map ``kind``, translated (:func:`texts.rate_text`)."""
-        return rate_text(kind, self.session.plan.period(kind))
+        """Return the overlay rate the tab states for map ``kind``, translated (:func:`texts.rate_text`), saying
+        what runs the frames between when the fast pass does."""
+        text, period = rate_text(kind, self.session.plan.period(kind)), self.session.plan.period(kind)
+        if period > 1 and self.session.fast is not None:
+            text += self.tr(" (the frames between on {runtime})").format(runtime=self.session.runtime_name())
+        return text
 
     def _appearance_changed(self) -> None:
         c = self.controls
@@ -381,6 +386,7 @@ class LiveTab(QSplitter):
 
     def _timeline_finished(self, text: str) -> None:
         self.timeline_status.setText(text)
+        self.strip.set_note(text)  # not "Classifying the frames…" on a strip that stopped before its first rows
         self.cancel_timeline_button.setEnabled(False)
         self.export_button.setEnabled(bool(self.session.rows))
 

@@ -59,6 +59,11 @@ class TimelineStrip(QWidget):
         self.duration, self.rows, self.position, self.note = 0.0, [], None, note
         self.update()
 
+    def set_note(self, note: str) -> None:
+        """Say ``note`` where no frame is classified (the timeline stopped before its first rows)."""
+        self.note = note
+        self.update()
+
     def add_rows(self, rows: list[TimelineRow]) -> None:
         """Add classified frames (in time order)."""
         self.rows.extend(rows)

@@ -35,6 +35,7 @@ def test_the_fast_pass_is_asked_for_only_after_enough_slow_passes():
     assert wants_fast_pass([slow] * FAST_PASS_FRAMES)
     assert not wants_fast_pass([quick] * FAST_PASS_FRAMES)
     assert not wants_fast_pass([slow] * 10 + [quick] * FAST_PASS_FRAMES)  # only the last passes count
+    assert not wants_fast_pass([slow] * (FAST_PASS_FRAMES - 1) + [quick])  # one quick pass: the cores were busy
     assert wants_fast_pass([quick] * FAST_PASS_FRAMES, after=quick / 2)
 
 
