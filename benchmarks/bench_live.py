@@ -2,6 +2,7 @@
 
     python benchmarks/bench_live.py [--minutes 10] [--speed 4] [--sample-s 10] [--warm-s 60]
                                     [--latency-frames 12] [--skip-memory] [--skip-latency] [--skip-coatnet0]
+                                    [--fast-pass-only]
 
 1. Memory (issue 21: RSS growth < 10 %): a ``--minutes`` long 640 x 480 H.264 file (30 fps, moving shapes on a
    shifting gradient, low bitrate, in a temporary folder) plays through the real :class:`LiveTab` (its
@@ -22,6 +23,13 @@
    flight, and decoding and drawing share the cores with the network), against the network's own time per frame
    meanwhile. For the bundled model and coatnet_0_rw_224 with
    random weights (seed 0).
+
+3. The fast pass in the real tab (issue 21's coatnet_0_rw_224 rates, as a user sees them): a 10-second 640 x 480
+   file played at its pace (30 fps) with coatnet_0_rw_224 (random weights), once with the fast pass off and once
+   with it on (:mod:`model.live.fast_pass`: the tab asks for it by itself after 5 slow passes; it is let ready
+   first, then the file plays from its start), for top-5 only and with the attention overlay; prints the tab's own
+   readout (fps over its last 30 frames at the end of the file), frames shown and dropped, and on/off. Skipped when
+   OpenVINO is not installed.
 
 Every figure names the CPU (benchmarks/_machine.py).
 """
@@ -59,7 +67,9 @@ from coatnet_gui.live.tab import LiveTab  # noqa: E402
 from coatnet_gui.workers import Workers  # noqa: E402
 from model.data.transform import preprocess  # noqa: E402
 from model.explain.maps import OverlaySpec  # noqa: E402
+from model.live.fast_pass import FAST_PASS_AFTER  # noqa: E402
 from model.runtime.inference import Classifier  # noqa: E402
+from model.runtime.runtimes import unavailable_reason  # noqa: E402
 from model.weights.loading import load_model  # noqa: E402
 
 SIZE = (640, 480)
@@ -274,6 +284,47 @@ def latency_run(app: QApplication, name: str, clf: Classifier, clip: Path, frame
     d.close()
 
 
+def played_rate(d: Driver, clip: Path, overlay: bool) -> tuple[float, int, int, str]:
+    """Play ``clip`` from its start at its pace; return the readout's fps at the end, frames shown and dropped, and
+    the readout."""
+    tab, session = d.tab, d.tab.session
+    tab.speed_box.setCurrentIndex(SPEEDS.index(1.0))
+    if tab.controls.overlay_visible() != overlay:
+        tab.controls.visible_box.setChecked(overlay)
+    tab.player.seek(0.0)
+    d.wait(lambda: tab.player.index == 0 and not session.busy(), "frame 0")
+    session.stats.reset()
+    tab.toggle_play()
+    d.wait(lambda: not tab.player.playing, "the end of the clip")
+    s = session.stats
+    return s.fps, s.shown_count, s.dropped, session.stats_text().replace("\n", " / ")
+
+
+def fast_pass_run(app: QApplication, clip: Path) -> None:
+    """Part 3 of the module docstring."""
+    clf = random_classifier("coatnet_0_rw_224")
+    spec = OverlaySpec(kind="attention", attention_mode="query", query=QUERY)
+    print(f"fast pass, coatnet_0_rw_224 ({clf.placement.device}, {clf.placement.precision}), a 10 s file at 30 fps:")
+    for on in (False, True):
+        d = Driver(app, clf)
+        session = d.tab.session
+        session.fast_after = FAST_PASS_AFTER if on else None
+        d.open(clip, spec, overlay=True)
+        d.settle()
+        if on:  # one play of the file: its slow passes ask for the fast pass, which is let ready
+            start = time.perf_counter()
+            played_rate(d, clip, overlay=True)
+            d.wait(lambda s=session: s.fast is not None, "the fast pass")
+            print(
+                f"  the tab asked for the fast pass and had it {time.perf_counter() - start:.1f} s after playing began"
+            )
+        for overlay in (False, True):
+            fps, shown, dropped, readout = played_rate(d, clip, overlay)
+            what = f"{'fast pass on ' if on else 'fast pass off'}, {'attention overlay' if overlay else 'top-5 only'}"
+            print(f"  {what:<35} {fps:5.1f} fps ({shown:,} frames shown, {dropped:,} dropped): '{readout}'")
+        d.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the memory run's file (default 10)")
@@ -284,12 +335,19 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-coatnet0", action="store_true", help="latency of the bundled model only")
+    parser.add_argument("--fast-pass-only", action="store_true", help="only part 3, the fast pass")
     args = parser.parse_args()
     print(f"CPU: {cpu_name()}; torch threads {torch.get_num_threads()}")
     app = QApplication.instance() or QApplication([sys.argv[0]])
     collect_on_gui_thread()  # as the app does
     work = Path(tempfile.mkdtemp(prefix="bench_live_"))
     try:
+        if not unavailable_reason("openvino"):
+            clip = work / "ten.mp4"
+            write_video(clip, 10 * FPS)
+            fast_pass_run(app, clip)
+        if args.fast_pass_only:
+            return
         if not args.skip_latency:
             clip = work / "clip.mp4"
             write_video(clip, 90)  # 3 s at 30 fps, 640 x 480
