@@ -51,7 +51,8 @@ def test_prediction_bars_and_charts_read_as_text(qtbot, window, sample):
         assert bar.accessibleName() == f"{bar.label}, {bar.probability * 100:.1f} percent"
     view = window.image_tab.view
     assert view.accessibleName() and "from" in view.accessibleDescription()  # the overlay's range as text
-    heads = window.image_tab.checks.heads
+    heads = window.image_tab.checks.heads  # its statistics come from their own job, after the overlay
+    qtbot.waitUntil(lambda: bool(heads.accessibleDescription()), timeout=60_000)
     assert heads.accessibleName() and "head" in heads.accessibleDescription().lower()
 
 
