@@ -14,10 +14,9 @@ as soon as the forward pass ends, and a map follows when it is made (``result_re
 
 A frame that needs no map runs through the fast pass (:mod:`model.live.fast_pass`: OpenVINO) once the network's
 last 5 forward passes (plain, or capturing for a map; not while the timeline shares the cores) all took over 1/20 s
-and the fast pass,
-prepared in the background on the ``io`` pool, is ready; the readout then names it. Frames due for a map keep the
-eager network, and while the fast pass runs an attention or activation map comes on every 2nd frame
-(:data:`~model.live.pacing.FAST_PASS_PLAN`), so that every other frame is a fast one.
+and the fast pass, prepared in the background on the ``io`` pool, is ready; the readout then names it. Frames due
+for a map keep the eager network, and while the fast pass runs an attention or activation map comes on every 2nd
+frame (:data:`~model.live.pacing.FAST_PASS_PLAN`), so that every other frame is a fast one.
 
 The timeline classifies the whole file on the ``timeline`` pool (:func:`~model.live.timeline.timeline_rows`,
 cancellable), its rows arriving in chunks.

@@ -348,7 +348,8 @@ class LiveTab(QSplitter):
     def rate_text(self, kind: str) -> str:
         """Return the overlay rate the tab states for map ``kind``, translated (:func:`texts.rate_text`), saying
         what runs the frames between when the fast pass does."""
-        text, period = rate_text(kind, self.session.plan.period(kind)), self.session.plan.period(kind)
+        period = self.session.plan.period(kind)
+        text = rate_text(kind, period)
         if period > 1 and self.session.fast is not None:
             text += self.tr(" (the frames between on {runtime})").format(runtime=self.session.runtime_name())
         return text

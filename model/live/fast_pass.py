@@ -14,7 +14,6 @@ model and kept in the cache folder, then OpenVINO's compile, itself cached) and 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 
 from model.runtime.inference import Classifier, Predictor
@@ -49,15 +48,10 @@ def fast_pass_unavailable(clf: Predictor) -> str:
 
 def open_fast_pass(clf: Classifier) -> Predictor:
     """Return an OpenVINO classifier of ``clf``'s model in ``clf``'s precision (bf16 where the placement is bf16),
-    sharing its network for explanations. A model without a cached export is exported from a copy of its network,
-    so frames keep running on ``clf`` meanwhile. Raises what the export or the compile raises."""
-    from model.runtime.exported import OpenVinoClassifier, cached_export, exported_path
+    sharing its network for explanations. A model without a cached export is exported from a copy of its network
+    (:func:`~model.runtime.exported.cached_export`), so frames keep running on ``clf`` meanwhile. Raises what the
+    export or the compile raises."""
+    from model.runtime.exported import OpenVinoClassifier
 
-    loaded = LoadedModel(clf.net, clf.info)
-    if not exported_path(loaded).is_file():
-        with clf.owner.shared():  # its weights cannot change meanwhile
-            snapshot = copy.deepcopy(clf.net)
-        cached_export(LoadedModel(snapshot.float(), clf.info))
-        del snapshot
     placement = clf.placement
-    return OpenVinoClassifier(loaded, placement.device, precision=placement.precision)
+    return OpenVinoClassifier(LoadedModel(clf.net, clf.info), placement.device, precision=placement.precision)

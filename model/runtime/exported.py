@@ -10,6 +10,7 @@ Both need their optional package (the ``onnx`` extra; ``openvino``), checked by 
 
 from __future__ import annotations
 
+import copy
 import queue
 import threading
 from pathlib import Path
@@ -20,6 +21,7 @@ import torch
 from model.paths import cache_dir
 from model.runtime.device import Placement, cpu_has_fast_bf16
 from model.runtime.inference import Classifier
+from model.runtime.owner import owner_of
 from model.weights.loading import LoadedModel
 
 _EXPORTING = threading.Lock()
@@ -35,14 +37,18 @@ def exported_path(loaded: LoadedModel) -> Path:
 
 def cached_export(loaded: LoadedModel) -> Path:
     """Return the model's ONNX file, exporting it first when the cache has none (dynamic batch, written
-    atomically with its sidecar, so a second process never reads half a file)."""
+    atomically with its sidecar, so a second process never reads half a file). The export traces a copy of the
+    network, taken while no pass can move it, so other threads keep running the shared one meanwhile (the Live
+    tab's frames while its fast pass is made)."""
     from model.export.onnx_export import export_onnx
 
     path = exported_path(loaded)
     with _EXPORTING:
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
-            export_onnx(loaded, path, force=True)
+            with owner_of(loaded.net).shared():
+                snapshot = copy.deepcopy(loaded.net)
+            export_onnx(LoadedModel(snapshot, loaded.info), path, force=True)
     return path
 
 
