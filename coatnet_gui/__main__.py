@@ -8,6 +8,7 @@ terminal instead (classify the files, label the folders) after a one-line notice
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -94,5 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     return run_app(argv)
 
 
+def run() -> None:
+    """The process entry (the ``coatnet-gui`` script, ``python -m coatnet_gui``, the bundle): run :func:`main` and
+    exit with its status. After a headless command every object still alive is frozen out of the garbage
+    collector first: the interpreter's teardown then skips its collections over torch's thousands of modules
+    (0.8 s -> 0.3 s of every command's run, measured with torch imported). Only here: the process ends next."""
+    argv = sys.argv[1:]
+    status = main(argv)
+    if argv[:1] and argv[0] in cli.COMMANDS:
+        gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
