@@ -47,7 +47,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from model.batch.journal import read_records
 from model.batch.pipeline import BatchSettings, default_batch_size, effective_batch_size, label_folder, open_journal
-from model.data.transform import PreprocessCfg
+from model.data.pixels import PreprocessCfg
 from model.net.coatnet import CoAtNet
 from model.runtime.inference import Classifier
 from model.training.fashion_mnist import load_split

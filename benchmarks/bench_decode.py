@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import interleaved_medians  # noqa: E402
 
 from model.data.decode import load_image  # noqa: E402
-from model.data.transform import PreprocessCfg, load_and_preprocess, preprocess  # noqa: E402
+from model.data.pixels import PreprocessCfg
+from model.data.transform import load_and_preprocess, preprocess  # noqa: E402
 from model.weights.pretrained import PRETRAINED  # noqa: E402
 
 

@@ -23,10 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benchmarks' shar
 from _timing import interleaved_samples  # noqa: E402
 
 from model import create_model
-from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg
+from model.data.pixels import DEFAULT_PREPROCESS, PreprocessCfg
 from model.explain.faithfulness import faithfulness
 from model.runtime.inference import Classifier
-from model.weights.loading import LoadedModel, ModelInfo
+from model.weights.info import ModelInfo
+from model.weights.loading import LoadedModel
 
 GOAL = 2.0
 

@@ -30,13 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import cpu_name  # noqa: E402
 from _timing import interleaved_medians  # noqa: E402
 
-from model.data.transform import PreprocessCfg, preprocess  # noqa: E402
+from model.data.pixels import PreprocessCfg
+from model.data.transform import preprocess  # noqa: E402
 from model.export.onnx_export import export_onnx  # noqa: E402
 from model.net.coatnet import CoAtNet  # noqa: E402
 from model.net.config import get_config  # noqa: E402
 from model.runtime.inference import Classifier, open_predictor  # noqa: E402
 from model.training.fashion_mnist import load_split  # noqa: E402
-from model.weights.loading import LoadedModel, ModelInfo, load_model  # noqa: E402
+from model.weights.info import ModelInfo
+from model.weights.loading import LoadedModel, load_model  # noqa: E402
 from model.weights.pretrained import configs_with_weights  # noqa: E402
 
 SIDE = 32

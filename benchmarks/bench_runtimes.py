@@ -40,10 +40,11 @@ from _machine import cpu_name  # noqa: E402
 from _timing import interleaved_medians  # noqa: E402
 from bench_batch import timm_twin  # noqa: E402
 
-from model.data.transform import PreprocessCfg  # noqa: E402
+from model.data.pixels import PreprocessCfg  # noqa: E402
 from model.net.coatnet import create_model  # noqa: E402
 from model.runtime.runtimes import open_runtime, unavailable_reason  # noqa: E402
-from model.weights.loading import LoadedModel, ModelInfo  # noqa: E402
+from model.weights.info import ModelInfo
+from model.weights.loading import LoadedModel  # noqa: E402
 
 CONFIG = "coatnet_0_rw_224"
 GOAL = 1.5

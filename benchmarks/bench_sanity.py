@@ -31,11 +31,12 @@ from _timing import interleaved_samples  # noqa: E402
 from model import create_model
 from model.choices import EXPLAIN_KINDS
 from model.data.decode import load_image
-from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg
+from model.data.pixels import DEFAULT_PREPROCESS, PreprocessCfg
 from model.explain.maps import compute_overlay, map_kind_spec
 from model.explain.sanity import THRESHOLD, sanity_check
 from model.runtime.inference import Classifier
-from model.weights.loading import LoadedModel, ModelInfo, load_model
+from model.weights.info import ModelInfo
+from model.weights.loading import LoadedModel, load_model
 
 SLICE = Path(__file__).resolve().parent.parent / "tests" / "data" / "fmnist_test_slice"
 GOAL = 10.0

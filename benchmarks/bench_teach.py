@@ -36,7 +36,8 @@ from model.runtime.device import choose_placement
 from model.teach import TeachSettings, labelled_from_folder, teach
 from model.teach.head import train_head
 from model.teach.run import choose_features
-from model.weights.checkpoint import WEIGHTS_NAME, save_checkpoint
+from model.weights.checkpoint import save_checkpoint
+from model.weights.layout import WEIGHTS_NAME
 from model.weights.loading import load_model
 
 BASELINE_EPOCHS = 300

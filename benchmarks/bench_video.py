@@ -53,14 +53,16 @@ from _machine import cpu_name  # noqa: E402
 from model import create_model  # noqa: E402
 from model.batch.journal import read_records  # noqa: E402
 from model.batch.pipeline import BatchSettings, label_folder, open_journal  # noqa: E402
-from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg, preprocess  # noqa: E402
+from model.data.pixels import DEFAULT_PREPROCESS, PreprocessCfg  # noqa: E402
+from model.data.transform import preprocess  # noqa: E402
 from model.explain.maps import OverlaySpec, compute_overlay  # noqa: E402
 from model.live.fast_pass import fast_pass_unavailable, open_fast_pass  # noqa: E402
 from model.live.maps import live_explanation  # noqa: E402
 from model.live.pacing import FAST_PASS_PLAN  # noqa: E402
 from model.runtime.inference import Classifier, Predictor  # noqa: E402
 from model.video import Sampling, open_video  # noqa: E402
-from model.weights.loading import LoadedModel, ModelInfo, load_model  # noqa: E402
+from model.weights.info import ModelInfo  # noqa: E402
+from model.weights.loading import LoadedModel, load_model  # noqa: E402
 
 SIZE = (640, 480)
 QUERY = (0.4, 0.6)

@@ -46,7 +46,7 @@ from _timing import interleaved_medians  # noqa: E402
 from model.batch.journal import read_records  # noqa: E402
 from model.batch.pipeline import BatchSettings, effective_batch_size, label_folder, open_journal  # noqa: E402
 from model.data.gpu_decode import choose_decoder, decode_batch  # noqa: E402
-from model.data.transform import PreprocessCfg  # noqa: E402
+from model.data.pixels import PreprocessCfg  # noqa: E402
 from model.explain.capture import capture, list_blocks  # noqa: E402
 from model.explain.introspect import attention_rollout, grad_cam  # noqa: E402
 from model.net.coatnet import CoAtNet, create_model  # noqa: E402
@@ -191,9 +191,10 @@ def runtimes(device: str = "cuda", config: str = "coatnet_0_rw_224", batch: int 
     (``--runtimes-on-cpu``: a dry run of this section without a GPU)."""
     import onnxruntime as ort
 
-    from model.data.transform import PreprocessCfg as Cfg
+    from model.data.pixels import PreprocessCfg as Cfg
     from model.runtime.runtimes import open_runtime, unavailable_reason
-    from model.weights.loading import LoadedModel, ModelInfo
+    from model.weights.info import ModelInfo
+    from model.weights.loading import LoadedModel
 
     os.environ["COATNET_LENS_CACHE"] = tempfile.mkdtemp(prefix="gpu-check-cache-")
     net = seeded_model(config)

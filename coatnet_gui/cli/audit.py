@@ -77,7 +77,7 @@ def audit_command(args: argparse.Namespace) -> int:
     from model.audit import AuditError, AuditSettings, audit, read_audit_set, write_audit
     from model.audit.keep_one import KeepOneError, check_dest
     from model.batch.export import export_format
-    from model.weights.checkpoint import WeightsError
+    from model.weights.layout import WeightsError
 
     try:
         export_format(args.out)

@@ -141,7 +141,7 @@ def explain_command(args: argparse.Namespace) -> int:
     """Run ``explain``; return the exit status."""
     from model.data.decode import ImageLoadError, load_image
     from model.explain.folder_maps import MapSettings, save_map
-    from model.weights.checkpoint import WeightsError
+    from model.weights.layout import WeightsError
 
     try:
         clf = cli_common.open_classifier(args)

@@ -68,7 +68,7 @@ def _predictions(clf: Predictor, paths: list[str], sampling: Sampling, k: int) -
 def classify_command(args: argparse.Namespace) -> int:
     """Run ``classify``; return the exit status."""
     from model.video.files import Sampling
-    from model.weights.checkpoint import WeightsError  # torch: imported by the command, not by the parser
+    from model.weights.layout import WeightsError  # torch: imported by the command, not by the parser
 
     try:
         sampling = Sampling(args.every, args.fps)

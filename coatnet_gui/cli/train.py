@@ -118,8 +118,8 @@ def train_command(args: argparse.Namespace) -> int:
     from model.teach import TeachError, TeachSettings, teach  # only this command needs the teaching code
     from model.teach.dataset import with_class_order
     from model.teach.resume import resume_path
-    from model.weights.checkpoint import WeightsError
     from model.weights.labels import read_class_map
+    from model.weights.layout import WeightsError
 
     settings = TeachSettings(
         mode=args.mode,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from model.data.transform import PreprocessCfg
-from model.data.transform import crop_box as model_crop_box
+from model.data.pixels import PreprocessCfg
+from model.data.pixels import crop_box as model_crop_box
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from coatnet_gui.i18n import percent
 from coatnet_gui.widgets.theme import series, text_colour
 from model.runtime.device import Placement
 from model.runtime.inference import TOP_K, Prediction
-from model.weights.loading import ModelInfo
+from model.weights.info import ModelInfo
 
 ACCENT = QColor("#3b82f6")
 SELECTED = QColor("#f59e0b")

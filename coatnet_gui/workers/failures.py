@@ -26,7 +26,7 @@ from model.batch.journal import JournalError
 from model.batch.undo import ForeignManifest
 from model.data.decode import ImageLoadError
 from model.teach.types import TeachError
-from model.weights.checkpoint import WeightsError
+from model.weights.layout import WeightsError
 
 log = logging.getLogger("coatnet_gui.workers")
 

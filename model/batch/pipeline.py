@@ -43,7 +43,8 @@ from model.batch.scan import ScanEntry, iter_images
 from model.batch.videos import estimated_frames, video_items
 from model.cancel import Cancelled, CancelToken, check
 from model.data.decode import ImageLoadError
-from model.data.transform import PreprocessCfg, load_pixels, normalize
+from model.data.pixels import PreprocessCfg
+from model.data.transform import load_pixels, normalize
 from model.runtime.inference import TOP_K, Classifier, Prediction
 from model.runtime.threads import limit_this_thread
 from model.video.files import Sampling, is_video

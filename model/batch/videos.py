@@ -19,7 +19,8 @@ import torch
 from PIL import Image
 
 from model.batch.journal import printable
-from model.data.transform import PreprocessCfg, frame_side, model_pixels, normalize
+from model.data.pixels import PreprocessCfg, frame_side
+from model.data.transform import model_pixels, normalize
 from model.video.files import Sampling, frame_key
 
 if TYPE_CHECKING:

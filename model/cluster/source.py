@@ -30,7 +30,8 @@ from model.batch.pipeline import Loaded, load_entry
 from model.batch.scan import ScanEntry, is_image_name, iter_images
 from model.batch.videos import video_items
 from model.data.decode import ImageLoadError
-from model.data.transform import PreprocessCfg, load_pixels
+from model.data.pixels import PreprocessCfg
+from model.data.transform import load_pixels
 from model.video.files import Sampling, is_video
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ import torch
 
 from model.batch.pipeline import Loaded, classify_chunk
 from model.cluster.source import Source, read_entry, read_video
-from model.data.transform import PreprocessCfg
+from model.data.pixels import PreprocessCfg
 from model.runtime.inference import Classifier
 from model.video.files import Sampling, is_video
 from model.weights.loading import LoadedModel

@@ -29,7 +29,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from model.data.decode import MAX_PIXELS, ImageLoadError
-from model.data.transform import PreprocessCfg, _crop_origin, _resized_size, load_pixels
+from model.data.pixels import PreprocessCfg, crop_origin, resized_size
+from model.data.transform import load_pixels
 
 DECODER_CHOICES = ("auto", "pillow", "gpu")
 
@@ -123,7 +124,7 @@ def _route(path: str, cfg: PreprocessCfg) -> _Routed | None:
         return None
     if orientation not in range(1, 9) or cfg.crop_mode == "border":
         return None
-    left, top = _crop_origin(_resized_size(size, cfg), cfg)
+    left, top = crop_origin(resized_size(size, cfg), cfg)
     return _Routed(data, orientation) if left >= 0 and top >= 0 else None  # padding crops stay with Pillow
 
 
@@ -151,13 +152,13 @@ def resize_and_crop(pixels: torch.Tensor, cfg: PreprocessCfg) -> torch.Tensor:
     """Return the model's view ``(3, h, w)`` uint8 of decoded RGB ``pixels`` ``(3, H, W)`` uint8, on their device:
     resized and centre-cropped as :func:`~model.data.transform.model_pixels` does (the crop must lie inside)."""
     height, width = pixels.shape[-2:]
-    new_w, new_h = _resized_size((width, height), cfg)
+    new_w, new_h = resized_size((width, height), cfg)
     if (new_w, new_h) != (width, height):
         mode = cfg.interpolation if cfg.interpolation in ("bilinear", "bicubic") else "nearest"
         smooth = mode != "nearest"
         scaled = F.interpolate(pixels[None].float(), size=(new_h, new_w), mode=mode, antialias=smooth)
         pixels = scaled[0].round_().clamp_(0, 255).to(torch.uint8)
-    left, top = _crop_origin((new_w, new_h), cfg)
+    left, top = crop_origin((new_w, new_h), cfg)
     out_h, out_w = cfg.input_size
     return pixels[:, top : top + out_h, left : left + out_w].contiguous()
 

@@ -35,7 +35,7 @@ from model.atomic import write_bytes_atomically
 from model.batch.journal import encode_path, printable
 from model.choices import MAP_ORDERS
 from model.data.decode import ImageLoadError, load_image
-from model.data.transform import crop_box
+from model.data.pixels import crop_box
 from model.explain import introspect
 from model.explain.blocks import blocks_for
 from model.explain.capture import BlockInfo, capture, list_blocks

@@ -16,10 +16,10 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from model.data.transform import PreprocessCfg
-from model.weights.checkpoint import WeightsError
+from model.data.pixels import PreprocessCfg
+from model.weights.info import ModelInfo
 from model.weights.labels import describe_labels
-from model.weights.loading import ModelInfo
+from model.weights.layout import WeightsError
 
 FORMAT, VERSION = "coatnet-lens-onnx", 1
 INPUT_NAME, OUTPUT_NAME = "pixels", "logits"

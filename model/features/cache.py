@@ -25,7 +25,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save
 
 from model.atomic import atomic_writer, write_bytes_atomically
-from model.data.transform import PreprocessCfg
+from model.data.pixels import PreprocessCfg
 from model.features.choice import feature_widths
 from model.net.coatnet import CoAtNet
 from model.paths import cache_dir

@@ -12,7 +12,8 @@ import torch
 
 from model.cancel import CancelToken, check
 from model.data.decode import ImageLoadError
-from model.data.transform import PreprocessCfg, load_and_preprocess
+from model.data.pixels import PreprocessCfg
+from model.data.transform import load_and_preprocess
 from model.features.cache import FeatureStore
 from model.features.taps import FeatureTaps
 from model.net.coatnet import CoAtNet

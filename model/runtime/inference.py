@@ -24,12 +24,14 @@ from PIL import Image
 from model.cancel import CancelToken
 from model.choices import TOP_K
 from model.data.decode import ImageLoadError
-from model.data.transform import PreprocessCfg, load_and_preprocess, preprocess
+from model.data.pixels import PreprocessCfg
+from model.data.transform import load_and_preprocess, preprocess
 from model.explain.capture import BlockInfo, Captured, capture, list_blocks
 from model.explain.introspect import grad_cam
 from model.runtime.device import Placement, choose_placement
 from model.runtime.owner import NetworkOwner, owner_of
-from model.weights.loading import LoadedModel, ModelInfo, load_model
+from model.weights.info import ModelInfo
+from model.weights.loading import LoadedModel, load_model
 
 
 def top_k_lines(labels: list[str], probs: list[float]) -> list[str]:

@@ -20,8 +20,8 @@ from model.export import onnx_missing
 from model.export.metadata import info_from_description, read_description
 from model.runtime.device import Placement
 from model.runtime.inference import Predictor
-from model.weights.checkpoint import WeightsError
 from model.weights.labels import describe_labels, read_class_map
+from model.weights.layout import WeightsError
 
 MAPS_NEED_CHECKPOINT = (
     "Maps (attention, Grad-CAM, activations) need the PyTorch checkpoint: an ONNX file gives predictions only. "

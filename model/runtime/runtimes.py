@@ -20,7 +20,7 @@ import importlib.util
 from model.choices import RUNTIME_CHOICES
 from model.export import onnx_missing
 from model.runtime.inference import Classifier
-from model.weights.checkpoint import WeightsError
+from model.weights.layout import WeightsError
 from model.weights.loading import LoadedModel
 
 PACKAGES = {  # runtime: (the package it needs beside onnx, how to install both)

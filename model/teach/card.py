@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from model.atomic import atomic_writer
-from model.data.transform import PreprocessCfg
+from model.data.pixels import PreprocessCfg
 from model.features import FeatureChoice
 from model.net.coatnet import CoAtNet
 from model.teach.dataset import Checked

@@ -16,7 +16,8 @@ import torch.nn.functional as F
 
 from model.cancel import CancelToken, check
 from model.data.decode import ImageLoadError
-from model.data.transform import PreprocessCfg, load_pixels, normalize
+from model.data.pixels import PreprocessCfg
+from model.data.transform import load_pixels, normalize
 from model.features import base_key, final_choice
 from model.net.coatnet import CoAtNet
 from model.runtime.device import Placement, choose_placement

@@ -20,8 +20,8 @@ from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 from huggingface_hub.utils import WeakFileLock, build_hf_headers, get_session
 
 from model.cancel import CancelToken
-from model.weights.checkpoint import WeightsError
 from model.weights.hub import Progress, check_cancel, repo_folder
+from model.weights.layout import WeightsError
 
 _RETRIES = 3  # reconnections in a row that bring no new bytes, within one call
 _HASH_BLOCK = 1 << 20

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from model.cancel import Cancelled, CancelToken
-from model.weights.checkpoint import CONFIG_JSON, WEIGHTS_NAME, WEIGHTS_NAMES, WeightsError
+from model.weights.layout import CONFIG_JSON, WEIGHTS_NAME, WEIGHTS_NAMES, WeightsError
 
 Progress = Callable[[int, int], None]
 

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from model.resources import asset_path
-from model.weights.checkpoint import WeightsError
+from model.weights.layout import WeightsError
 
 # label-set key -> (display title, file under assets/labels or None when the names live in code)
 LABEL_SETS: dict[str, tuple[str, str | None]] = {

@@ -17,11 +17,15 @@ from pathlib import Path
 import torch
 
 from model.cancel import CancelToken
-from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg
+from model.data.pixels import DEFAULT_PREPROCESS, PreprocessCfg
 from model.net.coatnet import CoAtNet, create_model
 from model.net.config import get_config, head_on_stage, list_configs
 from model.resources import BUNDLED_MODEL_DIR, asset_path
-from model.weights.checkpoint import (
+from model.weights.checkpoint import read_state_dict
+from model.weights.hub import DownloadCancelled, Progress, cached_file, fetch, hub_cache_dir
+from model.weights.info import ModelInfo
+from model.weights.labels import CLASS_MAP_NAMES, describe_labels, read_class_map, resolve_labels
+from model.weights.layout import (
     CHECKPOINT_SUFFIXES,
     CONFIG_JSON,
     WEIGHTS_NAME,
@@ -29,10 +33,7 @@ from model.weights.checkpoint import (
     WeightsError,
     find_weights_file,
     read_config_json,
-    read_state_dict,
 )
-from model.weights.hub import DownloadCancelled, Progress, cached_file, fetch, hub_cache_dir
-from model.weights.labels import CLASS_MAP_NAMES, describe_labels, read_class_map, resolve_labels
 from model.weights.metadata import label_names_problem, label_warning, read_preprocess, safetensors_metadata
 from model.weights.pretrained import PRETRAINED, PretrainedTag, configs_with_weights, parse_tag
 
@@ -49,28 +50,6 @@ __all__ = [
 
 _HEAD = ("head.fc.weight", "head.fc.bias")
 _SHOW = 3  # keys named per category in a mismatch report
-
-
-@dataclass
-class ModelInfo:
-    """Where a loaded model came from and how to feed it."""
-
-    name: str  # e.g. "coatnet_0_rw_224.sw_in1k", or "coatnet_fmnist_96 (bundled)"
-    config_name: str  # our config name
-    source: str  # "bundled" | "hub" | "file"
-    location: str  # file/folder path or hub repo id
-    num_classes: int
-    label_names: list[str]
-    label_set: str  # e.g. "ImageNet-1k (1000 classes)", "custom (7 classes)"
-    preprocess: PreprocessCfg  # how to turn an image into this model's input
-    label_source: str = ""  # where the class names came from, e.g. "the checkpoint", "class_map.txt beside it"
-    label_warning: str = ""  # the checkpoint's class names were unreadable: what was used instead
-    preprocess_warning: str = ""  # some of its preprocessing was unreadable: what was used instead
-
-    @property
-    def warnings(self) -> list[str]:
-        """Return the sentences saying what of the checkpoint's own description was unreadable and replaced."""
-        return [w for w in (self.label_warning, self.preprocess_warning) if w]
 
 
 @dataclass

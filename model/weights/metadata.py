@@ -22,8 +22,8 @@ from typing import Any
 
 from safetensors import SafetensorError, safe_open
 
-from model.data.transform import CROP_MODES, INTERPOLATIONS, PreprocessCfg
-from model.weights.checkpoint import WeightsError
+from model.data.pixels import CROP_MODES, INTERPOLATIONS, PreprocessCfg
+from model.weights.layout import WeightsError
 
 JSON_KEYS = ("label_names", "label_descriptions", "pretrained_cfg", "features")  # metadata values stored as JSON
 CROP_PCT_RANGE = (0.1, 10.0)

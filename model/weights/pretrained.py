@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.data.transform import DEFAULT_PREPROCESS, PreprocessCfg
+from model.data.pixels import DEFAULT_PREPROCESS, PreprocessCfg
 
 # the bundled model's preprocessing: 28 px images upscaled to 96 px, grey repeated into RGB
 FASHION_MNIST_CFG = PreprocessCfg(input_size=(96, 96), crop_pct=1.0)

@@ -12,7 +12,7 @@ from PIL import Image
 
 from coatnet_gui.cli.main import main
 from model.data.decode import load_image
-from model.data.transform import crop_box
+from model.data.pixels import crop_box
 from model.explain.render import BOX_COLOUR, box_pixels
 from model.weights.loading import load_model
 

@@ -12,7 +12,7 @@ import pytest
 
 from model.batch.pipeline import load_entry
 from model.batch.scan import iter_images
-from model.data.transform import PreprocessCfg
+from model.data.pixels import PreprocessCfg
 
 fsspec = pytest.importorskip("fsspec")
 pytest.importorskip("pyarrow")

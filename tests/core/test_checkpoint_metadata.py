@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import save_file
 
 from model import create_model
-from model.weights.checkpoint import WeightsError
+from model.weights.layout import WeightsError
 from model.weights.loading import load_model
 from model.weights.pretrained import FASHION_MNIST_CFG
 

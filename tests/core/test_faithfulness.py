@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from model.cancel import Cancelled, CancelToken
-from model.data.transform import PreprocessCfg, load_and_preprocess
+from model.data.pixels import PreprocessCfg
+from model.data.transform import load_and_preprocess
 from model.explain.faithfulness import (
     blurred_input,
     deletion_areas,
@@ -24,7 +25,8 @@ from model.explain.faithfulness import (
 )
 from model.explain.folder_maps import compute_maps, resolve_block
 from model.runtime.inference import Classifier
-from model.weights.loading import LoadedModel, ModelInfo, load_model
+from model.weights.info import ModelInfo
+from model.weights.loading import LoadedModel, load_model
 
 SLICE = Path(__file__).resolve().parent.parent / "data" / "fmnist_test_slice"
 SIZE = 12

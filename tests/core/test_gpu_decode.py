@@ -12,7 +12,8 @@ import torch
 from PIL import Image, ImageOps
 
 from model.data.gpu_decode import Decoder, apply_orientation, choose_decoder, decode_batch
-from model.data.transform import PreprocessCfg, load_pixels
+from model.data.pixels import PreprocessCfg
+from model.data.transform import load_pixels
 
 CFG = PreprocessCfg(input_size=(64, 64))
 

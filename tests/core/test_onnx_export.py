@@ -22,7 +22,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from model.data.transform import PreprocessCfg
+from model.data.pixels import PreprocessCfg
 from model.export import onnx_export
 from model.export.metadata import from_metadata_props, sidecar_path
 from model.export.onnx_export import ExportError, export_onnx
@@ -30,7 +30,8 @@ from model.net.coatnet import CoAtNet
 from model.net.config import CoAtNetCfg, get_config, list_configs
 from model.runtime.inference import Classifier, open_predictor
 from model.teach import TeachSettings, labelled_from_folder, teach
-from model.weights.loading import LoadedModel, ModelInfo, load_model
+from model.weights.info import ModelInfo
+from model.weights.loading import LoadedModel, load_model
 from model.weights.pretrained import configs_with_weights
 
 SIDE, CLASSES, TOLERANCE = 32, 16, 1e-4

@@ -21,16 +21,8 @@ import torch
 from PIL import Image, features
 
 from model.data.decode import ALPHA_BACKGROUND, IMAGE_SUFFIXES, MAX_PIXELS, ImageLoadError, load_image, to_rgb
-from model.data.transform import (
-    DEFAULT_PREPROCESS,
-    PreprocessCfg,
-    crop_box,
-    load_and_preprocess,
-    load_pixels,
-    model_pixels,
-    normalize,
-    preprocess,
-)
+from model.data.pixels import DEFAULT_PREPROCESS, PreprocessCfg, crop_box
+from model.data.transform import load_and_preprocess, load_pixels, model_pixels, normalize, preprocess
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from bench_decode import photo_like, psnr  # noqa: E402  (the benchmark's content and measure, asserted here)

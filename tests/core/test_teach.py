@@ -22,7 +22,8 @@ from model.net.coatnet import CoAtNet, create_model
 from model.runtime.inference import Classifier
 from model.teach import LabelledSet, TeachSettings, labelled_from_folder, labelled_from_pairs, teach
 from model.teach.dataset import stratified_split
-from model.weights.checkpoint import WeightsError, read_state_dict, save_checkpoint
+from model.weights.checkpoint import read_state_dict, save_checkpoint
+from model.weights.layout import WeightsError
 from model.weights.loading import load_model
 
 DIGITS = Path(__file__).resolve().parents[1] / "data" / "digits"

@@ -8,12 +8,13 @@ import pytest
 import torch
 from torch import nn
 
-from model.data.transform import PreprocessCfg
+from model.data.pixels import PreprocessCfg
 from model.explain.faithfulness import Curves, faithfulness
 from model.explain.fills import make_fill, road_impute
 from model.explain.verdicts import BETTER, INCONCLUSIVE, WORSE, judge, random_interval, t_quantile, verdict
 from model.runtime.inference import Classifier
-from model.weights.loading import LoadedModel, ModelInfo
+from model.weights.info import ModelInfo
+from model.weights.loading import LoadedModel
 
 SIZE = 12
 

@@ -16,7 +16,8 @@ from video_clips import fashion_stills, held_frames, solid, write_clip
 from model.audit.duplicates import find_groups
 from model.audit.fingerprint import SIZE
 from model.data.decode import ImageLoadError, load_image
-from model.data.transform import PreprocessCfg, frame_side, load_pixels, model_pixels
+from model.data.pixels import PreprocessCfg, frame_side
+from model.data.transform import load_pixels, model_pixels
 from model.features import file_digest
 from model.video import frame_key, open_video
 from model.video.stills import frame_source

@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import save_file
 
 from model import create_model, list_configs
-from model.data.transform import PreprocessCfg
+from model.data.pixels import PreprocessCfg
 from model.weights import loading as weights_module
 from model.weights.checkpoint import save_checkpoint
 from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES

@@ -16,7 +16,7 @@ from model.batch.journal import Journal, JournalError, read_records
 from model.batch.manifest import read_manifest
 from model.teach.dataset import labelled_from_table
 from model.teach.types import TeachError
-from model.weights.checkpoint import WeightsError
+from model.weights.layout import WeightsError
 from model.weights.loading import load_model
 
 DEEP = "[" * 100_000 + "]" * 100_000

@@ -25,8 +25,8 @@ from safetensors.torch import save
 
 from model import create_model
 from model.data.transform import load_and_preprocess
-from model.weights.checkpoint import WeightsError
 from model.weights.labels import read_class_map
+from model.weights.layout import WeightsError
 from model.weights.loading import LoadedModel, config_signature, load_model
 from tests.fuzz.fuzzing import FUZZ, bounded, changes_outside, snapshot
 

@@ -20,7 +20,8 @@ from PySide6.QtGui import QGuiApplication, QImage
 from coatnet_gui.app.main_window import MainWindow
 from coatnet_gui.image import session as session_module
 from coatnet_gui.overlay.geometry import Box, crop_box
-from model.data.transform import PreprocessCfg, preprocess
+from model.data.pixels import PreprocessCfg
+from model.data.transform import preprocess
 from model.explain.introspect import token_index
 from model.runtime.inference import Classifier
 from model.weights.loading import load_model

@@ -14,7 +14,7 @@ from gui_helpers import TIMEOUT_MS
 
 from coatnet_gui.workers import Workers, facility
 from model.paths import DATA_ENV, data_dir
-from model.weights.checkpoint import WeightsError
+from model.weights.layout import WeightsError
 
 
 class Outcomes:
