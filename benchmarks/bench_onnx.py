@@ -35,7 +35,8 @@ from model.data.transform import preprocess  # noqa: E402
 from model.export.onnx_export import export_onnx  # noqa: E402
 from model.net.coatnet import CoAtNet  # noqa: E402
 from model.net.config import get_config  # noqa: E402
-from model.runtime.inference import Classifier, open_predictor  # noqa: E402
+from model.runtime.inference import Classifier  # noqa: E402
+from model.runtime.runtimes import open_predictor  # noqa: E402
 from model.training.fashion_mnist import load_split  # noqa: E402
 from model.weights.info import ModelInfo
 from model.weights.loading import LoadedModel, load_model  # noqa: E402

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import interleaved_medians  # noqa: E402
 
 from model import create_model  # noqa: E402
-from model.runtime.device import cpu_has_fast_bf16  # noqa: E402
+from model.runtime.placement import cpu_has_fast_bf16  # noqa: E402
 
 
 def variants(config: str, batch: int) -> dict:

@@ -59,7 +59,8 @@ from model.explain.maps import OverlaySpec, compute_overlay  # noqa: E402
 from model.live.fast_pass import fast_pass_unavailable, open_fast_pass  # noqa: E402
 from model.live.maps import live_explanation  # noqa: E402
 from model.live.pacing import FAST_PASS_PLAN  # noqa: E402
-from model.runtime.inference import Classifier, Predictor  # noqa: E402
+from model.runtime.inference import Classifier  # noqa: E402
+from model.runtime.predictor import Predictor  # noqa: E402
 from model.video import Sampling, open_video  # noqa: E402
 from model.weights.info import ModelInfo  # noqa: E402
 from model.weights.loading import LoadedModel, load_model  # noqa: E402

@@ -42,7 +42,8 @@ from coatnet_gui.widgets.model_menu import ModelMenu
 from coatnet_gui.workers import Workers
 from model.explain.capture import list_blocks
 from model.explain.maps import OverlayResult, OverlaySpec
-from model.runtime.inference import Classifier, Explanation, Prediction
+from model.runtime.inference import Classifier, Explanation
+from model.runtime.predictor import Prediction
 
 APP_NAME = "CoAtNet Lens"
 

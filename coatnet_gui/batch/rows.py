@@ -19,7 +19,7 @@ import numpy as np
 
 from model.batch.journal import decode_path
 from model.explain.verdicts import BETTER, WORSE
-from model.runtime.inference import top_k_lines
+from model.runtime.predictor import top_k_lines
 
 COLUMNS = ("", "Path", "Top-1", "Corrected", "Confidence", "Margin", "Error", "Map")
 COL_THUMB, COL_PATH, COL_LABEL, COL_CORRECTED, COL_PROB, COL_MARGIN, COL_ERROR, COL_MAP = range(8)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from model.choices import DEVICE_CHOICES, RUNTIME_CHOICES, TOP_K
 
 if TYPE_CHECKING:
-    from model.runtime.inference import Predictor
+    from model.runtime.predictor import Predictor
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 COLUMN, HELP_WIDTH = 20, 100  # where help texts start in --help, and the width it wraps to
@@ -122,7 +122,7 @@ def open_classifier(args: argparse.Namespace, batch_work: bool = False, batch_si
     runtimes of ``model.runtime.runtimes``, or an ``OnnxClassifier`` for an .onnx file); ``batch_work`` and
     ``batch_sizes`` tell the automatic runtime choice what it is for. Raises WeightsError when it cannot load
     (``RuntimeUnavailable``, one line, for a runtime that cannot run here)."""
-    from model.runtime.inference import open_predictor
+    from model.runtime.runtimes import open_predictor
 
     clf = open_predictor(
         args.model,
@@ -132,6 +132,7 @@ def open_classifier(args: argparse.Namespace, batch_work: bool = False, batch_si
         runtime=getattr(args, "runtime", None),
         batch_work=batch_work,
         batch_sizes=batch_sizes,
+        maps=bool(getattr(args, "maps", None)),
     )
     warn_about_model(clf.info.warnings)
     return clf

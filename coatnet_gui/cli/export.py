@@ -24,7 +24,8 @@ def export_command(args: argparse.Namespace) -> int:
     except ImportError:
         return cli_common.usage_error(onnx_missing("export", "the onnx package"))
     from model.export.onnx_export import ExportError, export_onnx, parse_batch
-    from model.weights.loading import WeightsError, load_model
+    from model.weights.layout import WeightsError
+    from model.weights.loading import load_model
 
     try:
         batch = parse_batch(args.batch)

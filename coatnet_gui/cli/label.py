@@ -6,12 +6,11 @@ interrupted continues with ``--resume``. Progress (images/s, ETA) goes to stderr
 ``--maps OUT_DIR`` also saves a map and an overlay per image or frame (:mod:`model.explain.folder_maps`). CSV
 cells are spreadsheet-safe (:func:`model.batch.export.csv_cell`) unless ``--csv-raw``. Video files give one row per
 sampled frame (``--every N`` / ``--fps F``, default :data:`model.video.files.DEFAULT_FPS`; on either engine), named
-``video#t=SECONDS`` with ``frame`` and ``time`` columns; ``--sort-into`` sorts images only.
-Exit status as for ``classify``: 0 all labelled, 1 some failed (error rows), 2 usage/model errors,
-130 interrupted.
+``video#t=SECONDS`` with ``frame`` and ``time`` columns; ``--sort-into`` sorts images only. Exit status as for
+``classify``: 0 all labelled, 1 some failed (error rows), 2 usage/model errors, 130 interrupted.
 
-The parser imports no torch, numpy or Pillow (``label --help`` answers at once): the network's modules (the batch
-pipeline, the maps, the weights) and the image scan are imported inside the functions that run a command.
+The parser imports no torch, numpy or Pillow (``label --help`` answers at once): the batch pipeline, the maps, the
+weights and the scan are imported by the functions that run a command; a cached export's run never imports torch.
 """
 
 from __future__ import annotations
@@ -35,7 +34,8 @@ from model.video.files import DEFAULT_FPS, Sampling, is_video, split_key
 
 if TYPE_CHECKING:
     from model.explain.folder_maps import MapStep
-    from model.runtime.inference import Classifier, Predictor
+    from model.runtime.inference import Classifier
+    from model.runtime.predictor import Predictor
 
 BATCH_COMMANDS = ("label", "undo-sort")
 DEFAULT_OUT = "coatnet-labels.csv"
@@ -178,7 +178,8 @@ def _label_on_ray(args: argparse.Namespace) -> int:
     from model.cluster.output import output_format, write_output
     from model.cluster.run import ClusterSettings, connect, label_source, run_settings
     from model.cluster.source import SourceError, iter_source, open_source
-    from model.weights.loading import WeightsError, load_model
+    from model.weights.layout import WeightsError
+    from model.weights.loading import load_model
 
     if args.sort_into:
         return cli_common.usage_error("--sort-into works with the local engine only")
@@ -230,8 +231,7 @@ def _label_on_ray(args: argparse.Namespace) -> int:
 
 def _map_step(args: argparse.Namespace, clf: Classifier, root: Path) -> MapStep:
     """Return the batch step that saves the maps of ``--maps``/``--map``/``--map-stage``/``--map-steps``/
-    ``--map-orders``; raises
-    ValueError with the reason when they do not fit the model or the folder."""
+    ``--map-orders``; raises ValueError with the reason when they do not fit the model or the folder."""
     from model.explain.folder_maps import MapSettings, MapStep, resolve_block
 
     out_dir = Path(args.maps).resolve()
@@ -253,7 +253,7 @@ def label_command(args: argparse.Namespace) -> int:
     """Run ``label``; return the exit status."""
     from model.batch.pipeline import BatchSettings, label_folder, open_journal
     from model.batch.scan import count_images, iter_images
-    from model.weights.loading import WeightsError
+    from model.weights.layout import WeightsError
 
     if not args.maps and (args.map_stage or args.map != "gradcam"):
         return cli_common.usage_error("--map and --map-stage need --maps OUT_DIR")

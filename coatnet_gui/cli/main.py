@@ -38,13 +38,13 @@ from coatnet_gui.cli.train import TRAIN_COMMANDS, add_train_command
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from model.runtime.inference import Prediction, Predictor
+    from model.runtime.predictor import Prediction, Predictor
     from model.video.files import Sampling
 
 
 def format_prediction(pred: Prediction) -> str:
     """Return a prediction as text: the path, then one ``  97.1%  label`` line per class."""
-    from model.runtime.inference import top_k_lines
+    from model.runtime.predictor import top_k_lines
 
     lines = [f"{pred.path}  ({pred.seconds * 1000:.0f} ms)"]
     lines += [f"  {line}" for line in top_k_lines(pred.labels, pred.probs)]

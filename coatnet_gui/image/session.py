@@ -31,7 +31,9 @@ from model.explain.head_stats import HeadStats, head_stats
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
 from model.explain.sanity import sanity_check
 from model.explain.scoring import Baselines, score_all_maps, score_overlay, unscorable_reason
-from model.runtime.inference import Classifier, Explanation, Prediction, Predictor, open_predictor
+from model.runtime.inference import Classifier, Explanation
+from model.runtime.predictor import Prediction, Predictor
+from model.runtime.runtimes import open_predictor
 from model.weights.loading import LoadedModel
 
 MAP_SIDE_LIMIT = 2048  # longest side of an overlay map in pixels; larger views are scaled when drawn

@@ -25,7 +25,8 @@ from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
 from model.explain.sanity import INSENSITIVE, SanityReport
 from model.explain.scoring import score_all_maps, score_overlay, short_title
 from model.explain.verdicts import FLAT_MESSAGE, Verdicts
-from model.runtime.inference import Classifier, Explanation, Prediction
+from model.runtime.inference import Classifier, Explanation
+from model.runtime.predictor import Prediction
 
 TILE = 260  # longest side of a map tile, in pixels
 COLUMNS = 4

@@ -49,7 +49,7 @@ from model.live.fast_pass import (
 from model.live.maps import live_explanation
 from model.live.pacing import FAST_PASS_PLAN, FrameStats, RatePlan, Smoother
 from model.live.timeline import TimelineRow, timeline_rows, write_rows
-from model.runtime.inference import Prediction, Predictor
+from model.runtime.predictor import Prediction, Predictor
 
 FRAME, TIMELINE, EXPORT, FAST = "live.frame", "live.timeline", "live.export", "live.fast"
 RUNTIME_NAMES = {"openvino": "OpenVINO"}

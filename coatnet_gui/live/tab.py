@@ -46,7 +46,7 @@ from coatnet_gui.widgets.prediction_panel import PredictionPanel
 from coatnet_gui.widgets.wheel_guard import add_sidebar
 from coatnet_gui.workers import Workers
 from model.explain.capture import list_blocks
-from model.runtime.inference import Predictor
+from model.runtime.predictor import Predictor
 
 SIDEBAR_WIDTH = 340
 FILE_SOURCE = "file"

@@ -10,7 +10,8 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from model.paths import taught_models_dir
-from model.runtime.device import DEVICE_CHOICES, Placement, mps_available
+from model.runtime.device import DEVICE_CHOICES, mps_available
+from model.runtime.placement import Placement
 from model.weights.loading import cached_tags
 from model.weights.pretrained import PRETRAINED
 

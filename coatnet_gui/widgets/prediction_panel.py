@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QVBoxLayout, QWidget
 
 from coatnet_gui.i18n import percent
 from coatnet_gui.widgets.theme import series, text_colour
-from model.runtime.device import Placement
-from model.runtime.inference import TOP_K, Prediction
+from model.runtime.inference import TOP_K
+from model.runtime.placement import Placement
+from model.runtime.predictor import Prediction
 from model.weights.info import ModelInfo
 
 ACCENT = QColor("#3b82f6")

@@ -33,23 +33,25 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import torch
+import numpy as np
 
 from model.batch.journal import Journal, decode_path, encode_path, printable
 from model.batch.progress import BatchProgress
 from model.batch.scan import ScanEntry, iter_images
 from model.batch.videos import estimated_frames, video_items
 from model.cancel import Cancelled, CancelToken, check
+from model.choices import TOP_K
 from model.data.decode import ImageLoadError
-from model.data.pixels import PreprocessCfg
-from model.data.transform import load_pixels, normalize
-from model.runtime.inference import TOP_K, Classifier, Prediction
-from model.runtime.threads import limit_this_thread
+from model.data.pixels import PreprocessCfg, load_array
+from model.runtime.predictor import Prediction, Predictor
 from model.video.files import Sampling, is_video
 
-Loaded = tuple[str, torch.Tensor | None, str | None]  # (relative path, uint8 pixels (C, H, W), error)
+if TYPE_CHECKING:
+    from model.runtime.inference import Classifier
+
+Loaded = tuple[str, np.ndarray | None, str | None]  # (relative path, uint8 pixels (C, H, W), error)
 
 
 class ChunkStep(Protocol):
@@ -64,11 +66,10 @@ class ChunkStep(Protocol):
         """Return the fields the record of an image that could not be read gains."""
         ...
 
-    def __call__(
-        self, clf: Classifier, root: str, rels: list[str], batch: torch.Tensor
-    ) -> tuple[torch.Tensor, list[dict]]:
-        """Return the class probabilities ``(B, classes)`` float32 of a normalised batch ``(B, 3, H, W)`` of the
-        images ``rels`` (relative to ``root``) and, per image, the fields its record gains."""
+    def __call__(self, clf: Classifier, root: str, rels: list[str], batch: Any) -> tuple[Any, list[dict]]:
+        """Return the class probabilities ``(B, classes)`` float32 of a normalised batch ``(B, 3, H, W)`` (what
+        ``clf.model_input`` makes) of the images ``rels`` (relative to ``root``) and, per image, the fields its
+        record gains."""
         ...
 
 
@@ -92,12 +93,12 @@ def default_batch_size(input_size: int) -> int:
     return max(4, min(64, int(64 * (128 / input_size) ** 2)))
 
 
-def effective_batch_size(clf: Classifier, settings: BatchSettings) -> int:
+def effective_batch_size(clf: Predictor, settings: BatchSettings) -> int:
     """Return ``settings.batch_size``, or the default for ``clf``'s input size when it is 0."""
     return settings.batch_size or default_batch_size(clf.preprocess_cfg.input_size[-1])
 
 
-def run_settings(clf: Classifier, root: str | os.PathLike, settings: BatchSettings) -> dict:
+def run_settings(clf: Predictor, root: str | os.PathLike, settings: BatchSettings) -> dict:
     """Return what a journal records about a run (a resumed run must match it): folder, scan mode, model,
     top-k, batch size, device and precision, the step's identity when it has one (the maps it saves) and the
     video sampling when videos are labelled."""
@@ -114,7 +115,7 @@ def run_settings(clf: Classifier, root: str | os.PathLike, settings: BatchSettin
     }
 
 
-def run_key(clf: Classifier, root: str | os.PathLike, settings: BatchSettings) -> str:
+def run_key(clf: Predictor, root: str | os.PathLike, settings: BatchSettings) -> str:
     """Return a stable 16-hex-digit key of a run: the hash of :func:`run_settings` plus where the weights came
     from, so the same folder, model and result-changing settings find their earlier run again."""
     identity = {**run_settings(clf, root, settings), "weights": printable(str(clf.info.location))}
@@ -122,21 +123,21 @@ def run_key(clf: Classifier, root: str | os.PathLike, settings: BatchSettings) -
 
 
 def open_journal(
-    path: str | os.PathLike, clf: Classifier, root: str | os.PathLike, settings: BatchSettings, resume: bool = False
+    path: str | os.PathLike, clf: Predictor, root: str | os.PathLike, settings: BatchSettings, resume: bool = False
 ) -> Journal:
     """Return the :class:`Journal` at ``path`` for labelling ``root`` (continued when ``resume``)."""
     return Journal(path, run_settings(clf, root, settings), resume=resume)
 
 
 def load_entry(root: str, rel: str, cfg: PreprocessCfg) -> Loaded:
-    """Return ``(rel, pixels, None)`` for the image ``root/rel`` (:func:`~model.data.transform.load_pixels`; batches
+    """Return ``(rel, pixels, None)`` for the image ``root/rel`` (:func:`~model.data.pixels.load_array`; batches
     are normalised as a whole), or ``(rel, None, reason)`` when it cannot be read (vanished, unreadable, not an
     image). Runs in the decode pool."""
     try:
-        tensor, _ = load_pixels(os.path.join(root, rel), cfg)
+        pixels, _ = load_array(os.path.join(root, rel), cfg)
     except (ImageLoadError, OSError) as exc:
         return rel, None, printable(str(exc))
-    return rel, tensor, None
+    return rel, pixels, None
 
 
 def _work(
@@ -206,7 +207,7 @@ def to_record(pred: Prediction, rel: str) -> dict:
 
 
 def classify_chunk(
-    clf: Classifier, chunk: list[Loaded], k: int, step: ChunkStep | None = None, root: str = ""
+    clf: Predictor, chunk: list[Loaded], k: int, step: ChunkStep | None = None, root: str = ""
 ) -> list[dict]:
     """Run the model once on the readable images of ``chunk``; return one record per item, in order. With
     ``step``, it runs the model on the images (under ``root``) instead and each record gains its fields."""
@@ -215,20 +216,17 @@ def classify_chunk(
     extra: Iterator[dict] = iter(())
     if pixels:
         start = time.perf_counter()
-        batch = torch.stack([p.expand(3, -1, -1) for p in pixels])
-        if clf.placement.channels_last:  # cheaper on uint8 than on the float input; normalising keeps the layout
-            batch = batch.contiguous(memory_format=torch.channels_last)
-        batch = normalize(batch, clf.preprocess_cfg)
+        batch = np.stack([np.broadcast_to(p, (3, *p.shape[-2:])) for p in pixels])  # grey images are one channel
         rels = [rel for rel, t, _ in chunk if t is not None]
         if step is None:
-            probs = clf.probabilities(batch)
+            probs = clf.pixel_probabilities(batch)
         else:
-            probs, fields = step(clf, root, rels, batch)
+            probs, fields = step(clf, root, rels, clf.model_input(batch))
             extra = iter(fields)
         per_image = (time.perf_counter() - start) / len(pixels)
         predictions = iter(clf.top_k_batch(probs, k, rels, per_image))
 
-    def record(rel: str, loaded: torch.Tensor | None, error: str | None) -> dict:
+    def record(rel: str, loaded: np.ndarray | None, error: str | None) -> dict:
         if loaded is None:
             return {**to_record(clf.failed(rel, error or ""), rel), **(step.empty_fields() if step else {})}
         return {**to_record(next(predictions), rel), **next(extra, {})}
@@ -236,17 +234,17 @@ def classify_chunk(
     return [record(*item) for item in chunk]
 
 
-def model_lanes(clf: Classifier) -> int:
+def model_lanes(clf: Predictor) -> int:
     """Return how many batches run the model at once: on a multi-core CPU two, each lane thread on half the
-    cores (:func:`~model.runtime.threads.limit_this_thread`, which leaves torch's process-wide count alone), which
+    cores (``clf.limit_lane_thread``: torch's process-wide count is left alone), which
     beats one batch on all cores once decoding shares them (no thread waits at a barrier for a core that is
     decoding; benchmarks/bench_batch.py); on a GPU one. Plain forward passes share the network
     (:class:`~model.runtime.owner.NetworkOwner`); a step that captures holds it alone, one batch at a time."""
-    return 2 if clf.placement.device == "cpu" and torch.get_num_threads() >= 2 else 1
+    return 2 if clf.placement.device == "cpu" and clf.cpu_threads >= 2 else 1
 
 
 def label_folder(
-    clf: Classifier,
+    clf: Predictor,
     root: str | os.PathLike,
     journal: Journal,
     settings: BatchSettings,
@@ -273,8 +271,10 @@ def label_folder(
     batch_size = effective_batch_size(clf, settings)
     pool = executor or ThreadPoolExecutor(settings.workers or os.cpu_count() or 1, thread_name_prefix="decode")
     lanes = model_lanes(clf)
-    share = max(1, torch.get_num_threads() // lanes)
-    lane_pool = ThreadPoolExecutor(lanes, thread_name_prefix="model", initializer=limit_this_thread, initargs=(share,))
+    share = max(1, clf.cpu_threads // lanes)
+    lane_pool = ThreadPoolExecutor(
+        lanes, thread_name_prefix="model", initializer=clf.limit_lane_thread, initargs=(share,)
+    )
     fields: dict[str, dict] = {}  # a video frame's frame/time, from its decoding until its record is committed
     entries = iter_images(root, settings.recursive, settings.video is not None)
     work = _work(str(root), entries, journal.done, settings, clf.preprocess_cfg, fields)

@@ -15,22 +15,21 @@ from collections.abc import Callable, Container, Iterator, MutableMapping
 from functools import partial
 from typing import TYPE_CHECKING
 
-import torch
+import numpy as np
 from PIL import Image
 
 from model.batch.journal import printable
-from model.data.pixels import PreprocessCfg, frame_side
-from model.data.transform import model_pixels, normalize
+from model.data.pixels import PreprocessCfg, frame_side, pixel_array
 from model.video.files import Sampling, frame_key
 
 if TYPE_CHECKING:
     from model.batch.pipeline import Loaded  # (relative path or frame name, uint8 pixels or None, error or None)
-    from model.runtime.inference import Prediction, Predictor
+    from model.runtime.predictor import Prediction, Predictor
     from model.video.reader import VideoFrame
 
 
 def shrink_side(cfg: PreprocessCfg) -> int:
-    """Return the shorter side a frame is scaled down to while decoding (:func:`model.data.transform.frame_side`,
+    """Return the shorter side a frame is scaled down to while decoding (:func:`model.data.pixels.frame_side`,
     which reading a frame back by its name uses too)."""
     return frame_side(cfg)
 
@@ -42,7 +41,7 @@ def frame_fields(frame: VideoFrame) -> dict:
 
 def frame_pixels(key: str, image: Image.Image, cfg: PreprocessCfg) -> Loaded:
     """Return ``(key, pixels, None)``: the model's view of a decoded frame (runs in the decode pool)."""
-    return key, model_pixels(image, cfg), None
+    return key, pixel_array(image, cfg), None
 
 
 def video_items(
@@ -93,12 +92,11 @@ def classify_video(
     from model.video.reader import VideoError, open_video
 
     cfg = clf.preprocess_cfg
-    pending: list[tuple[str, torch.Tensor, dict]] = []
+    pending: list[tuple[str, np.ndarray, dict]] = []
 
     def flush() -> Iterator[tuple[Prediction, dict]]:
         start = time.perf_counter()
-        batch = normalize(torch.stack([p.expand(3, -1, -1) for _, p, _ in pending]), cfg)
-        probs = clf.probabilities(batch)
+        probs = clf.pixel_probabilities(np.stack([np.broadcast_to(p, (3, *p.shape[-2:])) for _, p, _ in pending]))
         seconds = (time.perf_counter() - start) / len(pending)
         preds = clf.top_k_batch(probs, k, [key for key, _, _ in pending], seconds)
         yield from zip(preds, [fields for _, _, fields in pending], strict=True)
@@ -108,7 +106,7 @@ def classify_video(
         with open_video(path) as video:
             for frame in video.frames(sampling.every, sampling.rate, shrink_to=shrink_side(cfg)):
                 fields = frame_fields(frame)
-                pending.append((frame_key(path, frame.time), model_pixels(frame.image, cfg), fields))
+                pending.append((frame_key(path, frame.time), pixel_array(frame.image, cfg), fields))
                 if len(pending) == batch_size:
                     yield from flush()
     except VideoError as exc:

@@ -30,8 +30,7 @@ from model.batch.pipeline import Loaded, load_entry
 from model.batch.scan import ScanEntry, is_image_name, iter_images
 from model.batch.videos import video_items
 from model.data.decode import ImageLoadError
-from model.data.pixels import PreprocessCfg
-from model.data.transform import load_pixels
+from model.data.pixels import PreprocessCfg, load_array
 from model.video.files import Sampling, is_video
 
 if TYPE_CHECKING:
@@ -142,7 +141,7 @@ def iter_source(source: Source, recursive: bool = False, videos: bool = False) -
 
 def read_entry(source: Source, rel: str, cfg: PreprocessCfg) -> Loaded:
     """Return ``(rel, pixels, None)`` with the model's uint8 view ``(C, H, W)`` of the image ``rel``
-    (:func:`~model.data.transform.load_pixels`), or ``(rel, None, reason)`` when it cannot be used: the local
+    (:func:`~model.data.pixels.load_array`), or ``(rel, None, reason)`` when it cannot be used: the local
     engine's :func:`~model.batch.pipeline.load_entry` for a folder, the same reasons naming the URL else."""
     if source.fs is None:
         return load_entry(source.root, rel, cfg)
@@ -159,7 +158,7 @@ def read_entry(source: Source, rel: str, cfg: PreprocessCfg) -> Loaded:
     if not data:
         return rel, None, f"{name}: empty file (0 bytes)"
     try:
-        pixels, _ = load_pixels(data, cfg)
+        pixels, _ = load_array(data, cfg)
     except ImageLoadError as exc:
         reason = str(exc)
         return rel, None, printable(f"{name}: {reason.removeprefix(_BYTES_NAME)}")

@@ -35,7 +35,7 @@ def decode_rows(
 ) -> dict[str, np.ndarray]:
     """Return the decoded columns (``path``, ``error``, ``pixels`` ``(N, 3, H, W)`` uint8, ``frame``, ``time``) of
     listed rows; with ``sampling``, a video file's row becomes its sampled frames' rows (:func:`read_video`)."""
-    out: list[tuple[bytes, str, torch.Tensor | None, int, float]] = []
+    out: list[tuple[bytes, str, np.ndarray | None, int, float]] = []
     for raw, listed_error, done in zip(batch["path"], batch["error"], batch.get("done", [""] * len(batch["path"])),
                                        strict=True):  # fmt: skip
         rel = os.fsdecode(raw)
@@ -51,7 +51,7 @@ def decode_rows(
     pixels = np.zeros((len(out), 3, height, width), dtype=np.uint8)
     for i, (_, _, view, _, _) in enumerate(out):
         if view is not None:
-            pixels[i] = view.expand(3, -1, -1).numpy()  # grey images are one channel
+            pixels[i] = view  # a grey image's one channel fills all three
     return {
         "path": np.array([row[0] for row in out], dtype=object),
         "error": np.array([row[1] for row in out], dtype=object),
@@ -86,7 +86,7 @@ class Labeller:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Return ``{"record": JSON texts}``, one per row of a decoded batch, in order."""
-        pixels = torch.from_numpy(batch["pixels"] if batch["pixels"].flags.writeable else batch["pixels"].copy())
+        pixels = batch["pixels"]
         chunk: list[Loaded] = [
             (os.fsdecode(raw), None if error else pixels[i], error or None)
             for i, (raw, error) in enumerate(zip(batch["path"], batch["error"], strict=True))

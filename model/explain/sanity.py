@@ -49,7 +49,8 @@ from model.explain.capture import capture, list_blocks
 from model.explain.introspect import normalise, upsample_map
 from model.explain.maps import compute_overlay, map_kind_spec, resolve
 from model.net.coatnet import CoAtNet
-from model.runtime.inference import Classifier, Explanation, Prediction
+from model.runtime.inference import Classifier, Explanation
+from model.runtime.predictor import Prediction
 
 THRESHOLD = 0.5  # Spearman correlation after full randomisation above which a kind is flagged insensitive
 INSENSITIVE = "insensitive to the model"

@@ -17,7 +17,7 @@ from model.data.transform import load_and_preprocess
 from model.features.cache import FeatureStore
 from model.features.taps import FeatureTaps
 from model.net.coatnet import CoAtNet
-from model.runtime.device import Placement
+from model.runtime.placement import Placement
 
 BATCH = 32
 _READERS = 4  # decode threads: the forward pass of a batch is the slower step

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from model.runtime.inference import Classifier, Predictor
+from model.runtime.inference import Classifier
+from model.runtime.predictor import Predictor
 from model.weights.loading import LoadedModel
 
 # seconds: forward passes that all take longer ask for the fast pass. 1/20 s: coatnet_0_rw_224's (60-80 ms on a

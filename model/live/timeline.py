@@ -24,7 +24,7 @@ from model.atomic import atomic_writer
 from model.batch.export import CsvWriter, export_format
 from model.cancel import CancelToken, check
 from model.data.transform import preprocess
-from model.runtime.inference import Predictor
+from model.runtime.predictor import Predictor
 from model.video import VideoError, open_video
 from model.video.files import frame_key
 

@@ -13,145 +13,23 @@ passes together, captures and backward passes alone), so the Image tab, the Batc
 from __future__ import annotations
 
 import contextlib
-import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import torch
 from PIL import Image
 
-from model.cancel import CancelToken
 from model.choices import TOP_K
-from model.data.decode import ImageLoadError
-from model.data.pixels import PreprocessCfg
-from model.data.transform import load_and_preprocess, preprocess
+from model.data.transform import normalize, preprocess
 from model.explain.capture import BlockInfo, Captured, capture, list_blocks
 from model.explain.introspect import grad_cam
-from model.runtime.device import Placement, choose_placement
+from model.runtime.device import choose_placement
 from model.runtime.owner import NetworkOwner, owner_of
-from model.weights.info import ModelInfo
-from model.weights.loading import LoadedModel, load_model
-
-
-def top_k_lines(labels: list[str], probs: list[float]) -> list[str]:
-    """Return one ``" 97.1%  label"`` line per class (the CLI's and the Batch table's top-k text)."""
-    return [f"{p * 100:5.1f}%  {label}" for label, p in zip(labels, probs, strict=True)]
-
-
-@dataclass
-class Prediction:
-    """The top-k classes of one image. ``error`` is None when it worked; when it did not, the lists are
-    empty and ``error`` says why in one line. ``seconds`` is the model's time for this image."""
-
-    path: str | None
-    labels: list[str]
-    indices: list[int]
-    probs: list[float]
-    model: str
-    device: str
-    precision: str
-    seconds: float = 0.0
-    error: str | None = None
-
-    def as_json(self) -> dict:
-        """Return the JSON-ready fields: path, labels, indices, probs, model, device, precision, error."""
-        return {
-            "path": self.path,
-            "labels": self.labels,
-            "indices": self.indices,
-            "probs": [round(p, 6) for p in self.probs],
-            "model": self.model,
-            "device": self.device,
-            "precision": self.precision,
-            "error": self.error,
-        }
-
-
-class Predictor:
-    """What every classifier offers, whatever runs it: class names, preprocessing, top-k predictions from files or
-    images. A subclass sets ``info`` (:class:`~model.weights.loading.ModelInfo`), provides ``placement`` and
-    :meth:`probabilities`; ``maps_unavailable`` says why it cannot explain ("" when it can: :class:`Classifier`).
-    """
-
-    info: ModelInfo
-    runtime = "torch"  # what runs the network: one of model.choices.RUNTIME_CHOICES but "auto"
-    maps_unavailable = ""
-
-    @property
-    def placement(self) -> Placement:
-        """Where and in what precision the network runs."""
-        raise NotImplementedError
-
-    @property
-    def runtime_now(self) -> str:
-        """What runs the plain forward passes at this moment (the progress line's word): ``runtime`` unless the
-        runtime is still getting ready (the compiled one says "torch, compiling")."""
-        return self.runtime
-
-    def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
-        """Return softmax probabilities ``(B, classes)`` float32 on the CPU for a preprocessed ``(B, 3, H, W)``."""
-        raise NotImplementedError
-
-    @property
-    def preprocess_cfg(self) -> PreprocessCfg:
-        """The model's preprocessing (its :class:`~model.weights.loading.ModelInfo`'s)."""
-        return self.info.preprocess
-
-    @property
-    def label_names(self) -> list[str]:
-        """The class names, index-aligned with the logits."""
-        return self.info.label_names
-
-    def top_k(self, probs: torch.Tensor, k: int, path: str | None = None, seconds: float = 0.0) -> Prediction:
-        """Return the :class:`Prediction` for one probability vector ``(classes,)``."""
-        return self.top_k_batch(probs[None], k, [path], seconds)[0]
-
-    def top_k_batch(
-        self, probs: torch.Tensor, k: int, paths: list[str | None], seconds: float = 0.0
-    ) -> list[Prediction]:
-        """Return one :class:`Prediction` per row of ``probs`` ``(B, classes)`` (``paths[i]`` for row i);
-        ``seconds`` is the model's time per image."""
-        values, indices = probs.topk(min(k, probs.shape[-1]), dim=-1)
-        names = self.label_names
-        return [
-            Prediction(
-                path=path,
-                labels=[names[i] for i in row_indices],
-                indices=row_indices,
-                probs=row_values,
-                model=self.info.name,
-                device=self.placement.device,
-                precision=self.placement.precision,
-                seconds=seconds,
-            )
-            for path, row_indices, row_values in zip(paths, indices.tolist(), values.tolist(), strict=True)
-        ]
-
-    def failed(self, path: str | None, error: str) -> Prediction:
-        """Return the :class:`Prediction` of an image that could not be classified."""
-        return Prediction(path, [], [], [], self.info.name, self.placement.device, self.placement.precision, 0.0, error)
-
-    def classify_image(self, image: Image.Image, k: int = TOP_K, path: str | None = None) -> Prediction:
-        """Return the top-``k`` prediction for an RGB image already in memory."""
-        batch = preprocess(image, self.preprocess_cfg)[None]
-        start = time.perf_counter()
-        probs = self.probabilities(batch)[0]
-        return self.top_k(probs, k, path, time.perf_counter() - start)
-
-    def classify_files(self, paths: list[str | os.PathLike], k: int = TOP_K) -> list[Prediction]:
-        """Return one :class:`Prediction` per path, in order; unreadable files become error predictions."""
-        out = []
-        for path in paths:
-            try:
-                tensor, _ = load_and_preprocess(path, self.preprocess_cfg)
-            except ImageLoadError as exc:
-                out.append(self.failed(str(path), str(exc)))
-                continue
-            start = time.perf_counter()
-            probs = self.probabilities(tensor[None])[0]
-            out.append(self.top_k(probs, k, str(path), time.perf_counter() - start))
-        return out
+from model.runtime.placement import Placement
+from model.runtime.predictor import Prediction, Predictor
+from model.runtime.threads import limit_this_thread
+from model.weights.loading import LoadedModel
 
 
 class Classifier(Predictor):
@@ -173,6 +51,25 @@ class Classifier(Predictor):
     def placement(self) -> Placement:
         """Where and in what precision the network runs now (the owner's; changes after an out-of-memory)."""
         return self.owner.placement
+
+    @property
+    def cpu_threads(self) -> int:
+        """torch's thread count (the batch labeller splits it between its model lanes)."""
+        return torch.get_num_threads()
+
+    def limit_lane_thread(self, count: int) -> None:
+        """Limit the calling thread's torch operations to ``count`` threads
+        (:func:`~model.runtime.threads.limit_this_thread`; torch's process-wide count is left alone)."""
+        limit_this_thread(count)
+
+    def model_input(self, pixels: np.ndarray) -> torch.Tensor:
+        """Return the normalised float32 tensor ``(B, 3, H, W)`` for uint8 pixels ``(B, C, H, W)``, channels_last
+        where the placement runs so (cheaper to lay out on uint8 than on the float input; normalising keeps the
+        layout)."""
+        batch = torch.from_numpy(pixels)
+        if self.placement.channels_last:
+            batch = batch.expand(-1, 3, -1, -1).contiguous(memory_format=torch.channels_last)
+        return normalize(batch, self.preprocess_cfg)
 
     def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
         """Return softmax probabilities ``(B, classes)`` float32 on the CPU for a preprocessed batch
@@ -259,41 +156,3 @@ class Explanation:
             if self.owner.generation != self.generation:
                 raise RuntimeError("the model moved to another device since this image was explained; explain it again")
             return self.captured.class_gradients(class_index, versus)
-
-
-def is_onnx_file(source: str | os.PathLike) -> bool:
-    """Return whether ``source`` names an ONNX file (by its suffix), which :class:`OnnxClassifier` runs."""
-    return os.fspath(source).lower().endswith(".onnx")
-
-
-def open_predictor(
-    source: str | os.PathLike,
-    device: str = "auto",
-    *,
-    labels: str | os.PathLike | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    cancel: CancelToken | None = None,
-    runtime: str | None = None,
-    batch_work: bool = False,
-    batch_sizes: tuple[int, ...] = (),
-) -> Predictor:
-    """Return the classifier for ``source``: an ``.onnx`` file runs through onnxruntime
-    (:class:`~model.runtime.onnx_runtime.OnnxClassifier`, predictions only), anything else
-    :func:`~model.weights.loading.load_model` opens, run by ``runtime`` (None: torch; torch, compiled, onnxruntime,
-    openvino or auto: :func:`~model.runtime.runtimes.open_runtime`, with ``batch_work`` and ``batch_sizes``).
-    ``labels``, ``progress`` and ``cancel`` as for ``load_model``. Raises
-    :class:`~model.weights.checkpoint.WeightsError` with one line (:class:`~model.runtime.runtimes.RuntimeUnavailable`
-    for a runtime that cannot run here)."""
-    if is_onnx_file(source):
-        from model.runtime.onnx_runtime import OnnxClassifier  # onnxruntime only when an ONNX file is opened
-        from model.runtime.runtimes import RuntimeUnavailable
-
-        if runtime not in (None, "auto", "onnxruntime"):
-            raise RuntimeUnavailable(f"an .onnx file runs through onnxruntime, not --runtime {runtime}")
-        return OnnxClassifier(source, device=device, labels=labels)
-    loaded = load_model(source, progress=progress, cancel=cancel, labels=labels)
-    if runtime in (None, "torch"):
-        return Classifier(loaded, device=device)
-    from model.runtime.runtimes import open_runtime
-
-    return open_runtime(loaded, runtime, device, batch_work=batch_work, batch_sizes=batch_sizes)

@@ -14,12 +14,11 @@ import os
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from model.export import onnx_missing
 from model.export.metadata import info_from_description, read_description
-from model.runtime.device import Placement
-from model.runtime.inference import Predictor
+from model.runtime.placement import Placement
+from model.runtime.predictor import Predictor, softmax
 from model.weights.labels import describe_labels, read_class_map
 from model.weights.layout import WeightsError
 
@@ -76,10 +75,10 @@ class OnnxClassifier(Predictor):
         """Where onnxruntime runs the file (always fp32); its ``note`` says why when not where asked."""
         return self._placement
 
-    def probabilities(self, batch: torch.Tensor) -> torch.Tensor:
-        """Return softmax probabilities ``(B, classes)`` float32 for a preprocessed batch ``(B, 3, H, W)``; a file
+    def probabilities(self, batch: np.ndarray) -> np.ndarray:
+        """Return softmax probabilities ``(B, classes)`` float32 for a normalised batch ``(B, 3, H, W)``; a file
         exported with a fixed batch size runs in chunks of that size (the last one padded)."""
-        pixels = batch.float().contiguous().numpy()
+        pixels = np.ascontiguousarray(batch, dtype=np.float32)
         step = self.fixed_batch or len(pixels)
         parts = []
         for start in range(0, len(pixels), max(step, 1)):
@@ -88,7 +87,7 @@ class OnnxClassifier(Predictor):
                 chunk = np.concatenate([chunk, np.zeros((step - len(chunk), *chunk.shape[1:]), chunk.dtype)])
             logits = self.session.run([self._output], {self._input.name: chunk})[0]
             parts.append(logits[: len(pixels) - start])
-        return torch.from_numpy(np.concatenate(parts)).float().softmax(-1)
+        return softmax(np.concatenate(parts))
 
     def explain(self, image: object) -> None:
         """Raise RuntimeError: maps need the PyTorch checkpoint (see :data:`MAPS_NEED_CHECKPOINT`)."""

@@ -23,7 +23,8 @@ from contextlib import contextmanager
 
 from torch import nn
 
-from model.runtime.device import Placement, cpu_fallback
+from model.runtime.device import cpu_fallback
+from model.runtime.placement import Placement
 
 
 class ComputeLock:

@@ -16,12 +16,20 @@ always runs ``torch``: nothing may delay its first prediction.
 from __future__ import annotations
 
 import importlib.util
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from model.cancel import CancelToken
 from model.choices import RUNTIME_CHOICES
 from model.export import onnx_missing
-from model.runtime.inference import Classifier
+from model.runtime import export_card
 from model.weights.layout import WeightsError
-from model.weights.loading import LoadedModel
+
+if TYPE_CHECKING:
+    from model.runtime.inference import Classifier
+    from model.runtime.predictor import Predictor
+    from model.weights.loading import LoadedModel
 
 PACKAGES = {  # runtime: (the package it needs beside onnx, how to install both)
     "onnxruntime": ("onnxruntime", "pip install 'coatnet-lens[onnx]'"),
@@ -100,4 +108,56 @@ def open_runtime(
         from model.runtime.exported import OpenVinoClassifier
 
         return OpenVinoClassifier(loaded, device, throughput=batch_work)
+    from model.runtime.inference import Classifier
+
     return Classifier(loaded, device=device)
+
+
+def is_onnx_file(source: str | os.PathLike) -> bool:
+    """Return whether ``source`` names an ONNX file (by its suffix), which :class:`OnnxClassifier` runs."""
+    return os.fspath(source).lower().endswith(".onnx")
+
+
+def open_predictor(
+    source: str | os.PathLike,
+    device: str = "auto",
+    *,
+    labels: str | os.PathLike | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: CancelToken | None = None,
+    runtime: str | None = None,
+    batch_work: bool = False,
+    batch_sizes: tuple[int, ...] = (),
+    maps: bool = False,
+) -> Predictor:
+    """Return the classifier for ``source``: an ``.onnx`` file runs through onnxruntime
+    (:class:`~model.runtime.onnx_runtime.OnnxClassifier`, predictions only); a model whose cached export
+    ``runtime`` would run, unchanged since its card was left, runs that export without torch
+    (:class:`~model.runtime.export_card.ExportPredictor`; not when ``maps`` are wanted); anything else
+    :func:`~model.weights.loading.load_model` opens, run by ``runtime`` (None: torch; torch, compiled, onnxruntime,
+    openvino or auto: :func:`open_runtime`, with ``batch_work`` and ``batch_sizes``), and an exported runtime
+    leaves the card for the next process. ``labels``, ``progress`` and ``cancel`` as for ``load_model``. Raises
+    :class:`~model.weights.layout.WeightsError` with one line (:class:`RuntimeUnavailable` for a runtime that cannot
+    run here)."""
+    if is_onnx_file(source):
+        from model.runtime.onnx_runtime import OnnxClassifier  # onnxruntime only when an ONNX file is opened
+
+        if runtime not in (None, "auto", "onnxruntime"):
+            raise RuntimeUnavailable(f"an .onnx file runs through onnxruntime, not --runtime {runtime}")
+        return OnnxClassifier(source, device=device, labels=labels)
+    if not maps and runtime is not None:
+        exported = export_card.open_from_card(source, labels, runtime, device, batch_work)
+        if exported is not None:
+            return exported
+    files = export_card.model_files(source, labels)
+    seen = export_card.stamps(files) if files is not None else None  # before loading: see export_card.stamps
+    from model.runtime.inference import Classifier
+    from model.weights.loading import load_model
+
+    loaded = load_model(source, progress=progress, cancel=cancel, labels=labels)
+    if runtime in (None, "torch"):
+        return Classifier(loaded, device=device)
+    clf = open_runtime(loaded, runtime, device, batch_work=batch_work, batch_sizes=batch_sizes)
+    if seen is not None and clf.runtime in export_card.EXPORTED_RUNTIMES:
+        export_card.write_card(source, labels, seen, clf.info, clf.export_path)
+    return clf

@@ -20,7 +20,8 @@ from model.data.pixels import PreprocessCfg
 from model.data.transform import load_pixels, normalize
 from model.features import base_key, final_choice
 from model.net.coatnet import CoAtNet
-from model.runtime.device import Placement, choose_placement
+from model.runtime.device import choose_placement
+from model.runtime.placement import Placement
 from model.teach.card import Taught, finish
 from model.teach.dataset import Checked, require_two_per_class, stratified_split
 from model.teach.head import class_weights, train_head

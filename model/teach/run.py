@@ -36,7 +36,8 @@ from model.teach.finetune import finetune
 from model.teach.head import HEAD_EPOCHS, Resume, cross_validated_accuracy, train_head
 from model.teach.resume import fingerprint, resume_path
 from model.teach.types import MODES, LabelledSet, TeachError, TeachProgress, TeachResult, TeachSettings
-from model.weights.loading import LoadedModel, WeightsError, load_model
+from model.weights.layout import WeightsError
+from model.weights.loading import LoadedModel, load_model
 
 Progress = Callable[[TeachProgress], None]
 

@@ -30,7 +30,7 @@ def test_the_bundle_says_to_use_the_python_install(monkeypatch):
 
 
 def test_opening_an_onnx_file_without_onnxruntime_is_one_line(tmp_path, monkeypatch):
-    from model.runtime.inference import open_predictor
+    from model.runtime.runtimes import open_predictor
 
     path = tmp_path / "m.onnx"
     path.write_bytes(b"\x08\x07")  # never read: onnxruntime is missing first

@@ -25,7 +25,8 @@ from safetensors.torch import save_file
 
 from model import create_model
 from model.cancel import Cancelled, CancelToken
-from model.weights.loading import DownloadCancelled, WeightsError, cached_tags, load_model
+from model.weights.layout import WeightsError
+from model.weights.loading import DownloadCancelled, cached_tags, load_model
 
 TAG = "coatnet_nano_rw_224.sw_in1k"
 REPO = f"timm/{TAG}"

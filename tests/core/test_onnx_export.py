@@ -28,7 +28,8 @@ from model.export.metadata import from_metadata_props, sidecar_path
 from model.export.onnx_export import ExportError, export_onnx
 from model.net.coatnet import CoAtNet
 from model.net.config import CoAtNetCfg, get_config, list_configs
-from model.runtime.inference import Classifier, open_predictor
+from model.runtime.inference import Classifier
+from model.runtime.runtimes import open_predictor
 from model.teach import TeachSettings, labelled_from_folder, teach
 from model.weights.info import ModelInfo
 from model.weights.loading import LoadedModel, load_model
@@ -130,7 +131,7 @@ def test_a_fixed_batch_file_classifies_any_number_of_images(tmp_path):
     batch = torch.randn(3, 3, SIDE, SIDE)  # three images: two runs, the last one padded
     with torch.no_grad():
         expected = loaded.net(batch).softmax(-1)
-    assert torch.allclose(clf.probabilities(batch), expected, atol=1e-5)
+    assert torch.allclose(torch.from_numpy(clf.probabilities(batch.numpy())), expected, atol=1e-5)
 
 
 def test_an_existing_file_is_refused_unless_forced(tmp_path):

@@ -22,8 +22,8 @@ from PIL import Image
 
 from coatnet_gui.cli.main import main
 from model.data.transform import load_and_preprocess
-from model.runtime.inference import Classifier, open_predictor
-from model.runtime.runtimes import RuntimeUnavailable, auto_runtime, open_runtime, unavailable_reason
+from model.runtime.inference import Classifier
+from model.runtime.runtimes import RuntimeUnavailable, auto_runtime, open_predictor, open_runtime, unavailable_reason
 from model.weights.loading import load_model
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,8 +14,8 @@ from PIL import Image
 from model import create_model
 from model.batch.pipeline import BatchSettings, label_folder, open_journal
 from model.explain.capture import capture, list_blocks
-from model.runtime.device import Placement
 from model.runtime.inference import Classifier
+from model.runtime.placement import Placement
 from model.runtime.threads import thread_limit
 from model.teach.head import train_head
 from model.weights.loading import LoadedModel, load_model

@@ -19,7 +19,8 @@ from model.weights import loading as weights_module
 from model.weights.checkpoint import save_checkpoint
 from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES
 from model.weights.labels import label_names
-from model.weights.loading import LoadedModel, WeightsError, config_signature, load_model
+from model.weights.layout import WeightsError
+from model.weights.loading import LoadedModel, config_signature, load_model
 from model.weights.pretrained import (
     FASHION_MNIST_CFG,
     IMAGENET_MEAN,
