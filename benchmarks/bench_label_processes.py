@@ -6,8 +6,9 @@
 The folder (written by ``bench_batch.write_jpegs``; with ``--keep`` into DIR and reused) and a checkpoint of
 seeded random weights (nothing is downloaded; the speed does not depend on the values) are shared by both:
 
-* ours: ``python -m coatnet_gui label FOLDER --model CHECKPOINT --out results.csv`` (its defaults: bf16 +
-  channels_last on an AMX CPU, its batch size and decode threads);
+* ours: ``python -m coatnet_gui label FOLDER --model CHECKPOINT --out results.csv`` (its defaults: the automatic
+  runtime, its batch size and decode threads; the untimed first run exports the model and leaves its card, so with
+  OpenVINO installed the timed runs run the cached export without importing torch: model.runtime.export_card);
 * the reference: one process doing what timm's ``inference.py`` does with its best flags on this CPU (``--amp
   --amp-dtype bfloat16 --channels-last``, its 2 loader workers, our batch size): ``timm.create_model`` with the
   checkpoint, ``resolve_data_config``, ``create_dataset`` + ``create_loader``, the top-5 of every image written
