@@ -29,15 +29,13 @@ import time
 from collections import deque
 from dataclasses import dataclass, replace
 
-import numpy as np
-import torch
 from PySide6.QtCore import QObject, Signal
 
 from coatnet_gui.image.session import map_size, model_view_box
 from coatnet_gui.live.frames import LiveFrame
 from coatnet_gui.overlay.paint import colorize
 from coatnet_gui.workers import Job, Workers
-from model.data.transform import preprocess
+from model.data.pixels import pixel_array
 from model.explain.maps import OverlayResult, OverlaySpec, compute_overlay
 from model.live.fast_pass import (
     FAST_PASS_AFTER,
@@ -194,13 +192,13 @@ class LiveSession(QObject):
                 layers = colorize(overlay, cmap) if cmap else None  # here, not on the busy GUI thread
                 return None, overlay, explanation.seconds, layers
             start = time.perf_counter()
-            probs = plain.probabilities(preprocess(frame.image, clf.preprocess_cfg)[None])[0]
-            return probs.numpy(), None, time.perf_counter() - start, None
+            probs = plain.pixel_probabilities(pixel_array(frame.image, clf.preprocess_cfg)[None])[0]
+            return probs, None, time.perf_counter() - start, None
 
         def top5(reported: tuple) -> None:
             probs, seconds, precision = reported
             mean = self.smoother.add(probs)
-            prediction = clf.top_k(torch.from_numpy(np.ascontiguousarray(mean)), 5, frame.name, seconds)
+            prediction = clf.top_k(mean, 5, frame.name, seconds)
             if precision:  # the explanation's pass: fast, in the placement's precision
                 prediction = replace(prediction, precision=precision)
             self.result = LiveResult(frame, prediction, None, seconds)

@@ -44,7 +44,7 @@ from model.batch.videos import estimated_frames, video_items
 from model.cancel import Cancelled, CancelToken, check
 from model.choices import TOP_K
 from model.data.decode import ImageLoadError
-from model.data.pixels import PreprocessCfg, load_array
+from model.data.pixels import PreprocessCfg, load_array, stack_pixels
 from model.runtime.predictor import Prediction, Predictor
 from model.video.files import Sampling, is_video
 
@@ -216,7 +216,7 @@ def classify_chunk(
     extra: Iterator[dict] = iter(())
     if pixels:
         start = time.perf_counter()
-        batch = np.stack([np.broadcast_to(p, (3, *p.shape[-2:])) for p in pixels])  # grey images are one channel
+        batch = stack_pixels(pixels)
         rels = [rel for rel, t, _ in chunk if t is not None]
         if step is None:
             probs = clf.pixel_probabilities(batch)

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from model.batch.journal import printable
-from model.data.pixels import PreprocessCfg, frame_side, pixel_array
+from model.data.pixels import PreprocessCfg, frame_side, pixel_array, stack_pixels
 from model.video.files import Sampling, frame_key
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def classify_video(
 
     def flush() -> Iterator[tuple[Prediction, dict]]:
         start = time.perf_counter()
-        probs = clf.pixel_probabilities(np.stack([np.broadcast_to(p, (3, *p.shape[-2:])) for _, p, _ in pending]))
+        probs = clf.pixel_probabilities(stack_pixels([p for _, p, _ in pending]))
         seconds = (time.perf_counter() - start) / len(pending)
         preds = clf.top_k_batch(probs, k, [key for key, _, _ in pending], seconds)
         yield from zip(preds, [fields for _, _, fields in pending], strict=True)

@@ -232,6 +232,12 @@ def pixel_array(image: Image.Image, cfg: PreprocessCfg) -> np.ndarray:
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
 
 
+def stack_pixels(pixels: list[np.ndarray]) -> np.ndarray:
+    """Return one uint8 batch ``(B, 3, H, W)`` of same-sized pixel arrays ``(C, H, W)`` (a grey image's one channel
+    repeated)."""
+    return np.stack([np.broadcast_to(p, (3, *p.shape[-2:])) for p in pixels])
+
+
 def normalize_array(pixels: np.ndarray, cfg: PreprocessCfg) -> np.ndarray:
     """Return model input float32 ``(..., 3, H, W)`` from uint8 pixels ``(..., C, H, W)`` (C = 1 or 3): scaled to
     0..1, minus ``cfg.mean``, over ``cfg.std`` (the same float32 steps as :func:`model.data.transform.normalize`).

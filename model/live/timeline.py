@@ -18,12 +18,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from model.atomic import atomic_writer
 from model.batch.export import CsvWriter, export_format
 from model.cancel import CancelToken, check
-from model.data.transform import preprocess
+from model.data.pixels import pixel_array, stack_pixels
 from model.runtime.predictor import Predictor
 from model.video import VideoError, open_video
 from model.video.files import frame_key
@@ -105,8 +103,7 @@ def timeline_rows(
         pending: list = []
 
         def classify(frames: list) -> list[TimelineRow]:
-            batch = torch.stack([preprocess(f.image, cfg) for f in frames])
-            probs = predictor.probabilities(batch)
+            probs = predictor.pixel_probabilities(stack_pixels([pixel_array(f.image, cfg) for f in frames]))
             preds = predictor.top_k_batch(probs, TOP_K, [name] * len(frames))
             return [
                 TimelineRow(name, f.index, float(f.time), tuple(p.labels), tuple(p.indices), tuple(p.probs))
