@@ -49,10 +49,11 @@ def fast_pass_unavailable(clf: Predictor) -> str:
 
 def open_fast_pass(clf: Classifier) -> Predictor:
     """Return an OpenVINO classifier of ``clf``'s model in ``clf``'s precision (bf16 where the placement is bf16),
-    sharing its network for explanations. A model without a cached export is exported from a copy of its network
-    (:func:`~model.runtime.exported.cached_export`), so frames keep running on ``clf`` meanwhile. Raises what the
-    export or the compile raises."""
+    sharing its network for explanations. A model without a cached export is exported in a child process from its
+    weights (:func:`~model.runtime.exported.cached_export`), so frames keep running on ``clf`` and the window's
+    event loop keeps turning meanwhile. Raises what the export or the compile raises."""
     from model.runtime.exported import OpenVinoClassifier
 
     placement = clf.placement
-    return OpenVinoClassifier(LoadedModel(clf.net, clf.info), placement.device, precision=placement.precision)
+    loaded = LoadedModel(clf.net, clf.info)
+    return OpenVinoClassifier(loaded, placement.device, precision=placement.precision, export_apart=True)

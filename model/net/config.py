@@ -10,7 +10,7 @@ field is checked against its allowed values when a config is made.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 ACTIVATIONS = ("gelu", "silu", "relu", "tanh")
 NORMS = ("layernorm2d", "batchnorm2d")
@@ -113,6 +113,19 @@ class CoAtNetCfg:
                 f"CoAtNetCfg: embed_dim {self.embed_dim}, depths {self.depths} and block_type {self.block_type} "
                 "must have one entry per stage"
             )
+
+    def as_json(self) -> dict:
+        """Return the config as JSON-ready values (nested dicts for the block configs)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> CoAtNetCfg:
+        """Return the config :meth:`as_json` gave ``data`` for (lists become tuples again). Raises ``TypeError`` or
+        ``ValueError`` for anything else."""
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        values["conv_cfg"] = ConvCfg(**values["conv_cfg"])
+        values["transformer_cfg"] = TransformerCfg(**values["transformer_cfg"])
+        return cls(**values)
 
 
 def _rw_coat(

@@ -35,20 +35,26 @@ def exported_path(loaded: LoadedModel) -> Path:
     return cache_dir() / "exported" / f"{model_key(loaded)}.onnx"
 
 
-def cached_export(loaded: LoadedModel) -> Path:
+def cached_export(loaded: LoadedModel, apart: bool = False) -> Path:
     """Return the model's ONNX file, exporting it first when the cache has none (dynamic batch, written
     atomically with its sidecar, so a second process never reads half a file). The export traces a copy of the
     network, taken while no pass can move it, so other threads keep running the shared one meanwhile (the Live
-    tab's frames while its fast pass is made)."""
+    tab's frames while its fast pass is made). ``apart``: the export runs in a child process
+    (:func:`~model.export.apart.export_apart`), whose GIL is its own: the window's event loop keeps turning."""
+    from model.export.apart import export_apart
     from model.export.onnx_export import export_onnx
 
     path = exported_path(loaded)
     with _EXPORTING:
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
-            with owner_of(loaded.net).shared():
-                snapshot = copy.deepcopy(loaded.net)
-            export_onnx(LoadedModel(snapshot, loaded.info), path, force=True)
+            hold = owner_of(loaded.net).shared
+            if apart:
+                export_apart(loaded, path, hold)
+            else:
+                with hold():
+                    snapshot = copy.deepcopy(loaded.net)
+                export_onnx(LoadedModel(snapshot, loaded.info), path, force=True)
     return path
 
 
@@ -85,11 +91,19 @@ class OnnxRuntimeClassifier(_ExportedClassifier):
 
 class OpenVinoClassifier(_ExportedClassifier):
     """The model's export compiled by OpenVINO for the CPU (:class:`~model.runtime.engines.OpenVinoEngine`: bf16
-    where the CPU runs it fast; ``throughput`` for batch work). The eager network is kept for explanations."""
+    where the CPU runs it fast; ``throughput`` for batch work; ``export_apart``: a missing export is made in a child
+    process, for a window). The eager network is kept for explanations."""
 
     runtime = "openvino"
 
-    def __init__(self, loaded: LoadedModel, device: str = "auto", precision: str = "auto", throughput: bool = False):
+    def __init__(
+        self,
+        loaded: LoadedModel,
+        device: str = "auto",
+        precision: str = "auto",
+        throughput: bool = False,
+        export_apart: bool = False,
+    ):
         super().__init__(loaded, device, precision)
-        self.export_path = cached_export(loaded)
+        self.export_path = cached_export(loaded, apart=export_apart)
         self.engine = OpenVinoEngine(self.export_path, precision, throughput, asked=self.owner.placement.device)
