@@ -92,7 +92,7 @@ def model_files(source: str | os.PathLike, labels: str | os.PathLike | None) -> 
 def card_path(source: str | os.PathLike, labels: str | os.PathLike | None) -> Path:
     """Return where the card of ``source`` opened with ``labels`` lives (keyed by both, paths made absolute)."""
     text = os.fspath(source)
-    where = str(_absolute(text)) if Path(text).expanduser().exists() else text
+    where = str(_absolute(text)) if Path(text).expanduser().exists() else parse_tag(text) or text
     names = str(_absolute(labels)) if labels is not None else ""
     key = hashlib.sha256(json.dumps([CARD_FORMAT, where, names]).encode("utf-8")).hexdigest()[:24]
     return cache_dir() / "exported" / "cards" / f"{key}.json"

@@ -207,3 +207,35 @@ def test_a_file_that_changes_while_it_is_loaded_does_not_match_its_card(cache, c
     open_for_labelling(checkpoint)
     monkeypatch.setattr(loading, "load_model", real)
     assert not isinstance(open_for_labelling(checkpoint), ExportPredictor)  # stamped before loading: stale
+
+
+def test_a_public_tag_runs_from_its_card_until_the_hub_cache_moves_on(cache, tmp_path, monkeypatch):
+    import torch
+    from safetensors.torch import save_file
+
+    from model.net.coatnet import create_model
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.delenv("HUGGINGFACE_HUB_CACHE", raising=False)
+    repo = tmp_path / "hf" / "hub" / "models--timm--coatnet_nano_rw_224.sw_in1k"
+
+    def snapshot(commit: str, seed: int) -> None:
+        """Put random nano weights (``seed``) in the hub cache as revision ``commit`` of main."""
+        folder = repo / "snapshots" / commit
+        folder.mkdir(parents=True)
+        torch.manual_seed(seed)
+        save_file(create_model("coatnet_nano_rw_224").state_dict(), folder / WEIGHTS_NAME)
+        (repo / "refs").mkdir(exist_ok=True)
+        (repo / "refs" / "main").write_text(commit)
+
+    tag = "coatnet_nano_rw_224.sw_in1k"
+    snapshot("a" * 40, seed=0)
+    loaded = open_for_labelling(tag)
+    from_card = open_for_labelling(f"timm/{tag}")  # another spelling of the same tag: the same card
+    assert not isinstance(loaded, ExportPredictor)
+    assert isinstance(from_card, ExportPredictor) and from_card.info == loaded.info and from_card.info.source == "hub"
+    snapshot("b" * 40, seed=1)  # the cache moves on: main names another snapshot
+    moved = open_for_labelling(tag)
+    assert not isinstance(moved, ExportPredictor)
+    assert export_card.read_card(tag, None) is not None  # the usual path renewed the card for the new snapshot
