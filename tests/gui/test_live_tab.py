@@ -3,7 +3,7 @@ plays and shows frames with an overlay; a query click moves the map; pause and s
 tab; frames captured into classes teach a model the tab then uses; the timeline strip fills, a click on it seeks and
 its rows export; no camera is said so; a bad file is an error in the window, the app keeps running; frames that
 arrive while the network is busy are dropped, not queued; slow plain passes hand frames without a map to the fast
-pass (OpenVINO)."""
+pass (OpenVINO); an exported .onnx file gives frames and the timeline their predictions, without maps."""
 
 from __future__ import annotations
 
@@ -385,3 +385,32 @@ def test_slow_passes_bring_the_fast_pass_for_frames_without_a_map(qtbot, live, t
         eager = clf.probabilities(preprocess(result.frame.image, clf.preprocess_cfg)[None])[0]
         assert result.overlay is None and session.runtime == "openvino"
         assert result.prediction.indices[0] == int(eager.argmax())  # smoothing is off: this frame alone
+
+
+@pytest.mark.skipif(bool(unavailable_reason("onnxruntime")), reason="onnxruntime is not installed")
+def test_an_onnx_file_gives_live_predictions_and_a_timeline_without_maps(
+    qtbot, window, clip, small_model_dir, tmp_path
+):
+    from model.export.onnx_export import export_onnx
+    from model.weights.loading import load_model
+
+    window.load_model(str(export_onnx(load_model(small_model_dir), tmp_path / "small.onnx").path))
+    qtbot.waitUntil(lambda: getattr(window.session.classifier, "runtime", "") == "onnxruntime", timeout=TIMEOUT_MS)
+    tab = window.live
+    window.tabs.setCurrentWidget(tab)
+    tab.open_file(clip)
+    qtbot.waitUntil(lambda: not tab.session.timeline_running() and len(tab.strip.rows) == FRAMES, timeout=TIMEOUT_MS)
+    truth = [name for _path, name in fashion_stills(1)][:4]
+    held = [truth[row.frame // 3] for row in tab.strip.rows]  # each still is held 3 frames
+    assert sum(row.labels[0] == want for row, want in zip(tab.strip.rows, held, strict=True)) >= FRAMES - 3
+    wait_frame(qtbot, tab, 0)
+    shown = [tab.session.result.prediction.labels[0]]
+    for index in range(1, FRAMES):  # the tab's own frame path, frame by frame
+        tab.step_button.click()
+        wait_frame(qtbot, tab, index)
+        shown.append(tab.session.result.prediction.labels[0])
+        assert tab.session.overlay is None
+    assert sum(a == b for a, b in zip(shown, held, strict=True)) >= FRAMES - 3
+    assert shown == [row.labels[0] for row in tab.strip.rows]  # the same predictor, the same frames
+    assert not tab.controls.isEnabled()
+    assert window.banner.kind != "error", window.banner.text()
