@@ -55,6 +55,11 @@ BUNDLED_MODEL_DIR = ("models", "coatnet_fmnist_96")
 SAMPLE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
 
 
+def bundled_model_dir() -> Path:
+    """Return the folder of the model shipped with the app (it may not exist yet)."""
+    return asset_path(*BUNDLED_MODEL_DIR)
+
+
 def sample_images() -> list[Path]:
     """Return the sample images shipped in ``assets/samples``, sorted by name (empty when there are none)."""
     folder = asset_path("samples")

@@ -49,9 +49,9 @@ def write_random_fmnist(folder: Path, label_names: list[str], seed: int) -> Path
 @pytest.fixture(scope="session")
 def small_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled model's folder once it is trained, else a random-weight checkpoint of the same config."""
+    from model.resources import bundled_model_dir
     from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES
     from model.weights.layout import WEIGHTS_NAME
-    from model.weights.loading import bundled_model_dir
 
     bundled = bundled_model_dir()
     if (bundled / WEIGHTS_NAME).is_file():

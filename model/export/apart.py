@@ -12,7 +12,6 @@ SECURITY.md), in a private temporary folder beside the output; the child writes 
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -25,19 +24,15 @@ from model.export.onnx_export import ExportError, export_onnx
 from model.weights.loading import LoadedModel
 
 _SPEC, _WEIGHTS = "network.json", "weights.safetensors"
+CAN_EXPORT_APART = not getattr(sys, "frozen", False)  # a frozen app's executable cannot run ``-m`` a module
 
 
 def export_apart(loaded: LoadedModel, out: Path, hold: Callable[[], AbstractContextManager] = nullcontext) -> None:
     """Export ``loaded`` to ``out`` (and its sidecar) as :func:`~model.export.onnx_export.export_onnx` with
     ``force`` does, in a child process; ``hold()`` is held only while the weights are read (the network's shared
-    hold: no pass may move it meanwhile). In a frozen app, whose executable runs the app rather than Python, the
-    export runs here, on a copy taken under ``hold()``. Raises :class:`~model.export.onnx_export.ExportError` with
-    the child's one line when it fails."""
-    if getattr(sys, "frozen", False):
-        with hold():
-            snapshot = copy.deepcopy(loaded.net)
-        export_onnx(LoadedModel(snapshot, loaded.info), out, force=True)
-        return
+    hold: no pass may move it meanwhile). Not in a frozen app, whose executable runs the app rather than Python
+    (:data:`CAN_EXPORT_APART`). Raises :class:`~model.export.onnx_export.ExportError` with the child's one line when
+    it fails."""
     from safetensors.torch import save_file
 
     net = loaded.net

@@ -11,7 +11,8 @@ export at once (:class:`ExportPredictor`, no torch). Anything else — a file re
 beside the checkpoint, another hub snapshot, a GPU that may be present, maps wanted — takes the usual path, which
 rewrites the card.
 
-    predictor = open_from_card("photos-model/", None, runtime="auto", device="auto", batch_work=True)
+    seen = current_stamps("photos-model/", None)
+    predictor = open_from_card("photos-model/", None, "auto", "auto", batch_work=True, seen=seen)
     # None: load the checkpoint as usual (model.runtime.runtimes.open_predictor does both)
 """
 
@@ -27,7 +28,7 @@ import numpy as np
 
 from model.atomic import write_bytes_atomically
 from model.paths import cache_dir
-from model.resources import BUNDLED_MODEL_DIR, asset_path
+from model.resources import bundled_model_dir
 from model.runtime.engines import OnnxRuntimeEngine, OpenVinoEngine
 from model.runtime.placement import Placement
 from model.runtime.predictor import Predictor, softmax
@@ -66,7 +67,7 @@ def model_files(source: str | os.PathLike, labels: str | os.PathLike | None) -> 
     text = os.fspath(source)
     extra = [_absolute(labels)] if labels is not None else []
     if not isinstance(source, os.PathLike) and text == "bundled":
-        folder = asset_path(*BUNDLED_MODEL_DIR)
+        folder = bundled_model_dir()
         return [folder / WEIGHTS_NAME, folder / CONFIG_JSON, *extra]
     path = Path(text).expanduser()
     if path.exists():
@@ -118,15 +119,23 @@ def write_card(
         pass
 
 
-def read_card(source: str | os.PathLike, labels: str | os.PathLike | None) -> tuple[ModelInfo, Path] | None:
-    """Return the :class:`~model.weights.info.ModelInfo` and the export of ``source`` opened with ``labels`` from its
-    card, when there is one, every file it names is as it was and the export is there; else None."""
+def current_stamps(source: str | os.PathLike, labels: str | os.PathLike | None) -> dict[str, Stamp] | None:
+    """Return the :func:`stamps` of :func:`model_files` of ``source`` with ``labels`` now; None when they cannot be
+    told without loading it."""
     files = model_files(source, labels)
-    if files is None:
+    return stamps(files) if files is not None else None
+
+
+def read_card(
+    source: str | os.PathLike, labels: str | os.PathLike | None, seen: dict[str, Stamp] | None
+) -> tuple[ModelInfo, Path] | None:
+    """Return the :class:`~model.weights.info.ModelInfo` and the export of ``source`` opened with ``labels`` from its
+    card, when there is one, its files are as ``seen`` (:func:`current_stamps`) and the export is there; else None."""
+    if seen is None:
         return None
     try:
         card = json.loads(card_path(source, labels).read_text(encoding="utf-8"))
-        if card.get("format") != CARD_FORMAT or card.get("files") != stamps(files):
+        if card.get("format") != CARD_FORMAT or card.get("files") != seen:
             return None
         export = Path(card["export"])
         info = ModelInfo.from_json(card["info"])
@@ -194,11 +203,12 @@ def open_from_card(
     runtime: str | None,
     device: str,
     batch_work: bool,
+    seen: dict[str, Stamp] | None,
 ) -> ExportPredictor | None:
     """Return the :class:`ExportPredictor` of ``source`` (with ``labels``) when ``runtime`` on ``device`` would run
-    its export and its card is valid (:func:`read_card`); else None: load it as usual."""
+    its export and its card matches ``seen`` (:func:`read_card`); else None: load it as usual."""
     chosen = card_runtime(runtime, device)
-    found = read_card(source, labels) if chosen else None
+    found = read_card(source, labels, seen) if chosen else None
     if chosen is None or found is None:
         return None
     info, export = found

@@ -40,8 +40,9 @@ def cached_export(loaded: LoadedModel, apart: bool = False) -> Path:
     atomically with its sidecar, so a second process never reads half a file). The export traces a copy of the
     network, taken while no pass can move it, so other threads keep running the shared one meanwhile (the Live
     tab's frames while its fast pass is made). ``apart``: the export runs in a child process
-    (:func:`~model.export.apart.export_apart`), whose GIL is its own: the window's event loop keeps turning."""
-    from model.export.apart import export_apart
+    (:func:`~model.export.apart.export_apart`), whose GIL is its own: the window's event loop keeps turning (where
+    the app can start one: not frozen)."""
+    from model.export.apart import CAN_EXPORT_APART, export_apart
     from model.export.onnx_export import export_onnx
 
     path = exported_path(loaded)
@@ -49,7 +50,7 @@ def cached_export(loaded: LoadedModel, apart: bool = False) -> Path:
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             hold = owner_of(loaded.net).shared
-            if apart:
+            if apart and CAN_EXPORT_APART:
                 export_apart(loaded, path, hold)
             else:
                 with hold():

@@ -145,12 +145,12 @@ def open_predictor(
         if runtime not in (None, "auto", "onnxruntime"):
             raise RuntimeUnavailable(f"an .onnx file runs through onnxruntime, not --runtime {runtime}")
         return OnnxClassifier(source, device=device, labels=labels)
-    if not maps and runtime is not None:
-        exported = export_card.open_from_card(source, labels, runtime, device, batch_work)
+    seen = None  # the stamps of the model's files, taken before loading (export_card.stamps)
+    if runtime not in (None, "torch"):  # a runtime that may run an export: its card
+        seen = export_card.current_stamps(source, labels)
+        exported = None if maps else export_card.open_from_card(source, labels, runtime, device, batch_work, seen)
         if exported is not None:
             return exported
-    files = export_card.model_files(source, labels)
-    seen = export_card.stamps(files) if files is not None else None  # before loading: see export_card.stamps
     from model.runtime.inference import Classifier
     from model.weights.loading import load_model
 

@@ -21,11 +21,12 @@ import torch
 from PIL import Image
 
 from model.data.transform import preprocess
+from model.resources import bundled_model_dir
 from model.runtime.inference import Classifier
 from model.teach.evaluation import draw_confusion
 from model.training.fashion_mnist import DEFAULT_ROOT, load_split
 from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES
-from model.weights.loading import bundled_model_dir, load_model
+from model.weights.loading import load_model
 
 
 def predict_all(clf: Classifier, images: np.ndarray, batch_size: int = 250) -> np.ndarray:

@@ -20,7 +20,7 @@ from model.cancel import CancelToken
 from model.data.pixels import DEFAULT_PREPROCESS, PreprocessCfg
 from model.net.coatnet import CoAtNet, create_model
 from model.net.config import get_config, head_on_stage, list_configs
-from model.resources import BUNDLED_MODEL_DIR, asset_path
+from model.resources import bundled_model_dir
 from model.weights.checkpoint import read_state_dict
 from model.weights.hub import DownloadCancelled, Progress, cached_file, fetch, hub_cache_dir
 from model.weights.info import ModelInfo
@@ -42,7 +42,6 @@ __all__ = [
     "LoadedModel",
     "ModelInfo",
     "WeightsError",
-    "bundled_model_dir",
     "cached_tags",
     "config_signature",
     "load_model",
@@ -63,11 +62,6 @@ class LoadedModel:
     def warnings(self) -> list[str]:
         """Return what was unreadable in the checkpoint and replaced (see :attr:`ModelInfo.warnings`)."""
         return self.info.warnings
-
-
-def bundled_model_dir() -> Path:
-    """Return the folder of the model shipped with the app (it may not exist yet)."""
-    return asset_path(*BUNDLED_MODEL_DIR)
 
 
 def load_model(

@@ -14,12 +14,13 @@ import torch
 from PIL import Image
 
 from model import create_model
+from model.resources import bundled_model_dir
 from model.runtime.device import choose_placement
 from model.runtime.inference import Classifier
 from model.runtime.placement import cpu_has_fast_bf16
 from model.weights.checkpoint import save_checkpoint
 from model.weights.labels import FASHION_MNIST_CLASSES as CLASS_NAMES
-from model.weights.loading import bundled_model_dir, load_model
+from model.weights.loading import load_model
 from model.weights.pretrained import FASHION_MNIST_CFG as PRETRAINED_CFG
 
 REPO = Path(__file__).resolve().parents[2]

@@ -238,4 +238,5 @@ def test_a_public_tag_runs_from_its_card_until_the_hub_cache_moves_on(cache, tmp
     snapshot("b" * 40, seed=1)  # the cache moves on: main names another snapshot
     moved = open_for_labelling(tag)
     assert not isinstance(moved, ExportPredictor)
-    assert export_card.read_card(tag, None) is not None  # the usual path renewed the card for the new snapshot
+    now = export_card.current_stamps(tag, None)
+    assert export_card.read_card(tag, None, now) is not None  # the usual path renewed the card for the new snapshot

@@ -20,8 +20,9 @@ from PySide6.QtCore import QItemSelectionModel
 
 from coatnet_gui.batch.rows import COL_PATH
 from coatnet_gui.batch.view import BatchView
+from model.resources import bundled_model_dir
 from model.runtime.inference import Classifier
-from model.weights.loading import bundled_model_dir, load_model
+from model.weights.loading import load_model
 
 TIMEOUT_MS = 300_000
 SLICE = Path(__file__).resolve().parents[1] / "data" / "fmnist_test_slice"
