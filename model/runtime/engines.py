@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 
 from model.paths import cache_dir
-from model.runtime.onnx_runtime import onnx_providers
 from model.runtime.placement import Placement, cpu_has_fast_bf16
 
 
@@ -71,3 +70,13 @@ class OnnxRuntimeEngine:
     def run(self, pixels: np.ndarray) -> np.ndarray:
         """Return the logits float32 ``(B, classes)`` of the normalised batch ``pixels`` ``(B, 3, H, W)``."""
         return np.asarray(self.session.run([self._output], {self._input: pixels})[0], dtype=np.float32)
+
+
+def onnx_providers(available: list[str], device: str) -> tuple[list[str], Placement]:
+    """Return onnxruntime's providers for ``device`` and the :class:`Placement` they mean."""
+    if device in ("auto", "cuda") and "CUDAExecutionProvider" in available:
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"], Placement("cuda", "fp32", channels_last=False)
+    note = ""
+    if device in ("cuda", "mps"):
+        note = f"{device} was asked for but onnxruntime here runs on the CPU only; using the CPU"
+    return ["CPUExecutionProvider"], Placement("cpu", "fp32", channels_last=False, note=note)

@@ -17,6 +17,7 @@ import numpy as np
 
 from model.export import onnx_missing
 from model.export.metadata import info_from_description, read_description
+from model.runtime.engines import OnnxRuntimeEngine
 from model.runtime.placement import Placement
 from model.runtime.predictor import Predictor, softmax
 from model.weights.labels import describe_labels, read_class_map
@@ -44,36 +45,34 @@ class OnnxClassifier(Predictor):
 
     def __init__(self, path: str | os.PathLike, device: str = "auto", labels: str | os.PathLike | None = None):
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401  (only to say it is missing)
         except ImportError:
             raise WeightsError(onnx_missing("opening an ONNX file", "onnxruntime")) from None
         path = Path(path).expanduser()
         if not path.is_file():
             raise WeightsError(f"No such file: {path}.")
-        providers, self._placement = onnx_providers(ort.get_available_providers(), device)
         try:
-            self.session = ort.InferenceSession(str(path), providers=providers)
+            self.engine = OnnxRuntimeEngine(path, device)
         except Exception as exc:  # onnxruntime's own kinds (InvalidProtobuf, Fail, ...): the file is not usable
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise WeightsError(f"{path.name} could not be opened by onnxruntime: {reason}") from None
+        self.session = self.engine.session
         props = dict(self.session.get_modelmeta().custom_metadata_map)
         self.info = info_from_description(read_description(path, props), path)
         if labels is not None:
             names = read_class_map(Path(labels), self.info.num_classes)
             self.info.label_names, self.info.label_set = names, describe_labels(names)
             self.info.label_source = f"{Path(labels).name} (--labels)"
-        self._input = self.session.get_inputs()[0]
-        self._output = self.session.get_outputs()[0].name
         width = self.session.get_outputs()[0].shape[-1]
         if isinstance(width, int) and width != self.info.num_classes:
             raise WeightsError(f"{path.name} gives {width} logits but names {self.info.num_classes} classes.")
-        batch = self._input.shape[0]
+        batch = self.session.get_inputs()[0].shape[0]
         self.fixed_batch = batch if isinstance(batch, int) else None  # exported with --batch N
 
     @property
     def placement(self) -> Placement:
         """Where onnxruntime runs the file (always fp32); its ``note`` says why when not where asked."""
-        return self._placement
+        return self.engine.placement
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Return softmax probabilities ``(B, classes)`` float32 for a normalised batch ``(B, 3, H, W)``; a file
@@ -85,20 +84,10 @@ class OnnxClassifier(Predictor):
             chunk = pixels[start : start + step]
             if len(chunk) < step:
                 chunk = np.concatenate([chunk, np.zeros((step - len(chunk), *chunk.shape[1:]), chunk.dtype)])
-            logits = self.session.run([self._output], {self._input.name: chunk})[0]
+            logits = self.engine.run(chunk)
             parts.append(logits[: len(pixels) - start])
         return softmax(np.concatenate(parts))
 
     def explain(self, image: object) -> None:
         """Raise RuntimeError: maps need the PyTorch checkpoint (see :data:`MAPS_NEED_CHECKPOINT`)."""
         raise RuntimeError(MAPS_NEED_CHECKPOINT)
-
-
-def onnx_providers(available: list[str], device: str) -> tuple[list[str], Placement]:
-    """Return onnxruntime's providers for ``device`` and the :class:`Placement` they mean."""
-    if device in ("auto", "cuda") and "CUDAExecutionProvider" in available:
-        return ["CUDAExecutionProvider", "CPUExecutionProvider"], Placement("cuda", "fp32", channels_last=False)
-    note = ""
-    if device in ("cuda", "mps"):
-        note = f"{device} was asked for but onnxruntime here runs on the CPU only; using the CPU"
-    return ["CPUExecutionProvider"], Placement("cpu", "fp32", channels_last=False, note=note)
