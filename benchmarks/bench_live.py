@@ -240,9 +240,10 @@ def step_latencies(d: Driver, frames: int) -> dict[str, list[float]]:
     return {k: v[2:] for k, v in times.items()}
 
 
-def played_latency(d: Driver) -> tuple[float, float, str]:
+def played_latency(d: Driver) -> tuple[float, float, str, float]:
     """Play the clip from its start at the file's pace; return the readout's latency (s), the mean seconds of the
-    frame jobs shown meanwhile (as they timed themselves) and the readout."""
+    frame jobs shown meanwhile (as they timed themselves), the readout, and the GUI thread's CPU seconds per frame
+    that arrived (drawing, mostly, with the GIL held: the time the network's Python waits for)."""
     tab, session = d.tab, d.tab.session
     tab.speed_box.setCurrentIndex(SPEEDS.index(1.0))
     tab.player.seek(0.0)
@@ -254,10 +255,13 @@ def played_latency(d: Driver) -> tuple[float, float, str]:
 
     session.result_ready.connect(record)
     session.stats.reset()
+    arrived, gui_cpu = d.arrived, time.thread_time()
     tab.toggle_play()
     d.wait(lambda: not tab.player.playing, "the end of the clip")
+    gui_cpu = (time.thread_time() - gui_cpu) / max(1, d.arrived - arrived)
     session.result_ready.disconnect(record)
-    return session.stats.latency, statistics.mean(list(network.values())[1:] or network.values()), session.stats_text()
+    jobs = statistics.mean(list(network.values())[1:] or network.values())
+    return session.stats.latency, jobs, session.stats_text().replace("\n", " / "), gui_cpu
 
 
 def latency_run(app: QApplication, name: str, clf: Classifier, clip: Path, frames: int) -> None:
@@ -277,10 +281,10 @@ def latency_run(app: QApplication, name: str, clf: Classifier, clip: Path, frame
         print(f"  stepped, {what:<25}: arrival -> top-5 on screen {t['shown']:6.1f} ms, of which the network "
               f"{t['network']:6.1f} ms; bare forward {t['bare']:6.1f} ms; median of the per-frame ratios "
               f"{ratio:.2f}x (goal <= {LATENCY_GOAL}x: {verdict})")  # fmt: skip
-        latency, network, readout = played_latency(d)
+        latency, network, readout, gui = played_latency(d)
         print(f"  played at 30 fps, {what:<16}: readout '{readout}'; the frame jobs took {network * 1000:6.1f} ms "
               f"each meanwhile: latency {latency / network:.2f}x the job, {latency * 1000 / t['bare']:.2f}x the "
-              "bare forward measured stepped")  # fmt: skip
+              f"bare forward measured stepped; GUI thread {gui * 1000:.1f} ms of CPU per frame")  # fmt: skip
     d.close()
 
 

@@ -9,10 +9,20 @@ from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
-    """Return an ``(h, w, 3)`` uint8 array as a QImage that owns a copy of the pixels."""
+    """Return an ``(h, w, 3)`` uint8 array as a QImage that owns a copy of the pixels, in ``Format_RGB32``: the
+    format Qt draws without converting. A 24-bit image was converted again at every paint, on the GUI thread and
+    holding the GIL (a 640 x 480 frame scaled into the Live tab: 4.0 ms against 1.5 ms), time the Live tab's network
+    waited for."""
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     h, w, _ = rgb.shape
-    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).convertToFormat(QImage.Format.Format_RGB32)
+
+
+def packed_qimage(pixels: np.ndarray) -> QImage:
+    """Return an ``(h, w)`` uint32 array of ``0xFFRRGGBB`` pixels as a ``Format_RGB32`` QImage that owns a copy."""
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint32)
+    h, w = pixels.shape
+    return QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_RGB32).copy()
 
 
 def pil_to_qimage(image: Image.Image) -> QImage:

@@ -1,11 +1,15 @@
 """The timeline strip under the scrubber: per sampled frame, a bar in its top-1 class's colour as tall as its
 confidence, a marker at the frame shown; a click seeks there (``seek_requested(seconds)``), hovering names the
-class."""
+class.
+
+The bars and their class names are drawn once into a pixmap, again only when rows come or the size changes: while a
+file plays the marker moves 30 times a second, and drawing thousands of bars in Python each time held the GIL for
+about 7 ms per frame, time the Live tab's network (Python between its operations) waited for."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QLocale, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from coatnet_gui import i18n
@@ -43,6 +47,7 @@ class TimelineStrip(QWidget):
         self.rows: list[TimelineRow] = []
         self.position: float | None = None
         self.note = self.tr("Open a video file: its frames are classified here in the background.")
+        self._bars: QPixmap | None = None  # the bars and names as drawn last (None: draw them again)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         """A strip as wide as it is given and :data:`STRIP_HEIGHT` tall."""
@@ -52,27 +57,36 @@ class TimelineStrip(QWidget):
         """Start a new file of ``seconds``: no rows yet."""
         self.duration, self.rows, self.position = max(0.0, seconds), [], None
         self.note = self.tr("Classifying the frames…")
-        self.update()
+        self._redraw()
 
     def clear(self, note: str) -> None:
         """Show no file, only ``note``."""
         self.duration, self.rows, self.position, self.note = 0.0, [], None, note
-        self.update()
+        self._redraw()
 
     def set_note(self, note: str) -> None:
         """Say ``note`` where no frame is classified (the timeline stopped before its first rows)."""
         self.note = note
-        self.update()
+        self._redraw()
 
     def add_rows(self, rows: list[TimelineRow]) -> None:
         """Add classified frames (in time order)."""
         self.rows.extend(rows)
-        self.update()
+        self._redraw()
 
     def set_position(self, seconds: float | None) -> None:
         """Mark the frame shown at ``seconds`` (None: no marker)."""
         self.position = seconds
         self.update()
+
+    def _redraw(self) -> None:
+        self._bars = None
+        self.update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        """The bars are drawn again at the new width."""
+        self._bars = None
+        super().resizeEvent(event)
 
     def _x(self, seconds: float) -> float:
         return 1.0 + (self.width() - 2.0) * (seconds / self.duration if self.duration > 0 else 0.0)
@@ -81,26 +95,40 @@ class TimelineStrip(QWidget):
         return max(0.0, min(self.duration, (x - 1.0) / max(1.0, self.width() - 2.0) * self.duration))
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        """Draw the bars, the marker, or the note when there is nothing to draw."""
+        """Draw the bars (as drawn last, unless rows came or the size changed), the marker, or the note when there is
+        nothing to draw."""
+        ratio = self.devicePixelRatioF()
+        if self._bars is None or self._bars.devicePixelRatio() != ratio:
+            self._bars = self._draw_bars(ratio)
         painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._bars)
+        if self.rows and self.duration > 0 and self.position is not None:
+            painter.setPen(QPen(MARKER, 2.0))
+            x = self._x(self.position)
+            painter.drawLine(int(x), 0, int(x), self.height())
+        painter.end()
+
+    def _draw_bars(self, ratio: float) -> QPixmap:
+        """Return the strip without its marker, ``ratio`` device pixels per logical pixel."""
+        pixmap = QPixmap(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
+        pixmap.setDevicePixelRatio(ratio)
+        painter = QPainter(pixmap)
         painter.fillRect(self.rect(), BACKGROUND)
         if not self.rows or self.duration <= 0:
             painter.setPen(TEXT)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.note)
             painter.end()
-            return
+            return pixmap
         h = self.height() - 2.0
-        step = self.duration / max(1, len(self.rows)) if len(self.rows) > 1 else self.duration
+        # rows are sampled at a steady rate: a bar spans one step (rows still coming leave the rest of the strip empty)
+        step = self.rows[1].time - self.rows[0].time if len(self.rows) > 1 else self.duration
         width = max(1.0, self._x(step) - self._x(0.0))
         for row in self.rows:
             bar = h * max(0.05, row.confidence)
             painter.fillRect(QRectF(self._x(row.time), 1.0 + h - bar, width, bar), class_colour(row.indices[0]))
         self._label_runs(painter, width)
-        if self.position is not None:
-            painter.setPen(QPen(MARKER, 2.0))
-            x = self._x(self.position)
-            painter.drawLine(int(x), 0, int(x), self.height())
         painter.end()
+        return pixmap
 
     def _label_runs(self, painter: QPainter, width: float) -> None:
         """Name the class of each run of frames with the same top-1, where the name fits (the colours' legend)."""

@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
 from coatnet_gui.model_texts import core_text
 from coatnet_gui.overlay.geometry import Box, fit_box, grid_cells
-from coatnet_gui.qimage import to_qimage
+from coatnet_gui.qimage import packed_qimage, to_qimage
 from model.explain import colormaps
 from model.explain.introspect import grid_cell
 from model.explain.maps import OverlayResult, Panel
@@ -45,7 +45,7 @@ def colorize(result: OverlayResult, cmap: str) -> list[QImage]:
     layers = []
     for panel in result.panels:
         name = colormaps.for_map(cmap, panel.signed)
-        layer = to_qimage(colormaps.apply(panel.image, name, panel.lo, panel.hi))
+        layer = packed_qimage(np.take(colormaps.packed_table(name), colormaps.indices(panel.image, panel.lo, panel.hi)))
         layer.setText(COLORMAP_KEY, name)
         layers.append(layer)
     return layers

@@ -40,6 +40,9 @@ class ClassBar(QAbstractButton):
 
     def set_class(self, label: str, probability: float, class_index: int) -> None:
         """Show ``label`` with ``probability`` (0-1); ``class_index`` is its index among the model's classes."""
+        if (label, class_index, percent(probability)) == (self.label, self.class_index, percent(self.probability)):
+            self.probability = probability  # the same on screen (the Live tab sets it 30 times a second): no repaint
+            return
         self.label, self.probability, self.class_index = label, probability, class_index
         self.setToolTip(
             self.tr(
@@ -219,5 +222,7 @@ class PredictionPanel(QWidget):
         """Mark the bar of class B of a contrastive Grad-CAM (None: no mark)."""
         self.versus_class = class_index
         for bar in self.bars:
-            bar.versus = class_index is not None and bar.class_index == class_index
-            bar.update()
+            versus = class_index is not None and bar.class_index == class_index
+            if versus != bar.versus:
+                bar.versus = versus
+                bar.update()

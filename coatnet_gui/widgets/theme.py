@@ -7,6 +7,8 @@ reaches a ratio against a background; :func:`series` and :func:`text_colour` are
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -38,8 +40,15 @@ def is_dark(palette: QPalette | None = None) -> bool:
 def legible(colour: QColor, background: QColor, ratio: float = TEXT_RATIO) -> QColor:
     """Return ``colour`` with its hue and saturation kept, lighter on a dark ``background`` or darker on a light
     one, by the least that gives a contrast of at least ``ratio`` (black or white when no shade of the hue does)."""
+    # remembered: widgets repainted with every Live frame ask for the same few colours 30 times a second
+    return QColor(_legible(colour.getRgbF(), background.getRgbF(), ratio))
+
+
+@functools.lru_cache(maxsize=256)
+def _legible(colour_rgbf: tuple, background_rgbf: tuple, ratio: float) -> QColor:
+    colour, background = QColor.fromRgbF(*colour_rgbf), QColor.fromRgbF(*background_rgbf)
     if contrast(colour, background) >= ratio:
-        return QColor(colour)
+        return colour
     lighten = luminance(background) < 0.18
     hue, saturation, lightness, alpha = colour.getHslF()
     for step in range(1, 21):

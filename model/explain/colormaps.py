@@ -56,11 +56,34 @@ def lookup_table(name: str) -> np.ndarray:
     return table
 
 
+def indices(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Return ``values`` ``(h, w)`` as ``(h, w)`` uint8 indices into a lookup table, ``lo``..``hi`` spanning 0..255
+    (values outside are clipped; non-finite values become 0). Computed in place on one float copy: the Live tab
+    colours a map per frame."""
+    span = hi - lo
+    if span > 0:
+        scaled = np.subtract(values, lo, dtype=np.result_type(values, np.float32))
+        scaled /= span
+    else:
+        scaled = np.zeros(np.shape(values), dtype=np.float32)
+    np.nan_to_num(scaled, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
+    scaled *= 255.0
+    scaled += 0.5
+    np.clip(scaled, 0, 255, out=scaled)
+    return scaled.astype(np.uint8)
+
+
 def apply(values: np.ndarray, name: str, lo: float, hi: float) -> np.ndarray:
     """Return ``values`` ``(h, w)`` coloured with map ``name`` as ``(h, w, 3)`` uint8, ``lo``..``hi`` spanning
     the whole map (values outside are clipped; non-finite values become the lowest colour)."""
-    span = hi - lo
-    scaled = (values - lo) / span if span > 0 else np.zeros_like(values, dtype=np.float32)
-    scaled = np.nan_to_num(scaled, nan=0.0, posinf=1.0, neginf=0.0)
-    index = np.clip(scaled * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return lookup_table(name)[index]
+    return lookup_table(name)[indices(values, lo, hi)]
+
+
+@cache
+def packed_table(name: str) -> np.ndarray:
+    """Return colour map ``name`` as a read-only ``(256,)`` uint32 table of opaque ``0xFFRRGGBB`` pixels: the
+    32-bit layout screens draw without converting (Qt's ``Format_RGB32``)."""
+    rgb = lookup_table(name).astype(np.uint32)
+    table = (0xFF000000 | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]).astype(np.uint32)
+    table.setflags(write=False)
+    return table

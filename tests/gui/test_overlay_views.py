@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from types import SimpleNamespace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
@@ -294,3 +295,20 @@ def test_the_query_cross_is_at_the_centre_of_the_query_token_box(qapp):
     box_centre = (350, 350)  # token (3, 3) spans 300..400 on both axes
     assert pixels[box_centre].min() > 150 and pixels[box_centre[0], box_centre[1] + 5].min() > 150
     assert pixels[300 + 20, 300 + 20].max() < 50  # inside the box, off the cross and the outline: untouched
+
+
+def test_colorize_draws_the_colour_map_pixel_for_pixel_as_32_bit_pixels():
+    """The layers are packed 0xFFRRGGBB straight from the lookup table (no 24-bit detour): every pixel is the colour
+    colormaps.apply gives, out-of-range, NaN and infinite values included, for a plain and a signed panel."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(37, 53)).astype(np.float32)
+    values[0, :4] = [np.nan, np.inf, -np.inf, 40.0]
+    panels = [SimpleNamespace(image=values, lo=-1.0, hi=1.5, signed=False),
+              SimpleNamespace(image=values, lo=-2.0, hi=2.0, signed=True)]  # fmt: skip
+    for panel, layer in zip(panels, colorize(SimpleNamespace(panels=panels), "magma"), strict=True):
+        assert layer.format() == QImage.Format.Format_RGB32 and (layer.width(), layer.height()) == (53, 37)
+        name = colormaps.for_map("magma", panel.signed)
+        assert layer.text(COLORMAP_KEY) == name
+        rgb = layer.convertToFormat(QImage.Format.Format_RGB888)
+        got = np.frombuffer(rgb.constBits(), np.uint8, count=rgb.bytesPerLine() * 37).reshape(37, -1)[:, : 53 * 3]
+        np.testing.assert_array_equal(got.reshape(37, 53, 3), colormaps.apply(values, name, panel.lo, panel.hi))
