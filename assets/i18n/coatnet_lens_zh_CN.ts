@@ -1609,22 +1609,6 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <translation>拖动以显示视频的其他时刻</translation>
     </message>
     <message>
-        <source>Stop</source>
-        <translation>停止</translation>
-    </message>
-    <message>
-        <source>Stop classifying the file&apos;s frames</source>
-        <translation>停止对文件的帧进行分类</translation>
-    </message>
-    <message>
-        <source>Export rows…</source>
-        <translation>导出行…</translation>
-    </message>
-    <message>
-        <source>Write the classified frames as CSV or JSON Lines</source>
-        <translation>将已分类的帧写为 CSV 或 JSON Lines 文件</translation>
-    </message>
-    <message>
         <source>smooth over </source>
         <translation>平滑 </translation>
     </message>
@@ -1635,6 +1619,14 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     <message>
         <source>The top-5 of the class probabilities averaged over the last N frames (1: none)</source>
         <translation>前 5 名取自最近 N 帧的类别概率平均值（1：不平滑）</translation>
+    </message>
+    <message>
+        <source>Keep each map on its own frame</source>
+        <translation>让每张图留在它自己的帧上</translation>
+    </message>
+    <message>
+        <source>While frames run, the picture moves on when a map is made, so a map never trails a moving object (Grad-CAM every 3rd frame: a third of the frame rate). Off: the video plays at its pace under the last map.</source>
+        <translation>帧在运行时，画面在一张图算好时才前进，因此图不会落后于移动的物体（每 3 帧一次 Grad-CAM：帧率的三分之一）。关闭：视频按自己的节奏播放，上面是最近的一张图。</translation>
     </message>
     <message>
         <source>Live</source>
@@ -1651,10 +1643,6 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     <message>
         <source>Pause</source>
         <translation>暂停</translation>
-    </message>
-    <message>
-        <source>Wrote {n:,} frame rows to {path}.</source>
-        <translation>已将 {n:,} 条帧行写入 {path}。</translation>
     </message>
     <message>
         <source>Camera: {name}</source>
@@ -1687,18 +1675,6 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
     <message>
         <source>{kind} every {ordinal} frame</source>
         <translation>{kind}：每 {ordinal} 帧计算一次</translation>
-    </message>
-    <message>
-        <source>Classifying frames: {done:,} of {total:,}…</source>
-        <translation>正在分类帧：{done:,} / {total:,}…</translation>
-    </message>
-    <message>
-        <source>Export the frame rows</source>
-        <translation>导出帧行</translation>
-    </message>
-    <message>
-        <source>CSV (*.csv);;JSON Lines (*.jsonl)</source>
-        <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
     </message>
 </context>
 <context>
@@ -3271,6 +3247,41 @@ similarity {similarity:.3f}</source>
     <message>
         <source>Checkpoints (*.safetensors)</source>
         <translation>检查点 (*.safetensors)</translation>
+    </message>
+</context>
+<context>
+    <name>TimelinePanel</name>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop classifying the file&apos;s frames</source>
+        <translation>停止对文件的帧进行分类</translation>
+    </message>
+    <message>
+        <source>Export rows…</source>
+        <translation>导出行…</translation>
+    </message>
+    <message>
+        <source>Write the classified frames as CSV or JSON Lines</source>
+        <translation>将已分类的帧写为 CSV 或 JSON Lines 文件</translation>
+    </message>
+    <message>
+        <source>Wrote {n:,} frame rows to {path}.</source>
+        <translation>已将 {n:,} 条帧行写入 {path}。</translation>
+    </message>
+    <message>
+        <source>Classifying frames: {done:,} of {total:,}…</source>
+        <translation>正在分类帧：{done:,} / {total:,}…</translation>
+    </message>
+    <message>
+        <source>Export the frame rows</source>
+        <translation>导出帧行</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv);;JSON Lines (*.jsonl)</source>
+        <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
     </message>
 </context>
 <context>

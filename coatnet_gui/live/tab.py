@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QGroupBox,
@@ -36,7 +36,7 @@ from coatnet_gui.live.frames import LiveFrame
 from coatnet_gui.live.player import SPEEDS, FilePlayer
 from coatnet_gui.live.session import LiveResult, LiveSession
 from coatnet_gui.live.texts import VIDEO_FILTER, rate_text, time_text
-from coatnet_gui.live.timeline_strip import TimelineStrip
+from coatnet_gui.live.timeline_panel import TimelinePanel
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import colorize
 from coatnet_gui.widgets.accessibility import named_button
@@ -127,21 +127,10 @@ class LiveTab(QSplitter):
         ):
             transport.addWidget(widget, stretch)
 
-        self.strip = TimelineStrip()
-        self.timeline_status = QLabel("")
-        self.timeline_status.setAccessibleName("Timeline status")
-        self.cancel_timeline_button = named_button(
-            self.tr("Stop"), "Stop the timeline", self.tr("Stop classifying the file's frames")
-        )
-        self.export_button = named_button(
-            self.tr("Export rows…"),
-            "Export the frame rows",
-            self.tr("Write the classified frames as CSV or JSON Lines"),
-        )
-        timeline_row = QHBoxLayout()
-        timeline_row.addWidget(self.timeline_status, 1)
-        timeline_row.addWidget(self.cancel_timeline_button)
-        timeline_row.addWidget(self.export_button)
+        self.timeline = TimelinePanel(self.session, lambda: self.player.path)
+        t = self.timeline  # its parts, as the tab's: the tests reach them here
+        self.strip, self.timeline_status = t.strip, t.status
+        self.cancel_timeline_button, self.export_button = t.cancel_button, t.export_button
 
         left = QWidget()
         column = QVBoxLayout(left)
@@ -150,8 +139,7 @@ class LiveTab(QSplitter):
         column.addWidget(self.message)
         column.addWidget(self.view, 1)
         column.addLayout(transport)
-        column.addWidget(self.strip)
-        column.addLayout(timeline_row)
+        column.addWidget(self.timeline)
 
         self.stats_label = QLabel(self.session.stats_text())
         self.stats_label.setWordWrap(True)  # its second line (the fast pass) must not widen the sidebar
@@ -171,6 +159,15 @@ class LiveTab(QSplitter):
         self.rate_label = QLabel("")
         self.rate_label.setAccessibleName("Overlay rate")
         self.rate_label.setWordWrap(True)
+        self.sync_box = QCheckBox(self.tr("Keep each map on its own frame"))
+        self.sync_box.setAccessibleName("Keep each map on its own frame")
+        self.sync_box.setToolTip(
+            self.tr(
+                "While frames run, the picture moves on when a map is made, so a map never trails a moving object "
+                "(Grad-CAM every 3rd frame: a third of the frame rate). Off: the video plays at its pace under the "
+                "last map."
+            )
+        )
         self.controls = OverlayControls()
         self.capture = CapturePanel(self.workers, lambda: self.session.current, self.source_getter, self.device_getter)
         c = self.capture  # its parts, as the tab's: the tests and the keys reach them here
@@ -182,7 +179,7 @@ class LiveTab(QSplitter):
         for title, widgets in (
             (self.tr("Live"), [self.stats_label, self.smooth_spin]),
             (self.tr("Prediction"), [self.prediction]),
-            (self.tr("Overlay"), [self.rate_label, self.controls]),
+            (self.tr("Overlay"), [self.rate_label, self.sync_box, self.controls]),
         ):
             group = QGroupBox(title)
             box = QVBoxLayout(group)
@@ -202,8 +199,6 @@ class LiveTab(QSplitter):
         self.seek_slider.valueChanged.connect(lambda value: p.seek(value / 1000))  # drag, click, keys; not playback
         self.speed_box.currentIndexChanged.connect(lambda _i: p.set_speed(self.speed_box.currentData()))
         self.strip.seek_requested.connect(p.seek)
-        self.cancel_timeline_button.clicked.connect(s.cancel_timeline)
-        self.export_button.clicked.connect(self.choose_export)
         self.smooth_spin.valueChanged.connect(s.set_smoothing)
         self.capture.snapshot_saved.connect(self.snapshot_saved)
         self.capture.model_taught.connect(self.model_taught)
@@ -212,24 +207,18 @@ class LiveTab(QSplitter):
         self.prediction.class_clicked.connect(self.controls.set_class)
         self.prediction.top_class_shown.connect(self.controls.set_top_class)
         self.controls.spec_changed.connect(self._spec_changed)
+        self.sync_box.toggled.connect(lambda on: on and self._own_map_now())
         self.controls.appearance_changed.connect(self._appearance_changed)
         p.opened.connect(self._file_opened)
         p.frame_ready.connect(self.show_frame)
         p.failed.connect(self.show_error)
-        p.playing_changed.connect(
-            lambda playing: self.play_button.setText(self.tr("Pause") if playing else self.tr("Play"))
-        )
+        p.playing_changed.connect(self._playing_changed)
         self.camera.frame_ready.connect(self.show_frame)
         self.camera.failed.connect(self._camera_failed)
         s.result_ready.connect(self._show_result)
         s.stats_changed.connect(self.stats_label.setText)
         s.plan_changed.connect(lambda: self.rate_label.setText(self.rate_text(self.session.spec.kind)))
         s.failed.connect(self.show_error)
-        s.timeline_rows.connect(self.strip.add_rows)
-        s.timeline_progress.connect(self._timeline_progress)
-        s.timeline_finished.connect(self._timeline_finished)
-        wrote = self.tr("Wrote {n:,} frame rows to {path}.")
-        s.exported.connect(lambda path, n: self.timeline_status.setText(wrote.format(n=n, path=path)))
         self._spec_changed(self.controls.spec())
         self.session.colormap = self.controls.colormap()
 
@@ -305,19 +294,16 @@ class LiveTab(QSplitter):
     def _set_file_controls(self, enabled: bool) -> None:
         for widget in (self.play_button, self.step_button, self.seek_slider, self.speed_box):
             widget.setEnabled(enabled)
-        self.export_button.setEnabled(bool(self.session.rows))
-        self.cancel_timeline_button.setEnabled(self.session.timeline_running())
+        self.timeline.set_enabled()
 
     def show_frame(self, frame: LiveFrame) -> None:
         """Show ``frame`` with the map shown last, send it to the network (dropped when busy), capture it when
         capture is held."""
-        clf = self.classifier_getter()
-        w, h = frame.qimage.width(), frame.qimage.height()
-        box = model_view_box(clf, (w, h)) if clf is not None else Box(0, 0, w, h)
-        self.view.set_image(frame.qimage, box)
         overlay = self.session.overlay
-        if overlay is not None and self.controls.overlay_visible():
-            self.view.set_overlay(overlay, self._layers)
+        if not (self.synced() and overlay is not None and self.view.state is not None):  # else: when its map comes
+            self.view.set_image(frame.qimage, self._view_box(frame))
+            if overlay is not None and self.controls.overlay_visible():
+                self.view.set_overlay(overlay, self._layers)
         if frame.time is not None:
             info = self.player.info
             total = float(info.duration or 0.0) if info is not None else 0.0
@@ -337,9 +323,36 @@ class LiveTab(QSplitter):
             fresh = result.layers is not None and result.colormap == cmap  # coloured in the worker
             self._layers = result.layers if fresh else colorize(result.overlay, cmap)
             self.controls.show_result(result.overlay)
-        overlay = self.session.overlay
-        if overlay is not None and self.controls.overlay_visible():
-            self.view.set_overlay(overlay, self._layers)
+            if self.controls.overlay_visible():  # a new map; a top-5 alone leaves the view (and its paint) be
+                if self.synced():
+                    self.view.set_image(result.frame.qimage, self._view_box(result.frame))
+                self.view.set_overlay(result.overlay, self._layers)
+
+    def synced(self) -> bool:
+        """True while the picture waits for maps: "Keep each map on its own frame" is on, a map is drawn and frames
+        run (a file playing, a camera)."""
+        running = self.player.playing or self.camera.running
+        return running and self.sync_box.isChecked() and self.controls.overlay_visible() and self.controls.isEnabled()
+
+    def _view_box(self, frame: LiveFrame) -> Box:
+        clf, w, h = self.classifier_getter(), frame.qimage.width(), frame.qimage.height()
+        return model_view_box(clf, (w, h)) if clf is not None else Box(0, 0, w, h)
+
+    def _playing_changed(self, playing: bool) -> None:
+        self.play_button.setText(self.tr("Pause") if playing else self.tr("Play"))
+        if not playing and self.sync_box.isChecked():
+            self._own_map_now()
+
+    def _own_map_now(self) -> None:
+        """Keeping maps on their frames while nothing runs (paused, or the option just turned on): show the newest
+        frame, which the picture may have skipped while waiting for maps, and give it its own map."""
+        current, result = self.session.current, self.session.result
+        if current is None or self.view.state is None or self.synced() or not self.controls.overlay_visible():
+            return
+        if result is not None and result.frame is current and result.overlay is not None:
+            return  # its own map is on screen
+        self.view.set_image(current.qimage, self._view_box(current))  # no map of another frame over it meanwhile
+        self.session.set_spec(self.session.spec)  # the frame shown is explained again, with its map
 
     def _spec_changed(self, spec) -> None:
         self.session.set_spec(spec)
@@ -379,26 +392,6 @@ class LiveTab(QSplitter):
         if self.player.info is not None:
             self.strip.set_duration(float(self.player.info.duration or 0.0))
             self.session.start_timeline(self.player.path)
-
-    def _timeline_progress(self, done: int, total: int) -> None:
-        self.timeline_status.setText(
-            self.tr("Classifying frames: {done:,} of {total:,}…").format(done=done, total=total)
-        )
-
-    def _timeline_finished(self, text: str) -> None:
-        self.timeline_status.setText(text)
-        self.strip.set_note(text)  # not "Classifying the frames…" on a strip that stopped before its first rows
-        self.cancel_timeline_button.setEnabled(False)
-        self.export_button.setEnabled(bool(self.session.rows))
-
-    def choose_export(self) -> None:
-        """Ask where to write the frame rows (Qt's dialog asks before replacing a file) and write them."""
-        stem = Path(self.player.path).stem or "video"
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export the frame rows"), f"{stem}-frames.csv", self.tr("CSV (*.csv);;JSON Lines (*.jsonl)")
-        )
-        if path:
-            self.session.export_rows(path, overwrite=True)  # the dialog asked before an existing file
 
     def show_error(self, message: str) -> None:
         """Show ``message`` above the frame (and in the window's banner through ``failed``); the tab stays usable."""

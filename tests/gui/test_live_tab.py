@@ -139,6 +139,46 @@ def test_play_pause_and_step(qtbot, live):
     wait_frame(qtbot, tab, shown + 1)
 
 
+def test_keeping_each_map_on_its_own_frame_while_playing(qtbot, live):
+    """Grad-CAM on every 3rd frame. Option off: the video runs on under an older frame's map (the trailing the
+    option is for). On: at every frame that arrives and every map that comes, the picture is the frame its map was
+    computed on. Paused at the end, the frame shown gets its own map."""
+    tab, session = live, live.session
+    tab.controls.choose(OverlaySpec(kind="gradcam"))
+    qtbot.waitUntil(lambda: session.overlay is not None and session.overlay.spec.kind == "gradcam", timeout=TIMEOUT_MS)
+    map_frame = {}  # id(map) -> the frame it was computed on
+
+    def mapped(result) -> None:
+        if result.overlay is not None:
+            map_frame[id(result.overlay)] = result.frame.qimage
+
+    seen = []  # (picture, map) on screen after each frame's arrival and each map (the tab's slots run first)
+    session.result_ready.connect(mapped)
+    session.result_ready.connect(lambda _r: seen.append((tab.view.state.image, tab.view.state.result)))
+    tab.player.frame_ready.connect(lambda _f: seen.append((tab.view.state.image, tab.view.state.result)))
+
+    def play_through() -> list[bool]:
+        seen.clear()
+        with qtbot.waitSignal(tab.player.ended, timeout=TIMEOUT_MS):
+            tab.play_button.click()
+        own = [map_frame[id(result)] is image for image, result in seen if id(result) in map_frame]
+        assert len(own) >= FRAMES - 2
+        return own
+
+    assert not tab.sync_box.isChecked() and not all(play_through())  # off by default: maps trail
+    tab.sync_box.setChecked(True)
+    assert all(play_through())
+    last = tab.player.index
+    qtbot.waitUntil(
+        lambda: (
+            tab.view.state.result is not None
+            and map_frame.get(id(tab.view.state.result)) is tab.view.state.image is session.current.qimage
+        ),
+        timeout=TIMEOUT_MS,
+    )
+    assert session.current.index == last == FRAMES - 1
+
+
 def test_snapshot_lands_in_the_image_tab(qtbot, window, live):
     live.controls.choose(OverlaySpec(kind="gradcam"))
     assert "every 3rd frame" in live.rate_label.text()
