@@ -12,9 +12,8 @@ from model.live.timeline import TimelineRow
 
 def rows(classes: list[int], confidence: float = 1.0, seconds_each: float = 1.0) -> list[TimelineRow]:
     """Return one row per second with top-1 class ``classes[i]``."""
-    return [
-        TimelineRow("clip.mp4", i, i * seconds_each, (f"class {c}",), (c,), (confidence,)) for i, c in enumerate(classes)
-    ]
+    row = TimelineRow
+    return [row("clip.mp4", i, i * seconds_each, (f"class {c}",), (c,), (confidence,)) for i, c in enumerate(classes)]
 
 
 def colour_at(strip: TimelineStrip, x: float, y: int) -> QColor:
