@@ -16,17 +16,23 @@ def rows(classes: list[int], confidence: float = 1.0, seconds_each: float = 1.0)
     return [row("clip.mp4", i, i * seconds_each, (f"class {c}",), (c,), (confidence,)) for i, c in enumerate(classes)]
 
 
+def shown_strip(qtbot, width: int, duration: float) -> TimelineStrip:
+    """Return a strip ``width`` px wide, shown, for a file of ``duration`` seconds."""
+    strip = TimelineStrip()
+    qtbot.addWidget(strip)
+    strip.resize(width, STRIP_HEIGHT)
+    strip.show()
+    strip.set_duration(duration)
+    return strip
+
+
 def colour_at(strip: TimelineStrip, x: float, y: int) -> QColor:
     """Return the colour the strip shows at (``x``, ``y``), as drawn now."""
     return strip.grab().toImage().pixelColor(int(x), y)
 
 
 def test_bars_marker_and_new_rows_are_drawn_as_they_come(qtbot):
-    strip = TimelineStrip()
-    qtbot.addWidget(strip)
-    strip.resize(400, STRIP_HEIGHT)
-    strip.show()
-    strip.set_duration(4.0)
+    strip = shown_strip(qtbot, 400, 4.0)
     low = STRIP_HEIGHT - 4  # near the bottom: inside every bar, under the class names
     strip.add_rows(rows([0, 1]))
     first, second, third = strip._x(0.5), strip._x(1.5), strip._x(2.5)
@@ -47,11 +53,7 @@ def test_bars_marker_and_new_rows_are_drawn_as_they_come(qtbot):
 
 
 def test_a_bar_is_as_tall_as_its_confidence_and_a_new_file_clears_the_strip(qtbot):
-    strip = TimelineStrip()
-    qtbot.addWidget(strip)
-    strip.resize(200, STRIP_HEIGHT)
-    strip.show()
-    strip.set_duration(1.0)
+    strip = shown_strip(qtbot, 200, 1.0)
     strip.add_rows(rows([3], confidence=0.5))
     x, h = strip._x(0.05), STRIP_HEIGHT - 2  # left of the class name
     assert colour_at(strip, x, 1 + int(h * 0.5) + 2) == class_colour(3)  # just under the bar's top
