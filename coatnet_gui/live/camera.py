@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLoggingCategory, QObject, Signal
 
-from coatnet_gui.live.frames import LiveFrame, qimage_to_pil
+from coatnet_gui.live.frames import LiveFrame
 
 NO_CAMERA = QT_TRANSLATE_NOOP("Camera", "No camera found")  # English here; translated where shown
 ADDONS_HINT = QT_TRANSLATE_NOOP(
@@ -113,7 +113,7 @@ class CameraSource(QObject):
             return
         self._index += 1
         name = self.choice.description if self.choice is not None else "camera"
-        self.frame_ready.emit(LiveFrame(qimage_to_pil(image), image, self._index, None, name, time.perf_counter()))
+        self.frame_ready.emit(LiveFrame(image, self._index, None, name, time.perf_counter()))  # RGB made in the job
 
     def _on_error(self, _error, message: str) -> None:
         name = self.choice.description if self.choice is not None else self.tr("The camera")

@@ -178,7 +178,7 @@ class FilePlayer(QObject):
     def _show(self, decoded: tuple) -> None:
         index, seconds, image, qimage = decoded
         self.index, self.position = index, seconds
-        self.frame_ready.emit(LiveFrame(image, qimage, index, seconds, self.path, time.perf_counter()))
+        self.frame_ready.emit(LiveFrame(qimage, index, seconds, self.path, time.perf_counter(), image))
 
     def _show_if_any(self, decoded: tuple | None) -> None:
         if decoded is not None:

@@ -379,6 +379,45 @@ def test_a_camera_that_is_gone_is_a_message(qtbot):
     assert failed.args[0] == "The camera Desk camera is not connected any more." and not source.running
 
 
+def test_camera_frames_are_classified_from_rgb_made_off_the_gui_thread(qtbot, window, monkeypatch):
+    """A camera's frames (QVideoFrames, here made from Fashion-MNIST stills: there is no camera here) arrive as
+    LiveFrames whose RGB image is not made on the GUI thread; the Live tab classifies them as the stills' classes."""
+    pytest.importorskip("PySide6.QtMultimedia", exc_type=ImportError)
+    import threading
+
+    from PIL import Image
+    from PySide6.QtMultimedia import QVideoFrame
+
+    from coatnet_gui.live import frames
+    from coatnet_gui.live.camera import CameraSource
+    from coatnet_gui.qimage import pil_to_qimage
+
+    made_on = []  # the threads the RGB images were made on
+
+    def recorded(image):
+        made_on.append(threading.current_thread() is threading.main_thread())
+        return to_pil(image)
+
+    to_pil = frames.qimage_to_pil
+    monkeypatch.setattr(frames, "qimage_to_pil", recorded)
+    tab, source, arrived = window.live, CameraSource(), []
+    window.tabs.setCurrentWidget(tab)
+    source.frame_ready.connect(arrived.append)
+    stills = fashion_stills(1)[:5]
+    right = 0
+    for number, (path, truth) in enumerate(stills, start=1):
+        still = Image.open(path).convert("RGB").resize((96, 96), Image.Resampling.NEAREST)
+        source._on_frame(QVideoFrame(pil_to_qimage(still)))
+        frame = arrived[-1]
+        assert frame.pixels is None and frame.index == number and frame.time is None  # no RGB made on this thread
+        tab.show_frame(frame)
+        qtbot.waitUntil(lambda f=frame: tab.session.result is not None and tab.session.result.frame is f)
+        right += tab.session.result.prediction.labels[0] == truth
+        assert np.array_equal(np.asarray(frame.image), np.asarray(still))  # the pixels the camera gave
+    assert made_on and not any(made_on), "a camera frame's RGB image was made on the GUI thread"
+    assert right >= 4, f"{right} of {len(stills)} camera frames classified as their stills"
+
+
 def test_the_slider_seeks_and_a_second_file_starts_at_its_start(qtbot, live, tmp_path):
     tab = live
     tab.seek_slider.setValue(500)  # as a click on the track or an arrow key does
