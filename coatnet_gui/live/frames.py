@@ -34,14 +34,14 @@ class LiveFrame:
         return self.pixels
 
     @property
+    def size(self) -> tuple[int, int]:
+        """The frame's (width, height), read without making its RGB image."""
+        return self.qimage.width(), self.qimage.height()
+
+    @property
     def name(self) -> str:
         """Return the frame's name: ``path#t=SECONDS`` for a file's frame, ``camera frame N`` else."""
         return frame_key(self.source, self.time) if self.time is not None else f"{self.source} frame {self.index}"
-
-
-def frame_size(frame: LiveFrame) -> tuple[int, int]:
-    """Return the (width, height) of ``frame`` without making its RGB image."""
-    return frame.qimage.width(), frame.qimage.height()
 
 
 def qimage_to_pil(image: QImage) -> Image.Image:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from PySide6.QtCore import QObject, Signal
 
 from coatnet_gui.image.session import map_size, model_view_box
-from coatnet_gui.live.frames import LiveFrame, frame_size
+from coatnet_gui.live.frames import LiveFrame
 from coatnet_gui.overlay.paint import colorize
 from coatnet_gui.workers import Job, Workers
 from model.data.pixels import pixel_array
@@ -173,7 +173,7 @@ class LiveSession(QObject):
         due = self.overlay is None or self.plan.due(kind, self._sent)
         explain = self.overlay_on and not clf.maps_unavailable and due
         self._sent += 1
-        size, labels = _live_size(model_view_box(clf, frame_size(frame))), clf.label_names
+        size, labels = _live_size(model_view_box(clf, frame.size)), clf.label_names
         cmap = self.colormap
         if self._fast_for is not None and self._fast_for is not clf:  # another model: its fast pass goes
             self.workers.supersede(FAST)

@@ -335,8 +335,8 @@ class LiveTab(QSplitter):
         return running and self.sync_box.isChecked() and self.controls.overlay_visible() and self.controls.isEnabled()
 
     def _view_box(self, frame: LiveFrame) -> Box:
-        clf, w, h = self.classifier_getter(), frame.qimage.width(), frame.qimage.height()
-        return model_view_box(clf, (w, h)) if clf is not None else Box(0, 0, w, h)
+        clf = self.classifier_getter()
+        return model_view_box(clf, frame.size) if clf is not None else Box(0, 0, *frame.size)
 
     def _playing_changed(self, playing: bool) -> None:
         self.play_button.setText(self.tr("Pause") if playing else self.tr("Play"))
