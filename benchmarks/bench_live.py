@@ -268,7 +268,7 @@ def latency_run(app: QApplication, name: str, clf: Classifier, clip: Path, frame
     """Part 2 of the module docstring for one model."""
     d = Driver(app, clf)
     p = clf.placement
-    print(f"latency, {name} ({p.device}, {p.precision}; maps in fp32), medians of {frames} frames:")
+    print(f"latency, {name} ({p.device}, {p.precision}, maps too), medians of {frames} frames:")
     spec = OverlaySpec(kind="attention", attention_mode="query", query=QUERY)
     for overlay in (False, True):
         d.open(clip, spec, overlay)

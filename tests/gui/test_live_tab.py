@@ -243,7 +243,7 @@ def test_the_timeline_fills_a_click_seeks_and_the_rows_export(qtbot, live, tmp_p
     qtbot.mouseClick(tab.strip, Qt.MouseButton.LeftButton, pos=QPoint(x, tab.strip.height() // 2))
     qtbot.waitUntil(lambda: tab.player.index >= 8, timeout=TIMEOUT_MS)
     assert abs(tab.player.position - 0.75 * tab.player.info.duration) <= 0.11
-    assert tab.strip.position == tab.player.position
+    qtbot.waitUntil(lambda: tab.strip.position == tab.player.position, timeout=TIMEOUT_MS)  # drawn with its top-5
 
     for suffix in ("csv", "jsonl"):
         out = tmp_path / f"rows.{suffix}"
@@ -318,6 +318,38 @@ def test_frames_are_dropped_not_queued_while_the_network_is_busy(qtbot, live):
     qtbot.waitUntil(lambda: not session.busy() and session.waiting is None, timeout=TIMEOUT_MS)
     ran = list(dict.fromkeys(ran))  # a frame with a map comes twice: its top-5, then its map
     assert ran == [first, later[-1]] and session.stats.shown_count == 2  # the dropped frames never ran
+
+
+def test_a_frame_the_network_takes_at_once_is_drawn_with_its_top5(qtbot, live):
+    """A frame sent straight to an idle network is drawn when its top-5 comes (picture and classes together, no
+    drawing beside its forward pass); one that finds the network busy is drawn at once and replaces the frame still
+    waiting to be drawn, which is then never drawn over it; a failed pass draws its frame all the same."""
+    tab, session = live, live.session
+    qtbot.waitUntil(lambda: not session.busy(), timeout=TIMEOUT_MS)
+    first = session.current
+    frames = [replace(first, qimage=first.qimage.copy(), index=first.index + k) for k in (1, 2, 3)]
+    on_screen = []  # the picture the view holds as each frame's top-5 comes (after the tab has handled it)
+    session.result_ready.connect(lambda r: r.overlay is None and on_screen.append((r.frame, tab.view.state.image)))
+
+    tab.show_frame(frames[0])
+    assert session.busy() and tab.view.state.image is not frames[0].qimage  # not drawn yet: it is in the network
+    qtbot.waitUntil(lambda: bool(on_screen), timeout=TIMEOUT_MS)
+    assert on_screen[0] == (frames[0], frames[0].qimage)  # drawn as its top-5 shows
+    qtbot.waitUntil(lambda: not session.busy(), timeout=TIMEOUT_MS)
+
+    on_screen.clear()
+    tab.show_frame(frames[1])  # taken at once: waits to be drawn
+    tab.show_frame(frames[2])  # the network is busy: drawn now, and frames[1] is not drawn after it
+    assert tab.view.state.image is frames[2].qimage
+    qtbot.waitUntil(lambda: not session.busy() and session.waiting is None, timeout=TIMEOUT_MS)
+    assert [frame for frame, _ in on_screen] == [frames[1], frames[2]]
+    assert all(image is frames[2].qimage for _, image in on_screen)
+
+    tab.show_frame(frames[0])
+    assert tab.view.state.image is not frames[0].qimage
+    session.failed.emit("the pass failed")  # as a failing frame job does
+    assert tab.view.state.image is frames[0].qimage and tab.message.isVisible()
+    qtbot.waitUntil(lambda: not session.busy(), timeout=TIMEOUT_MS)
 
 
 def test_a_frames_top5_shows_before_its_map_is_made(qtbot, live):
