@@ -20,7 +20,7 @@ per-frame rates a live view needs (decode + top-5, + the attention map from a qu
    (:mod:`model.live.fast_pass`, its export cached first): ``top-5, fast pass``, and the rates the tab reaches with
    a map on once the fast pass runs (:data:`~model.live.pacing.FAST_PASS_PLAN`): ``attention, tab's plan`` (the
    attention map on every 2nd frame) and ``Grad-CAM, tab's plan`` (on every 3rd), the fast pass on the others. The
-   tab asks for the fast pass only when its forward passes take over 1/20 s: coatnet_0_rw_224 here, not the bundled
+   tab asks for the fast pass only when its forward passes take over 1/30 s: coatnet_0_rw_224 here, not the bundled
    model, whose fast-pass lines are for comparison.
 
 Every figure names the CPU (benchmarks/_machine.py). ``label`` rates are one wall-clock run each after a warm-up;

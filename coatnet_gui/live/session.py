@@ -13,7 +13,7 @@ map. The top-5 comes from the class probabilities averaged over the last N frame
 as soon as the forward pass ends, and a map follows when it is made (``result_ready`` twice for such a frame).
 
 A frame that needs no map runs through the fast pass (:mod:`model.live.fast_pass`: OpenVINO) once the network's
-last 5 forward passes (plain, or capturing for a map; not while the timeline shares the cores) all took over 1/20 s
+last 5 forward passes (plain, or capturing for a map; not while the timeline shares the cores) all took over 1/30 s
 and the fast pass, prepared in the background on the ``io`` pool, is ready; the readout then names it. Frames due
 for a map keep the eager network, and while the fast pass runs an attention or activation map comes on every 2nd
 frame (:data:`~model.live.pacing.FAST_PASS_PLAN`), so that every other frame is a fast one.

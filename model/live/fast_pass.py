@@ -20,10 +20,11 @@ from model.runtime.inference import Classifier
 from model.runtime.predictor import Predictor
 from model.weights.loading import LoadedModel
 
-# seconds: forward passes that all take longer ask for the fast pass. 1/20 s: coatnet_0_rw_224's (60-80 ms on a
-# 2-core Xeon) do, the bundled 96-px model's (13 ms alone, 37-85 ms in the window while a 30 fps file plays) do not:
-# there decoding and drawing share the cores, and the fast pass gained it nothing (15.7 vs 15.7-17.9 fps)
-FAST_PASS_AFTER = 1 / 20
+# seconds: forward passes that all take longer ask for the fast pass. 1/30 s, a camera's frame interval: a network
+# slower than that cannot keep up with a camera. coatnet_0_rw_224's passes do (60-80 ms on a 2-core Xeon with AMX,
+# 41-46 ms on a 2-core AMD Zen 5, where the fixed 1/20 s this was before kept it on PyTorch: 19.4 fps and 70 ms
+# played, against 30.0 fps and 25 ms with the fast pass); the bundled 96-px model's (2-8 ms) do not
+FAST_PASS_AFTER = 1 / 30
 FAST_PASS_FRAMES = 5  # forward passes judged (a map's capturing pass counts, its backward does not)
 
 
