@@ -2255,6 +2255,10 @@ Purple: the share decided by position, teal: by content. Click a bar to pick the
         <translation>模型 (*.safetensors *.pth *.pt *.bin *.onnx);;ONNX，仅预测 (*.onnx);;所有文件 (*)</translation>
     </message>
     <message>
+        <source>Playing {name}; the Live tab plays one video at a time ({n} more left out)</source>
+        <translation>正在播放 {name}；实时标签页一次只播放一个视频（其余 {n} 个未打开）</translation>
+    </message>
+    <message>
         <source>1 sub-folder of {name} with images not included — tick Include sub-folders</source>
         <translation>{name} 中有 1 个含图像的子文件夹未包含 — 请勾选“包含子文件夹”</translation>
     </message>

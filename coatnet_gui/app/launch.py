@@ -33,7 +33,8 @@ def app_icon() -> QIcon:
 
 
 def open_arguments(window: MainWindow, paths: list[str]) -> None:
-    """Open ``paths`` in ``window``: image files in the Image tab, the first folder in the Batch tab."""
+    """Open ``paths`` in ``window``: image files in the Image tab, the first folder in the Batch tab, the first video
+    file in the Live tab."""
     folders = [p for p in paths if Path(p).is_dir()]
     files = [p for p in paths if not Path(p).is_dir()]
     if folders:

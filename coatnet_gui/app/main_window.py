@@ -95,7 +95,14 @@ class MainWindow(QMainWindow):
             self.session, settings, self.download_bar, self.model_menu, self.model_status, self.feedback
         )
         self.opener = Opener(
-            self.session, self.tabs, self.image_tab, self.batch, self.dialogs, self.feedback, self.models.load
+            self.session,
+            self.tabs,
+            self.image_tab,
+            self.batch,
+            self.dialogs,
+            self.feedback,
+            self.models.load,
+            self.play_video,
         )
         self.exporter = ViewExport(self.session, self.image_tab, self.dialogs, self.feedback, lambda: self.result)
         self.checks = Checks(self.session, self.image_tab.checks, self.dialogs, self.feedback, lambda: self.result)
@@ -227,6 +234,11 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str) -> None:
         """Open the image file at ``path``."""
         self.opener.open_sources([ImageSource.file(path)])
+
+    def play_video(self, path: str) -> None:
+        """Play the video file at ``path`` in the Live tab, which shows."""
+        self.tabs.setCurrentWidget(self.live)
+        self.live.open_file(path)
 
     def open_folder(self, folder: str) -> None:
         """Hand ``folder`` to the batch labeller and show its tab; see :meth:`Opener.open_folder`."""

@@ -1,5 +1,6 @@
 """The window's intents that open things: file and folder dialogs, what a drop or the clipboard carries, and
-folders handed to the batch labeller (with a hint when sub-folders holding images are left out)."""
+folders handed to the batch labeller (with a hint when sub-folders holding images are left out). A video file,
+wherever an image is accepted (a drop, a paste, the command line, the image dialog), plays in the Live tab."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from coatnet_gui.image.sources import ImageSource, image_subfolders, sources_fro
 from coatnet_gui.image.tab import ImageTab
 from coatnet_gui.widgets.file_dialogs import FileDialogs
 from model.data.decode import IMAGE_SUFFIXES
+from model.video.files import is_video
 
 translate = QCoreApplication.translate
 
@@ -25,8 +27,9 @@ CHECKPOINT_FILTER = QT_TRANSLATE_NOOP(
 
 
 class Opener:
-    """Opens images in the Image tab and folders in the Batch tab. It owns the folder waiting for a model
-    (:meth:`take_pending_folder`); ``load_model(source)`` loads a chosen checkpoint."""
+    """Opens images in the Image tab, folders in the Batch tab and a video file in the Live tab (``open_video(path)``).
+    It owns the folder waiting for a model (:meth:`take_pending_folder`); ``load_model(source)`` loads a chosen
+    checkpoint."""
 
     def __init__(
         self,
@@ -37,15 +40,31 @@ class Opener:
         dialogs: FileDialogs,
         feedback: Feedback,
         load_model: Callable[[str], None],
+        open_video: Callable[[str], None],
     ):
         self.session, self.tabs, self.image_tab, self.batch = session, tabs, image_tab, batch
-        self.dialogs, self.feedback, self.load_model = dialogs, feedback, load_model
+        self.dialogs, self.feedback, self.load_model, self.open_video = dialogs, feedback, load_model, open_video
         self.pending_folder: str | None = None  # a folder to label once the model is ready
 
     def open_sources(self, sources: list[ImageSource]) -> None:
-        """Add ``sources`` to the filmstrip and show the first; the rest get thumbnails in the background."""
-        if not sources:
-            return
+        """Add ``sources`` to the filmstrip and show the first; the rest get thumbnails in the background. A video
+        file among them plays in the Live tab instead, which then shows (one file at a time: the first; the status
+        bar says how many more were left out)."""
+        videos = [s.path for s in sources if s.path is not None and is_video(s.path)]
+        sources = [s for s in sources if s.path not in videos]
+        if sources:
+            self._open_images(sources)
+        if videos:
+            self.open_video(videos[0])
+            if len(videos) > 1:
+                self.feedback.status(
+                    translate(
+                        "Opener", "Playing {name}; the Live tab plays one video at a time ({n} more left out)"
+                    ).format(name=Path(videos[0]).name, n=len(videos) - 1),
+                    30_000,
+                )
+
+    def _open_images(self, sources: list[ImageSource]) -> None:
         self.tabs.setCurrentWidget(self.image_tab)
         strip = self.image_tab.filmstrip
         strip.add(sources)
