@@ -40,6 +40,7 @@ from coatnet_gui.live.timeline_panel import TimelinePanel
 from coatnet_gui.overlay.geometry import Box
 from coatnet_gui.overlay.paint import colorize
 from coatnet_gui.widgets.accessibility import named_button
+from coatnet_gui.widgets.elided_label import ElidedLabel
 from coatnet_gui.widgets.image_view import ImageView
 from coatnet_gui.widgets.overlay_controls import OverlayControls
 from coatnet_gui.widgets.prediction_panel import PredictionPanel
@@ -90,7 +91,7 @@ class LiveTab(QSplitter):
         self.open_button = named_button(
             self.tr("Open video…"), "Open a video file", self.tr("Play a video file in the Live tab")
         )
-        self.camera_note = QLabel("")
+        self.camera_note = ElidedLabel("")  # why there is no camera can be long: cut to the row, whole in its tooltip
         self.camera_note.setAccessibleName("Camera status")
         source_row = QHBoxLayout()
         source_row.addWidget(QLabel(self.tr("Source:")))
@@ -244,7 +245,6 @@ class LiveTab(QSplitter):
             self.source_box.model().item(self.source_box.count() - 1).setEnabled(False)
         self.source_box.blockSignals(False)
         self.camera_note.setText(note)
-        self.camera_note.setToolTip(note)
         return cameras
 
     def _source_chosen(self, index: int) -> None:
