@@ -52,17 +52,16 @@ def export_apart(loaded: LoadedModel, out: Path, hold: Callable[[], AbstractCont
 def _export_from(folder: Path, out: Path) -> None:
     """The child's side: rebuild the network from ``folder`` and export it to ``out``."""
     import torch
-    from safetensors.torch import load_file
 
     from model.net.coatnet import CoAtNet
     from model.net.config import CoAtNetCfg
-    from model.weights.checkpoint import aligned
+    from model.weights.checkpoint import read_state_dict
     from model.weights.info import ModelInfo
 
     spec = json.loads((folder / _SPEC).read_text(encoding="utf-8"))
     with torch.device("meta"):
         net = CoAtNet(CoAtNetCfg.from_json(spec["cfg"]), name=spec["name"], head_pool=spec["head_pool"])
-    net.load_state_dict(aligned(load_file(folder / _WEIGHTS)), strict=True, assign=True)
+    net.load_state_dict(read_state_dict(folder / _WEIGHTS), strict=True, assign=True)
     export_onnx(LoadedModel(net.float().eval(), ModelInfo.from_json(spec["info"])), out, force=True)
 
 

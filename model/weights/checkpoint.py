@@ -69,8 +69,9 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     Reads safetensors, or a PyTorch ``.pth``/``.pt``/``.bin`` with ``torch.load(weights_only=True)`` only (a
     pickle that would run code is refused). A timm training checkpoint's ``state_dict_ema`` / ``model_ema`` /
     ``state_dict`` / ``model`` entry is unwrapped, non-tensor entries are dropped and a ``module.`` /
-    ``model.`` / ``_orig_mod.`` prefix shared by every key is removed. Raises :class:`WeightsError` with a
-    readable message for missing, empty, truncated, corrupt or unsafe files.
+    ``model.`` / ``_orig_mod.`` prefix shared by every key is removed; every tensor is 64-byte aligned
+    (:func:`_aligned`). Raises :class:`WeightsError` with a readable message for missing, empty, truncated, corrupt
+    or unsafe files.
     """
     path = Path(path)
     try:
@@ -116,7 +117,7 @@ def _torch_load(path: Path) -> object:
 
 
 def _to_state_dict(obj: object, name: str) -> dict[str, torch.Tensor]:
-    """Unwrap a training checkpoint, keep the tensors and strip a prefix that every key shares."""
+    """Unwrap a training checkpoint, keep the tensors, strip a prefix that every key shares and align them."""
     if isinstance(obj, dict):
         for key in _WRAPPER_KEYS:
             if isinstance(obj.get(key), dict):
@@ -134,10 +135,10 @@ def _to_state_dict(obj: object, name: str) -> dict[str, torch.Tensor]:
             if all(k.startswith(prefix) for k in state):
                 state = {k[len(prefix) :]: v for k, v in state.items()}
                 stripped = True
-    return aligned(state)
+    return _aligned(state)
 
 
-def aligned(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def _aligned(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Return ``state`` with every tensor in memory aligned to :data:`ALIGN_BYTES`: a tensor read from a
     safetensors file is a view into the file's buffer, at any offset, and is copied; the others are kept as they are.
 
