@@ -4,7 +4,8 @@ Latest frame wins: the ``live`` pool holds at most one frame job. A frame offere
 in a single slot, and a newer one replaces it there: the replaced frame is dropped (``FrameStats`` counts it),
 never queued. When the network is free again the frame in the slot — the newest one, the one on screen — runs, so a
 paused file or the last frame of a clip always gets its own top-5. The frame job is submitted as the latest of its
-kind, so a new model or a stop supersedes it and nothing stale shows.
+kind, so a new model or a stop supersedes it and nothing stale shows. The readout times each frame offered, from its
+arrival to its top-5; a frame run again for a new map or model is not timed again.
 
 A frame due for an overlay (:class:`~model.live.pacing.RatePlan`: Grad-CAM on every 3rd frame) is explained — one
 forward pass capturing only what the map reads (:func:`~model.live.maps.live_explanation`), the map computed by
@@ -147,13 +148,14 @@ class LiveSession(QObject):
         self.smoother.set_frames(frames)
 
     def refresh(self) -> None:
-        """Run the frame shown through the network again (a paused file after a new map or model)."""
+        """Run the frame shown through the network again (a paused file after a new map or model); it is not timed
+        again: it arrived long before, and the readout is about frames as they come."""
         if self.current is None:
             return
         if self._busy is not None:
             self._redo = True
         else:
-            self._send(self.current)
+            self._send(self.current, timed=False)
 
     def reset(self) -> None:
         """Forget the statistics, the smoothing and the map (a new source or model); drop the frame in flight."""
@@ -165,7 +167,9 @@ class LiveSession(QObject):
         self.overlay = self.result = None
         self.stats_changed.emit(self.stats_text())
 
-    def _send(self, frame: LiveFrame) -> bool:
+    def _send(self, frame: LiveFrame, timed: bool = True) -> bool:
+        """Run ``frame`` through the network; ``timed``: its top-5 counts in the statistics, from its arrival (a frame
+        offered; not one run again for a new map or model, which arrived long before)."""
         clf: Predictor | None = self.classifier_getter()
         if clf is None:
             return False
@@ -203,8 +207,9 @@ class LiveSession(QObject):
                 prediction = replace(prediction, precision=precision)
             self.result = LiveResult(frame, prediction, None, seconds)
             self.result_ready.emit(self.result)
-            self.stats.shown(frame.arrival, time.perf_counter())
-            self.stats_changed.emit(self.stats_text())
+            if timed:
+                self.stats.shown(frame.arrival, time.perf_counter())
+                self.stats_changed.emit(self.stats_text())
 
         def done(result: tuple) -> None:
             self._busy = None
@@ -271,7 +276,7 @@ class LiveSession(QObject):
         if waiting is not None:
             self._send(waiting)
         elif redo and self.current is not None:
-            self._send(self.current)
+            self._send(self.current, timed=False)
 
     # --- the timeline ----------------------------------------------------------------------------------------
 

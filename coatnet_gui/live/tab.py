@@ -405,8 +405,9 @@ class LiveTab(QSplitter):
         self.controls.setEnabled(not classifier.maps_unavailable)
         self.session.reset()
         self._layers = []
-        if self.session.current is not None:
-            self.show_frame(self.session.current)
+        if self.session.current is not None:  # drawn without the old model's map, and classified again
+            self._present(self.session.current)
+            self.session.refresh()
         if self.player.info is not None:
             self.strip.set_duration(float(self.player.info.duration or 0.0))
             self.session.start_timeline(self.player.path)
